@@ -1,0 +1,75 @@
+/**
+ * Drawing shapes and values for gradient tests (TESTING.md): values are built from integers so they
+ * spread evenly instead of crowding 0 and the bounds, and each domain keeps clear of kinks and
+ * domain edges.
+ */
+import type { Draw } from './spec.js';
+import type { Shape } from '../shape.js';
+import { sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { tensor } from '../ops/creation.js';
+
+const STEPS = 2 ** 24;
+
+/**
+ * Where values are drawn from:
+ * - `any`: uniform in [-3, 3];
+ * - `positive`: [0.1, 3] (log, sqrt, pow base, reciprocal);
+ * - `awayFromZero`: sign * [0.05, 3] (relu, abs, divisors);
+ * - `distinct`: a shuffled range plus jitter, so no two values tie (max, min, maximum, minimum).
+ */
+export type Domain = 'any' | 'positive' | 'awayFromZero' | 'distinct';
+
+/** A shape of rank `minRank..maxRank` with dimensions 1..4. */
+export function drawShape(draw: Draw, minRank = 0, maxRank = 4): number[] {
+  const rank = draw.integer(minRank, maxRank);
+  return draw.integers(rank, 1, 4);
+}
+
+/** A shape that broadcasts with `shape`: some leading axes dropped, some axes set to 1. */
+export function drawBroadcastPartner(draw: Draw, shape: Shape): number[] {
+  const dropped = draw.integer(0, shape.length);
+  const kept = shape.slice(dropped);
+  const ones = draw.integers(kept.length, 0, 1);
+  return kept.map((dim, i) => (ones[i] === 1 ? 1 : dim));
+}
+
+/** `count` values from `domain`. */
+export function drawValues(draw: Draw, count: number, domain: Domain): number[] {
+  const raw = draw.integers(count, 0, STEPS);
+  switch (domain) {
+    case 'any':
+      return raw.map((i) => -3 + (6 * i) / STEPS);
+    case 'positive':
+      return raw.map((i) => 0.1 + (2.9 * i) / STEPS);
+    case 'awayFromZero': {
+      const signs = draw.integers(count, 0, 1);
+      return raw.map((i, k) => (signs[k] === 1 ? 1 : -1) * (0.05 + (2.95 * i) / STEPS));
+    }
+    case 'distinct': {
+      // Rank i of a random permutation, spaced 0.1 apart, plus jitter under 0.05: gaps stay >= 0.05.
+      const order = raw.map((key, i) => ({ key, i })).sort((p, q) => p.key - q.key || p.i - q.i);
+      const jitter = draw.integers(count, 0, STEPS);
+      const values = new Array<number>(count);
+      order.forEach(({ i }, rank) => {
+        values[i] = -0.1 * (count / 2) + 0.1 * rank + (0.04 * jitter[i]!) / STEPS;
+      });
+      return values;
+    }
+  }
+}
+
+/** A float64 tensor of `shape` with values from `domain`. */
+export function drawTensor(draw: Draw, shape: Shape, domain: Domain = 'any'): Tensor {
+  return tensor(Float64Array.from(drawValues(draw, sizeOf(shape), domain)), { shape, dtype: 'float64' });
+}
+
+/** An axis argument for a reduction over a tensor of `rank`: undefined, one axis, or several (maybe negative). */
+export function drawAxes(draw: Draw, rank: number): number | number[] | undefined {
+  const kind = draw.integer(0, 2);
+  if (kind === 0 || rank === 0) return undefined;
+  if (kind === 1) return draw.integer(-rank, rank - 1);
+  const picks = draw.integers(rank, 0, 1);
+  const axes = picks.flatMap((pick, axis) => (pick === 1 ? [draw.integer(0, 1) === 1 ? axis - rank : axis] : []));
+  return axes;
+}

@@ -1,0 +1,161 @@
+/**
+ * The backward engine. A graph node is recorded for each op output that requires grad; `backward`
+ * walks the nodes reachable from a tensor in reverse dependency order and hands each node's
+ * gradient to its op's rule.
+ *
+ * Nothing here recurses on graph depth: reachable nodes are found with an explicit stack, and a node
+ * runs once all of its consumers have delivered their gradients (Kahn's algorithm, as PyTorch's engine
+ * does), so a chain of millions of ops is fine.
+ */
+import type { OpContext, OpRecord } from './op.js';
+import { withGradMode } from './mode.js';
+import type { Tensor } from './tensor.js';
+import { formatShape, shapesEqual } from './shape.js';
+import { castTo, sumToShape } from './ops/reduce-to-shape.js';
+
+let currentWalk = 0;
+
+/** The record of one op call in the graph: what its backward rule needs, and walk bookkeeping. */
+export class Node implements OpContext<unknown> {
+  /** Whether each input requires grad; fixed at record time. */
+  readonly needsInputGrad: boolean[];
+  /** Set once the graph has been released by a backward pass without `retainGraph`. */
+  released = false;
+  /** Walk bookkeeping: the walk that last reached this node, and consumers still to deliver. */
+  walk = 0;
+  pending = 0;
+  /** The gradient of `output` summed so far in the current walk. */
+  gradSum: Tensor | null = null;
+
+  constructor(
+    readonly op: OpRecord<unknown>,
+    readonly inputs: readonly Tensor[],
+    readonly attrs: unknown,
+    readonly output: Tensor,
+  ) {
+    this.needsInputGrad = inputs.map((input) => input.requiresGrad);
+  }
+}
+
+export interface BackwardOptions {
+  /** Keep the graph so that backward can run through it again. Default: the value of `createGraph`. */
+  retainGraph?: boolean;
+  /** Record the backward pass itself, so that gradients are differentiable. Default false. */
+  createGraph?: boolean;
+}
+
+/** Adds `grad` into a leaf's `.grad`, keeping the leaf's shape and dtype. */
+function accumulateIntoLeaf(leaf: Tensor, grad: Tensor): void {
+  leaf.grad = leaf.grad === null ? grad : leaf.grad.add(grad);
+}
+
+/**
+ * Back-propagates from `root`: accumulates d(root)/d(leaf), contracted with `seed`, into the `.grad`
+ * of every leaf that requires grad.
+ */
+export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions): void {
+  // As in PyTorch, a recorded backward keeps the graph: the new graph reaches into the old one.
+  const retainGraph = options.retainGraph ?? options.createGraph ?? false;
+  const createGraph = options.createGraph ?? false;
+  withGradMode(createGraph, () => {
+    const rootNode = root.node;
+    if (rootNode === null) {
+      accumulateIntoLeaf(root, seed);
+      return;
+    }
+    const walk = ++currentWalk;
+    countConsumers(rootNode, walk);
+    rootNode.gradSum = seed;
+    const ready: Node[] = [rootNode];
+    while (ready.length > 0) {
+      const node = ready.pop()!;
+      const grad = node.gradSum!;
+      node.gradSum = null;
+      if (node.released) {
+        throw new Error(
+          `backward: the graph through '${node.op.name}' was already released by an earlier backward(); ` +
+            'pass { retainGraph: true } to that first call to backward through the graph twice',
+        );
+      }
+      const inputGrads = node.op.backward(grad, node);
+      if (!retainGraph) node.released = true;
+      for (let i = 0; i < node.inputs.length; i++) {
+        const input = node.inputs[i]!;
+        if (!node.needsInputGrad[i]) continue;
+        const inputNode = input.node;
+        const raw = inputGrads[i] ?? null;
+        const inputGrad = raw === null ? null : fitToInput(raw, input, node.op.name);
+        if (inputNode === null) {
+          if (inputGrad !== null) accumulateIntoLeaf(input, inputGrad);
+          continue;
+        }
+        if (inputGrad !== null) {
+          inputNode.gradSum = inputNode.gradSum === null ? inputGrad : inputNode.gradSum.add(inputGrad);
+        }
+        if (--inputNode.pending === 0) {
+          if (inputNode.gradSum !== null) ready.push(inputNode);
+          else releaseWithoutGrad(inputNode, retainGraph, ready);
+        }
+      }
+    }
+  });
+}
+
+/**
+ * A node whose consumers all returned no gradient gets none either; its own inputs must still be
+ * told, so that nodes further up that do receive gradients from elsewhere become ready.
+ */
+function releaseWithoutGrad(start: Node, retainGraph: boolean, ready: Node[]): void {
+  const stack = [start];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (!retainGraph) node.released = true;
+    for (let i = 0; i < node.inputs.length; i++) {
+      const inputNode = node.needsInputGrad[i] ? node.inputs[i]!.node : null;
+      if (inputNode === null) continue;
+      if (--inputNode.pending === 0) {
+        if (inputNode.gradSum !== null) ready.push(inputNode);
+        else stack.push(inputNode);
+      }
+    }
+  }
+}
+
+/** Marks every node reachable from `rootNode` with `walk` and counts, for each, its consumers. */
+function countConsumers(rootNode: Node, walk: number): void {
+  rootNode.walk = walk;
+  rootNode.pending = 0;
+  const stack: Node[] = [rootNode];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    for (let i = 0; i < node.inputs.length; i++) {
+      if (!node.needsInputGrad[i]) continue;
+      const inputNode = node.inputs[i]!.node;
+      if (inputNode === null) continue;
+      if (inputNode.walk !== walk) {
+        inputNode.walk = walk;
+        inputNode.pending = 0;
+        inputNode.gradSum = null;
+        stack.push(inputNode);
+      }
+      inputNode.pending++;
+    }
+  }
+}
+
+/**
+ * The one place where gradients are unbroadcast: a rule may return a gradient of the output's
+ * broadcast shape, and it is summed back to the input's shape and cast to the input's dtype here.
+ */
+function fitToInput(grad: Tensor, input: Tensor, opName: string): Tensor {
+  let fitted = grad;
+  if (!shapesEqual(grad.shape, input.shape)) {
+    fitted = sumToShape(grad, input.shape, () =>
+      new Error(
+        `backward of '${opName}' returned a gradient of shape ${formatShape(grad.shape)} ` +
+          `for an input of shape ${formatShape(input.shape)}`,
+      ),
+    );
+  }
+  return fitted.dtype === input.dtype ? fitted : castTo(fitted, input.dtype);
+}

@@ -1,0 +1,26 @@
+/**
+ * @nn/autograd: tensors (float32 and float64), a dynamic graph recorded as ops run, and reverse-mode
+ * automatic differentiation with higher-order gradients.
+ */
+export { Tensor } from './tensor.js';
+export type { NestedArray, TensorLike, Axis } from './tensor.js';
+export type { DType, Storage } from './dtype.js';
+export { setDefaultDtype, getDefaultDtype } from './dtype.js';
+export type { Shape } from './shape.js';
+export { broadcastShapes } from './shape.js';
+export { Generator, manualSeed } from './random.js';
+export { noGrad, enableGrad, isGradEnabled } from './mode.js';
+export type { BackwardOptions } from './engine.js';
+export type { CreationOptions, RandomOptions } from './ops/creation.js';
+export { tensor, zeros, ones, full, eye, arange, rand, randn, zerosLike, onesLike } from './ops/creation.js';
+export { neg, exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, square, reciprocal, sign } from './ops/unary.js';
+export { add, sub, mul, div, pow, maximum, minimum } from './ops/binary.js';
+export { eq, ne, lt, le, gt, ge } from './ops/compare.js';
+export { sum, mean, max, min, logSumExp } from './ops/reduce.js';
+export { reshape, transpose, permute, expand, squeeze, unsqueeze, slice, pad } from './ops/view.js';
+export { matmul } from './ops/matmul.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { concat, stack } from './ops/join.js';
+export { where } from './ops/where.js';
+export { castTo as cast } from './ops/reduce-to-shape.js';
+export { detach, zeroGrad } from './ops/graph.js';

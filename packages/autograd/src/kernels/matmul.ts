@@ -1,0 +1,235 @@
+/**
+ * Batched matrix multiply over typed arrays, in plain TypeScript.
+ *
+ * Large products follow the BLIS scheme. The k axis is cut into blocks of KC and the n axis into
+ * blocks of NC; for each (n block, k block) a KC x NC panel of B is copied ("packed") into a
+ * contiguous Float64Array, then for each MC-row block of A an MC x KC panel of A is packed too. A
+ * register-blocked micro-kernel then computes one MR x NR tile of the output at a time, keeping the
+ * MR * NR partial sums in local variables. Packing buys three things:
+ *  - the micro-kernel reads both operands strictly sequentially, so it never misses cache;
+ *  - transposed, strided or offset operands cost the same as contiguous ones (only packing sees strides);
+ *  - the micro-kernel sees only Float64Array, so the JIT compiles one monomorphic loop with no
+ *    float32 -> float64 conversions in it, whatever the input types.
+ * Small products skip all that and take a direct triple loop, whose overhead is lower.
+ */
+import type { Storage } from '../dtype.js';
+
+/** One operand of a batched matmul, read through strides so that transposes and broadcasts cost no copy. */
+export interface MatrixOperand {
+  data: Storage;
+  offset: number;
+  rowStride: number; // step between rows of the (m x k) or (k x n) matrix
+  colStride: number; // step between columns
+  batchStrides: readonly number[]; // one per batch dimension of the output (same length as batchShape), 0 where broadcast
+}
+
+/** Rows and columns of the output tile held in registers by the micro-kernel. */
+const MR = 4;
+const NR = 4;
+/** Depth of a k block: a KC x NR micro-panel of packed B (8 KiB) stays in L1 while all of A's panel streams past it. */
+const KC = 256;
+/** Rows of A packed at a time: an MC x KC panel (128 KiB) sits in L2. */
+const MC = 64;
+/** Columns of B packed at a time: a KC x NC panel (1 MiB) sits in L2/L3. */
+const NC = 512;
+/** Below this many multiply-adds (m * k * n) the direct loop wins over packing. */
+const SMALL = 16 * 16 * 16;
+
+// Scratch buffers reused across calls, grown when a larger problem comes along, so that steady-state
+// calls allocate nothing.
+let packedA = new Float64Array(MC * KC);
+let packedB = new Float64Array(KC * NC);
+let accumulator = new Float64Array(0);
+
+/**
+ * out[...batch, i, j] = sum_p A[...batch, i, p] * B[...batch, p, j].
+ * `out` is contiguous row-major of shape [...batchShape, m, n] and is fully overwritten.
+ *
+ * `a` is read as an m x k matrix and `b` as a k x n matrix, each through its own strides and offset;
+ * a batch stride of 0 broadcasts that operand over the batch axis. `out`, `a.data` and `b.data` may
+ * each be Float32Array or Float64Array. Sums are accumulated in float64 and rounded once on store.
+ */
+export function matmulKernel(
+  out: Storage,
+  a: MatrixOperand,
+  b: MatrixOperand,
+  batchShape: readonly number[],
+  m: number,
+  k: number,
+  n: number,
+): void {
+  const size = m * n;
+  let batches = 1;
+  for (const extent of batchShape) batches *= extent;
+  if (size === 0 || batches === 0) return;
+  if (k === 0) {
+    out.fill(0, 0, batches * size);
+    return;
+  }
+  const rank = batchShape.length;
+  for (let batch = 0; batch < batches; batch++) {
+    // Decode the flat batch index into per-axis indices, last axis fastest, to find each operand's start.
+    let aStart = a.offset;
+    let bStart = b.offset;
+    let rest = batch;
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      const extent = batchShape[axis]!;
+      const index = rest % extent;
+      rest = (rest - index) / extent;
+      aStart += index * a.batchStrides[axis]!;
+      bStart += index * b.batchStrides[axis]!;
+    }
+    if (m * k * n <= SMALL) {
+      directMultiply(out, batch * size, a, aStart, b, bStart, m, k, n);
+    } else {
+      blockedMultiply(out, batch * size, a, aStart, b, bStart, m, k, n);
+    }
+  }
+}
+
+/** The textbook loop: each output is one dot product, summed in a local and stored once. */
+function directMultiply(
+  out: Storage, outStart: number,
+  a: MatrixOperand, aStart: number, b: MatrixOperand, bStart: number,
+  m: number, k: number, n: number,
+): void {
+  const { data: ad, rowStride: ars, colStride: acs } = a;
+  const { data: bd, rowStride: brs, colStride: bcs } = b;
+  let o = outStart;
+  for (let i = 0; i < m; i++) {
+    const aRow = aStart + i * ars;
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      let pa = aRow;
+      let pb = bStart + j * bcs;
+      for (let p = 0; p < k; p++, pa += acs, pb += brs) sum += ad[pa]! * bd[pb]!;
+      out[o++] = sum;
+    }
+  }
+}
+
+/** One m x k by k x n product by the BLIS loop nest, written to out[outStart .. outStart + m * n). */
+function blockedMultiply(
+  out: Storage, outStart: number,
+  a: MatrixOperand, aStart: number, b: MatrixOperand, bStart: number,
+  m: number, k: number, n: number,
+): void {
+  // Partial sums over k blocks must stay in float64: accumulate straight into a float64 `out`,
+  // otherwise into scratch that is rounded into `out` at the end.
+  let c: Float64Array;
+  let cStart: number;
+  if (out instanceof Float64Array) {
+    c = out;
+    cStart = outStart;
+  } else {
+    if (accumulator.length < m * n) accumulator = new Float64Array(m * n);
+    c = accumulator;
+    cStart = 0;
+  }
+  c.fill(0, cStart, cStart + m * n);
+  const kBlock = Math.min(KC, k);
+  if (packedA.length < MC * kBlock) packedA = new Float64Array(MC * kBlock);
+  const bSize = kBlock * (Math.min(NC, roundUp(n, NR)));
+  if (packedB.length < bSize) packedB = new Float64Array(bSize);
+
+  // Loop order (outer to inner): n block, k block, m block, then NR column strips, then MR row strips.
+  // Packed B is reused across every m block; within an m block, one KC x NR strip of B stays in L1
+  // while the micro-kernel walks all of packed A's row strips past it.
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      packB(b, bStart + pc * b.rowStride + jc * b.colStride, kc, nc);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = Math.min(MC, m - ic);
+        packA(a, aStart + ic * a.rowStride + pc * a.colStride, mc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = Math.min(NR, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = Math.min(MR, mc - ir);
+            microKernel(kc, packedA, ir * kc, packedB, jr * kc, c, cStart + (ic + ir) * n + jc + jr, n, rows, cols);
+          }
+        }
+      }
+    }
+  }
+  if (c !== out) for (let i = 0; i < m * n; i++) out[outStart + i] = c[i]!;
+}
+
+function roundUp(value: number, multiple: number): number {
+  return Math.ceil(value / multiple) * multiple;
+}
+
+/**
+ * Copies an mc x kc block of A (starting at `start`) into `packedA` as strips of MR rows; each strip
+ * is kc groups of MR values (one column of the strip), so the micro-kernel reads it front to back.
+ * Rows past mc are padded with zeros so the micro-kernel never needs a bounds check.
+ */
+function packA(a: MatrixOperand, start: number, mc: number, kc: number): void {
+  const { data, rowStride, colStride } = a;
+  const dst = packedA;
+  let d = 0;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = Math.min(MR, mc - ir);
+    const stripStart = start + ir * rowStride;
+    for (let p = 0; p < kc; p++) {
+      const src = stripStart + p * colStride;
+      for (let r = 0; r < rows; r++) dst[d + r] = data[src + r * rowStride]!;
+      for (let r = rows; r < MR; r++) dst[d + r] = 0;
+      d += MR;
+    }
+  }
+}
+
+/** Like packA for a kc x nc block of B: strips of NR columns, each kc groups of NR values (one row of the strip). */
+function packB(b: MatrixOperand, start: number, kc: number, nc: number): void {
+  const { data, rowStride, colStride } = b;
+  const dst = packedB;
+  let d = 0;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = Math.min(NR, nc - jr);
+    const stripStart = start + jr * colStride;
+    for (let p = 0; p < kc; p++) {
+      const src = stripStart + p * rowStride;
+      for (let c = 0; c < cols; c++) dst[d + c] = data[src + c * colStride]!;
+      for (let c = cols; c < NR; c++) dst[d + c] = 0;
+      d += NR;
+    }
+  }
+}
+
+/**
+ * c[cStart + r * ldc + j] += sum_p A[r, p] * B[p, j] for an MR x NR tile, of which only `rows` x `cols`
+ * is stored (the rest is zero padding). The 16 sums live in locals, so each step of p does 8 loads for
+ * 16 multiply-adds instead of 2 loads per multiply-add.
+ */
+function microKernel(
+  kc: number, pa: Float64Array, aAt: number, pb: Float64Array, bAt: number,
+  c: Float64Array, cStart: number, ldc: number, rows: number, cols: number,
+): void {
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  for (let p = 0; p < kc; p++, aAt += MR, bAt += NR) {
+    const a0 = pa[aAt]!, a1 = pa[aAt + 1]!, a2 = pa[aAt + 2]!, a3 = pa[aAt + 3]!;
+    const b0 = pb[bAt]!, b1 = pb[bAt + 1]!, b2 = pb[bAt + 2]!, b3 = pb[bAt + 3]!;
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+  }
+  if (rows === MR && cols === NR) {
+    let o = cStart;
+    c[o] += c00; c[o + 1] += c01; c[o + 2] += c02; c[o + 3] += c03; o += ldc;
+    c[o] += c10; c[o + 1] += c11; c[o + 2] += c12; c[o + 3] += c13; o += ldc;
+    c[o] += c20; c[o + 1] += c21; c[o + 2] += c22; c[o + 3] += c23; o += ldc;
+    c[o] += c30; c[o + 1] += c31; c[o + 2] += c32; c[o + 3] += c33;
+    return;
+  }
+  // Edge tile: store only the valid part.
+  const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) c[cStart + r * ldc + j]! += tile[r * NR + j]!;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The op record: every differentiable operation is one value holding its forward (a kernel call) and
+ * its backward rule side by side, plus the test spec that the property suite uses to check it.
+ *
+ * Composite operations (softmax, mean, stack, ...) are not records: they are plain functions built
+ * from these primitives, so their gradients follow from the primitives' rules.
+ */
+import { isGradEnabled } from './mode.js';
+import { Node } from './engine.js';
+import type { Tensor } from './tensor.js';
+import type { OpTestSpec } from './check/spec.js';
+
+/** What a backward rule sees of the forward call. */
+export interface OpContext<Attrs> {
+  /** The inputs of the forward call. */
+  readonly inputs: readonly Tensor[];
+  /** The output of the forward call. */
+  readonly output: Tensor;
+  /** The op's non-tensor arguments (axes, shapes, ...). */
+  readonly attrs: Attrs;
+  /** Whether each input needs a gradient; a rule may skip the work for the others and return null. */
+  readonly needsInputGrad: readonly boolean[];
+}
+
+/** One primitive operation. Written with method syntax so records of different `Attrs` share a table. */
+export interface OpRecord<Attrs = undefined> {
+  readonly name: string;
+  /** Computes the output from the inputs with kernels; it records nothing. */
+  forward(inputs: readonly Tensor[], attrs: Attrs): Tensor;
+  /**
+   * One gradient per input (or null for none), written with Tensor ops so that it is itself
+   * differentiable. A gradient may have the output's broadcast shape: the engine sums it back.
+   */
+  backward(grad: Tensor, ctx: OpContext<Attrs>): (Tensor | null)[];
+  /** How the property suite draws valid inputs for this op. */
+  readonly spec: OpTestSpec<Attrs>;
+}
+
+/** Runs an op: the forward, then, if recording and any input requires grad, a graph node. */
+export function apply<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], attrs: Attrs): Tensor {
+  const output = op.forward(inputs, attrs);
+  if (isGradEnabled()) {
+    for (let i = 0; i < inputs.length; i++) {
+      if (inputs[i]!.requiresGrad) {
+        output.requiresGrad = true;
+        output.node = new Node(op as OpRecord<unknown>, inputs, attrs, output);
+        break;
+      }
+    }
+  }
+  return output;
+}

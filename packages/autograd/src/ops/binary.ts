@@ -1,0 +1,107 @@
+/**
+ * Binary element-wise ops with NumPy broadcasting and dtype promotion. A rule may return a gradient
+ * of the broadcast output's shape: the engine sums it back to each operand's shape.
+ */
+import type { OpRecord } from '../op.js';
+import { apply } from '../op.js';
+import type { Draw } from '../check/spec.js';
+import type { Domain } from '../check/sampling.js';
+import { drawBroadcastPartner, drawShape, drawTensor, drawValues } from '../check/sampling.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import type { Arithmetic } from '../kernels/elementwise.js';
+import { tensor } from './creation.js';
+import { mapBinary, operands } from './pointwise.js';
+import { eq, ge, gt } from './compare.js';
+import { where } from './where.js';
+
+/** Draws a broadcasting pair; which side gets the smaller shape is drawn too. */
+function drawPair(draw: Draw, domains: [Domain, Domain]): { inputs: Tensor[]; attrs: undefined } {
+  const shape = drawShape(draw);
+  const partner = drawBroadcastPartner(draw, shape);
+  const [sa, sb] = draw.integer(0, 1) === 0 ? [shape, partner] : [partner, shape];
+  return { inputs: [drawTensor(draw, sa, domains[0]), drawTensor(draw, sb, domains[1])], attrs: undefined };
+}
+
+/** A pair whose values are all distinct, across both operands, so no element ties. */
+function drawDistinctPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
+  const { inputs } = drawPair(draw, ['any', 'any']);
+  const [a, b] = inputs as [Tensor, Tensor];
+  const values = drawValues(draw, a.size + b.size, 'distinct');
+  const make = (t: Tensor, from: number): Tensor =>
+    tensor(Float64Array.from(values.slice(from, from + t.size)), { shape: t.shape, dtype: 'float64' });
+  return { inputs: [make(a, 0), make(b, a.size)], attrs: undefined };
+}
+
+function binaryOp(
+  name: string,
+  f: (x: number, y: number) => number,
+  backward: OpRecord['backward'],
+  sample: OpRecord['spec']['sample'],
+  arithmetic?: Arithmetic,
+): OpRecord {
+  return {
+    name,
+    forward: ([a, b]) => mapBinary(a!, b!, name, f, arithmetic),
+    backward,
+    spec: { sample },
+  };
+}
+
+/** The gradient mask of maximum(a, b) for a: 1 where a wins, 1/2 on ties (as PyTorch), 0 elsewhere. */
+function winnerMask(a: Tensor, b: Tensor, aWins: (a: Tensor, b: Tensor) => Tensor): Tensor {
+  return aWins(a, b).add(eq(a, b).mul(0.5));
+}
+
+export const binaryOps = {
+  add: binaryOp('add', (x, y) => x + y, (g) => [g, g], (d) => drawPair(d, ['any', 'any']), 'add'),
+  sub: binaryOp('sub', (x, y) => x - y, (g, { needsInputGrad }) => [g, needsInputGrad[1] ? g.neg() : null],
+    (d) => drawPair(d, ['any', 'any']), 'sub'),
+  mul: binaryOp('mul', (x, y) => x * y,
+    (g, { inputs: [a, b], needsInputGrad }) => [needsInputGrad[0] ? g.mul(b!) : null, needsInputGrad[1] ? g.mul(a!) : null],
+    (d) => drawPair(d, ['any', 'any']), 'mul'),
+  div: binaryOp('div', (x, y) => x / y,
+    (g, { inputs: [a, b], needsInputGrad }) => [
+      needsInputGrad[0] ? g.div(b!) : null,
+      needsInputGrad[1] ? g.mul(a!).div(b!.square()).neg() : null,
+    ],
+    (d) => drawPair(d, ['any', 'awayFromZero']), 'div'),
+  // As PyTorch: d/da is 0 where the exponent is 0 (even at a = 0), d/db is 0 where a = 0 and b >= 0.
+  pow: binaryOp('pow', Math.pow,
+    (g, { inputs: [a, b], output, needsInputGrad }) => [
+      needsInputGrad[0] ? where(eq(b!, 0), 0, g.mul(b!).mul(a!.pow(b!.sub(1)))) : null,
+      needsInputGrad[1] ? where(eq(a!, 0).mul(ge(b!, 0)), 0, g.mul(output).mul(a!.log())) : null,
+    ],
+    (d) => drawPair(d, ['positive', 'any'])),
+  maximum: binaryOp('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y),
+    (g, { inputs: [a, b] }) => {
+      const mask = winnerMask(a!, b!, gt);
+      return [g.mul(mask), g.mul(mask.neg().add(1))];
+    },
+    drawDistinctPair),
+  minimum: binaryOp('minimum', (x, y) => (x < y || Number.isNaN(x) ? x : y),
+    (g, { inputs: [a, b] }) => {
+      const mask = winnerMask(b!, a!, gt);
+      return [g.mul(mask), g.mul(mask.neg().add(1))];
+    },
+    drawDistinctPair),
+} satisfies Record<string, OpRecord>;
+
+function binary(op: OpRecord, a: TensorLike, b: TensorLike): Tensor {
+  return apply(op, operands(a, b, op.name), undefined);
+}
+
+/** a + b, broadcasting. */
+export const add = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.add, a, b);
+/** a - b, broadcasting. */
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.sub, a, b);
+/** a * b, broadcasting. */
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.mul, a, b);
+/** a / b, broadcasting. */
+export const div = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.div, a, b);
+/** a ** b, broadcasting. */
+export const pow = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.pow, a, b);
+/** The larger of a and b element by element; on a tie the gradient is split evenly. */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.maximum, a, b);
+/** The smaller of a and b element by element; on a tie the gradient is split evenly. */
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.minimum, a, b);
+

@@ -1,0 +1,24 @@
+/**
+ * Comparisons: exact 0/1 results in the operands' promoted dtype, never requiring grad (they are
+ * piecewise constant, so no gradient flows through them).
+ */
+import type { Tensor, TensorLike } from '../tensor.js';
+import { mapBinary, operands } from './pointwise.js';
+
+function compare(name: string, a: TensorLike, b: TensorLike, test: (x: number, y: number) => boolean): Tensor {
+  const [ta, tb] = operands(a, b, name);
+  return mapBinary(ta, tb, name, (x, y) => (test(x, y) ? 1 : 0));
+}
+
+/** 1 where a == b, else 0. */
+export const eq = (a: TensorLike, b: TensorLike): Tensor => compare('eq', a, b, (x, y) => x === y);
+/** 1 where a != b, else 0. */
+export const ne = (a: TensorLike, b: TensorLike): Tensor => compare('ne', a, b, (x, y) => x !== y);
+/** 1 where a < b, else 0. */
+export const lt = (a: TensorLike, b: TensorLike): Tensor => compare('lt', a, b, (x, y) => x < y);
+/** 1 where a <= b, else 0. */
+export const le = (a: TensorLike, b: TensorLike): Tensor => compare('le', a, b, (x, y) => x <= y);
+/** 1 where a > b, else 0. */
+export const gt = (a: TensorLike, b: TensorLike): Tensor => compare('gt', a, b, (x, y) => x > y);
+/** 1 where a >= b, else 0. */
+export const ge = (a: TensorLike, b: TensorLike): Tensor => compare('ge', a, b, (x, y) => x >= y);

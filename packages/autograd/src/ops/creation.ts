@@ -1,0 +1,204 @@
+/**
+ * Making tensors: from JS data, filled, ranges, identity, random. Every function takes the common
+ * options `dtype` (default: the default dtype) and `requiresGrad` (default false).
+ */
+import type { DType, Storage } from '../dtype.js';
+import { allocate, checkDtype, getDefaultDtype } from '../dtype.js';
+import type { Shape } from '../shape.js';
+import { checkShape, contiguousStrides, formatShape, SCALAR_SHAPE, sizeOf } from '../shape.js';
+import { Generator, globalGenerator } from '../random.js';
+import { Tensor, type NestedArray, type TensorLike } from '../tensor.js';
+import { copyKernel } from '../kernels/elementwise.js';
+
+export interface CreationOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export interface RandomOptions extends CreationOptions {
+  /** The generator to draw from; defaults to the global one that `manualSeed` seeds. */
+  rng?: Generator;
+}
+
+function resolveDtype(dtype: DType | undefined, op: string): DType {
+  return dtype === undefined ? getDefaultDtype() : checkDtype(dtype, op);
+}
+
+/** Wraps a fresh contiguous typed array as a tensor of `shape` (internal: no copy, no checks). */
+export function fromStorage(storage: Storage, shape: Shape, requiresGrad = false): Tensor {
+  const t = new Tensor(storage, shape, shape.length === 0 ? SCALAR_SHAPE : contiguousStrides(shape), 0);
+  t.requiresGrad = requiresGrad;
+  return t;
+}
+
+/** A rank-0 tensor holding `value`, rounded to `dtype`. */
+export function scalar(value: number, dtype: DType): Tensor {
+  const storage = dtype === 'float64' ? new Float64Array(1) : new Float32Array(1);
+  storage[0] = value;
+  return new Tensor(storage, SCALAR_SHAPE, SCALAR_SHAPE, 0);
+}
+
+/** Turns an operand into a tensor: a JS number takes the dtype of `like` (the other operand). */
+export function toTensor(value: TensorLike, like: DType, op: string): Tensor {
+  if (value instanceof Tensor) return value;
+  if (typeof value === 'number') return scalar(value, like);
+  throw new Error(`${op}: expected a Tensor or a number, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array (wrap it with tensor())';
+  return typeof value;
+}
+
+/** Reads a nested array's shape, checking that it is rectangular and holds only numbers. */
+function nestedShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let level: NestedArray = data;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0]!;
+  }
+  return shape;
+}
+
+function flattenInto(data: NestedArray, shape: Shape, axis: number, out: Storage, start: number, path: number[]): number {
+  if (axis === shape.length) {
+    if (typeof data !== 'number') {
+      throw new Error(`tensor: expected a number at index [${path.join(',')}], got ${describe(data)} (ragged nested array?)`);
+    }
+    out[start] = data;
+    return start + 1;
+  }
+  if (!Array.isArray(data) || data.length !== shape[axis]) {
+    const got = Array.isArray(data) ? `length ${data.length}` : describe(data);
+    throw new Error(
+      `tensor: ragged nested array: the entry at index [${path.join(',')}] has ${got}, ` +
+        `expected length ${shape[axis]} (shape ${formatShape(shape)} from the first entries)`,
+    );
+  }
+  let position = start;
+  for (let i = 0; i < data.length; i++) {
+    path.push(i);
+    position = flattenInto(data[i]!, shape, axis + 1, out, position, path);
+    path.pop();
+  }
+  return position;
+}
+
+/**
+ * A tensor from a number, a nested array or a typed array (copied). With a flat array or typed
+ * array, `shape` lays it out; a typed array keeps its own dtype unless `dtype` says otherwise.
+ */
+export function tensor(
+  data: NestedArray | Float32Array | Float64Array,
+  opts: CreationOptions & { shape?: readonly number[] } = {},
+): Tensor {
+  let dtype: DType;
+  let storage: Storage;
+  let shape: Shape;
+  if (data instanceof Float32Array || data instanceof Float64Array) {
+    dtype = opts.dtype === undefined ? (data instanceof Float64Array ? 'float64' : 'float32') : checkDtype(opts.dtype, 'tensor');
+    storage = allocate(dtype, data.length);
+    storage.set(data);
+    shape = [data.length];
+  } else {
+    dtype = resolveDtype(opts.dtype, 'tensor');
+    shape = nestedShape(data);
+    storage = allocate(dtype, sizeOf(shape));
+    flattenInto(data, shape, 0, storage, 0, []);
+  }
+  if (opts.shape !== undefined) {
+    const target = checkShape(opts.shape, 'tensor');
+    if (sizeOf(target) !== storage.length) {
+      throw new Error(`tensor: ${storage.length} values do not fill shape ${formatShape(target)} (${sizeOf(target)} elements)`);
+    }
+    shape = target.slice();
+  }
+  return fromStorage(storage, shape.length === 0 ? SCALAR_SHAPE : shape, opts.requiresGrad ?? false);
+}
+
+/** A tensor of `shape` with every element `value`. */
+export function full(shape: readonly number[], value: number, opts: CreationOptions = {}): Tensor {
+  checkShape(shape, 'full');
+  if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${describe(value)}`);
+  const storage = allocate(resolveDtype(opts.dtype, 'full'), sizeOf(shape));
+  if (value !== 0) storage.fill(value);
+  return fromStorage(storage, shape.slice(), opts.requiresGrad ?? false);
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: readonly number[], opts: CreationOptions = {}): Tensor {
+  return full(shape, 0, opts);
+}
+
+/** A tensor of ones. */
+export function ones(shape: readonly number[], opts: CreationOptions = {}): Tensor {
+  return full(shape, 1, opts);
+}
+
+/** Ones with the shape and dtype of `t`. */
+export function onesLike(t: Tensor): Tensor {
+  return full(t.shape, 1, { dtype: t.dtype });
+}
+
+/** Zeros with the shape and dtype of `t`. */
+export function zerosLike(t: Tensor): Tensor {
+  return full(t.shape, 0, { dtype: t.dtype });
+}
+
+/** The n x n identity matrix. */
+export function eye(n: number, opts: CreationOptions = {}): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`eye: n must be a non-negative integer, got ${n}`);
+  const storage = allocate(resolveDtype(opts.dtype, 'eye'), n * n);
+  for (let i = 0; i < n; i++) storage[i * n + i] = 1;
+  return fromStorage(storage, [n, n], opts.requiresGrad ?? false);
+}
+
+/**
+ * Evenly spaced values in [start, stop): `arange(5)` is 0..4, `arange(2, 8, 2)` is 2, 4, 6,
+ * as NumPy and PyTorch define it.
+ */
+export function arange(start: number, stop?: number, step = 1, opts: CreationOptions = {}): Tensor {
+  const [from, to] = stop === undefined ? [0, start] : [start, stop];
+  if (![from, to, step].every(Number.isFinite)) throw new Error(`arange: start, stop and step must be finite, got ${from}, ${to}, ${step}`);
+  if (step === 0) throw new Error('arange: step must not be 0');
+  const count = Math.max(0, Math.ceil((to - from) / step));
+  const storage = allocate(resolveDtype(opts.dtype, 'arange'), count);
+  for (let i = 0; i < count; i++) storage[i] = from + i * step;
+  return fromStorage(storage, [count], opts.requiresGrad ?? false);
+}
+
+/** Uniform samples in [0, 1), drawn from `opts.rng` or the global generator. */
+export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  const t = zeros(shape, opts);
+  const rng = opts.rng ?? globalGenerator;
+  const storage = t.storage;
+  for (let i = 0; i < storage.length; i++) storage[i] = rng.uniform();
+  return t;
+}
+
+/** Standard normal samples, drawn from `opts.rng` or the global generator. */
+export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  const t = zeros(shape, opts);
+  const rng = opts.rng ?? globalGenerator;
+  const storage = t.storage;
+  for (let i = 0; i < storage.length; i++) storage[i] = rng.normal();
+  return t;
+}
+
+/** A contiguous copy of a tensor's elements in its own dtype. */
+export function contiguousData(t: Tensor): Storage {
+  const out = allocate(t.dtype, t.size);
+  copyKernel(out, t, t.isContiguous);
+  return out;
+}
+
+/** A contiguous tensor with the same values (the tensor itself when already contiguous and unshifted). */
+export function contiguous(t: Tensor, dtype: DType = t.dtype): Tensor {
+  if (dtype === t.dtype && t.isContiguous && t.offset === 0 && t.storage.length === t.size) return t;
+  const out = allocate(dtype, t.size);
+  copyKernel(out, t, t.isContiguous);
+  return fromStorage(out, t.shape);
+}

@@ -1,0 +1,79 @@
+/**
+ * Matrix product with NumPy's rules: 1-D operands are promoted to a row (left) or a column (right)
+ * and the added axis removed afterwards; operands of rank > 2 are stacks of matrices whose batch axes
+ * broadcast. The primitive works on rank >= 2 and reads transposed or broadcast operands through
+ * their strides, without copies.
+ */
+import type { OpRecord } from '../op.js';
+import { apply } from '../op.js';
+import { allocate, promoteDtypes } from '../dtype.js';
+import { broadcastShapes, broadcastStrides, formatShape, sizeOf } from '../shape.js';
+import type { MatrixOperand } from '../kernels/matmul.js';
+import { matmulKernel } from '../kernels/matmul.js';
+import type { Draw } from '../check/spec.js';
+import { drawBroadcastPartner, drawShape, drawTensor } from '../check/sampling.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { fromStorage, toTensor } from './creation.js';
+
+/** Operand `t` (rank >= 2) seen by the kernel, its batch axes broadcast to `batchShape`. */
+function operand(t: Tensor, batchShape: readonly number[]): MatrixOperand {
+  const rank = t.ndim;
+  const batchStrides = broadcastStrides(t.shape.slice(0, rank - 2), t.strides.slice(0, rank - 2), batchShape);
+  return { data: t.storage, offset: t.offset, rowStride: t.strides[rank - 2]!, colStride: t.strides[rank - 1]!, batchStrides };
+}
+
+export const matmulOp: OpRecord = {
+  name: 'matmul',
+  forward([a, b]) {
+    const m = a!.shape[a!.ndim - 2]!;
+    const k = a!.shape[a!.ndim - 1]!;
+    const n = b!.shape[b!.ndim - 1]!;
+    const batchShape = broadcastShapes(a!.shape.slice(0, -2), b!.shape.slice(0, -2), 'matmul');
+    const shape = [...batchShape, m, n];
+    const out = allocate(promoteDtypes(a!.dtype, b!.dtype), sizeOf(shape));
+    matmulKernel(out, operand(a!, batchShape), operand(b!, batchShape), batchShape, m, k, n);
+    return fromStorage(out, shape);
+  },
+  // dA = dC B^T and dB = A^T dC; the engine sums broadcast batch axes back.
+  backward: (grad, { inputs: [a, b], needsInputGrad }) => [
+    needsInputGrad[0] ? grad.matmul(b!.transpose(-1, -2)) : null,
+    needsInputGrad[1] ? a!.transpose(-1, -2).matmul(grad) : null,
+  ],
+  spec: { sample: drawMatmulPair },
+};
+
+/** Two stacks of matrices that multiply: batch axes broadcast, inner sizes agree, sometimes transposed. */
+function drawMatmulPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
+  const [m, k, n] = draw.integers(3, 1, 4) as [number, number, number];
+  const batch = drawShape(draw, 0, 2);
+  const partner = drawBroadcastPartner(draw, batch);
+  const [batchA, batchB] = draw.integer(0, 1) === 0 ? [batch, partner] : [partner, batch];
+  // A transposed operand is stored [.., k, m] and read through swapped strides.
+  const a = draw.integer(0, 1) === 1 ? drawTensor(draw, [...batchA, k, m]).transpose(-1, -2) : drawTensor(draw, [...batchA, m, k]);
+  const b = draw.integer(0, 1) === 1 ? drawTensor(draw, [...batchB, n, k]).transpose(-1, -2) : drawTensor(draw, [...batchB, k, n]);
+  return { inputs: [a, b], attrs: undefined };
+}
+
+/**
+ * The matrix product of `a` and `b`: 1-D and 2-D as in NumPy, batched with broadcasting for
+ * rank > 2. Rank-0 operands are rejected, as in NumPy (use `mul`).
+ */
+export function matmul(a: TensorLike, b: TensorLike): Tensor {
+  const ta = a instanceof Tensor ? a : toTensor(a, b instanceof Tensor ? b.dtype : 'float32', 'matmul');
+  const tb = toTensor(b, ta.dtype, 'matmul');
+  if (ta.ndim === 0 || tb.ndim === 0) {
+    throw new Error(`matmul: operands must have at least one axis, got shapes ${formatShape(ta.shape)} and ${formatShape(tb.shape)} (use mul for scalars)`);
+  }
+  const k = ta.shape[ta.ndim - 1]!;
+  const kb = tb.shape[tb.ndim === 1 ? 0 : tb.ndim - 2]!;
+  if (k !== kb) {
+    throw new Error(`matmul: shapes ${formatShape(ta.shape)} and ${formatShape(tb.shape)} do not align (${k} != ${kb})`);
+  }
+  const left = ta.ndim === 1 ? ta.unsqueeze(0) : ta;
+  const right = tb.ndim === 1 ? tb.unsqueeze(1) : tb;
+  broadcastShapes(left.shape.slice(0, -2), right.shape.slice(0, -2), `matmul: batch axes of ${formatShape(ta.shape)} and ${formatShape(tb.shape)}`);
+  let product = apply(matmulOp, [left, right], undefined);
+  if (ta.ndim === 1) product = product.squeeze(-2);
+  if (tb.ndim === 1) product = product.squeeze(-1);
+  return product;
+}

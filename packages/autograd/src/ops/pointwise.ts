@@ -1,0 +1,67 @@
+/**
+ * The shared forward of element-wise ops: dtype promotion, broadcasting, and the choice between a
+ * kernel's contiguous fast path, the rank-0 path (the micrograd-style scalar graphs) and the general
+ * strided path.
+ */
+import type { DType } from '../dtype.js';
+import { allocate, promoteDtypes } from '../dtype.js';
+import type { Shape } from '../shape.js';
+import { broadcastShapes, broadcastStrides, isContiguous, shapesEqual } from '../shape.js';
+import type { Arithmetic, View } from '../kernels/elementwise.js';
+import { arithmeticContiguous, binaryKernel, unaryKernel } from '../kernels/elementwise.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { fromStorage, scalar, toTensor } from './creation.js';
+
+/** A tensor's view read as if broadcast to `shape`. */
+export function viewAs(t: Tensor, shape: Shape): View {
+  const strides = shapesEqual(t.shape, shape) ? t.strides : broadcastStrides(t.shape, t.strides, shape);
+  return { storage: t.storage, shape, strides, offset: t.offset };
+}
+
+/** y = f(x) element by element, in x's dtype. */
+export function mapUnary(x: Tensor, f: (v: number) => number): Tensor {
+  if (x.shape.length === 0) return scalar(f(x.storage[x.offset]!), x.dtype);
+  const out = allocate(x.dtype, x.size);
+  unaryKernel(out, x, x.isContiguous, f);
+  return fromStorage(out, x.shape);
+}
+
+/** Both operands as tensors: a JS number takes the other operand's dtype. */
+export function operands(a: TensorLike, b: TensorLike, op: string): [Tensor, Tensor] {
+  if (a instanceof Tensor) return [a, toTensor(b, a.dtype, op)];
+  if (b instanceof Tensor) return [toTensor(a, b.dtype, op), b];
+  throw new Error(`${op}: at least one operand must be a Tensor, got ${typeof a} and ${typeof b}`);
+}
+
+/**
+ * z = f(a, b) with broadcasting, in the promoted dtype (or `dtype` if given). `arithmetic` names a
+ * dedicated contiguous loop for the four arithmetic ops.
+ */
+export function mapBinary(
+  a: Tensor,
+  b: Tensor,
+  op: string,
+  f: (x: number, y: number) => number,
+  arithmetic?: Arithmetic,
+  dtype: DType = promoteDtypes(a.dtype, b.dtype),
+): Tensor {
+  if (a.shape.length === 0 && b.shape.length === 0) {
+    return scalar(f(a.storage[a.offset]!, b.storage[b.offset]!), dtype);
+  }
+  const shape = broadcastShapes(a.shape, b.shape, op);
+  const out = allocate(dtype, a.size === 0 || b.size === 0 ? 0 : sizeOfShape(shape));
+  const sameShape = shapesEqual(a.shape, shape) && shapesEqual(b.shape, shape);
+  const contiguous = sameShape && isContiguous(a.shape, a.strides) && isContiguous(b.shape, b.strides);
+  if (contiguous && arithmetic !== undefined) {
+    arithmeticContiguous(arithmetic, out, a.storage, a.offset, b.storage, b.offset);
+  } else {
+    binaryKernel(out, viewAs(a, shape), viewAs(b, shape), contiguous, f);
+  }
+  return fromStorage(out, shape);
+}
+
+function sizeOfShape(shape: Shape): number {
+  let size = 1;
+  for (const dim of shape) size *= dim;
+  return size;
+}

@@ -1,0 +1,50 @@
+/**
+ * What the engine needs to fit a gradient to its input: summing a broadcast gradient back to the
+ * input's shape, and casting it to the input's dtype. Both are recorded ops, so that with
+ * `createGraph` the fitting itself is differentiable.
+ */
+import type { OpRecord } from '../op.js';
+import { apply } from '../op.js';
+import type { DType } from '../dtype.js';
+import { allocate, checkDtype } from '../dtype.js';
+import type { Shape } from '../shape.js';
+import { copyKernel } from '../kernels/elementwise.js';
+import { drawShape, drawTensor } from '../check/sampling.js';
+import type { Tensor } from '../tensor.js';
+import { fromStorage } from './creation.js';
+import { sum } from './reduce.js';
+
+export const castOp: OpRecord<DType> = {
+  name: 'cast',
+  forward([x], dtype) {
+    const out = allocate(dtype, x!.size);
+    copyKernel(out, x!, x!.isContiguous);
+    return fromStorage(out, x!.shape);
+  },
+  // The engine casts the gradient back to the input's dtype.
+  backward: (grad) => [grad],
+  spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw))], attrs: 'float64' }) },
+};
+
+/** The same values in `dtype`. */
+export function castTo(x: Tensor, dtype: DType): Tensor {
+  return apply(castOp, [x], checkDtype(dtype, 'cast'));
+}
+
+/**
+ * Sums `grad` over the axes along which a tensor of `shape` was broadcast to `grad.shape`: the
+ * leading extra axes and the axes where `shape` has 1. `mismatch` makes the error for a gradient
+ * that no broadcast of `shape` can have produced.
+ */
+export function sumToShape(grad: Tensor, shape: Shape, mismatch: () => Error): Tensor {
+  const lead = grad.ndim - shape.length;
+  if (lead < 0) throw mismatch();
+  const axes: number[] = [];
+  for (let axis = 0; axis < grad.ndim; axis++) {
+    const target = axis < lead ? 1 : shape[axis - lead]!;
+    const dim = grad.shape[axis]!;
+    if (axis < lead || (target === 1 && dim !== 1)) axes.push(axis);
+    else if (target !== dim) throw mismatch();
+  }
+  return sum(grad, axes, true).reshape(shape);
+}

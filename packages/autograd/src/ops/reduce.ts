@@ -1,0 +1,117 @@
+/**
+ * Reductions over any set of axes (`axis` undefined means all), with `keepDims`. sum, max and min
+ * are primitives; mean and logSumExp are built from them.
+ */
+import type { OpRecord } from '../op.js';
+import { apply } from '../op.js';
+import { allocate } from '../dtype.js';
+import type { Shape } from '../shape.js';
+import { contiguousStrides, formatShape, normalizeAxes, sizeOf } from '../shape.js';
+import type { Reduction } from '../kernels/reduce.js';
+import { reduceKernel } from '../kernels/reduce.js';
+import type { Draw } from '../check/spec.js';
+import { drawAxes, drawShape, drawTensor } from '../check/sampling.js';
+import type { Domain } from '../check/sampling.js';
+import type { Axis, Tensor } from '../tensor.js';
+import { fromStorage } from './creation.js';
+import { mapUnary } from './pointwise.js';
+import { eq } from './compare.js';
+
+/** The normalised arguments of a reduction. */
+export interface ReduceAttrs {
+  /** Sorted, non-negative axes to reduce. */
+  axes: number[];
+  keepDims: boolean;
+}
+
+/** The input's shape with each reduced axis set to 1. */
+export function keptShape(shape: Shape, axes: readonly number[]): number[] {
+  return shape.map((dim, axis) => (axes.includes(axis) ? 1 : dim));
+}
+
+function outputShape(shape: Shape, { axes, keepDims }: ReduceAttrs): number[] {
+  return keepDims ? keptShape(shape, axes) : shape.filter((_, axis) => !axes.includes(axis));
+}
+
+function reduceForward(x: Tensor, attrs: ReduceAttrs, reduction: Reduction, op: string): Tensor {
+  const kept = keptShape(x.shape, attrs.axes);
+  if (reduction !== 'sum' && x.size === 0 && attrs.axes.some((axis) => x.shape[axis] === 0)) {
+    throw new Error(`${op}: cannot reduce an empty axis of shape ${formatShape(x.shape)} (the result has no value)`);
+  }
+  // Output strides seen from the input: 0 along reduced axes, so a whole group lands in one slot.
+  const outStrides = contiguousStrides(kept).map((stride, axis) => (attrs.axes.includes(axis) ? 0 : stride));
+  const out = allocate(x.dtype, sizeOf(kept));
+  reduceKernel(out, x, outStrides, reduction);
+  return fromStorage(out, outputShape(x.shape, attrs));
+}
+
+/** Brings a reduced gradient back to the input's shape: reinsert the reduced axes, then broadcast. */
+function spreadBack(grad: Tensor, input: Tensor, axes: readonly number[]): Tensor {
+  return grad.reshape(keptShape(input.shape, axes)).expand(input.shape);
+}
+
+function drawReduction(draw: Draw, domain: Domain): { inputs: Tensor[]; attrs: ReduceAttrs } {
+  const shape = drawShape(draw);
+  const x = drawTensor(draw, shape, domain);
+  return { inputs: [x], attrs: { axes: normalizeAxes(drawAxes(draw, shape.length), shape.length, 'sample'), keepDims: draw.integer(0, 1) === 1 } };
+}
+
+/**
+ * max and min: the gradient goes to the elements equal to the result, split evenly between ties
+ * (PyTorch's convention for full reductions).
+ */
+function extremumOp(name: 'max' | 'min'): OpRecord<ReduceAttrs> {
+  return {
+    name,
+    forward: ([x], attrs) => reduceForward(x!, attrs, name, name),
+    backward(grad, { inputs: [x], output, attrs }) {
+      const winners = eq(x!, spreadBack(output, x!, attrs.axes));
+      const ties = winners.sum(attrs.axes, true);
+      return [spreadBack(grad, x!, attrs.axes).mul(winners.div(ties))];
+    },
+    spec: { sample: (draw) => drawReduction(draw, 'distinct'), linearPieces: true },
+  };
+}
+
+export const reduceOps = {
+  sum: {
+    name: 'sum',
+    forward: ([x], attrs) => reduceForward(x!, attrs, 'sum', 'sum'),
+    backward: (grad, { inputs: [x], attrs }) => [spreadBack(grad, x!, attrs.axes)],
+    spec: { sample: (draw) => drawReduction(draw, 'any') },
+  } satisfies OpRecord<ReduceAttrs>,
+  max: extremumOp('max'),
+  min: extremumOp('min'),
+};
+
+function reduceWith(op: OpRecord<ReduceAttrs>, x: Tensor, axis: Axis | undefined, keepDims: boolean): Tensor {
+  return apply(op, [x], { axes: normalizeAxes(axis, x.ndim, op.name), keepDims });
+}
+
+/** The sum over `axis` (all axes when undefined). */
+export const sum = (x: Tensor, axis?: Axis, keepDims = false): Tensor => reduceWith(reduceOps.sum, x, axis, keepDims);
+/** The largest element over `axis`; the gradient is split evenly between tied maxima. */
+export const max = (x: Tensor, axis?: Axis, keepDims = false): Tensor => reduceWith(reduceOps.max, x, axis, keepDims);
+/** The smallest element over `axis`; the gradient is split evenly between tied minima. */
+export const min = (x: Tensor, axis?: Axis, keepDims = false): Tensor => reduceWith(reduceOps.min, x, axis, keepDims);
+
+/** The mean over `axis` (all axes when undefined): the sum divided by the number of elements summed. */
+export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  const axes = normalizeAxes(axis, x.ndim, 'mean');
+  let count = 1;
+  for (const a of axes) count *= x.shape[a]!;
+  return sum(x, axes, keepDims).div(count);
+}
+
+/**
+ * log(sum(exp(x))) over `axis`, computed as m + log(sum(exp(x - m))) with m the (constant) maximum,
+ * so it neither overflows at large inputs nor underflows to -Infinity at very negative ones.
+ */
+export function logSumExp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  const axes = normalizeAxes(axis, x.ndim, 'logSumExp');
+  // The shift is a constant: its derivative terms cancel exactly, so it is detached. An infinite
+  // maximum (a row of -Infinity) shifts by 0 so that -Infinity - -Infinity never makes NaN.
+  const shift = mapUnary(max(x.detach(), axes, true), (m) => (Number.isFinite(m) ? m : 0));
+  const result = x.sub(shift).exp().sum(axes, true).log().add(shift);
+  return keepDims ? result : result.reshape(outputShape(x.shape, { axes, keepDims }));
+}

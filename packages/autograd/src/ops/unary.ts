@@ -1,0 +1,83 @@
+/**
+ * Unary element-wise ops. Each record holds the forward (a scalar function mapped by the kernel),
+ * the backward rule written with Tensor ops (so that it is differentiable again), and the domain the
+ * gradient tests draw from.
+ */
+import type { OpRecord } from '../op.js';
+import { apply } from '../op.js';
+import type { Domain } from '../check/sampling.js';
+import { drawShape, drawTensor } from '../check/sampling.js';
+import type { Tensor } from '../tensor.js';
+import { mapUnary } from './pointwise.js';
+import { sub } from './binary.js';
+import { gt } from './compare.js';
+
+/** Builds the record of a unary op from its scalar function and derivative rule. */
+function unaryOp(
+  name: string,
+  f: (v: number) => number,
+  derivative: (grad: Tensor, x: Tensor, y: Tensor) => Tensor,
+  domain: Domain,
+  linearPieces = false,
+): OpRecord {
+  return {
+    name,
+    forward: ([x]) => mapUnary(x!, f),
+    backward: (grad, { inputs, output }) => [derivative(grad, inputs[0]!, output)],
+    spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw), domain)], attrs: undefined }), linearPieces },
+  };
+}
+
+/** sigmoid(v) = 1 / (1 + e^-v), in a form that never overflows: e^-|v| <= 1. */
+function sigmoidScalar(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
+
+export const unaryOps = {
+  neg: unaryOp('neg', (v) => -v, (g) => g.neg(), 'any'),
+  exp: unaryOp('exp', Math.exp, (g, _x, y) => g.mul(y), 'any'),
+  log: unaryOp('log', Math.log, (g, x) => g.div(x), 'positive'),
+  sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), 'positive'),
+  // abs'(0) = 0, as PyTorch: sign(0) is 0.
+  abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), 'awayFromZero', true),
+  tanh: unaryOp('tanh', Math.tanh, (g, _x, y) => g.mul(sub(1, y.square())), 'any'),
+  sigmoid: unaryOp('sigmoid', sigmoidScalar, (g, _x, y) => g.mul(y.mul(sub(1, y))), 'any'),
+  // relu'(0) = 0, as PyTorch: the mask is x > 0.
+  relu: unaryOp('relu', (v) => (v > 0 ? v : 0), (g, x) => g.mul(gt(x, 0)), 'awayFromZero', true),
+  sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), 'any'),
+  cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), 'any'),
+  square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), 'any'),
+  reciprocal: unaryOp('reciprocal', (v) => 1 / v, (g, _x, y) => g.mul(y.square()).neg(), 'awayFromZero'),
+} satisfies Record<string, OpRecord>;
+
+/** -x */
+export const neg = (x: Tensor): Tensor => apply(unaryOps.neg, [x], undefined);
+/** e^x */
+export const exp = (x: Tensor): Tensor => apply(unaryOps.exp, [x], undefined);
+/** The natural logarithm. */
+export const log = (x: Tensor): Tensor => apply(unaryOps.log, [x], undefined);
+/** The square root. */
+export const sqrt = (x: Tensor): Tensor => apply(unaryOps.sqrt, [x], undefined);
+/** |x|, with gradient 0 at 0. */
+export const abs = (x: Tensor): Tensor => apply(unaryOps.abs, [x], undefined);
+/** The hyperbolic tangent. */
+export const tanh = (x: Tensor): Tensor => apply(unaryOps.tanh, [x], undefined);
+/** 1 / (1 + e^-x), computed without overflow. */
+export const sigmoid = (x: Tensor): Tensor => apply(unaryOps.sigmoid, [x], undefined);
+/** max(x, 0), with gradient 0 at 0. */
+export const relu = (x: Tensor): Tensor => apply(unaryOps.relu, [x], undefined);
+/** The sine. */
+export const sin = (x: Tensor): Tensor => apply(unaryOps.sin, [x], undefined);
+/** The cosine. */
+export const cos = (x: Tensor): Tensor => apply(unaryOps.cos, [x], undefined);
+/** x * x */
+export const square = (x: Tensor): Tensor => apply(unaryOps.square, [x], undefined);
+/** 1 / x */
+export const reciprocal = (x: Tensor): Tensor => apply(unaryOps.reciprocal, [x], undefined);
+
+/** -1, 0 or 1 by the sign of each element (no gradient: it is piecewise constant). */
+export function sign(x: Tensor): Tensor {
+  return mapUnary(x, (v) => (v > 0 ? 1 : v < 0 ? -1 : v));
+}

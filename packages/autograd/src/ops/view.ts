@@ -1,0 +1,264 @@
+/**
+ * Shape ops. reshape (of a contiguous tensor), permute, expand and slice are views: they share the
+ * input's storage and only change shape, strides and offset. squeeze, unsqueeze and transpose are
+ * built on reshape and permute. `pad` is slice's adjoint (its backward), zero-filled around the input.
+ */
+import type { OpRecord } from '../op.js';
+import { apply } from '../op.js';
+import { allocate } from '../dtype.js';
+import type { Shape } from '../shape.js';
+import {
+  checkShape, contiguousStrides, formatShape, normalizeAxes, normalizeAxis, SCALAR_SHAPE, shapesEqual, sizeOf,
+} from '../shape.js';
+import { assignKernel } from '../kernels/elementwise.js';
+import type { Draw } from '../check/spec.js';
+import { drawShape, drawTensor } from '../check/sampling.js';
+import { Tensor, type Axis } from '../tensor.js';
+import { contiguous, fromStorage } from './creation.js';
+
+/** A view of `x`'s storage with another shape and strides. */
+function view(x: Tensor, shape: Shape, strides: readonly number[], offset = x.offset): Tensor {
+  return new Tensor(x.storage, shape.length === 0 ? SCALAR_SHAPE : shape, strides, offset);
+}
+
+/** A random permutation of 0..n-1 (Fisher-Yates on drawn integers). */
+function drawPermutation(draw: Draw, n: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = draw.integer(0, i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+export interface SliceAttrs {
+  start: number[];
+  end: number[];
+}
+
+export interface PadAttrs {
+  before: number[];
+  after: number[];
+}
+
+export const viewOps = {
+  reshape: {
+    name: 'reshape',
+    forward([x], shape) {
+      const source = contiguous(x!);
+      return view(source, shape, contiguousStrides(shape));
+    },
+    backward: (grad, { inputs: [x] }) => [grad.reshape(x!.shape)],
+    spec: {
+      sample(draw) {
+        const x = drawTensor(draw, drawShape(draw));
+        // Half the time read a transposed (non-contiguous) input, which reshape must copy.
+        const input = x.ndim >= 2 && draw.integer(0, 1) === 1 ? x.transpose(0, 1) : x;
+        // The target: the input's dimensions in a shuffled order (the same number of elements).
+        const shape = drawPermutation(draw, input.ndim).map((axis) => input.shape[axis]!);
+        return { inputs: [input], attrs: shape };
+      },
+    },
+  } satisfies OpRecord<readonly number[]>,
+
+  permute: {
+    name: 'permute',
+    forward: ([x], axes) => view(x!, axes.map((a) => x!.shape[a]!), axes.map((a) => x!.strides[a]!)),
+    backward(grad, { attrs: axes }) {
+      const inverse = new Array<number>(axes.length);
+      axes.forEach((axis, i) => (inverse[axis] = i));
+      return [grad.permute(inverse)];
+    },
+    spec: {
+      sample(draw) {
+        const x = drawTensor(draw, drawShape(draw));
+        return { inputs: [x], attrs: drawPermutation(draw, x.ndim) };
+      },
+    },
+  } satisfies OpRecord<readonly number[]>,
+
+  expand: {
+    name: 'expand',
+    forward([x], shape) {
+      const lead = shape.length - x!.ndim;
+      const strides = shape.map((dim, axis) => {
+        if (axis < lead) return 0;
+        return x!.shape[axis - lead] === dim ? x!.strides[axis - lead]! : 0;
+      });
+      return view(x!, shape, strides);
+    },
+    // The engine sums the full-shape gradient back to the input's shape.
+    backward: (grad) => [grad],
+    spec: {
+      sample(draw) {
+        const target = drawShape(draw);
+        const dropped = draw.integer(0, target.length);
+        const ones = draw.integers(target.length - dropped, 0, 1);
+        const shape = target.slice(dropped).map((dim, i) => (ones[i] === 1 ? 1 : dim));
+        return { inputs: [drawTensor(draw, shape)], attrs: target };
+      },
+    },
+  } satisfies OpRecord<readonly number[]>,
+
+  slice: {
+    name: 'slice',
+    forward([x], { start, end }) {
+      let offset = x!.offset;
+      for (let axis = 0; axis < start.length; axis++) offset += start[axis]! * x!.strides[axis]!;
+      return view(x!, start.map((s, axis) => end[axis]! - s), x!.strides, offset);
+    },
+    backward: (grad, { inputs: [x], attrs: { start, end } }) =>
+      [pad(grad, start, x!.shape.map((dim, axis) => dim - end[axis]!))],
+    spec: {
+      sample(draw) {
+        const x = drawTensor(draw, drawShape(draw));
+        const start = x.shape.map((dim) => draw.integer(0, dim - 1));
+        const end = x.shape.map((dim, axis) => draw.integer(start[axis]! + 1, dim));
+        return { inputs: [x], attrs: { start, end } };
+      },
+    },
+  } satisfies OpRecord<SliceAttrs>,
+
+  pad: {
+    name: 'pad',
+    forward([x], { before, after }) {
+      const shape = x!.shape.map((dim, axis) => before[axis]! + dim + after[axis]!);
+      const out = allocate(x!.dtype, sizeOf(shape));
+      const strides = contiguousStrides(shape);
+      const offset = before.reduce((sum, b, axis) => sum + b * strides[axis]!, 0);
+      assignKernel({ storage: out, shape: x!.shape, strides, offset }, x!);
+      return fromStorage(out, shape);
+    },
+    backward: (grad, { inputs: [x], attrs: { before } }) =>
+      [grad.slice(before, before.map((b, axis) => b + x!.shape[axis]!))],
+    spec: {
+      sample(draw) {
+        const x = drawTensor(draw, drawShape(draw));
+        return { inputs: [x], attrs: { before: draw.integers(x.ndim, 0, 2), after: draw.integers(x.ndim, 0, 2) } };
+      },
+    },
+  } satisfies OpRecord<PadAttrs>,
+};
+
+/** Resolves a target shape with at most one -1 (inferred) against `size` elements. */
+function resolveReshape(x: Tensor, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape as unknown)) throw new Error(`reshape: shape must be an array, got ${String(shape)}`);
+  const inferred = shape.filter((dim) => dim === -1).length;
+  if (inferred > 1) throw new Error(`reshape: only one dimension can be -1, got ${formatShape(shape)}`);
+  const known = shape.filter((dim) => dim !== -1);
+  checkShape(known, 'reshape');
+  const knownSize = sizeOf(known);
+  const resolved = shape.map((dim) => (dim === -1 ? (knownSize === 0 ? 0 : x.size / knownSize) : dim));
+  if (!resolved.every(Number.isInteger) || sizeOf(resolved) !== x.size) {
+    throw new Error(`reshape: cannot reshape a tensor of shape ${formatShape(x.shape)} (${x.size} elements) into ${formatShape(shape)}`);
+  }
+  return resolved;
+}
+
+/** The same elements in row-major order, laid out in `shape` (one -1 is inferred). A view when `x` is contiguous. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const resolved = resolveReshape(x, shape);
+  if (shapesEqual(resolved, x.shape)) return x;
+  return apply(viewOps.reshape, [x], resolved);
+}
+
+/** Reorders the axes: axis i of the result is axis `axes[i]` of `x`. A view. */
+export function permute(x: Tensor, axes: readonly number[]): Tensor {
+  if (!Array.isArray(axes as unknown) || axes.length !== x.ndim) {
+    throw new Error(`permute: expected ${x.ndim} axes for shape ${formatShape(x.shape)}, got ${JSON.stringify(axes)}`);
+  }
+  const normalized = axes.map((axis) => normalizeAxis(axis, x.ndim, 'permute'));
+  if (new Set(normalized).size !== normalized.length) {
+    throw new Error(`permute: ${JSON.stringify(axes)} is not a permutation of the ${x.ndim} axes`);
+  }
+  return apply(viewOps.permute, [x], normalized);
+}
+
+/** Swaps two axes (by default the last two). A view. */
+export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
+  const a = normalizeAxis(dim0, x.ndim, 'transpose');
+  const b = normalizeAxis(dim1, x.ndim, 'transpose');
+  const axes = Array.from({ length: x.ndim }, (_, i) => (i === a ? b : i === b ? a : i));
+  return permute(x, axes);
+}
+
+/**
+ * Broadcasts `x` to `shape` without copying (stride 0 along repeated axes). Only axes of size 1 can
+ * grow; new leading axes may be added. A -1 keeps the input's size on that axis.
+ */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  if (!Array.isArray(shape as unknown) || shape.length < x.ndim) {
+    throw new Error(`expand: cannot expand shape ${formatShape(x.shape)} to ${JSON.stringify(shape)} (fewer dimensions)`);
+  }
+  const lead = shape.length - x.ndim;
+  const target = shape.map((dim, axis) => (dim === -1 && axis >= lead ? x.shape[axis - lead]! : dim));
+  checkShape(target, 'expand');
+  target.forEach((dim, axis) => {
+    const own = axis < lead ? 1 : x.shape[axis - lead]!;
+    if (own !== dim && own !== 1) {
+      throw new Error(`expand: cannot expand shape ${formatShape(x.shape)} to ${formatShape(shape)} (axis ${axis}: ${own} to ${dim}; only size-1 axes grow)`);
+    }
+  });
+  if (shapesEqual(target, x.shape)) return x;
+  return apply(viewOps.expand, [x], target);
+}
+
+/** Removes size-1 axes: all of them, or the given ones (each must have size 1). */
+export function squeeze(x: Tensor, axis?: Axis): Tensor {
+  const axes = axis === undefined ? x.shape.flatMap((dim, a) => (dim === 1 ? [a] : [])) : normalizeAxes(axis, x.ndim, 'squeeze');
+  for (const a of axes) {
+    if (x.shape[a] !== 1) {
+      throw new Error(`squeeze: axis ${a} of shape ${formatShape(x.shape)} has size ${x.shape[a]}; only size-1 axes can be squeezed`);
+    }
+  }
+  return reshape(x, x.shape.filter((_, a) => !axes.includes(a)));
+}
+
+/** Inserts a size-1 axis at `axis` (in [-(rank+1), rank]). */
+export function unsqueeze(x: Tensor, axis: number): Tensor {
+  const position = normalizeAxis(axis, x.ndim + 1, 'unsqueeze');
+  const shape = [...x.shape];
+  shape.splice(position, 0, 1);
+  return reshape(x, shape);
+}
+
+/**
+ * The block from `start` (inclusive) to `end` (exclusive) along every axis, as a view. Negative
+ * indices count from the end; indices outside the axis throw (nothing is clamped); start == end
+ * gives an empty axis.
+ */
+export function slice(x: Tensor, start: readonly number[], end: readonly number[]): Tensor {
+  if (!Array.isArray(start as unknown) || !Array.isArray(end as unknown) || start.length !== x.ndim || end.length !== x.ndim) {
+    throw new Error(
+      `slice: start and end need one entry per axis of shape ${formatShape(x.shape)}, got ${JSON.stringify(start)} and ${JSON.stringify(end)}`,
+    );
+  }
+  const resolve = (index: number, axis: number, isEnd: boolean): number => {
+    const dim = x.shape[axis]!;
+    const resolved = index < 0 ? index + dim : index;
+    if (!Number.isInteger(index) || resolved < 0 || resolved > dim) {
+      throw new Error(`slice: ${isEnd ? 'end' : 'start'} index ${index} is out of range for axis ${axis} of size ${dim} in shape ${formatShape(x.shape)}`);
+    }
+    return resolved;
+  };
+  const from = start.map((s, axis) => resolve(s, axis, false));
+  const to = end.map((e, axis) => resolve(e, axis, true));
+  from.forEach((s, axis) => {
+    if (to[axis]! < s) {
+      throw new Error(`slice: end ${end[axis]} comes before start ${start[axis]} on axis ${axis} of shape ${formatShape(x.shape)}`);
+    }
+  });
+  if (from.every((s) => s === 0) && to.every((e, axis) => e === x.shape[axis])) return x;
+  return apply(viewOps.slice, [x], { start: from, end: to });
+}
+
+/** Zero-pads `x` with `before[i]` and `after[i]` elements on each side of axis i. */
+export function pad(x: Tensor, before: readonly number[], after: readonly number[]): Tensor {
+  const valid = (list: readonly number[]): boolean =>
+    Array.isArray(list as unknown) && list.length === x.ndim && list.every((n) => Number.isInteger(n) && n >= 0);
+  if (!valid(before) || !valid(after)) {
+    throw new Error(`pad: before and after need one non-negative integer per axis of shape ${formatShape(x.shape)}, got ${JSON.stringify(before)} and ${JSON.stringify(after)}`);
+  }
+  if (before.every((n) => n === 0) && after.every((n) => n === 0)) return x;
+  return apply(viewOps.pad, [x], { before: [...before], after: [...after] });
+}

@@ -1,0 +1,43 @@
+/**
+ * where(cond, a, b): a where cond is nonzero, else b; all three broadcast together. The gradient
+ * reaches only the selected branch, and it is built with `where` itself, so a NaN or Infinity in the
+ * branch not taken never leaks into it (multiplying by a 0/1 mask would give 0 * Infinity = NaN).
+ */
+import type { OpRecord } from '../op.js';
+import { apply } from '../op.js';
+import { allocate, promoteDtypes } from '../dtype.js';
+import { broadcastShapes, sizeOf } from '../shape.js';
+import { whereKernel } from '../kernels/elementwise.js';
+import { drawBroadcastPartner, drawShape, drawTensor } from '../check/sampling.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { fromStorage, toTensor } from './creation.js';
+import { viewAs } from './pointwise.js';
+import { gt } from './compare.js';
+
+export const whereOp: OpRecord = {
+  name: 'where',
+  forward([cond, a, b]) {
+    const shape = broadcastShapes(broadcastShapes(cond!.shape, a!.shape, 'where'), b!.shape, 'where');
+    const out = allocate(promoteDtypes(a!.dtype, b!.dtype), sizeOf(shape));
+    whereKernel(out, viewAs(cond!, shape), viewAs(a!, shape), viewAs(b!, shape));
+    return fromStorage(out, shape);
+  },
+  backward(grad, { inputs: [cond], needsInputGrad }) {
+    return [null, needsInputGrad[1] ? where(cond!, grad, 0) : null, needsInputGrad[2] ? where(cond!, 0, grad) : null];
+  },
+  spec: {
+    sample(draw) {
+      const shape = drawShape(draw);
+      const cond = gt(drawTensor(draw, drawBroadcastPartner(draw, shape)), 0);
+      return { inputs: [cond, drawTensor(draw, shape), drawTensor(draw, drawBroadcastPartner(draw, shape))], attrs: undefined };
+    },
+  },
+};
+
+/** Elements of `a` where `cond` is nonzero, else of `b`, broadcasting all three. */
+export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : undefined;
+  if (dtype === undefined) throw new Error('where: at least one of a and b must be a Tensor');
+  const c = toTensor(cond, dtype, 'where');
+  return apply(whereOp, [c, toTensor(a, dtype, 'where'), toTensor(b, dtype, 'where')], undefined);
+}

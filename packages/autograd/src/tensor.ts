@@ -1,0 +1,207 @@
+/**
+ * The Tensor: a typed array (float32 or float64) read through a shape, strides and an offset, so that
+ * reshape, transpose, permute, expand, squeeze, unsqueeze and slice can be views that copy nothing.
+ * Tensors are immutable values: every op returns a new tensor.
+ *
+ * The methods below are thin: each calls the free function of the same name in `ops/`, where the op's
+ * forward and backward live side by side.
+ */
+import type { DType, Storage } from './dtype.js';
+import { dtypeOf } from './dtype.js';
+import type { Node, BackwardOptions } from './engine.js';
+import { runBackward } from './engine.js';
+import type { Shape } from './shape.js';
+import { formatShape, isContiguous, shapesEqual, sizeOf } from './shape.js';
+import { contiguousData, onesLike } from './ops/creation.js';
+import { abs, cos, exp, log, neg, reciprocal, relu, sigmoid, sin, sqrt, square, tanh } from './ops/unary.js';
+import { add, div, maximum, minimum, mul, pow, sub } from './ops/binary.js';
+import { eq, ge, gt, le, lt, ne } from './ops/compare.js';
+import { logSumExp, max, mean, min, sum } from './ops/reduce.js';
+import { expand, permute, reshape, slice, squeeze, transpose, unsqueeze } from './ops/view.js';
+import { matmul } from './ops/matmul.js';
+import { logSoftmax, softmax } from './ops/softmax.js';
+import { castTo } from './ops/reduce-to-shape.js';
+
+/** A nested JS array of numbers, as `tensor()` takes and `toArray()` gives. */
+export type NestedArray = number | NestedArray[];
+
+/** A tensor operand: a Tensor, or a JS number (taken as a rank-0 tensor of the other operand's dtype). */
+export type TensorLike = Tensor | number;
+
+/** Axes of a reduction: one axis, several, or (undefined) all. Negative axes count from the end. */
+export type Axis = number | readonly number[];
+
+export class Tensor {
+  /** The element type, read from the storage. */
+  readonly dtype: DType;
+  /** Whether gradients are tracked for this tensor (set on leaves by the user, on results by ops). */
+  requiresGrad = false;
+  /** The accumulated gradient of a leaf after `backward()`, or null. */
+  grad: Tensor | null = null;
+  /** The graph node that produced this tensor, or null for a leaf or an untracked result. */
+  node: Node | null = null;
+
+  /** @internal Tensors are made with `tensor()`, `zeros()` and the other creation functions. */
+  constructor(
+    /** The typed array holding the elements (possibly shared with other views). */
+    readonly storage: Storage,
+    readonly shape: Shape,
+    /** Element steps between neighbours along each axis (0 on broadcast axes). */
+    readonly strides: readonly number[],
+    /** Index into `storage` of the first element. */
+    readonly offset: number,
+  ) {
+    this.dtype = dtypeOf(storage);
+  }
+
+  /** The number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /** The rank: the number of axes. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** True for a tensor not produced by a recorded op: a user-created tensor or a detached one. */
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  /** True when the elements lie row-major and without gaps in `storage`. */
+  get isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new Error(`item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, item() needs exactly 1`);
+    }
+    return this.storage[this.offset]!;
+  }
+
+  /** The elements as a nested JS array (a plain number for rank 0). */
+  toArray(): NestedArray {
+    const flat = this.data();
+    if (this.shape.length === 0) return flat[0]!;
+    let position = 0;
+    const build = (axis: number): NestedArray[] => {
+      const length = this.shape[axis]!;
+      const out: NestedArray[] = new Array(length);
+      for (let i = 0; i < length; i++) out[i] = axis === this.shape.length - 1 ? flat[position++]! : build(axis + 1);
+      return out;
+    };
+    return build(0);
+  }
+
+  /** A contiguous copy of the elements: a `Float32Array` exactly when the dtype is float32. */
+  data(): Storage {
+    return contiguousData(this);
+  }
+
+  /** The same values in another dtype (differentiable; the gradient is cast back). */
+  cast(dtype: DType): Tensor {
+    return castTo(this, dtype);
+  }
+
+  // Binary, broadcasting.
+  add(other: TensorLike): Tensor { return add(this, other); }
+  sub(other: TensorLike): Tensor { return sub(this, other); }
+  mul(other: TensorLike): Tensor { return mul(this, other); }
+  div(other: TensorLike): Tensor { return div(this, other); }
+  pow(other: TensorLike): Tensor { return pow(this, other); }
+  maximum(other: TensorLike): Tensor { return maximum(this, other); }
+  minimum(other: TensorLike): Tensor { return minimum(this, other); }
+
+  // Comparisons: exact 0/1 values, no gradient.
+  eq(other: TensorLike): Tensor { return eq(this, other); }
+  ne(other: TensorLike): Tensor { return ne(this, other); }
+  lt(other: TensorLike): Tensor { return lt(this, other); }
+  le(other: TensorLike): Tensor { return le(this, other); }
+  gt(other: TensorLike): Tensor { return gt(this, other); }
+  ge(other: TensorLike): Tensor { return ge(this, other); }
+
+  // Unary.
+  neg(): Tensor { return neg(this); }
+  exp(): Tensor { return exp(this); }
+  log(): Tensor { return log(this); }
+  sqrt(): Tensor { return sqrt(this); }
+  abs(): Tensor { return abs(this); }
+  tanh(): Tensor { return tanh(this); }
+  sigmoid(): Tensor { return sigmoid(this); }
+  relu(): Tensor { return relu(this); }
+  sin(): Tensor { return sin(this); }
+  cos(): Tensor { return cos(this); }
+  square(): Tensor { return square(this); }
+  reciprocal(): Tensor { return reciprocal(this); }
+
+  // Reductions.
+  sum(axis?: Axis, keepDims = false): Tensor { return sum(this, axis, keepDims); }
+  mean(axis?: Axis, keepDims = false): Tensor { return mean(this, axis, keepDims); }
+  max(axis?: Axis, keepDims = false): Tensor { return max(this, axis, keepDims); }
+  min(axis?: Axis, keepDims = false): Tensor { return min(this, axis, keepDims); }
+  logSumExp(axis?: Axis, keepDims = false): Tensor { return logSumExp(this, axis, keepDims); }
+
+  // Shape.
+  reshape(shape: readonly number[]): Tensor { return reshape(this, shape); }
+  transpose(dim0 = -2, dim1 = -1): Tensor { return transpose(this, dim0, dim1); }
+  permute(axes: readonly number[]): Tensor { return permute(this, axes); }
+  expand(shape: readonly number[]): Tensor { return expand(this, shape); }
+  squeeze(axis?: Axis): Tensor { return squeeze(this, axis); }
+  unsqueeze(axis: number): Tensor { return unsqueeze(this, axis); }
+  slice(start: readonly number[], end: readonly number[]): Tensor { return slice(this, start, end); }
+
+  // Linear algebra and nn.
+  matmul(other: TensorLike): Tensor { return matmul(this, other); }
+  softmax(axis = -1): Tensor { return softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return logSoftmax(this, axis); }
+
+  /**
+   * Back-propagates from this tensor, accumulating gradients into the `.grad` of the leaves.
+   * `grad` (the cotangent) defaults to 1 for a one-element tensor and is required otherwise.
+   */
+  backward(grad?: Tensor, opts: BackwardOptions = {}): void {
+    if (!this.requiresGrad) {
+      throw new Error(
+        `backward: this tensor of shape ${formatShape(this.shape)} does not require grad ` +
+          '(no input of the ops that made it had requiresGrad: true, or it was made under noGrad)',
+      );
+    }
+    let seed: Tensor;
+    if (grad === undefined) {
+      if (this.size !== 1) {
+        throw new Error(
+          `backward: a gradient must be given for a tensor of shape ${formatShape(this.shape)} ` +
+            `(${this.size} elements); only a one-element tensor is seeded with 1`,
+        );
+      }
+      seed = onesLike(this);
+    } else {
+      if (!(grad instanceof Tensor)) throw new Error('backward: grad must be a Tensor');
+      if (!shapesEqual(grad.shape, this.shape)) {
+        throw new Error(
+          `backward: grad of shape ${formatShape(grad.shape)} does not match the tensor's shape ${formatShape(this.shape)}`,
+        );
+      }
+      seed = grad.dtype === this.dtype ? grad : grad.cast(this.dtype);
+    }
+    runBackward(this, seed, opts);
+  }
+
+  /** A tensor with the same values, cut from the graph (a leaf that does not require grad). */
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape, this.strides, this.offset);
+  }
+
+  /** Clears the accumulated gradient. */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /** A short description: `Tensor(float32, [2,3], requiresGrad)`. */
+  toString(): string {
+    return `Tensor(${this.dtype}, ${formatShape(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}
