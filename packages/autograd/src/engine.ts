@@ -51,18 +51,26 @@ function accumulateIntoLeaf(leaf: Tensor, grad: Tensor): void {
 
 /**
  * Back-propagates from `root`: accumulates d(root)/d(leaf), contracted with `seed`, into the `.grad`
- * of every leaf that requires grad.
+ * of every leaf that requires grad. With `capture`, leaves' `.grad` are left alone and the gradient
+ * of each tensor in `capture` is summed into its entry instead (the functional form, as
+ * `torch.autograd.grad`).
  */
-export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions): void {
+export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions, capture?: Map<Tensor, Tensor | null>): void {
   // As in PyTorch, a recorded backward keeps the graph: the new graph reaches into the old one.
   const retainGraph = options.retainGraph ?? options.createGraph ?? false;
   const createGraph = options.createGraph ?? false;
   withGradMode(createGraph, () => {
+    const deliver = (target: Tensor, grad: Tensor): void => {
+      if (capture === undefined) {
+        if (target.node === null) accumulateIntoLeaf(target, grad);
+      } else if (capture.has(target)) {
+        const sum = capture.get(target) ?? null;
+        capture.set(target, sum === null ? grad : sum.add(grad));
+      }
+    };
+    deliver(root, seed);
     const rootNode = root.node;
-    if (rootNode === null) {
-      accumulateIntoLeaf(root, seed);
-      return;
-    }
+    if (rootNode === null) return;
     const walk = ++currentWalk;
     countConsumers(rootNode, walk);
     rootNode.gradSum = seed;
@@ -85,10 +93,8 @@ export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions
         const inputNode = input.node;
         const raw = inputGrads[i] ?? null;
         const inputGrad = raw === null ? null : fitToInput(raw, input, node.op.name);
-        if (inputNode === null) {
-          if (inputGrad !== null) accumulateIntoLeaf(input, inputGrad);
-          continue;
-        }
+        if (inputGrad !== null) deliver(input, inputGrad);
+        if (inputNode === null) continue;
         if (inputGrad !== null) {
           inputNode.gradSum = inputNode.gradSum === null ? inputGrad : inputNode.gradSum.add(inputGrad);
         }

@@ -31,11 +31,34 @@ export function fromStorage(storage: Storage, shape: Shape, requiresGrad = false
   return t;
 }
 
+/**
+ * Rank-0 results are the whole of a micrograd-style graph, so they must be cheap. A typed array per
+ * scalar costs far more in allocation and garbage collection than the arithmetic; instead scalars
+ * take consecutive slots of a shared slab, each slot written once (tensors are immutable). A slab
+ * stays alive while any scalar in it does: at most 4096 values, 32 KiB.
+ */
+const SLAB_SIZE = 4096;
+let slab64 = new Float64Array(SLAB_SIZE);
+let slab32 = new Float32Array(SLAB_SIZE);
+let used64 = 0;
+let used32 = 0;
+
 /** A rank-0 tensor holding `value`, rounded to `dtype`. */
 export function scalar(value: number, dtype: DType): Tensor {
-  const storage = dtype === 'float64' ? new Float64Array(1) : new Float32Array(1);
-  storage[0] = value;
-  return new Tensor(storage, SCALAR_SHAPE, SCALAR_SHAPE, 0);
+  if (dtype === 'float64') {
+    if (used64 === SLAB_SIZE) {
+      slab64 = new Float64Array(SLAB_SIZE);
+      used64 = 0;
+    }
+    slab64[used64] = value;
+    return new Tensor(slab64, SCALAR_SHAPE, SCALAR_SHAPE, used64++);
+  }
+  if (used32 === SLAB_SIZE) {
+    slab32 = new Float32Array(SLAB_SIZE);
+    used32 = 0;
+  }
+  slab32[used32] = value;
+  return new Tensor(slab32, SCALAR_SHAPE, SCALAR_SHAPE, used32++);
 }
 
 /** Turns an operand into a tensor: a JS number takes the dtype of `like` (the other operand). */

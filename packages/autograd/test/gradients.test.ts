@@ -1,0 +1,117 @@
+/**
+ * The op-table gradient suite: every primitive op in the registry, and every composite op, is
+ * gradchecked to first and second order in float64, on inputs drawn by its own test spec.
+ * A failure prints the fast-check seed and path; rerun with FC_SEED=<seed> to replay it.
+ */
+import { describe, expect, test } from 'vitest';
+import { test as propTest } from '@fast-check/vitest';
+import fc from 'fast-check';
+import { apply } from '../src/op.js';
+import type { OpRecord } from '../src/op.js';
+import { listPrimitiveOps, compositeOpNames, type CompositeOpName } from '../src/ops/registry.js';
+import type { Draw } from '../src/check/spec.js';
+import { describeReport, gradcheck, gradgradcheck } from '../src/check/gradcheck.js';
+import { drawAxes, drawShape, drawTensor } from '../src/check/sampling.js';
+import type { Tensor } from '../src/index.js';
+import { logSoftmax, logSumExp, mean, softmax, squeeze, stack, transpose, unsqueeze } from '../src/index.js';
+import { drawFrom, smallestDraw } from './draw.js';
+
+function expectGradientsCorrect(f: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], seed: number): void {
+  const first = gradcheck(f, inputs, { seed });
+  expect(first.ok, describeReport(first)).toBe(true);
+  const second = gradgradcheck(f, inputs, { seed });
+  expect(second.ok, `second order:\n${describeReport(second)}`).toBe(true);
+}
+
+describe('every primitive op', () => {
+  for (const { name, op } of listPrimitiveOps()) {
+    const run = (draw: Draw, seed: number): void => {
+      const { inputs, attrs } = op.spec.sample(draw);
+      expectGradientsCorrect((...xs) => apply(op as OpRecord<unknown>, xs, attrs), inputs, seed);
+    };
+
+    propTest.prop([fc.gen(), fc.nat()])(`${name}: gradients match finite differences (first and second order)`, (g, seed) => {
+      run(drawFrom(g), seed);
+    });
+
+    test(`${name}: smallest case (rank-0 or size-1 inputs)`, () => run(smallestDraw, 0));
+  }
+});
+
+/** A case for each composite op: how to call it on drawn inputs. */
+interface CompositeCase {
+  sample(draw: Draw): { inputs: Tensor[]; run: (...inputs: Tensor[]) => Tensor };
+}
+
+function withAxes(draw: Draw, f: (x: Tensor, axis: number | number[] | undefined, keepDims: boolean) => Tensor) {
+  const x = drawTensor(draw, drawShape(draw));
+  const axis = drawAxes(draw, x.ndim);
+  const keepDims = draw.integer(0, 1) === 1;
+  return { inputs: [x], run: (t: Tensor) => f(t, axis, keepDims) };
+}
+
+function withOneAxis(draw: Draw, f: (x: Tensor, axis: number) => Tensor) {
+  const x = drawTensor(draw, drawShape(draw, 1));
+  const axis = draw.integer(-x.ndim, x.ndim - 1);
+  return { inputs: [x], run: (t: Tensor) => f(t, axis) };
+}
+
+// The mapped type makes tsc demand a case for every composite op name.
+const compositeCases: { [K in CompositeOpName]: CompositeCase } = {
+  mean: { sample: (draw) => withAxes(draw, mean) },
+  logSumExp: { sample: (draw) => withAxes(draw, logSumExp) },
+  softmax: { sample: (draw) => withOneAxis(draw, softmax) },
+  logSoftmax: { sample: (draw) => withOneAxis(draw, logSoftmax) },
+  stack: {
+    sample(draw) {
+      const shape = drawShape(draw, 0, 3);
+      const count = draw.integer(1, 3);
+      const axis = draw.integer(-shape.length - 1, shape.length);
+      return { inputs: Array.from({ length: count }, () => drawTensor(draw, shape)), run: (...xs) => stack(xs, axis) };
+    },
+  },
+  squeeze: {
+    sample(draw) {
+      const shape = drawShape(draw, 1).map((dim) => (draw.integer(0, 1) === 1 ? 1 : dim));
+      const ones = shape.flatMap((dim, axis) => (dim === 1 ? [axis] : []));
+      const axis = ones.length > 0 && draw.integer(0, 1) === 1 ? ones[draw.integer(0, ones.length - 1)] : undefined;
+      return { inputs: [drawTensor(draw, shape)], run: (x) => squeeze(x, axis) };
+    },
+  },
+  unsqueeze: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw));
+      const axis = draw.integer(-x.ndim - 1, x.ndim);
+      return { inputs: [x], run: (t) => unsqueeze(t, axis) };
+    },
+  },
+  transpose: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw, 2));
+      const [a, b] = [draw.integer(-x.ndim, x.ndim - 1), draw.integer(-x.ndim, x.ndim - 1)];
+      return { inputs: [x], run: (t) => transpose(t, a, b) };
+    },
+  },
+};
+
+describe('every composite op', () => {
+  test('the table covers every composite name', () => {
+    expect(Object.keys(compositeCases).sort()).toEqual([...compositeOpNames].sort());
+  });
+  for (const name of compositeOpNames) {
+    propTest.prop([fc.gen(), fc.nat()])(`${name}: gradients match finite differences (first and second order)`, (g, seed) => {
+      const { inputs, run } = compositeCases[name].sample(drawFrom(g));
+      expectGradientsCorrect(run, inputs, seed);
+    });
+  }
+});
+
+describe('the registry', () => {
+  test('every primitive has a backward rule and a test spec', () => {
+    for (const { name, op } of listPrimitiveOps()) {
+      expect(typeof op.backward, name).toBe('function');
+      expect(typeof op.spec.sample, name).toBe('function');
+      expect(op.name).toBe(name);
+    }
+  });
+});
