@@ -104,14 +104,22 @@ export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
 }
 
 /**
- * log(sum(exp(x))) over `axis`, computed as m + log(sum(exp(x - m))) with m the (constant) maximum,
- * so it neither overflows at large inputs nor underflows to -Infinity at very negative ones.
+ * x minus its maximum over `axes` (kept as size-1 axes), the shift that keeps exp from overflowing.
+ * The maximum is a constant (detached): in logSumExp and softmax its derivative terms cancel exactly.
+ * An infinite maximum (a row of -Infinity) shifts by 0, so that -Infinity - -Infinity never makes NaN.
+ */
+export function shiftByMax(x: Tensor, axes: readonly number[]): { shifted: Tensor; shift: Tensor } {
+  const shift = mapUnary(max(x.detach(), axes, true), (m) => (Number.isFinite(m) ? m : 0));
+  return { shifted: x.sub(shift), shift };
+}
+
+/**
+ * log(sum(exp(x))) over `axis`, computed as m + log(sum(exp(x - m))) with m the maximum, so it
+ * neither overflows at large inputs nor underflows to -Infinity at very negative ones.
  */
 export function logSumExp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   const axes = normalizeAxes(axis, x.ndim, 'logSumExp');
-  // The shift is a constant: its derivative terms cancel exactly, so it is detached. An infinite
-  // maximum (a row of -Infinity) shifts by 0 so that -Infinity - -Infinity never makes NaN.
-  const shift = mapUnary(max(x.detach(), axes, true), (m) => (Number.isFinite(m) ? m : 0));
-  const result = x.sub(shift).exp().sum(axes, true).log().add(shift);
+  const { shifted, shift } = shiftByMax(x, axes);
+  const result = shifted.exp().sum(axes, true).log().add(shift);
   return keepDims ? result : result.reshape(outputShape(x.shape, { axes, keepDims }));
 }
