@@ -6,14 +6,16 @@
  * scalar ops: this exercises the scalar path, not the matrix kernels.
  *
  * Run: node build/examples/micrograd.js [steps]   (default 100)
+ * The benchmark suite imports the model and data from here, so that it times this very workload.
  */
+import { pathToFileURL } from 'node:url';
 import { Generator, noGrad, tensor, type Tensor } from '@nn/autograd';
 
 const rng = new Generator(1337);
 const scalar = (value: number, requiresGrad = false): Tensor => tensor(value, { dtype: 'float64', requiresGrad });
 
 /** Two interleaved half circles with Gaussian noise, labels -1 and 1 (scikit-learn's make_moons). */
-function makeMoons(count: number, noise: number): { points: [number, number][]; labels: number[] } {
+export function makeMoons(count: number, noise: number): { points: [number, number][]; labels: number[] } {
   const points: [number, number][] = [];
   const labels: number[] = [];
   const half = Math.floor(count / 2);
@@ -28,7 +30,7 @@ function makeMoons(count: number, noise: number): { points: [number, number][]; 
   return { points, labels };
 }
 
-class Neuron {
+export class Neuron {
   readonly weights: Tensor[];
   readonly bias = scalar(0, true);
   constructor(inputs: number, readonly linear: boolean) {
@@ -44,7 +46,7 @@ class Neuron {
   }
 }
 
-class MLP {
+export class MLP {
   readonly layers: Neuron[][];
   constructor(sizes: number[]) {
     this.layers = sizes.slice(1).map((size, i) =>
@@ -60,15 +62,8 @@ class MLP {
   }
 }
 
-const steps = Number(process.argv[2] ?? 100);
-const { points, labels } = makeMoons(100, 0.1);
-const inputs = points.map(([x, y]) => [scalar(x), scalar(y)]);
-const model = new MLP([2, 16, 16, 1]);
-const parameters = model.parameters();
-console.log(`two moons: ${points.length} points; MLP 2-16-16-1 with ${parameters.length} scalar parameters`);
-
 /** The SVM max-margin loss plus L2 regularisation, and the accuracy, as micrograd's demo computes them. */
-function loss(): { total: Tensor; accuracy: number } {
+export function marginLoss(model: MLP, inputs: Tensor[][], labels: number[]): { total: Tensor; accuracy: number } {
   const scores = inputs.map((x) => model.call(x));
   let dataLoss = scalar(0);
   let correct = 0;
@@ -77,26 +72,44 @@ function loss(): { total: Tensor; accuracy: number } {
     if (score.item() > 0 === labels[i]! > 0) correct++;
   });
   let squares = scalar(0);
-  for (const p of parameters) squares = squares.add(p.mul(p));
+  for (const p of model.parameters()) squares = squares.add(p.mul(p));
   const total = dataLoss.div(scores.length).add(squares.mul(1e-4));
   return { total, accuracy: correct / scores.length };
 }
 
-const started = performance.now();
-for (let step = 0; step < steps; step++) {
-  const { total, accuracy } = loss();
-  total.backward();
-  const learningRate = 1 - (0.9 * step) / 100;
-  // Plain SGD on the scalar parameters: each weight's storage slot is updated in place.
+/** One SGD step on every scalar parameter: each weight's storage slot is updated in place. */
+export function sgdStep(parameters: Tensor[], learningRate: number): void {
   noGrad(() => {
     for (const p of parameters) {
       p.storage[p.offset] = p.item() - learningRate * p.grad!.item();
       p.zeroGrad();
     }
   });
-  if (step % 10 === 0 || step === steps - 1) {
-    console.log(`step ${step} loss ${total.item().toFixed(6)}, accuracy ${(accuracy * 100).toFixed(1)}%`);
-  }
 }
-const elapsed = performance.now() - started;
-console.log(`${steps} steps in ${(elapsed / 1000).toFixed(2)} s (${(elapsed / Math.max(steps, 1)).toFixed(1)} ms per step)`);
+
+/** The two-moons data as scalar tensors, and a fresh 2-16-16-1 model. */
+export function setUp(): { model: MLP; inputs: Tensor[][]; labels: number[] } {
+  const { points, labels } = makeMoons(100, 0.1);
+  return { model: new MLP([2, 16, 16, 1]), inputs: points.map(([x, y]) => [scalar(x), scalar(y)]), labels };
+}
+
+function main(steps: number): void {
+  const { model, inputs, labels } = setUp();
+  const parameters = model.parameters();
+  console.log(`two moons: ${inputs.length} points; MLP 2-16-16-1 with ${parameters.length} scalar parameters`);
+  const started = performance.now();
+  for (let step = 0; step < steps; step++) {
+    const { total, accuracy } = marginLoss(model, inputs, labels);
+    total.backward();
+    sgdStep(parameters, 1 - (0.9 * step) / 100);
+    if (step % 10 === 0 || step === steps - 1) {
+      console.log(`step ${step} loss ${total.item().toFixed(6)}, accuracy ${(accuracy * 100).toFixed(1)}%`);
+    }
+  }
+  const elapsed = performance.now() - started;
+  console.log(`${steps} steps in ${(elapsed / 1000).toFixed(2)} s (${(elapsed / Math.max(steps, 1)).toFixed(1)} ms per step)`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(Number(process.argv[2] ?? 100));
+}

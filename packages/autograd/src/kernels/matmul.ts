@@ -44,7 +44,8 @@ const SMALL = 16 * 16 * 16;
 // Scratch reused across calls, so steady-state calls allocate nothing. Packed A and packed B share one
 // array so the micro-kernel indexes a single typed array: V8 re-checks an array's map and bounds on
 // every step of the loop, and doing that for one array instead of two was measurably faster.
-const packed = new Float64Array(B_START + KC * NC);
+// Allocated on the first large product, so that importing the module costs nothing.
+let packed = new Float64Array(0);
 /** Float64 partial sums for a float32 `out`, grown to the largest m * n seen. */
 let accumulator = new Float64Array(0);
 /** Sums of an edge tile, so that the partial store can loop over them. */
@@ -124,7 +125,7 @@ function blockedMultiply(
   m: number, k: number, n: number,
 ): void {
   // Partial sums over k blocks must stay in float64: accumulate straight into a float64 `out`,
-  // otherwise into scratch that is rounded into `out` at the end.
+  // otherwise into scratch that is rounded into `out` once at the end.
   let c: Float64Array;
   let cStart: number;
   if (out instanceof Float64Array) {
@@ -136,14 +137,11 @@ function blockedMultiply(
     cStart = 0;
   }
   c.fill(0, cStart, cStart + m * n);
-  const kBlock = Math.min(KC, k);
-  if (packedA.length < MC * kBlock) packedA = new Float64Array(MC * kBlock);
-  const bSize = kBlock * (Math.min(NC, roundUp(n, NR)));
-  if (packedB.length < bSize) packedB = new Float64Array(bSize);
+  if (packed.length === 0) packed = new Float64Array(B_START + KC * NC);
 
-  // Loop order (outer to inner): n block, k block, m block, then NR column strips, then MR row strips.
-  // Packed B is reused across every m block; within an m block, one KC x NR strip of B stays in L1
-  // while the micro-kernel walks all of packed A's row strips past it.
+  // Loop order, outer to inner: n block, k block (pack B), m block (pack A), NR-column strip, MR-row
+  // strip. Packed B is reused by every m block; within an m block one KC x NR strip of B stays in L1
+  // while the micro-kernel walks all of packed A's row strips (in L2) past it.
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -156,7 +154,8 @@ function blockedMultiply(
           const cols = Math.min(NR, nc - jr);
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = Math.min(MR, mc - ir);
-            microKernel(kc, packedA, ir * kc, packedB, jr * kc, c, cStart + (ic + ir) * n + jc + jr, n, rows, cols);
+            const at = cStart + (ic + ir) * n + jc + jr;
+            microKernel(kc, packed, ir * kc, B_START + jr * kc, c, at, n, rows, cols);
           }
         }
       }
@@ -165,80 +164,73 @@ function blockedMultiply(
   if (c !== out) for (let i = 0; i < m * n; i++) out[outStart + i] = c[i]!;
 }
 
-function roundUp(value: number, multiple: number): number {
-  return Math.ceil(value / multiple) * multiple;
-}
-
 /**
- * Copies an mc x kc block of A (starting at `start`) into `packedA` as strips of MR rows; each strip
- * is kc groups of MR values (one column of the strip), so the micro-kernel reads it front to back.
- * Rows past mc are padded with zeros so the micro-kernel never needs a bounds check.
+ * Copies the mc x kc block of A at `start` into `packed` as strips of MR rows, each strip stored
+ * column by column (kc groups of MR values), which is the order the micro-kernel reads it in.
+ * Rows past mc are padded with zeros so that the micro-kernel never needs a bounds test.
  */
 function packA(a: MatrixOperand, start: number, mc: number, kc: number): void {
   const { data, rowStride, colStride } = a;
-  const dst = packedA;
   let d = 0;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = Math.min(MR, mc - ir);
-    const stripStart = start + ir * rowStride;
-    for (let p = 0; p < kc; p++) {
-      const src = stripStart + p * colStride;
-      for (let r = 0; r < rows; r++) dst[d + r] = data[src + r * rowStride]!;
-      for (let r = rows; r < MR; r++) dst[d + r] = 0;
-      d += MR;
+    const strip = start + ir * rowStride;
+    for (let p = 0; p < kc; p++, d += MR) {
+      const src = strip + p * colStride;
+      for (let r = 0; r < rows; r++) packed[d + r] = data[src + r * rowStride]!;
+      for (let r = rows; r < MR; r++) packed[d + r] = 0;
     }
   }
 }
 
-/** Like packA for a kc x nc block of B: strips of NR columns, each kc groups of NR values (one row of the strip). */
+/** Like packA for the kc x nc block of B at `start`: strips of NR columns, stored row by row, zero-padded. */
 function packB(b: MatrixOperand, start: number, kc: number, nc: number): void {
   const { data, rowStride, colStride } = b;
-  const dst = packedB;
-  let d = 0;
+  let d = B_START;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = Math.min(NR, nc - jr);
-    const stripStart = start + jr * colStride;
-    for (let p = 0; p < kc; p++) {
-      const src = stripStart + p * rowStride;
-      for (let c = 0; c < cols; c++) dst[d + c] = data[src + c * colStride]!;
-      for (let c = cols; c < NR; c++) dst[d + c] = 0;
-      d += NR;
+    const strip = start + jr * colStride;
+    for (let p = 0; p < kc; p++, d += NR) {
+      const src = strip + p * rowStride;
+      for (let j = 0; j < cols; j++) packed[d + j] = data[src + j * colStride]!;
+      for (let j = cols; j < NR; j++) packed[d + j] = 0;
     }
   }
 }
 
 /**
- * c[cStart + r * ldc + j] += sum_p A[r, p] * B[p, j] for an MR x NR tile, of which only `rows` x `cols`
- * is stored (the rest is zero padding). The 16 sums live in locals, so each step of p does 8 loads for
- * 16 multiply-adds instead of 2 loads per multiply-add.
+ * Adds the product of a packed MR-row strip of A (at `aAt`) and a packed NR-column strip of B (at
+ * `bAt`), both kc deep, into the tile of `c` whose top-left is `at` (row stride `ldc`). Only the
+ * `rows` x `cols` corner is stored; the rest came from zero padding. Each step of p loads 3 + 4
+ * values for 12 multiply-adds, where a plain loop loads 2 per multiply-add.
  */
 function microKernel(
-  kc: number, pa: Float64Array, aAt: number, pb: Float64Array, bAt: number,
-  c: Float64Array, cStart: number, ldc: number, rows: number, cols: number,
+  kc: number, pk: Float64Array, aAt: number, bAt: number,
+  c: Float64Array, at: number, ldc: number, rows: number, cols: number,
 ): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
   let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
   for (let p = 0; p < kc; p++, aAt += MR, bAt += NR) {
-    const a0 = pa[aAt]!, a1 = pa[aAt + 1]!, a2 = pa[aAt + 2]!, a3 = pa[aAt + 3]!;
-    const b0 = pb[bAt]!, b1 = pb[bAt + 1]!, b2 = pb[bAt + 2]!, b3 = pb[bAt + 3]!;
+    const a0 = pk[aAt]!, a1 = pk[aAt + 1]!, a2 = pk[aAt + 2]!;
+    const b0 = pk[bAt]!, b1 = pk[bAt + 1]!, b2 = pk[bAt + 2]!, b3 = pk[bAt + 3]!;
     c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
     c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
     c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
   }
   if (rows === MR && cols === NR) {
-    let o = cStart;
-    c[o] += c00; c[o + 1] += c01; c[o + 2] += c02; c[o + 3] += c03; o += ldc;
-    c[o] += c10; c[o + 1] += c11; c[o + 2] += c12; c[o + 3] += c13; o += ldc;
-    c[o] += c20; c[o + 1] += c21; c[o + 2] += c22; c[o + 3] += c23; o += ldc;
-    c[o] += c30; c[o + 1] += c31; c[o + 2] += c32; c[o + 3] += c33;
+    const r1 = at + ldc, r2 = r1 + ldc;
+    c[at] = c[at]! + c00; c[at + 1] = c[at + 1]! + c01; c[at + 2] = c[at + 2]! + c02; c[at + 3] = c[at + 3]! + c03;
+    c[r1] = c[r1]! + c10; c[r1 + 1] = c[r1 + 1]! + c11; c[r1 + 2] = c[r1 + 2]! + c12; c[r1 + 3] = c[r1 + 3]! + c13;
+    c[r2] = c[r2]! + c20; c[r2 + 1] = c[r2 + 1]! + c21; c[r2 + 2] = c[r2 + 2]! + c22; c[r2 + 3] = c[r2 + 3]! + c23;
     return;
   }
-  // Edge tile: store only the valid part.
-  const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+  // Edge tile (the last rows or columns of the matrix): store only the part inside it.
+  const t = edgeTile;
+  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
+  t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
+  t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
   for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < cols; j++) c[cStart + r * ldc + j]! += tile[r * NR + j]!;
+    for (let j = 0; j < cols; j++) c[at + r * ldc + j] = c[at + r * ldc + j]! + t[r * NR + j]!;
   }
 }
