@@ -172,7 +172,9 @@ function blockedMultiply(
 /**
  * Copies the mc x kc block of A at `start` into `packed` as strips of MR rows, each strip stored
  * column by column (kc groups of MR values), which is the order the micro-kernel reads it in.
- * Rows past mc are padded with zeros so that the micro-kernel never needs a bounds test.
+ * A last, short strip is padded with zeros, so that the micro-kernel always computes a full tile
+ * (with no tests in its loop) and simply drops the padded sums; zeros rather than stale values keep
+ * denormals and NaNs, which are slow or merely odd, out of those sums.
  */
 function packA(a: MatrixOperand, start: number, mc: number, kc: number): void {
   const { data, rowStride, colStride } = a;

@@ -193,22 +193,23 @@ export function arange(start: number, stop?: number, step = 1, opts: CreationOpt
   return fromStorage(storage, [count], opts.requiresGrad ?? false);
 }
 
-/** Uniform samples in [0, 1), drawn from `opts.rng` or the global generator. */
-export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+/** A tensor of `shape` filled by calling `sample` on the generator once per element, in order. */
+function sampled(shape: readonly number[], opts: RandomOptions, sample: (rng: Generator) => number): Tensor {
   const t = zeros(shape, opts);
   const rng = opts.rng ?? globalGenerator;
   const storage = t.storage;
-  for (let i = 0; i < storage.length; i++) storage[i] = rng.uniform();
+  for (let i = 0; i < storage.length; i++) storage[i] = sample(rng);
   return t;
+}
+
+/** Uniform samples in [0, 1), drawn from `opts.rng` or the global generator. */
+export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  return sampled(shape, opts, (rng) => rng.uniform());
 }
 
 /** Standard normal samples, drawn from `opts.rng` or the global generator. */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  const t = zeros(shape, opts);
-  const rng = opts.rng ?? globalGenerator;
-  const storage = t.storage;
-  for (let i = 0; i < storage.length; i++) storage[i] = rng.normal();
-  return t;
+  return sampled(shape, opts, (rng) => rng.normal());
 }
 
 /** A contiguous copy of a tensor's elements in its own dtype. */
