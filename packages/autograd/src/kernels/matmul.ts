@@ -6,11 +6,11 @@
  * contiguous Float64Array, then for each MC-row block of A an MC x KC panel of A is packed too. A
  * register-blocked micro-kernel then computes one MR x NR tile of the output at a time, keeping the
  * MR * NR partial sums in local variables. Packing buys three things:
- *  - the micro-kernel reads both operands strictly sequentially, so it never misses cache;
+ *  - the micro-kernel reads both operands strictly sequentially, from cache;
  *  - transposed, strided or offset operands cost the same as contiguous ones (only packing sees strides);
  *  - the micro-kernel sees only Float64Array, so the JIT compiles one monomorphic loop with no
  *    float32 -> float64 conversions in it, whatever the input types.
- * Small products skip all that and take a direct triple loop, whose overhead is lower.
+ * Small products, and those thinner than one tile, skip all that and take a direct triple loop.
  */
 import type { Storage } from '../dtype.js';
 
@@ -49,7 +49,7 @@ const SMALL = 384;
 // every step of the loop, and doing that for one array instead of two was measurably faster.
 // Allocated on the first large product, so that importing the module costs nothing.
 let packed = new Float64Array(0);
-/** Float64 partial sums for a float32 `out`, grown to the largest m * n seen. */
+/** Float64 partial sums for a float32 `out`, grown to the largest m * min(n, NC) seen. */
 let accumulator = new Float64Array(0);
 /** Sums of an edge tile, so that the partial store can loop over them. */
 const edgeTile = new Float64Array(MR * NR);
@@ -92,8 +92,9 @@ export function matmulKernel(
       aStart += index * a.batchStrides[axis]!;
       bStart += index * b.batchStrides[axis]!;
     }
-    // Thinner than one tile (matrix-vector products, say), most of each padded tile would be zeros and
-    // the direct loop wins by 1.3 to 3x; at m = MR - 1 it's a draw.
+    // Besides small products (see SMALL), take the direct loop for those thinner than one tile, such
+    // as matrix-vector products: most of each padded tile would be zeros, and the direct loop was
+    // measured 1.3 to 3x faster (a draw at m = MR - 1).
     if (m * k * n <= SMALL || m < MR || n < NR) {
       directMultiply(out, batch * size, a, aStart, b, bStart, m, k, n);
     } else {
@@ -130,18 +131,16 @@ function blockedMultiply(
   m: number, k: number, n: number,
 ): void {
   // Partial sums over k blocks must stay in float64: accumulate straight into a float64 `out`,
-  // otherwise into scratch that is rounded into `out` once at the end.
+  // otherwise into scratch for one column block (m x nc, row stride nc), rounded into `out` when the
+  // block is done. Scratch for one block rather than all of `out` bounds it at m * NC values.
   let c: Float64Array;
-  let cStart: number;
   if (out instanceof Float64Array) {
     c = out;
-    cStart = outStart;
+    c.fill(0, outStart, outStart + m * n);
   } else {
-    if (accumulator.length < m * n) accumulator = new Float64Array(m * n);
+    if (accumulator.length < m * Math.min(n, NC)) accumulator = new Float64Array(m * Math.min(n, NC));
     c = accumulator;
-    cStart = 0;
   }
-  c.fill(0, cStart, cStart + m * n);
   if (packed.length === 0) packed = new Float64Array(B_START + KC * NC);
 
   // Loop order, outer to inner: n block, k block (pack B), m block (pack A), NR-column strip, MR-row
@@ -149,6 +148,9 @@ function blockedMultiply(
   // while the micro-kernel walks all of packed A's row strips (in L2) past it.
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
+    const cStart = c === out ? outStart + jc : 0;
+    const ldc = c === out ? n : nc;
+    if (c !== out) c.fill(0, 0, m * nc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
       packB(b, bStart + pc * b.rowStride + jc * b.colStride, kc, nc);
@@ -159,14 +161,19 @@ function blockedMultiply(
           const cols = Math.min(NR, nc - jr);
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = Math.min(MR, mc - ir);
-            const at = cStart + (ic + ir) * n + jc + jr;
-            microKernel(kc, packed, ir * kc, B_START + jr * kc, c, at, n, rows, cols);
+            const at = cStart + (ic + ir) * ldc + jr;
+            microKernel(kc, packed, ir * kc, B_START + jr * kc, c, at, ldc, rows, cols);
           }
         }
       }
     }
+    if (c !== out) {
+      for (let i = 0; i < m; i++) {
+        const row = outStart + i * n + jc;
+        for (let j = 0; j < nc; j++) out[row + j] = c[i * nc + j]!;
+      }
+    }
   }
-  if (c !== out) for (let i = 0; i < m * n; i++) out[outStart + i] = c[i]!;
 }
 
 /**
