@@ -18,7 +18,7 @@ let currentWalk = 0;
 /** The record of one op call in the graph: what its backward rule needs, and walk bookkeeping. */
 export class Node implements OpContext<unknown> {
   /** Whether each input requires grad; fixed at record time. */
-  readonly needsInputGrad: boolean[];
+  readonly needsInputGrad: readonly boolean[];
   /** Set once the graph has been released by a backward pass without `retainGraph`. */
   released = false;
   /** Walk bookkeeping: the walk that last reached this node, and consumers still to deliver. */
@@ -33,8 +33,22 @@ export class Node implements OpContext<unknown> {
     readonly attrs: unknown,
     readonly output: Tensor,
   ) {
-    this.needsInputGrad = inputs.map((input) => input.requiresGrad);
+    this.needsInputGrad = needsGradPattern(inputs);
   }
+}
+
+/**
+ * Which inputs require grad, as a shared frozen array for the common one- and two-input cases, so
+ * that recording an op (millions of times in a scalar graph) allocates no array for it.
+ */
+const PATTERNS: readonly (readonly boolean[])[] = [[false], [true], [false, false], [true, false], [false, true], [true, true]].map(
+  (pattern) => Object.freeze(pattern),
+);
+
+function needsGradPattern(inputs: readonly Tensor[]): readonly boolean[] {
+  if (inputs.length === 1) return PATTERNS[inputs[0]!.requiresGrad ? 1 : 0]!;
+  if (inputs.length === 2) return PATTERNS[2 + (inputs[0]!.requiresGrad ? 1 : 0) + (inputs[1]!.requiresGrad ? 2 : 0)]!;
+  return inputs.map((input) => input.requiresGrad);
 }
 
 export interface BackwardOptions {

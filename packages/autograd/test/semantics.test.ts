@@ -54,6 +54,13 @@ describe('broadcasting and promotion', () => {
     expect(x.grad!.toArray()).toEqual([-1, -1]);
   });
 
+  test('number operands keep their exact value, -0 included, whatever was used before', () => {
+    const z = tensor([-0], f64);
+    expect(Object.is(z.add(0).data()[0], 0)).toBe(true);
+    expect(Object.is(z.add(-0).data()[0], -0)).toBe(true);
+    expect(tensor([1], f64).mul(1.0001).mul(1.0001).item()).toBe(1.0001 * 1.0001);
+  });
+
   test('comparisons give exact 0/1 in the promoted dtype, without gradient', () => {
     const x = leaf([1, 2, 3]);
     const c = x.gt(tensor([2], { dtype: 'float32' }));

@@ -61,10 +61,31 @@ export function scalar(value: number, dtype: DType): Tensor {
   return new Tensor(slab32, SCALAR_SHAPE, SCALAR_SHAPE, used32++);
 }
 
+/**
+ * Constants from JS numbers recur (`y.mul(1.0001)` in a loop, `add(1)` in every neuron), and a
+ * scalar graph makes millions of them. Tensors are immutable, so one tensor per value and dtype can
+ * serve every use: a small cache, emptied when full, keeps the recent ones.
+ */
+const constants = { float32: new Map<number, Tensor>(), float64: new Map<number, Tensor>() };
+const MAX_CONSTANTS = 1024;
+
+function constant(value: number, dtype: DType): Tensor {
+  // A Map takes -0 and 0 as one key; -0 is rare enough to skip the cache.
+  if (Object.is(value, -0)) return scalar(value, dtype);
+  const cache = constants[dtype];
+  let t = cache.get(value);
+  if (t === undefined) {
+    if (cache.size >= MAX_CONSTANTS) cache.clear();
+    t = scalar(value, dtype);
+    cache.set(value, t);
+  }
+  return t;
+}
+
 /** Turns an operand into a tensor: a JS number takes the dtype of `like` (the other operand). */
 export function toTensor(value: TensorLike, like: DType, op: string): Tensor {
   if (value instanceof Tensor) return value;
-  if (typeof value === 'number') return scalar(value, like);
+  if (typeof value === 'number') return constant(value, like);
   throw new Error(`${op}: expected a Tensor or a number, got ${describe(value)}`);
 }
 
