@@ -8,8 +8,9 @@
  * does), so a chain of millions of ops is fine.
  */
 import type { OpContext, OpRecord } from './op.js';
-import { withGradMode } from './mode.js';
-import type { Tensor } from './tensor.js';
+import { isAnomalyDetectionEnabled, withGradMode } from './mode.js';
+import { checkBackwardAnomaly } from './anomaly.js';
+import { Tensor } from './tensor.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { castTo, sumToShape } from './ops/reduce-to-shape.js';
 
@@ -26,6 +27,8 @@ export class Node implements OpContext<unknown> {
   pending = 0;
   /** The gradient of `output` summed so far in the current walk. */
   gradSum: Tensor | null = null;
+  /** Where the op was called (a stack trace), recorded only under `detectAnomaly`. */
+  createdAt: string | null = null;
 
   constructor(
     readonly op: OpRecord<unknown>,
@@ -63,72 +66,109 @@ function accumulateIntoLeaf(leaf: Tensor, grad: Tensor): void {
   leaf.grad = leaf.grad === null ? grad : leaf.grad.add(grad);
 }
 
+/** Sums `grad` into the entry of `key`. */
+function addInto<K>(sums: Map<K, Tensor>, key: K, grad: Tensor): void {
+  const sum = sums.get(key);
+  sums.set(key, sum === undefined ? grad : sum.add(grad));
+}
+
 /**
  * Back-propagates from `root`: accumulates d(root)/d(leaf), contracted with `seed`, into the `.grad`
- * of every leaf that requires grad. With `capture`, leaves' `.grad` are left alone and the gradient
- * of each tensor in `capture` is summed into its entry instead (the functional form, as
- * `torch.autograd.grad`).
+ * of every leaf that requires grad.
+ *
+ * With `capture` (the functional form, as `torch.autograd.grad`), no `.grad` is touched: the total
+ * gradient of each tensor in `capture` is stored in its entry, and the walk stops there, so it never
+ * goes further up the graph than the tensors asked for.
+ *
+ * A tensor's hooks see its total gradient (all uses summed) and may replace it: a leaf's before it
+ * is accumulated, an intermediate tensor's before its op's rule runs.
  */
 export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions, capture?: Map<Tensor, Tensor | null>): void {
   // As in PyTorch, a recorded backward keeps the graph: the new graph reaches into the old one.
   const retainGraph = options.retainGraph ?? options.createGraph ?? false;
   const createGraph = options.createGraph ?? false;
+  const isStop = (node: Node): boolean => capture !== undefined && capture.has(node.output);
   withGradMode(createGraph, () => {
-    const deliver = (target: Tensor, grad: Tensor): void => {
-      if (capture === undefined) {
-        if (target.node === null) accumulateIntoLeaf(target, grad);
-      } else if (capture.has(target)) {
-        const sum = capture.get(target) ?? null;
-        capture.set(target, sum === null ? grad : sum.add(grad));
-      }
-    };
-    deliver(root, seed);
+    const leafGrads = new Map<Tensor, Tensor>();
     const rootNode = root.node;
-    if (rootNode === null) return;
-    const walk = ++currentWalk;
-    countConsumers(rootNode, walk);
-    rootNode.gradSum = seed;
-    const ready: Node[] = [rootNode];
-    while (ready.length > 0) {
-      const node = ready.pop()!;
-      const grad = node.gradSum!;
-      node.gradSum = null;
-      if (node.released) {
-        throw new Error(
-          `backward: the graph through '${node.op.name}' was already released by an earlier backward(); ` +
-            'pass { retainGraph: true } to that first call to backward through the graph twice',
-        );
-      }
-      const inputGrads = node.op.backward(grad, node);
-      if (!retainGraph) node.released = true;
-      for (let i = 0; i < node.inputs.length; i++) {
-        const input = node.inputs[i]!;
-        if (!node.needsInputGrad[i]) continue;
-        const inputNode = input.node;
-        const raw = inputGrads[i] ?? null;
-        const inputGrad = raw === null ? null : fitToInput(raw, input, node.op.name);
-        if (inputGrad !== null) deliver(input, inputGrad);
-        if (inputNode === null) continue;
-        if (inputGrad !== null) {
-          inputNode.gradSum = inputNode.gradSum === null ? inputGrad : inputNode.gradSum.add(inputGrad);
+    if (rootNode === null) {
+      leafGrads.set(root, seed);
+    } else {
+      const walk = ++currentWalk;
+      countConsumers(rootNode, walk, isStop);
+      rootNode.gradSum = seed;
+      const ready: Node[] = [rootNode];
+      while (ready.length > 0) {
+        const node = ready.pop()!;
+        const grad = runHooks(node.output, node.gradSum!);
+        node.gradSum = null;
+        if (isStop(node)) {
+          capture!.set(node.output, grad);
+          continue;
         }
-        if (--inputNode.pending === 0) {
-          if (inputNode.gradSum !== null) ready.push(inputNode);
-          else releaseWithoutGrad(inputNode, retainGraph, ready);
+        if (node.released) {
+          throw new Error(
+            `backward: the graph through '${node.op.name}' was already released by an earlier backward(); ` +
+              'pass { retainGraph: true } to that first call to backward through the graph twice',
+          );
+        }
+        const inputGrads = node.op.backward(grad, node);
+        if (!retainGraph) node.released = true;
+        if (isAnomalyDetectionEnabled()) checkBackwardAnomaly(node, inputGrads);
+        for (let i = 0; i < node.inputs.length; i++) {
+          if (!node.needsInputGrad[i]) continue;
+          const input = node.inputs[i]!;
+          const raw = inputGrads[i] ?? null;
+          const inputGrad = raw === null ? null : fitToInput(raw, input, node.op.name, i);
+          const inputNode = input.node;
+          if (inputNode === null) {
+            if (inputGrad !== null) addInto(leafGrads, input, inputGrad);
+            continue;
+          }
+          if (inputGrad !== null) {
+            inputNode.gradSum = inputNode.gradSum === null ? inputGrad : inputNode.gradSum.add(inputGrad);
+          }
+          if (--inputNode.pending === 0) {
+            if (inputNode.gradSum !== null) ready.push(inputNode);
+            else releaseWithoutGrad(inputNode, retainGraph, ready, isStop);
+          }
         }
       }
     }
+    for (const [leaf, grad] of leafGrads) {
+      const total = runHooks(leaf, grad);
+      if (capture === undefined) accumulateIntoLeaf(leaf, total);
+      else if (capture.has(leaf)) capture.set(leaf, total);
+    }
   });
+}
+
+/** Passes a tensor's total gradient through its hooks, in registration order. */
+function runHooks(tensor: Tensor, grad: Tensor): Tensor {
+  const hooks = tensor.hooks;
+  if (hooks === null) return grad;
+  let current = grad;
+  for (const hook of hooks) {
+    const replaced = hook(current);
+    if (replaced === undefined) continue;
+    if (!(replaced instanceof Tensor) || !shapesEqual(replaced.shape, grad.shape)) {
+      const got = replaced instanceof Tensor ? `a gradient of shape ${formatShape(replaced.shape)}` : String(replaced);
+      throw new Error(`registerHook: a hook on a tensor of shape ${formatShape(tensor.shape)} returned ${got}; it must return a gradient of shape ${formatShape(grad.shape)} or nothing`);
+    }
+    current = replaced;
+  }
+  return current;
 }
 
 /**
  * A node whose consumers all returned no gradient gets none either; its own inputs must still be
  * told, so that nodes further up that do receive gradients from elsewhere become ready.
  */
-function releaseWithoutGrad(start: Node, retainGraph: boolean, ready: Node[]): void {
+function releaseWithoutGrad(start: Node, retainGraph: boolean, ready: Node[], isStop: (node: Node) => boolean): void {
   const stack = [start];
   while (stack.length > 0) {
     const node = stack.pop()!;
+    if (isStop(node)) continue;
     if (!retainGraph) node.released = true;
     for (let i = 0; i < node.inputs.length; i++) {
       const inputNode = node.needsInputGrad[i] ? node.inputs[i]!.node : null;
@@ -141,13 +181,17 @@ function releaseWithoutGrad(start: Node, retainGraph: boolean, ready: Node[]): v
   }
 }
 
-/** Marks every node reachable from `rootNode` with `walk` and counts, for each, its consumers. */
-function countConsumers(rootNode: Node, walk: number): void {
+/**
+ * Marks every node reachable from `rootNode` (not looking past stop nodes) with `walk` and counts,
+ * for each, its consumers.
+ */
+function countConsumers(rootNode: Node, walk: number, isStop: (node: Node) => boolean): void {
   rootNode.walk = walk;
   rootNode.pending = 0;
   const stack: Node[] = [rootNode];
   while (stack.length > 0) {
     const node = stack.pop()!;
+    if (isStop(node)) continue;
     for (let i = 0; i < node.inputs.length; i++) {
       if (!node.needsInputGrad[i]) continue;
       const inputNode = node.inputs[i]!.node;
@@ -167,7 +211,10 @@ function countConsumers(rootNode: Node, walk: number): void {
  * The one place where gradients are unbroadcast: a rule may return a gradient of the output's
  * broadcast shape, and it is summed back to the input's shape and cast to the input's dtype here.
  */
-function fitToInput(grad: Tensor, input: Tensor, opName: string): Tensor {
+function fitToInput(grad: Tensor, input: Tensor, opName: string, index: number): Tensor {
+  if (!(grad instanceof Tensor)) {
+    throw new Error(`backward of '${opName}' returned ${String(grad)} for input ${index}; expected a Tensor or null`);
+  }
   let fitted = grad;
   if (!shapesEqual(grad.shape, input.shape)) {
     fitted = sumToShape(grad, input.shape, () =>

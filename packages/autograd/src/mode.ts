@@ -28,3 +28,25 @@ export function noGrad<T>(fn: () => T): T {
 export function enableGrad<T>(fn: () => T): T {
   return withGradMode(true, fn);
 }
+
+let anomalyDetection = false;
+
+export function isAnomalyDetectionEnabled(): boolean {
+  return anomalyDetection;
+}
+
+/**
+ * Runs `fn` with anomaly detection: the first op whose forward turns finite inputs into a NaN or an
+ * infinity, and the first backward rule that returns a non-finite gradient from a finite one, throw
+ * an error naming the op, the tensor's shape, the first bad element, and the stack where the op was
+ * called. It scans every result and records a stack per op, so it is slow: a debugging aid.
+ */
+export function detectAnomaly<T>(fn: () => T): T {
+  const previous = anomalyDetection;
+  anomalyDetection = true;
+  try {
+    return fn();
+  } finally {
+    anomalyDetection = previous;
+  }
+}

@@ -5,7 +5,8 @@
  * Composite operations (softmax, mean, stack, ...) are not records: they are plain functions built
  * from these primitives, so their gradients follow from the primitives' rules.
  */
-import { isGradEnabled } from './mode.js';
+import { isAnomalyDetectionEnabled, isGradEnabled } from './mode.js';
+import { callSite, checkForwardAnomaly } from './anomaly.js';
 import { Node } from './engine.js';
 import type { Tensor } from './tensor.js';
 import type { OpTestSpec } from './check/spec.js';
@@ -32,18 +33,24 @@ export interface OpRecord<Attrs = undefined> {
    * differentiable. A gradient may have the output's broadcast shape: the engine sums it back.
    */
   backward(grad: Tensor, ctx: OpContext<Attrs>): (Tensor | null)[];
-  /** How the property suite draws valid inputs for this op. */
+}
+
+/** A built-in op: its record must also say how the property suite draws valid inputs for it. */
+export interface BuiltinOp<Attrs = undefined> extends OpRecord<Attrs> {
   readonly spec: OpTestSpec<Attrs>;
 }
 
 /** Runs an op: the forward, then, if recording and any input requires grad, a graph node. */
 export function apply<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], attrs: Attrs): Tensor {
   const output = op.forward(inputs, attrs);
+  const anomalyDetection = isAnomalyDetectionEnabled();
+  if (anomalyDetection) checkForwardAnomaly(op.name, inputs, output);
   if (isGradEnabled()) {
     for (let i = 0; i < inputs.length; i++) {
       if (inputs[i]!.requiresGrad) {
         output.requiresGrad = true;
         output.node = new Node(op as OpRecord<unknown>, inputs, attrs, output);
+        if (anomalyDetection) output.node.createdAt = callSite();
         break;
       }
     }

@@ -22,6 +22,12 @@ import { matmul } from './ops/matmul.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
 import { castTo } from './ops/reduce-to-shape.js';
 
+/**
+ * A function that sees a tensor's gradient during backward and may replace it by returning a tensor
+ * of the same shape (or return nothing to keep it).
+ */
+export type GradientHook = (grad: Tensor) => Tensor | void;
+
 /** A nested JS array of numbers, as `tensor()` takes and `toArray()` gives. */
 export type NestedArray = number | NestedArray[];
 
@@ -40,6 +46,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The graph node that produced this tensor, or null for a leaf or an untracked result. */
   node: Node | null = null;
+  /** Gradient hooks (see `registerHook`), or null when there are none. */
+  hooks: GradientHook[] | null = null;
 
   /** @internal Tensors are made with `tensor()`, `zeros()` and the other creation functions. */
   constructor(
@@ -193,6 +201,23 @@ export class Tensor {
   /** A tensor with the same values, cut from the graph (a leaf that does not require grad). */
   detach(): Tensor {
     return new Tensor(this.storage, this.shape, this.strides, this.offset);
+  }
+
+  /**
+   * Registers a hook that sees this tensor's total gradient in every backward pass, before it is
+   * accumulated into `.grad` (a leaf) or handed to the op that made the tensor (an intermediate),
+   * and may replace it. Returns a function that removes the hook.
+   */
+  registerHook(hook: GradientHook): () => void {
+    if (typeof hook !== 'function') throw new Error('registerHook: expected a function');
+    if (!this.requiresGrad) {
+      throw new Error(`registerHook: a tensor of shape ${formatShape(this.shape)} that does not require grad never gets a gradient`);
+    }
+    this.hooks = [...(this.hooks ?? []), hook];
+    return () => {
+      const remaining = (this.hooks ?? []).filter((h) => h !== hook);
+      this.hooks = remaining.length > 0 ? remaining : null;
+    };
   }
 
   /** Clears the accumulated gradient. */

@@ -2,7 +2,7 @@
  * Binary element-wise ops with NumPy broadcasting and dtype promotion. A rule may return a gradient
  * of the broadcast output's shape: the engine sums it back to each operand's shape.
  */
-import type { OpRecord } from '../op.js';
+import type { BuiltinOp } from '../op.js';
 import { apply } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import type { Domain } from '../check/sampling.js';
@@ -35,10 +35,10 @@ function drawDistinctPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
 function binaryOp(
   name: string,
   f: (x: number, y: number) => number,
-  backward: OpRecord['backward'],
-  sample: OpRecord['spec']['sample'],
+  backward: BuiltinOp['backward'],
+  sample: BuiltinOp['spec']['sample'],
   arithmetic?: Arithmetic,
-): OpRecord {
+): BuiltinOp {
   return {
     name,
     forward: ([a, b]) => mapBinary(a!, b!, name, f, arithmetic),
@@ -84,9 +84,9 @@ export const binaryOps = {
       return [g.mul(mask), g.mul(mask.neg().add(1))];
     },
     drawDistinctPair),
-} satisfies Record<string, OpRecord>;
+} satisfies Record<string, BuiltinOp>;
 
-function binary(op: OpRecord, a: TensorLike, b: TensorLike): Tensor {
+function binary(op: BuiltinOp, a: TensorLike, b: TensorLike): Tensor {
   return apply(op, operands(a, b, op.name), undefined);
 }
 

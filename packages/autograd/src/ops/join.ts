@@ -1,5 +1,5 @@
 /** Joining tensors: concat along an existing axis (a primitive), stack along a new one (built on it). */
-import type { OpRecord } from '../op.js';
+import type { BuiltinOp } from '../op.js';
 import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { contiguousStrides, formatShape, normalizeAxis, sizeOf } from '../shape.js';
@@ -9,7 +9,7 @@ import { Tensor } from '../tensor.js';
 import { fromStorage } from './creation.js';
 import { unsqueeze } from './view.js';
 
-export const concatOp: OpRecord<number> = {
+export const concatOp: BuiltinOp<number> = {
   name: 'concat',
   forward(inputs, axis) {
     const first = inputs[0]!;

@@ -4,7 +4,7 @@
  * broadcast. The primitive works on rank >= 2 and reads transposed or broadcast operands through
  * their strides, without copies.
  */
-import type { OpRecord } from '../op.js';
+import type { BuiltinOp } from '../op.js';
 import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf } from '../shape.js';
@@ -22,7 +22,7 @@ function operand(t: Tensor, batchShape: readonly number[]): MatrixOperand {
   return { data: t.storage, offset: t.offset, rowStride: t.strides[rank - 2]!, colStride: t.strides[rank - 1]!, batchStrides };
 }
 
-export const matmulOp: OpRecord = {
+export const matmulOp: BuiltinOp = {
   name: 'matmul',
   forward([a, b]) {
     const m = a!.shape[a!.ndim - 2]!;

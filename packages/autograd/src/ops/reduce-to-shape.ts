@@ -3,7 +3,7 @@
  * input's shape, and casting it to the input's dtype. Both are recorded ops, so that with
  * `createGraph` the fitting itself is differentiable.
  */
-import type { OpRecord } from '../op.js';
+import type { BuiltinOp } from '../op.js';
 import { apply } from '../op.js';
 import type { DType } from '../dtype.js';
 import { allocate, checkDtype } from '../dtype.js';
@@ -14,7 +14,7 @@ import type { Tensor } from '../tensor.js';
 import { fromStorage } from './creation.js';
 import { sum } from './reduce.js';
 
-export const castOp: OpRecord<DType> = {
+export const castOp: BuiltinOp<DType> = {
   name: 'cast',
   forward([x], dtype) {
     const out = allocate(dtype, x!.size);

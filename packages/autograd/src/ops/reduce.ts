@@ -2,7 +2,7 @@
  * Reductions over any set of axes (`axis` undefined means all), with `keepDims`. sum, max and min
  * are primitives; mean and logSumExp are built from them.
  */
-import type { OpRecord } from '../op.js';
+import type { BuiltinOp } from '../op.js';
 import { apply } from '../op.js';
 import { allocate } from '../dtype.js';
 import type { Shape } from '../shape.js';
@@ -60,7 +60,7 @@ function drawReduction(draw: Draw, domain: Domain): { inputs: Tensor[]; attrs: R
  * max and min: the gradient goes to the elements equal to the result, split evenly between ties
  * (PyTorch's convention for full reductions).
  */
-function extremumOp(name: 'max' | 'min'): OpRecord<ReduceAttrs> {
+function extremumOp(name: 'max' | 'min'): BuiltinOp<ReduceAttrs> {
   return {
     name,
     forward: ([x], attrs) => reduceForward(x!, attrs, name, name),
@@ -79,12 +79,12 @@ export const reduceOps = {
     forward: ([x], attrs) => reduceForward(x!, attrs, 'sum', 'sum'),
     backward: (grad, { inputs: [x], attrs }) => [spreadBack(grad, x!, attrs.axes)],
     spec: { sample: (draw) => drawReduction(draw, 'any') },
-  } satisfies OpRecord<ReduceAttrs>,
+  } satisfies BuiltinOp<ReduceAttrs>,
   max: extremumOp('max'),
   min: extremumOp('min'),
 };
 
-function reduceWith(op: OpRecord<ReduceAttrs>, x: Tensor, axis: Axis | undefined, keepDims: boolean): Tensor {
+function reduceWith(op: BuiltinOp<ReduceAttrs>, x: Tensor, axis: Axis | undefined, keepDims: boolean): Tensor {
   return apply(op, [x], { axes: normalizeAxes(axis, x.ndim, op.name), keepDims });
 }
 

@@ -1,8 +1,8 @@
 /**
  * The table of every primitive op. The property suite walks it: each record must carry a backward
- * rule and a test spec (the `OpRecord` type demands both, so `tsc` rejects a record without them).
+ * rule and a test spec (the `BuiltinOp` type demands both, so `tsc` rejects a record without them).
  */
-import type { OpRecord } from '../op.js';
+import type { BuiltinOp } from '../op.js';
 import { unaryOps } from './unary.js';
 import { binaryOps } from './binary.js';
 import { reduceOps } from './reduce.js';
@@ -34,6 +34,6 @@ export const compositeOpNames = ['mean', 'logSumExp', 'softmax', 'logSoftmax', '
 export type CompositeOpName = (typeof compositeOpNames)[number];
 
 /** Every primitive as a plain list, for walking. */
-export function listPrimitiveOps(): { name: PrimitiveOpName; op: OpRecord<unknown> }[] {
-  return (Object.keys(primitiveOps) as PrimitiveOpName[]).map((name) => ({ name, op: primitiveOps[name] as OpRecord<unknown> }));
+export function listPrimitiveOps(): { name: PrimitiveOpName; op: BuiltinOp<unknown> }[] {
+  return (Object.keys(primitiveOps) as PrimitiveOpName[]).map((name) => ({ name, op: primitiveOps[name] as BuiltinOp<unknown> }));
 }

@@ -3,7 +3,7 @@
  * the backward rule written with Tensor ops (so that it is differentiable again), and the domain the
  * gradient tests draw from.
  */
-import type { OpRecord } from '../op.js';
+import type { BuiltinOp } from '../op.js';
 import { apply } from '../op.js';
 import type { Domain } from '../check/sampling.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
@@ -19,7 +19,7 @@ function unaryOp(
   derivative: (grad: Tensor, x: Tensor, y: Tensor) => Tensor,
   domain: Domain,
   linearPieces = false,
-): OpRecord {
+): BuiltinOp {
   return {
     name,
     forward: ([x]) => mapUnary(x!, f),
@@ -50,7 +50,7 @@ export const unaryOps = {
   cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), 'any'),
   square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), 'any'),
   reciprocal: unaryOp('reciprocal', (v) => 1 / v, (g, _x, y) => g.mul(y.square()).neg(), 'awayFromZero'),
-} satisfies Record<string, OpRecord>;
+} satisfies Record<string, BuiltinOp>;
 
 /** -x */
 export const neg = (x: Tensor): Tensor => apply(unaryOps.neg, [x], undefined);

@@ -3,7 +3,7 @@
  * input's storage and only change shape, strides and offset. squeeze, unsqueeze and transpose are
  * built on reshape and permute. `pad` is slice's adjoint (its backward), zero-filled around the input.
  */
-import type { OpRecord } from '../op.js';
+import type { BuiltinOp } from '../op.js';
 import { apply } from '../op.js';
 import { allocate } from '../dtype.js';
 import type { Shape } from '../shape.js';
@@ -42,6 +42,14 @@ export interface PadAttrs {
 }
 
 export const viewOps = {
+  // The same elements as a new tensor: a distinct point in the graph to differentiate with respect to.
+  alias: {
+    name: 'alias',
+    forward: ([x]) => view(x!, x!.shape, x!.strides),
+    backward: (grad) => [grad],
+    spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw))], attrs: undefined }) },
+  } satisfies BuiltinOp,
+
   reshape: {
     name: 'reshape',
     forward([x], shape) {
@@ -59,7 +67,7 @@ export const viewOps = {
         return { inputs: [input], attrs: shape };
       },
     },
-  } satisfies OpRecord<readonly number[]>,
+  } satisfies BuiltinOp<readonly number[]>,
 
   permute: {
     name: 'permute',
@@ -75,7 +83,7 @@ export const viewOps = {
         return { inputs: [x], attrs: drawPermutation(draw, x.ndim) };
       },
     },
-  } satisfies OpRecord<readonly number[]>,
+  } satisfies BuiltinOp<readonly number[]>,
 
   expand: {
     name: 'expand',
@@ -98,7 +106,7 @@ export const viewOps = {
         return { inputs: [drawTensor(draw, shape)], attrs: target };
       },
     },
-  } satisfies OpRecord<readonly number[]>,
+  } satisfies BuiltinOp<readonly number[]>,
 
   slice: {
     name: 'slice',
@@ -117,7 +125,7 @@ export const viewOps = {
         return { inputs: [x], attrs: { start, end } };
       },
     },
-  } satisfies OpRecord<SliceAttrs>,
+  } satisfies BuiltinOp<SliceAttrs>,
 
   pad: {
     name: 'pad',
@@ -137,7 +145,7 @@ export const viewOps = {
         return { inputs: [x], attrs: { before: draw.integers(x.ndim, 0, 2), after: draw.integers(x.ndim, 0, 2) } };
       },
     },
-  } satisfies OpRecord<PadAttrs>,
+  } satisfies BuiltinOp<PadAttrs>,
 };
 
 /** Resolves a target shape with at most one -1 (inferred) against `size` elements. */
@@ -261,4 +269,12 @@ export function pad(x: Tensor, before: readonly number[], after: readonly number
   }
   if (before.every((n) => n === 0) && after.every((n) => n === 0)) return x;
   return apply(viewOps.pad, [x], { before: [...before], after: [...after] });
+}
+
+/**
+ * A new tensor with `x`'s elements (a view) that the graph records as a function of `x`, so that
+ * gradients can be taken with respect to it separately from `x` itself.
+ */
+export function alias(x: Tensor): Tensor {
+  return apply(viewOps.alias, [x], undefined);
 }

@@ -3,7 +3,7 @@
  * reaches only the selected branch, and it is built with `where` itself, so a NaN or Infinity in the
  * branch not taken never leaks into it (multiplying by a 0/1 mask would give 0 * Infinity = NaN).
  */
-import type { OpRecord } from '../op.js';
+import type { BuiltinOp } from '../op.js';
 import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
@@ -14,7 +14,7 @@ import { fromStorage, toTensor } from './creation.js';
 import { viewAs } from './pointwise.js';
 import { gt } from './compare.js';
 
-export const whereOp: OpRecord = {
+export const whereOp: BuiltinOp = {
   name: 'where',
   forward([cond, a, b]) {
     const shape = broadcastShapes(broadcastShapes(cond!.shape, a!.shape, 'where'), b!.shape, 'where');
