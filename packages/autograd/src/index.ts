@@ -30,3 +30,5 @@ export { defineOp } from './custom-op.js';
 export type { CustomOpDefinition, CustomOpContext } from './custom-op.js';
 export { gradients } from './functional.js';
 export type { GradientsOptions } from './functional.js';
+export { gradcheck, gradgradcheck, assertGradcheck, assertGradgradcheck } from './check/gradcheck.js';
+export type { GradcheckOptions, GradcheckReport, GradcheckFailure, CheckedFunction } from './check/gradcheck.js';

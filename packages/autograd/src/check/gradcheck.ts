@@ -1,64 +1,105 @@
 /**
- * Checking gradients against central finite differences, in float64 (see TESTING.md).
+ * gradcheck and gradgradcheck: a function's analytic gradients against central finite differences
+ * (TESTING.md, after PyTorch's torch.autograd.gradcheck and JAX's check_grads).
  *
- * For f and inputs x, a random cotangent v (seeded) turns the output into the scalar
- * L(x) = sum(f(x) * v). Its analytic gradient (one backward pass) is compared, element by element,
- * with (L(x + eps e_j) - L(x - eps e_j)) / (2 eps). A random cotangent checks that a rule uses its
- * incoming gradient (a cotangent of ones would hide a rule that ignores it).
+ * Full mode (small problems): the whole Jacobian, numeric column by column (one input element
+ * perturbed per pair of evaluations, divided by the step actually stored), analytic row by row (one
+ * backward per one-hot cotangent, run twice and required to match bitwise).
+ * Fast mode (large problems): for seeded random unit directions u (per input) and v (output),
+ * v . (J u) from one directional difference against (v^T J) . u from one backward; a failing input
+ * is then checked element by element so that the report can name elements.
+ * Both modes also check that gradients have their input's shape and dtype, that a zero cotangent
+ * gives exact zeros, and that backward is linear in the cotangent.
  */
 import { Generator } from '../random.js';
 import { enableGrad, noGrad } from '../mode.js';
 import { Tensor } from '../tensor.js';
-import { formatShape, shapesEqual, sizeOf } from '../shape.js';
+import { formatShape, shapesEqual } from '../shape.js';
 import { fromStorage } from '../ops/creation.js';
 import { concat } from '../ops/join.js';
 import { gradients } from '../functional.js';
+import { buildReport, type GradcheckFailure, type GradcheckReport, type ReportContext } from './report.js';
+
+export type { GradcheckFailure, GradcheckReport } from './report.js';
 
 export interface GradcheckOptions {
+  /** The finite-difference step. Default 1e-6. */
   eps?: number;
+  /** Absolute tolerance: an entry fails when |analytic - numeric| > atol + rtol * |numeric|. Default 1e-5. */
   atol?: number;
+  /** Relative tolerance. Default 1e-3. */
   rtol?: number;
-  /** Seed of the random cotangent. */
+  /** Seed of the random cotangents and directions. Default 0. */
   seed?: number;
+  /** 'full', 'fast', or 'auto' (default): full when sum of numel(input) * numel(output) <= 4096. */
+  mode?: 'auto' | 'full' | 'fast';
+  /** Accept float32 inputs (finite differences are then accurate to about 5e-2: loosen eps and the tolerances). */
+  allowFloat32?: boolean;
 }
 
-export interface GradcheckFailure {
-  input: number;
-  index: number[];
-  analytic: number;
-  numeric: number;
+/** A function of tensors to check. */
+export type CheckedFunction = (...inputs: Tensor[]) => Tensor;
+
+const FULL_MODE_LIMIT = 4096;
+
+interface Settings {
+  eps: number;
+  atol: number;
+  rtol: number;
+  seed: number;
 }
 
-export interface GradcheckReport {
-  ok: boolean;
-  maxAbsError: number;
-  maxRelError: number;
-  failures: GradcheckFailure[];
-  /** Problems other than element mismatches: wrong gradient shape or dtype, non-repeatable results. */
-  problems: string[];
+function settingsOf(opts: GradcheckOptions): Settings {
+  return { eps: opts.eps ?? 1e-6, atol: opts.atol ?? 1e-5, rtol: opts.rtol ?? 1e-3, seed: opts.seed ?? 0 };
 }
 
-/** A leaf over a private copy of `t`'s whole storage, with `t`'s shape, strides and offset. */
-function privateLeaf(t: Tensor): Tensor {
-  if (t.dtype !== 'float64') {
-    throw new Error(`gradcheck: input of shape ${formatShape(t.shape)} is ${t.dtype}; finite differences need float64 inputs`);
-  }
-  t.shape.forEach((dim, axis) => {
-    if (dim > 1 && t.strides[axis] === 0) {
-      throw new Error(`gradcheck: input of shape ${formatShape(t.shape)} is a broadcast view (stride 0 on axis ${axis}); pass a tensor that owns its elements`);
-    }
+/** Which inputs are checked: those with requiresGrad when any has it, else all. */
+function checkedInputs(inputs: readonly Tensor[]): number[] {
+  const marked = inputs.flatMap((t, i) => (t.requiresGrad ? [i] : []));
+  return marked.length > 0 ? marked : inputs.map((_, i) => i);
+}
+
+/** Validates the inputs and makes private copies: leaves that own their storage, with the same layout. */
+function prepare(title: string, inputs: readonly Tensor[], opts: GradcheckOptions): { leaves: Tensor[]; checked: number[] } {
+  if (!Array.isArray(inputs as unknown) || inputs.length === 0) throw new Error(`${title}: expected a non-empty array of input tensors`);
+  inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new Error(`${title}: input ${i} is ${String(t)}, not a Tensor`);
   });
-  const leaf = new Tensor(Float64Array.from(t.storage), t.shape, t.strides, t.offset);
-  leaf.requiresGrad = true;
-  return leaf;
+  const checked = checkedInputs(inputs);
+  const leaves = inputs.map((t, i) => {
+    const isChecked = checked.includes(i);
+    if (isChecked && t.dtype !== 'float64' && opts.allowFloat32 !== true) {
+      throw new Error(
+        `${title}: input ${i} (shape ${formatShape(t.shape)}) is ${t.dtype}; finite differences need float64 ` +
+          '(pass { allowFloat32: true } with a larger eps and looser tolerances to check float32 anyway)',
+      );
+    }
+    t.shape.forEach((dim, axis) => {
+      if (isChecked && dim > 1 && t.strides[axis] === 0) {
+        throw new Error(`${title}: input ${i} (shape ${formatShape(t.shape)}) is a broadcast view (stride 0 on axis ${axis}); pass a tensor that owns its elements`);
+      }
+    });
+    const copy = new Tensor(t.storage.slice(), t.shape, t.strides, t.offset);
+    copy.requiresGrad = isChecked;
+    return copy;
+  });
+  return { leaves, checked };
 }
 
-/** The storage index of each element of `t`, in row-major order of its shape. */
+function evaluate(title: string, f: CheckedFunction, leaves: Tensor[]): Tensor {
+  const output = f(...leaves);
+  if (!(output instanceof Tensor)) throw new Error(`${title}: f returned ${String(output)}; expected a Tensor`);
+  return output;
+}
+
+/** The storage position of each element of `t`, in row-major order of its shape. */
 function elementPositions(t: Tensor): number[] {
   const positions: number[] = [];
   const index = new Array<number>(t.ndim).fill(0);
   for (let n = 0; n < t.size; n++) {
-    positions.push(t.offset + index.reduce((sum, i, axis) => sum + i * t.strides[axis]!, 0));
+    let position = t.offset;
+    for (let axis = 0; axis < t.ndim; axis++) position += index[axis]! * t.strides[axis]!;
+    positions.push(position);
     for (let axis = t.ndim - 1; axis >= 0; axis--) {
       if (++index[axis]! < t.shape[axis]!) break;
       index[axis] = 0;
@@ -76,92 +117,210 @@ function unravel(flat: number, shape: readonly number[]): number[] {
   return index;
 }
 
-/** sum(y * v) as a plain number, in float64. */
-function contract(y: Tensor, v: Float64Array): number {
-  const values = y.data();
+function ravel(index: readonly number[], shape: readonly number[]): number {
+  return index.reduce((flat, i, axis) => flat * shape[axis]! + i, 0);
+}
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let total = 0;
-  for (let i = 0; i < values.length; i++) total += values[i]! * v[i]!;
+  for (let i = 0; i < a.length; i++) total += a[i]! * b[i]!;
   return total;
 }
 
-/**
- * Compares the analytic gradient of sum(f(inputs) * v) with central finite differences, for a
- * seeded random cotangent v. Inputs must be float64.
- */
-export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
-  const eps = opts.eps ?? 1e-6;
-  const atol = opts.atol ?? 1e-5;
-  const rtol = opts.rtol ?? 1e-3;
-  const leaves = inputs.map(privateLeaf);
-  const rng = new Generator(opts.seed ?? 0);
+/** Uniform values in [-1, 1). */
+function randomValues(rng: Generator, count: number): Float64Array {
+  return Float64Array.from({ length: count }, () => 2 * rng.uniform() - 1);
+}
 
-  const output = f(...leaves);
-  const cotangentValues = Float64Array.from({ length: output.size }, () => 2 * rng.uniform() - 1);
-  const cotangent = fromStorage(cotangentValues, output.shape);
-  const problems: string[] = [];
-  const analytic = gradients(output, leaves, cotangent, { retainGraph: true });
-  const again = gradients(output, leaves, cotangent);
-  analytic.forEach((grad, i) => {
-    const input = leaves[i]!;
-    if (!shapesEqual(grad.shape, input.shape) || grad.dtype !== input.dtype) {
-      problems.push(`input ${i}: gradient is ${grad.dtype} ${formatShape(grad.shape)}, the input ${input.dtype} ${formatShape(input.shape)}`);
-    } else if (!grad.data().every((value, k) => Object.is(value, again[i]!.data()[k]))) {
-      problems.push(`input ${i}: two backward passes gave different gradients`);
+function unitVector(rng: Generator, count: number): Float64Array {
+  const values = randomValues(rng, count);
+  const norm = Math.sqrt(dot(values, values)) || 1;
+  return values.map((v) => v / norm);
+}
+
+/** Tracks the largest errors and collects failures. */
+class Tally {
+  failures: GradcheckFailure[] = [];
+  maxAbsError = 0;
+  maxRelError = 0;
+  constructor(private readonly settings: Settings) {}
+  compare(entry: Omit<GradcheckFailure, 'allowed'>): void {
+    const error = Math.abs(entry.analytic - entry.numeric);
+    const allowed = this.settings.atol + this.settings.rtol * Math.abs(entry.numeric);
+    if (Number.isFinite(error)) {
+      this.maxAbsError = Math.max(this.maxAbsError, error);
+      this.maxRelError = Math.max(this.maxRelError, error / Math.max(Math.abs(entry.numeric), 1e-12));
     }
-  });
+    if (!(error <= allowed)) this.failures.push({ ...entry, allowed });
+  }
+}
 
-  const failures: GradcheckFailure[] = [];
-  let maxAbsError = 0;
-  let maxRelError = 0;
-  noGrad(() => {
-    leaves.forEach((leaf, i) => {
-      const storage = leaf.storage;
-      const analyticValues = analytic[i]!.data();
-      elementPositions(leaf).forEach((position, flat) => {
-        const original = storage[position]!;
-        storage[position] = original + eps;
-        const plus = contract(f(...leaves), cotangentValues);
-        storage[position] = original - eps;
-        const minus = contract(f(...leaves), cotangentValues);
-        storage[position] = original;
-        const numeric = (plus - minus) / (2 * eps);
-        const value = analyticValues[flat] ?? NaN;
-        const error = Math.abs(value - numeric);
-        maxAbsError = Math.max(maxAbsError, error);
-        maxRelError = Math.max(maxRelError, error / Math.max(Math.abs(numeric), 1e-12));
-        if (!(error <= atol + rtol * Math.abs(numeric))) {
-          failures.push({ input: i, index: unravel(flat, leaf.shape), analytic: value, numeric });
-        }
+/** The checks every mode makes: shapes and dtypes, repeatability, zero and linear cotangents. */
+function structuralProblems(output: Tensor, targets: Tensor[], checked: number[], rng: Generator, settings: Settings): string[] {
+  const problems: string[] = [];
+  const cotangent = (values: Float64Array): Tensor => fromStorage(values, output.shape).cast(output.dtype);
+  const vjp = (values: Float64Array): Float64Array[] =>
+    gradients(output, targets, cotangent(values), { retainGraph: true }).map((g, k) => {
+      const target = targets[k]!;
+      if (!shapesEqual(g.shape, target.shape) || g.dtype !== target.dtype) {
+        problems.push(`input ${checked[k]}: the gradient is ${g.dtype} ${formatShape(g.shape)}, the input ${target.dtype} ${formatShape(target.shape)}`);
+      }
+      return Float64Array.from(g.data());
+    });
+  const v1 = randomValues(rng, output.size);
+  const v2 = randomValues(rng, output.size);
+  const g1 = vjp(v1);
+  const again = vjp(v1);
+  g1.forEach((g, k) => {
+    if (!g.every((value, i) => Object.is(value, again[k]![i]))) problems.push(`input ${checked[k]}: two backward passes with the same cotangent gave different gradients`);
+  });
+  vjp(new Float64Array(output.size)).forEach((g, k) => {
+    if (g.some((value) => value !== 0)) problems.push(`input ${checked[k]}: a zero cotangent gave a nonzero gradient`);
+  });
+  const g2 = vjp(v2);
+  const mixed = vjp(v1.map((value, i) => 2 * value - 3 * v2[i]!));
+  mixed.forEach((g, k) => {
+    const linear = g.every((value, i) => {
+      const expected = 2 * g1[k]![i]! - 3 * g2[k]![i]!;
+      return Math.abs(value - expected) <= settings.atol + settings.rtol * Math.abs(expected);
+    });
+    if (!linear) problems.push(`input ${checked[k]}: backward is not linear in the cotangent (vjp(2 v1 - 3 v2) != 2 vjp(v1) - 3 vjp(v2))`);
+  });
+  return [...new Set(problems)];
+}
+
+function check(title: string, f: CheckedFunction, inputs: readonly Tensor[], opts: GradcheckOptions): GradcheckReport {
+  const settings = settingsOf(opts);
+  const { leaves, checked } = prepare(title, inputs, opts);
+  const targets = checked.map((i) => leaves[i]!);
+  const output = enableGrad(() => evaluate(title, f, leaves));
+  const entries = targets.reduce((total, t) => total + t.size, 0) * output.size;
+  const mode = opts.mode === 'full' || opts.mode === 'fast' ? opts.mode : entries <= FULL_MODE_LIMIT ? 'full' : 'fast';
+  const rng = new Generator(settings.seed);
+  const problems = structuralProblems(output, targets, checked, rng, settings);
+  const tally = new Tally(settings);
+  const evaluateData = (): Float64Array => Float64Array.from(noGrad(() => evaluate(title, f, leaves)).data());
+
+  /** (y(x + eps e_j) - y(x - eps e_j)) / step for element `position` of `leaf`: a Jacobian column. */
+  const numericColumn = (leaf: Tensor, position: number): Float64Array => {
+    const storage = leaf.storage;
+    const original = storage[position]!;
+    storage[position] = original + settings.eps;
+    const upper = storage[position]!;
+    const plus = evaluateData();
+    storage[position] = original - settings.eps;
+    const lower = storage[position]!;
+    const minus = evaluateData();
+    storage[position] = original;
+    return plus.map((value, o) => (value - minus[o]!) / (upper - lower));
+  };
+
+  let analyticAt: ReportContext['analyticAt'];
+  if (mode === 'full') {
+    // Analytic Jacobian rows: rows[k][o] is the gradient of output element o w.r.t. target k.
+    const analyticRows = (): Float64Array[][] => {
+      const rows: Float64Array[][] = targets.map(() => []);
+      for (let o = 0; o < output.size; o++) {
+        const oneHot = new Float64Array(output.size);
+        oneHot[o] = 1;
+        const grads = gradients(output, targets, fromStorage(oneHot, output.shape).cast(output.dtype), { retainGraph: true });
+        grads.forEach((g, k) => rows[k]!.push(Float64Array.from(g.data())));
+      }
+      return rows;
+    };
+    const rows = analyticRows();
+    const repeat = analyticRows();
+    if (!rows.every((perTarget, k) => perTarget.every((row, o) => row.every((v, j) => Object.is(v, repeat[k]![o]![j]))))) {
+      problems.push('the analytic Jacobian differed between two passes (state leaking between backward calls?)');
+    }
+    targets.forEach((leaf, k) => {
+      elementPositions(leaf).forEach((position, j) => {
+        const column = numericColumn(leaf, position);
+        column.forEach((numeric, o) => {
+          tally.compare({ input: checked[k]!, index: unravel(j, leaf.shape), output: unravel(o, output.shape), analytic: rows[k]![o]![j]!, numeric });
+        });
       });
     });
+    analyticAt = (input, index, outputIndex) => {
+      const k = checked.indexOf(input);
+      if (k < 0 || outputIndex === undefined || index.some((i, axis) => i >= targets[k]!.shape[axis]!)) return undefined;
+      return rows[k]![ravel(outputIndex, output.shape)]?.[ravel(index, targets[k]!.shape)];
+    };
+  } else {
+    const v = unitVector(rng, output.size);
+    const analytic = gradients(output, targets, fromStorage(v, output.shape).cast(output.dtype), { retainGraph: true }).map((g) => Float64Array.from(g.data()));
+    targets.forEach((leaf, k) => {
+      const u = unitVector(rng, leaf.size);
+      const positions = elementPositions(leaf);
+      const storage = leaf.storage;
+      const original = positions.map((p) => storage[p]!);
+      const shifted = (sign: number): number => {
+        positions.forEach((p, j) => (storage[p] = original[j]! + sign * settings.eps * u[j]!));
+        return dot(v, evaluateData());
+      };
+      const numeric = (shifted(1) - shifted(-1)) / (2 * settings.eps);
+      positions.forEach((p, j) => (storage[p] = original[j]!));
+      const projected = dot(analytic[k]!, u);
+      const allowed = settings.atol + settings.rtol * Math.abs(numeric);
+      if (Math.abs(projected - numeric) <= allowed) {
+        tally.compare({ input: checked[k]!, index: [], analytic: projected, numeric });
+        return;
+      }
+      // Fall back to element by element (v^T J against its finite differences) to name elements.
+      positions.forEach((position, j) => {
+        tally.compare({ input: checked[k]!, index: unravel(j, leaf.shape), analytic: analytic[k]![j]!, numeric: dot(v, numericColumn(leaf, position)) });
+      });
+    });
+  }
+  return buildReport(tally.failures, problems, tally.maxAbsError, tally.maxRelError, {
+    title,
+    inputShapes: inputs.map((t) => t.shape),
+    checked,
+    outputShape: output.shape,
+    settings: { ...settings, mode },
+    analyticAt,
   });
-  return { ok: failures.length === 0 && problems.length === 0, maxAbsError, maxRelError, failures, problems };
 }
 
 /**
- * Checks second derivatives: gradcheck of g(inputs, v) = the gradients of sum(f(inputs) * v), taken
- * with `createGraph`, with respect to both the inputs and the cotangent v.
+ * Checks the gradients of `f` at `inputs` against central finite differences. The inputs checked are
+ * those with `requiresGrad` when any has it, else all; they must be float64 unless
+ * `allowFloat32` is set. Returns a report; `assertGradcheck` throws it instead.
  */
-export function gradgradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
-  const rng = new Generator((opts.seed ?? 0) + 1);
-  const outputShape = noGrad(() => f(...inputs).shape);
-  const cotangent = fromStorage(Float64Array.from({ length: sizeOf(outputShape) }, () => 2 * rng.uniform() - 1), outputShape);
-  // Recording stays on even inside the numeric pass (which runs under noGrad): g itself is a backward pass.
-  const firstOrder = (...args: Tensor[]): Tensor =>
-    enableGrad(() => {
-      const xs = args.slice(0, -1);
-      const v = args[args.length - 1]!;
-      const grads = gradients(f(...xs), xs, v, { createGraph: true });
-      return concat(grads.map((g) => g.reshape([-1])), 0);
-    });
-  return gradcheck(firstOrder, [...inputs, cotangent], opts);
+export function gradcheck(f: CheckedFunction, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
+  return check('gradcheck', f, inputs, opts);
 }
 
-/** A readable account of a failed report, for test messages. */
-export function describeReport(report: GradcheckReport): string {
-  const worst = [...report.failures]
-    .sort((p, q) => Math.abs(q.analytic - q.numeric) - Math.abs(p.analytic - p.numeric))
-    .slice(0, 5)
-    .map((f) => `input ${f.input} at [${f.index.join(',')}]: analytic ${f.analytic}, numeric ${f.numeric}`);
-  return [...report.problems, `${report.failures.length} entries differ; worst:`, ...worst].join('\n');
+/**
+ * Checks second derivatives: gradcheck of g(inputs, v) = the vector-Jacobian product of f with a
+ * random cotangent v, taken with `createGraph`, with respect to both the inputs and v.
+ */
+export function gradgradcheck(f: CheckedFunction, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
+  const { leaves, checked } = prepare('gradgradcheck', inputs, opts);
+  const outputShape = noGrad(() => evaluate('gradgradcheck', f, leaves)).shape;
+  const rng = new Generator((opts.seed ?? 0) + 1);
+  const cotangent = fromStorage(randomValues(rng, outputShape.reduce((a, b) => a * b, 1)), outputShape);
+  cotangent.requiresGrad = true;
+  // Recording stays on even inside the numeric pass (which runs under noGrad): g itself is a backward pass.
+  const vjpOfF = (...args: Tensor[]): Tensor =>
+    enableGrad(() => {
+      const xs = args.slice(0, -1);
+      const grads = gradients(f(...xs), checked.map((i) => xs[i]!), args[args.length - 1]!, { createGraph: true });
+      return concat(grads.map((g) => g.reshape([-1])), 0);
+    });
+  return check('gradgradcheck', vjpOfF, [...leaves, cotangent], opts);
+}
+
+/** Like `gradcheck`, but throws an Error with the report's message when the check fails. */
+export function assertGradcheck(f: CheckedFunction, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
+  const report = gradcheck(f, inputs, opts);
+  if (!report.ok) throw new Error(report.message);
+  return report;
+}
+
+/** Like `gradgradcheck`, but throws an Error with the report's message when the check fails. */
+export function assertGradgradcheck(f: CheckedFunction, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
+  const report = gradgradcheck(f, inputs, opts);
+  if (!report.ok) throw new Error(report.message);
+  return report;
 }
