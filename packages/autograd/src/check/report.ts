@@ -47,12 +47,27 @@ export interface ReportContext {
 const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 
+/** Whether the numeric value of `f` equals the analytic value at the index with its last two axes swapped. */
+function matchesTransposed(f: GradcheckFailure, lookup: NonNullable<ReportContext['analyticAt']>): boolean {
+  if (f.index.length < 2) return false;
+  const swapped = [...f.index];
+  [swapped[swapped.length - 1], swapped[swapped.length - 2]] = [swapped[swapped.length - 2]!, swapped[swapped.length - 1]!];
+  const value = lookup(f.input, swapped, f.output);
+  return value !== undefined && close(value, f.numeric);
+}
+
 /** The likely causes of a set of failures. */
 export function hintsFor(failures: readonly GradcheckFailure[], context: ReportContext): string[] {
   if (failures.length === 0) return [];
   const hints: string[] = [];
   if (failures.some((f) => !Number.isFinite(f.numeric))) {
     hints.push('the numeric derivative is not finite: f is not differentiable (or not defined) at these inputs; move them away from kinks and domain edges');
+  }
+  // The most specific explanation first: values that match at transposed indices.
+  const lookup = context.analyticAt;
+  if (lookup !== undefined && failures.every((f) => matchesTransposed(f, lookup))) {
+    hints.push('the numeric values match the analytic ones at transposed indices: a transposed result (a missing or extra transpose)?');
+    return hints;
   }
   const measurable = failures.filter((f) => Number.isFinite(f.numeric) && Math.abs(f.numeric) > 1e-8);
   if (failures.every((f) => f.analytic === 0 && f.numeric !== 0)) {
@@ -61,7 +76,7 @@ export function hintsFor(failures: readonly GradcheckFailure[], context: ReportC
     hints.push('analytic = -numeric: a flipped sign in the rule?');
   } else if (measurable.length > 0) {
     const ratio = measurable[0]!.analytic / measurable[0]!.numeric;
-    if (measurable.every((f) => close(f.analytic / f.numeric, ratio))) {
+    if (ratio !== 0 && Number.isFinite(ratio) && measurable.every((f) => close(f.analytic / f.numeric, ratio))) {
       const inverse = 1 / ratio;
       let detail = 'a constant factor wrong';
       if (Math.abs(inverse - Math.round(inverse)) < 1e-6 && Math.round(inverse) > 1) {
@@ -71,17 +86,6 @@ export function hintsFor(failures: readonly GradcheckFailure[], context: ReportC
       }
       hints.push(`analytic/numeric = ${Number(ratio.toPrecision(6))} at every failing entry: ${detail}`);
     }
-  }
-  const lookup = context.analyticAt;
-  if (lookup !== undefined) {
-    const transposedMatches = failures.every((f) => {
-      if (f.index.length < 2) return false;
-      const swapped = [...f.index];
-      [swapped[swapped.length - 1], swapped[swapped.length - 2]] = [swapped[swapped.length - 2]!, swapped[swapped.length - 1]!];
-      const value = lookup(f.input, swapped, f.output);
-      return value !== undefined && close(value, f.numeric);
-    });
-    if (transposedMatches) hints.push('the numeric values match the analytic ones at transposed indices: a transposed result (a missing or extra transpose)?');
   }
   return hints;
 }
