@@ -8,4 +8,4 @@ import fc from 'fast-check';
 const seed = Number(process.env.FC_SEED ?? 20261122);
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 100);
 
-fc.configureGlobal({ seed, numRuns, endOnFailure: true });
+fc.configureGlobal({ seed, numRuns });

@@ -225,8 +225,12 @@ export class Tensor {
     this.grad = null;
   }
 
-  /** A short description: `Tensor(float32, [2,3], requiresGrad)`. */
+  /**
+   * A short description with the values of small tensors, e.g. `Tensor(float64, [2], [0.5,-1])`, so
+   * that a failing property test prints a counterexample that can be rebuilt.
+   */
   toString(): string {
-    return `Tensor(${this.dtype}, ${formatShape(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
+    const values = this.size <= 32 ? `, ${JSON.stringify(Array.from(this.data()))}` : '';
+    return `Tensor(${this.dtype}, ${formatShape(this.shape)}${values}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
 }

@@ -4,37 +4,34 @@
  * A failure prints the fast-check seed and path; rerun with FC_SEED=<seed> to replay it.
  */
 import { describe, expect, test } from 'vitest';
-import { test as propTest } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { apply } from '../src/op.js';
 import type { OpRecord } from '../src/op.js';
 import { listPrimitiveOps, compositeOpNames, type CompositeOpName } from '../src/ops/registry.js';
 import type { Draw } from '../src/check/spec.js';
-import { gradcheck, gradgradcheck } from '../src/check/gradcheck.js';
+import { assertGradcheck, assertGradgradcheck } from '../src/index.js';
+import { drawnArb, gradcheckProperty } from '../src/testing.js';
 import { drawAxes, drawShape, drawTensor } from '../src/check/sampling.js';
 import type { Tensor } from '../src/index.js';
 import { logSoftmax, logSumExp, mean, softmax, squeeze, stack, transpose, unsqueeze } from '../src/index.js';
-import { drawFrom, smallestDraw } from './draw.js';
-
-function expectGradientsCorrect(f: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], seed: number): void {
-  const first = gradcheck(f, inputs, { seed });
-  expect(first.ok, first.message).toBe(true);
-  const second = gradgradcheck(f, inputs, { seed });
-  expect(second.ok, second.message).toBe(true);
-}
+import { smallestDraw } from './draw.js';
 
 describe('every primitive op', () => {
   for (const { name, op } of listPrimitiveOps()) {
-    const run = (draw: Draw, seed: number): void => {
+    const caseOf = (draw: Draw) => {
       const { inputs, attrs } = op.spec.sample(draw);
-      expectGradientsCorrect((...xs) => apply(op as OpRecord<unknown>, xs, attrs), inputs, seed);
+      return { f: (...xs: Tensor[]) => apply(op as OpRecord<unknown>, xs, attrs), inputs };
     };
 
-    propTest.prop([fc.gen(), fc.nat()])(`${name}: gradients match finite differences (first and second order)`, (g, seed) => {
-      run(drawFrom(g), seed);
+    test(`${name}: gradients match finite differences (first and second order)`, () => {
+      fc.assert(gradcheckProperty(drawnArb(caseOf)));
     });
 
-    test(`${name}: smallest case (rank-0 or size-1 inputs)`, () => run(smallestDraw, 0));
+    test(`${name}: smallest case (rank-0 or size-1 inputs)`, () => {
+      const { f, inputs } = caseOf(smallestDraw);
+      assertGradcheck(f, inputs);
+      assertGradgradcheck(f, inputs);
+    });
   }
 });
 
@@ -99,9 +96,12 @@ describe('every composite op', () => {
     expect(Object.keys(compositeCases).sort()).toEqual([...compositeOpNames].sort());
   });
   for (const name of compositeOpNames) {
-    propTest.prop([fc.gen(), fc.nat()])(`${name}: gradients match finite differences (first and second order)`, (g, seed) => {
-      const { inputs, run } = compositeCases[name].sample(drawFrom(g));
-      expectGradientsCorrect(run, inputs, seed);
+    test(`${name}: gradients match finite differences (first and second order)`, () => {
+      const cases = drawnArb((draw) => {
+        const { inputs, run } = compositeCases[name].sample(draw);
+        return { f: run, inputs };
+      });
+      fc.assert(gradcheckProperty(cases));
     });
   }
 });

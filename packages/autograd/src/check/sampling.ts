@@ -13,12 +13,12 @@ const STEPS = 2 ** 24;
 
 /**
  * Where values are drawn from:
- * - `any`: uniform in [-3, 3];
+ * - `uniform`: uniform in [-3, 3];
  * - `positive`: [0.1, 3] (log, sqrt, pow base, reciprocal);
  * - `awayFromZero`: sign * [0.05, 3] (relu, abs, divisors);
  * - `distinct`: a shuffled range plus jitter, so no two values tie (max, min, maximum, minimum).
  */
-export type Domain = 'any' | 'positive' | 'awayFromZero' | 'distinct';
+export type Domain = 'uniform' | 'positive' | 'awayFromZero' | 'distinct';
 
 /** A shape of rank `minRank..maxRank` with dimensions 1..4. */
 export function drawShape(draw: Draw, minRank = 0, maxRank = 4): number[] {
@@ -38,7 +38,7 @@ export function drawBroadcastPartner(draw: Draw, shape: Shape): number[] {
 export function drawValues(draw: Draw, count: number, domain: Domain): number[] {
   const raw = draw.integers(count, 0, STEPS);
   switch (domain) {
-    case 'any':
+    case 'uniform':
       return raw.map((i) => -3 + (6 * i) / STEPS);
     case 'positive':
       return raw.map((i) => 0.1 + (2.9 * i) / STEPS);
@@ -60,7 +60,7 @@ export function drawValues(draw: Draw, count: number, domain: Domain): number[] 
 }
 
 /** A float64 tensor of `shape` with values from `domain`. */
-export function drawTensor(draw: Draw, shape: Shape, domain: Domain = 'any'): Tensor {
+export function drawTensor(draw: Draw, shape: Shape, domain: Domain = 'uniform'): Tensor {
   return tensor(Float64Array.from(drawValues(draw, sizeOf(shape), domain)), { shape, dtype: 'float64' });
 }
 

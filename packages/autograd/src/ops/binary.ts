@@ -24,7 +24,7 @@ function drawPair(draw: Draw, domains: [Domain, Domain]): { inputs: Tensor[]; at
 
 /** A pair whose values are all distinct, across both operands, so no element ties. */
 function drawDistinctPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
-  const { inputs } = drawPair(draw, ['any', 'any']);
+  const { inputs } = drawPair(draw, ['uniform', 'uniform']);
   const [a, b] = inputs as [Tensor, Tensor];
   const values = drawValues(draw, a.size + b.size, 'distinct');
   const make = (t: Tensor, from: number): Tensor =>
@@ -53,25 +53,25 @@ function winnerMask(a: Tensor, b: Tensor, aWins: (a: Tensor, b: Tensor) => Tenso
 }
 
 export const binaryOps = {
-  add: binaryOp('add', (x, y) => x + y, (g) => [g, g], (d) => drawPair(d, ['any', 'any']), 'add'),
+  add: binaryOp('add', (x, y) => x + y, (g) => [g, g], (d) => drawPair(d, ['uniform', 'uniform']), 'add'),
   sub: binaryOp('sub', (x, y) => x - y, (g, { needsInputGrad }) => [g, needsInputGrad[1] ? g.neg() : null],
-    (d) => drawPair(d, ['any', 'any']), 'sub'),
+    (d) => drawPair(d, ['uniform', 'uniform']), 'sub'),
   mul: binaryOp('mul', (x, y) => x * y,
     (g, { inputs: [a, b], needsInputGrad }) => [needsInputGrad[0] ? g.mul(b!) : null, needsInputGrad[1] ? g.mul(a!) : null],
-    (d) => drawPair(d, ['any', 'any']), 'mul'),
+    (d) => drawPair(d, ['uniform', 'uniform']), 'mul'),
   div: binaryOp('div', (x, y) => x / y,
     (g, { inputs: [a, b], needsInputGrad }) => [
       needsInputGrad[0] ? g.div(b!) : null,
       needsInputGrad[1] ? g.mul(a!).div(b!.square()).neg() : null,
     ],
-    (d) => drawPair(d, ['any', 'awayFromZero']), 'div'),
+    (d) => drawPair(d, ['uniform', 'awayFromZero']), 'div'),
   // As PyTorch: d/da is 0 where the exponent is 0 (even at a = 0), d/db is 0 where a = 0 and b >= 0.
   pow: binaryOp('pow', Math.pow,
     (g, { inputs: [a, b], output, needsInputGrad }) => [
       needsInputGrad[0] ? where(eq(b!, 0), 0, g.mul(b!).mul(a!.pow(b!.sub(1)))) : null,
       needsInputGrad[1] ? where(eq(a!, 0).mul(ge(b!, 0)), 0, g.mul(output).mul(a!.log())) : null,
     ],
-    (d) => drawPair(d, ['positive', 'any'])),
+    (d) => drawPair(d, ['positive', 'uniform'])),
   maximum: binaryOp('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y),
     (g, { inputs: [a, b] }) => {
       const mask = winnerMask(a!, b!, gt);

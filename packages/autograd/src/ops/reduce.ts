@@ -78,7 +78,7 @@ export const reduceOps = {
     name: 'sum',
     forward: ([x], attrs) => reduceForward(x!, attrs, 'sum', 'sum'),
     backward: (grad, { inputs: [x], attrs }) => [spreadBack(grad, x!, attrs.axes)],
-    spec: { sample: (draw) => drawReduction(draw, 'any') },
+    spec: { sample: (draw) => drawReduction(draw, 'uniform') },
   } satisfies BuiltinOp<ReduceAttrs>,
   max: extremumOp('max'),
   min: extremumOp('min'),

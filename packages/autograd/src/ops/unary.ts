@@ -36,19 +36,19 @@ function sigmoidScalar(v: number): number {
 }
 
 export const unaryOps = {
-  neg: unaryOp('neg', (v) => -v, (g) => g.neg(), 'any'),
-  exp: unaryOp('exp', Math.exp, (g, _x, y) => g.mul(y), 'any'),
+  neg: unaryOp('neg', (v) => -v, (g) => g.neg(), 'uniform'),
+  exp: unaryOp('exp', Math.exp, (g, _x, y) => g.mul(y), 'uniform'),
   log: unaryOp('log', Math.log, (g, x) => g.div(x), 'positive'),
   sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), 'positive'),
   // abs'(0) = 0, as PyTorch: sign(0) is 0.
   abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), 'awayFromZero', true),
-  tanh: unaryOp('tanh', Math.tanh, (g, _x, y) => g.mul(sub(1, y.square())), 'any'),
-  sigmoid: unaryOp('sigmoid', sigmoidScalar, (g, _x, y) => g.mul(y.mul(sub(1, y))), 'any'),
+  tanh: unaryOp('tanh', Math.tanh, (g, _x, y) => g.mul(sub(1, y.square())), 'uniform'),
+  sigmoid: unaryOp('sigmoid', sigmoidScalar, (g, _x, y) => g.mul(y.mul(sub(1, y))), 'uniform'),
   // relu'(0) = 0, as PyTorch: the mask is x > 0.
   relu: unaryOp('relu', (v) => (v > 0 ? v : 0), (g, x) => g.mul(gt(x, 0)), 'awayFromZero', true),
-  sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), 'any'),
-  cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), 'any'),
-  square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), 'any'),
+  sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), 'uniform'),
+  cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), 'uniform'),
+  square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), 'uniform'),
   reciprocal: unaryOp('reciprocal', (v) => 1 / v, (g, _x, y) => g.mul(y.square()).neg(), 'awayFromZero'),
 } satisfies Record<string, BuiltinOp>;
 
