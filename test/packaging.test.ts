@@ -22,12 +22,15 @@ describe('@nn/autograd as a package', () => {
 
   test('has no runtime dependencies and declares its engines', () => {
     expect(manifest.dependencies ?? {}).toEqual({});
-    expect(manifest.peerDependencies ?? {}).toEqual({});
+    // fast-check is needed only by the '@nn/autograd/testing' entry, and is optional.
+    expect(Object.keys(manifest.peerDependencies ?? {})).toEqual(['fast-check']);
+    expect(manifest.peerDependenciesMeta).toEqual({ 'fast-check': { optional: true } });
+    expect(Object.keys(manifest.exports as object)).toEqual(['.', './testing']);
     expect(manifest.sideEffects).toBe(false);
     expect(manifest.engines).toEqual({ node: '>=20' });
   });
 
-  test('installs from npm pack into an empty project and computes a gradient', () => {
+  test('installs from npm pack into an empty project (no fast-check) and computes a gradient', () => {
     const tarball = npm(['pack', '--pack-destination', scratch], packageDir).trim().split('\n').at(-1)!;
     const project = join(scratch, 'project');
     execFileSync('mkdir', ['-p', project]);

@@ -8,7 +8,7 @@
  * does), so a chain of millions of ops is fine.
  */
 import type { OpContext, OpRecord } from './op.js';
-import { isAnomalyDetectionEnabled, withGradMode } from './mode.js';
+import { isAnomalyDetectionEnabled, runRule, withGradMode } from './mode.js';
 import { checkBackwardAnomaly } from './anomaly.js';
 import { Tensor } from './tensor.js';
 import { formatShape, shapesEqual } from './shape.js';
@@ -112,7 +112,7 @@ export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions
               'pass { retainGraph: true } to that first call to backward through the graph twice',
           );
         }
-        const inputGrads = node.op.backward(grad, node);
+        const inputGrads = runRule(() => node.op.backward(grad, node));
         if (!retainGraph) node.released = true;
         if (isAnomalyDetectionEnabled()) checkBackwardAnomaly(node, inputGrads);
         for (let i = 0; i < node.inputs.length; i++) {

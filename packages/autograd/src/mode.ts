@@ -31,8 +31,29 @@ export function enableGrad<T>(fn: () => T): T {
 
 let anomalyDetection = false;
 
+/** How many backward rules are running: their ops are checked as the rule's result, not one by one. */
+let rulesRunning = 0;
+
 export function isAnomalyDetectionEnabled(): boolean {
   return anomalyDetection;
+}
+
+/** True when an op's forward result should be checked: anomaly detection on, outside backward rules. */
+export function checksForwardAnomalies(): boolean {
+  return anomalyDetection && rulesRunning === 0;
+}
+
+/**
+ * Runs a backward rule. Under anomaly detection a non-finite gradient is blamed on the rule (its
+ * result is checked), not on the ops the rule happens to use.
+ */
+export function runRule<T>(rule: () => T): T {
+  rulesRunning++;
+  try {
+    return rule();
+  } finally {
+    rulesRunning--;
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
  * Composite operations (softmax, mean, stack, ...) are not records: they are plain functions built
  * from these primitives, so their gradients follow from the primitives' rules.
  */
-import { isAnomalyDetectionEnabled, isGradEnabled } from './mode.js';
+import { checksForwardAnomalies, isAnomalyDetectionEnabled, isGradEnabled } from './mode.js';
 import { callSite, checkForwardAnomaly } from './anomaly.js';
 import { Node } from './engine.js';
 import type { Tensor } from './tensor.js';
@@ -44,7 +44,7 @@ export interface BuiltinOp<Attrs = undefined> extends OpRecord<Attrs> {
 export function apply<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], attrs: Attrs): Tensor {
   const output = op.forward(inputs, attrs);
   const anomalyDetection = isAnomalyDetectionEnabled();
-  if (anomalyDetection) checkForwardAnomaly(op.name, inputs, output);
+  if (anomalyDetection && checksForwardAnomalies()) checkForwardAnomaly(op.name, inputs, output);
   if (isGradEnabled()) {
     for (let i = 0; i < inputs.length; i++) {
       if (inputs[i]!.requiresGrad) {
