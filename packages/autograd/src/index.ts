@@ -32,3 +32,4 @@ export { gradients } from './functional.js';
 export type { GradientsOptions } from './functional.js';
 export { gradcheck, gradgradcheck, assertGradcheck, assertGradgradcheck } from './check/gradcheck.js';
 export type { GradcheckOptions, GradcheckReport, GradcheckFailure, CheckedFunction } from './check/gradcheck.js';
+export { grad, valueAndGrad, vjp, jvp, jacobian, hessian, hvp, type Argnums, type TransformOptions } from './functional.js';
