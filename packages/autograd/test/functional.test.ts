@@ -186,6 +186,17 @@ describe('the contract: independence, no .grad, plain results', () => {
     g.sum().backward(); // d/dc sum(2 x c^2) = 4 x c
     expectClose(c.grad!, f64([8, -12]));
   });
+
+  test("a transform under noGrad leaves a user's graph that f closes over intact", () => {
+    const c = tensor([2, 3], { dtype: 'float64', requiresGrad: true });
+    const z = c.mul(c); // recorded by the user, used by f below
+    const g = noGrad(() => grad((x: Tensor) => x.mul(z).sum())(f64([1, -1])));
+    expectClose(g, f64([4, 9]));
+    expect(g.requiresGrad).toBe(false);
+    expect(c.grad).toBeNull();
+    z.sum().backward(); // would throw if the transform had released the user's graph
+    expectClose(c.grad!, f64([4, 6]));
+  });
 });
 
 describe('jacobian and hessian', () => {

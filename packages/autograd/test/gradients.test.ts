@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { apply } from '../src/op.js';
-import type { OpRecord } from '../src/op.js';
+import type { BuiltinOp, OpRecord } from '../src/op.js';
 import { listPrimitiveOps, compositeOpNames, type CompositeOpName } from '../src/ops/registry.js';
 import type { Draw } from '../src/check/spec.js';
 import { assertGradcheck, assertGradgradcheck } from '../src/index.js';
@@ -107,6 +107,15 @@ describe('every composite op', () => {
 });
 
 describe('the registry', () => {
+  test('tsc rejects a built-in op without a backward rule or a test spec', () => {
+    // These lines are type-checked by `npm test` (tsc -b): each must be a type error.
+    // @ts-expect-error: no test spec
+    const noSpec: BuiltinOp = { name: 'noSpec', forward: ([x]) => x!, backward: (g) => [g] };
+    // @ts-expect-error: no backward rule
+    const noBackward: BuiltinOp = { name: 'noBackward', forward: ([x]) => x!, spec: { sample: () => ({ inputs: [], attrs: undefined }) } };
+    expect([noSpec, noBackward]).toHaveLength(2);
+  });
+
   test('every primitive has a backward rule and a test spec', () => {
     for (const { name, op } of listPrimitiveOps()) {
       expect(typeof op.backward, name).toBe('function');
