@@ -33,4 +33,26 @@ describe('examples', () => {
     expect(losses.at(-1)!.loss).toBeLessThan(losses[0]!.loss / 3);
     expect(losses.at(-1)!.accuracy).toBeGreaterThan(85);
   });
+
+  test("hessian: Newton's method with grad and hessian reaches the Rosenbrock minimum (1, 1)", () => {
+    const out = runExample('hessian');
+    const norms = [...out.matchAll(/step +\d+: .*\|grad\| (\S+)/g)].map((m) => Number(m[1]));
+    expect(norms.length).toBeGreaterThan(1);
+    expect(norms.length).toBeLessThanOrEqual(20);
+    expect(norms.at(-1)!).toBeLessThan(1e-12);
+    const final = /minimum at \[(\S+), (\S+)\]/.exec(out);
+    expect(final).not.toBeNull();
+    expect(Math.abs(Number(final![1]) - 1)).toBeLessThan(1e-10);
+    expect(Math.abs(Number(final![2]) - 1)).toBeLessThan(1e-10);
+  });
+
+  test('custom-op: a custom op verified by gradcheck, a property test, and a planted bug caught', () => {
+    const out = runExample('custom-op');
+    expect(out).toMatch(/^gradcheck passed: inputs 0: \[5\]/m);
+    expect(out).toMatch(/^gradgradcheck passed/m);
+    expect(out).toContain('property: softplus passed gradcheck and gradgradcheck on 50 random tensors');
+    expect(out).toContain('softplus(1000) = 1000');
+    expect(out).toContain('buggy version: ok = false');
+    expect(out).toMatch(/gradcheck failed: 5 Jacobian entries differ for input 0/);
+  });
 });

@@ -116,10 +116,13 @@ interface Traced {
   readonly retain: boolean;
 }
 
-/** Whether a backward walk from `output` that stops at `stops` reaches a tensor that requires grad. */
-function reachesOutside(output: Tensor, stops: ReadonlySet<Tensor>): boolean {
-  if (!output.requiresGrad || stops.has(output)) return false;
-  if (output.node === null) return true;
+/**
+ * Whether `output` depends on a tensor that requires grad other than through `targets`: a walk
+ * back from it that stops at the targets reaches a leaf requiring grad or one of `others`.
+ */
+function reachesOutside(output: Tensor, targets: ReadonlySet<Tensor>, others: ReadonlySet<Tensor>): boolean {
+  if (!output.requiresGrad || targets.has(output)) return false;
+  if (output.node === null || others.has(output)) return true;
   const seen = new Set<object>([output.node]);
   const stack = [output.node];
   while (stack.length > 0) {
@@ -127,8 +130,8 @@ function reachesOutside(output: Tensor, stops: ReadonlySet<Tensor>): boolean {
     for (let i = 0; i < node.inputs.length; i++) {
       if (!node.needsInputGrad[i]) continue;
       const input = node.inputs[i]!;
-      if (stops.has(input)) continue;
-      if (input.node === null) return true;
+      if (targets.has(input)) continue;
+      if (input.node === null || others.has(input)) return true;
       if (!seen.has(input.node)) {
         seen.add(input.node);
         stack.push(input.node);
@@ -163,7 +166,7 @@ function trace(name: string, f: (...args: Tensor[]) => Tensor, args: readonly Te
       throw new Error(`${name}: f must return a Tensor, got ${output === null ? 'null' : typeof output}`);
     }
     const inner = argnums.some((index) => args[index]!.requiresGrad) || extra.some((t) => t.requiresGrad);
-    const outside = gradEnabled && inner ? false : reachesOutside(output, new Set(stops));
+    const outside = gradEnabled && inner ? false : reachesOutside(output, new Set(targets), new Set(others));
     const nested = gradEnabled && (inner || outside);
     return { output, targets, stops, nested, retain: nested || outside };
   });
@@ -181,7 +184,7 @@ function valueAndGradAt(name: string, f: (...args: Tensor[]) => Tensor, spec: Ar
   if (output.size !== 1) {
     throw new Error(`${name}: f must return a one-element tensor, got shape ${formatShape(output.shape)}`);
   }
-  const grads = enableGrad(() => gradients(output, stops, onesLike(output), { createGraph: nested, retainGraph: retain }));
+  const grads = gradients(output, stops, onesLike(output), { createGraph: nested, retainGraph: retain });
   return [plain(output, nested), grads.slice(0, targets.length).map((g) => plain(g, nested))];
 }
 
@@ -214,14 +217,12 @@ function jacobianAt(name: string, f: (...args: Tensor[]) => Tensor, spec: Argnum
   const { output, targets, stops, nested, retain } = trace(name, f, args, resolveArgnums(name, spec, args.length));
   const rows: Tensor[][] = targets.map(() => []);
   const count = output.size;
-  enableGrad(() => {
-    for (let k = 0; k < count; k++) {
-      const oneHot = zeros(output.shape, { dtype: output.dtype });
-      oneHot.storage[k] = 1;
-      const grads = gradients(output, stops, oneHot, { createGraph: nested, retainGraph: retain || k < count - 1 });
-      targets.forEach((_, i) => rows[i]!.push(grads[i]!));
-    }
-  });
+  for (let k = 0; k < count; k++) {
+    const oneHot = zeros(output.shape, { dtype: output.dtype });
+    oneHot.storage[k] = 1;
+    const grads = gradients(output, stops, oneHot, { createGraph: nested, retainGraph: retain || k < count - 1 });
+    targets.forEach((_, i) => rows[i]!.push(grads[i]!));
+  }
   return targets.map((target, i) => {
     const shape = [...output.shape, ...target.shape];
     if (count === 0) return zeros(shape, { dtype: target.dtype });
@@ -300,7 +301,7 @@ export function vjp(f: (...args: Tensor[]) => Tensor, ...primals: Tensor[]): [Te
       throw new Error(`vjp: cotangent of shape ${formatShape(cotangent.shape)} does not match the output's shape ${formatShape(output.shape)}`);
     }
     const createGraph = nested || (isGradEnabled() && cotangent.requiresGrad);
-    const grads = enableGrad(() => gradients(output, stops, cotangent, { createGraph, retainGraph: true }));
+    const grads = gradients(output, stops, cotangent, { createGraph, retainGraph: true });
     return grads.slice(0, targets.length).map((g) => plain(g, createGraph));
   };
   return [plain(output, nested), vjpFn];

@@ -187,6 +187,14 @@ describe('the contract: independence, no .grad, plain results', () => {
     expectClose(c.grad!, f64([8, -12]));
   });
 
+  test('an argument that requires grad but is not differentiated keeps the result differentiable with respect to it', () => {
+    const c = tensor([2, 3], { dtype: 'float64', requiresGrad: true });
+    const g = grad((x: Tensor, k: Tensor) => x.mul(k).square().sum())(f64([1, -1]), c); // 2 x c^2
+    expectClose(g, f64([8, -18]));
+    g.sum().backward();
+    expectClose(c.grad!, f64([8, -12]));
+  });
+
   test("a transform under noGrad leaves a user's graph that f closes over intact", () => {
     const c = tensor([2, 3], { dtype: 'float64', requiresGrad: true });
     const z = c.mul(c); // recorded by the user, used by f below
