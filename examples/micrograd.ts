@@ -77,11 +77,11 @@ export function marginLoss(model: MLP, inputs: Tensor[][], labels: number[]): { 
   return { total, accuracy: correct / scores.length };
 }
 
-/** One SGD step on every scalar parameter: each weight's storage slot is updated in place. */
+/** One SGD step on every scalar parameter, updated in place. */
 export function sgdStep(parameters: Tensor[], learningRate: number): void {
   noGrad(() => {
     for (const p of parameters) {
-      p.storage[p.offset] = p.item() - learningRate * p.grad!.item();
+      p.assign(p.item() - learningRate * p.grad!.item());
       p.zeroGrad();
     }
   });

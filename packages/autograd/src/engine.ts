@@ -10,6 +10,7 @@
 import type { OpContext, OpRecord } from './op.js';
 import { isAnomalyDetectionEnabled, runRule, withGradMode } from './mode.js';
 import { checkBackwardAnomaly } from './anomaly.js';
+import { checkUnchangedSince, currentMutation } from './mutation.js';
 import { Tensor } from './tensor.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { castTo, sumToShape } from './ops/reduce-to-shape.js';
@@ -29,6 +30,8 @@ export class Node implements OpContext<unknown> {
   gradSum: Tensor | null = null;
   /** Where the op was called (a stack trace), recorded only under `detectAnomaly`. */
   createdAt: string | null = null;
+  /** The in-place change counter when the op ran (see mutation.ts). */
+  readonly mutation = currentMutation();
 
   constructor(
     readonly op: OpRecord<unknown>,
@@ -112,6 +115,8 @@ export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions
               'pass { retainGraph: true } to that first call to backward through the graph twice',
           );
         }
+        checkUnchangedSince(node.mutation, node.inputs, node.op.name);
+        checkUnchangedSince(node.mutation, [node.output], node.op.name);
         const inputGrads = runRule(() => node.op.backward(grad, node));
         if (!retainGraph) node.released = true;
         if (isAnomalyDetectionEnabled()) checkBackwardAnomaly(node, inputGrads);

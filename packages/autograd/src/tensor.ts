@@ -21,6 +21,7 @@ import { expand, permute, reshape, slice, squeeze, transpose, unsqueeze } from '
 import { matmul } from './ops/matmul.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
 import { castTo } from './ops/reduce-to-shape.js';
+import { assignInPlace } from './ops/assign.js';
 
 /**
  * A function that sees a tensor's gradient during backward and may replace it by returning a tensor
@@ -218,6 +219,17 @@ export class Tensor {
       const remaining = (this.hooks ?? []).filter((h) => h !== hook);
       this.hooks = remaining.length > 0 ? remaining : null;
     };
+  }
+
+  /**
+   * Overwrites this tensor's elements in place with `source` (a tensor or number broadcast to this
+   * shape, or a typed array of `size` values in row-major order), converting to this dtype. This is
+   * how optimizers update parameters. A tensor that requires grad can only be changed inside
+   * `noGrad`; a backward pass through an op that saved this tensor before the change throws.
+   */
+  assign(source: Tensor | number | Float32Array | Float64Array): this {
+    assignInPlace(this, source);
+    return this;
   }
 
   /** Clears the accumulated gradient. */

@@ -1,0 +1,47 @@
+/** In-place assignment: the one way to change a tensor's elements (see mutation.ts). */
+import { isGradEnabled } from '../mode.js';
+import { markChanged } from '../mutation.js';
+import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
+import { assignKernel } from '../kernels/elementwise.js';
+import { Tensor } from '../tensor.js';
+import { fromStorage, scalar } from './creation.js';
+import { viewAs } from './pointwise.js';
+
+export function assignInPlace(target: Tensor, source: Tensor | number | Float32Array | Float64Array): void {
+  if (target.requiresGrad && isGradEnabled()) {
+    throw new Error(
+      `assign: cannot change a tensor of shape ${formatShape(target.shape)} that requires grad while recording; ` +
+        'wrap the update in noGrad(() => ...)',
+    );
+  }
+  if (target.node !== null) {
+    throw new Error(`assign: cannot change the result of '${target.node.op.name}' in place (shape ${formatShape(target.shape)}); only leaves can be assigned`);
+  }
+  target.shape.forEach((dim, axis) => {
+    if (dim > 1 && target.strides[axis] === 0) {
+      throw new Error(`assign: the tensor of shape ${formatShape(target.shape)} is a broadcast view (stride 0 on axis ${axis}); its elements share memory`);
+    }
+  });
+  let values: Tensor;
+  if (source instanceof Tensor) {
+    values = source;
+  } else if (typeof source === 'number') {
+    values = scalar(source, target.dtype);
+  } else if (source instanceof Float32Array || source instanceof Float64Array) {
+    if (source.length !== target.size) {
+      throw new Error(`assign: ${source.length} values do not fill shape ${formatShape(target.shape)} (${target.size} elements)`);
+    }
+    values = fromStorage(source, target.shape);
+  } else {
+    throw new Error(`assign: expected a Tensor, a number or a typed array, got ${typeof source}`);
+  }
+  const shape = broadcastShapes(target.shape, values.shape, 'assign');
+  if (!shapesEqual(shape, target.shape)) {
+    throw new Error(`assign: a value of shape ${formatShape(values.shape)} does not fit a tensor of shape ${formatShape(target.shape)}`);
+  }
+  // A source sharing the target's memory (x.assign(x.transpose())) is copied first, so that no
+  // element is read after it was overwritten.
+  const safe = values.storage === target.storage ? fromStorage(values.data(), values.shape) : values;
+  assignKernel(target, viewAs(safe, target.shape));
+  markChanged(target.storage);
+}
