@@ -8,7 +8,7 @@ export type { DType, Storage } from './dtype.js';
 export { setDefaultDtype, getDefaultDtype } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes } from './shape.js';
-export { Generator, manualSeed } from './random.js';
+export { Generator, manualSeed, globalGenerator } from './random.js';
 export { noGrad, enableGrad, isGradEnabled } from './mode.js';
 export type { BackwardOptions } from './engine.js';
 export type { CreationOptions, RandomOptions } from './ops/creation.js';
