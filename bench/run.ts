@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { matmul, rand, tensor, Generator, type DType, type Tensor } from '@nn/autograd';
 import { marginLoss, setUp, sgdStep } from '../examples/micrograd.js';
 import { formatTable, medianMillis } from './measure.js';
+import { fitWithNn, fitWithTfjs } from './digits-fit.js';
 
 const quick = process.argv.includes('--quick');
 const rows: string[][] = [['workload', '@nn', 'tfjs cpu', 'tfjs wasm', '@nn vs cpu', '@nn vs wasm']];
@@ -82,6 +83,16 @@ function benchScalarMlp(): void {
   rows.push(['scalar MLP step (micrograd demo: 2-16-16-1, 100 points)', `${ms.toFixed(1)} ms`, '', '', '', '']);
 }
 
+/** The digits fit: one timed run each (a fit is long enough to time once), with the test accuracy. */
+async function benchDigitsFit(): Promise<void> {
+  const epochs = quick ? 3 : 30;
+  const ours = await fitWithNn(epochs);
+  const cpu = await fitWithTfjs('cpu', epochs);
+  const wasm = await fitWithTfjs('wasm', epochs);
+  const show = (r: { seconds: number; testAccuracy: number }): string => `${r.seconds.toFixed(2)} s (acc ${r.testAccuracy.toFixed(3)})`;
+  rows.push([`digits fit, 64-128-10, Adam, batch 32, ${epochs} epochs`, show(ours), show(cpu), show(wasm), ratio(ours.seconds, cpu.seconds, false), ratio(ours.seconds, wasm.seconds, false)]);
+}
+
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores${quick ? ' (quick run)' : ''}`);
   for (const dtype of ['float32', 'float64'] as const) {
@@ -90,6 +101,7 @@ async function main(): Promise<void> {
   await benchAdd();
   benchScalarChain();
   benchScalarMlp();
+  await benchDigitsFit();
   console.log(formatTable(rows));
   console.log('Ratios above 1x mean @nn is faster.');
 }

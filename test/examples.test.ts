@@ -3,10 +3,16 @@
  * header promises. `npm test` builds them first.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, test } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'nn-examples-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function runExample(name: string, args: string[] = []): string {
   return execFileSync(process.execPath, [`build/examples/${name}.js`, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
@@ -54,5 +60,55 @@ describe('examples', () => {
     expect(out).toContain('softplus(1000) = 1000');
     expect(out).toContain('buggy version: ok = false');
     expect(out).toMatch(/gradcheck failed: 5 Jacobian entries differ for input 0/);
+  });
+
+  test('digits (the demo): the full run reaches 0.96 test accuracy and draws the training curves', () => {
+    const svg = join(scratch, 'digits-training.svg');
+    const started = Date.now();
+    const out = runExample('digits', ['--out', svg]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(out).toContain('digits: 1437 training and 360 test images');
+    expect(out).toMatch(/Total params: 9,610/);
+    expect(out.match(/^Epoch \d+\/30 /gm)).toHaveLength(30);
+    const accuracy = Number(/test accuracy (\S+)/.exec(out)![1]);
+    expect(accuracy).toBeGreaterThanOrEqual(0.96);
+    const matrix = out.split('confusion matrix')[1]!.split('\n').slice(2, 12).map((line) => line.trim().split(/\s+/).slice(1).map(Number));
+    expect(matrix.flat().reduce((a, b) => a + b, 0)).toBe(360);
+    const image = readFileSync(svg, 'utf8');
+    expect(image).toMatch(/^<svg /);
+    expect(image.match(/<polyline/g)).toHaveLength(4);
+    expect(image).toContain('>validation accuracy</text>');
+  });
+
+  test('mse-history: 20 updates plotted', () => {
+    const svg = join(scratch, 'mse.svg');
+    const out = runExample('mse-history', [svg]);
+    expect(out.match(/^update +\d+: mean squared error/gm)).toHaveLength(20);
+    expect(out).toContain('update  1: mean squared error 2.5000e+1');
+    expect(readFileSync(svg, 'utf8').match(/<polyline/g)).toHaveLength(1);
+  });
+
+  test('keras-mnist: the bundled digits without a directory, MNIST IDX files with one', () => {
+    const digits = runExample('keras-mnist', ['--epochs', '2']);
+    expect(digits).toContain('no MNIST directory given: using the bundled 8x8 digits');
+    expect(Number(/test accuracy (\S+)/.exec(digits)![1])).toBeGreaterThan(0.7);
+    // A tiny stand-in for MNIST: 28x28 images in the four IDX files, gzipped.
+    const dir = join(scratch, 'mnist');
+    execFileSync('mkdir', ['-p', dir]);
+    const idx = (dims: number[], values: number[]): Buffer => {
+      const header = Buffer.alloc(4 + 4 * dims.length);
+      header.writeUInt32BE(0x0800 + dims.length, 0);
+      dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+      return Buffer.concat([header, Buffer.from(values)]);
+    };
+    for (const [prefix, count] of [['train', 40], ['t10k', 20]] as const) {
+      const labels = Array.from({ length: count }, (_, i) => i % 10);
+      const pixels = labels.flatMap((label) => Array.from({ length: 784 }, (_, p) => (p % 10 === label ? 255 : 0)));
+      writeFileSync(join(dir, `${prefix}-images-idx3-ubyte.gz`), gzipSync(idx([count, 28, 28], pixels)));
+      writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte.gz`), gzipSync(idx([count], labels)));
+    }
+    const mnist = runExample('keras-mnist', [dir, '--epochs', '3']);
+    expect(mnist).toContain(`MNIST from ${dir}: 40 training and 20 test images`);
+    expect(mnist).toMatch(/test accuracy \S+/);
   });
 });

@@ -47,7 +47,8 @@ function stratifiedTestIndices(labels: Float32Array | Float64Array, count: numbe
   const exact = classes.map((label) => (byClass.get(label)!.length * count) / labels.length);
   const shares = exact.map(Math.floor);
   const byRemainder = classes.map((_, i) => i).sort((a, b) => exact[b]! - shares[b]! - (exact[a]! - shares[a]!) || a - b);
-  for (let k = 0; k < count - shares.reduce((a, b) => a + b, 0); k++) shares[byRemainder[k]!]!++;
+  const missing = count - shares.reduce((a, b) => a + b, 0);
+  for (let k = 0; k < missing; k++) shares[byRemainder[k]!]!++;
   return classes.flatMap((label, i) => shuffleInPlace([...byClass.get(label)!], rng).slice(0, shares[i]));
 }
 

@@ -38,6 +38,17 @@ describe('trainTestSplit', () => {
     expect(ones(split.yTrain)).toBe(4);
   });
 
+  test('stratified splits have exactly the asked number of test samples, with every class in proportion', () => {
+    const labels = tensor(Array.from({ length: 1797 }, (_, i) => i % 10), { dtype: 'float64' });
+    const features = arange(0, 1797, 1, { dtype: 'float64' }).reshape([1797, 1]);
+    const split = trainTestSplit(features, labels, { testSize: 0.2, stratify: true, rng: new Generator(4) });
+    expect(split.yTest.size).toBe(360);
+    expect(split.yTrain.size).toBe(1437);
+    const perClass = new Array<number>(10).fill(0);
+    split.yTest.data().forEach((label) => perClass[label]!++);
+    perClass.forEach((count) => expect(count === 36).toBe(true));
+  });
+
   test('bad input is an error', () => {
     expect(() => trainTestSplit(x, y.slice([0], [10]), { testSize: 0.2 })).toThrow('trainTestSplit: x has 20 rows, y has 10 rows; they must agree');
     expect(() => trainTestSplit(x, y, { testSize: 1.5 })).toThrow(/trainTestSplit: testSize 1.5 must be a fraction in \(0, 1\)/);

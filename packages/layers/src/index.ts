@@ -1,0 +1,30 @@
+/**
+ * @nn/layers: modules, layers, losses and initializers on @nn/autograd, with PyTorch's semantics
+ * (and names, where Keras's differ only in spelling). See docs/layers.md.
+ */
+export { Module, parameter, functionalCall } from './module.js';
+export type { LoadStateDictOptions, ParameterQueryOptions } from './module.js';
+export { Dense } from './dense.js';
+export type { DenseOptions } from './dense.js';
+export { ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activations.js';
+export type { GELUOptions } from './activations.js';
+export { Dropout } from './dropout.js';
+export type { DropoutOptions } from './dropout.js';
+export { Flatten } from './flatten.js';
+export type { FlattenOptions } from './flatten.js';
+export { LayerNorm, BatchNorm1d } from './normalization.js';
+export type { LayerNormOptions, BatchNorm1dOptions } from './normalization.js';
+export { Sequential } from './sequential.js';
+export { glorotUniform, glorotNormal, heUniform, heNormal, zeros, ones, computeFans } from './initializers.js';
+export type { Initializer, InitializerOptions, InitializerTarget } from './initializers.js';
+export { mseLoss, l1Loss, huberLoss, crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits } from './losses.js';
+export type {
+  Reduction,
+  LossOptions,
+  HuberLossOptions,
+  NllLossOptions,
+  CrossEntropyOptions,
+  BinaryCrossEntropyOptions,
+  BinaryCrossEntropyWithLogitsOptions,
+} from './losses.js';
+export { erf, normalCdf, softplus } from './special.js';

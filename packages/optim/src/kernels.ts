@@ -1,0 +1,85 @@
+/**
+ * The in-place tensor ops PyTorch's optimizers are written with (`mul_`, `add_(other, alpha)`,
+ * `addcmul_`, `addcdiv_`, ...), on raw typed arrays. The update rules call these in PyTorch's order,
+ * line for line, so that they round where PyTorch rounds.
+ *
+ * The arrays have the parameter's dtype. For a float32 parameter PyTorch computes in float32: it
+ * casts the Python-float scalar to float32 (`scalar` below), rounds each op's result (storing into a
+ * Float32Array does that), and rounds the product inside `addcmul` / `addcdiv` before using it
+ * (`inner` below). A float32 product of two floats is exact in float64, so `x + a * y` computed in
+ * float64 and then stored is PyTorch's fused multiply-add to within a double rounding.
+ *
+ * In float64 the only difference left is that PyTorch's AVX2 kernels fuse `x + a * y` into one FMA
+ * (one rounding) where JavaScript rounds twice: a last-bit difference now and then.
+ */
+import type { Storage } from '@nn/autograd';
+
+const identity = (v: number): number => v;
+
+/** A Python float scalar as the kernel of a tensor of `x`'s dtype sees it. */
+function scalar(x: Storage, value: number): number {
+  return x instanceof Float32Array ? Math.fround(value) : value;
+}
+
+/** Rounding of an intermediate result to `x`'s dtype. */
+function inner(x: Storage): (v: number) => number {
+  return x instanceof Float32Array ? Math.fround : identity;
+}
+
+/** A zero-filled array of `x`'s dtype and length. */
+export function like(x: Storage): Storage {
+  return x instanceof Float32Array ? new Float32Array(x.length) : new Float64Array(x.length);
+}
+
+/** `x.clone()` */
+export function clone(x: Storage): Storage {
+  return x.slice();
+}
+
+/** `x.mul_(s)` */
+export function mul_(x: Storage, s: number): void {
+  const c = scalar(x, s);
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! * c;
+}
+
+/** `x.div_(s)` for a scalar `s` */
+export function div_(x: Storage, s: number): void {
+  const c = scalar(x, s);
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! / c;
+}
+
+/** `x.add_(s)` for a scalar `s` */
+export function addScalar_(x: Storage, s: number): void {
+  const c = scalar(x, s);
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! + c;
+}
+
+/** `x.add_(y, alpha=alpha)`: x + alpha * y */
+export function add_(x: Storage, y: Storage, alpha = 1): void {
+  const a = scalar(x, alpha);
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! + a * y[i]!;
+}
+
+/** `x.addcmul_(t1, t2, value=value)`: x + value * t1 * t2, evaluated as PyTorch does: (value * t1) * t2 */
+export function addcmul_(x: Storage, t1: Storage, t2: Storage, value = 1): void {
+  const v = scalar(x, value);
+  const r = inner(x);
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! + r(v * t1[i]!) * t2[i]!;
+}
+
+/** `x.addcdiv_(t1, t2, value=value)`: x + value * t1 / t2, evaluated as PyTorch does: (value * t1) / t2 */
+export function addcdiv_(x: Storage, t1: Storage, t2: Storage, value = 1): void {
+  const v = scalar(x, value);
+  const r = inner(x);
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! + r(r(v * t1[i]!) / t2[i]!);
+}
+
+/** `x.sqrt_()` */
+export function sqrt_(x: Storage): void {
+  for (let i = 0; i < x.length; i++) x[i] = Math.sqrt(x[i]!);
+}
+
+/** `torch.maximum(x, y, out=x)` (NaN wins, as in PyTorch) */
+export function maximum_(x: Storage, y: Storage): void {
+  for (let i = 0; i < x.length; i++) x[i] = Math.max(x[i]!, y[i]!);
+}

@@ -1,0 +1,17 @@
+/**
+ * @nn/train: Keras-style training. `new Model(net)`, then `compile`, `fit`, `evaluate`, `predict`;
+ * metrics, callbacks (EarlyStopping, LearningRateScheduler), progress output, and SVG plots.
+ */
+export { Model } from './model.js';
+export type { CompileOptions, FitOptions, EvaluateOptions, OptimizerName } from './model.js';
+export { History } from './history.js';
+export { EarlyStopping, LearningRateScheduler } from './callbacks.js';
+export type { Callback, Logs, TrainingTarget, EarlyStoppingOptions, SchedulerLike } from './callbacks.js';
+export { makeLoss, LOSS_NAMES } from './keras-losses.js';
+export type { LossFn, LossName, LossSpec } from './keras-losses.js';
+export { makeMetric, accuracyKind, METRIC_NAMES } from './metrics.js';
+export type { Metric, MetricName, MetricContext } from './metrics.js';
+export { Progress, defaultSink } from './progress.js';
+export type { ProgressSink, Verbosity } from './progress.js';
+export { lineChart, plotHistory, ticks } from './svg.js';
+export type { Series, ChartOptions } from './svg.js';

@@ -1,0 +1,289 @@
+/**
+ * Model: Keras's training workflow around any module. `compile` chooses the optimizer, the loss and
+ * the metrics; `fit` trains on tensors and returns the history; `evaluate` and `predict` run the
+ * trained network in batches.
+ */
+import { noGrad, Tensor, concat, globalGenerator, type Generator } from '@nn/autograd';
+import { DataLoader, TensorDataset } from '@nn/data';
+import type { Module } from '@nn/layers';
+import { Adam, SGD, type Optimizer } from '@nn/optim';
+import type { Callback, Logs, TrainingTarget } from './callbacks.js';
+import { History } from './history.js';
+import { LOSS_NAMES, makeLoss, type LossFn, type LossName, type LossSpec } from './keras-losses.js';
+import { makeMetric, METRIC_NAMES, type Metric, type MetricName } from './metrics.js';
+import { defaultSink, Progress, type ProgressSink, type Verbosity } from './progress.js';
+
+export type OptimizerName = 'sgd' | 'adam';
+const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'adam'];
+
+export interface CompileOptions {
+  /** 'sgd' (learning rate 0.01) or 'adam' (0.001), as Keras's defaults, or an optimizer over `net.parameters()`. */
+  optimizer: OptimizerName | Optimizer;
+  /** A loss name, `{ name, fromLogits }`, or a function (yTrue, yPred) => one-element tensor. */
+  loss: LossName | LossSpec | LossFn;
+  metrics?: MetricName[];
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** Shuffle the training samples every epoch (default true). */
+  shuffle?: boolean;
+  /** The share of samples, taken from the end before shuffling (as Keras), held out for validation. */
+  validationSplit?: number;
+  /** Validation data [x, y] (takes precedence over validationSplit). */
+  validationData?: [Tensor, Tensor];
+  callbacks?: Callback[];
+  /** 0 silent, 1 a live progress line in a terminal (default), 2 one line per epoch. */
+  verbose?: Verbosity;
+  /** The generator for shuffling (default: the global one that manualSeed seeds). */
+  rng?: Generator;
+  /** Where progress goes (default: standard output, or the console in a browser). */
+  output?: ProgressSink;
+}
+
+export interface EvaluateOptions {
+  batchSize?: number;
+}
+
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'rng', 'output'];
+
+interface Compiled {
+  optimizer: Optimizer;
+  loss: LossFn;
+  lossName: string;
+  metrics: Metric[];
+}
+
+const fmt = (t: Tensor): string => `[${t.shape.join(',')}]`;
+
+/** Lets the event loop run (a browser page stays responsive during fit). */
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => {
+    const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+    if (immediate !== undefined) immediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+
+export class Model implements TrainingTarget {
+  /** Set by a callback (EarlyStopping) to end `fit` after the current epoch. */
+  stopTraining = false;
+  private compiled: Compiled | null = null;
+  private inputShape: number[] | null = null;
+
+  constructor(readonly net: Module) {
+    if (net === null || typeof net !== 'object' || typeof net.call !== 'function' || typeof net.parameters !== 'function') {
+      throw new Error('Model: expected a Module (with call and parameters)');
+    }
+  }
+
+  /** Chooses the optimizer, the loss and the metrics. Unknown names are errors listing the known ones. */
+  compile(opts: CompileOptions): void {
+    const { optimizer, loss, metrics = [] } = opts;
+    let resolvedOptimizer: Optimizer;
+    if (typeof optimizer === 'string') {
+      if (!OPTIMIZER_NAMES.includes(optimizer)) {
+        throw new Error(`Model.compile: unknown optimizer '${optimizer}' (known: ${OPTIMIZER_NAMES.join(', ')}, or an Optimizer)`);
+      }
+      const params = this.net.parameters();
+      resolvedOptimizer = optimizer === 'sgd' ? new SGD(params, { lr: 0.01 }) : new Adam(params, { lr: 0.001 });
+    } else if (optimizer !== null && typeof optimizer === 'object' && typeof optimizer.step === 'function') {
+      resolvedOptimizer = optimizer;
+    } else {
+      throw new Error(`Model.compile: optimizer must be one of ${OPTIMIZER_NAMES.join(', ')} or an Optimizer, got ${String(optimizer)}`);
+    }
+    let lossFn: LossFn;
+    let lossName: string;
+    let fromLogits = false;
+    if (typeof loss === 'function') {
+      lossFn = loss;
+      lossName = loss.name || 'custom';
+    } else {
+      const spec: LossSpec = typeof loss === 'string' ? { name: loss } : loss;
+      if (spec === null || typeof spec !== 'object' || !LOSS_NAMES.includes(spec.name)) {
+        const given = typeof loss === 'string' ? loss : (spec as { name?: unknown } | null)?.name;
+        throw new Error(`Model.compile: unknown loss '${String(given)}' (known: ${LOSS_NAMES.join(', ')}, or a function)`);
+      }
+      lossFn = makeLoss(spec);
+      lossName = spec.name;
+      fromLogits = spec.fromLogits ?? false;
+    }
+    for (const name of metrics) {
+      if (!METRIC_NAMES.includes(name)) throw new Error(`Model.compile: unknown metric '${name}' (known: ${METRIC_NAMES.join(', ')})`);
+    }
+    const context = { threshold: fromLogits ? 0 : 0.5 };
+    this.compiled = { optimizer: resolvedOptimizer, loss: lossFn, lossName, metrics: metrics.map((name) => makeMetric(name, context)) };
+  }
+
+  /** The optimizer chosen by compile. */
+  get optimizer(): Optimizer {
+    return this.requireCompiled('optimizer').optimizer;
+  }
+
+  private requireCompiled(caller: string): Compiled {
+    if (this.compiled === null) throw new Error(`Model.${caller}: call compile() first`);
+    return this.compiled;
+  }
+
+  private checkData(caller: string, x: unknown, y: unknown): [Tensor, Tensor] {
+    if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new Error(`Model.${caller}: x and y must be Tensors`);
+    if (x.ndim === 0 || y.ndim === 0 || x.shape[0] !== y.shape[0]) {
+      throw new Error(`Model.${caller}: x of shape ${fmt(x)} and y of shape ${fmt(y)} must have the same number of rows (samples)`);
+    }
+    return [x, y];
+  }
+
+  /** Runs the network on one batch and returns the loss and the predictions. */
+  private forward(compiled: Compiled, xb: Tensor, yb: Tensor): { loss: Tensor; prediction: Tensor } {
+    const prediction = this.net.call(xb);
+    const loss = compiled.loss(yb, prediction);
+    if (!(loss instanceof Tensor) || loss.size !== 1) {
+      throw new Error(`Model: the loss ${compiled.lossName} must return a one-element tensor, got ${loss instanceof Tensor ? fmt(loss) : String(loss)}`);
+    }
+    return { loss, prediction };
+  }
+
+  /**
+   * Trains the network: `epochs` passes over (x, y) in batches, one optimizer step per batch.
+   * Async: it yields to the event loop between batches. Returns the history of every log per epoch.
+   */
+  async fit(x: Tensor, y: Tensor, opts: FitOptions = {}): Promise<History> {
+    const compiled = this.requireCompiled('fit');
+    for (const key of Object.keys(opts)) {
+      if (!FIT_OPTIONS.includes(key)) throw new Error(`Model.fit: unknown option '${key}' (known: ${FIT_OPTIONS.join(', ')})`);
+    }
+    [x, y] = this.checkData('fit', x, y);
+    const { epochs = 1, batchSize = 32, shuffle = true, callbacks = [], verbose = 1, validationSplit = 0 } = opts;
+    if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`Model.fit: epochs must be a positive integer, got ${epochs}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Model.fit: batchSize must be a positive integer, got ${batchSize}`);
+    if (!(validationSplit >= 0 && validationSplit < 1)) throw new Error(`Model.fit: validationSplit must be in [0, 1), got ${validationSplit}`);
+
+    let validation: [Tensor, Tensor] | null = null;
+    if (opts.validationData !== undefined) {
+      validation = this.checkData('fit (validationData)', opts.validationData[0], opts.validationData[1]);
+    } else if (validationSplit > 0) {
+      const rows = x.shape[0]!;
+      const held = Math.floor(rows * validationSplit);
+      if (held < 1 || held >= rows) throw new Error(`Model.fit: validationSplit ${validationSplit} of ${rows} samples leaves no training or no validation data`);
+      const cut = rows - held;
+      validation = [x.slice([cut, ...x.shape.slice(1).map(() => 0)], [...x.shape]), y.slice([cut, ...y.shape.slice(1).map(() => 0)], [...y.shape])];
+      x = x.slice(x.shape.map(() => 0), [cut, ...x.shape.slice(1)]);
+      y = y.slice(y.shape.map(() => 0), [cut, ...y.shape.slice(1)]);
+    }
+    this.inputShape = x.shape.slice(1);
+
+    const loader = new DataLoader(new TensorDataset(x, y), { batchSize, shuffle, rng: opts.rng ?? globalGenerator });
+    const progress = new Progress(verbose, epochs, opts.output ?? defaultSink());
+    const history = new History();
+    this.stopTraining = false;
+    callbacks.forEach((cb) => cb.onTrainBegin?.(this));
+    let logs: Logs = {};
+    for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
+      callbacks.forEach((cb) => cb.onEpochBegin?.(epoch, this));
+      progress.epochBegin();
+      this.net.train();
+      compiled.metrics.forEach((m) => m.reset());
+      let lossSum = 0;
+      let seen = 0;
+      let batch = 0;
+      for (const [xb, yb] of loader) {
+        const { loss, prediction } = this.forward(compiled, xb!, yb!);
+        compiled.optimizer.zeroGrad();
+        loss.backward();
+        compiled.optimizer.step();
+        const count = xb!.shape[0]!;
+        lossSum += loss.item() * count;
+        seen += count;
+        const detached = prediction.detach();
+        compiled.metrics.forEach((m) => m.update(yb!, detached));
+        logs = this.logsOf(lossSum / seen, compiled.metrics);
+        progress.batchEnd(epoch, batch, loader.length, logs);
+        callbacks.forEach((cb) => cb.onBatchEnd?.(batch, logs, this));
+        batch++;
+        await yieldToEventLoop();
+      }
+      if (validation !== null) {
+        const scores = this.evaluate(validation[0], validation[1], { batchSize });
+        for (const [key, value] of Object.entries(scores)) logs[`val_${key}`] = value;
+      }
+      history.record(epoch, logs);
+      progress.epochEnd(epoch, loader.length, logs);
+      callbacks.forEach((cb) => cb.onEpochEnd?.(epoch, logs, this));
+    }
+    callbacks.forEach((cb) => cb.onTrainEnd?.(logs, this));
+    return history;
+  }
+
+  private logsOf(loss: number, metrics: Metric[]): Logs {
+    const logs: Logs = { loss };
+    for (const m of metrics) logs[m.name] = m.result();
+    return logs;
+  }
+
+  /** The loss and the metrics on (x, y), in eval mode and without recording a graph. */
+  evaluate(x: Tensor, y: Tensor, opts: EvaluateOptions = {}): Record<string, number> {
+    const compiled = this.requireCompiled('evaluate');
+    [x, y] = this.checkData('evaluate', x, y);
+    const batchSize = opts.batchSize ?? 32;
+    const wasTraining = this.net.training;
+    this.net.eval();
+    compiled.metrics.forEach((m) => m.reset());
+    let lossSum = 0;
+    let seen = 0;
+    try {
+      noGrad(() => {
+        for (const [xb, yb] of new DataLoader(new TensorDataset(x, y), { batchSize })) {
+          const { loss, prediction } = this.forward(compiled, xb!, yb!);
+          lossSum += loss.item() * xb!.shape[0]!;
+          seen += xb!.shape[0]!;
+          compiled.metrics.forEach((m) => m.update(yb!, prediction));
+        }
+      });
+    } finally {
+      this.net.train(wasTraining);
+    }
+    return this.logsOf(lossSum / seen, compiled.metrics);
+  }
+
+  /** The network's outputs for x, computed in batches, in eval mode and without recording a graph. */
+  predict(x: Tensor, opts: EvaluateOptions = {}): Tensor {
+    if (!(x instanceof Tensor) || x.ndim === 0) throw new Error('Model.predict: x must be a Tensor with a first axis of samples');
+    const batchSize = opts.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Model.predict: batchSize must be a positive integer, got ${batchSize}`);
+    const wasTraining = this.net.training;
+    this.net.eval();
+    try {
+      return noGrad(() => {
+        const outputs: Tensor[] = [];
+        for (const [xb] of new DataLoader(new TensorDataset(x), { batchSize })) outputs.push(this.net.call(xb!));
+        return concat(outputs, 0);
+      });
+    } finally {
+      this.net.train(wasTraining);
+    }
+  }
+
+  /** The network's summary table for inputs of `inputShape` (default: the shape seen by fit). */
+  summary(inputShape?: readonly number[]): string {
+    const shape = inputShape ?? this.inputShape;
+    if (shape === null) throw new Error('Model.summary: give the input shape (without the batch axis), or call fit first');
+    return this.net.summary(shape);
+  }
+
+  // TrainingTarget, for callbacks.
+  getWeights(): Record<string, Tensor> {
+    return this.net.stateDict();
+  }
+
+  setWeights(weights: Record<string, Tensor>): void {
+    this.net.loadStateDict(weights);
+  }
+
+  getLearningRate(): number {
+    return this.optimizer.paramGroups[0]!.lr;
+  }
+
+  setLearningRate(lr: number): void {
+    for (const group of this.optimizer.paramGroups) group.lr = lr;
+  }
+}
