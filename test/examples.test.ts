@@ -111,4 +111,24 @@ describe('examples', () => {
     expect(mnist).toContain(`MNIST from ${dir}: 40 training and 20 test images`);
     expect(mnist).toMatch(/test accuracy \S+/);
   });
+
+  test('bank-network: the notes\' forward pass by hand, then SGD training with the loss falling', () => {
+    const out = runExample('bank-network');
+    expect(out).toContain('input [3, 2]: hidden layer after ReLU [5,0], predicted 10 transactions');
+    expect(out).toContain('actual 13: error (predicted - actual) -3');
+    const losses = [...out.matchAll(/mean squared error (\S+)/g)].map((m) => Number(m[1]));
+    expect(losses).toHaveLength(6);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! / 100);
+    expect(Number(/makes about (\S+) transactions/.exec(out)![1])).toBeCloseTo(5.5, 0);
+  });
+
+  test('custom-module: a residual block found by parameter discovery, trained with Adam, restored from its state dict', () => {
+    const out = runExample('custom-module');
+    expect(out).toContain('1.fc1.weight [32,16]');
+    expect(out).toContain('(1): ResidualBlock(');
+    const losses = [...out.matchAll(/step +\d+: mean squared error (\S+)/g)].map((m) => Number(m[1]));
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! / 100);
+    const [, after, before] = /loss (\S+) \(before saving (\S+)\)/.exec(out)!;
+    expect(after).toBe(before);
+  });
 });

@@ -46,3 +46,43 @@ describe('@nn/autograd as a package', () => {
     expect(execFileSync(process.execPath, ['main.js'], { cwd: project, encoding: 'utf8' }).trim()).toBe('[30,40]');
   });
 });
+
+describe('every package, packed and installed together', () => {
+  const names = ['autograd', 'layers', 'optim', 'data', 'train'];
+  const manifests = names.map((name) => JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8')) as Record<string, Record<string, string>>);
+
+  test('runtime dependencies are only @nn packages; every package is side-effect free and declares engines', () => {
+    manifests.forEach((m) => {
+      Object.keys(m.dependencies ?? {}).forEach((dep) => expect(dep, `${m.name}`).toMatch(/^@nn\//));
+      expect(m.sideEffects as unknown).toBe(false);
+      expect(m.engines).toEqual({ node: '>=20' });
+    });
+  });
+
+  test('a project that installs the five tarballs trains a model', () => {
+    const tarballs = names.map((name) => npm(['pack', '--pack-destination', scratch], join(root, 'packages', name)).trim().split('\n').at(-1)!);
+    const project = join(scratch, 'all');
+    execFileSync('mkdir', ['-p', project]);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer-all', private: true, type: 'module' }));
+    npm(['install', ...tarballs.map((t) => join(scratch, t))], project);
+    writeFileSync(
+      join(project, 'main.js'),
+      [
+        "import { manualSeed } from '@nn/autograd';",
+        "import { loadIris, trainTestSplit, standardize } from '@nn/data';",
+        "import { Dense, ReLU, Sequential } from '@nn/layers';",
+        "import { Model } from '@nn/train';",
+        'manualSeed(0);',
+        'const { x, y } = loadIris();',
+        'const { xTrain, xTest, yTrain, yTest } = trainTestSplit(x, y, { testSize: 0.2, stratify: true });',
+        'const scaler = standardize(xTrain);',
+        'const model = new Model(new Sequential([new Dense(4, 16), new ReLU(), new Dense(16, 3)]));',
+        "model.compile({ optimizer: 'adam', loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true }, metrics: ['accuracy'] });",
+        'await model.fit(scaler.x, yTrain, { epochs: 60, batchSize: 16, verbose: 0 });',
+        'console.log(model.evaluate(scaler.apply(xTest), yTest).accuracy);',
+      ].join('\n'),
+    );
+    const accuracy = Number(execFileSync(process.execPath, ['main.js'], { cwd: project, encoding: 'utf8' }).trim());
+    expect(accuracy).toBeGreaterThan(0.85);
+  });
+});

@@ -14,6 +14,7 @@ import { checkUnchangedSince, currentMutation } from './mutation.js';
 import { Tensor } from './tensor.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { castTo, sumToShape } from './ops/reduce-to-shape.js';
+import { fromStorage } from './ops/creation.js';
 
 let currentWalk = 0;
 
@@ -64,9 +65,15 @@ export interface BackwardOptions {
   createGraph?: boolean;
 }
 
-/** Adds `grad` into a leaf's `.grad`, keeping the leaf's shape and dtype. */
+/**
+ * Adds `grad` into a leaf's `.grad`, keeping the leaf's shape and dtype. A plain (not recorded)
+ * gradient is stored as a contiguous tensor of its own: what a rule returns may be a broadcast view
+ * or shared with another leaf (`x.add(y)` hands both the same tensor), and `.grad` must be safe to
+ * change in place (gradient clipping does).
+ */
 function accumulateIntoLeaf(leaf: Tensor, grad: Tensor): void {
-  leaf.grad = leaf.grad === null ? grad : leaf.grad.add(grad);
+  const total = leaf.grad === null ? grad : leaf.grad.add(grad);
+  leaf.grad = total.requiresGrad ? total : fromStorage(total.data(), total.shape);
 }
 
 /** Sums `grad` into the entry of `key`. */

@@ -88,6 +88,18 @@ describe('backward', () => {
     expect(x.grad!.toArray()).toEqual([2, 20, 200]);
   });
 
+  test('each leaf gets a contiguous gradient of its own, safe to change in place', () => {
+    const x = leaf([1, 2]);
+    const y = leaf([3, 4]);
+    const s = leaf(5);
+    x.add(y).add(s).sum().backward();
+    expect(x.grad).not.toBe(y.grad);
+    expect(x.grad!.isContiguous && x.grad!.strides).toEqual([1]);
+    noGrad(() => x.grad!.assign(0));
+    expect(y.grad!.toArray()).toEqual([1, 1]);
+    expect(s.grad!.item()).toBe(2);
+  });
+
   test('a zero cotangent gives zero gradients', () => {
     const x = leaf([1, 2]);
     x.exp().backward(zeros([2], f64));
