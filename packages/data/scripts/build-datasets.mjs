@@ -21,7 +21,7 @@ writeFileSync(
 for (const [file, constant] of [['iris.csv', 'IRIS_CSV'], ['breast_cancer.csv', 'BREAST_CANCER_CSV']]) {
   writeFileSync(
     new URL(`src/datasets/${file.replace('.csv', '').replace('_', '-')}-data.ts`, here),
-    banner(file) + `/** The CSV text: a header line \`rows,features,class names...\`, then the features and the class of each row. */\nexport const ${constant} = \`${read(file)}\`;\n`,
+    banner(file) + `/** The CSV text: a header line \`rows,features,class names...\`, then the features and the class of each row. */\nexport const ${constant} =\n  ${JSON.stringify(read(file))};\n`,
   );
 }
 console.log('wrote src/datasets/digits-data.ts, iris-data.ts, breast-cancer-data.ts');
