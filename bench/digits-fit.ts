@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import { manualSeed } from '@nn/autograd';
 import { loadDigits } from '@nn/data';
 import { Dense, glorotUniform, ReLU, Sequential, Softmax, zeros } from '@nn/layers';

@@ -11,6 +11,7 @@ import { matmul, rand, tensor, Generator, type DType, type Tensor } from '@nn/au
 import { marginLoss, setUp, sgdStep } from '../examples/micrograd.js';
 import { formatTable, medianMillis } from './measure.js';
 import { fitWithNn, fitWithTfjs } from './digits-fit.js';
+import { mlpStepNn, mlpStepTfjs } from './mlp-step.js';
 
 const quick = process.argv.includes('--quick');
 const rows: string[][] = [['workload', '@nn', 'tfjs cpu', 'tfjs wasm', '@nn vs cpu', '@nn vs wasm']];
@@ -83,6 +84,14 @@ function benchScalarMlp(): void {
   rows.push(['scalar MLP step (micrograd demo: 2-16-16-1, 100 points)', `${ms.toFixed(1)} ms`, '', '', '', '']);
 }
 
+async function benchMlpStep(): Promise<void> {
+  const minMillis = quick ? 300 : 2000;
+  const ours = mlpStepNn(minMillis);
+  const cpu = await mlpStepTfjs('cpu', minMillis);
+  const wasm = await mlpStepTfjs('wasm', minMillis);
+  rows.push(['MLP step 784-256-10, batch 128, SGD', `${ours.toFixed(2)} ms`, `${cpu.toFixed(2)} ms`, `${wasm.toFixed(2)} ms`, ratio(ours, cpu, false), ratio(ours, wasm, false)]);
+}
+
 /** The digits fit: one timed run each (a fit is long enough to time once), with the test accuracy. */
 async function benchDigitsFit(): Promise<void> {
   const epochs = quick ? 3 : 30;
@@ -101,6 +110,7 @@ async function main(): Promise<void> {
   await benchAdd();
   benchScalarChain();
   benchScalarMlp();
+  await benchMlpStep();
   await benchDigitsFit();
   console.log(formatTable(rows));
   console.log('Ratios above 1x mean @nn is faster.');
