@@ -22,6 +22,14 @@ function unravel(flat: number, shape: readonly number[]): string {
   return `[${index.join(',')}]`;
 }
 
+/** Where each op recorded under `detectAnomaly` was called (kept beside the graph, not in every node). */
+const callSites = new WeakMap<Node, string>();
+
+/** Records where the op of `node` was called. */
+export function recordCallSite(node: Node): void {
+  callSites.set(node, callSite());
+}
+
 /** The call stack of the op, without the library's own frames. */
 export function callSite(): string {
   const stack = new Error().stack ?? '';
@@ -47,7 +55,7 @@ export function checkBackwardAnomaly(node: Node, inputGrads: readonly (Tensor | 
     if (bad < 0) return;
     throw new Error(
       `detectAnomaly: the backward of '${node.op.name}' returned ${grad.data()[bad]} at ${unravel(bad, grad.shape)} ` +
-        `of the gradient for input ${i} (shape ${formatShape(node.inputs[i]!.shape)}); the op was called at:\n${node.createdAt ?? '(unknown: the op ran outside detectAnomaly)'}`,
+        `of the gradient for input ${i} (shape ${formatShape(node.inputs[i]!.shape)}); the op was called at:\n${callSites.get(node) ?? '(unknown: the op ran outside detectAnomaly)'}`,
     );
   });
 }

@@ -3,44 +3,74 @@
  * walks the nodes reachable from a tensor in reverse dependency order and hands each node's
  * gradient to its op's rule.
  *
- * Nothing here recurses on graph depth: reachable nodes are found with an explicit stack, and a node
- * runs once all of its consumers have delivered their gradients (Kahn's algorithm, as PyTorch's engine
- * does), so a chain of millions of ops is fine.
+ * Nothing here recurses on graph depth: reachable nodes are found with an explicit worklist, and a
+ * node runs once all of its consumers have delivered their gradients (Kahn's algorithm, as PyTorch's
+ * engine does), so a chain of millions of ops is fine.
  */
-import type { OpContext, OpRecord } from './op.js';
+import type { OpContext, OpRecord, ScalarCall, ScalarRule } from './op.js';
+import type { DType } from './dtype.js';
+import { allocate } from './dtype.js';
 import { isAnomalyDetectionEnabled, runRule, withGradMode } from './mode.js';
 import { checkBackwardAnomaly } from './anomaly.js';
 import { checkUnchangedSince, currentMutation } from './mutation.js';
 import { Tensor } from './tensor.js';
-import { formatShape, shapesEqual } from './shape.js';
+import { formatShape, SCALAR_SHAPE, shapesEqual } from './shape.js';
 import { castTo, sumToShape } from './ops/reduce-to-shape.js';
-import { fromStorage } from './ops/creation.js';
+import { fromStorage, scalar } from './ops/creation.js';
 
-let currentWalk = 0;
-
-/** The record of one op call in the graph: what its backward rule needs, and walk bookkeeping. */
+/**
+ * The record of one op call in the graph: what its backward rule needs, and a little walk
+ * bookkeeping. A scalar graph records a node per op, millions of them, and their size is most of the
+ * cost of recording (the garbage collector copies them), so a node is kept small: the first two
+ * inputs are fields rather than an array, what only some ops have is kept apart, and the state of a
+ * backward walk lives in the walk.
+ */
 export class Node implements OpContext<unknown> {
+  readonly op: OpRecord<unknown>;
+  /** The first input, and the second (or null): most ops take one or two. */
+  readonly input0: Tensor;
+  readonly input1: Tensor | null;
+  readonly output: Tensor;
   /** Whether each input requires grad; fixed at record time. */
   readonly needsInputGrad: readonly boolean[];
   /** Set once the graph has been released by a backward pass without `retainGraph`. */
   released = false;
-  /** Walk bookkeeping: the walk that last reached this node, and consumers still to deliver. */
-  walk = 0;
-  pending = 0;
-  /** The gradient of `output` summed so far in the current walk. */
-  gradSum: Tensor | null = null;
-  /** Where the op was called (a stack trace), recorded only under `detectAnomaly`. */
-  createdAt: string | null = null;
+  /** Where the last backward walk that reached this node keeps its state (see `BackwardPass`). */
+  slot = 0;
   /** The in-place change counter when the op ran (see mutation.ts). */
-  readonly mutation = currentMutation();
+  readonly mutation: number;
+  /** The attrs and the inputs array, kept only for an op with attrs or more than two inputs. */
+  private readonly extras: { readonly attrs: unknown; readonly inputs: readonly Tensor[] } | null;
 
-  constructor(
-    readonly op: OpRecord<unknown>,
-    readonly inputs: readonly Tensor[],
-    readonly attrs: unknown,
-    readonly output: Tensor,
-  ) {
+  constructor(op: OpRecord<unknown>, inputs: readonly Tensor[], attrs: unknown, output: Tensor) {
+    this.op = op;
+    this.input0 = inputs[0]!;
+    this.input1 = inputs.length > 1 ? inputs[1]! : null;
+    this.output = output;
     this.needsInputGrad = needsGradPattern(inputs);
+    this.mutation = currentMutation();
+    this.extras = attrs !== undefined || inputs.length > 2 ? { attrs, inputs } : null;
+  }
+
+  /** The inputs of the forward call (a new array for an op of one or two inputs). */
+  get inputs(): readonly Tensor[] {
+    if (this.extras !== null) return this.extras.inputs;
+    return this.input1 === null ? [this.input0] : [this.input0, this.input1];
+  }
+
+  /** The op's non-tensor arguments. */
+  get attrs(): unknown {
+    return this.extras === null ? undefined : this.extras.attrs;
+  }
+
+  /** The number of inputs. */
+  get inputCount(): number {
+    return this.needsInputGrad.length;
+  }
+
+  /** Input `i`, without making the `inputs` array. */
+  input(i: number): Tensor {
+    return i === 0 ? this.input0 : i === 1 ? this.input1! : this.extras!.inputs[i]!;
   }
 }
 
@@ -76,10 +106,39 @@ function accumulateIntoLeaf(leaf: Tensor, grad: Tensor): void {
   leaf.grad = total.requiresGrad ? total : fromStorage(total.data(), total.shape);
 }
 
-/** Sums `grad` into the entry of `key`. */
-function addInto<K>(sums: Map<K, Tensor>, key: K, grad: Tensor): void {
-  const sum = sums.get(key);
-  sums.set(key, sum === undefined ? grad : sum.add(grad));
+/**
+ * `accumulateIntoLeaf` for a rank-0 leaf's gradient held as a number (in the leaf's dtype): the
+ * same sum, without making a tensor for `value` first.
+ */
+function accumulateNumberIntoLeaf(leaf: Tensor, value: number): void {
+  const previous = leaf.grad;
+  if (previous !== null && (previous.shape.length !== 0 || previous.dtype !== leaf.dtype)) {
+    accumulateIntoLeaf(leaf, scalar(value, leaf.dtype));
+    return;
+  }
+  const storage = allocate(leaf.dtype, 1);
+  storage[0] = previous === null ? value : previous.storage[previous.offset]! + value;
+  leaf.grad = fromStorage(storage, SCALAR_SHAPE);
+}
+
+/** A leaf's gradient summed over a walk: a tensor, or (a rank-0 leaf on the scalar path) a number. */
+class LeafSum {
+  constructor(
+    public tensor: Tensor | null,
+    public value: number,
+  ) {}
+}
+
+const keep = (v: number): number => v;
+
+/** What storing a value in a tensor of `dtype` does to it. */
+function roundingOf(dtype: DType): (v: number) => number {
+  return dtype === 'float32' ? Math.fround : keep;
+}
+
+/** The value of a rank-0 tensor. */
+function valueOf(t: Tensor): number {
+  return t.storage[t.offset]!;
 }
 
 /**
@@ -97,62 +156,260 @@ export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions
   // As in PyTorch, a recorded backward keeps the graph: the new graph reaches into the old one.
   const retainGraph = options.retainGraph ?? options.createGraph ?? false;
   const createGraph = options.createGraph ?? false;
-  const isStop = (node: Node): boolean => capture !== undefined && capture.has(node.output);
-  withGradMode(createGraph, () => {
-    const leafGrads = new Map<Tensor, Tensor>();
+  const pass = new BackwardPass(retainGraph, !createGraph && !isAnomalyDetectionEnabled(), capture);
+  withGradMode(createGraph, () => pass.run(root, seed));
+}
+
+/**
+ * One backward walk, and its state: for each node reached (by `Node.slot`), the consumers still to
+ * deliver a gradient and the gradient summed so far.
+ *
+ * The scalar path: in a pass that records nothing (no `createGraph`, no anomaly detection), the
+ * gradient of a rank-0 tensor is held as a plain number rather than as a rank-0 tensor, and an op
+ * whose record has `scalarBackward` runs those rules on numbers when its inputs are rank-0 and share
+ * the output's dtype. A micrograd-style graph then goes backward without making a tensor per node;
+ * a tensor is made only where one is needed: for a rule without a scalar form, a hook, a captured
+ * gradient, and a leaf's `.grad`.
+ */
+class BackwardPass {
+  /** The nodes reached, by slot: `node.slot` is a node's slot in this walk when `nodes[node.slot] === node`. */
+  private readonly nodes: Node[] = [];
+  /** Nodes whose consumers have all delivered their gradients. */
+  private readonly ready: Node[] = [];
+  /** By slot: the consumers still to deliver. */
+  private pending = new Int32Array(64);
+  /** By slot: the gradient summed so far as a tensor, or null (made on first use). */
+  private tensorGrads: (Tensor | null)[] | null = null;
+  /** By slot, on the scalar path: whether a numeric gradient has arrived, and their sum. */
+  private hasScalarGrad = new Uint8Array(0);
+  private scalarGrads = new Float64Array(0);
+  /** What a scalar rule reads (one object for the walk, its fields rewritten for each node). */
+  private readonly call: ScalarCall = { grad: NaN, a: NaN, b: NaN, output: NaN };
+  /** The leaves' gradients, in the order they were first reached. */
+  private readonly leafGrads = new Map<Tensor, LeafSum>();
+
+  constructor(
+    private readonly retainGraph: boolean,
+    /** Whether rank-0 gradients are held as numbers (the scalar path). */
+    private readonly numeric: boolean,
+    private readonly capture: Map<Tensor, Tensor | null> | undefined,
+  ) {}
+
+  run(root: Tensor, seed: Tensor): void {
     const rootNode = root.node;
-    if (rootNode === null) {
-      leafGrads.set(root, seed);
-    } else {
-      const walk = ++currentWalk;
-      countConsumers(rootNode, walk, isStop);
-      rootNode.gradSum = seed;
-      const ready: Node[] = [rootNode];
-      while (ready.length > 0) {
-        const node = ready.pop()!;
-        const grad = runHooks(node.output, node.gradSum!);
-        node.gradSum = null;
-        if (isStop(node)) {
-          capture!.set(node.output, grad);
-          continue;
-        }
-        if (node.released) {
-          throw new Error(
-            `backward: the graph through '${node.op.name}' was already released by an earlier backward(); ` +
-              'pass { retainGraph: true } to that first call to backward through the graph twice',
-          );
-        }
-        checkUnchangedSince(node.mutation, node.inputs, node.op.name);
-        checkUnchangedSince(node.mutation, [node.output], node.op.name);
-        const inputGrads = runRule(() => node.op.backward(grad, node));
-        if (!retainGraph) node.released = true;
-        if (isAnomalyDetectionEnabled()) checkBackwardAnomaly(node, inputGrads);
-        for (let i = 0; i < node.inputs.length; i++) {
-          if (!node.needsInputGrad[i]) continue;
-          const input = node.inputs[i]!;
-          const raw = inputGrads[i] ?? null;
-          const inputGrad = raw === null ? null : fitToInput(raw, input, node.op.name, i);
-          const inputNode = input.node;
-          if (inputNode === null) {
-            if (inputGrad !== null) addInto(leafGrads, input, inputGrad);
-            continue;
-          }
-          if (inputGrad !== null) {
-            inputNode.gradSum = inputNode.gradSum === null ? inputGrad : inputNode.gradSum.add(inputGrad);
-          }
-          if (--inputNode.pending === 0) {
-            if (inputNode.gradSum !== null) ready.push(inputNode);
-            else releaseWithoutGrad(inputNode, retainGraph, ready, isStop);
-          }
+    if (rootNode !== null) {
+      this.countConsumers(rootNode);
+      if (this.numeric) {
+        this.hasScalarGrad = new Uint8Array(this.nodes.length);
+        this.scalarGrads = new Float64Array(this.nodes.length);
+      }
+    }
+    this.addGrad(root, seed);
+    if (rootNode !== null) {
+      this.ready.push(rootNode);
+      this.runReady();
+    }
+    for (const [leaf, sum] of this.leafGrads) {
+      if (sum.tensor === null && leaf.hooks === null && this.capture === undefined) {
+        accumulateNumberIntoLeaf(leaf, sum.value);
+        continue;
+      }
+      const total = runHooks(leaf, sum.tensor ?? scalar(sum.value, leaf.dtype));
+      if (this.capture === undefined) accumulateIntoLeaf(leaf, total);
+      else if (this.capture.has(leaf)) this.capture.set(leaf, total);
+    }
+  }
+
+  private isStop(node: Node): boolean {
+    return this.capture !== undefined && this.capture.has(node.output);
+  }
+
+  /**
+   * Finds every node reachable from `rootNode` (not looking past stop nodes), breadth first, gives
+   * each a slot in this walk and counts its consumers.
+   */
+  private countConsumers(rootNode: Node): void {
+    const nodes = this.nodes;
+    this.reach(rootNode);
+    for (let next = 0; next < nodes.length; next++) {
+      const node = nodes[next]!;
+      if (this.isStop(node)) continue;
+      for (let i = 0; i < node.inputCount; i++) {
+        if (!node.needsInputGrad[i]) continue;
+        const inputNode = node.input(i).node;
+        if (inputNode === null) continue;
+        if (nodes[inputNode.slot] !== inputNode) this.reach(inputNode);
+        this.pending[inputNode.slot]!++;
+      }
+    }
+  }
+
+  private reach(node: Node): void {
+    const slot = this.nodes.length;
+    if (slot === this.pending.length) {
+      const grown = new Int32Array(2 * slot);
+      grown.set(this.pending);
+      this.pending = grown;
+    }
+    node.slot = slot;
+    this.nodes.push(node);
+  }
+
+  /** Runs the ready nodes, each once all of its consumers have delivered. */
+  private runReady(): void {
+    const ready = this.ready;
+    while (ready.length > 0) {
+      const node = ready.pop()!;
+      const rules = node.op.scalarBackward;
+      if (rules !== undefined && this.hasScalarGrad[node.slot] === 1 && node.output.hooks === null && !this.isStop(node) && hasScalarInputs(node)) {
+        checkReady(node);
+        this.runScalarRule(node, rules);
+        continue;
+      }
+      const grad = runHooks(node.output, this.takeGrad(node));
+      if (this.isStop(node)) {
+        this.capture!.set(node.output, grad);
+        continue;
+      }
+      checkReady(node);
+      this.runRule(node, grad);
+    }
+  }
+
+  /** Runs a node's tensor rule and delivers the gradients it returns. */
+  private runRule(node: Node, grad: Tensor): void {
+    const inputGrads = runRule(node.op, grad, node);
+    if (!this.retainGraph) node.released = true;
+    if (isAnomalyDetectionEnabled()) checkBackwardAnomaly(node, inputGrads);
+    for (let i = 0; i < node.inputCount; i++) {
+      if (!node.needsInputGrad[i]) continue;
+      const input = node.input(i);
+      const raw = inputGrads[i] ?? null;
+      if (raw !== null) this.addGrad(input, fitToInput(raw, input, node.op.name, i));
+      if (input.node !== null) this.delivered(input.node);
+    }
+  }
+
+  /** Runs a node's rules on numbers (the scalar path) and delivers the results. */
+  private runScalarRule(node: Node, rules: readonly ScalarRule[]): void {
+    const { input0, input1, output } = node;
+    const call = this.call;
+    call.grad = this.scalarGrads[node.slot]!;
+    call.a = valueOf(input0);
+    call.b = input1 === null ? 0 : valueOf(input1);
+    call.output = valueOf(output);
+    this.hasScalarGrad[node.slot] = 0;
+    const round = roundingOf(output.dtype);
+    if (!this.retainGraph) node.released = true;
+    if (node.needsInputGrad[0]) {
+      this.addNumber(input0, rules[0]!(call, round));
+      if (input0.node !== null) this.delivered(input0.node);
+    }
+    if (input1 !== null && node.needsInputGrad[1]) {
+      this.addNumber(input1, rules[1]!(call, round));
+      if (input1.node !== null) this.delivered(input1.node);
+    }
+  }
+
+  /** The total gradient of a node's output, as a tensor, taken out of the walk. */
+  private takeGrad(node: Node): Tensor {
+    const slot = node.slot;
+    if (this.hasScalarGrad[slot] === 1) {
+      this.hasScalarGrad[slot] = 0;
+      return scalar(this.scalarGrads[slot]!, node.output.dtype);
+    }
+    const grad = this.tensorGrads![slot]!;
+    this.tensorGrads![slot] = null;
+    return grad;
+  }
+
+  /** Sums `grad` (of `input`'s shape and dtype) into `input`'s gradient. */
+  private addGrad(input: Tensor, grad: Tensor): void {
+    if (this.numeric && input.shape.length === 0) {
+      this.addNumber(input, valueOf(grad));
+      return;
+    }
+    const node = input.node;
+    if (node !== null) {
+      this.tensorGrads ??= new Array<Tensor | null>(this.nodes.length).fill(null);
+      const sum = this.tensorGrads[node.slot]!;
+      this.tensorGrads[node.slot] = sum === null ? grad : sum.add(grad);
+      return;
+    }
+    const sum = this.leafGrads.get(input);
+    if (sum === undefined) this.leafGrads.set(input, new LeafSum(grad, 0));
+    else sum.tensor = sum.tensor!.add(grad);
+  }
+
+  /** `addGrad` for the gradient of a rank-0 `input` held as a number (in `input`'s dtype). */
+  private addNumber(input: Tensor, value: number): void {
+    const node = input.node;
+    if (node !== null) {
+      const slot = node.slot;
+      // The sum rounded to the dtype, as `add` would give it.
+      this.scalarGrads[slot] = this.hasScalarGrad[slot] === 1 ? roundingOf(input.dtype)(this.scalarGrads[slot]! + value) : value;
+      this.hasScalarGrad[slot] = 1;
+      return;
+    }
+    const sum = this.leafGrads.get(input);
+    if (sum === undefined) this.leafGrads.set(input, new LeafSum(null, value));
+    else sum.value = roundingOf(input.dtype)(sum.value + value);
+  }
+
+  private hasGrad(node: Node): boolean {
+    return this.hasScalarGrad[node.slot] === 1 || (this.tensorGrads !== null && this.tensorGrads[node.slot] !== null);
+  }
+
+  /** One of `node`'s consumers has delivered (or has no gradient for it); the last makes it ready. */
+  private delivered(node: Node): void {
+    if (--this.pending[node.slot]! === 0) {
+      if (this.hasGrad(node)) this.ready.push(node);
+      else this.releaseWithoutGrad(node);
+    }
+  }
+
+  /**
+   * A node whose consumers all returned no gradient gets none either; its own inputs must still be
+   * told, so that nodes further up that do receive gradients from elsewhere become ready.
+   */
+  private releaseWithoutGrad(start: Node): void {
+    const stack = [start];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (this.isStop(node)) continue;
+      if (!this.retainGraph) node.released = true;
+      for (let i = 0; i < node.inputCount; i++) {
+        const inputNode = node.needsInputGrad[i] ? node.input(i).node : null;
+        if (inputNode === null) continue;
+        if (--this.pending[inputNode.slot]! === 0) {
+          if (this.hasGrad(inputNode)) this.ready.push(inputNode);
+          else stack.push(inputNode);
         }
       }
     }
-    for (const [leaf, grad] of leafGrads) {
-      const total = runHooks(leaf, grad);
-      if (capture === undefined) accumulateIntoLeaf(leaf, total);
-      else if (capture.has(leaf)) capture.set(leaf, total);
-    }
-  });
+  }
+}
+
+/** Throws when a node cannot run: its graph was released, or a tensor it saved was changed since. */
+function checkReady(node: Node): void {
+  if (node.released) {
+    throw new Error(
+      `backward: the graph through '${node.op.name}' was already released by an earlier backward(); ` +
+        'pass { retainGraph: true } to that first call to backward through the graph twice',
+    );
+  }
+  checkUnchangedSince(node.mutation, node, node.op.name);
+}
+
+/**
+ * Whether a node's scalar rules apply: it has one or two inputs, rank-0 and of the output's dtype
+ * (the output is rank-0, as its gradient is a number), so that every step of a rule rounds to one
+ * dtype, as the tensor rule's ops do.
+ */
+function hasScalarInputs(node: Node): boolean {
+  const { input0, input1, output } = node;
+  if (node.inputCount > 2 || input0.shape.length !== 0 || input0.dtype !== output.dtype) return false;
+  return input1 === null || (input1.shape.length === 0 && input1.dtype === output.dtype);
 }
 
 /** Passes a tensor's total gradient through its hooks, in registration order. */
@@ -170,53 +427,6 @@ function runHooks(tensor: Tensor, grad: Tensor): Tensor {
     current = replaced;
   }
   return current;
-}
-
-/**
- * A node whose consumers all returned no gradient gets none either; its own inputs must still be
- * told, so that nodes further up that do receive gradients from elsewhere become ready.
- */
-function releaseWithoutGrad(start: Node, retainGraph: boolean, ready: Node[], isStop: (node: Node) => boolean): void {
-  const stack = [start];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (isStop(node)) continue;
-    if (!retainGraph) node.released = true;
-    for (let i = 0; i < node.inputs.length; i++) {
-      const inputNode = node.needsInputGrad[i] ? node.inputs[i]!.node : null;
-      if (inputNode === null) continue;
-      if (--inputNode.pending === 0) {
-        if (inputNode.gradSum !== null) ready.push(inputNode);
-        else stack.push(inputNode);
-      }
-    }
-  }
-}
-
-/**
- * Marks every node reachable from `rootNode` (not looking past stop nodes) with `walk` and counts,
- * for each, its consumers.
- */
-function countConsumers(rootNode: Node, walk: number, isStop: (node: Node) => boolean): void {
-  rootNode.walk = walk;
-  rootNode.pending = 0;
-  const stack: Node[] = [rootNode];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (isStop(node)) continue;
-    for (let i = 0; i < node.inputs.length; i++) {
-      if (!node.needsInputGrad[i]) continue;
-      const inputNode = node.inputs[i]!.node;
-      if (inputNode === null) continue;
-      if (inputNode.walk !== walk) {
-        inputNode.walk = walk;
-        inputNode.pending = 0;
-        inputNode.gradSum = null;
-        stack.push(inputNode);
-      }
-      inputNode.pending++;
-    }
-  }
 }
 
 /**

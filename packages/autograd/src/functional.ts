@@ -127,9 +127,9 @@ function reachesOutside(output: Tensor, targets: ReadonlySet<Tensor>, others: Re
   const stack = [output.node];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    for (let i = 0; i < node.inputs.length; i++) {
+    for (let i = 0; i < node.inputCount; i++) {
       if (!node.needsInputGrad[i]) continue;
-      const input = node.inputs[i]!;
+      const input = node.input(i);
       if (targets.has(input)) continue;
       if (input.node === null || others.has(input)) return true;
       if (!seen.has(input.node)) {

@@ -1,3 +1,6 @@
+import type { OpContext, OpRecord } from './op.js';
+import type { Tensor } from './tensor.js';
+
 /** Whether ops record a graph. Off inside `noGrad`, and while a backward pass runs without `createGraph`. */
 let gradEnabled = true;
 
@@ -47,10 +50,10 @@ export function checksForwardAnomalies(): boolean {
  * Runs a backward rule. Under anomaly detection a non-finite gradient is blamed on the rule (its
  * result is checked), not on the ops the rule happens to use.
  */
-export function runRule<T>(rule: () => T): T {
+export function runRule<Attrs>(op: OpRecord<Attrs>, grad: Tensor, ctx: OpContext<Attrs>): (Tensor | null)[] {
   rulesRunning++;
   try {
-    return rule();
+    return op.backward(grad, ctx);
   } finally {
     rulesRunning--;
   }

@@ -27,18 +27,22 @@ export function markChanged(storage: Storage): void {
 }
 
 /**
- * Throws when one of `saved` was changed in place after `since` (the counter when the op ran).
- * Tensors that share storage with a changed one count as changed too (views share storage).
+ * Throws when one of the tensors an op saved, its `inputs` or its `output`, was changed in place
+ * after `since` (the counter when the op ran). Tensors that share storage with a changed one count as
+ * changed too (views share storage).
  */
-export function checkUnchangedSince(since: number, saved: readonly Tensor[], opName: string): void {
+export function checkUnchangedSince(since: number, saved: { readonly inputs: readonly Tensor[]; readonly output: Tensor }, opName: string): void {
   if (mutationCount === since) return;
-  for (const t of saved) {
-    const at = changedAt.get(t.storage);
-    if (at !== undefined && at > since) {
-      throw new Error(
-        `backward: a tensor of shape ${formatShape(t.shape)} saved by '${opName}' was changed in place (assign) after '${opName}' ran, ` +
-          'so its gradient would be wrong; run the forward again after changing it, or change a copy',
-      );
-    }
+  for (const t of saved.inputs) checkUnchanged(since, t, opName);
+  checkUnchanged(since, saved.output, opName);
+}
+
+function checkUnchanged(since: number, t: Tensor, opName: string): void {
+  const at = changedAt.get(t.storage);
+  if (at !== undefined && at > since) {
+    throw new Error(
+      `backward: a tensor of shape ${formatShape(t.shape)} saved by '${opName}' was changed in place (assign) after '${opName}' ran, ` +
+        'so its gradient would be wrong; run the forward again after changing it, or change a copy',
+    );
   }
 }

@@ -6,7 +6,7 @@
  * from these primitives, so their gradients follow from the primitives' rules.
  */
 import { checksForwardAnomalies, isAnomalyDetectionEnabled, isGradEnabled } from './mode.js';
-import { callSite, checkForwardAnomaly } from './anomaly.js';
+import { checkForwardAnomaly, recordCallSite } from './anomaly.js';
 import { Node } from './engine.js';
 import type { Tensor } from './tensor.js';
 import type { OpTestSpec } from './check/spec.js';
@@ -33,7 +33,34 @@ export interface OpRecord<Attrs = undefined> {
    * differentiable. A gradient may have the output's broadcast shape: the engine sums it back.
    */
   backward(grad: Tensor, ctx: OpContext<Attrs>): (Tensor | null)[];
+  /**
+   * Optional: the same rule on plain numbers, one formula per input, for the scalar fast path of
+   * the engine (see `ScalarRule`). `backward` stays the definition: it is what a recorded backward
+   * pass (createGraph) and every non-scalar call use, and the property suite checks that the two agree
+   * bit for bit.
+   */
+  readonly scalarBackward?: readonly ScalarRule[];
 }
+
+/** The numbers of a rank-0 op call, as a scalar rule sees them. */
+export interface ScalarCall {
+  /** The gradient of the output. */
+  grad: number;
+  /** The values of the first input, the second (0 for a unary op), and the output. */
+  a: number;
+  b: number;
+  output: number;
+}
+
+/**
+ * The gradient of one input of a rank-0 op, times `call.grad`, on plain numbers. The engine uses it
+ * in a backward pass that records nothing, when the output and the inputs are rank-0 and share one
+ * dtype. It must compute exactly what the tensor rule computes: the same operations in the same
+ * order, each one's result passed through `round` (Math.fround in float32, the identity in
+ * float64), as each tensor op rounds its result to the dtype. (The numbers come in an object, not as
+ * arguments, so that calling a rule boxes none of them.)
+ */
+export type ScalarRule = (call: ScalarCall, round: (v: number) => number) => number;
 
 /** A built-in op: its record must also say how the property suite draws valid inputs for it. */
 export interface BuiltinOp<Attrs = undefined> extends OpRecord<Attrs> {
@@ -50,7 +77,7 @@ export function apply<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], att
       if (inputs[i]!.requiresGrad) {
         output.requiresGrad = true;
         output.node = new Node(op as OpRecord<unknown>, inputs, attrs, output);
-        if (anomalyDetection) output.node.createdAt = callSite();
+        if (anomalyDetection) recordCallSite(output.node);
         break;
       }
     }

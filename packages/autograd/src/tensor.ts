@@ -38,17 +38,23 @@ export type TensorLike = Tensor | number;
 /** Axes of a reduction: one axis, several, or (undefined) all. Negative axes count from the end. */
 export type Axis = number | readonly number[];
 
+/**
+ * What only some tensors have: an accumulated gradient or hooks (PyTorch keeps these apart in its
+ * AutogradMeta too). A scalar graph makes a tensor per op and almost none gets either, so they live
+ * here, made on first use, rather than as two more fields of every tensor.
+ */
+class GradState {
+  grad: Tensor | null = null;
+  hooks: GradientHook[] | null = null;
+}
+
 export class Tensor {
-  /** The element type, read from the storage. */
-  readonly dtype: DType;
   /** Whether gradients are tracked for this tensor (set on leaves by the user, on results by ops). */
   requiresGrad = false;
-  /** The accumulated gradient of a leaf after `backward()`, or null. */
-  grad: Tensor | null = null;
   /** The graph node that produced this tensor, or null for a leaf or an untracked result. */
   node: Node | null = null;
-  /** Gradient hooks (see `registerHook`), or null when there are none. */
-  hooks: GradientHook[] | null = null;
+  /** The gradient and hooks, once either is set. */
+  private gradState: GradState | null = null;
 
   /** @internal Tensors are made with `tensor()`, `zeros()` and the other creation functions. */
   constructor(
@@ -59,8 +65,37 @@ export class Tensor {
     readonly strides: readonly number[],
     /** Index into `storage` of the first element. */
     readonly offset: number,
-  ) {
-    this.dtype = dtypeOf(storage);
+  ) {}
+
+  /** The element type, read from the storage. */
+  get dtype(): DType {
+    return dtypeOf(this.storage);
+  }
+
+  /** The accumulated gradient of a leaf after `backward()`, or null. */
+  get grad(): Tensor | null {
+    return this.gradState === null ? null : this.gradState.grad;
+  }
+
+  set grad(grad: Tensor | null) {
+    if (this.gradState === null) {
+      if (grad === null) return;
+      this.gradState = new GradState();
+    }
+    this.gradState.grad = grad;
+  }
+
+  /** Gradient hooks (see `registerHook`), or null when there are none. */
+  get hooks(): GradientHook[] | null {
+    return this.gradState === null ? null : this.gradState.hooks;
+  }
+
+  set hooks(hooks: GradientHook[] | null) {
+    if (this.gradState === null) {
+      if (hooks === null) return;
+      this.gradState = new GradState();
+    }
+    this.gradState.hooks = hooks;
   }
 
   /** The number of elements. */

@@ -88,6 +88,23 @@ export function arithmeticContiguous(op: Arithmetic, out: Storage, a: Storage, a
   }
 }
 
+/**
+ * One of the four arithmetic ops on two numbers: the rank-0 case, without the call through a
+ * function value that would box the numbers.
+ */
+export function arithmeticScalar(op: Arithmetic, x: number, y: number): number {
+  switch (op) {
+    case 'add':
+      return x + y;
+    case 'sub':
+      return x - y;
+    case 'mul':
+      return x * y;
+    case 'div':
+      return x / y;
+  }
+}
+
 /** Copies a strided view into a contiguous array (of possibly another dtype). */
 export function copyKernel(out: Storage, x: View, contiguous: boolean): void {
   if (contiguous) {

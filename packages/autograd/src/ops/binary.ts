@@ -2,7 +2,7 @@
  * Binary element-wise ops with NumPy broadcasting and dtype promotion. A rule may return a gradient
  * of the broadcast output's shape: the engine sums it back to each operand's shape.
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, ScalarRule } from '../op.js';
 import { apply } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import type { Domain } from '../check/sampling.js';
@@ -36,13 +36,15 @@ function binaryOp(
   name: string,
   f: (x: number, y: number) => number,
   backward: BuiltinOp['backward'],
+  scalarBackward: [ScalarRule, ScalarRule],
   sample: BuiltinOp['spec']['sample'],
   arithmetic?: Arithmetic,
 ): BuiltinOp {
   return {
     name,
-    forward: ([a, b]) => mapBinary(a!, b!, name, f, arithmetic),
+    forward: (inputs) => mapBinary(inputs[0]!, inputs[1]!, name, f, arithmetic),
     backward,
+    scalarBackward,
     spec: { sample },
   };
 }
@@ -52,18 +54,30 @@ function winnerMask(a: Tensor, b: Tensor, aWins: (a: Tensor, b: Tensor) => Tenso
   return aWins(a, b).add(eq(a, b).mul(0.5));
 }
 
+/** `winnerMask(a, b, gt)` on numbers. */
+function winnerMaskOf(a: number, b: number): number {
+  return (a > b ? 1 : 0) + (a === b ? 1 : 0) * 0.5;
+}
+
+// Each op's backward is written twice, side by side: with tensor ops (the definition, differentiable
+// again), and on numbers (`ScalarRule`s, one per input: the same formulas for the scalar path).
 export const binaryOps = {
-  add: binaryOp('add', (x, y) => x + y, (g) => [g, g], (d) => drawPair(d, ['uniform', 'uniform']), 'add'),
+  add: binaryOp('add', (x, y) => x + y, (g) => [g, g],
+    [({ grad }) => grad, ({ grad }) => grad],
+    (d) => drawPair(d, ['uniform', 'uniform']), 'add'),
   sub: binaryOp('sub', (x, y) => x - y, (g, { needsInputGrad }) => [g, needsInputGrad[1] ? g.neg() : null],
+    [({ grad }) => grad, ({ grad }) => -grad],
     (d) => drawPair(d, ['uniform', 'uniform']), 'sub'),
   mul: binaryOp('mul', (x, y) => x * y,
     (g, { inputs: [a, b], needsInputGrad }) => [needsInputGrad[0] ? g.mul(b!) : null, needsInputGrad[1] ? g.mul(a!) : null],
+    [({ grad, b }, r) => r(grad * b), ({ grad, a }, r) => r(grad * a)],
     (d) => drawPair(d, ['uniform', 'uniform']), 'mul'),
   div: binaryOp('div', (x, y) => x / y,
     (g, { inputs: [a, b], needsInputGrad }) => [
       needsInputGrad[0] ? g.div(b!) : null,
       needsInputGrad[1] ? g.mul(a!).div(b!.square()).neg() : null,
     ],
+    [({ grad, b }, r) => r(grad / b), ({ grad, a, b }, r) => -r(r(grad * a) / r(b * b))],
     (d) => drawPair(d, ['uniform', 'awayFromZero']), 'div'),
   // As PyTorch: d/da is 0 where the exponent is 0 (even at a = 0), d/db is 0 where a = 0 and b >= 0.
   pow: binaryOp('pow', Math.pow,
@@ -71,18 +85,24 @@ export const binaryOps = {
       needsInputGrad[0] ? where(eq(b!, 0), 0, g.mul(b!).mul(a!.pow(b!.sub(1)))) : null,
       needsInputGrad[1] ? where(eq(a!, 0).mul(ge(b!, 0)), 0, g.mul(output).mul(a!.log())) : null,
     ],
+    [
+      ({ grad, a, b }, r) => (b === 0 ? 0 : r(r(grad * b) * r(Math.pow(a, r(b - 1))))),
+      ({ grad, a, b, output }, r) => (a === 0 && b >= 0 ? 0 : r(r(grad * output) * r(Math.log(a)))),
+    ],
     (d) => drawPair(d, ['positive', 'uniform'])),
   maximum: binaryOp('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y),
     (g, { inputs: [a, b] }) => {
       const mask = winnerMask(a!, b!, gt);
       return [g.mul(mask), g.mul(mask.neg().add(1))];
     },
+    [({ grad, a, b }, r) => r(grad * winnerMaskOf(a, b)), ({ grad, a, b }, r) => r(grad * (-winnerMaskOf(a, b) + 1))],
     drawDistinctPair),
   minimum: binaryOp('minimum', (x, y) => (x < y || Number.isNaN(x) ? x : y),
     (g, { inputs: [a, b] }) => {
       const mask = winnerMask(b!, a!, gt);
       return [g.mul(mask), g.mul(mask.neg().add(1))];
     },
+    [({ grad, a, b }, r) => r(grad * winnerMaskOf(b, a)), ({ grad, a, b }, r) => r(grad * (-winnerMaskOf(b, a) + 1))],
     drawDistinctPair),
 } satisfies Record<string, BuiltinOp>;
 

@@ -8,7 +8,7 @@ import { allocate, promoteDtypes } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import { broadcastShapes, broadcastStrides, isContiguous, shapesEqual } from '../shape.js';
 import type { Arithmetic, View } from '../kernels/elementwise.js';
-import { arithmeticContiguous, binaryKernel, unaryKernel } from '../kernels/elementwise.js';
+import { arithmeticContiguous, arithmeticScalar, binaryKernel, unaryKernel } from '../kernels/elementwise.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { fromStorage, scalar, toTensor } from './creation.js';
 
@@ -35,7 +35,7 @@ export function operands(a: TensorLike, b: TensorLike, op: string): [Tensor, Ten
 
 /**
  * z = f(a, b) with broadcasting, in the promoted dtype (or `dtype` if given). `arithmetic` names a
- * dedicated contiguous loop for the four arithmetic ops.
+ * dedicated loop for the four arithmetic ops (contiguous operands, and rank-0 ones).
  */
 export function mapBinary(
   a: Tensor,
@@ -46,7 +46,9 @@ export function mapBinary(
   dtype: DType = promoteDtypes(a.dtype, b.dtype),
 ): Tensor {
   if (a.shape.length === 0 && b.shape.length === 0) {
-    return scalar(f(a.storage[a.offset]!, b.storage[b.offset]!), dtype);
+    const x = a.storage[a.offset]!;
+    const y = b.storage[b.offset]!;
+    return scalar(arithmetic === undefined ? f(x, y) : arithmeticScalar(arithmetic, x, y), dtype);
   }
   const shape = broadcastShapes(a.shape, b.shape, op);
   const out = allocate(dtype, a.size === 0 || b.size === 0 ? 0 : sizeOfShape(shape));

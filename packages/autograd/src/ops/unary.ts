@@ -1,9 +1,9 @@
 /**
  * Unary element-wise ops. Each record holds the forward (a scalar function mapped by the kernel),
- * the backward rule written with Tensor ops (so that it is differentiable again), and the domain the
- * gradient tests draw from.
+ * the backward rule written with Tensor ops (so that it is differentiable again) and beside it the
+ * same rule on numbers (for rank-0 graphs), and the domain the gradient tests draw from.
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, ScalarRule } from '../op.js';
 import { apply } from '../op.js';
 import type { Domain } from '../check/sampling.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
@@ -12,18 +12,24 @@ import { mapUnary } from './pointwise.js';
 import { sub } from './binary.js';
 import { gt } from './compare.js';
 
-/** Builds the record of a unary op from its scalar function and derivative rule. */
+/**
+ * Builds the record of a unary op from its scalar function and its derivative rule, written twice
+ * side by side: with tensor ops (the definition, differentiable again) and on numbers (the same
+ * formula, for the scalar path of the engine; `a` is the input, see `ScalarRule`).
+ */
 function unaryOp(
   name: string,
   f: (v: number) => number,
   derivative: (grad: Tensor, x: Tensor, y: Tensor) => Tensor,
+  scalarDerivative: ScalarRule,
   domain: Domain,
   linearPieces = false,
 ): BuiltinOp {
   return {
     name,
-    forward: ([x]) => mapUnary(x!, f),
+    forward: (inputs) => mapUnary(inputs[0]!, f),
     backward: (grad, { inputs, output }) => [derivative(grad, inputs[0]!, output)],
+    scalarBackward: [scalarDerivative],
     spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw), domain)], attrs: undefined }), linearPieces },
   };
 }
@@ -36,20 +42,23 @@ function sigmoidScalar(v: number): number {
 }
 
 export const unaryOps = {
-  neg: unaryOp('neg', (v) => -v, (g) => g.neg(), 'uniform'),
-  exp: unaryOp('exp', Math.exp, (g, _x, y) => g.mul(y), 'uniform'),
-  log: unaryOp('log', Math.log, (g, x) => g.div(x), 'positive'),
-  sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), 'positive'),
+  neg: unaryOp('neg', (v) => -v, (g) => g.neg(), ({ grad }) => -grad, 'uniform'),
+  exp: unaryOp('exp', Math.exp, (g, _x, y) => g.mul(y), ({ grad, output }, r) => r(grad * output), 'uniform'),
+  log: unaryOp('log', Math.log, (g, x) => g.div(x), ({ grad, a }, r) => r(grad / a), 'positive'),
+  sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), ({ grad, output }, r) => r(grad / r(output * 2)), 'positive'),
   // abs'(0) = 0, as PyTorch: sign(0) is 0.
-  abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), 'awayFromZero', true),
-  tanh: unaryOp('tanh', Math.tanh, (g, _x, y) => g.mul(sub(1, y.square())), 'uniform'),
-  sigmoid: unaryOp('sigmoid', sigmoidScalar, (g, _x, y) => g.mul(y.mul(sub(1, y))), 'uniform'),
+  abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), ({ grad, a }, r) => r(grad * signOf(a)), 'awayFromZero', true),
+  tanh: unaryOp('tanh', Math.tanh, (g, _x, y) => g.mul(sub(1, y.square())),
+    ({ grad, output }, r) => r(grad * r(1 - r(output * output))), 'uniform'),
+  sigmoid: unaryOp('sigmoid', sigmoidScalar, (g, _x, y) => g.mul(y.mul(sub(1, y))),
+    ({ grad, output }, r) => r(grad * r(output * r(1 - output))), 'uniform'),
   // relu'(0) = 0, as PyTorch: the mask is x > 0.
-  relu: unaryOp('relu', (v) => (v > 0 ? v : 0), (g, x) => g.mul(gt(x, 0)), 'awayFromZero', true),
-  sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), 'uniform'),
-  cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), 'uniform'),
-  square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), 'uniform'),
-  reciprocal: unaryOp('reciprocal', (v) => 1 / v, (g, _x, y) => g.mul(y.square()).neg(), 'awayFromZero'),
+  relu: unaryOp('relu', (v) => (v > 0 ? v : 0), (g, x) => g.mul(gt(x, 0)), ({ grad, a }, r) => r(grad * (a > 0 ? 1 : 0)), 'awayFromZero', true),
+  sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), ({ grad, a }, r) => r(grad * r(Math.cos(a))), 'uniform'),
+  cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), ({ grad, a }, r) => -r(grad * r(Math.sin(a))), 'uniform'),
+  square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), ({ grad, a }, r) => r(r(grad * a) * 2), 'uniform'),
+  reciprocal: unaryOp('reciprocal', (v) => 1 / v, (g, _x, y) => g.mul(y.square()).neg(),
+    ({ grad, output }, r) => -r(grad * r(output * output)), 'awayFromZero'),
 } satisfies Record<string, BuiltinOp>;
 
 /** -x */
@@ -79,5 +88,9 @@ export const reciprocal = (x: Tensor): Tensor => apply(unaryOps.reciprocal, [x],
 
 /** -1, 0 or 1 by the sign of each element (no gradient: it is piecewise constant). */
 export function sign(x: Tensor): Tensor {
-  return mapUnary(x, (v) => (v > 0 ? 1 : v < 0 ? -1 : v));
+  return mapUnary(x, signOf);
+}
+
+function signOf(v: number): number {
+  return v > 0 ? 1 : v < 0 ? -1 : v;
 }

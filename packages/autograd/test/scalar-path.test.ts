@@ -1,0 +1,202 @@
+/**
+ * The scalar path of the engine: in a backward pass that records nothing, rank-0 gradients are plain
+ * numbers and ops with `scalarBackward` run those rules instead of their tensor rules. The tensor rule
+ * stays the definition (it is what a createGraph pass runs), so the two must agree bit for bit, and
+ * everything the engine promises (hooks, capture, retainGraph, in-place checks, anomaly detection)
+ * must hold on scalar graphs as on any other.
+ */
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import fc from 'fast-check';
+import { apply } from '../src/op.js';
+import type { BuiltinOp, OpRecord } from '../src/op.js';
+import { listPrimitiveOps } from '../src/ops/registry.js';
+import type { Draw } from '../src/check/spec.js';
+import { detectAnomaly, gradients, noGrad, tensor, type DType, type Tensor } from '../src/index.js';
+import { smallestDraw } from './draw.js';
+
+const f64 = { dtype: 'float64' as const };
+
+/**
+ * A Draw that takes the smallest choice for every single integer (so ranks, broadcast partners and
+ * shapes come out rank-0) and draws runs of integers (the values, and the signs of awayFromZero)
+ * from fast-check: an op's own spec then gives rank-0 inputs with random values from its domain.
+ */
+function rankZeroDraw(g: fc.GeneratorValue): Draw {
+  return {
+    integer: (min) => min,
+    integers: (count, min, max) => g(fc.array, fc.integer({ min, max }), { minLength: count, maxLength: count }),
+  };
+}
+
+/** The gradients of `f` at `inputs` for the cotangent `cot`, from `backward` with the given options. */
+function leafGrads(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], cot: number, createGraph: boolean): (number | null)[] {
+  const leaves = inputs.map((x) => tensor(x.item(), { dtype: x.dtype, requiresGrad: x.requiresGrad }));
+  const y = f(...leaves);
+  y.backward(tensor(cot, { dtype: y.dtype }), { createGraph });
+  return leaves.map((leaf) => (leaf.grad === null ? null : leaf.grad.item()));
+}
+
+const scalarOps = listPrimitiveOps().filter(({ op }) => op.scalarBackward !== undefined);
+
+describe('every scalar rule agrees with its tensor rule, bit for bit', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  test('the arithmetic ops and the unary ops have scalar rules, one per input', () => {
+    const names = scalarOps.map(({ name }) => name);
+    for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'neg', 'exp', 'log', 'relu', 'tanh', 'sigmoid']) {
+      expect(names).toContain(name);
+    }
+    for (const { op } of scalarOps) {
+      expect(op.scalarBackward!.length).toBe(op.spec.sample(smallestDraw).inputs.length);
+    }
+  });
+
+  for (const { name, op } of scalarOps) {
+    test(`${name}: rank-0 inputs, float64, float32 and mixed dtypes, any inputs requiring grad`, () => {
+      const caseArb = fc
+        .tuple(
+          fc.gen(),
+          fc.constantFrom<'float64' | 'float32' | 'mixed'>('float64', 'float32', 'mixed'),
+          fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }),
+          fc.double({ min: -3, max: 3, noNaN: true }),
+        )
+        .map(([g, dtypes, needs, cot]) => {
+          const { inputs, attrs } = (op as BuiltinOp<unknown>).spec.sample(rankZeroDraw(g));
+          const typed = inputs.map((x, i) => {
+            const dtype: DType = dtypes === 'mixed' ? (i === 0 ? 'float32' : 'float64') : dtypes;
+            // At least one input requires grad; the others as drawn.
+            return tensor(x.item(), { dtype, requiresGrad: i === 0 || needs[i - 1]! });
+          });
+          return { inputs: typed, attrs, cot, dtypes };
+        });
+      fc.assert(
+        fc.property(caseArb, ({ inputs, attrs, cot, dtypes }) => {
+          for (const x of inputs) expect(x.shape).toEqual([]);
+          const f = (...xs: Tensor[]) => apply(op as OpRecord<unknown>, xs, attrs);
+          const spy = vi.spyOn(op, 'backward');
+          const scalarPath = leafGrads(f, inputs, cot, false);
+          // The scalar path ran (no tensor rule) exactly when every operand has the output's dtype.
+          expect(spy).toHaveBeenCalledTimes(dtypes === 'mixed' && inputs.length > 1 ? 1 : 0);
+          spy.mockClear();
+          const tensorRule = leafGrads(f, inputs, cot, true);
+          expect(spy).toHaveBeenCalledTimes(1);
+          spy.mockRestore();
+          scalarPath.forEach((g, i) => {
+            // Object.is: bitwise, -0 and NaN included.
+            if (!Object.is(g, tensorRule[i])) {
+              throw new Error(`${name} input ${i}: scalar path gives ${g}, tensor rule ${tensorRule[i]} (inputs ${inputs.map(String).join(', ')}, cotangent ${cot})`);
+            }
+          });
+        }),
+      );
+    });
+  }
+});
+
+/** A small micrograd-style network of scalars: every op of the scalar path, fan-out and reuse. */
+function scalarNet(dtype: DType) {
+  const w = [0.3, -1.2, 0.7, 2.1].map((v) => tensor(v, { dtype, requiresGrad: true }));
+  const x = [0.5, -0.25].map((v) => tensor(v, { dtype }));
+  const run = (): Tensor => {
+    const h1 = w[0]!.mul(x[0]!).add(w[1]!.mul(x[1]!)).tanh();
+    const h2 = w[2]!.mul(x[0]!).sub(w[3]!.div(x[1]!)).relu();
+    const h3 = h1.mul(h2).add(h1.square()).sigmoid().add(w[0]!.exp()).log();
+    return h3.mul(h3).add(w[2]!.abs().sqrt()).maximum(h1).pow(2).reciprocal().neg().add(h2.sin().cos());
+  };
+  return { w, run };
+}
+
+describe('a scalar graph goes backward exactly as through its tensor rules', () => {
+  for (const dtype of ['float64', 'float32'] as const) {
+    test(`gradients of a small network equal those of a createGraph pass (${dtype})`, () => {
+      const plain = scalarNet(dtype);
+      plain.run().backward();
+      const recorded = scalarNet(dtype);
+      recorded.run().backward(undefined, { createGraph: true });
+      plain.w.forEach((leaf, i) => {
+        expect(leaf.grad!.dtype).toBe(dtype);
+        expect(leaf.grad!.shape).toEqual([]);
+        expect(leaf.grad!.requiresGrad).toBe(false);
+        expect(Object.is(leaf.grad!.item(), recorded.w[i]!.grad!.item())).toBe(true);
+      });
+    });
+  }
+
+  test('gradients accumulate into an existing .grad, which stays a tensor of its own', () => {
+    const { w, run } = scalarNet('float64');
+    run().backward();
+    const first = w.map((leaf) => leaf.grad!.item());
+    const firstGrad = w[0]!.grad!;
+    run().backward();
+    w.forEach((leaf, i) => expect(leaf.grad!.item()).toBe(first[i]! + first[i]!));
+    expect(w[0]!.grad).not.toBe(firstGrad);
+    expect(firstGrad.item()).toBe(first[0]);
+    // Safe to change in place: it shares storage with nothing else.
+    noGrad(() => w[0]!.grad!.assign(5));
+    expect(w[1]!.grad!.item()).toBe(2 * first[1]!);
+  });
+
+  test('a hook on an intermediate scalar sees the summed gradient and its result flows on', () => {
+    const x = tensor(2, { ...f64, requiresGrad: true });
+    const h = x.mul(3);
+    const seen: number[] = [];
+    h.registerHook((g) => {
+      seen.push(g.item());
+      return g.mul(10);
+    });
+    h.mul(h).add(h).backward();
+    // d/dh (h^2 + h) = 2h + 1 = 13; the hook makes it 130, and dh/dx = 3.
+    expect(seen).toEqual([13]);
+    expect(x.grad!.item()).toBe(390);
+  });
+
+  test('a hook on a scalar leaf sees its total gradient', () => {
+    const x = tensor(2, { ...f64, requiresGrad: true });
+    const seen: number[] = [];
+    x.registerHook((g) => void seen.push(g.item()));
+    x.mul(x).add(x.mul(4)).backward();
+    expect(seen).toEqual([8]);
+    expect(x.grad!.item()).toBe(8);
+  });
+
+  test('gradients() captures an intermediate scalar and does not look past it', () => {
+    const x = tensor(2, { ...f64, requiresGrad: true });
+    const h = x.mul(3).exp();
+    const y = h.mul(h).add(1);
+    const [gh, gx] = gradients(y, [h, x], tensor(1, f64), { retainGraph: true });
+    expect(gh!.item()).toBe(2 * h.item());
+    expect(gx!.item()).toBe(0);
+    expect(x.grad).toBeNull();
+  });
+
+  test('retainGraph runs a scalar graph twice; without it the second pass throws', () => {
+    const x = tensor(1.5, { ...f64, requiresGrad: true });
+    const y = x.mul(x).tanh();
+    y.backward(undefined, { retainGraph: true });
+    const once = x.grad!.item();
+    y.backward();
+    expect(x.grad!.item()).toBe(2 * once);
+    expect(() => y.backward()).toThrow(/already released/);
+  });
+
+  test('a scalar changed in place after the forward makes backward throw', () => {
+    const w = tensor(0.5, { ...f64, requiresGrad: true });
+    const y = w.mul(w).add(1);
+    noGrad(() => w.assign(2));
+    expect(() => y.backward()).toThrow(/changed in place/);
+  });
+
+  test('anomaly detection still names the backward rule of a scalar op', () => {
+    const x = tensor(0, { ...f64, requiresGrad: true });
+    const y = x.sqrt();
+    expect(() => detectAnomaly(() => y.backward())).toThrow(/backward of 'sqrt'/);
+  });
+
+  test('a chain of 200,000 scalar ops goes backward', () => {
+    const x = tensor(1, { ...f64, requiresGrad: true });
+    let y: Tensor = x;
+    for (let i = 0; i < 100_000; i++) y = y.mul(1.0001).add(0.001);
+    y.backward();
+    expect(x.grad!.item()).toBeCloseTo(1.0001 ** 100_000, 6);
+  });
+});
