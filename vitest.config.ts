@@ -1,11 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+// Every test runs once with the default backend ('auto': each kernel call picks JavaScript or
+// WebAssembly by size). The tensor-level suites (autograd, layers, optim) run again with each backend
+// forced, so both kernel sets pass the whole gradient suite on every size.
+const kernelSuites = ['packages/autograd/test/**/*.test.ts', 'packages/layers/test/**/*.test.ts', 'packages/optim/test/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     setupFiles: ['test/setup/fast-check.ts'],
     testTimeout: 120_000,
     // The JSON report is what .ci/run reads to print its closing 'N passed, N failed' line.
     reporters: ['default', ['json', { outputFile: 'build/test-results.json' }]],
+    projects: [
+      { extends: true, test: { name: 'auto', include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'js', include: kernelSuites, env: { NN_BACKEND: 'js' } } },
+      { extends: true, test: { name: 'wasm', include: kernelSuites, env: { NN_BACKEND: 'wasm' } } },
+    ],
   },
 });

@@ -1,0 +1,392 @@
+import { describe, expect, test } from 'vitest';
+import type { Storage } from '../src/dtype.js';
+import type { MatrixOperand } from '../src/kernels/matmul.js';
+import { ModuleBuilder, ValType, signedLeb128, unsignedLeb128 } from '../src/kernels/wasm/emitter.js';
+import { matmulModuleBytes } from '../src/kernels/wasm/matmul-module.js';
+import { matmulKernelWasm, wasmMatmulAvailable } from '../src/kernels/wasm/matmul.js';
+
+describe('LEB128', () => {
+  test('unsigned edge values', () => {
+    expect(unsignedLeb128(0)).toEqual([0x00]);
+    expect(unsignedLeb128(1)).toEqual([0x01]);
+    expect(unsignedLeb128(127)).toEqual([0x7f]);
+    expect(unsignedLeb128(128)).toEqual([0x80, 0x01]);
+    expect(unsignedLeb128(16383)).toEqual([0xff, 0x7f]);
+    expect(unsignedLeb128(16384)).toEqual([0x80, 0x80, 0x01]);
+    expect(unsignedLeb128(624485)).toEqual([0xe5, 0x8e, 0x26]);
+    expect(unsignedLeb128(0xffffffff)).toEqual([0xff, 0xff, 0xff, 0xff, 0x0f]);
+    expect(() => unsignedLeb128(-1)).toThrow(RangeError);
+    expect(() => unsignedLeb128(2 ** 32)).toThrow(RangeError);
+    expect(() => unsignedLeb128(1.5)).toThrow(RangeError);
+  });
+
+  test('signed edge values', () => {
+    expect(signedLeb128(0)).toEqual([0x00]);
+    expect(signedLeb128(-1)).toEqual([0x7f]);
+    expect(signedLeb128(63)).toEqual([0x3f]);
+    expect(signedLeb128(64)).toEqual([0xc0, 0x00]); // bit 6 set would read as negative: needs a second byte
+    expect(signedLeb128(-64)).toEqual([0x40]);
+    expect(signedLeb128(-65)).toEqual([0xbf, 0x7f]);
+    expect(signedLeb128(127)).toEqual([0xff, 0x00]);
+    expect(signedLeb128(-128)).toEqual([0x80, 0x7f]);
+    expect(signedLeb128(-123456)).toEqual([0xc0, 0xbb, 0x78]);
+    expect(signedLeb128(2 ** 31 - 1)).toEqual([0xff, 0xff, 0xff, 0xff, 0x07]);
+    expect(signedLeb128(-(2 ** 31))).toEqual([0x80, 0x80, 0x80, 0x80, 0x78]);
+    expect(() => signedLeb128(2 ** 31)).toThrow(RangeError);
+    expect(() => signedLeb128(-(2 ** 31) - 1)).toThrow(RangeError);
+  });
+
+  test('round-trips through a decoder', () => {
+    const decodeUnsigned = (bytes: number[]): number => bytes.reduce((sum, byte, i) => sum + (byte & 0x7f) * 2 ** (7 * i), 0);
+    const decodeSigned = (bytes: number[]): number => {
+      const value = decodeUnsigned(bytes);
+      const bits = 7 * bytes.length;
+      return bytes.at(-1)! & 0x40 ? value - 2 ** bits : value;
+    };
+    const random = mulberry32(5);
+    for (let i = 0; i < 1000; i++) {
+      const u = Math.floor(random() * 2 ** (1 + Math.floor(random() * 32)));
+      const s = Math.floor((random() * 2 - 1) * 2 ** Math.floor(random() * 32));
+      expect(decodeUnsigned(unsignedLeb128(u))).toBe(u);
+      expect(decodeSigned(signedLeb128(s))).toBe(s);
+      // Only the last byte has its continuation bit clear.
+      expect(signedLeb128(s).map((byte) => byte >> 7)).toEqual([...new Array<number>(signedLeb128(s).length - 1).fill(1), 0]);
+    }
+  });
+});
+
+/** The parts of the WebAssembly JS API the tests use (the test tsconfig has no DOM typings). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+}
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+describe.skipIf(!wasmMatmulAvailable())('emitter', () => {
+  test('a scalar function with a negative constant', () => {
+    const module = new ModuleBuilder();
+    // (x) => x * -3 + 1000000
+    module.addFunction([ValType.i32], [ValType.i32], 'affine').get(0).i32(-3).op('i32.mul').i32(1000000).op('i32.add');
+    const bytes = module.toBytes();
+    expect(wasm!.validate(bytes)).toBe(true);
+    const affine = new wasm!.Instance(new wasm!.Module(bytes), {}).exports.affine as (x: number) => number;
+    expect(affine(7)).toBe(999979);
+    expect(affine(-400000)).toBe(2200000);
+  });
+
+  test('a SIMD loop over an imported memory', () => {
+    // square(ptr, count): squares `count` floats at ptr in place, four at a time.
+    const module = new ModuleBuilder().importMemory('env', 'memory', 1);
+    const f = module.addFunction([ValType.i32, ValType.i32], [], 'square');
+    const end = f.local(ValType.i32);
+    const x = f.local(ValType.v128);
+    f.get(0).get(1).i32(4).op('i32.mul').op('i32.add').set(end);
+    f.loop();
+    f.get(0).mem('v128.load').tee(x).get(x).op('f32x4.mul').set(x);
+    f.get(0).get(x).mem('v128.store');
+    f.get(0).i32(16).op('i32.add').tee(0).get(end).op('i32.lt_u').brIf(0);
+    f.end();
+    const bytes = module.toBytes();
+    expect(wasm!.validate(bytes)).toBe(true);
+    const memory = new wasm!.Memory({ initial: 1 });
+    const square = new wasm!.Instance(new wasm!.Module(bytes), { env: { memory } }).exports.square as (ptr: number, count: number) => void;
+    const view = new Float32Array(memory.buffer, 0, 12);
+    view.set([1, 2, 3, 4, 5, 6, 7, 8, -1.5, 0.5, 10, 100]);
+    square(16, 8); // the middle eight
+    expect([...view]).toEqual([1, 2, 3, 4, 25, 36, 49, 64, 2.25, 0.25, 100, 10000]);
+  });
+
+  test('unbalanced blocks are caught when emitting', () => {
+    const module = new ModuleBuilder();
+    module.addFunction([], []).loop();
+    expect(() => module.toBytes()).toThrow(/left open/);
+    expect(() => new ModuleBuilder().addFunction([], []).end()).toThrow(/without an open block/);
+  });
+
+  test('the matmul module validates and stays under 4 KiB (synchronous compilation in browsers)', () => {
+    const bytes = matmulModuleBytes();
+    expect(wasm!.validate(bytes)).toBe(true);
+    expect(bytes.length).toBeLessThan(4096);
+  });
+});
+
+/** A tiny seeded PRNG (mulberry32), uniform in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Kind = 'f32' | 'f64';
+
+/** How an operand is laid out in memory; the logical matrix is the same whatever the layout. */
+interface Layout {
+  kind?: Kind;
+  /** Stored column-major (a transposed view): rowStride and colStride swapped. */
+  transposed?: boolean;
+  /** Elements between logically adjacent entries along the fast axis (2 = every other column). */
+  step?: number;
+  /** Elements of junk before the first matrix. */
+  offset?: number;
+  /** Rows stored last to first (a negative row stride). */
+  reversed?: boolean;
+  /** Per batch axis: true when this operand is broadcast (stored once, batch stride 0). */
+  broadcast?: readonly boolean[];
+}
+
+interface TestOperand {
+  operand: MatrixOperand;
+  /** The logical value at [...batch, i, j], as stored (so already rounded for float32). */
+  at: (batch: readonly number[], i: number, j: number) => number;
+}
+
+function allocate(kind: Kind, size: number): Storage {
+  return kind === 'f64' ? new Float64Array(size) : new Float32Array(size);
+}
+
+/**
+ * Builds a random rows x cols operand batched over `batchShape` in the given layout. Every element of
+ * the storage, including gaps and the offset prefix, holds random junk first, so reading the wrong
+ * place shows up as a wrong answer.
+ */
+function makeOperand(random: () => number, batchShape: readonly number[], rows: number, cols: number, layout: Layout = {}): TestOperand {
+  const { kind = 'f64', transposed = false, step = 1, offset = 0, reversed = false } = layout;
+  const broadcast = layout.broadcast ?? batchShape.map(() => false);
+  const storedShape = batchShape.map((extent, axis) => (broadcast[axis] ? 1 : extent));
+  const storedCount = storedShape.reduce((x, y) => x * y, 1);
+  const matrixSize = rows * cols * step;
+  let rowStride = transposed ? step : cols * step;
+  const colStride = transposed ? rows * step : step;
+  // Reversed rows: row i lives where row rows - 1 - i would, so the offset moves to the last row.
+  let base = offset;
+  if (reversed) {
+    base += (rows - 1) * rowStride;
+    rowStride = -rowStride;
+  }
+  const batchStrides = new Array<number>(batchShape.length);
+  let stride = matrixSize;
+  for (let axis = batchShape.length - 1; axis >= 0; axis--) {
+    batchStrides[axis] = broadcast[axis] ? 0 : stride;
+    stride *= storedShape[axis]!;
+  }
+  const data = allocate(kind, offset + storedCount * matrixSize + 3);
+  for (let i = 0; i < data.length; i++) data[i] = 2 * random() - 1;
+  const position = (batch: readonly number[], i: number, j: number): number => {
+    let p = base + i * rowStride + j * colStride;
+    for (let axis = 0; axis < batch.length; axis++) p += batch[axis]! * batchStrides[axis]!;
+    return p;
+  };
+  // The logical values, kept apart from the strided storage so the reference never uses strides.
+  const values = new Float64Array(storedCount * rows * cols);
+  const storedIndex = (batch: readonly number[]): number =>
+    batch.reduce((flat, index, axis) => flat * storedShape[axis]! + (broadcast[axis] ? 0 : index), 0);
+  forEachIndex(storedShape, (batch) => {
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) values[(storedIndex(batch) * rows + i) * cols + j] = data[position(batch, i, j)]!;
+    }
+  });
+  return {
+    operand: { data, offset: base, rowStride, colStride, batchStrides },
+    at: (batch, i, j) => values[(storedIndex(batch) * rows + i) * cols + j]!,
+  };
+}
+
+/** Calls `visit` with every index of `shape` in row-major order (once, with [], for rank 0). */
+function forEachIndex(shape: readonly number[], visit: (index: readonly number[]) => void): void {
+  const count = shape.reduce((x, y) => x * y, 1);
+  for (let flat = 0; flat < count; flat++) {
+    const index = new Array<number>(shape.length);
+    let rest = flat;
+    for (let axis = shape.length - 1; axis >= 0; axis--) {
+      index[axis] = rest % shape[axis]!;
+      rest = Math.floor(rest / shape[axis]!);
+    }
+    visit(index);
+  }
+}
+
+interface Case {
+  m: number;
+  k: number;
+  n: number;
+  batchShape?: readonly number[];
+  a?: Layout;
+  b?: Layout;
+  out?: Kind;
+  seed?: number;
+}
+
+/**
+ * Runs the kernel on random data and checks every output against a float64 triple loop, to within
+ * a tolerance relative to sum_p |a_ip b_pj| (1e-5 for a float32 output, 1e-12 for float64).
+ */
+function check({ m, k, n, batchShape = [], a: aLayout, b: bLayout, out: outKind = 'f64', seed = 1 }: Case): void {
+  const random = mulberry32(seed);
+  const a = makeOperand(random, batchShape, m, k, aLayout);
+  const b = makeOperand(random, batchShape, k, n, bLayout);
+  const batches = batchShape.reduce((x, y) => x * y, 1);
+  const out = allocate(outKind, batches * m * n).fill(Number.NaN); // must be fully overwritten
+  matmulKernelWasm(out, a.operand, b.operand, batchShape, m, k, n);
+  const tolerance = outKind === 'f64' ? 1e-12 : 1e-5;
+  let o = 0;
+  const failures: string[] = [];
+  forEachIndex(batchShape, (batch) => {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++, o++) {
+        let sum = 0;
+        let scale = 0;
+        for (let p = 0; p < k; p++) {
+          const term = a.at(batch, i, p) * b.at(batch, p, j);
+          sum += term;
+          scale += Math.abs(term);
+        }
+        const error = Math.abs(out[o]! - sum);
+        if (!(error <= tolerance * scale) && failures.length < 5) {
+          failures.push(`out[${[...batch, i, j].join(',')}] = ${out[o]}, expected ${sum}`);
+        }
+      }
+    }
+  });
+  expect(failures).toEqual([]);
+}
+
+const name = ({ m, k, n, batchShape = [] }: Case): string => `[${[...batchShape, m].join(',')}x${k}] @ [${k}x${n}]`;
+
+// Outside the skipped blocks, so that the suites below cannot skip silently where they should run.
+test.runIf(Number(process.versions.node.split('.')[0]) >= 20)('WebAssembly SIMD is available on Node 20 and later', () => {
+  expect(wasmMatmulAvailable()).toBe(true);
+});
+
+describe.skipIf(!wasmMatmulAvailable())('matmulKernelWasm', () => {
+  describe('sizes', () => {
+    // Awkward sizes around the tiles (4 x 8 for float32, 4 x 4 for float64) and the blocks
+    // (k by 256; m by 128 for float32 and 64 for float64; n by 1024), and m <= 4, where B is not packed.
+    const sizes: [number, number, number][] = [
+      [1, 1, 1], [1, 7, 1], [3, 3, 3], [7, 7, 7], [1, 17, 63], [63, 17, 1], [3, 65, 7], [7, 3, 65],
+      [17, 17, 17], [17, 63, 65], [63, 63, 63], [65, 65, 65], [63, 127, 65], [65, 7, 127], [127, 1, 127],
+      [127, 127, 127], [1, 257, 257], [257, 257, 1], [257, 3, 17], [17, 257, 63], [63, 257, 127],
+      [257, 65, 257], [127, 257, 257], [257, 257, 257], [129, 513, 33], [65, 300, 66], [7, 17, 1030],
+      [5, 300, 1025], [4, 256, 8], [8, 255, 4], [3, 1, 4], [5, 1000, 5], [1, 300, 1030], [2, 9, 13],
+      // k < 16 with C's rows a multiple of 1 KiB apart: C gets a padded row stride.
+      [9, 5, 256], [13, 1, 128], [6, 7, 1030],
+    ];
+    for (const [m, k, n] of sizes) {
+      for (const out of ['f64', 'f32'] as const) {
+        const c: Case = { m, k, n, out, seed: m * 1000003 + k * 1009 + n };
+        test(`${name(c)} -> ${out}`, () => check(c));
+      }
+    }
+  });
+
+  describe('layouts', () => {
+    // [3, 40, 21] has a single strip of A, where gemm reads row-major B without packing it.
+    const shapes: [number, number, number][] = [[7, 5, 3], [3, 40, 21], [65, 63, 67], [127, 257, 65]];
+    const layouts: [string, Layout, Layout][] = [
+      ['A transposed', { transposed: true }, {}],
+      ['B transposed', {}, { transposed: true }],
+      ['both transposed', { transposed: true }, { transposed: true }],
+      ['offsets', { offset: 5 }, { offset: 11 }],
+      ['every other column (staged whole)', { step: 2 }, { step: 2 }],
+      ['every third column (gathered)', { step: 3 }, { step: 3, transposed: true }],
+      ['strided and transposed with offsets', { step: 3, transposed: true, offset: 2 }, { step: 2, offset: 7 }],
+      ['rows reversed (negative row strides)', { reversed: true, offset: 3 }, { reversed: true, transposed: true }],
+      ['B rows reversed', { transposed: true }, { reversed: true, offset: 2 }],
+      ['zero strides (one value repeated)', { step: 0 }, { step: 0, offset: 1 }],
+      ['float32 inputs', { kind: 'f32' }, { kind: 'f32' }],
+      ['mixed inputs f32 @ f64', { kind: 'f32' }, { kind: 'f64', transposed: true }],
+      ['mixed inputs f64 @ f32', { kind: 'f64', step: 2 }, { kind: 'f32', offset: 1 }],
+    ];
+    for (const [label, a, b] of layouts) {
+      for (const [m, k, n] of shapes) {
+        for (const out of ['f64', 'f32'] as const) {
+          const c: Case = { m, k, n, a, b, out, seed: m + k + n };
+          test(`${label}: ${name(c)} -> ${out}`, () => check(c));
+        }
+      }
+    }
+  });
+
+  describe('batches', () => {
+    const cases: [string, Case][] = [
+      ['batch of 3', { m: 5, k: 6, n: 7, batchShape: [3] }],
+      ['batch of 3, several blocks', { m: 70, k: 300, n: 35, batchShape: [3], out: 'f32' }],
+      ['A broadcast', { m: 33, k: 40, n: 35, batchShape: [4], a: { broadcast: [true] } }],
+      ['B broadcast', { m: 6, k: 40, n: 9, batchShape: [4], b: { broadcast: [true], transposed: true } }],
+      ['both broadcast', { m: 20, k: 20, n: 20, batchShape: [2], a: { broadcast: [true] }, b: { broadcast: [true] } }],
+      ['rank 2', { m: 17, k: 9, n: 13, batchShape: [2, 3], out: 'f32' }],
+      [
+        'rank 2, crossed broadcasts',
+        {
+          m: 31, k: 29, n: 37, batchShape: [2, 3],
+          a: { broadcast: [true, false], offset: 3, kind: 'f32' },
+          b: { broadcast: [false, true], step: 2, transposed: true },
+        },
+      ],
+      [
+        'rank 2, crossed broadcasts, gathered operands',
+        {
+          m: 9, k: 70, n: 11, batchShape: [3, 2], out: 'f32',
+          a: { broadcast: [false, true], step: 3 },
+          b: { broadcast: [true, false], step: 4, transposed: true },
+        },
+      ],
+      ['rank 2, tiny', { m: 2, k: 3, n: 2, batchShape: [3, 2], a: { broadcast: [false, true] } }],
+      ['batch of 1 and an empty rank', { m: 9, k: 9, n: 9, batchShape: [1, 1] }],
+    ];
+    for (const [label, c] of cases) test(`${label}: ${name(c)}`, () => check(c));
+  });
+
+  describe('empty sizes', () => {
+    test('k = 0 writes zeros', () => {
+      for (const out of ['f32', 'f64'] as const) {
+        check({ m: 3, k: 0, n: 4, out });
+        check({ m: 30, k: 0, n: 40, batchShape: [2], out });
+      }
+    });
+
+    test('m = 0, n = 0 and an empty batch write nothing', () => {
+      check({ m: 0, k: 5, n: 4 });
+      check({ m: 4, k: 5, n: 0 });
+      check({ m: 0, k: 0, n: 0 });
+      check({ m: 40, k: 40, n: 40, batchShape: [2, 0] });
+    });
+  });
+
+  describe('memory reuse', () => {
+    test('a smaller product after a larger one is unaffected by leftover memory', () => {
+      check({ m: 64, k: 520, n: 1030, out: 'f32', seed: 7 }); // grows the memory
+      check({ m: 20, k: 30, n: 25, out: 'f32', seed: 8 });
+      check({ m: 21, k: 30, n: 27, out: 'f64', seed: 9 });
+      check({ m: 5, k: 3, n: 6, batchShape: [2], out: 'f32', seed: 10, a: { broadcast: [true] } });
+    });
+
+    test('repeated calls into the same output give the same answer', () => {
+      const random = mulberry32(3);
+      const a = makeOperand(random, [], 40, 50, { kind: 'f32' });
+      const b = makeOperand(random, [], 50, 60, { kind: 'f32' });
+      const first = new Float32Array(40 * 60);
+      matmulKernelWasm(first, a.operand, b.operand, [], 40, 50, 60);
+      const second = first.slice();
+      matmulKernelWasm(second, a.operand, b.operand, [], 40, 50, 60);
+      expect(second).toEqual(first);
+    });
+
+    test('an operand updated between calls is read afresh', () => {
+      const a = { data: new Float32Array([1, 2, 3, 4]), offset: 0, rowStride: 2, colStride: 1, batchStrides: [] };
+      const b = { data: new Float32Array([1, 0, 0, 1]), offset: 0, rowStride: 2, colStride: 1, batchStrides: [] };
+      const out = new Float32Array(4);
+      matmulKernelWasm(out, a, b, [], 2, 2, 2);
+      expect([...out]).toEqual([1, 2, 3, 4]);
+      a.data[0] = 10;
+      matmulKernelWasm(out, a, b, [], 2, 2, 2);
+      expect([...out]).toEqual([10, 2, 3, 4]);
+    });
+  });
+});
