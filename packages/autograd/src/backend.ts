@@ -4,6 +4,8 @@
  * JavaScript, where calling into WebAssembly would cost more than it saves. `setBackend`, or the
  * environment variable NN_BACKEND=js|wasm|auto, forces one, to compare them or to test each.
  */
+import { wasmMatmulAvailable } from './kernels/wasm/matmul.js';
+
 export type Backend = 'js' | 'wasm';
 export type BackendSetting = Backend | 'auto';
 
@@ -26,10 +28,22 @@ let setting: BackendSetting = fromEnvironment();
  */
 export function setBackend(backend: BackendSetting): void {
   if (!SETTINGS.includes(backend)) throw new Error(`setBackend: unknown backend ${JSON.stringify(backend)} (known: ${SETTINGS.join(', ')})`);
+  if (backend === 'wasm' && !wasmMatmulAvailable()) throw new Error("setBackend: 'wasm' asked for, but this engine has no WebAssembly SIMD");
   setting = backend;
 }
 
 /** The current setting: 'js', 'wasm' or 'auto'. */
 export function getBackend(): BackendSetting {
   return setting;
+}
+
+/**
+ * Whether a kernel call runs on WebAssembly: always when forced to 'wasm', never when forced to 'js';
+ * under 'auto', when the call is `largeEnough` (the caller's measured crossover) and SIMD is there.
+ */
+export function runsOnWasm(largeEnough: boolean): boolean {
+  if (setting === 'auto') return largeEnough && wasmMatmulAvailable();
+  if (setting === 'js') return false;
+  if (!wasmMatmulAvailable()) throw new Error("NN_BACKEND=wasm: this engine has no WebAssembly SIMD");
+  return true;
 }

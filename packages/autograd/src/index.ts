@@ -25,6 +25,7 @@ export { where } from './ops/where.js';
 export { castTo as cast } from './ops/reduce-to-shape.js';
 export { detach, zeroGrad } from './ops/graph.js';
 export { detectAnomaly } from './mode.js';
+export { setBackend, getBackend, type Backend, type BackendSetting } from './backend.js';
 export type { GradientHook } from './tensor.js';
 export { defineOp } from './custom-op.js';
 export type { CustomOpDefinition, CustomOpContext } from './custom-op.js';

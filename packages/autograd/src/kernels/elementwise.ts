@@ -66,25 +66,70 @@ export function binaryKernel(
   }
 }
 
+/** The comparisons, whose results are exact 0 / 1 values. */
+export type Comparison = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+/** Binary ops with loops of their own (below), rather than a call through a function value per element. */
+export type BinaryCode = Arithmetic | Comparison;
+
 /**
- * The four arithmetic ops on contiguous same-shape inputs, each a loop of its own: a call through
- * a function value per element costs several times the arithmetic itself.
+ * out[o .. o + length) = a[p], a[p + as], ... (op) b[q], b[q + bs], ...: one run of `length` elements.
+ * Each op is a loop of its own: a call through a function value per element costs several times the
+ * arithmetic itself, and a switch inside the loop would be paid per element too. Contiguous inputs
+ * are one run (strides 1); a bias added to a batch is one run per row, with b's rows repeating.
  */
-export function arithmeticContiguous(op: Arithmetic, out: Storage, a: Storage, ao: number, b: Storage, bo: number): void {
-  const n = out.length;
-  switch (op) {
+function binaryRun(code: BinaryCode, out: Storage, o: number, length: number, a: Storage, p: number, as: number, b: Storage, q: number, bs: number): void {
+  const end = o + length;
+  switch (code) {
     case 'add':
-      for (let i = 0; i < n; i++) out[i] = a[ao + i]! + b[bo + i]!;
+      for (; o < end; o++, p += as, q += bs) out[o] = a[p]! + b[q]!;
       return;
     case 'sub':
-      for (let i = 0; i < n; i++) out[i] = a[ao + i]! - b[bo + i]!;
+      for (; o < end; o++, p += as, q += bs) out[o] = a[p]! - b[q]!;
       return;
     case 'mul':
-      for (let i = 0; i < n; i++) out[i] = a[ao + i]! * b[bo + i]!;
+      for (; o < end; o++, p += as, q += bs) out[o] = a[p]! * b[q]!;
       return;
     case 'div':
-      for (let i = 0; i < n; i++) out[i] = a[ao + i]! / b[bo + i]!;
+      for (; o < end; o++, p += as, q += bs) out[o] = a[p]! / b[q]!;
       return;
+    case 'eq':
+      for (; o < end; o++, p += as, q += bs) out[o] = a[p]! === b[q]! ? 1 : 0;
+      return;
+    case 'ne':
+      for (; o < end; o++, p += as, q += bs) out[o] = a[p]! !== b[q]! ? 1 : 0;
+      return;
+    case 'lt':
+      for (; o < end; o++, p += as, q += bs) out[o] = a[p]! < b[q]! ? 1 : 0;
+      return;
+    case 'le':
+      for (; o < end; o++, p += as, q += bs) out[o] = a[p]! <= b[q]! ? 1 : 0;
+      return;
+    case 'gt':
+      for (; o < end; o++, p += as, q += bs) out[o] = a[p]! > b[q]! ? 1 : 0;
+      return;
+    case 'ge':
+      for (; o < end; o++, p += as, q += bs) out[o] = a[p]! >= b[q]! ? 1 : 0;
+      return;
+  }
+}
+
+/**
+ * out = a (op) b for views already broadcast to the output's shape. Contiguous same-shape inputs
+ * take one run; otherwise one run per row of the last axis.
+ */
+export function binaryCodeKernel(code: BinaryCode, out: Storage, a: View, b: View, bothContiguous: boolean): void {
+  if (bothContiguous) {
+    binaryRun(code, out, 0, out.length, a.storage, a.offset, 1, b.storage, b.offset, 1);
+    return;
+  }
+  const { length, stride: as } = lastAxis(a.shape, a.strides);
+  const bs = lastAxis(b.shape, b.strides).stride;
+  if (length === 0) return;
+  const aStarts = rowStarts(a.shape, a.strides, a.offset);
+  const bStarts = rowStarts(b.shape, b.strides, b.offset);
+  for (let row = 0, o = 0; row < aStarts.length; row++, o += length) {
+    binaryRun(code, out, o, length, a.storage, aStarts[row]!, as, b.storage, bStarts[row]!, bs);
   }
 }
 

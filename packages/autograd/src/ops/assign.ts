@@ -42,6 +42,11 @@ export function assignInPlace(target: Tensor, source: Tensor | number | Float32A
   // A source sharing the target's memory (x.assign(x.transpose())) is copied first, so that no
   // element is read after it was overwritten.
   const safe = values.storage === target.storage ? fromStorage(values.data(), values.shape) : values;
-  assignKernel(target, viewAs(safe, target.shape));
+  if (target.isContiguous && safe.isContiguous && shapesEqual(safe.shape, target.shape)) {
+    // Dense onto dense, as an optimizer's update is: one native copy (converting dtype if need be).
+    target.storage.set(safe.storage.subarray(safe.offset, safe.offset + safe.size), target.offset);
+  } else {
+    assignKernel(target, viewAs(safe, target.shape));
+  }
   markChanged(target.storage);
 }

@@ -2,12 +2,13 @@
  * Comparisons: exact 0/1 results in the operands' promoted dtype, never requiring grad (they are
  * piecewise constant, so no gradient flows through them).
  */
+import type { Comparison } from '../kernels/elementwise.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { mapBinary, operands } from './pointwise.js';
 
-function compare(name: string, a: TensorLike, b: TensorLike, test: (x: number, y: number) => boolean): Tensor {
+function compare(name: Comparison, a: TensorLike, b: TensorLike, test: (x: number, y: number) => boolean): Tensor {
   const [ta, tb] = operands(a, b, name);
-  return mapBinary(ta, tb, name, (x, y) => (test(x, y) ? 1 : 0));
+  return mapBinary(ta, tb, name, (x, y) => (test(x, y) ? 1 : 0), name);
 }
 
 /** 1 where a == b, else 0. */

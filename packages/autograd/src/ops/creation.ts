@@ -235,6 +235,7 @@ export function randn(shape: readonly number[], opts: RandomOptions = {}): Tenso
 
 /** A contiguous copy of a tensor's elements in its own dtype. */
 export function contiguousData(t: Tensor): Storage {
+  if (t.isContiguous) return t.storage.slice(t.offset, t.offset + t.size); // one native copy
   const out = allocate(t.dtype, t.size);
   copyKernel(out, t, t.isContiguous);
   return out;

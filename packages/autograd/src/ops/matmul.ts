@@ -10,6 +10,8 @@ import { allocate, promoteDtypes } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf } from '../shape.js';
 import type { MatrixOperand } from '../kernels/matmul.js';
 import { matmulKernel } from '../kernels/matmul.js';
+import { matmulKernelWasm } from '../kernels/wasm/matmul.js';
+import { runsOnWasm } from '../backend.js';
 import type { Draw } from '../check/spec.js';
 import { drawBroadcastPartner, drawShape, drawTensor } from '../check/sampling.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -22,6 +24,21 @@ function operand(t: Tensor, batchShape: readonly number[]): MatrixOperand {
   return { data: t.storage, offset: t.offset, rowStride: t.strides[rank - 2]!, colStride: t.strides[rank - 1]!, batchStrides };
 }
 
+/**
+ * Where WebAssembly beats the JS kernel, measured per matrix of the batch: from about 8 x 8 x 8
+ * multiply-adds, except for matrix-vector products (n = 1) with a small matrix, where the copy into
+ * WebAssembly memory costs more than the product.
+ */
+function wasmPaysOff(m: number, k: number, n: number): boolean {
+  return m * k * n >= 512 && (n > 1 || m * k >= 2048);
+}
+
+/** True when the matrix axes of `t` step through memory column by column: a transpose of a dense matrix. */
+function storedTransposed(t: Tensor): boolean {
+  const rank = t.ndim;
+  return t.strides[rank - 2] === 1 && t.strides[rank - 1]! > 1 && t.shape[rank - 2]! > 1;
+}
+
 export const matmulOp: BuiltinOp = {
   name: 'matmul',
   forward([a, b]) {
@@ -31,13 +48,17 @@ export const matmulOp: BuiltinOp = {
     const batchShape = broadcastShapes(a!.shape.slice(0, -2), b!.shape.slice(0, -2), 'matmul');
     const shape = [...batchShape, m, n];
     const out = allocate(promoteDtypes(a!.dtype, b!.dtype), sizeOf(shape));
-    matmulKernel(out, operand(a!, batchShape), operand(b!, batchShape), batchShape, m, k, n);
+    const kernel = runsOnWasm(wasmPaysOff(m, k, n)) ? matmulKernelWasm : matmulKernel;
+    kernel(out, operand(a!, batchShape), operand(b!, batchShape), batchShape, m, k, n);
     return fromStorage(out, shape);
   },
-  // dA = dC B^T and dB = A^T dC; the engine sums broadcast batch axes back.
+  // dA = dC B^T and dB = A^T dC; the engine sums broadcast batch axes back. An operand stored
+  // transposed (as Dense's weight is, read as W^T) gets its gradient computed transposed too,
+  // dB = (dC^T A)^T, so that the gradient lands in the operand's own layout: the same product, but the
+  // copy of a transposed gradient into the leaf's .grad becomes a plain one.
   backward: (grad, { inputs: [a, b], needsInputGrad }) => [
-    needsInputGrad[0] ? grad.matmul(b!.transpose(-1, -2)) : null,
-    needsInputGrad[1] ? a!.transpose(-1, -2).matmul(grad) : null,
+    needsInputGrad[0] ? (storedTransposed(a!) ? b!.matmul(grad.transpose(-1, -2)).transpose(-1, -2) : grad.matmul(b!.transpose(-1, -2))) : null,
+    needsInputGrad[1] ? (storedTransposed(b!) ? grad.transpose(-1, -2).matmul(a!).transpose(-1, -2) : a!.transpose(-1, -2).matmul(grad)) : null,
   ],
   spec: { sample: drawMatmulPair },
 };

@@ -7,8 +7,8 @@ import type { DType } from '../dtype.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import { broadcastShapes, broadcastStrides, isContiguous, shapesEqual } from '../shape.js';
-import type { Arithmetic, View } from '../kernels/elementwise.js';
-import { arithmeticContiguous, arithmeticScalar, binaryKernel, unaryKernel } from '../kernels/elementwise.js';
+import type { Arithmetic, BinaryCode, View } from '../kernels/elementwise.js';
+import { arithmeticScalar, binaryCodeKernel, binaryKernel, unaryKernel } from '../kernels/elementwise.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { fromStorage, scalar, toTensor } from './creation.js';
 
@@ -34,32 +34,33 @@ export function operands(a: TensorLike, b: TensorLike, op: string): [Tensor, Ten
 }
 
 /**
- * z = f(a, b) with broadcasting, in the promoted dtype (or `dtype` if given). `arithmetic` names a
- * dedicated loop for the four arithmetic ops (contiguous operands, and rank-0 ones).
+ * z = f(a, b) with broadcasting, in the promoted dtype (or `dtype` if given). `code` names the op's
+ * dedicated loop (arithmetic and comparisons), which then replaces calls to `f`.
  */
 export function mapBinary(
   a: Tensor,
   b: Tensor,
   op: string,
   f: (x: number, y: number) => number,
-  arithmetic?: Arithmetic,
+  code?: BinaryCode,
   dtype: DType = promoteDtypes(a.dtype, b.dtype),
 ): Tensor {
   if (a.shape.length === 0 && b.shape.length === 0) {
     const x = a.storage[a.offset]!;
     const y = b.storage[b.offset]!;
-    return scalar(arithmetic === undefined ? f(x, y) : arithmeticScalar(arithmetic, x, y), dtype);
+    return scalar(isArithmetic(code) ? arithmeticScalar(code, x, y) : f(x, y), dtype);
   }
   const shape = broadcastShapes(a.shape, b.shape, op);
   const out = allocate(dtype, a.size === 0 || b.size === 0 ? 0 : sizeOfShape(shape));
   const sameShape = shapesEqual(a.shape, shape) && shapesEqual(b.shape, shape);
   const contiguous = sameShape && isContiguous(a.shape, a.strides) && isContiguous(b.shape, b.strides);
-  if (contiguous && arithmetic !== undefined) {
-    arithmeticContiguous(arithmetic, out, a.storage, a.offset, b.storage, b.offset);
-  } else {
-    binaryKernel(out, viewAs(a, shape), viewAs(b, shape), contiguous, f);
-  }
+  if (code !== undefined) binaryCodeKernel(code, out, viewAs(a, shape), viewAs(b, shape), contiguous);
+  else binaryKernel(out, viewAs(a, shape), viewAs(b, shape), contiguous, f);
   return fromStorage(out, shape);
+}
+
+function isArithmetic(code: BinaryCode | undefined): code is Arithmetic {
+  return code === 'add' || code === 'sub' || code === 'mul' || code === 'div';
 }
 
 function sizeOfShape(shape: Shape): number {
