@@ -1,6 +1,6 @@
 /** Adam and AdamW: one update rule, differing only in how weight decay enters. */
 import type { Storage } from '@nn/autograd';
-import { add_, addScalar_, addcdiv_, addcmul_, clone, div_, maximum_, mul_, sqrt_ } from './kernels.js';
+import { adamStep_ } from './kernels.js';
 import { betas, boolean, nonNegative, type OptionSpec } from './options.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 import type { ParamsInput } from './param-groups.js';
@@ -44,32 +44,16 @@ function adamUpdate(param: Storage, grad: Storage, state: ParamState, group: Par
   const { lr, eps, weightDecay, amsgrad } = group;
   const [beta1, beta2] = group.betas;
   const step = ++state.step;
-  if (decoupled) mul_(param, 1 - lr * weightDecay);
-  else if (weightDecay !== 0) add_(grad, param, weightDecay);
-
-  const expAvg = state.buffer('expAvg');
-  const expAvgSq = state.buffer('expAvgSq');
-  mul_(expAvg, beta1);
-  add_(expAvg, grad, 1 - beta1);
-  mul_(expAvgSq, beta2);
-  addcmul_(expAvgSq, grad, grad, 1 - beta2);
-
   // Scalars are computed in float64 (Python floats in PyTorch), whatever the parameter's dtype.
-  const biasCorrection1 = 1 - beta1 ** step;
-  const biasCorrection2 = 1 - beta2 ** step;
-  const stepSize = lr / biasCorrection1;
-  const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-
-  let second = expAvgSq;
-  if (amsgrad) {
-    second = state.buffer('maxExpAvgSq');
-    maximum_(second, expAvgSq);
-  }
-  const denom = clone(second);
-  sqrt_(denom);
-  div_(denom, biasCorrection2Sqrt);
-  addScalar_(denom, eps);
-  addcdiv_(param, expAvg, denom, -stepSize);
+  adamStep_(param, grad, state.buffer('expAvg'), state.buffer('expAvgSq'), amsgrad ? state.buffer('maxExpAvgSq') : null, {
+    shrink: decoupled ? 1 - lr * weightDecay : 1,
+    decay: decoupled ? 0 : weightDecay,
+    beta1,
+    beta2,
+    biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step),
+    eps,
+    stepSize: lr / (1 - beta1 ** step),
+  });
 }
 
 /**

@@ -83,3 +83,54 @@ export function sqrt_(x: Storage): void {
 export function maximum_(x: Storage, y: Storage): void {
   for (let i = 0; i < x.length; i++) x[i] = Math.max(x[i]!, y[i]!);
 }
+
+/** The per-step constants of {@link adamStep_}, as Python floats (float64) before rounding. */
+export interface AdamCoefficients {
+  /** AdamW's shrink factor 1 - lr * weightDecay (1 for Adam). */
+  shrink: number;
+  /** Adam's L2 weight decay added to the gradient (0 for AdamW). */
+  decay: number;
+  beta1: number;
+  beta2: number;
+  /** sqrt(1 - beta2^t) */
+  biasCorrection2Sqrt: number;
+  eps: number;
+  /** lr / (1 - beta1^t) */
+  stepSize: number;
+}
+
+/**
+ * One Adam (or AdamW) step over every element, fused: the same sequence of PyTorch ops as
+ *
+ *   param.mul_(shrink); grad.add_(param, alpha=decay); expAvg.mul_(beta1).add_(grad, alpha=1 - beta1);
+ *   expAvgSq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2); [maxExpAvgSq = max(maxExpAvgSq, expAvgSq)];
+ *   denom = (second.sqrt() / biasCorrection2Sqrt).add_(eps); param.addcdiv_(expAvg, denom, value=-stepSize)
+ *
+ * with each intermediate rounded where that op would store it (`round`, the identity in float64), so
+ * the result is the op-by-op one bit for bit, in one pass over memory instead of ten and without the
+ * temporary `denom`.
+ */
+export function adamStep_(param: Storage, grad: Storage, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, k: AdamCoefficients): void {
+  const round = inner(param);
+  const shrink = scalar(param, k.shrink);
+  const decay = scalar(param, k.decay);
+  const beta1 = scalar(param, k.beta1);
+  const oneMinusBeta1 = scalar(param, 1 - k.beta1);
+  const beta2 = scalar(param, k.beta2);
+  const oneMinusBeta2 = scalar(param, 1 - k.beta2);
+  const correction = scalar(param, k.biasCorrection2Sqrt);
+  const eps = scalar(param, k.eps);
+  const step = scalar(param, -k.stepSize);
+  for (let i = 0; i < param.length; i++) {
+    const p = shrink === 1 ? param[i]! : round(param[i]! * shrink);
+    const g = decay === 0 ? grad[i]! : round(grad[i]! + decay * p);
+    const m = round(round(expAvg[i]! * beta1) + oneMinusBeta1 * g);
+    const v = round(round(expAvgSq[i]! * beta2) + round(oneMinusBeta2 * g) * g);
+    expAvg[i] = m;
+    expAvgSq[i] = v;
+    let second = v;
+    if (maxExpAvgSq !== null) second = maxExpAvgSq[i] = Math.max(maxExpAvgSq[i]!, v);
+    const denom = round(round(round(Math.sqrt(second)) / correction) + eps);
+    param[i] = p + round(round(step * m) / denom);
+  }
+}
