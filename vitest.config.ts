@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // WebAssembly by size). The tensor-level suites (autograd, layers, optim) run again with each backend
 // forced, so both kernel sets pass the whole gradient suite on every size.
 const kernelSuites = ['packages/autograd/test/**/*.test.ts', 'packages/layers/test/**/*.test.ts', 'packages/optim/test/**/*.test.ts'];
+// Suites that call kernels directly or set the backend themselves gain nothing from a forced backend.
+const backendIndependent = ['packages/autograd/test/kernels-*.test.ts', 'packages/autograd/test/backend.test.ts', 'packages/autograd/test/threads.test.ts'];
 
 export default defineConfig({
   test: {
@@ -13,8 +15,8 @@ export default defineConfig({
     reporters: ['default', ['json', { outputFile: 'build/test-results.json' }]],
     projects: [
       { extends: true, test: { name: 'auto', include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'js', include: kernelSuites, env: { NN_BACKEND: 'js' } } },
-      { extends: true, test: { name: 'wasm', include: kernelSuites, env: { NN_BACKEND: 'wasm' } } },
+      { extends: true, test: { name: 'js', include: kernelSuites, exclude: backendIndependent, env: { NN_BACKEND: 'js' } } },
+      { extends: true, test: { name: 'wasm', include: kernelSuites, exclude: backendIndependent, env: { NN_BACKEND: 'wasm' } } },
     ],
   },
 });
