@@ -6,13 +6,16 @@
  * Nothing here recurses on graph depth: reachable nodes are found with an explicit worklist, and a
  * node runs once all of its consumers have delivered their gradients (Kahn's algorithm, as PyTorch's
  * engine does), so a chain of millions of ops is fine.
+ *
+ * Rank-0 ops with scalar rules (a micrograd-style graph) are not recorded as nodes but on a tape: see
+ * `Tape`. A backward pass first runs the nodes, then sweeps the tapes they (or the root) lead into.
  */
 import type { OpContext, OpRecord, ScalarCall, ScalarRule } from './op.js';
-import type { DType } from './dtype.js';
+import type { DType, Storage } from './dtype.js';
 import { allocate } from './dtype.js';
-import { isAnomalyDetectionEnabled, runRule, withGradMode } from './mode.js';
+import { isAnomalyDetectionEnabled, isGradEnabled, runRule, withGradMode } from './mode.js';
 import { checkBackwardAnomaly } from './anomaly.js';
-import { checkUnchangedSince, currentMutation } from './mutation.js';
+import { checkStorageUnchanged, checkUnchangedSince, currentMutation } from './mutation.js';
 import { Tensor } from './tensor.js';
 import { formatShape, SCALAR_SHAPE, shapesEqual } from './shape.js';
 import { castTo, sumToShape } from './ops/reduce-to-shape.js';
@@ -88,6 +91,311 @@ function needsGradPattern(inputs: readonly Tensor[]): readonly boolean[] {
   return inputs.map((input) => input.requiresGrad);
 }
 
+/** The producer of `t` when it is a graph node (not the tape). */
+function nodeOf(t: Tensor): Node | null {
+  const producer = t.producer;
+  return producer instanceof Node ? producer : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scalar tape.
+//
+// A micrograd-style graph is tens of thousands of rank-0 ops. As graph nodes, each op costs a node
+// object that lives until backward (so every minor garbage collection copies the whole graph), and
+// backward must walk the objects twice (find the nodes, then run them). On the tape, an op is a few
+// numbers in typed arrays: its op's code, its inputs (an earlier entry or a leaf) and its value,
+// which is the storage of the op's result tensor. The result tensor itself points only to the tape,
+// so the tensors the caller drops die young. Entries are in recording order, which is a topological
+// order: backward sweeps the entries from the root down, running the scalar rules on numbers.
+//
+// A tape entry's inputs are leaves or entries of the same tape, never graph nodes or other tapes,
+// so a backward pass can run all graph nodes first and then each tape on its own. An op whose input
+// was recorded elsewhere (a node, or an earlier tape) is recorded as a node. Each dtype has a current
+// tape; a backward pass starts new ones, so that each training step records into a tape of its own,
+// and an old tape is freed with the last tensor of its graphs.
+// ---------------------------------------------------------------------------------------------
+
+/** The bits of an entry's code: the op's code, whether each input needs a gradient, released. */
+const OP_BITS = 0x1f;
+const NEEDS_GRAD_0 = 0x20;
+const NEEDS_GRAD_1 = 0x40;
+const RELEASED = 0x80;
+/** The second input slot of a unary op's entry. An input slot is an entry index, or -2 - a ref slot. */
+const NO_INPUT = -1;
+/** What `Tape.slotOf` returns for a tensor that cannot be an input on the tape. */
+const REJECTED = -0x80000000;
+/** The numbers of an entry in `Tape.entries`. */
+const ENTRY_SIZE = 4;
+/**
+ * A tape stops taking entries at this length (a new one starts). The current tape lives until the
+ * next backward pass, so this bounds what ops recorded without one (say, evaluation with grad on)
+ * keep alive: 24 bytes an entry, about 50 MB (and a 1e6-link chain of two ops a link still fits).
+ */
+const MAX_TAPE_LENGTH = 1 << 21;
+const MIN_TAPE_CAPACITY = 256;
+
+/** The ops recorded on tapes, by code, with their scalar rules and forwards, and their kinds. */
+const tapeOps: OpRecord<unknown>[] = [];
+const tapeForwards: ((a: number, b: number) => number)[] = [];
+const tapeRules: (readonly ScalarRule[])[] = [];
+const tapeKinds: number[] = [];
+
+/** The arithmetic ops the tape computes inline (see `OpRecord.scalarArithmetic`); OTHER calls the op's functions. */
+const OTHER = 0;
+const ADD = 1;
+const SUB = 2;
+const MUL = 3;
+const DIV = 4;
+const KINDS = { add: ADD, sub: SUB, mul: MUL, div: DIV } as const;
+
+/** The code of an op on the tape, or -1 when it cannot be recorded there. */
+function tapeCodeOf(op: OpRecord<unknown>): number {
+  for (let code = 0; code < tapeOps.length; code++) if (tapeOps[code] === op) return code;
+  const { scalarForward, scalarBackward } = op;
+  if (scalarForward === undefined || scalarBackward === undefined || tapeOps.length > OP_BITS) return -1;
+  tapeOps.push(op);
+  tapeForwards.push(scalarForward);
+  tapeRules.push(scalarBackward);
+  tapeKinds.push(op.scalarArithmetic === undefined ? OTHER : KINDS[op.scalarArithmetic]);
+  return tapeOps.length - 1;
+}
+
+/**
+ * A tape of rank-0 ops of one dtype (see above). Entry `i`'s result is the tensor at offset `i` of
+ * `values`; its op and inputs are four numbers at `4 * i` of `entries` (one array, so that recording
+ * an op writes one place and the sweep reads neighbouring memory).
+ */
+export class Tape {
+  private static count = 0;
+  /** Tells tapes apart (see `Tensor.refSlotIn`). */
+  readonly id = Tape.count++;
+  /** By entry, four numbers: the op's code and flags (see OP_BITS), the two input slots (see NO_INPUT), and `low`. */
+  entries: Int32Array;
+  /** By entry: the value. Growing replaces the array; earlier tensors keep theirs (see `valueArrays`). */
+  values: Storage;
+  /** Every values array this tape has had: the storages of its tensors. */
+  readonly valueArrays: Storage[];
+  length = 0;
+  /** The leaves (and constants) that entries take as inputs, each once. */
+  readonly refs: Tensor[] = [];
+  /**
+   * The in-place change counter (see mutation.ts) when entries were recorded: from entry
+   * `mutationStarts[k]` on, it was `mutationCounts[k]`; `mutation` is the last one.
+   */
+  readonly mutationStarts: number[] = [0];
+  readonly mutationCounts: number[];
+  private mutation: number;
+  /** The tensors with hooks, by entry (hooks are rare; the sweep looks here). */
+  hooked: Map<number, Tensor> | null = null;
+  /** The nodes describing entries that `Tensor.node` has been asked for. */
+  private views: Map<number, Node> | null = null;
+
+  constructor(
+    readonly dtype: DType,
+    capacity: number,
+  ) {
+    this.entries = new Int32Array(ENTRY_SIZE * capacity);
+    this.values = allocate(dtype, capacity);
+    this.valueArrays = [this.values];
+    this.mutation = currentMutation();
+    this.mutationCounts = [this.mutation];
+  }
+
+  /** Whether the tape is full: a new one takes the next ops. */
+  get full(): boolean {
+    return this.length >= MAX_TAPE_LENGTH;
+  }
+
+  /**
+   * The input slot for `t` as an input of a new entry, or REJECTED when `t` can be no input here
+   * (it was recorded elsewhere, or is no rank-0 tensor of the tape's dtype).
+   */
+  slotOf(t: Tensor): number {
+    const producer = t.producer;
+    if (producer === this) return t.offset;
+    if (producer !== null) return REJECTED;
+    let slot = t.refSlotIn(this.id);
+    if (slot < 0) {
+      // A leaf met for the first time: checked once, then remembered (so that this is no lookup).
+      if (t.shape.length !== 0 || t.dtype !== this.dtype) return REJECTED;
+      slot = this.refs.length;
+      this.refs.push(t);
+      t.setRefSlot(this.id, slot);
+    }
+    return -2 - slot;
+  }
+
+  /**
+   * Appends an entry for the op `code & OP_BITS` on `a` and `b` (in slots `in0` and `in1`) and
+   * returns its result tensor. (It takes the tensors, not their values: a number passed to or
+   * returned from a call that is not inlined is boxed, an allocation per op.)
+   */
+  record(code: number, in0: number, in1: number, a: Tensor, b: Tensor | null): Tensor {
+    const x = a.storage[a.offset]!;
+    const y = b === null ? 0 : b.storage[b.offset]!;
+    // The arithmetic inline, for the same reason.
+    const kind = tapeKinds[code & OP_BITS];
+    const value =
+      kind === ADD ? x + y : kind === SUB ? x - y : kind === MUL ? x * y : kind === DIV ? x / y : tapeForwards[code & OP_BITS]!(x, y);
+    const i = this.length;
+    const at = ENTRY_SIZE * i;
+    if (at === this.entries.length) this.grow();
+    const entries = this.entries;
+    let low = in0 >= 0 ? entries[ENTRY_SIZE * in0 + 3]! : i;
+    if (in1 >= 0 && entries[ENTRY_SIZE * in1 + 3]! < low) low = entries[ENTRY_SIZE * in1 + 3]!;
+    entries[at] = code;
+    entries[at + 1] = in0;
+    entries[at + 2] = in1;
+    entries[at + 3] = low;
+    this.values[i] = value;
+    this.length = i + 1;
+    if (currentMutation() !== this.mutation) this.noteMutation(i);
+    const t = new Tensor(this.values, SCALAR_SHAPE, SCALAR_SHAPE, i);
+    t.requiresGrad = true;
+    t.producer = this;
+    return t;
+  }
+
+  private noteMutation(i: number): void {
+    this.mutation = currentMutation();
+    this.mutationStarts.push(i);
+    this.mutationCounts.push(this.mutation);
+  }
+
+  private grow(): void {
+    const entries = new Int32Array(2 * this.entries.length);
+    entries.set(this.entries);
+    this.entries = entries;
+    const values = allocate(this.dtype, 2 * this.values.length);
+    values.set(this.values);
+    this.values = values;
+    this.valueArrays.push(values);
+  }
+
+  /** Entry `i`'s code and flags, inputs and lowest reachable entry. */
+  codeAt(i: number): number {
+    return this.entries[ENTRY_SIZE * i]!;
+  }
+
+  inputSlot(i: number, k: 0 | 1): number {
+    return this.entries[ENTRY_SIZE * i + 1 + k]!;
+  }
+
+  lowAt(i: number): number {
+    return this.entries[ENTRY_SIZE * i + 3]!;
+  }
+
+  /** Marks entry `i` released (see `retainGraph`). */
+  release(i: number): void {
+    this.entries[ENTRY_SIZE * i] = this.entries[ENTRY_SIZE * i]! | RELEASED;
+  }
+
+  /** The op of entry `i`. */
+  opAt(i: number): OpRecord<unknown> {
+    return tapeOps[this.codeAt(i) & OP_BITS]!;
+  }
+
+  /** The tensor in input slot `slot`: a ref, or a new tensor for an entry. */
+  inputTensor(slot: number): Tensor {
+    if (slot < 0) return this.refs[-2 - slot]!;
+    const t = new Tensor(this.values, SCALAR_SHAPE, SCALAR_SHAPE, slot);
+    t.requiresGrad = true;
+    t.producer = this;
+    return t;
+  }
+
+  /** The value of a ref slot (an input slot below NO_INPUT). */
+  refValue(slot: number): number {
+    const ref = this.refs[-2 - slot]!;
+    return ref.storage[ref.offset]!;
+  }
+
+  /**
+   * A node describing entry `i` (for `Tensor.node`, and for the tensor rules of a recorded backward
+   * pass), made once per entry: its output is `output`, its inputs are the entry's inputs.
+   */
+  nodeAt(i: number, output: Tensor): Node {
+    let node = this.views === null ? undefined : this.views.get(i);
+    if (node === undefined) {
+      const inputs = [this.inputTensor(this.inputSlot(i, 0))];
+      if (this.inputSlot(i, 1) !== NO_INPUT) inputs.push(this.inputTensor(this.inputSlot(i, 1)));
+      node = new Node(this.opAt(i), inputs, undefined, output);
+      (this.views ??= new Map()).set(i, node);
+    }
+    node.released = (this.codeAt(i) & RELEASED) !== 0;
+    return node;
+  }
+
+  /** Notes that the tensor of entry `i` has hooks. */
+  noteHook(i: number, t: Tensor): void {
+    (this.hooked ??= new Map()).set(i, t);
+  }
+
+  /** The tensor of entry `i` whose hooks must run, or null. */
+  hookedAt(i: number): Tensor | null {
+    const t = this.hooked === null ? undefined : this.hooked.get(i);
+    return t !== undefined && t.hooks !== null ? t : null;
+  }
+}
+
+/** The tapes ops record on now, by dtype (null until the first op after a backward pass). */
+let tape64: Tape | null = null;
+let tape32: Tape | null = null;
+/** The length of the last tape: a new tape starts that large, so that a training step does not grow it. */
+let lastTapeLength = 0;
+
+/** The tape that ops of `dtype` record on. */
+function currentTape(dtype: DType): Tape {
+  const tape = dtype === 'float64' ? tape64 : tape32;
+  return tape !== null && !tape.full ? tape : newTape(dtype);
+}
+
+function newTape(dtype: DType): Tape {
+  let capacity = MIN_TAPE_CAPACITY;
+  while (capacity < lastTapeLength && capacity < MAX_TAPE_LENGTH) capacity *= 2;
+  const tape = new Tape(dtype, capacity);
+  if (dtype === 'float64') tape64 = tape;
+  else tape32 = tape;
+  return tape;
+}
+
+/** Starts new tapes: later ops that take a tensor of the old ones are recorded as nodes. */
+function startNewTapes(): void {
+  // (Two backward passes in a row, with nothing recorded between them, keep the last length.)
+  if (tape64 === null && tape32 === null) return;
+  lastTapeLength = Math.max(tape64 === null ? 0 : tape64.length, tape32 === null ? 0 : tape32.length);
+  tape64 = null;
+  tape32 = null;
+}
+
+/**
+ * Records a rank-0 op on the tape: `a` and `b` (null for a unary op) rank-0 of one dtype, each a
+ * leaf or a tensor of the current tape, and one requiring grad, while recording. Returns the result,
+ * or null when the op must go the general way (a graph node, or no recording at all).
+ */
+export function recordOnTape(op: OpRecord<unknown>, a: Tensor, b: Tensor | null): Tensor | null {
+  const needs0 = a.requiresGrad;
+  const needs1 = b !== null && b.requiresGrad;
+  if (!(needs0 || needs1) || !isGradEnabled() || isAnomalyDetectionEnabled()) return null;
+  const code = tapeCodeOf(op);
+  if (code < 0) return null;
+  // The tape of `a`'s dtype; `slotOf` checks the rest.
+  const tape = a.producer instanceof Tape ? a.producer : currentTape(a.dtype);
+  if (tape !== tape64 && tape !== tape32) return null;
+  const slot0 = tape.slotOf(a);
+  const slot1 = b === null ? NO_INPUT : tape.slotOf(b);
+  if (slot0 === REJECTED || slot1 === REJECTED || tape.full) return null;
+  return tape.record(code | (needs0 ? NEEDS_GRAD_0 : 0) | (needs1 ? NEEDS_GRAD_1 : 0), slot0, slot1, a, b);
+}
+
+/**
+ * A key for a tensor's place in the graph: the tensor itself, or for a tensor on a tape, the node
+ * describing its entry (several tensor objects may stand for one entry).
+ */
+export function graphIdentity(t: Tensor): object {
+  return t.producer instanceof Tape ? t.node! : t;
+}
+
 export interface BackwardOptions {
   /** Keep the graph so that backward can run through it again. Default: the value of `createGraph`. */
   retainGraph?: boolean;
@@ -156,13 +464,16 @@ export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions
   // As in PyTorch, a recorded backward keeps the graph: the new graph reaches into the old one.
   const retainGraph = options.retainGraph ?? options.createGraph ?? false;
   const createGraph = options.createGraph ?? false;
+  // What the pass records (createGraph) and every later op go on new tapes: the tapes swept here
+  // stay as they are.
+  startNewTapes();
   const pass = new BackwardPass(retainGraph, !createGraph && !isAnomalyDetectionEnabled(), capture);
   withGradMode(createGraph, () => pass.run(root, seed));
 }
 
 /**
  * One backward walk, and its state: for each node reached (by `Node.slot`), the consumers still to
- * deliver a gradient and the gradient summed so far.
+ * deliver a gradient and the gradient summed so far; for each tape reached, a `TapeSweep`.
  *
  * The scalar path: in a pass that records nothing (no `createGraph`, no anomaly detection), the
  * gradient of a rank-0 tensor is held as a plain number rather than as a rank-0 tensor, and an op
@@ -184,9 +495,11 @@ class BackwardPass {
   private hasScalarGrad = new Uint8Array(0);
   private scalarGrads = new Float64Array(0);
   /** What a scalar rule reads (one object for the walk, its fields rewritten for each node). */
-  private readonly call: ScalarCall = { grad: NaN, a: NaN, b: NaN, output: NaN };
+  readonly call: ScalarCall = { grad: NaN, a: NaN, b: NaN, output: NaN };
   /** The leaves' gradients, in the order they were first reached. */
   private readonly leafGrads = new Map<Tensor, LeafSum>();
+  /** The tapes the walk leads into, with their part of the walk. */
+  private readonly sweeps = new Map<Tape, TapeSweep>();
 
   constructor(
     private readonly retainGraph: boolean,
@@ -196,7 +509,7 @@ class BackwardPass {
   ) {}
 
   run(root: Tensor, seed: Tensor): void {
-    const rootNode = root.node;
+    const rootNode = nodeOf(root);
     if (rootNode !== null) {
       this.countConsumers(rootNode);
       if (this.numeric) {
@@ -209,6 +522,8 @@ class BackwardPass {
       this.ready.push(rootNode);
       this.runReady();
     }
+    // Tapes take no input from nodes or other tapes: each can go once every node has run.
+    for (const sweep of this.sweeps.values()) sweep.run(this);
     for (const [leaf, sum] of this.leafGrads) {
       if (sum.tensor === null && leaf.hooks === null && this.capture === undefined) {
         accumulateNumberIntoLeaf(leaf, sum.value);
@@ -224,6 +539,24 @@ class BackwardPass {
     return this.capture !== undefined && this.capture.has(node.output);
   }
 
+  /** The part of the walk on `tape`, made when the walk first reaches it. */
+  private sweepOf(tape: Tape): TapeSweep {
+    let sweep = this.sweeps.get(tape);
+    if (sweep === undefined) {
+      sweep = new TapeSweep(tape, this.numeric, this.retainGraph);
+      if (this.capture !== undefined) {
+        for (const t of this.capture.keys()) if (t.producer === tape) sweep.stopAt(t);
+      }
+      this.sweeps.set(tape, sweep);
+    }
+    return sweep;
+  }
+
+  /** Stores the gradient of a tensor the walk stops at (see `capture`). */
+  captured(t: Tensor, grad: Tensor): void {
+    this.capture!.set(t, grad);
+  }
+
   /**
    * Finds every node reachable from `rootNode` (not looking past stop nodes), breadth first, gives
    * each a slot in this walk and counts its consumers.
@@ -236,7 +569,7 @@ class BackwardPass {
       if (this.isStop(node)) continue;
       for (let i = 0; i < node.inputCount; i++) {
         if (!node.needsInputGrad[i]) continue;
-        const inputNode = node.input(i).node;
+        const inputNode = nodeOf(node.input(i));
         if (inputNode === null) continue;
         if (nodes[inputNode.slot] !== inputNode) this.reach(inputNode);
         this.pending[inputNode.slot]!++;
@@ -286,7 +619,8 @@ class BackwardPass {
       const input = node.input(i);
       const raw = inputGrads[i] ?? null;
       if (raw !== null) this.addGrad(input, fitToInput(raw, input, node.op.name, i));
-      if (input.node !== null) this.delivered(input.node);
+      const inputNode = nodeOf(input);
+      if (inputNode !== null) this.delivered(inputNode);
     }
   }
 
@@ -303,11 +637,13 @@ class BackwardPass {
     if (!this.retainGraph) node.released = true;
     if (node.needsInputGrad[0]) {
       this.addNumber(input0, rules[0]!(call, round));
-      if (input0.node !== null) this.delivered(input0.node);
+      const inputNode = nodeOf(input0);
+      if (inputNode !== null) this.delivered(inputNode);
     }
     if (input1 !== null && node.needsInputGrad[1]) {
       this.addNumber(input1, rules[1]!(call, round));
-      if (input1.node !== null) this.delivered(input1.node);
+      const inputNode = nodeOf(input1);
+      if (inputNode !== null) this.delivered(inputNode);
     }
   }
 
@@ -324,12 +660,16 @@ class BackwardPass {
   }
 
   /** Sums `grad` (of `input`'s shape and dtype) into `input`'s gradient. */
-  private addGrad(input: Tensor, grad: Tensor): void {
+  addGrad(input: Tensor, grad: Tensor): void {
     if (this.numeric && input.shape.length === 0) {
       this.addNumber(input, valueOf(grad));
       return;
     }
-    const node = input.node;
+    if (input.producer instanceof Tape) {
+      this.sweepOf(input.producer).addTensor(input.offset, grad);
+      return;
+    }
+    const node = nodeOf(input);
     if (node !== null) {
       this.tensorGrads ??= new Array<Tensor | null>(this.nodes.length).fill(null);
       const sum = this.tensorGrads[node.slot]!;
@@ -342,8 +682,12 @@ class BackwardPass {
   }
 
   /** `addGrad` for the gradient of a rank-0 `input` held as a number (in `input`'s dtype). */
-  private addNumber(input: Tensor, value: number): void {
-    const node = input.node;
+  addNumber(input: Tensor, value: number): void {
+    if (input.producer instanceof Tape) {
+      this.sweepOf(input.producer).addNumber(input.offset, value);
+      return;
+    }
+    const node = nodeOf(input);
     if (node !== null) {
       const slot = node.slot;
       // The sum rounded to the dtype, as `add` would give it.
@@ -379,7 +723,7 @@ class BackwardPass {
       if (this.isStop(node)) continue;
       if (!this.retainGraph) node.released = true;
       for (let i = 0; i < node.inputCount; i++) {
-        const inputNode = node.needsInputGrad[i] ? node.input(i).node : null;
+        const inputNode = node.needsInputGrad[i] ? nodeOf(node.input(i)) : null;
         if (inputNode === null) continue;
         if (--this.pending[inputNode.slot]! === 0) {
           if (this.hasGrad(inputNode)) this.ready.push(inputNode);
@@ -392,13 +736,243 @@ class BackwardPass {
 
 /** Throws when a node cannot run: its graph was released, or a tensor it saved was changed since. */
 function checkReady(node: Node): void {
-  if (node.released) {
-    throw new Error(
-      `backward: the graph through '${node.op.name}' was already released by an earlier backward(); ` +
-        'pass { retainGraph: true } to that first call to backward through the graph twice',
-    );
-  }
+  if (node.released) throw releasedError(node.op.name);
   checkUnchangedSince(node.mutation, node, node.op.name);
+}
+
+function releasedError(opName: string): Error {
+  return new Error(
+    `backward: the graph through '${opName}' was already released by an earlier backward(); ` +
+      'pass { retainGraph: true } to that first call to backward through the graph twice',
+  );
+}
+
+/**
+ * A backward pass's walk over one tape: the gradients delivered to its entries and its leaves, and
+ * the sweep that runs the entries from the highest one reached down to the lowest one their graphs
+ * reach. An entry that no gradient reached is skipped. As on nodes, a pass that records nothing
+ * (`numeric`) runs the scalar rules on numbers; otherwise each entry's tensor rule runs, on a node
+ * describing the entry.
+ */
+class TapeSweep {
+  private high = -1;
+  private low: number;
+  /**
+   * By index (an entry's index, or `tape.length` + a ref slot): whether a gradient arrived, and
+   * their sum, as a number or (a pass that is not numeric) as a tensor.
+   */
+  private readonly has: Uint8Array;
+  private readonly grads: Float64Array;
+  private readonly tensorGrads: (Tensor | null)[] | null;
+  /** The ref slots that received gradients, in order of arrival. */
+  private readonly refOrder: number[] = [];
+  /** Where the walk stops (see `capture`), by entry. */
+  private stops: Map<number, Tensor> | null = null;
+  private readonly round: (v: number) => number;
+
+  constructor(
+    private readonly tape: Tape,
+    private readonly numeric: boolean,
+    private readonly retainGraph: boolean,
+  ) {
+    const size = tape.length + tape.refs.length;
+    this.low = tape.length;
+    this.has = new Uint8Array(size);
+    this.grads = new Float64Array(numeric ? size : 0);
+    this.tensorGrads = numeric ? null : new Array<Tensor | null>(size).fill(null);
+    this.round = roundingOf(tape.dtype);
+  }
+
+  stopAt(t: Tensor): void {
+    (this.stops ??= new Map()).set(t.offset, t);
+  }
+
+  /** Adds a gradient from outside the tape (a node, or the root's seed) to entry `i`. */
+  addNumber(i: number, value: number): void {
+    this.reached(i);
+    this.deliver(i, this.round(value));
+  }
+
+  addTensor(i: number, grad: Tensor): void {
+    this.reached(i);
+    if (this.numeric) this.deliver(i, this.round(valueOf(grad)));
+    else this.deliverTensor(i, grad);
+  }
+
+  private reached(i: number): void {
+    if (i > this.high) this.high = i;
+    const low = this.tape.lowAt(i);
+    if (low < this.low) this.low = low;
+  }
+
+  /** Sums `value` into the gradient at `index`. */
+  private deliver(index: number, value: number): void {
+    if (this.has[index] === 1) {
+      this.grads[index] = this.round(this.grads[index]! + value);
+    } else {
+      this.grads[index] = value;
+      this.has[index] = 1;
+      if (index >= this.tape.length) this.refOrder.push(index - this.tape.length);
+    }
+  }
+
+  private deliverTensor(index: number, grad: Tensor): void {
+    const sums = this.tensorGrads!;
+    if (this.has[index] === 1) {
+      sums[index] = sums[index]!.add(grad);
+    } else {
+      sums[index] = grad;
+      this.has[index] = 1;
+      if (index >= this.tape.length) this.refOrder.push(index - this.tape.length);
+    }
+  }
+
+  /** The index (in `has` and the sums) of input slot `slot`. */
+  private indexOf(slot: number): number {
+    return slot >= 0 ? slot : this.tape.length - 2 - slot;
+  }
+
+  /** Runs the entries reached, then hands the leaves' gradients to the pass. */
+  run(pass: BackwardPass): void {
+    if (this.numeric) this.sweepNumbers(pass);
+    else this.sweepTensors(pass);
+    const { refs } = this.tape;
+    for (const slot of this.refOrder) {
+      const index = this.tape.length + slot;
+      if (this.numeric) pass.addNumber(refs[slot]!, this.grads[index]!);
+      else pass.addGrad(refs[slot]!, this.tensorGrads![index]!);
+    }
+  }
+
+  /**
+   * The scalar path: every entry's rules on numbers. The loop is the hot spot of a scalar graph's
+   * backward, so it reads the tape's arrays directly.
+   */
+  private sweepNumbers(pass: BackwardPass): void {
+    const tape = this.tape;
+    const { entries, values } = tape;
+    const { has, grads, round } = this;
+    const changes = new ChangeCheck(tape, this.high);
+    const call = pass.call;
+    // What is the same for every entry, read once.
+    const checkChanges = changes.any;
+    const hooks = tape.hooked !== null;
+    const stops = this.stops;
+    const release = !this.retainGraph;
+    for (let i = this.high; i >= this.low; i--) {
+      if (has[i] === 0) continue;
+      has[i] = 0;
+      const at = ENTRY_SIZE * i;
+      const code = entries[at]!;
+      if ((code & RELEASED) !== 0) throw releasedError(tape.opAt(i).name);
+      if (checkChanges) changes.check(i);
+      let grad = grads[i]!;
+      if (hooks) {
+        const hooked = tape.hookedAt(i);
+        if (hooked !== null) grad = round(valueOf(runHooks(hooked, scalar(grad, tape.dtype))));
+      }
+      if (stops !== null && stops.has(i)) {
+        pass.captured(stops.get(i)!, scalar(grad, tape.dtype));
+        continue;
+      }
+      if (release) entries[at] = code | RELEASED;
+      const slot0 = entries[at + 1]!;
+      const slot1 = entries[at + 2]!;
+      const needs0 = (code & NEEDS_GRAD_0) !== 0;
+      const needs1 = (code & NEEDS_GRAD_1) !== 0;
+      // add, sub and mul inline (their scalar rules, without the calls that box numbers).
+      const kind = tapeKinds[code & OP_BITS];
+      if (kind === ADD || kind === SUB) {
+        if (needs0) this.deliver(this.indexOf(slot0), grad);
+        if (needs1) this.deliver(this.indexOf(slot1), kind === ADD ? grad : -grad);
+        continue;
+      }
+      const a = slot0 >= 0 ? values[slot0]! : tape.refValue(slot0);
+      const b = slot1 >= 0 ? values[slot1]! : slot1 === NO_INPUT ? 0 : tape.refValue(slot1);
+      if (kind === MUL) {
+        if (needs0) this.deliver(this.indexOf(slot0), round(grad * b));
+        if (needs1) this.deliver(this.indexOf(slot1), round(grad * a));
+        continue;
+      }
+      const rules = tapeRules[code & OP_BITS]!;
+      call.grad = grad;
+      call.a = a;
+      call.b = b;
+      call.output = values[i]!;
+      if (needs0) this.deliver(this.indexOf(slot0), rules[0]!(call, round));
+      if (needs1) this.deliver(this.indexOf(slot1), rules[1]!(call, round));
+    }
+  }
+
+  /** A recorded (createGraph) or checked (anomaly detection) pass: every entry's tensor rule. */
+  private sweepTensors(pass: BackwardPass): void {
+    const tape = this.tape;
+    const sums = this.tensorGrads!;
+    const changes = new ChangeCheck(tape, this.high);
+    for (let i = this.high; i >= this.low; i--) {
+      if (this.has[i] === 0) continue;
+      this.has[i] = 0;
+      const code = tape.codeAt(i);
+      const op = tape.opAt(i);
+      if ((code & RELEASED) !== 0) throw releasedError(op.name);
+      if (changes.any) changes.check(i);
+      let grad = sums[i]!;
+      sums[i] = null;
+      const hooked = tape.hookedAt(i);
+      if (hooked !== null) grad = runHooks(hooked, grad);
+      if (this.stops !== null && this.stops.has(i)) {
+        pass.captured(this.stops.get(i)!, grad);
+        continue;
+      }
+      const node = tape.nodeAt(i, hooked ?? tape.inputTensor(i));
+      const inputGrads = runRule(op, grad, node);
+      if (!this.retainGraph) tape.release(i);
+      if (isAnomalyDetectionEnabled()) checkBackwardAnomaly(node, inputGrads);
+      for (const k of [0, 1] as const) {
+        if ((code & (k === 0 ? NEEDS_GRAD_0 : NEEDS_GRAD_1)) === 0) continue;
+        const raw = inputGrads[k] ?? null;
+        if (raw !== null) this.deliverTensor(this.indexOf(tape.inputSlot(i, k)), fitToInput(raw, node.input(k), op.name, k));
+      }
+    }
+  }
+}
+
+/**
+ * The in-place change check of a sweep (see mutation.ts): an entry's saved tensors must not have
+ * changed since the entry was recorded. `any` is false, and no entry is looked at, when nothing
+ * changed since the tape began.
+ */
+class ChangeCheck {
+  readonly any: boolean;
+  /** The change point (see `Tape.mutationStarts`) of the entries being checked. */
+  private point: number;
+
+  constructor(
+    private readonly tape: Tape,
+    high: number,
+  ) {
+    const counts = tape.mutationCounts;
+    this.any = counts.length > 1 || counts[0] !== currentMutation();
+    this.point = counts.length - 1;
+    while (this.point > 0 && tape.mutationStarts[this.point]! > high) this.point--;
+  }
+
+  /** Throws if an input or the result of entry `i` was changed in place after `i` was recorded. */
+  check(i: number): void {
+    const tape = this.tape;
+    while (this.point > 0 && tape.mutationStarts[this.point]! > i) this.point--;
+    const since = tape.mutationCounts[this.point]!;
+    if (since === currentMutation()) return;
+    const name = tape.opAt(i).name;
+    // The entries' tensors (the result, and inputs recorded here) live in the tape's value arrays.
+    for (const values of tape.valueArrays) checkStorageUnchanged(since, values, SCALAR_SHAPE, name);
+    for (const k of [0, 1] as const) {
+      const slot = tape.inputSlot(i, k);
+      if (slot >= NO_INPUT) continue;
+      const ref = tape.refs[-2 - slot]!;
+      checkStorageUnchanged(since, ref.storage, ref.shape, name);
+    }
+  }
 }
 
 /**

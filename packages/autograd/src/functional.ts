@@ -3,7 +3,7 @@
  * returns them, leaving every `.grad` alone (as `torch.autograd.grad`). The functional transforms
  * build on it.
  */
-import { runBackward } from './engine.js';
+import { graphIdentity, runBackward } from './engine.js';
 import { Tensor } from './tensor.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { onesLike, zeros, zerosLike } from './ops/creation.js';
@@ -118,11 +118,15 @@ interface Traced {
 
 /**
  * Whether `output` depends on a tensor that requires grad other than through `targets`: a walk
- * back from it that stops at the targets reaches a leaf requiring grad or one of `others`.
+ * back from it that stops at the targets reaches a leaf requiring grad or one of `others`. Tensors
+ * are compared by `graphIdentity`: the walk meets a tensor of the scalar tape as a new object for
+ * its entry.
  */
-function reachesOutside(output: Tensor, targets: ReadonlySet<Tensor>, others: ReadonlySet<Tensor>): boolean {
-  if (!output.requiresGrad || targets.has(output)) return false;
-  if (output.node === null || others.has(output)) return true;
+function reachesOutside(output: Tensor, targetTensors: readonly Tensor[], otherTensors: readonly Tensor[]): boolean {
+  const targets = new Set(targetTensors.map(graphIdentity));
+  const others = new Set(otherTensors.map(graphIdentity));
+  if (!output.requiresGrad || targets.has(graphIdentity(output))) return false;
+  if (output.node === null || others.has(graphIdentity(output))) return true;
   const seen = new Set<object>([output.node]);
   const stack = [output.node];
   while (stack.length > 0) {
@@ -130,8 +134,8 @@ function reachesOutside(output: Tensor, targets: ReadonlySet<Tensor>, others: Re
     for (let i = 0; i < node.inputCount; i++) {
       if (!node.needsInputGrad[i]) continue;
       const input = node.input(i);
-      if (targets.has(input)) continue;
-      if (input.node === null || others.has(input)) return true;
+      if (targets.has(graphIdentity(input))) continue;
+      if (input.node === null || others.has(graphIdentity(input))) return true;
       if (!seen.has(input.node)) {
         seen.add(input.node);
         stack.push(input.node);
@@ -166,7 +170,7 @@ function trace(name: string, f: (...args: Tensor[]) => Tensor, args: readonly Te
       throw new Error(`${name}: f must return a Tensor, got ${output === null ? 'null' : typeof output}`);
     }
     const inner = argnums.some((index) => args[index]!.requiresGrad) || extra.some((t) => t.requiresGrad);
-    const outside = gradEnabled && inner ? false : reachesOutside(output, new Set(targets), new Set(others));
+    const outside = gradEnabled && inner ? false : reachesOutside(output, targets, others);
     const nested = gradEnabled && (inner || outside);
     return { output, targets, stops, nested, retain: nested || outside };
   });

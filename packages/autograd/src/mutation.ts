@@ -11,6 +11,7 @@
  */
 import type { Storage } from './dtype.js';
 import type { Tensor } from './tensor.js';
+import type { Shape } from './shape.js';
 import { formatShape } from './shape.js';
 
 let mutationCount = 0;
@@ -38,10 +39,15 @@ export function checkUnchangedSince(since: number, saved: { readonly inputs: rea
 }
 
 function checkUnchanged(since: number, t: Tensor, opName: string): void {
-  const at = changedAt.get(t.storage);
+  checkStorageUnchanged(since, t.storage, t.shape, opName);
+}
+
+/** Throws when `storage`, holding a tensor of `shape` that `opName` saved, was changed after `since`. */
+export function checkStorageUnchanged(since: number, storage: Storage, shape: Shape, opName: string): void {
+  const at = changedAt.get(storage);
   if (at !== undefined && at > since) {
     throw new Error(
-      `backward: a tensor of shape ${formatShape(t.shape)} saved by '${opName}' was changed in place (assign) after '${opName}' ran, ` +
+      `backward: a tensor of shape ${formatShape(shape)} saved by '${opName}' was changed in place (assign) after '${opName}' ran, ` +
         'so its gradient would be wrong; run the forward again after changing it, or change a copy',
     );
   }

@@ -7,9 +7,10 @@
  */
 import { checksForwardAnomalies, isAnomalyDetectionEnabled, isGradEnabled } from './mode.js';
 import { checkForwardAnomaly, recordCallSite } from './anomaly.js';
-import { Node } from './engine.js';
+import { Node, recordOnTape } from './engine.js';
 import type { Tensor } from './tensor.js';
 import type { OpTestSpec } from './check/spec.js';
+import type { Arithmetic } from './kernels/elementwise.js';
 
 /** What a backward rule sees of the forward call. */
 export interface OpContext<Attrs> {
@@ -40,6 +41,18 @@ export interface OpRecord<Attrs = undefined> {
    * bit for bit.
    */
   readonly scalarBackward?: readonly ScalarRule[];
+  /**
+   * Optional, with `scalarBackward`: the forward on the values of rank-0 inputs of one dtype (`b` is
+   * 0 for a unary op), for the scalar tape of the engine. It must give exactly what `forward` gives,
+   * once rounded to the dtype.
+   */
+  readonly scalarForward?: (a: number, b: number) => number;
+  /**
+   * Optional: which of the four arithmetic ops this op is, so that the tape computes its forward and
+   * backward inline rather than through calls that box every number (the bulk of a scalar graph is
+   * adds and multiplies). The inline forms are the scalar forms: the property suite checks them too.
+   */
+  readonly scalarArithmetic?: Arithmetic;
 }
 
 /** The numbers of a rank-0 op call, as a scalar rule sees them. */
@@ -67,8 +80,30 @@ export interface BuiltinOp<Attrs = undefined> extends OpRecord<Attrs> {
   readonly spec: OpTestSpec<Attrs>;
 }
 
-/** Runs an op: the forward, then, if recording and any input requires grad, a graph node. */
+/**
+ * Runs an op: the forward, then, if recording and any input requires grad, a graph node. A rank-0
+ * op with scalar rules is recorded on the engine's scalar tape instead when it can be (see `Tape`).
+ */
 export function apply<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], attrs: Attrs): Tensor {
+  if (op.scalarForward !== undefined && attrs === undefined && (inputs.length === 1 || inputs.length === 2)) {
+    const taped = recordOnTape(op as OpRecord<unknown>, inputs[0]!, inputs.length === 2 ? inputs[1]! : null);
+    if (taped !== null) return taped;
+  }
+  return applyRecorded(op, inputs, attrs);
+}
+
+/** A unary op with scalar rules: `apply` without making an inputs array on the scalar tape. */
+export function applyUnary(op: OpRecord, x: Tensor): Tensor {
+  return recordOnTape(op as OpRecord<unknown>, x, null) ?? applyRecorded(op, [x], undefined);
+}
+
+/** A binary op with scalar rules: `apply` without making an inputs array on the scalar tape. */
+export function applyBinary(op: OpRecord, a: Tensor, b: Tensor): Tensor {
+  return recordOnTape(op as OpRecord<unknown>, a, b) ?? applyRecorded(op, [a, b], undefined);
+}
+
+/** `apply` with a graph node (not the tape). */
+function applyRecorded<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], attrs: Attrs): Tensor {
   const output = op.forward(inputs, attrs);
   const anomalyDetection = isAnomalyDetectionEnabled();
   if (anomalyDetection && checksForwardAnomalies()) checkForwardAnomaly(op.name, inputs, output);
@@ -76,8 +111,9 @@ export function apply<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], att
     for (let i = 0; i < inputs.length; i++) {
       if (inputs[i]!.requiresGrad) {
         output.requiresGrad = true;
-        output.node = new Node(op as OpRecord<unknown>, inputs, attrs, output);
-        if (anomalyDetection) recordCallSite(output.node);
+        const node = new Node(op as OpRecord<unknown>, inputs, attrs, output);
+        output.producer = node;
+        if (anomalyDetection) recordCallSite(node);
         break;
       }
     }

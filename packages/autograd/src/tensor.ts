@@ -8,8 +8,8 @@
  */
 import type { DType, Storage } from './dtype.js';
 import { dtypeOf } from './dtype.js';
-import type { Node, BackwardOptions } from './engine.js';
-import { runBackward } from './engine.js';
+import type { BackwardOptions } from './engine.js';
+import { runBackward, Tape, type Node } from './engine.js';
 import type { Shape } from './shape.js';
 import { formatShape, isContiguous, shapesEqual, sizeOf } from './shape.js';
 import { contiguousData, onesLike } from './ops/creation.js';
@@ -46,13 +46,22 @@ export type Axis = number | readonly number[];
 class GradState {
   grad: Tensor | null = null;
   hooks: GradientHook[] | null = null;
+  /**
+   * A leaf's slot in the reference table of the last tape that took it as an input (see
+   * `Tape.slotOf`), and that tape's id (an id, not the tape, so that the leaf does not keep it alive).
+   */
+  refTape = -1;
+  refSlot = -1;
 }
 
 export class Tensor {
   /** Whether gradients are tracked for this tensor (set on leaves by the user, on results by ops). */
   requiresGrad = false;
-  /** The graph node that produced this tensor, or null for a leaf or an untracked result. */
-  node: Node | null = null;
+  /**
+   * @internal What recorded this tensor: its graph node, or the scalar tape that holds it at index
+   * `offset` (see `Tape` in engine.ts); null for a leaf or an untracked result.
+   */
+  producer: Node | Tape | null = null;
   /** The gradient and hooks, once either is set. */
   private gradState: GradState | null = null;
 
@@ -66,6 +75,32 @@ export class Tensor {
     /** Index into `storage` of the first element. */
     readonly offset: number,
   ) {}
+
+  /**
+   * The graph node that produced this tensor, or null for a leaf or an untracked result. (For a
+   * tensor on the scalar tape, a node describing its tape entry, made on first use.)
+   */
+  get node(): Node | null {
+    const producer = this.producer;
+    return producer instanceof Tape ? producer.nodeAt(this.offset, this) : producer;
+  }
+
+  set node(node: Node | null) {
+    this.producer = node;
+  }
+
+  /** @internal This leaf's slot in the reference table of the tape `tapeId`, or -1 (see `Tape.slotOf`). */
+  refSlotIn(tapeId: number): number {
+    const state = this.gradState;
+    return state !== null && state.refTape === tapeId ? state.refSlot : -1;
+  }
+
+  /** @internal Remembers this leaf's slot in the reference table of the tape `tapeId`. */
+  setRefSlot(tapeId: number, slot: number): void {
+    const state = (this.gradState ??= new GradState());
+    state.refTape = tapeId;
+    state.refSlot = slot;
+  }
 
   /** The element type, read from the storage. */
   get dtype(): DType {
@@ -110,7 +145,7 @@ export class Tensor {
 
   /** True for a tensor not produced by a recorded op: a user-created tensor or a detached one. */
   get isLeaf(): boolean {
-    return this.node === null;
+    return this.producer === null;
   }
 
   /** True when the elements lie row-major and without gaps in `storage`. */
@@ -250,6 +285,7 @@ export class Tensor {
       throw new Error(`registerHook: a tensor of shape ${formatShape(this.shape)} that does not require grad never gets a gradient`);
     }
     this.hooks = [...(this.hooks ?? []), hook];
+    if (this.producer instanceof Tape) this.producer.noteHook(this.offset, this);
     return () => {
       const remaining = (this.hooks ?? []).filter((h) => h !== hook);
       this.hooks = remaining.length > 0 ? remaining : null;

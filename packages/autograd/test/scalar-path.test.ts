@@ -1,6 +1,7 @@
 /**
- * The scalar path of the engine: in a backward pass that records nothing, rank-0 gradients are plain
- * numbers and ops with `scalarBackward` run those rules instead of their tensor rules. The tensor rule
+ * The scalar path of the engine: rank-0 ops with scalar rules are recorded on a tape (see `Tape` in
+ * engine.ts), and in a backward pass that records nothing, rank-0 gradients are plain numbers and ops
+ * with `scalarBackward` run those rules instead of their tensor rules. The tensor rule
  * stays the definition (it is what a createGraph pass runs), so the two must agree bit for bit, and
  * everything the engine promises (hooks, capture, retainGraph, in-place checks, anomaly detection)
  * must hold on scalar graphs as on any other.
@@ -10,8 +11,9 @@ import fc from 'fast-check';
 import { apply } from '../src/op.js';
 import type { BuiltinOp, OpRecord } from '../src/op.js';
 import { listPrimitiveOps } from '../src/ops/registry.js';
+import { Node, Tape } from '../src/engine.js';
 import type { Draw } from '../src/check/spec.js';
-import { detectAnomaly, gradients, noGrad, tensor, type DType, type Tensor } from '../src/index.js';
+import { detectAnomaly, grad, gradients, hessian, noGrad, stack, tensor, type DType, type Tensor } from '../src/index.js';
 import { smallestDraw } from './draw.js';
 
 const f64 = { dtype: 'float64' as const };
@@ -198,5 +200,137 @@ describe('a scalar graph goes backward exactly as through its tensor rules', () 
     for (let i = 0; i < 100_000; i++) y = y.mul(1.0001).add(0.001);
     y.backward();
     expect(x.grad!.item()).toBeCloseTo(1.0001 ** 100_000, 6);
+  });
+});
+
+describe('the scalar tape', () => {
+  for (const { name, op } of scalarOps) {
+    test(`${name}: the tape's forward gives exactly the op's forward`, () => {
+      fc.assert(
+        fc.property(fc.gen(), fc.constantFrom<DType>('float64', 'float32'), (g, dtype) => {
+          const { inputs, attrs } = (op as BuiltinOp<unknown>).spec.sample(rankZeroDraw(g));
+          const leaves = inputs.map((x) => tensor(x.item(), { dtype, requiresGrad: true }));
+          const taped = apply(op as OpRecord<unknown>, leaves, attrs);
+          const plain = noGrad(() => apply(op as OpRecord<unknown>, leaves, attrs));
+          expect(taped.requiresGrad).toBe(true);
+          expect(taped.node!.op).toBe(op);
+          expect(taped.dtype).toBe(plain.dtype);
+          expect(taped.shape).toEqual([]);
+          if (!Object.is(taped.item(), plain.item())) {
+            throw new Error(`${name}: tape gives ${taped.item()}, forward ${plain.item()} (inputs ${leaves.map(String).join(', ')})`);
+          }
+        }),
+      );
+    });
+  }
+
+  test("a tape tensor has a node describing its op and inputs, and is no leaf", () => {
+    const w = tensor(2, { ...f64, requiresGrad: true });
+    const x = tensor(3, f64);
+    const h = w.mul(x);
+    const y = h.add(1).relu();
+    // Recorded on the tape: no node object per op.
+    expect(y.producer).toBeInstanceOf(Tape);
+    expect(y.isLeaf).toBe(false);
+    expect(y.node!.op.name).toBe('relu');
+    expect(y.node).toBe(y.node);
+    const add = y.node!.inputs[0]!.node!;
+    expect(add.op.name).toBe('add');
+    expect(add.inputs.map((t) => t.item())).toEqual([6, 1]);
+    expect(add.needsInputGrad).toEqual([true, false]);
+    expect(add.inputs[0]!.node!.inputs).toEqual([w, x].map((t) => expect.objectContaining({ offset: t.offset, storage: t.storage })));
+    expect(() => noGrad(() => h.assign(1))).toThrow(/cannot change the result of 'mul'/);
+  });
+
+  test('after a backward pass, ops on the old graph are recorded as nodes, and gradients flow through both', () => {
+    const x = tensor(1.5, { ...f64, requiresGrad: true });
+    const y = x.mul(x);
+    y.backward(undefined, { retainGraph: true });
+    expect(x.grad!.item()).toBe(3);
+    // y is on the tape of the first pass; z is recorded as a node that leads into it.
+    const z = y.mul(4).add(x);
+    expect(z.producer).toBeInstanceOf(Node);
+    z.backward();
+    expect(x.grad!.item()).toBe(3 + (4 * 3 + 1));
+  });
+
+  test('tensor ops mixed with tape ops: stack of tape scalars, and scalar ops on a reduction', () => {
+    const run = (createGraph: boolean): number[] => {
+      const w = [0.5, -1.5, 2].map((v) => tensor(v, { ...f64, requiresGrad: true }));
+      const squares = w.map((t) => t.mul(t).add(t));
+      const total = stack(squares).sum();
+      const out = total.mul(total).add(w[0]!.exp()).tanh();
+      out.backward(undefined, { createGraph });
+      return w.map((t) => t.grad!.item());
+    };
+    const numeric = run(false);
+    const recorded = run(true);
+    numeric.forEach((g, i) => expect(Object.is(g, recorded[i])).toBe(true));
+    // d/dw_i tanh(s^2 + e^w0) with s = sum(w^2 + w).
+    const w = [0.5, -1.5, 2];
+    const s = w.reduce((sum, v) => sum + v * v + v, 0);
+    const t = Math.tanh(s * s + Math.exp(w[0]!));
+    const expected = w.map((v, i) => (1 - t * t) * (2 * s * (2 * v + 1) + (i === 0 ? Math.exp(v) : 0)));
+    numeric.forEach((g, i) => expect(g).toBeCloseTo(expected[i]!, 12));
+  });
+
+  test('second derivatives of a scalar graph (createGraph falls back to the tensor rules)', () => {
+    const cube = (x: Tensor): Tensor => x.mul(x).mul(x).add(x.sin());
+    const x = tensor(0.7, f64);
+    expect(grad(cube)(x).item()).toBeCloseTo(3 * 0.49 + Math.cos(0.7), 14);
+    expect(hessian(cube)(x).item()).toBeCloseTo(6 * 0.7 - Math.sin(0.7), 14);
+    const leaf = tensor(0.7, { ...f64, requiresGrad: true });
+    const [g] = gradients(cube(leaf), [leaf], tensor(1, f64), { createGraph: true });
+    g!.backward();
+    expect(leaf.grad!.item()).toBeCloseTo(6 * 0.7 - Math.sin(0.7), 14);
+  });
+
+  test('a leaf changed in place between two uses: only the op recorded before the change is stale', () => {
+    const w = tensor(2, { ...f64, requiresGrad: true });
+    const before = w.mul(w);
+    noGrad(() => w.assign(5));
+    const after = w.mul(3);
+    after.backward();
+    expect(w.grad!.item()).toBe(3);
+    expect(() => before.backward()).toThrow(/saved by 'mul' was changed in place/);
+  });
+
+  test('a released tape entry names its op; a removed hook no longer runs', () => {
+    const x = tensor(0.5, { ...f64, requiresGrad: true });
+    const h = x.exp();
+    const seen: number[] = [];
+    const remove = h.registerHook((g) => void seen.push(g.item()));
+    const y = h.mul(2);
+    y.backward(undefined, { retainGraph: true });
+    remove();
+    y.backward();
+    expect(seen).toEqual([2]);
+    expect(x.grad!.item()).toBe(2 * 2 * Math.exp(0.5));
+    expect(() => y.backward()).toThrow(/graph through 'mul' was already released/);
+  });
+
+  test('float32 graphs go on a float32 tape; mixed dtypes are recorded as nodes', () => {
+    const a = tensor(0.1, { dtype: 'float32', requiresGrad: true });
+    const b = tensor(0.2, { dtype: 'float64', requiresGrad: true });
+    const y32 = a.mul(a).add(a);
+    expect(y32.dtype).toBe('float32');
+    const mixed = y32.mul(b);
+    expect(mixed.dtype).toBe('float64');
+    mixed.backward();
+    const a32 = Math.fround(0.1);
+    expect(a.grad!.dtype).toBe('float32');
+    expect(a.grad!.item()).toBeCloseTo((2 * a32 + 1) * 0.2, 6);
+    expect(b.grad!.item()).toBe(Math.fround(Math.fround(a32 * a32) + a32));
+  });
+
+  test('a function closing over a scalar of a recorded graph is differentiated through it', () => {
+    const w = tensor(3, { ...f64, requiresGrad: true });
+    const h = w.mul(2);
+    const f = (x: Tensor): Tensor => x.mul(h).add(x.mul(x));
+    const g = grad(f)(tensor(1.5, f64));
+    expect(g.item()).toBe(6 + 3);
+    // The outer graph is reachable from the result: d/dw of g = d/dw (h + 2x) = 2.
+    g.backward();
+    expect(w.grad!.item()).toBe(2);
   });
 });

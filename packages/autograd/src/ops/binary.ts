@@ -3,11 +3,11 @@
  * of the broadcast output's shape: the engine sums it back to each operand's shape.
  */
 import type { BuiltinOp, ScalarRule } from '../op.js';
-import { apply } from '../op.js';
+import { applyBinary } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import type { Domain } from '../check/sampling.js';
 import { drawBroadcastPartner, drawShape, drawTensor, drawValues } from '../check/sampling.js';
-import type { Tensor, TensorLike } from '../tensor.js';
+import { Tensor, type TensorLike } from '../tensor.js';
 import type { Arithmetic } from '../kernels/elementwise.js';
 import { tensor } from './creation.js';
 import { mapBinary, operands } from './pointwise.js';
@@ -45,6 +45,9 @@ function binaryOp(
     forward: (inputs) => mapBinary(inputs[0]!, inputs[1]!, name, f, arithmetic),
     backward,
     scalarBackward,
+    // The rank-0 forward of mapBinary: its arithmetic loops compute exactly f.
+    scalarForward: f,
+    scalarArithmetic: arithmetic,
     spec: { sample },
   };
 }
@@ -107,7 +110,10 @@ export const binaryOps = {
 } satisfies Record<string, BuiltinOp>;
 
 function binary(op: BuiltinOp, a: TensorLike, b: TensorLike): Tensor {
-  return apply(op, operands(a, b, op.name), undefined);
+  // Two tensors (most calls in a scalar graph) need no operands array.
+  if (a instanceof Tensor && b instanceof Tensor) return applyBinary(op, a, b);
+  const [x, y] = operands(a, b, op.name);
+  return applyBinary(op, x, y);
 }
 
 /** a + b, broadcasting. */

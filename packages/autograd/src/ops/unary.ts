@@ -4,7 +4,7 @@
  * same rule on numbers (for rank-0 graphs), and the domain the gradient tests draw from.
  */
 import type { BuiltinOp, ScalarRule } from '../op.js';
-import { apply } from '../op.js';
+import { applyUnary } from '../op.js';
 import type { Domain } from '../check/sampling.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
 import type { Tensor } from '../tensor.js';
@@ -30,6 +30,7 @@ function unaryOp(
     forward: (inputs) => mapUnary(inputs[0]!, f),
     backward: (grad, { inputs, output }) => [derivative(grad, inputs[0]!, output)],
     scalarBackward: [scalarDerivative],
+    scalarForward: f,
     spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw), domain)], attrs: undefined }), linearPieces },
   };
 }
@@ -62,29 +63,29 @@ export const unaryOps = {
 } satisfies Record<string, BuiltinOp>;
 
 /** -x */
-export const neg = (x: Tensor): Tensor => apply(unaryOps.neg, [x], undefined);
+export const neg = (x: Tensor): Tensor => applyUnary(unaryOps.neg, x);
 /** e^x */
-export const exp = (x: Tensor): Tensor => apply(unaryOps.exp, [x], undefined);
+export const exp = (x: Tensor): Tensor => applyUnary(unaryOps.exp, x);
 /** The natural logarithm. */
-export const log = (x: Tensor): Tensor => apply(unaryOps.log, [x], undefined);
+export const log = (x: Tensor): Tensor => applyUnary(unaryOps.log, x);
 /** The square root. */
-export const sqrt = (x: Tensor): Tensor => apply(unaryOps.sqrt, [x], undefined);
+export const sqrt = (x: Tensor): Tensor => applyUnary(unaryOps.sqrt, x);
 /** |x|, with gradient 0 at 0. */
-export const abs = (x: Tensor): Tensor => apply(unaryOps.abs, [x], undefined);
+export const abs = (x: Tensor): Tensor => applyUnary(unaryOps.abs, x);
 /** The hyperbolic tangent. */
-export const tanh = (x: Tensor): Tensor => apply(unaryOps.tanh, [x], undefined);
+export const tanh = (x: Tensor): Tensor => applyUnary(unaryOps.tanh, x);
 /** 1 / (1 + e^-x), computed without overflow. */
-export const sigmoid = (x: Tensor): Tensor => apply(unaryOps.sigmoid, [x], undefined);
+export const sigmoid = (x: Tensor): Tensor => applyUnary(unaryOps.sigmoid, x);
 /** max(x, 0), with gradient 0 at 0. */
-export const relu = (x: Tensor): Tensor => apply(unaryOps.relu, [x], undefined);
+export const relu = (x: Tensor): Tensor => applyUnary(unaryOps.relu, x);
 /** The sine. */
-export const sin = (x: Tensor): Tensor => apply(unaryOps.sin, [x], undefined);
+export const sin = (x: Tensor): Tensor => applyUnary(unaryOps.sin, x);
 /** The cosine. */
-export const cos = (x: Tensor): Tensor => apply(unaryOps.cos, [x], undefined);
+export const cos = (x: Tensor): Tensor => applyUnary(unaryOps.cos, x);
 /** x * x */
-export const square = (x: Tensor): Tensor => apply(unaryOps.square, [x], undefined);
+export const square = (x: Tensor): Tensor => applyUnary(unaryOps.square, x);
 /** 1 / x */
-export const reciprocal = (x: Tensor): Tensor => apply(unaryOps.reciprocal, [x], undefined);
+export const reciprocal = (x: Tensor): Tensor => applyUnary(unaryOps.reciprocal, x);
 
 /** -1, 0 or 1 by the sign of each element (no gradient: it is piecewise constant). */
 export function sign(x: Tensor): Tensor {
