@@ -35,6 +35,68 @@ export function unaryKernel(out: Storage, x: View, contiguous: boolean, f: (v: n
   }
 }
 
+/** Unary ops with loops of their own, named as the ops are; each must equal the op's scalar function. */
+export type UnaryCode = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'tanh' | 'relu' | 'square' | 'reciprocal' | 'sin' | 'cos';
+
+const UNARY_CODES: ReadonlySet<string> = new Set<UnaryCode>(['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'relu', 'square', 'reciprocal', 'sin', 'cos']);
+
+/** True when `name` has a loop of its own in {@link unaryCodeKernel}. */
+export function isUnaryCode(name: string): name is UnaryCode {
+  return UNARY_CODES.has(name);
+}
+
+/** out[o .. o + length) = op(x[p]), op(x[p + stride]), ...: one run, one loop per op (see `binaryRun`). */
+function unaryRun(code: UnaryCode, out: Storage, o: number, length: number, x: Storage, p: number, stride: number): void {
+  const end = o + length;
+  switch (code) {
+    case 'neg':
+      for (; o < end; o++, p += stride) out[o] = -x[p]!;
+      return;
+    case 'exp':
+      for (; o < end; o++, p += stride) out[o] = Math.exp(x[p]!);
+      return;
+    case 'log':
+      for (; o < end; o++, p += stride) out[o] = Math.log(x[p]!);
+      return;
+    case 'sqrt':
+      for (; o < end; o++, p += stride) out[o] = Math.sqrt(x[p]!);
+      return;
+    case 'abs':
+      for (; o < end; o++, p += stride) out[o] = Math.abs(x[p]!);
+      return;
+    case 'tanh':
+      for (; o < end; o++, p += stride) out[o] = Math.tanh(x[p]!);
+      return;
+    case 'relu':
+      for (; o < end; o++, p += stride) out[o] = x[p]! > 0 ? x[p]! : 0;
+      return;
+    case 'square':
+      for (; o < end; o++, p += stride) out[o] = x[p]! * x[p]!;
+      return;
+    case 'reciprocal':
+      for (; o < end; o++, p += stride) out[o] = 1 / x[p]!;
+      return;
+    case 'sin':
+      for (; o < end; o++, p += stride) out[o] = Math.sin(x[p]!);
+      return;
+    case 'cos':
+      for (; o < end; o++, p += stride) out[o] = Math.cos(x[p]!);
+      return;
+  }
+}
+
+/** out = op(x) for a view `x` of the output's shape: one run when contiguous, else one per row. */
+export function unaryCodeKernel(code: UnaryCode, out: Storage, x: View, contiguous: boolean): void {
+  if (contiguous) {
+    unaryRun(code, out, 0, out.length, x.storage, x.offset, 1);
+    return;
+  }
+  const { length, stride } = lastAxis(x.shape, x.strides);
+  if (length === 0) return;
+  const starts = rowStarts(x.shape, x.strides, x.offset);
+  for (let row = 0, o = 0; row < starts.length; row++, o += length) unaryRun(code, out, o, length, x.storage, starts[row]!, stride);
+}
+
 /**
  * out = f(a, b) for views `a` and `b` already broadcast to the output's shape (stride 0 on broadcast
  * axes). `bothContiguous` selects the single flat loop.

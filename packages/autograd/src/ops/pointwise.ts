@@ -7,8 +7,8 @@ import type { DType } from '../dtype.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import { broadcastShapes, broadcastStrides, isContiguous, shapesEqual } from '../shape.js';
-import type { Arithmetic, BinaryCode, View } from '../kernels/elementwise.js';
-import { arithmeticScalar, binaryCodeKernel, binaryKernel, unaryKernel } from '../kernels/elementwise.js';
+import type { Arithmetic, BinaryCode, UnaryCode, View } from '../kernels/elementwise.js';
+import { arithmeticScalar, binaryCodeKernel, binaryKernel, unaryCodeKernel, unaryKernel } from '../kernels/elementwise.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { fromStorage, scalar, toTensor } from './creation.js';
 
@@ -18,11 +18,12 @@ export function viewAs(t: Tensor, shape: Shape): View {
   return { storage: t.storage, shape, strides, offset: t.offset };
 }
 
-/** y = f(x) element by element, in x's dtype. */
-export function mapUnary(x: Tensor, f: (v: number) => number): Tensor {
+/** y = f(x) element by element, in x's dtype. `code` names the op's own loop, which then replaces calls to `f`. */
+export function mapUnary(x: Tensor, f: (v: number) => number, code?: UnaryCode): Tensor {
   if (x.shape.length === 0) return scalar(f(x.storage[x.offset]!), x.dtype);
   const out = allocate(x.dtype, x.size);
-  unaryKernel(out, x, x.isContiguous, f);
+  if (code !== undefined) unaryCodeKernel(code, out, x, x.isContiguous);
+  else unaryKernel(out, x, x.isContiguous, f);
   return fromStorage(out, x.shape);
 }
 

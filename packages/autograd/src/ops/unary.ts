@@ -8,6 +8,7 @@ import { applyUnary } from '../op.js';
 import type { Domain } from '../check/sampling.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
 import type { Tensor } from '../tensor.js';
+import { isUnaryCode } from '../kernels/elementwise.js';
 import { mapUnary } from './pointwise.js';
 import { sub } from './binary.js';
 import { gt } from './compare.js';
@@ -27,7 +28,7 @@ function unaryOp(
 ): BuiltinOp {
   return {
     name,
-    forward: (inputs) => mapUnary(inputs[0]!, f),
+    forward: isUnaryCode(name) ? (inputs) => mapUnary(inputs[0]!, f, name) : (inputs) => mapUnary(inputs[0]!, f),
     backward: (grad, { inputs, output }) => [derivative(grad, inputs[0]!, output)],
     scalarBackward: [scalarDerivative],
     scalarForward: f,

@@ -1,0 +1,86 @@
+/**
+ * The element-wise ops that have loops of their own (per-op code paths in kernels/elementwise.ts)
+ * give exactly what mapping the op's scalar function gives, on contiguous, transposed, sliced and
+ * broadcast operands of both dtypes, including zeros, infinities and NaN.
+ */
+import fc from 'fast-check';
+import { describe, expect } from 'vitest';
+import { test } from '@fast-check/vitest';
+import { isUnaryCode, unaryKernel, binaryKernel, type BinaryCode } from '../src/kernels/elementwise.js';
+import { unaryOps } from '../src/ops/unary.js';
+import { mapBinary, mapUnary, viewAs } from '../src/ops/pointwise.js';
+import { allocate, type DType } from '../src/dtype.js';
+import { tensor, type Tensor } from '../src/index.js';
+
+const special = fc.constantFrom(0, -0, 1, -1, 0.5, Infinity, -Infinity, NaN, 1e-310, 3.5e38);
+const value = fc.oneof(fc.double({ min: -50, max: 50, noNaN: true }), special);
+const dtype = fc.constantFrom<DType>('float32', 'float64');
+
+/** A [rows, cols] tensor, read either as it is or as a transposed or sliced view of a larger one. */
+const matrix = fc
+  .record({ rows: fc.integer({ min: 1, max: 6 }), cols: fc.integer({ min: 1, max: 6 }), dtype, layout: fc.constantFrom('plain', 'transposed', 'sliced') })
+  .chain(({ rows, cols, dtype, layout }) =>
+    fc.array(value, { minLength: (rows + 1) * (cols + 1), maxLength: (rows + 1) * (cols + 1) }).map((values): Tensor => {
+      if (layout === 'transposed') return tensor(values.slice(0, rows * cols), { shape: [cols, rows], dtype }).transpose(0, 1);
+      if (layout === 'sliced') return tensor(values, { shape: [rows + 1, cols + 1], dtype }).slice([1, 1], [rows + 1, cols + 1]);
+      return tensor(values.slice(0, rows * cols), { shape: [rows, cols], dtype });
+    }),
+  );
+
+/** Equality of every value, NaN equal to NaN and -0 told from 0. */
+function expectSameValues(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
+  const show = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
+  expect(Array.from(actual, show)).toEqual(Array.from(expected, show));
+}
+
+describe('unary ops with their own loop', () => {
+  const coded = Object.entries(unaryOps).filter(([name]) => isUnaryCode(name));
+  test('every op but sigmoid has one', () => {
+    expect(coded.map(([name]) => name).sort()).toEqual(Object.keys(unaryOps).filter((n) => n !== 'sigmoid').sort());
+  });
+
+  test.prop([matrix])('equal the scalar function mapped element by element', (x) => {
+    for (const [name, op] of coded) {
+      const f = (op as { scalarForward: (v: number) => number }).scalarForward;
+      const expected = allocate(x.dtype, x.size);
+      unaryKernel(expected, x, x.isContiguous, f);
+      expectSameValues(mapUnary(x, f, name as Parameters<typeof mapUnary>[2]).data(), expected);
+    }
+  });
+});
+
+describe('binary ops with their own loop', () => {
+  const functions: Record<BinaryCode, (x: number, y: number) => number> = {
+    add: (x, y) => x + y,
+    sub: (x, y) => x - y,
+    mul: (x, y) => x * y,
+    div: (x, y) => x / y,
+    eq: (x, y) => (x === y ? 1 : 0),
+    ne: (x, y) => (x !== y ? 1 : 0),
+    lt: (x, y) => (x < y ? 1 : 0),
+    le: (x, y) => (x <= y ? 1 : 0),
+    gt: (x, y) => (x > y ? 1 : 0),
+    ge: (x, y) => (x >= y ? 1 : 0),
+  };
+  // b is the same shape as a, one of its rows (a bias), one of its columns, or a single element.
+  const pair = matrix.chain((a) =>
+    fc.tuple(fc.constant(a), fc.constantFrom('same', 'row', 'column', 'scalar')).map(([a, shape]): [Tensor, Tensor] => {
+      const [rows, cols] = a.shape as [number, number];
+      if (shape === 'same') return [a, a.transpose(0, 1).neg().transpose(0, 1)];
+      if (shape === 'row') return [a, a.slice([0, 0], [1, cols]).reshape([cols])];
+      if (shape === 'column') return [a, a.slice([0, 0], [rows, 1])];
+      return [a, a.slice([0, 0], [1, 1]).reshape([])];
+    }),
+  );
+
+  test.prop([pair])('equal the scalar function with broadcasting', ([a, b]) => {
+    for (const [code, f] of Object.entries(functions) as [BinaryCode, (x: number, y: number) => number][]) {
+      for (const [left, right] of [[a, b], [b, a]] as const) {
+        const result = mapBinary(left, right, code, f, code);
+        const expected = allocate(result.dtype, result.size);
+        binaryKernel(expected, viewAs(left, result.shape), viewAs(right, result.shape), false, f);
+        expectSameValues(result.data(), expected);
+      }
+    }
+  });
+});
