@@ -40,6 +40,13 @@ describe('examples', () => {
     expect(losses.at(-1)!.accuracy).toBeGreaterThan(85);
   });
 
+  test('backends: the same product on js, wasm and wasm with threads agrees', () => {
+    const out = runExample('backends');
+    expect(out).toMatch(/^js: [\d.]+ GFLOPS$/m);
+    expect(out).toMatch(/^wasm on 1 thread\(s\): [\d.]+ GFLOPS, largest difference from js \S+$/m);
+    expect(out).toContain('the backends agree');
+  });
+
   test("hessian: Newton's method with grad and hessian reaches the Rosenbrock minimum (1, 1)", () => {
     const out = runExample('hessian');
     const norms = [...out.matchAll(/step +\d+: .*\|grad\| (\S+)/g)].map((m) => Number(m[1]));

@@ -4,6 +4,7 @@ import type { MatrixOperand } from '../src/kernels/matmul.js';
 import { ModuleBuilder, ValType, signedLeb128, unsignedLeb128 } from '../src/kernels/wasm/emitter.js';
 import { matmulModuleBytes } from '../src/kernels/wasm/matmul-module.js';
 import { matmulKernelWasm, wasmMatmulAvailable } from '../src/kernels/wasm/matmul.js';
+import { matmulRuntime } from '../src/kernels/wasm/runtime.js';
 
 describe('LEB128', () => {
   test('unsigned edge values', () => {
@@ -60,7 +61,7 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => { readonly buffer: ArrayBuffer };
 }
 const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
@@ -106,10 +107,86 @@ describe.skipIf(!wasmMatmulAvailable())('emitter', () => {
   });
 
   test('the matmul module validates and stays under 4 KiB (synchronous compilation in browsers)', () => {
-    const bytes = matmulModuleBytes();
-    expect(wasm!.validate(bytes)).toBe(true);
-    expect(bytes.length).toBeLessThan(4096);
+    for (const bytes of [matmulModuleBytes(), matmulModuleBytes({ maxPages: 65536 })]) {
+      expect(wasm!.validate(bytes)).toBe(true);
+      expect(bytes.length).toBeLessThan(4096);
+    }
   });
+
+  test('a shared memory import: limits flag 3, minimum, maximum; only a shared memory fits it', () => {
+    const module = new ModuleBuilder().importMemory('env', 'memory', 2, { maxPages: 300 });
+    module.addFunction([ValType.i32], [ValType.i32], 'load').get(0).mem('i32.load');
+    const bytes = module.toBytes();
+    // The import entry ends with: kind 2 (memory), flag 3, minimum 2, maximum 300 (LEB128 0xac 0x02).
+    expect([...bytes].join(',')).toContain([2, 0x03, 2, 0xac, 0x02].join(','));
+    expect(wasm!.validate(bytes)).toBe(true);
+    const compiled = new wasm!.Module(bytes);
+    const memory = new wasm!.Memory({ initial: 2, maximum: 300, shared: true });
+    new Int32Array(memory.buffer)[3] = 42;
+    const load = new wasm!.Instance(compiled, { env: { memory } }).exports.load as (address: number) => number;
+    expect(load(12)).toBe(42);
+    expect(() => new wasm!.Instance(compiled, { env: { memory: new wasm!.Memory({ initial: 2 }) } })).toThrow();
+  });
+
+  test('i8x16.shuffle picks bytes from two vectors', () => {
+    // interleave(ptr): stores at ptr + 32 the f32 lanes (x0, y0, x1, y1) of x at ptr and y at ptr + 16.
+    const module = new ModuleBuilder().importMemory('env', 'memory', 1);
+    const f = module.addFunction([ValType.i32], [], 'interleave');
+    const lanes = [0, 4, 1, 5].flatMap((element) => [0, 1, 2, 3].map((b) => element * 4 + b));
+    f.get(0).get(0).mem('v128.load').get(0).mem('v128.load', 16).shuffle(lanes).mem('v128.store', 32);
+    const memory = new wasm!.Memory({ initial: 1 });
+    const interleave = new wasm!.Instance(new wasm!.Module(module.toBytes()), { env: { memory } }).exports.interleave as (ptr: number) => void;
+    const view = new Float32Array(memory.buffer, 0, 12);
+    view.set([1, 2, 3, 4, 5, 6, 7, 8]);
+    interleave(0);
+    expect([...view.subarray(8)]).toEqual([1, 5, 2, 6]);
+    expect(() => new ModuleBuilder().addFunction([], []).shuffle([0, 1, 2])).toThrow(/shuffle: expected 16 byte indices/);
+    expect(() => new ModuleBuilder().addFunction([], []).shuffle(new Array<number>(16).fill(32))).toThrow(/shuffle/);
+  });
+});
+
+describe.skipIf(!wasmMatmulAvailable())('pack', () => {
+  // Every path: lanes adjacent (v128 rows), depth adjacent (4 x 4 and 4 x 2 transposes, then a
+  // scalar tail), neither (scalar), with counts off whole strips and depths off whole vectors.
+  const layouts = [
+    ['lanes adjacent', (count: number) => ({ laneStride: 1, depthStride: count + 3 })],
+    ['depth adjacent', (count: number, depth: number) => ({ laneStride: depth + 2, depthStride: 1 })],
+    ['neither', (count: number) => ({ laneStride: 2, depthStride: 2 * count + 1 })],
+  ] as const;
+  for (const [label, strides] of layouts) {
+    for (const kind of ['f32', 'f64'] as const) {
+      test(`${label}, ${kind}: strips match a reference, padded with zeros`, () => {
+        const rt = matmulRuntime()!;
+        rt.reserve(1 << 20);
+        const random = mulberry32(11);
+        for (const width of [4, 8]) {
+          for (const count of [1, 3, 4, 5, 8, 9, 13, 17]) {
+            for (const depth of [1, 2, 3, 4, 5, 7, 9, 12]) {
+              const { laneStride, depthStride } = strides(count, depth);
+              const view = kind === 'f64' ? rt.f64View : rt.f32View;
+              const bytes = view.BYTES_PER_ELEMENT;
+              const src = 4096 / bytes;
+              const dst = 0;
+              view.fill(Number.NaN, dst, src);
+              for (let i = 0; i < 8192 / bytes; i++) view[src + i] = Math.fround(random());
+              (kind === 'f64' ? rt.packF64 : rt.packF32)(dst * bytes, src * bytes, count, width, depth, laneStride * bytes, depthStride * bytes);
+              const strips = Math.ceil(count / width);
+              const expected: number[] = [];
+              for (let s = 0; s < strips; s++) {
+                for (let p = 0; p < depth; p++) {
+                  for (let r = 0; r < width; r++) {
+                    const lane = s * width + r;
+                    expected.push(lane < count ? view[src + lane * laneStride + p * depthStride]! : 0);
+                  }
+                }
+              }
+              expect([...view.subarray(dst, dst + expected.length)], `width ${width}, count ${count}, depth ${depth}`).toEqual(expected);
+            }
+          }
+        }
+      });
+    }
+  }
 });
 
 /** A tiny seeded PRNG (mulberry32), uniform in [0, 1). */

@@ -194,6 +194,18 @@ export class FunctionBuilder {
     return this;
   }
 
+  /**
+   * i8x16.shuffle: pops two vectors and pushes the bytes they hold picked by `lanes` (16 indices;
+   * 0-15 pick from the first, 16-31 from the second).
+   */
+  shuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16 || lanes.some((lane) => !Number.isInteger(lane) || lane < 0 || lane > 31)) {
+      throw new RangeError(`FunctionBuilder.shuffle: expected 16 byte indices from 0 to 31, got [${lanes.join(', ')}]`);
+    }
+    this.code.push(...simd(0x0d), ...lanes);
+    return this;
+  }
+
   /** v128.const of sixteen zero bytes. */
   v128Zero(): this {
     this.code.push(...simd(0x0c), ...new Array<number>(16).fill(0));
@@ -259,6 +271,12 @@ export class FunctionBuilder {
   }
 }
 
+/** The limits of an imported shared memory. */
+export interface SharedMemoryLimits {
+  /** The maximum in pages of 64 KiB; the memory passed in must declare a maximum no larger. */
+  readonly maxPages: number;
+}
+
 /** Section ids, in the order sections must appear. */
 const Section = { type: 1, import: 2, function: 3, export: 7, code: 10 } as const;
 /** Import and export kinds. */
@@ -270,11 +288,15 @@ const ExternalKind = { function: 0, memory: 2 } as const;
  */
 export class ModuleBuilder {
   private readonly functions: { builder: FunctionBuilder; exportName: string | undefined }[] = [];
-  private memoryImport: { module: string; name: string; minPages: number } | undefined;
+  private memoryImport: { module: string; name: string; minPages: number; shared: SharedMemoryLimits | undefined } | undefined;
 
-  /** Imports a memory (as memory 0) with at least `minPages` pages of 64 KiB and no maximum. */
-  importMemory(module: string, name: string, minPages: number): this {
-    this.memoryImport = { module, name, minPages };
+  /**
+   * Imports a memory (as memory 0) with at least `minPages` pages of 64 KiB. Without `shared`, any
+   * unshared memory at least that large may be passed. With it, the import asks for a shared memory
+   * (the kind threads can use together), which the threads proposal requires to declare a maximum.
+   */
+  importMemory(module: string, name: string, minPages: number, shared?: SharedMemoryLimits): this {
+    this.memoryImport = { module, name, minPages, shared };
     return this;
   }
 
@@ -291,9 +313,11 @@ export class ModuleBuilder {
     const types = this.functions.map(({ builder }) => [0x60, ...encodeVector(builder.params.map((t) => [t])), ...encodeVector(builder.results.map((t) => [t]))]);
     if (types.length > 0) sections.push(section(Section.type, encodeVector(types)));
     if (this.memoryImport) {
-      const { module, name, minPages } = this.memoryImport;
+      const { module, name, minPages, shared } = this.memoryImport;
       // Limits flag 0x00: a minimum and no maximum, so any memory at least that large may be passed.
-      const entry = [...encodeName(module), ...encodeName(name), ExternalKind.memory, 0x00, ...unsignedLeb128(minPages)];
+      // Flag 0x03: shared, with a minimum and a maximum (the memory passed must declare one no larger).
+      const limits = shared === undefined ? [0x00, ...unsignedLeb128(minPages)] : [0x03, ...unsignedLeb128(minPages), ...unsignedLeb128(shared.maxPages)];
+      const entry = [...encodeName(module), ...encodeName(name), ExternalKind.memory, ...limits];
       sections.push(section(Section.import, encodeVector([entry])));
     }
     if (types.length > 0) sections.push(section(Section.function, encodeVector(types.map((_, i) => unsignedLeb128(i)))));

@@ -37,7 +37,7 @@
  * operands at the top of the loop and spills; left alone it unrolls the one-step loop itself. 4x8 is
  * as fast as 2x16, and its half-as-wide strips of B waste less on products with few columns.
  */
-import { FunctionBuilder, ModuleBuilder, ValType, type PlainOp } from './emitter.js';
+import { FunctionBuilder, ModuleBuilder, ValType, type PlainOp, type SharedMemoryLimits } from './emitter.js';
 
 /** The shape of one precision's micro-kernel. */
 export interface TileShape {
@@ -69,9 +69,12 @@ export type PackFunction = (dst: number, src: number, count: number, width: numb
 /** Import names of the memory: the module imports it so that JS owns it (and could share it with workers). */
 export const MEMORY_IMPORT = { module: 'env', name: 'memory' } as const;
 
-/** The module's bytes, exporting `gemm_f32`, `gemm_f64`, `pack_f32` and `pack_f64`. */
-export function matmulModuleBytes(): Uint8Array {
-  const module = new ModuleBuilder().importMemory(MEMORY_IMPORT.module, MEMORY_IMPORT.name, 1);
+/**
+ * The module's bytes, exporting `gemm_f32`, `gemm_f64`, `pack_f32` and `pack_f64`. With `shared`, the
+ * module imports a shared memory (for worker threads); the code is the same either way.
+ */
+export function matmulModuleBytes(shared?: SharedMemoryLimits): Uint8Array {
+  const module = new ModuleBuilder().importMemory(MEMORY_IMPORT.module, MEMORY_IMPORT.name, 1, shared);
   for (const precision of [F32, F64]) {
     emitGemm(module, precision);
     emitPack(module, precision);
@@ -169,12 +172,23 @@ function forEachRowOfTile(f: FunctionBuilder, cTile: number, cRow: number, ldc: 
 /**
  * Emits `pack_<precision>(dst, src, count, width, depth, laneStride, depthStride)`: copies `count`
  * lanes (rows of A or columns of B) of an operand already in memory into strips of `width` lanes
- * (a multiple of 4), each strip stored depth-major, the order gemm reads them in. Lane r at depth p
- * is read from src + r * laneStride + p * depthStride (strides in bytes, any layout). Lanes from
- * `count` up to the next multiple of `width` are zero-filled, so gemm only ever sees whole tiles.
+ * (a multiple of 4, with width * bytes a multiple of 16, as for every tile), each strip stored
+ * depth-major, the order gemm reads them in. Lane r at depth p is read from
+ * src + r * laneStride + p * depthStride (strides in bytes, any layout). Lanes from `count` up to the
+ * next multiple of `width` are zero-filled, so gemm only ever sees whole tiles.
  *
- * Lanes go four at a time: four read pointers advance down the depth together and each step writes
- * four adjacent values of a strip row, so the loop overhead is paid once per four elements.
+ * Three ways, by layout:
+ * - Lanes adjacent in memory (laneStride = bytes: a row-major B, a transposed A): each depth step of
+ *   a strip is a contiguous run, copied as v128s. Loop order: groups of strips that one 64-byte line
+ *   of a source row spans, then depth, then strips of the group, so that each source line read is
+ *   used whole and only a few strips are written at once. (Depth, then all strips, read the source
+ *   in order but wrote up to 256 strips at once, whose rows, a power of two apart, evicted each
+ *   other from L1: twice as slow as strip by strip for float64.)
+ * - Depth adjacent (depthStride = bytes: a row-major A, a transposed B): four lanes at a time, 16
+ *   bytes of each loaded as a v128 and transposed in registers with shuffles, so each store writes
+ *   a strip row's four values.
+ * - Otherwise, and for what the above leave (the last strip, depths short of a whole v128): four
+ *   lanes at a time with scalar loads and stores, then one lane at a time, zeros past `count`.
  */
 function emitPack(module: ModuleBuilder, precision: Precision): void {
   const { bytes } = precision;
@@ -190,12 +204,76 @@ function emitPack(module: ModuleBuilder, precision: Precision): void {
   const o = f.local(i32); // write pointer
   const end = f.local(i32); // where o stops: the end of the lane's column in its strip
   const p = [f.local(i32), f.local(i32), f.local(i32), f.local(i32)] as const; // read pointers of four lanes
+  const q = f.local(i32); // byte offset within a strip row, on the contiguous-lanes path
+  // On the contiguous-lanes path:
+  const wholeBytes = f.local(i32); // bytes of a source row that whole strips cover
+  const groupBytes = f.local(i32); // bytes of a source row a group of strips covers
+  const g0 = f.local(i32); // the current group's bytes of a source row: [g0, g1)
+  const g1 = f.local(i32);
+  const wholeEnd = f.local(i32); // where the current group's part of a source row ends
+  const step = f.local(i32); // depth steps left
+  const v = [f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128)] as const;
+  const t = [f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128)] as const;
+  const perVector = 16 / bytes; // depth steps in one v128 of a lane
 
   f.get(width).i32(bytes).op('i32.mul').set(rowBytes);
   f.get(rowBytes).get(depth).op('i32.mul').set(stripBytes);
   f.get(count).get(width).op('i32.add').i32(1).op('i32.sub').get(width).op('i32.div_u').get(width).op('i32.mul').set(lanes);
+
+  // Contiguous lanes: all whole strips, a group of them at a time (as many as one 64-byte line of a
+  // source row spans), depth by depth within a group. `lane` ends at the first lane left over.
+  f.get(laneStride).i32(bytes).op('i32.eq').get(count).get(width).op('i32.ge_u').op('i32.and').if();
+  {
+    f.get(count).get(width).op('i32.div_u').get(width).op('i32.mul').tee(lane).i32(bytes).op('i32.mul').set(wholeBytes);
+    // groupBytes = rowBytes * max(1, 64 / rowBytes)
+    f.get(rowBytes).i32(64).get(rowBytes).op('i32.div_u').i32(1).i32(64).get(rowBytes).op('i32.ge_u').op('select').op('i32.mul').set(groupBytes);
+    f.i32(0).set(g0);
+    f.loop();
+    {
+      // This group: source bytes [g0, g1) of each row, strips g0 / rowBytes onwards.
+      f.get(g0).get(groupBytes).op('i32.add').tee(g1).get(wholeBytes).get(g1).get(wholeBytes).op('i32.lt_u').op('select').set(g1);
+      f.get(src).get(g0).op('i32.add').set(p[0]); // the group's part of the current source row
+      f.get(dst).get(g0).get(rowBytes).op('i32.div_u').get(stripBytes).op('i32.mul').op('i32.add').set(o); // its first strip's current row
+      f.get(depth).set(step);
+      f.loop();
+      {
+        f.get(p[0]).set(p[1]);
+        f.get(o).set(p[2]); // the current row of the current strip
+        f.get(p[0]).get(g1).get(g0).op('i32.sub').op('i32.add').set(wholeEnd);
+        // One strip row (rowBytes) per iteration: the first two v128s unrolled (every tile's rows are
+        // 16 or 32 bytes), a loop for any more.
+        f.loop();
+        {
+          f.get(p[2]).get(p[1]).mem('v128.load').mem('v128.store');
+          f.get(rowBytes).i32(16).op('i32.ne').if();
+          f.get(p[2]).get(p[1]).mem('v128.load', 16).mem('v128.store', 16);
+          f.get(rowBytes).i32(32).op('i32.ne').if();
+          f.i32(32).set(q);
+          f.loop();
+          f.get(p[2]).get(q).op('i32.add').get(p[1]).get(q).op('i32.add').mem('v128.load').mem('v128.store');
+          f.get(q).i32(16).op('i32.add').tee(q).get(rowBytes).op('i32.lt_u').brIf(0);
+          f.end();
+          f.end();
+          f.end();
+          f.get(p[2]).get(stripBytes).op('i32.add').set(p[2]);
+          f.get(p[1]).get(rowBytes).op('i32.add').tee(p[1]).get(wholeEnd).op('i32.ne').brIf(0);
+        }
+        f.end();
+        f.get(p[0]).get(depthStride).op('i32.add').set(p[0]);
+        f.get(o).get(rowBytes).op('i32.add').set(o);
+        f.get(step).i32(1).op('i32.sub').tee(step).brIf(0);
+      }
+      f.end();
+      f.get(g1).tee(g0).get(wholeBytes).op('i32.ne').brIf(0);
+    }
+    f.end();
+  }
+  f.end();
+
+  f.block();
   f.loop();
   {
+    f.get(lane).get(lanes).op('i32.eq').brIf(1);
     // o = dst + (lane / width) * stripBytes + (lane % width) * bytes: the top of this lane's column.
     f.get(dst).get(lane).get(width).op('i32.div_u').get(stripBytes).op('i32.mul').op('i32.add');
     f.get(lane).get(width).op('i32.rem_u').i32(bytes).op('i32.mul').op('i32.add').tee(o);
@@ -205,10 +283,31 @@ function emitPack(module: ModuleBuilder, precision: Precision): void {
     {
       // Four whole lanes (they start on a multiple of 4, so they lie in one strip).
       for (let r = 1; r < 4; r++) f.get(p[r - 1]).get(laneStride).op('i32.add').set(p[r]);
+      f.get(depthStride).i32(bytes).op('i32.eq').if();
+      {
+        // Depth adjacent: while a whole v128 of depth is left in each lane, load one per lane and
+        // transpose the 4 x perVector block in registers.
+        f.block();
+        f.loop();
+        f.get(end).get(o).op('i32.sub').get(rowBytes).i32(perVector).op('i32.mul').op('i32.lt_u').brIf(1);
+        for (let r = 0; r < 4; r++) f.get(p[r]).mem('v128.load').set(v[r]);
+        emitTranspose(f, precision, v, t, o, rowBytes);
+        for (let r = 0; r < 4; r++) f.get(p[r]).i32(16).op('i32.add').set(p[r]);
+        f.get(o).get(rowBytes).i32(perVector).op('i32.mul').op('i32.add').set(o);
+        f.br(0);
+        f.end();
+        f.end();
+      }
+      f.end();
+      // The rest of the depth (all of it when depth is not adjacent), one step at a time.
+      f.block();
       f.loop();
+      f.get(o).get(end).op('i32.eq').brIf(1);
       for (let r = 0; r < 4; r++) f.get(o).get(p[r]).mem(load).mem(store, r * bytes);
       for (let r = 0; r < 4; r++) f.get(p[r]).get(depthStride).op('i32.add').set(p[r]);
-      f.get(o).get(rowBytes).op('i32.add').tee(o).get(end).op('i32.ne').brIf(0);
+      f.get(o).get(rowBytes).op('i32.add').set(o);
+      f.br(0);
+      f.end();
       f.end();
       f.get(lane).i32(4).op('i32.add').set(lane);
     }
@@ -233,7 +332,49 @@ function emitPack(module: ModuleBuilder, precision: Precision): void {
       f.get(lane).i32(1).op('i32.add').set(lane);
     }
     f.end();
-    f.get(lane).get(lanes).op('i32.ne').brIf(0);
+    f.br(0);
   }
   f.end();
+  f.end();
+}
+
+/** Byte indices for i8x16.shuffle picking elements `picks` (of `bytes` each; 0..31 over both inputs). */
+function pick(picks: readonly number[], bytes: number): number[] {
+  return picks.flatMap((element) => Array.from({ length: bytes }, (_, b) => element * bytes + b));
+}
+
+/**
+ * Stores the transpose of four lanes' v128s `v` (lane r holds 16 / bytes consecutive depths) as
+ * strip rows: the four lanes' values at depth d go to o + d * rowBytes. f32: the usual 4 x 4
+ * transpose, interleaving pairs of rows then pairs of pairs (8 shuffles). f64: each depth's row is
+ * two v128s, (lane 0, lane 1) and (lane 2, lane 3).
+ */
+function emitTranspose(f: FunctionBuilder, precision: Precision, v: readonly number[], t: readonly number[], o: number, rowBytes: number): void {
+  const rowAt = (d: number): void => {
+    f.get(o);
+    if (d > 0) f.get(rowBytes).i32(d).op('i32.mul').op('i32.add');
+  };
+  if (precision.name === 'f32') {
+    const lo = pick([0, 4, 1, 5], 4); // (x0, y0, x1, y1)
+    const hi = pick([2, 6, 3, 7], 4); // (x2, y2, x3, y3)
+    f.get(v[0]!).get(v[1]!).shuffle(lo).set(t[0]!);
+    f.get(v[0]!).get(v[1]!).shuffle(hi).set(t[1]!);
+    f.get(v[2]!).get(v[3]!).shuffle(lo).set(t[2]!);
+    f.get(v[2]!).get(v[3]!).shuffle(hi).set(t[3]!);
+    const first = pick([0, 1, 4, 5], 4);
+    const second = pick([2, 3, 6, 7], 4);
+    const rows: [number, number, number[]][] = [[0, 2, first], [0, 2, second], [1, 3, first], [1, 3, second]];
+    rows.forEach(([x, y, lanes], d) => {
+      rowAt(d);
+      f.get(t[x]!).get(t[y]!).shuffle(lanes).mem('v128.store');
+    });
+  } else {
+    for (let d = 0; d < 2; d++) {
+      const lanes = pick([d, 2 + d], 8);
+      rowAt(d);
+      f.get(v[0]!).get(v[1]!).shuffle(lanes).mem('v128.store');
+      rowAt(d);
+      f.get(v[2]!).get(v[3]!).shuffle(lanes).mem('v128.store', 16);
+    }
+  }
 }

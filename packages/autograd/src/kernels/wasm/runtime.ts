@@ -1,26 +1,33 @@
 /**
- * The compiled matmul module and the memory it works in, created once, on first use.
+ * The compiled matmul module and the memory it works in.
  *
  * The memory belongs to JS and the module imports it (as env.memory): that keeps the module free of
- * state, and a later version could pass a shared memory to several instances in worker threads.
- * The memory only grows (WebAssembly memories cannot shrink); it is sized by the largest product seen.
+ * state, so that worker threads can run instances of it on one shared memory. There are two kinds of
+ * runtime. The private one (`matmulRuntime`) is created on first use, with an unshared memory, and
+ * runs every single-threaded product. The shared one (`sharedRuntime`) is created for the Node
+ * thread pool (../../node.ts) for the main thread, each worker instantiating the same module on the
+ * same memory (`MatmulRuntime.attach`). Memories only grow (WebAssembly memories cannot shrink); they
+ * are sized by the largest product seen.
  */
 import { ModuleBuilder, ValType } from './emitter.js';
 import { MEMORY_IMPORT, matmulModuleBytes, type GemmFunction, type PackFunction } from './matmul-module.js';
 
-/** The parts of the WebAssembly JS API used here, typed locally: the package compiles without DOM typings. */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+/** A WebAssembly.Memory, typed locally: the package compiles without DOM typings. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
   grow(deltaPages: number): number;
 }
-interface WasmApi {
+/** The parts of the WebAssembly JS API used here. */
+export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
 
 const PAGE = 65536;
+/** Pages of a shared memory at most (its maximum must be fixed up front): 4 GiB, all that i32 addresses reach. */
+export const SHARED_MAX_PAGES = 65536;
 
 /** One instance of the matmul module, with its memory and typed-array views of it. */
 export class MatmulRuntime {
@@ -28,15 +35,13 @@ export class MatmulRuntime {
   readonly gemmF64: GemmFunction;
   readonly packF32: PackFunction;
   readonly packF64: PackFunction;
-  /** Views of all of the memory. Growth detaches the old buffer, so read these after `reserve`. */
+  /** Views of all of the memory. Growth replaces the buffer, so read these after `reserve`. */
   f32View: Float32Array;
   f64View: Float64Array;
-  private readonly memory: WasmMemory;
 
-  constructor(api: WasmApi) {
-    this.memory = new api.Memory({ initial: 1 });
-    const module = new api.Module(matmulModuleBytes());
-    const { exports } = new api.Instance(module, { [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: this.memory } });
+  /** Instantiates a compiled matmul module on `memory`; `maxBytes` is where `reserve` stops. */
+  constructor(api: WasmApi, module: object, private readonly memory: WasmMemory, readonly maxBytes: number = Infinity) {
+    const { exports } = new api.Instance(module, { [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: memory } });
     const exported = <F>(name: string): F => {
       const fn = exports[name];
       if (typeof fn !== 'function') throw new Error(`matmul module: missing export ${name}`);
@@ -46,8 +51,8 @@ export class MatmulRuntime {
     this.gemmF64 = exported('gemm_f64');
     this.packF32 = exported('pack_f32');
     this.packF64 = exported('pack_f64');
-    this.f32View = new Float32Array(this.memory.buffer);
-    this.f64View = new Float64Array(this.memory.buffer);
+    this.f32View = new Float32Array(memory.buffer);
+    this.f64View = new Float64Array(memory.buffer);
   }
 
   /** Grows the memory to at least `bytes` bytes; throws a RangeError past the engine's limit (4 GiB at most). */
@@ -55,6 +60,7 @@ export class MatmulRuntime {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return;
     try {
+      if (bytes > this.maxBytes) throw new RangeError(`past the memory's maximum of ${this.maxBytes} bytes`);
       this.memory.grow(Math.ceil((bytes - have) / PAGE));
     } catch (cause) {
       throw new RangeError(`matmulKernelWasm: needs ${bytes} bytes of WebAssembly memory, more than this engine grants`, { cause });
@@ -64,22 +70,63 @@ export class MatmulRuntime {
   }
 }
 
+/** The WebAssembly API when this engine has it with SIMD, else undefined. */
+export function simdWasmApi(): WasmApi | undefined {
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  try {
+    return api !== undefined && api.validate(simdProbe()) ? api : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
 let runtime: MatmulRuntime | null | undefined;
 
 /**
- * The runtime, compiled on first call (synchronously: the module is about 2 KiB, under the 4 KiB
- * browsers allow on the main thread); null when WebAssembly or its SIMD is missing.
+ * The private runtime, compiled on first call (synchronously: the module is about 2 KiB, under the
+ * 4 KiB browsers allow on the main thread); null when WebAssembly or its SIMD is missing.
  */
 export function matmulRuntime(): MatmulRuntime | null {
   if (runtime !== undefined) return runtime;
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = simdWasmApi();
   try {
-    runtime = api !== undefined && api.validate(simdProbe()) ? new MatmulRuntime(api) : null;
+    runtime = api === undefined ? null : new MatmulRuntime(api, new api.Module(matmulModuleBytes()), new api.Memory({ initial: 1 }));
   } catch {
     runtime = null; // an engine that validates SIMD yet fails to compile: report unavailable rather than break callers
   }
   return runtime;
+}
+
+/** A runtime on a new shared memory, with the compiled module and the memory, for workers to attach to. */
+export interface SharedRuntime {
+  readonly runtime: MatmulRuntime;
+  readonly module: object;
+  readonly memory: WasmMemory;
+}
+
+let shared: SharedRuntime | undefined;
+
+/**
+ * The runtime on a shared memory, created on first call and kept: pools started one after another
+ * reuse its memory, and its compiled code, which V8 optimizes only once functions have run a while
+ * (fresh code is its baseline tier, several times slower). Throws where SIMD or shared memory is missing.
+ */
+export function sharedRuntime(): SharedRuntime {
+  if (shared !== undefined) return shared;
+  const api = simdWasmApi();
+  if (api === undefined) throw new Error('sharedRuntime: this engine has no WebAssembly SIMD');
+  const memory = new api.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+  const module = new api.Module(matmulModuleBytes({ maxPages: SHARED_MAX_PAGES }));
+  shared = { runtime: new MatmulRuntime(api, module, memory, SHARED_MAX_PAGES * PAGE), module, memory };
+  return shared;
+}
+
+/** Instantiates the module of a shared runtime, in a worker, on the same memory. */
+export function attachSharedRuntime(module: object, memory: WasmMemory): MatmulRuntime {
+  const api = simdWasmApi();
+  if (api === undefined) throw new Error('attachSharedRuntime: this engine has no WebAssembly SIMD');
+  return new MatmulRuntime(api, module, memory, SHARED_MAX_PAGES * PAGE);
 }
 
 /** The smallest module using SIMD: a function returning f32x4.mul of two zero vectors. */
