@@ -32,6 +32,15 @@ function shapeOf(t: Tensor): string {
  * optimizer's options for its parameters. Updates change the parameters in place (`assign`), under
  * `noGrad`, so they never record a graph; a parameter whose `.grad` is null is skipped.
  */
+/**
+ * Copies `t`'s elements in row-major order into `into`, converting to `into`'s dtype (rounding to
+ * nearest, as a cast does): one native copy when `t` is contiguous.
+ */
+function readInto(into: Storage, t: Tensor): Storage {
+  into.set(t.isContiguous ? t.storage.subarray(t.offset, t.offset + t.size) : t.data());
+  return into;
+}
+
 export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
   /** The options given to the constructor, checked, with defaults filled in; groups inherit them. */
   readonly defaults: Partial<C>;
@@ -98,14 +107,16 @@ export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
       for (const group of this.paramGroups) {
         for (const param of group.params) {
           if (param.grad !== null) {
-            const grad = this.gradientOf(param, param.grad, index);
+            this.checkGradient(param, param.grad, index);
             let state = this.state.get(param);
             if (state === undefined) {
               state = new ParamState(param.size, param.dtype);
               this.state.set(param, state);
             }
-            const values = param.data();
-            this.update(values, grad, state, group);
+            // The rules work on plain arrays in the parameter's dtype: copies of the values and the
+            // gradient (update rules may change both), written back with assign.
+            const { values, gradient } = state.scratch();
+            this.update(readInto(values, param), readInto(gradient, param.grad), state, group);
             param.assign(values);
           }
           index++;
@@ -114,12 +125,11 @@ export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
     });
   }
 
-  private gradientOf(param: Tensor, grad: Tensor, index: number): Storage {
+  private checkGradient(param: Tensor, grad: Tensor, index: number): void {
     if (!(grad instanceof Tensor) || grad.shape.length !== param.shape.length || grad.shape.some((d, i) => d !== param.shape[i])) {
       const got = grad instanceof Tensor ? `shape ${shapeOf(grad)}` : formatValue(grad);
       throw new Error(`${this.name}: the gradient of parameter ${index} has ${got}, the parameter has shape ${shapeOf(param)}`);
     }
-    return grad.dtype === param.dtype ? grad.data() : grad.cast(param.dtype).data();
   }
 
   /** Clears the gradient of every parameter (sets `.grad` to null, as PyTorch's `zero_grad(set_to_none=True)`). */

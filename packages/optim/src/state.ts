@@ -19,6 +19,21 @@ export class ParamState {
     readonly dtype: DType,
   ) {}
 
+  /**
+   * Working copies of the parameter's values and gradient, reused by every step so that a step
+   * allocates nothing. Not part of the state: `stateDict` leaves them out.
+   */
+  private workspace: { values: Storage; gradient: Storage } | null = null;
+
+  /** The working copies (see `workspace`), made on first use. */
+  scratch(): { values: Storage; gradient: Storage } {
+    if (this.workspace === null) {
+      const make = (): Storage => (this.dtype === 'float32' ? new Float32Array(this.size) : new Float64Array(this.size));
+      this.workspace = { values: make(), gradient: make() };
+    }
+    return this.workspace;
+  }
+
   /** The buffer `name`, created filled with `fill` (rounded to the dtype) on first use. */
   buffer(name: string, fill = 0): Storage {
     let values = this.buffers.get(name);
