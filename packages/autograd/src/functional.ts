@@ -3,7 +3,8 @@
  * returns them, leaving every `.grad` alone (as `torch.autograd.grad`). The functional transforms
  * build on it.
  */
-import { graphIdentity, runBackward } from './engine.js';
+import { runBackward } from './engine.js';
+import { graphIdentity } from './tape.js';
 import { Tensor } from './tensor.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { onesLike, zeros, zerosLike } from './ops/creation.js';

@@ -7,7 +7,8 @@
  */
 import { checksForwardAnomalies, isAnomalyDetectionEnabled, isGradEnabled } from './mode.js';
 import { checkForwardAnomaly, recordCallSite } from './anomaly.js';
-import { Node, recordOnTape } from './engine.js';
+import { Node } from './engine.js';
+import { recordOnTape } from './tape.js';
 import type { Tensor } from './tensor.js';
 import type { OpTestSpec } from './check/spec.js';
 import type { Arithmetic } from './kernels/elementwise.js';

@@ -9,7 +9,8 @@
 import type { DType, Storage } from './dtype.js';
 import { dtypeOf } from './dtype.js';
 import type { BackwardOptions } from './engine.js';
-import { runBackward, Tape, type Node } from './engine.js';
+import { runBackward, type Node } from './engine.js';
+import { Tape } from './tape.js';
 import type { Shape } from './shape.js';
 import { formatShape, isContiguous, shapesEqual, sizeOf } from './shape.js';
 import { contiguousData, onesLike } from './ops/creation.js';
