@@ -5,6 +5,9 @@ import { ModuleBuilder, ValType, signedLeb128, unsignedLeb128 } from '../src/ker
 import { matmulModuleBytes } from '../src/kernels/wasm/matmul-module.js';
 import { matmulKernelWasm, wasmMatmulAvailable } from '../src/kernels/wasm/matmul.js';
 import { matmulRuntime } from '../src/kernels/wasm/runtime.js';
+import { checkKernel, makeOperand, mulberry32, name, type Case, type Layout } from './matmul-reference.js';
+
+const check = (c: Case): void => checkKernel(matmulKernelWasm, c);
 
 describe('LEB128', () => {
   test('unsigned edge values', () => {
@@ -189,152 +192,6 @@ describe.skipIf(!wasmMatmulAvailable())('pack', () => {
   }
 });
 
-/** A tiny seeded PRNG (mulberry32), uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Kind = 'f32' | 'f64';
-
-/** How an operand is laid out in memory; the logical matrix is the same whatever the layout. */
-interface Layout {
-  kind?: Kind;
-  /** Stored column-major (a transposed view): rowStride and colStride swapped. */
-  transposed?: boolean;
-  /** Elements between logically adjacent entries along the fast axis (2 = every other column). */
-  step?: number;
-  /** Elements of junk before the first matrix. */
-  offset?: number;
-  /** Rows stored last to first (a negative row stride). */
-  reversed?: boolean;
-  /** Per batch axis: true when this operand is broadcast (stored once, batch stride 0). */
-  broadcast?: readonly boolean[];
-}
-
-interface TestOperand {
-  operand: MatrixOperand;
-  /** The logical value at [...batch, i, j], as stored (so already rounded for float32). */
-  at: (batch: readonly number[], i: number, j: number) => number;
-}
-
-function allocate(kind: Kind, size: number): Storage {
-  return kind === 'f64' ? new Float64Array(size) : new Float32Array(size);
-}
-
-/**
- * Builds a random rows x cols operand batched over `batchShape` in the given layout. Every element of
- * the storage, including gaps and the offset prefix, holds random junk first, so reading the wrong
- * place shows up as a wrong answer.
- */
-function makeOperand(random: () => number, batchShape: readonly number[], rows: number, cols: number, layout: Layout = {}): TestOperand {
-  const { kind = 'f64', transposed = false, step = 1, offset = 0, reversed = false } = layout;
-  const broadcast = layout.broadcast ?? batchShape.map(() => false);
-  const storedShape = batchShape.map((extent, axis) => (broadcast[axis] ? 1 : extent));
-  const storedCount = storedShape.reduce((x, y) => x * y, 1);
-  const matrixSize = rows * cols * step;
-  let rowStride = transposed ? step : cols * step;
-  const colStride = transposed ? rows * step : step;
-  // Reversed rows: row i lives where row rows - 1 - i would, so the offset moves to the last row.
-  let base = offset;
-  if (reversed) {
-    base += (rows - 1) * rowStride;
-    rowStride = -rowStride;
-  }
-  const batchStrides = new Array<number>(batchShape.length);
-  let stride = matrixSize;
-  for (let axis = batchShape.length - 1; axis >= 0; axis--) {
-    batchStrides[axis] = broadcast[axis] ? 0 : stride;
-    stride *= storedShape[axis]!;
-  }
-  const data = allocate(kind, offset + storedCount * matrixSize + 3);
-  for (let i = 0; i < data.length; i++) data[i] = 2 * random() - 1;
-  const position = (batch: readonly number[], i: number, j: number): number => {
-    let p = base + i * rowStride + j * colStride;
-    for (let axis = 0; axis < batch.length; axis++) p += batch[axis]! * batchStrides[axis]!;
-    return p;
-  };
-  // The logical values, kept apart from the strided storage so the reference never uses strides.
-  const values = new Float64Array(storedCount * rows * cols);
-  const storedIndex = (batch: readonly number[]): number =>
-    batch.reduce((flat, index, axis) => flat * storedShape[axis]! + (broadcast[axis] ? 0 : index), 0);
-  forEachIndex(storedShape, (batch) => {
-    for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) values[(storedIndex(batch) * rows + i) * cols + j] = data[position(batch, i, j)]!;
-    }
-  });
-  return {
-    operand: { data, offset: base, rowStride, colStride, batchStrides },
-    at: (batch, i, j) => values[(storedIndex(batch) * rows + i) * cols + j]!,
-  };
-}
-
-/** Calls `visit` with every index of `shape` in row-major order (once, with [], for rank 0). */
-function forEachIndex(shape: readonly number[], visit: (index: readonly number[]) => void): void {
-  const count = shape.reduce((x, y) => x * y, 1);
-  for (let flat = 0; flat < count; flat++) {
-    const index = new Array<number>(shape.length);
-    let rest = flat;
-    for (let axis = shape.length - 1; axis >= 0; axis--) {
-      index[axis] = rest % shape[axis]!;
-      rest = Math.floor(rest / shape[axis]!);
-    }
-    visit(index);
-  }
-}
-
-interface Case {
-  m: number;
-  k: number;
-  n: number;
-  batchShape?: readonly number[];
-  a?: Layout;
-  b?: Layout;
-  out?: Kind;
-  seed?: number;
-}
-
-/**
- * Runs the kernel on random data and checks every output against a float64 triple loop, to within
- * a tolerance relative to sum_p |a_ip b_pj| (1e-5 for a float32 output, 1e-12 for float64).
- */
-function check({ m, k, n, batchShape = [], a: aLayout, b: bLayout, out: outKind = 'f64', seed = 1 }: Case): void {
-  const random = mulberry32(seed);
-  const a = makeOperand(random, batchShape, m, k, aLayout);
-  const b = makeOperand(random, batchShape, k, n, bLayout);
-  const batches = batchShape.reduce((x, y) => x * y, 1);
-  const out = allocate(outKind, batches * m * n).fill(Number.NaN); // must be fully overwritten
-  matmulKernelWasm(out, a.operand, b.operand, batchShape, m, k, n);
-  const tolerance = outKind === 'f64' ? 1e-12 : 1e-5;
-  let o = 0;
-  const failures: string[] = [];
-  forEachIndex(batchShape, (batch) => {
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++, o++) {
-        let sum = 0;
-        let scale = 0;
-        for (let p = 0; p < k; p++) {
-          const term = a.at(batch, i, p) * b.at(batch, p, j);
-          sum += term;
-          scale += Math.abs(term);
-        }
-        const error = Math.abs(out[o]! - sum);
-        if (!(error <= tolerance * scale) && failures.length < 5) {
-          failures.push(`out[${[...batch, i, j].join(',')}] = ${out[o]}, expected ${sum}`);
-        }
-      }
-    }
-  });
-  expect(failures).toEqual([]);
-}
-
-const name = ({ m, k, n, batchShape = [] }: Case): string => `[${[...batchShape, m].join(',')}x${k}] @ [${k}x${n}]`;
 
 // Outside the skipped blocks, so that the suites below cannot skip silently where they should run.
 test.runIf(Number(process.versions.node.split('.')[0]) >= 20)('WebAssembly SIMD is available on Node 20 and later', () => {

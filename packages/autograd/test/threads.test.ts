@@ -14,18 +14,7 @@ import type { ThreadPool } from '../src/kernels/wasm/thread-pool.js';
 import { chunkShare, type Share, type Split } from '../src/kernels/wasm/blocked.js';
 import { getNumThreads, setNumThreads } from '../src/node.js';
 import { matmul, rand, tensor } from '../src/index.js';
-
-/** A tiny seeded PRNG (mulberry32), uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './matmul-reference.js';
 
 type Kind = 'f32' | 'f64';
 const allocate = (kind: Kind, size: number): Storage => (kind === 'f64' ? new Float64Array(size) : new Float32Array(size));
