@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { matmulKernel } from '../src/kernels/matmul.js';
-import { checkKernel, makeOperand, mulberry32, name, type Case, type Layout } from './matmul-reference.js';
+import { checkKernel, describeEmptySizes, makeOperand, mulberry32, name, type Case, type Layout } from './matmul-reference.js';
 
 const check = (c: Case): void => checkKernel(matmulKernel, c);
 
@@ -65,21 +65,7 @@ describe('matmulKernel batches', () => {
   for (const [label, c] of cases) test(`${label}: ${name(c)}`, () => check(c));
 });
 
-describe('matmulKernel empty sizes', () => {
-  test('k = 0 writes zeros', () => {
-    for (const out of ['f32', 'f64'] as const) {
-      check({ m: 3, k: 0, n: 4, out });
-      check({ m: 30, k: 0, n: 40, batchShape: [2], out });
-    }
-  });
-
-  test('m = 0, n = 0 and an empty batch write nothing', () => {
-    check({ m: 0, k: 5, n: 4 });
-    check({ m: 4, k: 5, n: 0 });
-    check({ m: 0, k: 0, n: 0 });
-    check({ m: 40, k: 40, n: 40, batchShape: [2, 0] });
-  });
-});
+describe('matmulKernel', () => describeEmptySizes(check));
 
 describe('matmulKernel scratch reuse', () => {
   test('a smaller product after a larger one is unaffected by leftover scratch', () => {

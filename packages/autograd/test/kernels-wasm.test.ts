@@ -5,7 +5,7 @@ import { ModuleBuilder, ValType, signedLeb128, unsignedLeb128 } from '../src/ker
 import { matmulModuleBytes } from '../src/kernels/wasm/matmul-module.js';
 import { matmulKernelWasm, wasmMatmulAvailable } from '../src/kernels/wasm/matmul.js';
 import { matmulRuntime } from '../src/kernels/wasm/runtime.js';
-import { checkKernel, makeOperand, mulberry32, name, type Case, type Layout } from './matmul-reference.js';
+import { checkKernel, describeEmptySizes, makeOperand, mulberry32, name, type Case, type Layout } from './matmul-reference.js';
 
 const check = (c: Case): void => checkKernel(matmulKernelWasm, c);
 
@@ -277,21 +277,7 @@ describe.skipIf(!wasmMatmulAvailable())('matmulKernelWasm', () => {
     for (const [label, c] of cases) test(`${label}: ${name(c)}`, () => check(c));
   });
 
-  describe('empty sizes', () => {
-    test('k = 0 writes zeros', () => {
-      for (const out of ['f32', 'f64'] as const) {
-        check({ m: 3, k: 0, n: 4, out });
-        check({ m: 30, k: 0, n: 40, batchShape: [2], out });
-      }
-    });
-
-    test('m = 0, n = 0 and an empty batch write nothing', () => {
-      check({ m: 0, k: 5, n: 4 });
-      check({ m: 4, k: 5, n: 0 });
-      check({ m: 0, k: 0, n: 0 });
-      check({ m: 40, k: 40, n: 40, batchShape: [2, 0] });
-    });
-  });
+  describeEmptySizes(check);
 
   describe('memory reuse', () => {
     test('a smaller product after a larger one is unaffected by leftover memory', () => {

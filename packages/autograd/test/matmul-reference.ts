@@ -3,7 +3,7 @@
  * tensor can have (transposed, strided, offset, reversed, broadcast over a batch) with a reader of
  * their logical values that never uses strides, and a float64 triple loop.
  */
-import { expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Storage } from '../src/dtype.js';
 import type { matmulKernel, MatrixOperand } from '../src/kernels/matmul.js';
 
@@ -153,3 +153,22 @@ export function checkKernel(kernel: typeof matmulKernel, { m, k, n, batchShape =
 }
 
 export const name = ({ m, k, n, batchShape = [] }: Case): string => `[${[...batchShape, m].join(',')}x${k}] @ [${k}x${n}]`;
+
+/** The cases every kernel must get right with nothing to multiply: k = 0 (zeros) and empty outputs. */
+export function describeEmptySizes(check: (c: Case) => void): void {
+  describe('empty sizes', () => {
+    test('k = 0 writes zeros', () => {
+      for (const out of ['f32', 'f64'] as const) {
+        check({ m: 3, k: 0, n: 4, out });
+        check({ m: 30, k: 0, n: 40, batchShape: [2], out });
+      }
+    });
+
+    test('m = 0, n = 0 and an empty batch write nothing', () => {
+      check({ m: 0, k: 5, n: 4 });
+      check({ m: 4, k: 5, n: 0 });
+      check({ m: 0, k: 0, n: 0 });
+      check({ m: 40, k: 40, n: 40, batchShape: [2, 0] });
+    });
+  });
+}

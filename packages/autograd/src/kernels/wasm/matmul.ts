@@ -37,7 +37,7 @@
  * is summed in the same order as on one thread, so the result is bitwise the same.
  */
 import type { Storage } from '../../dtype.js';
-import type { MatrixOperand } from '../matmul.js';
+import { matricesToMultiply, matrixStart, type MatrixOperand } from '../matmul.js';
 import { F32_PLAN, F64_PLAN, blockDepth, computeShare, type Kernels, type Plan, type Share, type Split } from './blocked.js';
 import { parallelExecutor } from './parallel.js';
 import { matmulRuntime, type MatmulRuntime } from './runtime.js';
@@ -94,13 +94,8 @@ export function matmulKernelWasm(
   n: number,
 ): void {
   const size = m * n;
-  let batches = 1;
-  for (const extent of batchShape) batches *= extent;
-  if (size === 0 || batches === 0) return;
-  if (k === 0) {
-    out.fill(0, 0, batches * size);
-    return;
-  }
+  const batches = matricesToMultiply(out, batchShape, m, k, n);
+  if (batches === 0) return;
   const privateRuntime = matmulRuntime();
   if (privateRuntime === null) throw new Error('matmulKernelWasm: WebAssembly SIMD is not available here');
   const f64 = out instanceof Float64Array;
@@ -129,19 +124,9 @@ export function matmulKernelWasm(
   let bIn: Staged | undefined;
   let aStaged = 0;
   let bStaged = 0;
-  const rank = batchShape.length;
   for (let batch = 0; batch < batches; batch++) {
-    // Decode the flat batch index into per-axis indices, last axis fastest, to find each operand's start.
-    let aStart = a.offset;
-    let bStart = b.offset;
-    let rest = batch;
-    for (let axis = rank - 1; axis >= 0; axis--) {
-      const extent = batchShape[axis]!;
-      const index = rest % extent;
-      rest = (rest - index) / extent;
-      aStart += index * a.batchStrides[axis]!;
-      bStart += index * b.batchStrides[axis]!;
-    }
+    const aStart = matrixStart(a, batchShape, batch);
+    const bStart = matrixStart(b, batchShape, batch);
     if (aIn === undefined || aStart !== aStaged) {
       aIn = stage(view, layout.aStageAt, a, aStart, m, k, aSize);
       aStaged = aStart;
