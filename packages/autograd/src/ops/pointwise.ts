@@ -9,8 +9,16 @@ import type { Shape } from '../shape.js';
 import { broadcastShapes, broadcastStrides, isContiguous, shapesEqual } from '../shape.js';
 import type { Arithmetic, BinaryCode, UnaryCode, View } from '../kernels/elementwise.js';
 import { arithmeticScalar, binaryCodeKernel, binaryKernel, unaryCodeKernel, unaryKernel } from '../kernels/elementwise.js';
+import { binaryWasm, unaryWasm } from '../kernels/wasm/elementwise.js';
+import { runsOnWasm } from '../backend.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { fromStorage, scalar, toTensor } from './creation.js';
+
+/**
+ * From this many elements an op with a SIMD form runs on WebAssembly under the 'auto' backend:
+ * measured, the crossover lies between 512 and 2048 elements.
+ */
+const WASM_ELEMENTWISE_MIN = 1024;
 
 /** A tensor's view read as if broadcast to `shape`. */
 export function viewAs(t: Tensor, shape: Shape): View {
@@ -22,8 +30,9 @@ export function viewAs(t: Tensor, shape: Shape): View {
 export function mapUnary(x: Tensor, f: (v: number) => number, code?: UnaryCode): Tensor {
   if (x.shape.length === 0) return scalar(f(x.storage[x.offset]!), x.dtype);
   const out = allocate(x.dtype, x.size);
-  if (code !== undefined) unaryCodeKernel(code, out, x, x.isContiguous);
-  else unaryKernel(out, x, x.isContiguous, f);
+  const contiguous = x.isContiguous;
+  if (code === undefined) unaryKernel(out, x, contiguous, f);
+  else if (!(runsOnWasm(out.length >= WASM_ELEMENTWISE_MIN) && unaryWasm(code, out, x, contiguous))) unaryCodeKernel(code, out, x, contiguous);
   return fromStorage(out, x.shape);
 }
 
@@ -53,10 +62,13 @@ export function mapBinary(
   }
   const shape = broadcastShapes(a.shape, b.shape, op);
   const out = allocate(dtype, a.size === 0 || b.size === 0 ? 0 : sizeOfShape(shape));
-  const sameShape = shapesEqual(a.shape, shape) && shapesEqual(b.shape, shape);
-  const contiguous = sameShape && isContiguous(a.shape, a.strides) && isContiguous(b.shape, b.strides);
-  if (code !== undefined) binaryCodeKernel(code, out, viewAs(a, shape), viewAs(b, shape), contiguous);
-  else binaryKernel(out, viewAs(a, shape), viewAs(b, shape), contiguous, f);
+  const aDense = shapesEqual(a.shape, shape) && isContiguous(a.shape, a.strides);
+  const bDense = shapesEqual(b.shape, shape) && isContiguous(b.shape, b.strides);
+  const [aView, bView] = [viewAs(a, shape), viewAs(b, shape)];
+  if (code === undefined) binaryKernel(out, aView, bView, aDense && bDense, f);
+  else if (!(runsOnWasm(out.length >= WASM_ELEMENTWISE_MIN) && binaryWasm(code, out, aView, aDense, bView, bDense))) {
+    binaryCodeKernel(code, out, aView, bView, aDense && bDense);
+  }
   return fromStorage(out, shape);
 }
 

@@ -1,0 +1,96 @@
+/**
+ * Generates the WebAssembly module behind the element-wise kernels (./elementwise.ts drives it). It
+ * imports its memory and exports, for each precision p (f32 and f64, four and two lanes a vector):
+ *
+ *   <op>_<p>(a, b, out, end, bStep)   binary: add sub mul div, and eq ne lt le gt ge (results 1 / 0)
+ *   <op>_<p>(x, out, end)             unary: neg abs sqrt relu square reciprocal
+ *
+ * All arguments are byte addresses in memory but `bStep`: the bytes `b` advances a vector, 16 (an
+ * operand of the output's length) or 0 (one value repeated in every lane, such as the 0 of `x > 0`).
+ * Each function processes whole vectors from `out` up to `end`, at least one; the caller pads the
+ * arrays to whole vectors and ignores the padding in the result.
+ *
+ * Every op is one IEEE 754 operation on each lane, so a float32 lane gives exactly what JavaScript
+ * computes in float64 and rounds to float32 on store (for + - * / and sqrt, rounding twice cannot
+ * differ from rounding once), and a float64 lane exactly what JavaScript computes.
+ */
+import { ModuleBuilder, ValType, type FunctionBuilder, type PlainOp } from './emitter.js';
+import type { Arithmetic, Comparison } from '../elementwise.js';
+
+/** The unary ops with a SIMD form (exp, log, tanh, sin and cos have none). */
+export type SimdUnary = 'neg' | 'abs' | 'sqrt' | 'relu' | 'square' | 'reciprocal';
+export const SIMD_UNARY: readonly SimdUnary[] = ['neg', 'abs', 'sqrt', 'relu', 'square', 'reciprocal'];
+export const SIMD_BINARY: readonly (Arithmetic | Comparison)[] = ['add', 'sub', 'mul', 'div', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+
+/** Binary kernels as JS sees them (all arguments i32). */
+export type BinaryFunction = (a: number, b: number, out: number, end: number, bStep: number) => void;
+/** Unary kernels as JS sees them (all arguments i32). */
+export type UnaryFunction = (x: number, out: number, end: number) => void;
+
+export const ELEMENTWISE_MEMORY = { module: 'env', name: 'memory' } as const;
+
+type Lanes = 'f32x4' | 'f64x2';
+
+/** The module's bytes; see the header for what it exports. */
+export function elementwiseModuleBytes(): Uint8Array {
+  const module = new ModuleBuilder().importMemory(ELEMENTWISE_MEMORY.module, ELEMENTWISE_MEMORY.name, 1);
+  for (const [precision, lanes] of [['f32', 'f32x4'], ['f64', 'f64x2']] as const) {
+    for (const op of SIMD_BINARY) emitBinary(module, `${op}_${precision}`, lanes, op);
+    for (const op of SIMD_UNARY) emitUnary(module, `${op}_${precision}`, lanes, op);
+  }
+  return module.toBytes();
+}
+
+/** Pushes a vector of ones in `lanes`. */
+function ones(f: FunctionBuilder, lanes: Lanes): FunctionBuilder {
+  return lanes === 'f32x4' ? f.f32(1).op('f32x4.splat') : f.f64(1).op('f64x2.splat');
+}
+
+function emitBinary(module: ModuleBuilder, name: string, lanes: Lanes, op: Arithmetic | Comparison): void {
+  const i32 = ValType.i32;
+  const f = module.addFunction([i32, i32, i32, i32, i32], [], name);
+  const [a, b, out, end, bStep] = [0, 1, 2, 3, 4] as const;
+  const comparison = op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div';
+  // Loop order: one vector of each operand per iteration, out walking up to end (tested at the bottom).
+  f.loop();
+  f.get(out);
+  f.get(a).mem('v128.load').get(b).mem('v128.load').op(`${lanes}.${op}` as PlainOp);
+  // A comparison gives all-ones lanes where true: keep the bits of 1.0 there, 0.0 elsewhere.
+  if (comparison) ones(f, lanes).op('v128.and');
+  f.mem('v128.store');
+  f.get(a).i32(16).op('i32.add').set(a);
+  f.get(b).get(bStep).op('i32.add').set(b);
+  f.get(out).i32(16).op('i32.add').tee(out).get(end).op('i32.lt_u').brIf(0);
+  f.end();
+}
+
+function emitUnary(module: ModuleBuilder, name: string, lanes: Lanes, op: SimdUnary): void {
+  const i32 = ValType.i32;
+  const f = module.addFunction([i32, i32, i32], [], name);
+  const [x, out, end] = [0, 1, 2] as const;
+  const value = f.local(ValType.v128);
+  f.loop();
+  f.get(out);
+  f.get(x).mem('v128.load').set(value);
+  switch (op) {
+    case 'neg':
+    case 'abs':
+    case 'sqrt':
+      f.get(value).op(`${lanes}.${op}`);
+      break;
+    case 'relu':
+      // x > 0 ? x : 0, lane by lane (so NaN and -0 give 0, as the scalar rule does; max would not).
+      f.get(value).v128Zero().get(value).v128Zero().op(`${lanes}.gt`).op('v128.bitselect');
+      break;
+    case 'square':
+      f.get(value).get(value).op(`${lanes}.mul`);
+      break;
+    case 'reciprocal':
+      ones(f, lanes).get(value).op(`${lanes}.div`);
+      break;
+  }
+  f.mem('v128.store');
+  f.get(x).i32(16).op('i32.add').set(x);
+  f.get(out).i32(16).op('i32.add').tee(out).get(end).op('i32.lt_u').brIf(0);
+  f.end();
+}
