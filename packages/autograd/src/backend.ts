@@ -6,7 +6,9 @@
  */
 import { wasmMatmulAvailable } from './kernels/wasm/matmul.js';
 
+/** A set of kernels: plain TypeScript, or WebAssembly SIMD. */
 export type Backend = 'js' | 'wasm';
+/** What `setBackend` takes: one backend forced, or 'auto' (each call picks by size). */
 export type BackendSetting = Backend | 'auto';
 
 const SETTINGS: readonly BackendSetting[] = ['js', 'wasm', 'auto'];

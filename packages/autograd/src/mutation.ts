@@ -34,12 +34,7 @@ export function markChanged(storage: Storage): void {
  */
 export function checkUnchangedSince(since: number, saved: { readonly inputs: readonly Tensor[]; readonly output: Tensor }, opName: string): void {
   if (mutationCount === since) return;
-  for (const t of saved.inputs) checkUnchanged(since, t, opName);
-  checkUnchanged(since, saved.output, opName);
-}
-
-function checkUnchanged(since: number, t: Tensor, opName: string): void {
-  checkStorageUnchanged(since, t.storage, t.shape, opName);
+  for (const t of [...saved.inputs, saved.output]) checkStorageUnchanged(since, t.storage, t.shape, opName);
 }
 
 /** Throws when `storage`, holding a tensor of `shape` that `opName` saved, was changed after `since`. */

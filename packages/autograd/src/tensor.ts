@@ -60,7 +60,7 @@ export class Tensor {
   requiresGrad = false;
   /**
    * @internal What recorded this tensor: its graph node, or the scalar tape that holds it at index
-   * `offset` (see `Tape` in engine.ts); null for a leaf or an untracked result.
+   * `offset` (see tape.ts); null for a leaf or an untracked result.
    */
   producer: Node | Tape | null = null;
   /** The gradient and hooks, once either is set. */
@@ -98,7 +98,7 @@ export class Tensor {
 
   /** @internal Remembers this leaf's slot in the reference table of the tape `tapeId`. */
   setRefSlot(tapeId: number, slot: number): void {
-    const state = (this.gradState ??= new GradState());
+    const state = this.ownGradState();
     state.refTape = tapeId;
     state.refSlot = slot;
   }
@@ -114,11 +114,7 @@ export class Tensor {
   }
 
   set grad(grad: Tensor | null) {
-    if (this.gradState === null) {
-      if (grad === null) return;
-      this.gradState = new GradState();
-    }
-    this.gradState.grad = grad;
+    if (grad !== null || this.gradState !== null) this.ownGradState().grad = grad;
   }
 
   /** Gradient hooks (see `registerHook`), or null when there are none. */
@@ -127,11 +123,12 @@ export class Tensor {
   }
 
   set hooks(hooks: GradientHook[] | null) {
-    if (this.gradState === null) {
-      if (hooks === null) return;
-      this.gradState = new GradState();
-    }
-    this.gradState.hooks = hooks;
+    if (hooks !== null || this.gradState !== null) this.ownGradState().hooks = hooks;
+  }
+
+  /** The gradient state, made now if this tensor has none yet. */
+  private ownGradState(): GradState {
+    return (this.gradState ??= new GradState());
   }
 
   /** The number of elements. */

@@ -26,11 +26,6 @@ function inner(x: Storage): (v: number) => number {
   return x instanceof Float32Array ? Math.fround : identity;
 }
 
-/** A zero-filled array of `x`'s dtype and length. */
-export function like(x: Storage): Storage {
-  return x instanceof Float32Array ? new Float32Array(x.length) : new Float64Array(x.length);
-}
-
 /** `x.clone()` */
 export function clone(x: Storage): Storage {
   return x.slice();
@@ -40,12 +35,6 @@ export function clone(x: Storage): Storage {
 export function mul_(x: Storage, s: number): void {
   const c = scalar(x, s);
   for (let i = 0; i < x.length; i++) x[i] = x[i]! * c;
-}
-
-/** `x.div_(s)` for a scalar `s` */
-export function div_(x: Storage, s: number): void {
-  const c = scalar(x, s);
-  for (let i = 0; i < x.length; i++) x[i] = x[i]! / c;
 }
 
 /** `x.add_(s)` for a scalar `s` */
@@ -77,11 +66,6 @@ export function addcdiv_(x: Storage, t1: Storage, t2: Storage, value = 1): void 
 /** `x.sqrt_()` */
 export function sqrt_(x: Storage): void {
   for (let i = 0; i < x.length; i++) x[i] = Math.sqrt(x[i]!);
-}
-
-/** `torch.maximum(x, y, out=x)` (NaN wins, as in PyTorch) */
-export function maximum_(x: Storage, y: Storage): void {
-  for (let i = 0; i < x.length; i++) x[i] = Math.max(x[i]!, y[i]!);
 }
 
 /** The per-step constants of {@link adamStep_}, as Python floats (float64) before rounding. */

@@ -25,14 +25,6 @@ function shapeOf(t: Tensor): string {
 }
 
 /**
- * The base of every optimizer, as PyTorch's `torch.optim.Optimizer`.
- *
- * `C` is the optimizer's full set of options (for example `Required<SGDOptions>`). Parameters are
- * given as a list of tensors or as parameter groups, each `{ params, ...options }` overriding the
- * optimizer's options for its parameters. Updates change the parameters in place (`assign`), under
- * `noGrad`, so they never record a graph; a parameter whose `.grad` is null is skipped.
- */
-/**
  * Copies `t`'s elements in row-major order into `into`, converting to `into`'s dtype (rounding to
  * nearest, as a cast does): one native copy when `t` is contiguous.
  */
@@ -41,6 +33,14 @@ function readInto(into: Storage, t: Tensor): Storage {
   return into;
 }
 
+/**
+ * The base of every optimizer, as PyTorch's `torch.optim.Optimizer`.
+ *
+ * `C` is the optimizer's full set of options (for example `Required<SGDOptions>`). Parameters are
+ * given as a list of tensors or as parameter groups, each `{ params, ...options }` overriding the
+ * optimizer's options for its parameters. Updates change the parameters in place (`assign`), under
+ * `noGrad`, so they never record a graph; a parameter whose `.grad` is null is skipped.
+ */
 export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
   /** The options given to the constructor, checked, with defaults filled in; groups inherit them. */
   readonly defaults: Partial<C>;

@@ -27,22 +27,23 @@ export class ParamState {
 
   /** The working copies (see `workspace`), made on first use. */
   scratch(): { values: Storage; gradient: Storage } {
-    if (this.workspace === null) {
-      const make = (): Storage => (this.dtype === 'float32' ? new Float32Array(this.size) : new Float64Array(this.size));
-      this.workspace = { values: make(), gradient: make() };
-    }
-    return this.workspace;
+    return (this.workspace ??= { values: this.zeros(), gradient: this.zeros() });
   }
 
   /** The buffer `name`, created filled with `fill` (rounded to the dtype) on first use. */
   buffer(name: string, fill = 0): Storage {
     let values = this.buffers.get(name);
     if (values === undefined) {
-      values = this.dtype === 'float32' ? new Float32Array(this.size) : new Float64Array(this.size);
+      values = this.zeros();
       if (fill !== 0) values.fill(fill);
       this.buffers.set(name, values);
     }
     return values;
+  }
+
+  /** A zero-filled array of the parameter's size and dtype. */
+  private zeros(): Storage {
+    return this.dtype === 'float32' ? new Float32Array(this.size) : new Float64Array(this.size);
   }
 }
 

@@ -36,13 +36,12 @@ export function unaryKernel(out: Storage, x: View, contiguous: boolean, f: (v: n
 }
 
 /** Unary ops with loops of their own, named as the ops are; each must equal the op's scalar function. */
-export type UnaryCode = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'tanh' | 'relu' | 'square' | 'reciprocal' | 'sin' | 'cos';
-
-const UNARY_CODES: ReadonlySet<string> = new Set<UnaryCode>(['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'relu', 'square', 'reciprocal', 'sin', 'cos']);
+const UNARY_CODES = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'relu', 'square', 'reciprocal', 'sin', 'cos'] as const;
+export type UnaryCode = (typeof UNARY_CODES)[number];
 
 /** True when `name` has a loop of its own in {@link unaryCodeKernel}. */
 export function isUnaryCode(name: string): name is UnaryCode {
-  return UNARY_CODES.has(name);
+  return (UNARY_CODES as readonly string[]).includes(name);
 }
 
 /** out[o .. o + length) = op(x[p]), op(x[p + stride]), ...: one run, one loop per op (see `binaryRun`). */

@@ -237,7 +237,7 @@ export function randn(shape: readonly number[], opts: RandomOptions = {}): Tenso
 export function contiguousData(t: Tensor): Storage {
   if (t.isContiguous) return t.storage.slice(t.offset, t.offset + t.size); // one native copy
   const out = allocate(t.dtype, t.size);
-  copyKernel(out, t, t.isContiguous);
+  copyKernel(out, t, false);
   return out;
 }
 

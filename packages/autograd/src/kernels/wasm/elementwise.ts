@@ -15,15 +15,17 @@
 import type { Storage } from '../../dtype.js';
 import type { BinaryCode, View } from '../elementwise.js';
 import { ELEMENTWISE_MEMORY, elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY, type BinaryFunction, type SimdUnary, type UnaryFunction } from './elementwise-module.js';
-import { simdWasmApi, type WasmMemory } from './runtime.js';
+import { growMemory, simdWasmApi, type WasmMemory } from './runtime.js';
 
-const PAGE = 65536;
 const VECTOR = 16;
 
 interface ElementwiseRuntime {
   readonly binary: ReadonlyMap<string, BinaryFunction>;
   readonly unary: ReadonlyMap<string, UnaryFunction>;
   readonly memory: WasmMemory;
+  /** Views of all of the memory, made again when it grows. */
+  f32View: Float32Array;
+  f64View: Float64Array;
 }
 
 /** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
@@ -39,27 +41,24 @@ function elementwiseRuntime(): ElementwiseRuntime | null {
     const { exports } = new api.Instance(new api.Module(elementwiseModuleBytes()), { [ELEMENTWISE_MEMORY.module]: { [ELEMENTWISE_MEMORY.name]: memory } });
     const table = <F>(names: readonly string[]): Map<string, F> =>
       new Map(names.flatMap((op) => ['f32', 'f64'].map((p): [string, F] => [`${op}_${p}`, exports[`${op}_${p}`] as F])));
-    runtime = { binary: table(SIMD_BINARY), unary: table(SIMD_UNARY), memory };
+    runtime = { binary: table(SIMD_BINARY), unary: table(SIMD_UNARY), memory, f32View: new Float32Array(memory.buffer), f64View: new Float64Array(memory.buffer) };
   } catch {
     runtime = null; // an engine that validates SIMD yet fails to compile: the JavaScript loops run
   }
   return runtime;
 }
 
-/** Grows the memory to `bytes` and returns a view of it in `out`'s precision. */
-function viewFor(rt: ElementwiseRuntime, out: Storage, bytes: number): Storage {
-  const have = rt.memory.buffer.byteLength;
-  if (bytes > have) rt.memory.grow(Math.ceil((bytes - have) / PAGE));
-  return out instanceof Float64Array ? new Float64Array(rt.memory.buffer) : new Float32Array(rt.memory.buffer);
+/** Grows the memory to at least `bytes` and returns a view of it in `out`'s precision. */
+function viewFor(rt: ElementwiseRuntime, out: Storage, bytes: number, kernel: string): Storage {
+  if (growMemory(rt.memory, bytes, kernel)) {
+    rt.f32View = new Float32Array(rt.memory.buffer);
+    rt.f64View = new Float64Array(rt.memory.buffer);
+  }
+  return out instanceof Float64Array ? rt.f64View : rt.f32View;
 }
 
 const roundUp = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
 const precisionOf = (out: Storage): string => (out instanceof Float64Array ? 'f64' : 'f32');
-
-/** True when `x` is contiguous with `length` elements from its offset (its shape is the output's). */
-function dense(x: View, contiguous: boolean): boolean {
-  return contiguous && x.shape.length > 0;
-}
 
 /**
  * out = a (op) b on WebAssembly, for `a` contiguous in the output's shape and `b` contiguous too,
@@ -72,7 +71,7 @@ export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous:
   // A float32 result of a float64 input is computed in float64 and rounded once in JavaScript;
   // converting the input first would round twice.
   const narrowing = out instanceof Float32Array && !(a.storage instanceof Float32Array && b.storage instanceof Float32Array);
-  if (rt === null || n === 0 || narrowing || !dense(a, aContiguous)) return false;
+  if (rt === null || n === 0 || narrowing || !aContiguous) return false;
   const rank = b.shape.length;
   const rowLength = b.shape[rank - 1]!;
   // b's layout: the whole output (bContiguous), one value (every stride 0), or a row (stride 1 on the last axis, 0 before).
@@ -87,7 +86,7 @@ export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous:
   const bAt = padded;
   const bBytes = bContiguous ? padded : single ? VECTOR : rowBytes;
   const outAt = bAt + bBytes;
-  const view = viewFor(rt, out, outAt + padded);
+  const view = viewFor(rt, out, outAt + padded, 'binaryWasm');
   const lanes = VECTOR / bytes;
   view.set(a.storage.subarray(a.offset, a.offset + n), aAt / bytes);
   if (bContiguous) view.set(b.storage.subarray(b.offset, b.offset + n), bAt / bytes);
@@ -118,10 +117,10 @@ export function unaryWasm(code: string, out: Storage, x: View, contiguous: boole
   const rt = elementwiseRuntime();
   const n = out.length;
   const narrowing = out instanceof Float32Array && !(x.storage instanceof Float32Array);
-  if (rt === null || n === 0 || narrowing || !dense(x, contiguous) || !SIMD_UNARY.includes(code as SimdUnary)) return false;
+  if (rt === null || n === 0 || narrowing || !contiguous || !SIMD_UNARY.includes(code as SimdUnary)) return false;
   const bytes = out.BYTES_PER_ELEMENT;
   const padded = roundUp(n * bytes, VECTOR);
-  const view = viewFor(rt, out, 2 * padded);
+  const view = viewFor(rt, out, 2 * padded, 'unaryWasm');
   view.set(x.storage.subarray(x.offset, x.offset + n), 0);
   rt.unary.get(`${code}_${precisionOf(out)}`)!(0, padded, 2 * padded);
   out.set(view.subarray(padded / bytes, padded / bytes + n));

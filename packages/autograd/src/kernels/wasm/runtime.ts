@@ -57,17 +57,26 @@ export class MatmulRuntime {
 
   /** Grows the memory to at least `bytes` bytes; throws a RangeError past the engine's limit (4 GiB at most). */
   reserve(bytes: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (bytes <= have) return;
-    try {
-      if (bytes > this.maxBytes) throw new RangeError(`past the memory's maximum of ${this.maxBytes} bytes`);
-      this.memory.grow(Math.ceil((bytes - have) / PAGE));
-    } catch (cause) {
-      throw new RangeError(`matmulKernelWasm: needs ${bytes} bytes of WebAssembly memory, more than this engine grants`, { cause });
-    }
+    if (!growMemory(this.memory, bytes, 'matmulKernelWasm', this.maxBytes)) return;
     this.f32View = new Float32Array(this.memory.buffer);
     this.f64View = new Float64Array(this.memory.buffer);
   }
+}
+
+/**
+ * Grows `memory` to at least `bytes` bytes, and says whether it grew (its buffer, and so every view
+ * of it, is then new). Past `maxBytes` or the engine's limit, a RangeError naming `kernel`.
+ */
+export function growMemory(memory: WasmMemory, bytes: number, kernel: string, maxBytes = Infinity): boolean {
+  const have = memory.buffer.byteLength;
+  if (bytes <= have) return false;
+  try {
+    if (bytes > maxBytes) throw new RangeError(`past the memory's maximum of ${maxBytes} bytes`);
+    memory.grow(Math.ceil((bytes - have) / PAGE));
+  } catch (cause) {
+    throw new RangeError(`${kernel}: needs ${bytes} bytes of WebAssembly memory, more than this engine grants`, { cause });
+  }
+  return true;
 }
 
 /** The WebAssembly API when this engine has it with SIMD, else undefined. */
