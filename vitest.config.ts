@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // forced, so both kernel sets pass the whole gradient suite on every size.
 const kernelSuites = ['packages/autograd/test/**/*.test.ts', 'packages/layers/test/**/*.test.ts', 'packages/optim/test/**/*.test.ts'];
 // Suites that call kernels directly or set the backend themselves gain nothing from a forced backend.
-const backendIndependent = ['packages/autograd/test/kernels-*.test.ts', 'packages/autograd/test/backend.test.ts', 'packages/autograd/test/threads.test.ts'];
+const backendIndependent = ['packages/*/test/kernels-*.test.ts', 'packages/autograd/test/backend.test.ts', 'packages/autograd/test/threads.test.ts'];
 
 export default defineConfig({
   test: {

@@ -25,7 +25,7 @@ describe('@nn/autograd as a package', () => {
     // fast-check is needed only by the '@nn/autograd/testing' entry, and is optional.
     expect(Object.keys(manifest.peerDependencies ?? {})).toEqual(['fast-check']);
     expect(manifest.peerDependenciesMeta).toEqual({ 'fast-check': { optional: true } });
-    expect(Object.keys(manifest.exports as object)).toEqual(['.', './testing', './node']);
+    expect(Object.keys(manifest.exports as object)).toEqual(['.', './testing', './node', './wasm']);
     // Only the Node entry does something on import (it reads NN_NUM_THREADS).
     expect(manifest.sideEffects).toEqual(['./dist/node.js']);
     expect(manifest.engines).toEqual({ node: '>=20' });

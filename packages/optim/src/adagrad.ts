@@ -1,6 +1,6 @@
 /** Adagrad, with learning-rate decay, weight decay and an initial accumulator value. */
 import type { Storage } from '@nn/autograd';
-import { add_, addScalar_, addcdiv_, addcmul_, clone, sqrt_ } from './kernels.js';
+import { add_, addScalar_, addcdiv_, addcmul_, clone, sqrt_ } from './kernels/index.js';
 import { nonNegative, type OptionSpec } from './options.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 import type { ParamsInput } from './param-groups.js';

@@ -1,6 +1,6 @@
 /** Adam and AdamW: one update rule, differing only in how weight decay enters. */
 import type { Storage } from '@nn/autograd';
-import { adamStep_ } from './kernels.js';
+import { adamStep_ } from './kernels/index.js';
 import { betas, boolean, nonNegative, type OptionSpec } from './options.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 import type { ParamsInput } from './param-groups.js';

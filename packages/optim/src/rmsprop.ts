@@ -1,6 +1,6 @@
 /** RMSprop, plain or centered, with optional momentum and weight decay. */
 import type { Storage } from '@nn/autograd';
-import { add_, addScalar_, addcdiv_, addcmul_, clone, mul_, sqrt_ } from './kernels.js';
+import { add_, addScalar_, addcdiv_, addcmul_, clone, mul_, sqrt_ } from './kernels/index.js';
 import { boolean, nonNegative, type OptionSpec } from './options.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 import type { ParamsInput } from './param-groups.js';

@@ -1,6 +1,6 @@
 /** Stochastic gradient descent, with momentum, dampening, Nesterov momentum and weight decay. */
 import type { Storage } from '@nn/autograd';
-import { add_, clone, mul_ } from './kernels.js';
+import { add_, clone, mul_ } from './kernels/index.js';
 import { boolean, nonNegative, type OptionSpec } from './options.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 import type { ParamsInput } from './param-groups.js';

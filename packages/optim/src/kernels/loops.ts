@@ -17,7 +17,7 @@ import type { Storage } from '@nn/autograd';
 const identity = (v: number): number => v;
 
 /** A Python float scalar as the kernel of a tensor of `x`'s dtype sees it. */
-function scalar(x: Storage, value: number): number {
+export function scalar(x: Storage, value: number): number {
   return x instanceof Float32Array ? Math.fround(value) : value;
 }
 
@@ -83,6 +83,21 @@ export interface AdamCoefficients {
   stepSize: number;
 }
 
+/** The constants of one Adam step as the kernel for `param`'s dtype uses them (each rounded to it). */
+export function adamConstants(param: Storage, k: AdamCoefficients) {
+  return {
+    shrink: scalar(param, k.shrink),
+    decay: scalar(param, k.decay),
+    beta1: scalar(param, k.beta1),
+    oneMinusBeta1: scalar(param, 1 - k.beta1),
+    beta2: scalar(param, k.beta2),
+    oneMinusBeta2: scalar(param, 1 - k.beta2),
+    correction: scalar(param, k.biasCorrection2Sqrt),
+    eps: scalar(param, k.eps),
+    step: scalar(param, -k.stepSize),
+  };
+}
+
 /**
  * One Adam (or AdamW) step over every element, fused: the same sequence of PyTorch ops as
  *
@@ -96,15 +111,7 @@ export interface AdamCoefficients {
  */
 export function adamStep_(param: Storage, grad: Storage, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, k: AdamCoefficients): void {
   const round = inner(param);
-  const shrink = scalar(param, k.shrink);
-  const decay = scalar(param, k.decay);
-  const beta1 = scalar(param, k.beta1);
-  const oneMinusBeta1 = scalar(param, 1 - k.beta1);
-  const beta2 = scalar(param, k.beta2);
-  const oneMinusBeta2 = scalar(param, 1 - k.beta2);
-  const correction = scalar(param, k.biasCorrection2Sqrt);
-  const eps = scalar(param, k.eps);
-  const step = scalar(param, -k.stepSize);
+  const { shrink, decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction, eps, step } = adamConstants(param, k);
   for (let i = 0; i < param.length; i++) {
     const p = shrink === 1 ? param[i]! : round(param[i]! * shrink);
     const g = decay === 0 ? grad[i]! : round(grad[i]! + decay * p);

@@ -1,0 +1,226 @@
+/**
+ * Generates the WebAssembly module behind the optimizer kernels of ./wasm.ts: the update rules of
+ * ./loops.ts on SIMD128, bit for bit the same results. It imports its memory and exports, for each
+ * precision p (f32, f64), with every array a byte address in memory and `bytes` their length in
+ * bytes rounded up to whole v128s:
+ *
+ *   scale_p(x, bytes, s)                  x = x * s                       (`mul_`)
+ *   axpy_p(x, y, bytes, alpha)            x = x + alpha * y               (`add_`)
+ *   adam_p(param, grad, expAvg, expAvgSq, maxExpAvgSq, bytes, flags, shrink, decay,
+ *          beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction, eps, step)      (`adamStep_`)
+ *
+ * Arithmetic is float64 for both precisions, as in the JavaScript loops: float32 values are widened
+ * on load (`f64x2.promote_low_f32x4`, exact) and rounded to float32 exactly where the loops call
+ * `Math.fround` (a demote then a promote) and on store. Float64 SIMD arithmetic is IEEE, like
+ * JavaScript's, and WebAssembly SIMD has no fused multiply-add, so each result is the loop's.
+ *
+ * Loop order: one pass over the arrays, one v128 of each per iteration. A float64 v128 holds two
+ * elements, computed as one f64x2; a float32 v128 holds four, computed as two f64x2 halves (the low
+ * pair, then the high pair moved down by a shuffle) and packed back into one v128 to store.
+ */
+import { ModuleBuilder, ValType, type FunctionBuilder } from '@nn/autograd/wasm';
+
+/** Import names of the memory: JS owns it. */
+export const OPTIM_MEMORY = { module: 'env', name: 'memory' } as const;
+
+export type Precision = 'f32' | 'f64';
+
+/** Bits of adam's `flags`. */
+export const ADAM_DECAY = 1; // add decay * param to the gradient (Adam's L2 weight decay)
+export const ADAM_AMSGRAD = 2; // keep the running maximum of expAvgSq in maxExpAvgSq
+
+export type ScaleFunction = (x: number, bytes: number, s: number) => void;
+export type AxpyFunction = (x: number, y: number, bytes: number, alpha: number) => void;
+export type AdamFunction = (
+  param: number, grad: number, expAvg: number, expAvgSq: number, maxExpAvgSq: number, bytes: number, flags: number,
+  shrink: number, decay: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, correction: number, eps: number, step: number,
+) => void;
+
+/** The module's bytes, exporting `scale_f32`, `axpy_f32`, `adam_f32` and the same for f64. */
+export function optimModuleBytes(): Uint8Array {
+  const module = new ModuleBuilder().importMemory(OPTIM_MEMORY.module, OPTIM_MEMORY.name, 1);
+  for (const precision of ['f32', 'f64'] as const) {
+    emitScale(module, precision);
+    emitAxpy(module, precision);
+    emitAdam(module, precision);
+  }
+  return module.toBytes();
+}
+
+const { i32, f64, v128 } = ValType;
+
+/** The low two float32 lanes of a v128 moved down over the high two: bytes 8..15 twice. */
+const HIGH_PAIR = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+/** The low halves of two v128s side by side: what packs two demoted pairs into one v128. */
+const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+
+/**
+ * The state of one element-wise pass while it is emitted. `value(k)` is the local holding array k's
+ * current pair of elements as f64x2; `result(k)` the local the body sets to array k's new pair.
+ */
+interface Pass {
+  readonly f: FunctionBuilder;
+  readonly precision: Precision;
+  value(k: number): number;
+  result(k: number): number;
+  /** Rounds the f64x2 on the stack to float32 and back (a no-op for float64), as `Math.fround` does. */
+  round(): void;
+}
+
+/**
+ * Emits the loop of an element-wise kernel over the arrays whose address parameters are `arrays`
+ * (byte addresses; `bytes` the parameter holding their common length), reading every array and
+ * storing back those in `written`. `body(pass)` computes one f64x2 pair of results from one pair of
+ * values; it runs twice per float32 v128 (low pair, high pair). `guard`, if given, is an i32
+ * parameter: when it is zero, arrays listed in `guarded` are neither read nor written (amsgrad's
+ * maximum when amsgrad is off: its address is then meaningless).
+ */
+function emitPass(
+  f: FunctionBuilder, precision: Precision, arrays: readonly number[], bytes: number, written: readonly number[],
+  body: (pass: Pass) => void, guarded: { readonly arrays: readonly number[]; readonly flag: number; readonly flags: number } | null = null,
+): void {
+  const halves = precision === 'f32' ? 2 : 1;
+  const offset = f.local(i32); // bytes done
+  const raw = arrays.map(() => f.local(v128)); // each array's v128 as loaded
+  const values = arrays.map(() => f.local(v128));
+  const results = Array.from({ length: halves }, () => arrays.map(() => f.local(v128)));
+  const round = (): void => {
+    if (precision === 'f32') f.op('f32x4.demote_f64x2_zero').op('f64x2.promote_low_f32x4');
+  };
+  const isGuarded = (k: number): boolean => guarded !== null && guarded.arrays.includes(arrays[k]!);
+  const whenPresent = (k: number, emit: () => void): void => {
+    if (!isGuarded(k)) return emit();
+    f.get(guarded!.flags).i32(guarded!.flag).op('i32.and').if();
+    emit();
+    f.end();
+  };
+
+  f.i32(0).set(offset);
+  f.block();
+  f.get(bytes).op('i32.eqz').brIf(0);
+  f.loop();
+  arrays.forEach((address, k) => whenPresent(k, () => f.get(address).get(offset).op('i32.add').mem('v128.load').set(raw[k]!)));
+  for (let half = 0; half < halves; half++) {
+    arrays.forEach((_, k) => {
+      f.get(raw[k]!);
+      if (precision === 'f32') {
+        if (half === 1) f.get(raw[k]!).shuffle(HIGH_PAIR);
+        f.op('f64x2.promote_low_f32x4');
+      }
+      f.set(values[k]!);
+    });
+    body({ f, precision, value: (k) => values[k]!, result: (k) => results[half]![k]!, round });
+  }
+  for (const address of written) {
+    const k = arrays.indexOf(address);
+    whenPresent(k, () => {
+      f.get(address).get(offset).op('i32.add');
+      if (precision === 'f32') {
+        f.get(results[0]![k]!).op('f32x4.demote_f64x2_zero');
+        f.get(results[1]![k]!).op('f32x4.demote_f64x2_zero');
+        f.shuffle(LOW_HALVES);
+      } else {
+        f.get(results[0]![k]!);
+      }
+      f.mem('v128.store');
+    });
+  }
+  f.get(offset).i32(16).op('i32.add').tee(offset).get(bytes).op('i32.lt_u').brIf(0);
+  f.end();
+  f.end();
+}
+
+/** A local holding an f64 parameter splatted to both lanes. */
+function splat(f: FunctionBuilder, parameter: number): number {
+  const local = f.local(v128);
+  f.get(parameter).op('f64x2.splat').set(local);
+  return local;
+}
+
+/** `scale_p(x, bytes, s)`: x = x * s. */
+function emitScale(module: ModuleBuilder, precision: Precision): void {
+  const f = module.addFunction([i32, i32, f64], [], `scale_${precision}`);
+  const s = splat(f, 2);
+  emitPass(f, precision, [0], 1, [0], (pass) => {
+    f.get(pass.value(0)).get(s).op('f64x2.mul').set(pass.result(0));
+  });
+}
+
+/** `axpy_p(x, y, bytes, alpha)`: x = x + alpha * y, rounded once (the product of two float32 values is exact in float64). */
+function emitAxpy(module: ModuleBuilder, precision: Precision): void {
+  const f = module.addFunction([i32, i32, i32, f64], [], `axpy_${precision}`);
+  const alpha = splat(f, 3);
+  emitPass(f, precision, [0, 1], 2, [0], (pass) => {
+    f.get(pass.value(0)).get(alpha).get(pass.value(1)).op('f64x2.mul').op('f64x2.add').set(pass.result(0));
+  });
+}
+
+/**
+ * `adam_p(...)`: one Adam step, as `adamStep_` in ./loops.ts, rounding where it rounds:
+ *
+ *   p = round(param * shrink);  g = decay ? round(grad + decay * p) : grad
+ *   m = round(round(expAvg * beta1) + oneMinusBeta1 * g)
+ *   v = round(round(expAvgSq * beta2) + round(oneMinusBeta2 * g) * g)
+ *   second = amsgrad ? (maxExpAvgSq = max(maxExpAvgSq, v)) : v
+ *   denom = round(round(round(sqrt(second)) / correction) + eps)
+ *   param = p + round(round(step * m) / denom)
+ *
+ * (`param * shrink` with shrink = 1, where the loop skips the product, is the same value.)
+ */
+function emitAdam(module: ModuleBuilder, precision: Precision): void {
+  const f = module.addFunction([i32, i32, i32, i32, i32, i32, i32, f64, f64, f64, f64, f64, f64, f64, f64, f64], [], `adam_${precision}`);
+  const [param, grad, expAvg, expAvgSq, maxExpAvgSq, bytes, flags] = [0, 1, 2, 3, 4, 5, 6] as const;
+  const [shrink, decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction, eps, step] = [7, 8, 9, 10, 11, 12, 13, 14, 15].map((k) => splat(f, k)) as [
+    number, number, number, number, number, number, number, number, number,
+  ];
+  const p = f.local(v128);
+  const g = f.local(v128);
+  const second = f.local(v128);
+  const arrays = [param, grad, expAvg, expAvgSq, maxExpAvgSq];
+  const [P, G, M, V, MAX] = [0, 1, 2, 3, 4] as const; // indices into `arrays`
+  emitPass(
+    f, precision, arrays, bytes, [param, expAvg, expAvgSq, maxExpAvgSq],
+    ({ value, result, round }) => {
+      f.get(value(P)).get(shrink).op('f64x2.mul');
+      round();
+      f.set(p);
+      f.get(value(G)).set(g);
+      f.get(flags).i32(ADAM_DECAY).op('i32.and').if();
+      f.get(g).get(decay).get(p).op('f64x2.mul').op('f64x2.add');
+      round();
+      f.set(g);
+      f.end();
+      // m
+      f.get(value(M)).get(beta1).op('f64x2.mul');
+      round();
+      f.get(oneMinusBeta1).get(g).op('f64x2.mul').op('f64x2.add');
+      round();
+      f.set(result(M));
+      // v
+      f.get(value(V)).get(beta2).op('f64x2.mul');
+      round();
+      f.get(oneMinusBeta2).get(g).op('f64x2.mul');
+      round();
+      f.get(g).op('f64x2.mul').op('f64x2.add');
+      round();
+      f.tee(result(V)).set(second);
+      f.get(flags).i32(ADAM_AMSGRAD).op('i32.and').if();
+      f.get(value(MAX)).get(second).op('f64x2.max').tee(second).set(result(MAX));
+      f.end();
+      // denom, then the parameter
+      f.get(p);
+      f.get(step).get(result(M)).op('f64x2.mul');
+      round();
+      f.get(second).op('f64x2.sqrt');
+      round();
+      f.get(correction).op('f64x2.div');
+      round();
+      f.get(eps).op('f64x2.add');
+      round();
+      f.op('f64x2.div');
+      round();
+      f.op('f64x2.add').set(result(P));
+    },
+    { arrays: [maxExpAvgSq], flag: ADAM_AMSGRAD, flags },
+  );
+}

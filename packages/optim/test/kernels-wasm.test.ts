@@ -1,0 +1,83 @@
+/**
+ * The WebAssembly optimizer kernels give exactly what the JavaScript loops give: `mul_`, `add_` and
+ * the fused Adam step, float32 and float64, on awkward lengths, with special values (signed zeros,
+ * infinities, NaN, subnormals), and every Adam variant (weight decay, AdamW's shrink, amsgrad).
+ */
+import fc from 'fast-check';
+import { describe, expect } from 'vitest';
+import { test } from '@fast-check/vitest';
+import { simdWasmApi } from '@nn/autograd/wasm';
+import type { Storage } from '@nn/autograd';
+import * as loops from '../src/kernels/loops.js';
+import { adamWasm, axpyWasm, scaleWasm } from '../src/kernels/wasm.js';
+import { optimModuleBytes } from '../src/kernels/wasm-module.js';
+
+const special = fc.constantFrom(0, -0, 1, -1, 0.5, Infinity, -Infinity, NaN, 1e-310, 1e-40, 3.5e38);
+const value = fc.oneof(fc.double({ min: -100, max: 100, noNaN: true }), special);
+const awkward = fc.constantFrom(1, 2, 3, 4, 5, 7, 8, 17, 63, 64, 65, 127, 257);
+const dtype = fc.constantFrom('float32', 'float64');
+const coefficient = fc.oneof(fc.double({ min: -2, max: 2, noNaN: true }), fc.constantFrom(0, 1, -1, 1e-8, 0.999));
+
+/** `n` values of `pool` from `shift` on, as an array of `dtype`. */
+function draw(kind: string, pool: readonly number[], n: number, shift: number): Storage {
+  const values = Array.from({ length: n }, (_, i) => pool[(i * 7 + shift) % pool.length]!);
+  return kind === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
+}
+
+/** Elements as strings, so that -0 and 0 differ and NaN equals NaN. */
+const show = (x: Storage): string[] => Array.from(x, (v) => (Object.is(v, -0) ? '-0' : String(v)));
+
+describe.skipIf(simdWasmApi() === undefined)('WebAssembly optimizer kernels', () => {
+  test('the module stays under 4 KiB (synchronous compilation in browsers)', () => {
+    expect(optimModuleBytes().length).toBeLessThan(4096);
+  });
+
+  test.prop([awkward, dtype, coefficient, fc.array(value, { minLength: 64, maxLength: 64 })])('mul_ and add_ equal the loops', (n, kind, alpha, pool) => {
+    const y = draw(kind, pool, n, 3);
+    const expected = draw(kind, pool, n, 1);
+    const actual = expected.slice();
+    loops.mul_(expected, alpha);
+    expect(scaleWasm(actual, alpha)).toBe(true);
+    expect(show(actual)).toEqual(show(expected));
+    loops.add_(expected, y, alpha);
+    expect(axpyWasm(actual, y, alpha)).toBe(true);
+    expect(show(actual)).toEqual(show(expected));
+  });
+
+  const adamCase = fc.record({
+    n: awkward,
+    kind: dtype,
+    amsgrad: fc.boolean(),
+    shrink: fc.constantFrom(1, 0.999, 0.5),
+    decay: fc.constantFrom(0, 0.01, 1),
+    beta1: fc.constantFrom(0, 0.9, 0.5),
+    beta2: fc.constantFrom(0.999, 0.9),
+    step: fc.integer({ min: 1, max: 100 }),
+    eps: fc.constantFrom(1e-8, 0, 1e-3),
+    lr: fc.constantFrom(1e-3, 0.1),
+  });
+
+  test.prop([adamCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the Adam step equals the loop', (c, pool) => {
+    const k: loops.AdamCoefficients = {
+      shrink: c.shrink,
+      decay: c.decay,
+      beta1: c.beta1,
+      beta2: c.beta2,
+      biasCorrection2Sqrt: Math.sqrt(1 - c.beta2 ** c.step),
+      eps: c.eps,
+      stepSize: c.lr / (1 - c.beta1 ** c.step),
+    };
+    // Second moments are squares: never negative (a negative one would give NaN either way).
+    const positive = pool.map((v) => Math.abs(v));
+    const arrays = () => [draw(c.kind, pool, c.n, 1), draw(c.kind, pool, c.n, 2), draw(c.kind, pool, c.n, 3), draw(c.kind, positive, c.n, 4), draw(c.kind, positive, c.n, 5)];
+    const [p1, g1, m1, v1, max1] = arrays() as [Storage, Storage, Storage, Storage, Storage];
+    const [p2, g2, m2, v2, max2] = arrays() as [Storage, Storage, Storage, Storage, Storage];
+    loops.adamStep_(p1, g1, m1, v1, c.amsgrad ? max1 : null, k);
+    expect(adamWasm(p2, g2, m2, v2, c.amsgrad ? max2 : null, k)).toBe(true);
+    expect(show(p2), 'param').toEqual(show(p1));
+    expect(show(m2), 'expAvg').toEqual(show(m1));
+    expect(show(v2), 'expAvgSq').toEqual(show(v1));
+    expect(show(max2), 'maxExpAvgSq').toEqual(show(max1));
+    expect(show(g2), 'the gradient is left alone').toEqual(show(g1));
+  });
+});
