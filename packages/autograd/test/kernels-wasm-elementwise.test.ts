@@ -1,13 +1,16 @@
 /**
  * The WebAssembly element-wise kernels give exactly what the JavaScript loops give: every op with a
  * SIMD form, float32, float64 and mixed, on awkward lengths, with b the same length, one repeated
- * value or one repeated row, and special values (signed zeros, infinities, NaN, subnormals).
+ * value or one repeated row, and special values (signed zeros, infinities, NaN, subnormals). The same
+ * for the sum over a block of consecutive axes.
  */
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { test } from '@fast-check/vitest';
 import { binaryCodeKernel, unaryCodeKernel, type BinaryCode, type UnaryCode, type View } from '../src/kernels/elementwise.js';
-import { binaryWasm, unaryWasm } from '../src/kernels/wasm/elementwise.js';
+import { binaryWasm, sumWasm, unaryWasm } from '../src/kernels/wasm/elementwise.js';
+import { reduceKernel } from '../src/kernels/reduce.js';
+import { contiguousStrides, sizeOf } from '../src/shape.js';
 import { elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY } from '../src/kernels/wasm/elementwise-module.js';
 import { wasmMatmulAvailable } from '../src/kernels/wasm/matmul.js';
 import type { Storage } from '../src/dtype.js';
@@ -78,5 +81,40 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
     expect(binaryWasm('add', out, view(new Float64Array(4), [2, 2], [2, 1]), true, a, true)).toBe(false); // float64 into float32
     expect(unaryWasm('exp', out, a, true)).toBe(false); // no SIMD form
     expect(Array.from(out)).toEqual([7, 7, 7, 7]);
+  });
+
+  const sumCase = fc
+    .array(awkward, { minLength: 1, maxLength: 3 })
+    .chain((shape) =>
+      fc.record({
+        shape: fc.constant(shape),
+        first: fc.integer({ min: 0, max: shape.length - 1 }),
+        count: fc.integer({ min: 1, max: shape.length }),
+        kind,
+        offset: fc.integer({ min: 0, max: 3 }),
+      }),
+    )
+    .filter(({ shape }) => sizeOf(shape) <= 20000);
+
+  test.prop([sumCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the sum over consecutive axes equals the JavaScript kernel', (c, pool) => {
+    const axes = Array.from({ length: Math.min(c.count, c.shape.length - c.first) }, (_, i) => c.first + i);
+    const n = sizeOf(c.shape);
+    const x = view(make(c.kind, Array.from({ length: c.offset + n }, (_, i) => pool[(i * 7 + 1) % pool.length]!)), c.shape, contiguousStrides(c.shape), c.offset);
+    const kept = c.shape.map((d, axis) => (axes.includes(axis) ? 1 : d));
+    const outStrides = contiguousStrides(kept).map((stride, axis) => (axes.includes(axis) ? 0 : stride));
+    const size = sizeOf(kept);
+    const expected = make(c.kind, new Array<number>(size).fill(0));
+    reduceKernel(expected, x, outStrides, 'sum');
+    const actual = make(c.kind, new Array<number>(size).fill(7));
+    expect(sumWasm(actual, x, true, axes)).toBe(true);
+    expect(Array.from(actual, show)).toEqual(Array.from(expected, show));
+  });
+
+  test('the sum declines axes that are not consecutive, and strided inputs', () => {
+    const out = new Float64Array(3).fill(7);
+    const x = view(new Float64Array(24), [2, 3, 4], [12, 4, 1]);
+    expect(sumWasm(out, x, true, [0, 2])).toBe(false);
+    expect(sumWasm(out, view(new Float64Array(24), [2, 3, 4], [1, 2, 6]), false, [0, 1])).toBe(false);
+    expect(Array.from(out)).toEqual([7, 7, 7]);
   });
 });

@@ -9,6 +9,8 @@ import type { Shape } from '../shape.js';
 import { contiguousStrides, formatShape, normalizeAxes, sizeOf } from '../shape.js';
 import type { Reduction } from '../kernels/reduce.js';
 import { reduceKernel } from '../kernels/reduce.js';
+import { sumWasm } from '../kernels/wasm/elementwise.js';
+import { runsOnWasm } from '../backend.js';
 import type { Draw } from '../check/spec.js';
 import { drawAxes, drawShape, drawTensor } from '../check/sampling.js';
 import type { Domain } from '../check/sampling.js';
@@ -33,6 +35,14 @@ function outputShape(shape: Shape, { axes, keepDims }: ReduceAttrs): number[] {
   return keepDims ? keptShape(shape, axes) : shape.filter((_, axis) => !axes.includes(axis));
 }
 
+/**
+ * From this many elements a sum runs on WebAssembly under the 'auto' backend (see `sumWasm`).
+ * Measured (float32, Node 20; JS kernel / WebAssembly): [8, 64] over axis 0 6.3 / 3.5 us, [128, 10]
+ * over axis 1 20.6 / 9.8, [128, 256] over axis 0 197 / 33; a full sum of 4096 17.4 / 18.2 (a single
+ * sum runs in sequence either way).
+ */
+const WASM_SUM_MIN = 256;
+
 function reduceForward(x: Tensor, attrs: ReduceAttrs, reduction: Reduction, op: string): Tensor {
   const kept = keptShape(x.shape, attrs.axes);
   if (reduction !== 'sum' && x.size === 0 && attrs.axes.some((axis) => x.shape[axis] === 0)) {
@@ -41,7 +51,8 @@ function reduceForward(x: Tensor, attrs: ReduceAttrs, reduction: Reduction, op: 
   // Output strides seen from the input: 0 along reduced axes, so a whole group lands in one slot.
   const outStrides = contiguousStrides(kept).map((stride, axis) => (attrs.axes.includes(axis) ? 0 : stride));
   const out = allocate(x.dtype, sizeOf(kept));
-  reduceKernel(out, x, outStrides, reduction);
+  const onWasm = reduction === 'sum' && runsOnWasm(x.size >= WASM_SUM_MIN) && sumWasm(out, x, x.isContiguous, attrs.axes);
+  if (!onWasm) reduceKernel(out, x, outStrides, reduction);
   return fromStorage(out, outputShape(x.shape, attrs));
 }
 

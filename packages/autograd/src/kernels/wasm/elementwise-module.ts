@@ -4,6 +4,7 @@
  *
  *   <op>_<p>(a, b, out, end, bStep)   binary: add sub mul div, and eq ne lt le gt ge (results 1 / 0)
  *   <op>_<p>(x, out, end)             unary: neg abs sqrt relu square reciprocal
+ *   sum_<p>(x, acc, outer, mid, inner)  sums x, an outer x mid x inner block, over its middle axis
  *
  * All arguments are byte addresses in memory but `bStep`: the bytes `b` advances a vector, 16 (an
  * operand of the output's length) or 0 (one value repeated in every lane, such as the 0 of `x > 0`).
@@ -26,6 +27,8 @@ export const SIMD_BINARY: readonly (Arithmetic | Comparison)[] = ['add', 'sub', 
 export type BinaryFunction = (a: number, b: number, out: number, end: number, bStep: number) => void;
 /** Unary kernels as JS sees them (all arguments i32). */
 export type UnaryFunction = (x: number, out: number, end: number) => void;
+/** The sum kernels as JS sees them (all arguments i32; see `emitSum`). */
+export type SumFunction = (x: number, acc: number, outer: number, mid: number, inner: number) => void;
 
 export const ELEMENTWISE_MEMORY = { module: 'env', name: 'memory' } as const;
 
@@ -37,6 +40,7 @@ export function elementwiseModuleBytes(): Uint8Array {
   for (const [precision, lanes] of [['f32', 'f32x4'], ['f64', 'f64x2']] as const) {
     for (const op of SIMD_BINARY) emitBinary(module, `${op}_${precision}`, lanes, op);
     for (const op of SIMD_UNARY) emitUnary(module, `${op}_${precision}`, lanes, op);
+    emitSum(module, precision);
   }
   return module.toBytes();
 }
@@ -92,5 +96,62 @@ function emitUnary(module: ModuleBuilder, name: string, lanes: Lanes, op: SimdUn
   f.mem('v128.store');
   f.get(x).i32(16).op('i32.add').set(x);
   f.get(out).i32(16).op('i32.add').tee(out).get(end).op('i32.lt_u').brIf(0);
+  f.end();
+}
+
+/**
+ * `sum_<p>(x, acc, outer, mid, inner)`: acc[o, i] += x[o, m, i] for every m, with x (at byte address
+ * `x`, in precision p, contiguous) an outer x mid x inner block and acc (at `acc`) outer x inner
+ * float64 sums, which the caller zeroes first. Each sum is taken in the JavaScript kernel's order,
+ * m = 0, 1, ..., in float64, so the result is its result bit for bit.
+ *
+ * Loop order: o, then m, then i, so x is read once, in memory order. Along i, two float64 sums at a
+ * time (one f64x2; a float32 pair is loaded as 8 bytes and widened), then a scalar loop for an odd
+ * last element. With inner = 1 (sums over the trailing axes) only the scalar loop runs.
+ */
+function emitSum(module: ModuleBuilder, precision: 'f32' | 'f64'): void {
+  const i32 = ValType.i32;
+  const f = module.addFunction([i32, i32, i32, i32, i32], [], `sum_${precision}`);
+  const [x, acc, outer, mid, inner] = [0, 1, 2, 3, 4] as const;
+  const bytes = precision === 'f32' ? 4 : 8;
+  const rowEnd = f.local(i32); // where acc's current row ends
+  const pairsEnd = f.local(i32); // where its whole pairs end
+  const m = f.local(i32);
+  const p = f.local(i32); // walks acc's row
+  f.block();
+  f.get(outer).op('i32.eqz').get(mid).op('i32.eqz').op('i32.or').get(inner).op('i32.eqz').op('i32.or').brIf(0);
+  f.loop(); // over o
+  {
+    f.get(acc).get(inner).i32(8).op('i32.mul').op('i32.add').set(rowEnd);
+    f.get(acc).get(inner).i32(-2).op('i32.and').i32(8).op('i32.mul').op('i32.add').set(pairsEnd);
+    f.get(mid).set(m);
+    f.loop(); // over m: one row of x into acc's row
+    {
+      f.get(acc).set(p);
+      f.block();
+      f.get(p).get(pairsEnd).op('i32.eq').brIf(0);
+      f.loop(); // pairs
+      f.get(p).get(p).mem('v128.load').get(x);
+      if (precision === 'f32') f.mem('v128.load64_splat').op('f64x2.promote_low_f32x4');
+      else f.mem('v128.load');
+      f.op('f64x2.add').mem('v128.store');
+      f.get(x).i32(2 * bytes).op('i32.add').set(x);
+      f.get(p).i32(16).op('i32.add').tee(p).get(pairsEnd).op('i32.ne').brIf(0);
+      f.end();
+      f.end();
+      f.get(p).get(rowEnd).op('i32.ne').if(); // the odd last element
+      f.get(p).get(p).mem('f64.load').get(x);
+      if (precision === 'f32') f.mem('f32.load').op('f64.promote_f32');
+      else f.mem('f64.load');
+      f.op('f64.add').mem('f64.store');
+      f.get(x).i32(bytes).op('i32.add').set(x);
+      f.end();
+      f.get(m).i32(1).op('i32.sub').tee(m).brIf(0);
+    }
+    f.end();
+    f.get(rowEnd).set(acc);
+    f.get(outer).i32(1).op('i32.sub').tee(outer).brIf(0);
+  }
+  f.end();
   f.end();
 }

@@ -14,7 +14,9 @@
  */
 import type { Storage } from '../../dtype.js';
 import type { BinaryCode, View } from '../elementwise.js';
-import { ELEMENTWISE_MEMORY, elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY, type BinaryFunction, type SimdUnary, type UnaryFunction } from './elementwise-module.js';
+import {
+  ELEMENTWISE_MEMORY, elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY, type BinaryFunction, type SimdUnary, type SumFunction, type UnaryFunction,
+} from './elementwise-module.js';
 import { growMemory, simdWasmApi, type WasmMemory } from './runtime.js';
 
 const VECTOR = 16;
@@ -22,6 +24,7 @@ const VECTOR = 16;
 interface ElementwiseRuntime {
   readonly binary: ReadonlyMap<string, BinaryFunction>;
   readonly unary: ReadonlyMap<string, UnaryFunction>;
+  readonly sum: { readonly f32: SumFunction; readonly f64: SumFunction };
   readonly memory: WasmMemory;
   /** Views of all of the memory, made again when it grows. */
   f32View: Float32Array;
@@ -41,7 +44,8 @@ function elementwiseRuntime(): ElementwiseRuntime | null {
     const { exports } = new api.Instance(new api.Module(elementwiseModuleBytes()), { [ELEMENTWISE_MEMORY.module]: { [ELEMENTWISE_MEMORY.name]: memory } });
     const table = <F>(names: readonly string[]): Map<string, F> =>
       new Map(names.flatMap((op) => ['f32', 'f64'].map((p): [string, F] => [`${op}_${p}`, exports[`${op}_${p}`] as F])));
-    runtime = { binary: table(SIMD_BINARY), unary: table(SIMD_UNARY), memory, f32View: new Float32Array(memory.buffer), f64View: new Float64Array(memory.buffer) };
+    const sum = { f32: exports.sum_f32 as SumFunction, f64: exports.sum_f64 as SumFunction };
+    runtime = { binary: table(SIMD_BINARY), unary: table(SIMD_UNARY), sum, memory, f32View: new Float32Array(memory.buffer), f64View: new Float64Array(memory.buffer) };
   } catch {
     runtime = null; // an engine that validates SIMD yet fails to compile: the JavaScript loops run
   }
@@ -58,7 +62,7 @@ function viewFor(rt: ElementwiseRuntime, out: Storage, bytes: number, kernel: st
 }
 
 const roundUp = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
-const precisionOf = (out: Storage): string => (out instanceof Float64Array ? 'f64' : 'f32');
+const precisionOf = (out: Storage): 'f32' | 'f64' => (out instanceof Float64Array ? 'f64' : 'f32');
 
 /**
  * out = a (op) b on WebAssembly, for `a` contiguous in the output's shape and `b` contiguous too,
@@ -124,5 +128,31 @@ export function unaryWasm(code: string, out: Storage, x: View, contiguous: boole
   view.set(x.storage.subarray(x.offset, x.offset + n), 0);
   rt.unary.get(`${code}_${precisionOf(out)}`)!(0, padded, 2 * padded);
   out.set(view.subarray(padded / bytes, padded / bytes + n));
+  return true;
+}
+
+/**
+ * out = the sum of `x` over `axes` (sorted, at least one) on WebAssembly, for a contiguous `x` whose
+ * reduced axes are consecutive: x is then an outer x mid x inner block summed over its middle. The
+ * sums are float64, in the JavaScript kernel's order, rounded once into `out`: its result exactly.
+ * Returns false (having done nothing) for other layouts or where WebAssembly SIMD is missing.
+ */
+export function sumWasm(out: Storage, x: View, contiguous: boolean, axes: readonly number[]): boolean {
+  const rt = elementwiseRuntime();
+  const first = axes[0]!;
+  const last = axes[axes.length - 1]!;
+  if (rt === null || !contiguous || out.length === 0 || last - first !== axes.length - 1) return false;
+  const product = (from: number, to: number): number => x.shape.slice(from, to).reduce((p, d) => p * d, 1);
+  const outer = product(0, first);
+  const mid = product(first, last + 1);
+  const inner = product(last + 1, x.shape.length);
+  const bytes = x.storage.BYTES_PER_ELEMENT;
+  // Memory: [ x, padded to a vector ][ acc: outer * inner float64 ]
+  const accAt = roundUp(outer * mid * inner * bytes, VECTOR);
+  const view = viewFor(rt, x.storage, accAt + out.length * 8, 'sumWasm');
+  view.set(x.storage.subarray(x.offset, x.offset + outer * mid * inner), 0);
+  rt.f64View.fill(0, accAt / 8, accAt / 8 + out.length);
+  rt.sum[precisionOf(x.storage)](0, accAt, outer, mid, inner);
+  out.set(rt.f64View.subarray(accAt / 8, accAt / 8 + out.length));
   return true;
 }
