@@ -11,11 +11,13 @@ import { whereOp } from './where.js';
 import { concatOp } from './join.js';
 import { matmulOp } from './matmul.js';
 import { castOp } from './reduce-to-shape.js';
+import { softmaxOps } from './softmax.js';
 
 export const primitiveOps = {
   ...unaryOps,
   ...binaryOps,
   ...reduceOps,
+  ...softmaxOps,
   ...viewOps,
   where: whereOp,
   concat: concatOp,
@@ -30,7 +32,7 @@ export type PrimitiveOpName = keyof typeof primitiveOps;
  * The public differentiable operations built from primitives. Their gradients follow from the
  * primitives' rules; the test suite keeps a typed table with a case for each of these names.
  */
-export const compositeOpNames = ['mean', 'logSumExp', 'softmax', 'logSoftmax', 'stack', 'squeeze', 'unsqueeze', 'transpose'] as const;
+export const compositeOpNames = ['mean', 'logSumExp', 'stack', 'squeeze', 'unsqueeze', 'transpose'] as const;
 export type CompositeOpName = (typeof compositeOpNames)[number];
 
 /** Every primitive as a plain list, for walking. */

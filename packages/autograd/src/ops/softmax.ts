@@ -1,21 +1,61 @@
 /**
- * softmax and logSoftmax, built from primitives on the input shifted by its maximum, so that neither
- * overflows at logits of +-1e4 and their gradients (from the primitives' rules) stay finite. Working
+ * softmax and logSoftmax: primitives with a fused kernel (../kernels/softmax.ts), whose values are
+ * those of the chain x - max(x), exp, sum, log (or divide) bit for bit, in one node of the graph
+ * instead of five. Shifting by the maximum keeps exp from overflowing at logits of +-1e4, and working
  * on the shifted values, not on x - logSumExp(x), keeps float32 precision when the logits are large.
+ *
+ * Their rules are PyTorch's, written with tensor ops so that they differentiate again:
+ *   logSoftmax: dx = g - exp(y) * sum(g)        softmax: dx = y * (g - sum(g * y))
+ * with y the output and the sums along the axis.
  */
 import type { Tensor } from '../tensor.js';
-import { normalizeAxis } from '../shape.js';
-import { shiftByMax } from './reduce.js';
+import type { BuiltinOp } from '../op.js';
+import { apply } from '../op.js';
+import { allocate } from '../dtype.js';
+import { normalizeAxis, sizeOf } from '../shape.js';
+import { softmaxKernel } from '../kernels/softmax.js';
+import { drawShape, drawTensor } from '../check/sampling.js';
+import type { Draw } from '../check/spec.js';
+import { contiguousData, fromStorage } from './creation.js';
+
+/** The axis, normalized (0 <= axis < rank). */
+export interface SoftmaxAttrs {
+  axis: number;
+}
+
+function softmaxForward(x: Tensor, { axis }: SoftmaxAttrs, log: boolean): Tensor {
+  const data = x.isContiguous ? x.storage.subarray(x.offset, x.offset + x.size) : contiguousData(x);
+  const out = allocate(x.dtype, x.size);
+  softmaxKernel(out, data, sizeOf(x.shape.slice(0, axis)), x.shape[axis]!, sizeOf(x.shape.slice(axis + 1)), log);
+  return fromStorage(out, x.shape);
+}
+
+function drawSoftmax(draw: Draw): { inputs: Tensor[]; attrs: SoftmaxAttrs } {
+  const x = drawTensor(draw, drawShape(draw, 1));
+  return { inputs: [x], attrs: { axis: draw.integer(0, x.ndim - 1) } };
+}
+
+export const softmaxOps = {
+  softmax: {
+    name: 'softmax',
+    forward: ([x], attrs) => softmaxForward(x!, attrs, false),
+    backward: (grad, { output, attrs: { axis } }) => [output.mul(grad.sub(grad.mul(output).sum(axis, true)))],
+    spec: { sample: drawSoftmax },
+  } satisfies BuiltinOp<SoftmaxAttrs>,
+  logSoftmax: {
+    name: 'logSoftmax',
+    forward: ([x], attrs) => softmaxForward(x!, attrs, true),
+    backward: (grad, { output, attrs: { axis } }) => [grad.sub(output.exp().mul(grad.sum(axis, true)))],
+    spec: { sample: drawSoftmax },
+  } satisfies BuiltinOp<SoftmaxAttrs>,
+};
 
 /** exp(x) / sum(exp(x)) along `axis` (default the last). */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  const { shifted } = shiftByMax(x, [normalizeAxis(axis, x.ndim, 'softmax')]);
-  const e = shifted.exp();
-  return e.div(e.sum(axis, true));
+  return apply(softmaxOps.softmax, [x], { axis: normalizeAxis(axis, x.ndim, 'softmax') });
 }
 
 /** log(softmax(x)) along `axis` (default the last), computed without forming softmax. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  const { shifted } = shiftByMax(x, [normalizeAxis(axis, x.ndim, 'logSoftmax')]);
-  return shifted.sub(shifted.exp().sum(axis, true).log());
+  return apply(softmaxOps.logSoftmax, [x], { axis: normalizeAxis(axis, x.ndim, 'logSoftmax') });
 }

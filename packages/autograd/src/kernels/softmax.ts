@@ -1,0 +1,42 @@
+/**
+ * softmax and logSoftmax along one axis, fused: one call computes what the chain max, subtract, exp,
+ * sum, log (or divide) computes, each step rounded to the dtype as that op would store it, so the
+ * values are the chain's bit for bit, without its five intermediate tensors.
+ *
+ * The input is contiguous, seen as [outer, length, inner] with the softmax axis in the middle. Loop
+ * order: for each (outer, inner) line, three passes along the axis (maximum; shift, exp and sum;
+ * the result), the line's elements `inner` apart. Sums are float64, in order, as the sum kernel's.
+ */
+import type { Storage } from '../dtype.js';
+
+export function softmaxKernel(out: Storage, x: Storage, outer: number, length: number, inner: number, log: boolean): void {
+  const f32 = out instanceof Float32Array;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const start = o * length * inner + i;
+      const end = start + length * inner;
+      // The maximum (a NaN wins, as in the max reduction); an infinite one shifts by 0, so that a
+      // row of -Infinity never computes -Infinity - -Infinity.
+      let max = -Infinity;
+      for (let p = start; p < end; p += inner) if (!(x[p]! <= max)) max = x[p]!;
+      const shift = Number.isFinite(max) ? max : 0;
+      // out holds the shifted values (rounded by the store) while the exponentials are summed.
+      let sum = 0;
+      for (let p = start; p < end; p += inner) {
+        out[p] = x[p]! - shift;
+        const e = Math.exp(out[p]!);
+        sum += f32 ? Math.fround(e) : e;
+      }
+      const total = f32 ? Math.fround(sum) : sum;
+      if (log) {
+        const logTotal = f32 ? Math.fround(Math.log(total)) : Math.log(total);
+        for (let p = start; p < end; p += inner) out[p] = out[p]! - logTotal;
+      } else {
+        for (let p = start; p < end; p += inner) {
+          const e = Math.exp(out[p]!);
+          out[p] = (f32 ? Math.fround(e) : e) / total;
+        }
+      }
+    }
+  }
+}
