@@ -2,7 +2,7 @@
  * The op record: every differentiable operation is one value holding its forward (a kernel call) and
  * its backward rule side by side, plus the test spec that the property suite uses to check it.
  *
- * Composite operations (softmax, mean, stack, ...) are not records: they are plain functions built
+ * Composite operations (mean, logSumExp, stack, ...) are not records: they are plain functions built
  * from these primitives, so their gradients follow from the primitives' rules.
  */
 import { checksForwardAnomalies, isAnomalyDetectionEnabled, isGradEnabled } from './mode.js';

@@ -83,7 +83,7 @@ export interface AdamCoefficients {
   stepSize: number;
 }
 
-/** The constants of one Adam step as the kernel for `param`'s dtype uses them (each rounded to it). */
+/** The constants of one Adam step as a kernel for `param`'s dtype uses them (each rounded to it). */
 export function adamConstants(param: Storage, k: AdamCoefficients) {
   return {
     shrink: scalar(param, k.shrink),
@@ -111,7 +111,17 @@ export function adamConstants(param: Storage, k: AdamCoefficients) {
  */
 export function adamStep_(param: Storage, grad: Storage, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, k: AdamCoefficients): void {
   const round = inner(param);
-  const { shrink, decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction, eps, step } = adamConstants(param, k);
+  // The constants of `adamConstants`, computed here as locals: read from its object, they made this
+  // loop three times slower on Node 20 (measured on the digits fit), and the tests hold the two equal.
+  const shrink = scalar(param, k.shrink);
+  const decay = scalar(param, k.decay);
+  const beta1 = scalar(param, k.beta1);
+  const oneMinusBeta1 = scalar(param, 1 - k.beta1);
+  const beta2 = scalar(param, k.beta2);
+  const oneMinusBeta2 = scalar(param, 1 - k.beta2);
+  const correction = scalar(param, k.biasCorrection2Sqrt);
+  const eps = scalar(param, k.eps);
+  const step = scalar(param, -k.stepSize);
   for (let i = 0; i < param.length; i++) {
     const p = shrink === 1 ? param[i]! : round(param[i]! * shrink);
     const g = decay === 0 ? grad[i]! : round(grad[i]! + decay * p);
