@@ -40,6 +40,12 @@ describe('examples', () => {
     expect(losses.at(-1)!.accuracy).toBeGreaterThan(85);
   });
 
+  test('wasm-kernel: a SIMD kernel emitted with @nn/autograd/wasm agrees with a plain loop', () => {
+    const out = runExample('wasm-kernel');
+    expect(out).toMatch(/module: \d+ bytes; 1000003 elements agree bit for bit/);
+    expect(out).toContain('runsOnWasm for a large call: true');
+  });
+
   test('backends: the same product on js, wasm and wasm with threads agrees', () => {
     const out = runExample('backends');
     expect(out).toMatch(/^js: [\d.]+ GFLOPS$/m);
