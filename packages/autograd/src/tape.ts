@@ -64,7 +64,13 @@ const KINDS = { add: ADD, sub: SUB, mul: MUL, div: DIV } as const;
 
 /** The code of an op on the tape, or -1 when it cannot be recorded there. */
 function tapeCodeOf(op: OpRecord<unknown>): number {
+  // A short scan (a dozen ops at most): small enough for V8 to inline into every op call.
   for (let code = 0; code < tapeOps.length; code++) if (tapeOps[code] === op) return code;
+  return registerTapeOp(op);
+}
+
+/** Gives `op` a code on first use, or -1 when it has no scalar rules (or the codes are used up). */
+function registerTapeOp(op: OpRecord<unknown>): number {
   const { scalarForward, scalarBackward } = op;
   if (scalarForward === undefined || scalarBackward === undefined || tapeOps.length > OP_BITS) return -1;
   tapeOps.push(op);
