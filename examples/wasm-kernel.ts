@@ -8,7 +8,7 @@
  *
  * Run: npm run build && node build/examples/wasm-kernel.js
  */
-import { ModuleBuilder, ValType, growMemory, runsOnWasm, simdWasmApi } from '@nn/autograd/wasm';
+import { ModuleBuilder, ValType, growMemory, instantiateOwnMemory, runsOnWasm } from '@nn/autograd/wasm';
 
 /** leaky(x, out, end, slope): addresses in bytes, whole v128s from x and out until out reaches end. */
 function leakyModule(): Uint8Array {
@@ -30,11 +30,11 @@ function leakyModule(): Uint8Array {
   return module.toBytes();
 }
 
-const api = simdWasmApi();
-if (api === undefined) throw new Error('wasm-kernel: this engine has no WebAssembly SIMD');
 const bytes = leakyModule();
-const memory = new api.Memory({ initial: 1 });
-const leaky = new api.Instance(new api.Module(bytes), { env: { memory } }).exports.leaky as (x: number, out: number, end: number, slope: number) => void;
+const instance = instantiateOwnMemory(bytes);
+if (instance === null) throw new Error('wasm-kernel: this engine has no WebAssembly SIMD');
+const { memory } = instance;
+const leaky = instance.exports.leaky as (x: number, out: number, end: number, slope: number) => void;
 
 /** The kernel on WebAssembly: x copied in, padded to whole vectors, the result copied out. */
 function leakyWasm(input: Float32Array, slope: number): Float32Array {

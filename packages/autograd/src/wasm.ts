@@ -5,6 +5,8 @@
  * - `ModuleBuilder` / `FunctionBuilder`: a small emitter of WebAssembly binary modules, SIMD128
  *   included, whose calls read like the text format: `f.get(x).get(y).op('f64x2.mul')`.
  * - `simdWasmApi()`: the engine's WebAssembly API when it runs SIMD128, else undefined.
+ * - `instantiateOwnMemory(bytes)`: a module importing env.memory, instantiated on a new memory of
+ *   its own (null where SIMD is missing).
  * - `growMemory(memory, bytes, kernel)`: grows a memory, with an error naming the kernel if it cannot.
  * - `runsOnWasm(largeEnough)`: whether a kernel call should run on WebAssembly, following
  *   `setBackend` ('js' and 'wasm' force one; 'auto' takes the caller's size test).
@@ -13,12 +15,12 @@
  * (browsers compile modules of up to 4 KiB synchronously on the main thread).
  *
  * ```ts
- * import { ModuleBuilder, ValType, simdWasmApi } from '@nn/autograd/wasm';
- * const module = new ModuleBuilder();
+ * import { ModuleBuilder, ValType, instantiateOwnMemory } from '@nn/autograd/wasm';
+ * const module = new ModuleBuilder().importMemory('env', 'memory', 1);
  * module.addFunction([ValType.f64, ValType.f64], [ValType.f64], 'mul').get(0).get(1).op('f64.mul');
- * const api = simdWasmApi();
+ * const instance = instantiateOwnMemory(module.toBytes()); // null where SIMD is missing
  * ```
  */
 export { FunctionBuilder, ModuleBuilder, ValType, type MemoryOp, type PlainOp, type SharedMemoryLimits } from './kernels/wasm/emitter.js';
-export { growMemory, simdWasmApi, type WasmApi, type WasmMemory } from './kernels/wasm/runtime.js';
+export { growMemory, instantiateOwnMemory, simdWasmApi, type KernelInstance, type WasmApi, type WasmMemory } from './kernels/wasm/runtime.js';
 export { runsOnWasm } from './backend.js';

@@ -20,8 +20,6 @@
  */
 import { ModuleBuilder, ValType, type FunctionBuilder } from '@nn/autograd/wasm';
 
-/** Import names of the memory: JS owns it. */
-export const OPTIM_MEMORY = { module: 'env', name: 'memory' } as const;
 
 export type Precision = 'f32' | 'f64';
 
@@ -38,7 +36,8 @@ export type AdamFunction = (
 
 /** The module's bytes, exporting `scale_f32`, `axpy_f32`, `adam_f32` and the same for f64. */
 export function optimModuleBytes(): Uint8Array {
-  const module = new ModuleBuilder().importMemory(OPTIM_MEMORY.module, OPTIM_MEMORY.name, 1);
+  // The memory is imported as env.memory, as `instantiateOwnMemory` provides it.
+  const module = new ModuleBuilder().importMemory('env', 'memory', 1);
   for (const precision of ['f32', 'f64'] as const) {
     emitScale(module, precision);
     emitAxpy(module, precision);

@@ -10,9 +10,9 @@
  * Every function returns false, having done nothing, where WebAssembly SIMD is missing.
  */
 import type { Storage } from '@nn/autograd';
-import { growMemory, simdWasmApi, type WasmMemory } from '@nn/autograd/wasm';
+import { growMemory, instantiateOwnMemory, type WasmMemory } from '@nn/autograd/wasm';
 import { adamConstants, scalar, type AdamCoefficients } from './loops.js';
-import { ADAM_AMSGRAD, ADAM_DECAY, OPTIM_MEMORY, optimModuleBytes, type AdamFunction, type AxpyFunction, type Precision, type ScaleFunction } from './wasm-module.js';
+import { ADAM_AMSGRAD, ADAM_DECAY, optimModuleBytes, type AdamFunction, type AxpyFunction, type Precision, type ScaleFunction } from './wasm-module.js';
 
 interface OptimRuntime {
   readonly memory: WasmMemory;
@@ -30,23 +30,18 @@ let runtime: OptimRuntime | null | undefined;
 /** The module and its memory, compiled on first use (synchronously: the module is under 4 KiB). */
 function optimRuntime(): OptimRuntime | null {
   if (runtime !== undefined) return runtime;
-  const api = simdWasmApi();
-  try {
-    if (api === undefined) return (runtime = null);
-    const memory = new api.Memory({ initial: 1 });
-    const { exports } = new api.Instance(new api.Module(optimModuleBytes()), { [OPTIM_MEMORY.module]: { [OPTIM_MEMORY.name]: memory } });
-    const both = <F>(name: string): Record<Precision, F> => ({ f32: exports[`${name}_f32`] as F, f64: exports[`${name}_f64`] as F });
-    runtime = {
-      memory,
-      scale: both('scale'),
-      axpy: both('axpy'),
-      adam: both('adam'),
-      f32View: new Float32Array(memory.buffer),
-      f64View: new Float64Array(memory.buffer),
-    };
-  } catch {
-    runtime = null; // an engine that validates SIMD yet fails to compile: the JavaScript loops run
-  }
+  const instance = instantiateOwnMemory(optimModuleBytes());
+  if (instance === null) return (runtime = null);
+  const { memory, exports } = instance;
+  const both = <F>(name: string): Record<Precision, F> => ({ f32: exports[`${name}_f32`] as F, f64: exports[`${name}_f64`] as F });
+  runtime = {
+    memory,
+    scale: both('scale'),
+    axpy: both('axpy'),
+    adam: both('adam'),
+    f32View: new Float32Array(memory.buffer),
+    f64View: new Float64Array(memory.buffer),
+  };
   return runtime;
 }
 

@@ -15,9 +15,9 @@
 import type { Storage } from '../../dtype.js';
 import type { BinaryCode, View } from '../elementwise.js';
 import {
-  ELEMENTWISE_MEMORY, elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY, type BinaryFunction, type SimdUnary, type SumFunction, type UnaryFunction,
+  elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY, type BinaryFunction, type SimdUnary, type SumFunction, type UnaryFunction,
 } from './elementwise-module.js';
-import { growMemory, simdWasmApi, type WasmMemory } from './runtime.js';
+import { growMemory, instantiateOwnMemory, type WasmMemory } from './runtime.js';
 
 const VECTOR = 16;
 
@@ -37,18 +37,13 @@ let runtime: ElementwiseRuntime | null | undefined;
 /** The module and its memory, compiled on first use (synchronously: the module is under 4 KiB). */
 function elementwiseRuntime(): ElementwiseRuntime | null {
   if (runtime !== undefined) return runtime;
-  const api = simdWasmApi();
-  try {
-    if (api === undefined) return (runtime = null);
-    const memory = new api.Memory({ initial: 1 });
-    const { exports } = new api.Instance(new api.Module(elementwiseModuleBytes()), { [ELEMENTWISE_MEMORY.module]: { [ELEMENTWISE_MEMORY.name]: memory } });
-    const table = <F>(names: readonly string[]): Map<string, F> =>
-      new Map(names.flatMap((op) => ['f32', 'f64'].map((p): [string, F] => [`${op}_${p}`, exports[`${op}_${p}`] as F])));
-    const sum = { f32: exports.sum_f32 as SumFunction, f64: exports.sum_f64 as SumFunction };
-    runtime = { binary: table(SIMD_BINARY), unary: table(SIMD_UNARY), sum, memory, f32View: new Float32Array(memory.buffer), f64View: new Float64Array(memory.buffer) };
-  } catch {
-    runtime = null; // an engine that validates SIMD yet fails to compile: the JavaScript loops run
-  }
+  const instance = instantiateOwnMemory(elementwiseModuleBytes());
+  if (instance === null) return (runtime = null);
+  const { memory, exports } = instance;
+  const table = <F>(names: readonly string[]): Map<string, F> =>
+    new Map(names.flatMap((op) => ['f32', 'f64'].map((p): [string, F] => [`${op}_${p}`, exports[`${op}_${p}`] as F])));
+  const sum = { f32: exports.sum_f32 as SumFunction, f64: exports.sum_f64 as SumFunction };
+  runtime = { binary: table(SIMD_BINARY), unary: table(SIMD_UNARY), sum, memory, f32View: new Float32Array(memory.buffer), f64View: new Float64Array(memory.buffer) };
   return runtime;
 }
 

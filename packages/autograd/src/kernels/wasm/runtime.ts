@@ -89,6 +89,30 @@ export function simdWasmApi(): WasmApi | undefined {
   }
 }
 
+/** A module instantiated on a memory of its own (see `instantiateOwnMemory`). */
+export interface KernelInstance {
+  readonly memory: WasmMemory;
+  readonly exports: Record<string, unknown>;
+}
+
+/**
+ * Compiles `bytes`, a module importing its memory as env.memory, and instantiates it on a new
+ * one-page memory (grown later with `growMemory`). Synchronous, so keep modules under the 4 KiB
+ * browsers compile on the main thread. Null where WebAssembly SIMD is missing, or where an engine
+ * validates SIMD yet fails to compile: callers then run their JavaScript loops.
+ */
+export function instantiateOwnMemory(bytes: Uint8Array): KernelInstance | null {
+  const api = simdWasmApi();
+  if (api === undefined) return null;
+  try {
+    const memory = new api.Memory({ initial: 1 });
+    const { exports } = new api.Instance(new api.Module(bytes), { env: { memory } });
+    return { memory, exports };
+  } catch {
+    return null;
+  }
+}
+
 /** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
 let runtime: MatmulRuntime | null | undefined;
 
