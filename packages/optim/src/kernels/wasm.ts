@@ -7,6 +7,7 @@
  * 20, against a fraction of a nanosecond for each copy and the SIMD pass. Small arrays stay in
  * JavaScript (see ./index.ts), where the fixed cost of a call would dominate.
  *
+ * The memory grows to the largest call seen (the arrays of the largest parameter) and is kept.
  * Every function returns false, having done nothing, where WebAssembly SIMD is missing.
  */
 import type { Storage } from '@nn/autograd';
@@ -64,7 +65,7 @@ function stage(rt: OptimRuntime, arrays: readonly Storage[], kernel: string): { 
   return { at, bytes, view };
 }
 
-/** Copies array `k` of a staging back into `into`. */
+/** Copies the staged array at byte address `at` back into `into`. */
 function copyBack(into: Storage, view: Storage, at: number): void {
   const start = at / into.BYTES_PER_ELEMENT;
   into.set(view.subarray(start, start + into.length));

@@ -1,6 +1,6 @@
 /**
- * Element-wise ops on WebAssembly SIMD, for large operands: the module of ./elementwise-module.ts
- * on a memory of its own.
+ * Element-wise ops and sums on WebAssembly SIMD, for large operands: the module of
+ * ./elementwise-module.ts on a memory of its own.
  *
  * Operands are copied in (one native `TypedArray.set` each, converting dtype where the output's
  * differs) and the result copied out. That pays because V8's loops over typed arrays are slow: on the
@@ -10,10 +10,12 @@
  *
  * Handled layouts: `a` (or the unary op's input) contiguous with the output's shape; `b` the same, or
  * one value (a scalar, or a tensor broadcast from one element), or one row repeated along the last
- * axis (a bias added to a batch). Others return false, and the caller runs its JavaScript loop.
+ * axis (a bias added to a batch); for a sum, a contiguous input reduced over consecutive axes.
+ * Others return false, and the caller runs its JavaScript loop.
  */
 import type { Storage } from '../../dtype.js';
 import type { BinaryCode, View } from '../elementwise.js';
+import { sizeOf } from '../../shape.js';
 import {
   elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY, type BinaryFunction, type SimdUnary, type SumFunction, type UnaryFunction,
 } from './elementwise-module.js';
@@ -75,7 +77,7 @@ export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous:
   const rowLength = b.shape[rank - 1]!;
   // b's layout: the whole output (bContiguous), one value (every stride 0), or a row (stride 1 on the last axis, 0 before).
   const single = b.strides.every((s) => s === 0);
-  const row = !single && !bContiguous && b.strides[rank - 1] === 1 && b.strides.slice(0, -1).every((s) => s === 0);
+  const row = !single && !bContiguous && b.strides[rank - 1] === 1 && b.strides.every((s, axis) => s === 0 || axis === rank - 1);
   if (!bContiguous && !single && !row) return false;
   const bytes = out.BYTES_PER_ELEMENT;
   const padded = roundUp(n * bytes, VECTOR);
@@ -136,8 +138,8 @@ export function sumWasm(out: Storage, x: View, contiguous: boolean, axes: readon
   const rt = elementwiseRuntime();
   const first = axes[0]!;
   const last = axes[axes.length - 1]!;
-  if (rt === null || !contiguous || out.length === 0 || last - first !== axes.length - 1) return false;
-  const product = (from: number, to: number): number => x.shape.slice(from, to).reduce((p, d) => p * d, 1);
+  if (rt === null || !contiguous || out.length === 0 || axes.length === 0 || last - first !== axes.length - 1) return false;
+  const product = (from: number, to: number): number => sizeOf(x.shape.slice(from, to));
   const outer = product(0, first);
   const mid = product(first, last + 1);
   const inner = product(last + 1, x.shape.length);
