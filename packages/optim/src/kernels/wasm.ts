@@ -3,8 +3,8 @@
  *
  * Each call copies its arrays in (one native `TypedArray.set` each), runs one pass over them and
  * copies back the arrays it changed. That pays because V8's loops over typed arrays are slow: on the
- * benchmark machine `add_` ran at 2 to 4 ns an element in JavaScript and the fused Adam loop at about
- * 20, against a fraction of a nanosecond for each copy and the SIMD pass. Small arrays stay in
+ * benchmark machine `add_` over 200,704 float32 elements took 1.23 ms in JavaScript and 0.23 ms
+ * here, copies included, and the fused Adam step about 24 ns an element against 9. Small arrays stay in
  * JavaScript (see ./index.ts), where the fixed cost of a call would dominate.
  *
  * The memory grows to the largest call seen (the arrays of the largest parameter) and is kept.
