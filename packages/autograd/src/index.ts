@@ -22,6 +22,7 @@ export { matmul } from './ops/matmul.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { concat, stack } from './ops/join.js';
 export { where } from './ops/where.js';
+export { clamp } from './ops/clamp.js';
 export { castTo as cast } from './ops/reduce-to-shape.js';
 export { detach, zeroGrad } from './ops/graph.js';
 export { detectAnomaly } from './mode.js';

@@ -23,6 +23,7 @@ import { matmul } from './ops/matmul.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
 import { castTo } from './ops/reduce-to-shape.js';
 import { assignInPlace } from './ops/assign.js';
+import { clamp } from './ops/clamp.js';
 
 /**
  * A function that sees a tensor's gradient during backward and may replace it by returning a tensor
@@ -191,6 +192,8 @@ export class Tensor {
   pow(other: TensorLike): Tensor { return pow(this, other); }
   maximum(other: TensorLike): Tensor { return maximum(this, other); }
   minimum(other: TensorLike): Tensor { return minimum(this, other); }
+  /** Each element limited to [min, max] (either may be undefined); see `clamp`. */
+  clamp(min?: number, max?: number): Tensor { return clamp(this, min, max); }
 
   // Comparisons: exact 0/1 values, no gradient.
   eq(other: TensorLike): Tensor { return eq(this, other); }

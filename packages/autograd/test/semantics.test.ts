@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  abs, concat, eq, max, maximum, min, noGrad, ones, relu, stack, sub, sum, tensor, where, zeros, matmul, enableGrad,
+  abs, clamp, concat, eq, max, maximum, min, noGrad, ones, relu, stack, sub, sum, tensor, where, zeros, matmul, enableGrad,
   type Tensor,
 } from '../src/index.js';
 import { gradcheck } from '../src/check/gradcheck.js';
@@ -237,6 +237,37 @@ describe('conventions at kinks and ties (as PyTorch)', () => {
     maximum(a, b).sum().backward();
     expect(a.grad!.toArray()).toEqual([0.5, 0]);
     expect(b.grad!.toArray()).toEqual([0.5, 1]);
+  });
+});
+
+describe('clamp (as torch.clamp)', () => {
+  test('limits to [min, max]; either bound may be absent; NaN stays NaN', () => {
+    const x = tensor([-2, 0.5, 3, NaN], f64);
+    expect(Array.from(clamp(x, 0, 1).data())).toEqual([0, 0.5, 1, NaN]);
+    expect(Array.from(x.clamp(0).data())).toEqual([0, 0.5, 3, NaN]);
+    expect(Array.from(x.clamp(undefined, 1).data())).toEqual([-2, 0.5, 1, NaN]);
+  });
+
+  test('min > max sets every element to max, as PyTorch', () => {
+    expect(tensor([-1, 0, 5], f64).clamp(2, 1).toArray()).toEqual([1, 1, 1]);
+  });
+
+  test('the gradient passes where min <= x <= max, bounds included', () => {
+    const x = leaf([-1, 0, 0.5, 1, 2]);
+    x.clamp(0, 1).sum().backward();
+    expect(x.grad!.toArray()).toEqual([0, 1, 1, 1, 0]);
+  });
+
+  test('float32 bounds are rounded as the values are: 0.1 clamps a float32 0.1 to itself', () => {
+    const x = tensor([0.1, 0.05]);
+    expect(Array.from(x.clamp(0.1).data())).toEqual([Math.fround(0.1), Math.fround(0.1)]);
+  });
+
+  test('bad bounds are errors naming the op', () => {
+    const x = tensor([1, 2]);
+    expect(() => x.clamp()).toThrow('clamp: at least one of min and max is required');
+    expect(() => x.clamp(NaN, 1)).toThrow('clamp: min must be a number, got NaN');
+    expect(() => x.clamp(0, '1' as unknown as number)).toThrow('clamp: max must be a number, got 1');
   });
 });
 

@@ -21,8 +21,9 @@ export interface LossSpec {
 const EPSILON = 1e-7;
 const fmt = (t: Tensor): string => `[${t.shape.join(',')}]`;
 
+/** Keras's `clip(p, epsilon, 1 - epsilon)`: the gradient passes inside the bounds, as TensorFlow's. */
 function clipProbabilities(p: Tensor): Tensor {
-  return p.maximum(EPSILON).minimum(1 - EPSILON);
+  return p.clamp(EPSILON, 1 - EPSILON);
 }
 
 function checkSameShape(name: string, yTrue: Tensor, yPred: Tensor): void {

@@ -12,6 +12,7 @@ import { concatOp } from './join.js';
 import { matmulOp } from './matmul.js';
 import { castOp } from './reduce-to-shape.js';
 import { softmaxOps } from './softmax.js';
+import { clampOp } from './clamp.js';
 
 export const primitiveOps = {
   ...unaryOps,
@@ -20,6 +21,7 @@ export const primitiveOps = {
   ...softmaxOps,
   ...viewOps,
   where: whereOp,
+  clamp: clampOp,
   concat: concatOp,
   matmul: matmulOp,
   cast: castOp,

@@ -1,0 +1,65 @@
+/**
+ * clamp(x, min, max): each element limited to [min, max], as PyTorch's `torch.clamp` (TensorFlow's
+ * `clipByValue`). One op where `x.maximum(min).minimum(max)` takes two, each with a backward of
+ * several ops (their tie-splitting masks). The gradient passes where min <= x <= max, as PyTorch's.
+ * As in PyTorch, min > max sets every element to max, and a NaN element stays NaN.
+ */
+import type { BuiltinOp } from '../op.js';
+import { apply } from '../op.js';
+import type { Draw } from '../check/spec.js';
+import { drawShape, drawTensor } from '../check/sampling.js';
+import type { Tensor } from '../tensor.js';
+import { mapUnary } from './pointwise.js';
+
+/** The bounds, -Infinity or Infinity where absent. */
+export interface ClampAttrs {
+  min: number;
+  max: number;
+}
+
+/** The bounds as x's dtype stores them, so that comparisons match the stored result. */
+function roundedBounds(x: Tensor, { min, max }: ClampAttrs): [number, number] {
+  return x.dtype === 'float32' ? [Math.fround(min), Math.fround(max)] : [min, max];
+}
+
+/**
+ * Draws values spaced as the 'distinct' domain does (bin k holds one value in [0.1 k, 0.1 k + 0.04],
+ * shifted), and bounds in the gaps between bins, 0.03 or more from every value, or absent.
+ */
+function drawClamp(draw: Draw): { inputs: Tensor[]; attrs: ClampAttrs } {
+  const x = drawTensor(draw, drawShape(draw), 'distinct');
+  const gap = (bin: number): number => -0.1 * (x.size / 2) + 0.1 * bin + 0.07;
+  const low = draw.integer(-2, x.size);
+  const high = draw.integer(low, x.size + 1);
+  return { inputs: [x], attrs: { min: low < 0 ? -Infinity : gap(low), max: high > x.size ? Infinity : gap(high) } };
+}
+
+export const clampOp: BuiltinOp<ClampAttrs> = {
+  name: 'clamp',
+  forward([x], attrs) {
+    const [low, high] = roundedBounds(x!, attrs);
+    return mapUnary(x!, (v) => {
+      const raised = v < low ? low : v;
+      return raised > high ? high : raised;
+    });
+  },
+  backward(grad, { inputs: [x], attrs }) {
+    const [low, high] = roundedBounds(x!, attrs);
+    return [grad.mul(x!.ge(low).mul(x!.le(high)))];
+  },
+  spec: { sample: drawClamp, linearPieces: true },
+};
+
+/**
+ * Limits every element of `x` to [min, max]; either bound may be left out (undefined). Throws unless
+ * at least one is given and each given one is a number (not NaN).
+ */
+export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  if (min === undefined && max === undefined) throw new Error('clamp: at least one of min and max is required');
+  for (const [name, bound] of [['min', min], ['max', max]] as const) {
+    if (bound !== undefined && (typeof bound !== 'number' || Number.isNaN(bound))) {
+      throw new Error(`clamp: ${name} must be a number, got ${String(bound)}`);
+    }
+  }
+  return apply(clampOp, [x], { min: min ?? -Infinity, max: max ?? Infinity });
+}
