@@ -20,7 +20,6 @@
  */
 import { ModuleBuilder, ValType, type FunctionBuilder } from '@nn/autograd/wasm';
 
-
 export type Precision = 'f32' | 'f64';
 
 /** Bits of adam's `flags`. */
@@ -48,7 +47,7 @@ export function optimModuleBytes(): Uint8Array {
 
 const { i32, f64, v128 } = ValType;
 
-/** The low two float32 lanes of a v128 moved down over the high two: bytes 8..15 twice. */
+/** The high two float32 lanes of a v128 moved down into the low two: bytes 8..15, twice. */
 const HIGH_PAIR = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 /** The low halves of two v128s side by side: what packs two demoted pairs into one v128. */
 const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
@@ -58,8 +57,6 @@ const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
  * current pair of elements as f64x2; `result(k)` the local the body sets to array k's new pair.
  */
 interface Pass {
-  readonly f: FunctionBuilder;
-  readonly precision: Precision;
   value(k: number): number;
   result(k: number): number;
   /** Rounds the f64x2 on the stack to float32 and back (a no-op for float64), as `Math.fround` does. */
@@ -70,9 +67,9 @@ interface Pass {
  * Emits the loop of an element-wise kernel over the arrays whose address parameters are `arrays`
  * (byte addresses; `bytes` the parameter holding their common length), reading every array and
  * storing back those in `written`. `body(pass)` computes one f64x2 pair of results from one pair of
- * values; it runs twice per float32 v128 (low pair, high pair). `guard`, if given, is an i32
- * parameter: when it is zero, arrays listed in `guarded` are neither read nor written (amsgrad's
- * maximum when amsgrad is off: its address is then meaningless).
+ * values; it runs twice per float32 v128 (low pair, high pair). With `guarded`, its arrays are
+ * neither read nor written when the i32 parameter `flags` has bit `flag` clear (amsgrad's maximum
+ * when amsgrad is off: its address is then meaningless).
  */
 function emitPass(
   f: FunctionBuilder, precision: Precision, arrays: readonly number[], bytes: number, written: readonly number[],
@@ -103,12 +100,12 @@ function emitPass(
     arrays.forEach((_, k) => {
       f.get(raw[k]!);
       if (precision === 'f32') {
-        if (half === 1) f.get(raw[k]!).shuffle(HIGH_PAIR);
+        if (half === 1) f.get(raw[k]!).shuffle(HIGH_PAIR); // the shuffle takes the v128 twice, leaves one
         f.op('f64x2.promote_low_f32x4');
       }
       f.set(values[k]!);
     });
-    body({ f, precision, value: (k) => values[k]!, result: (k) => results[half]![k]!, round });
+    body({ value: (k) => values[k]!, result: (k) => results[half]![k]!, round });
   }
   for (const address of written) {
     const k = arrays.indexOf(address);
