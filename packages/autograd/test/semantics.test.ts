@@ -231,6 +231,17 @@ describe('conventions at kinks and ties (as PyTorch)', () => {
     expect(y.grad!.toArray()).toEqual([[0.5, 0.5, 0], [0.5, 0, 0.5]]);
   });
 
+  test('a NaN anywhere makes max and min NaN, wherever it stands, and takes the gradient (as PyTorch)', () => {
+    for (const data of [[NaN, 1, 2], [1, NaN, 2], [1, 2, NaN]]) {
+      expect(max(tensor(data, f64)).item()).toBeNaN();
+      expect(min(tensor(data, f64)).item()).toBeNaN();
+    }
+    expect(Array.from(max(tensor([[NaN, 1], [2, 3]], f64), 1).data())).toEqual([NaN, 3]);
+    const x = leaf([1, NaN, 3, NaN]);
+    max(x).backward();
+    expect(x.grad!.toArray()).toEqual([0, 0.5, 0, 0.5]);
+  });
+
   test('maximum splits a tie between its operands', () => {
     const a = leaf([1, 2]);
     const b = leaf([1, 3]);

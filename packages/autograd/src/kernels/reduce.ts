@@ -22,18 +22,19 @@ export function reduceKernel(out: Storage, x: View, outStrides: readonly number[
   for (let row = 0; row < inStarts.length; row++) {
     let p = inStarts[row]!;
     let q = outStarts[row]!;
-    // A NaN wins a max or min, as in NumPy and PyTorch: `!(v <= acc)` is true for NaN.
+    // A NaN wins a max or min, as in NumPy and PyTorch: `v !== v` takes it, and no later value
+    // compares greater (or smaller) than it, so it stays.
     if (reduction === 'sum') {
       for (let j = 0; j < length; j++, p += stride, q += outStride) acc[q] += data[p]!;
     } else if (reduction === 'max') {
       for (let j = 0; j < length; j++, p += stride, q += outStride) {
         const v = data[p]!;
-        if (!(v <= acc[q]!)) acc[q] = v;
+        if (v > acc[q]! || v !== v) acc[q] = v;
       }
     } else {
       for (let j = 0; j < length; j++, p += stride, q += outStride) {
         const v = data[p]!;
-        if (!(v >= acc[q]!)) acc[q] = v;
+        if (v < acc[q]! || v !== v) acc[q] = v;
       }
     }
   }

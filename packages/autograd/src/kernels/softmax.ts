@@ -18,7 +18,7 @@ export function softmaxKernel(out: Storage, x: Storage, outer: number, length: n
       // The maximum (a NaN wins, as in the max reduction); an infinite one shifts by 0, so that a
       // row of -Infinity never computes -Infinity - -Infinity.
       let max = -Infinity;
-      for (let p = start; p < end; p += inner) if (!(x[p]! <= max)) max = x[p]!;
+      for (let p = start; p < end; p += inner) if (x[p]! > max || x[p] !== x[p]) max = x[p]!;
       const shift = Number.isFinite(max) ? max : 0;
       // out holds the shifted values (rounded by the store) while the exponentials are summed.
       let sum = 0;

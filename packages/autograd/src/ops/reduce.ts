@@ -17,7 +17,7 @@ import type { Domain } from '../check/sampling.js';
 import type { Axis, Tensor } from '../tensor.js';
 import { fromStorage } from './creation.js';
 import { mapUnary } from './pointwise.js';
-import { eq } from './compare.js';
+import { eq, ne } from './compare.js';
 
 /** The normalised arguments of a reduction. */
 export interface ReduceAttrs {
@@ -76,7 +76,9 @@ function extremumOp(name: 'max' | 'min'): BuiltinOp<ReduceAttrs> {
     name,
     forward: ([x], attrs) => reduceForward(x!, attrs, name, name),
     backward(grad, { inputs: [x], output, attrs }) {
-      const winners = eq(x!, spreadBack(output, x!, attrs.axes));
+      const result = spreadBack(output, x!, attrs.axes);
+      // A NaN result came from the NaN elements: they share the gradient, as in PyTorch.
+      const winners = eq(x!, result).add(ne(x!, x!).mul(ne(result, result)));
       const ties = winners.sum(attrs.axes, true);
       return [spreadBack(grad, x!, attrs.axes).mul(winners.div(ties))];
     },
