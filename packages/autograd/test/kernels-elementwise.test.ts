@@ -4,8 +4,8 @@
  * broadcast operands of both dtypes, including zeros, infinities and NaN.
  */
 import fc from 'fast-check';
-import { describe, expect } from 'vitest';
-import { test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import { test as propTest } from '@fast-check/vitest';
 import { isUnaryCode, unaryKernel, binaryKernel, type BinaryCode } from '../src/kernels/elementwise.js';
 import { unaryOps } from '../src/ops/unary.js';
 import { mapBinary, mapUnary, viewAs } from '../src/ops/pointwise.js';
@@ -39,7 +39,7 @@ describe('unary ops with their own loop', () => {
     expect(coded.map(([name]) => name).sort()).toEqual(Object.keys(unaryOps).filter((n) => n !== 'sigmoid').sort());
   });
 
-  test.prop([matrix])('equal the scalar function mapped element by element', (x) => {
+  propTest.prop([matrix])('equal the scalar function mapped element by element', (x) => {
     for (const [name, op] of coded) {
       const scalarForward = op.scalarForward!;
       const f = (v: number): number => scalarForward(v, 0);
@@ -74,7 +74,7 @@ describe('binary ops with their own loop', () => {
     }),
   );
 
-  test.prop([pair])('equal the scalar function with broadcasting', ([a, b]) => {
+  propTest.prop([pair])('equal the scalar function with broadcasting', ([a, b]) => {
     for (const [code, f] of Object.entries(functions) as [BinaryCode, (x: number, y: number) => number][]) {
       for (const [left, right] of [[a, b], [b, a]] as const) {
         const result = mapBinary(left, right, code, f, code);

@@ -5,8 +5,8 @@
  * for the sum over a block of consecutive axes.
  */
 import fc from 'fast-check';
-import { describe, expect } from 'vitest';
-import { test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import { test as propTest } from '@fast-check/vitest';
 import { binaryCodeKernel, unaryCodeKernel, type BinaryCode, type UnaryCode, type View } from '../src/kernels/elementwise.js';
 import { binaryWasm, sumWasm, unaryWasm } from '../src/kernels/wasm/elementwise.js';
 import { reduceKernel } from '../src/kernels/reduce.js';
@@ -40,7 +40,7 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
     offset: fc.integer({ min: 0, max: 3 }),
   });
 
-  test.prop([layouts, fc.array(value, { minLength: 64, maxLength: 64 })])('binary ops equal the JavaScript loops', (layout, pool) => {
+  propTest.prop([layouts, fc.array(value, { minLength: 64, maxLength: 64 })])('binary ops equal the JavaScript loops', (layout, pool) => {
     const { rows, cols, aKind, bKind, bLayout, offset } = layout;
     const n = rows * cols;
     const pick = (count: number, shift: number): number[] => Array.from({ length: count }, (_, i) => pool[(i * 7 + shift) % pool.length]!);
@@ -58,7 +58,7 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
     }
   });
 
-  test.prop([awkward, kind, fc.integer({ min: 0, max: 3 }), fc.array(value, { minLength: 300, maxLength: 300 })])(
+  propTest.prop([awkward, kind, fc.integer({ min: 0, max: 3 }), fc.array(value, { minLength: 300, maxLength: 300 })])(
     'unary ops equal the JavaScript loops',
     (n, k, offset, pool) => {
       const x = view(make(k, pool.slice(0, offset + n)), [n], [1], offset);
@@ -96,7 +96,7 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
     )
     .filter(({ shape }) => sizeOf(shape) <= 20000);
 
-  test.prop([sumCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the sum over consecutive axes equals the JavaScript kernel', (c, pool) => {
+  propTest.prop([sumCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the sum over consecutive axes equals the JavaScript kernel', (c, pool) => {
     const axes = Array.from({ length: Math.min(c.count, c.shape.length - c.first) }, (_, i) => c.first + i);
     const n = sizeOf(c.shape);
     const x = view(make(c.kind, Array.from({ length: c.offset + n }, (_, i) => pool[(i * 7 + 1) % pool.length]!)), c.shape, contiguousStrides(c.shape), c.offset);

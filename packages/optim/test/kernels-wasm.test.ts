@@ -4,8 +4,8 @@
  * infinities, NaN, subnormals), and every Adam variant (weight decay, AdamW's shrink, amsgrad).
  */
 import fc from 'fast-check';
-import { describe, expect } from 'vitest';
-import { test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import { test as propTest } from '@fast-check/vitest';
 import { simdWasmApi } from '@nn/autograd/wasm';
 import type { Storage } from '@nn/autograd';
 import * as loops from '../src/kernels/loops.js';
@@ -27,12 +27,15 @@ function draw(kind: string, pool: readonly number[], n: number, shift: number): 
 /** Elements as strings, so that -0 and 0 differ and NaN equals NaN. */
 const show = (x: Storage): string[] => Array.from(x, (v) => (Object.is(v, -0) ? '-0' : String(v)));
 
+/** The first index where two arrays differ (-0 and 0 differ, NaN equals NaN), or -1. */
+const firstDifference = (a: Storage, b: Storage): number => a.findIndex((v, i) => !Object.is(v, b[i]));
+
 describe.skipIf(simdWasmApi() === undefined)('WebAssembly optimizer kernels', () => {
   test('the module stays under 4 KiB (synchronous compilation in browsers)', () => {
     expect(optimModuleBytes().length).toBeLessThan(4096);
   });
 
-  test.prop([awkward, dtype, coefficient, fc.array(value, { minLength: 64, maxLength: 64 })])('mul_ and add_ equal the loops', (n, kind, alpha, pool) => {
+  propTest.prop([awkward, dtype, coefficient, fc.array(value, { minLength: 64, maxLength: 64 })])('mul_ and add_ equal the loops', (n, kind, alpha, pool) => {
     const y = draw(kind, pool, n, 3);
     const expected = draw(kind, pool, n, 1);
     const actual = expected.slice();
@@ -57,7 +60,7 @@ describe.skipIf(simdWasmApi() === undefined)('WebAssembly optimizer kernels', ()
     lr: fc.constantFrom(1e-3, 0.1),
   });
 
-  test.prop([adamCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the Adam step equals the loop', (c, pool) => {
+  propTest.prop([adamCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the Adam step equals the loop', (c, pool) => {
     const k: loops.AdamCoefficients = {
       shrink: c.shrink,
       decay: c.decay,
@@ -79,5 +82,25 @@ describe.skipIf(simdWasmApi() === undefined)('WebAssembly optimizer kernels', ()
     expect(show(v2), 'expAvgSq').toEqual(show(v1));
     expect(show(max2), 'maxExpAvgSq').toEqual(show(max1));
     expect(show(g2), 'the gradient is left alone').toEqual(show(g1));
+  });
+
+  test('arrays longer than a staging chunk (16384 elements) are updated whole, as by the loops', () => {
+    const n = 2 * 16384 + 7;
+    const pool = Array.from({ length: 97 }, (_, i) => Math.sin(i) * 3);
+    for (const kind of ['float32', 'float64']) {
+      const k: loops.AdamCoefficients = { shrink: 0.999, decay: 0.01, beta1: 0.9, beta2: 0.999, biasCorrection2Sqrt: 0.1, eps: 1e-8, stepSize: 0.01 };
+      const positive = pool.map(Math.abs);
+      const make = () => [draw(kind, pool, n, 1), draw(kind, pool, n, 2), draw(kind, pool, n, 3), draw(kind, positive, n, 4), draw(kind, positive, n, 5)];
+      const [p1, g1, m1, v1, max1] = make() as [Storage, Storage, Storage, Storage, Storage];
+      const [p2, g2, m2, v2, max2] = make() as [Storage, Storage, Storage, Storage, Storage];
+      loops.adamStep_(p1, g1, m1, v1, max1, k);
+      expect(adamWasm(p2, g2, m2, v2, max2, k)).toBe(true);
+      for (const [name, expected, actual] of [['param', p1, p2], ['expAvg', m1, m2], ['expAvgSq', v1, v2], ['maxExpAvgSq', max1, max2]] as const) {
+        expect(firstDifference(actual, expected), `${kind} ${name}`).toBe(-1);
+      }
+      loops.add_(p1, g1, -0.5);
+      expect(axpyWasm(p2, g2, -0.5)).toBe(true);
+      expect(firstDifference(p2, p1), `${kind} add_`).toBe(-1);
+    }
   });
 });

@@ -7,11 +7,11 @@
  * here, copies included, and the fused Adam step about 24 ns an element against 9. Small arrays stay in
  * JavaScript (see ./index.ts), where the fixed cost of a call would dominate.
  *
- * The memory grows to the largest call seen (the arrays of the largest parameter) and is kept.
+ * Large arrays go through a chunk at a time (see `runChunked`), so the memory stays small.
  * Every function returns false, having done nothing, where WebAssembly SIMD is missing.
  */
 import type { Storage } from '@nn/autograd';
-import { growMemory, instantiateOwnMemory, type WasmMemory } from '@nn/autograd/wasm';
+import { copyOutOffset, growMemory, instantiateOwnMemory, type WasmMemory } from '@nn/autograd/wasm';
 import { adamConstants, scalar, type AdamCoefficients } from './loops.js';
 import { ADAM_AMSGRAD, ADAM_DECAY, optimModuleBytes, type AdamFunction, type AxpyFunction, type Precision, type ScaleFunction } from './wasm-module.js';
 
@@ -48,20 +48,20 @@ function optimRuntime(): OptimRuntime | null {
 
 /**
  * Stages `arrays` (all of `arrays[0]`'s dtype and length) one after another in memory, each padded
- * to whole v128s, and returns their byte addresses, the padded length in bytes and the view used.
+ * to whole v128s and starting 2 KiB into a page (they are copied back out: see `copyOutOffset`), and
+ * returns their byte addresses, the padded length in bytes and the view used.
  */
 function stage(rt: OptimRuntime, arrays: readonly Storage[], kernel: string): { at: number[]; bytes: number; view: Storage } {
   const first = arrays[0]!;
   const bytes = Math.ceil((first.length * first.BYTES_PER_ELEMENT) / 16) * 16;
-  if (growMemory(rt.memory, bytes * arrays.length, kernel)) {
+  const stride = Math.ceil(bytes / 4096) * 4096;
+  const at = arrays.map((_, k) => copyOutOffset(0) + k * stride);
+  if (growMemory(rt.memory, at[arrays.length - 1]! + bytes, kernel)) {
     rt.f32View = new Float32Array(rt.memory.buffer);
     rt.f64View = new Float64Array(rt.memory.buffer);
   }
   const view = first instanceof Float64Array ? rt.f64View : rt.f32View;
-  const at = arrays.map((array, k) => {
-    view.set(array, (k * bytes) / first.BYTES_PER_ELEMENT);
-    return k * bytes;
-  });
+  arrays.forEach((array, k) => view.set(array, at[k]! / first.BYTES_PER_ELEMENT));
   return { at, bytes, view };
 }
 
@@ -71,15 +71,37 @@ function copyBack(into: Storage, view: Storage, at: number): void {
   into.set(view.subarray(start, start + into.length));
 }
 
+/**
+ * Elements of each array staged at a time. Five float64 arrays of this length take 640 KiB, about an
+ * L2 cache, and the memory stays that small however large the parameter (it never shrinks).
+ */
+const CHUNK = 16384;
+
+/**
+ * Runs `kernel` over `arrays` (all of the first one's dtype and length) a chunk at a time: each
+ * chunk staged, `kernel(at, bytes)` called with the staged byte addresses and padded length, and the
+ * arrays whose indices are in `changed` copied back.
+ */
+function runChunked(rt: OptimRuntime, arrays: readonly Storage[], changed: readonly number[], name: string, kernel: (at: number[], bytes: number) => void): void {
+  const length = arrays[0]!.length;
+  for (let start = 0; start < length; start += CHUNK) {
+    const end = Math.min(length, start + CHUNK);
+    const parts = start === 0 && end === length ? arrays : arrays.map((array) => array.subarray(start, end));
+    const { at, bytes, view } = stage(rt, parts, name);
+    kernel(at, bytes);
+    for (const k of changed) copyBack(parts[k]!, view, at[k]!);
+  }
+}
+
 const precisionOf = (x: Storage): Precision => (x instanceof Float64Array ? 'f64' : 'f32');
 
 /** `x = x * s`; see `mul_`. */
 export function scaleWasm(x: Storage, s: number): boolean {
   const rt = optimRuntime();
   if (rt === null) return false;
-  const { at, bytes, view } = stage(rt, [x], 'mul_');
-  rt.scale[precisionOf(x)](at[0]!, bytes, scalar(x, s));
-  copyBack(x, view, at[0]!);
+  const scale = rt.scale[precisionOf(x)];
+  const c = scalar(x, s);
+  runChunked(rt, [x], [0], 'mul_', (at, bytes) => scale(at[0]!, bytes, c));
   return true;
 }
 
@@ -87,9 +109,9 @@ export function scaleWasm(x: Storage, s: number): boolean {
 export function axpyWasm(x: Storage, y: Storage, alpha: number): boolean {
   const rt = optimRuntime();
   if (rt === null) return false;
-  const { at, bytes, view } = stage(rt, [x, y], 'add_');
-  rt.axpy[precisionOf(x)](at[0]!, at[1]!, bytes, scalar(x, alpha));
-  copyBack(x, view, at[0]!);
+  const axpy = rt.axpy[precisionOf(x)];
+  const a = scalar(x, alpha);
+  runChunked(rt, [x, y], [0], 'add_', (at, bytes) => axpy(at[0]!, at[1]!, bytes, a));
   return true;
 }
 
@@ -97,17 +119,13 @@ export function axpyWasm(x: Storage, y: Storage, alpha: number): boolean {
 export function adamWasm(param: Storage, grad: Storage, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, k: AdamCoefficients): boolean {
   const rt = optimRuntime();
   if (rt === null) return false;
-  const arrays = maxExpAvgSq === null ? [param, grad, expAvg, expAvgSq] : [param, grad, expAvg, expAvgSq, maxExpAvgSq];
-  const { at, bytes, view } = stage(rt, arrays, 'adamStep_');
+  const adam = rt.adam[precisionOf(param)];
   const c = adamConstants(param, k);
   const flags = (c.decay !== 0 ? ADAM_DECAY : 0) | (maxExpAvgSq !== null ? ADAM_AMSGRAD : 0);
-  rt.adam[precisionOf(param)](
-    at[0]!, at[1]!, at[2]!, at[3]!, at[4] ?? 0, bytes, flags,
-    c.shrink, c.decay, c.beta1, c.oneMinusBeta1, c.beta2, c.oneMinusBeta2, c.correction, c.eps, c.step,
+  const arrays = maxExpAvgSq === null ? [param, grad, expAvg, expAvgSq] : [param, grad, expAvg, expAvgSq, maxExpAvgSq];
+  const changed = maxExpAvgSq === null ? [0, 2, 3] : [0, 2, 3, 4];
+  runChunked(rt, arrays, changed, 'adamStep_', (at, bytes) =>
+    adam(at[0]!, at[1]!, at[2]!, at[3]!, at[4] ?? 0, bytes, flags, c.shrink, c.decay, c.beta1, c.oneMinusBeta1, c.beta2, c.oneMinusBeta2, c.correction, c.eps, c.step),
   );
-  copyBack(param, view, at[0]!);
-  copyBack(expAvg, view, at[2]!);
-  copyBack(expAvgSq, view, at[3]!);
-  if (maxExpAvgSq !== null) copyBack(maxExpAvgSq, view, at[4]!);
   return true;
 }

@@ -19,7 +19,7 @@ import { sizeOf } from '../../shape.js';
 import {
   elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY, type BinaryFunction, type SimdUnary, type SumFunction, type UnaryFunction,
 } from './elementwise-module.js';
-import { growMemory, instantiateOwnMemory, type WasmMemory } from './runtime.js';
+import { copyOutOffset, growMemory, instantiateOwnMemory, type WasmMemory } from './runtime.js';
 
 const VECTOR = 16;
 
@@ -86,7 +86,7 @@ export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous:
   const aAt = 0;
   const bAt = padded;
   const bBytes = bContiguous ? padded : single ? VECTOR : rowBytes;
-  const outAt = bAt + bBytes;
+  const outAt = copyOutOffset(bAt + bBytes);
   const view = viewFor(rt, out, outAt + padded, 'binaryWasm');
   const lanes = VECTOR / bytes;
   view.set(a.storage.subarray(a.offset, a.offset + n), aAt / bytes);
@@ -121,10 +121,11 @@ export function unaryWasm(code: string, out: Storage, x: View, contiguous: boole
   if (rt === null || n === 0 || narrowing || !contiguous || !SIMD_UNARY.includes(code as SimdUnary)) return false;
   const bytes = out.BYTES_PER_ELEMENT;
   const padded = roundUp(n * bytes, VECTOR);
-  const view = viewFor(rt, out, 2 * padded, 'unaryWasm');
+  const outAt = copyOutOffset(padded);
+  const view = viewFor(rt, out, outAt + padded, 'unaryWasm');
   view.set(x.storage.subarray(x.offset, x.offset + n), 0);
-  rt.unary.get(`${code}_${precisionOf(out)}`)!(0, padded, 2 * padded);
-  out.set(view.subarray(padded / bytes, padded / bytes + n));
+  rt.unary.get(`${code}_${precisionOf(out)}`)!(0, outAt, outAt + padded);
+  out.set(view.subarray(outAt / bytes, outAt / bytes + n));
   return true;
 }
 
@@ -145,7 +146,7 @@ export function sumWasm(out: Storage, x: View, contiguous: boolean, axes: readon
   const inner = product(last + 1, x.shape.length);
   const bytes = x.storage.BYTES_PER_ELEMENT;
   // Memory: [ x, padded to a vector ][ acc: outer * inner float64 ]
-  const accAt = roundUp(outer * mid * inner * bytes, VECTOR);
+  const accAt = copyOutOffset(outer * mid * inner * bytes);
   const view = viewFor(rt, x.storage, accAt + out.length * 8, 'sumWasm');
   view.set(x.storage.subarray(x.offset, x.offset + outer * mid * inner), 0);
   rt.f64View.fill(0, accAt / 8, accAt / 8 + out.length);

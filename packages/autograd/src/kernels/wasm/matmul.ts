@@ -40,7 +40,7 @@ import type { Storage } from '../../dtype.js';
 import { matricesToMultiply, matrixStart, type MatrixOperand } from '../matmul.js';
 import { F32_PLAN, F64_PLAN, blockDepth, computeShare, type Kernels, type Plan, type Share, type Split } from './blocked.js';
 import { parallelExecutor } from './parallel.js';
-import { matmulRuntime, type MatmulRuntime } from './runtime.js';
+import { copyOutOffset, matmulRuntime, type MatmulRuntime } from './runtime.js';
 
 const LINE = 64;
 /** Stage a view's whole span when it holds at most this many times its elements; gather it otherwise. */
@@ -215,7 +215,7 @@ function layOut(plan: Plan, m: number, k: number, n: number, aElements: number, 
   if (k < SHALLOW && (ldc * bytes) % 1024 === 0) ldc += LINE / bytes;
   const packedB = roundUp(roundUp(Math.min(m, plan.mc), tile.mr) * depth * bytes, LINE);
   const scratchStride = roundUp(packedB + roundUp(Math.min(n, plan.nc), tile.nr) * depth * bytes, LINE);
-  const cAt = threads * scratchStride;
+  const cAt = copyOutOffset(threads * scratchStride);
   const aStageAt = roundUp(cAt + roundUp(m, tile.mr) * ldc * bytes, LINE);
   const bStageAt = roundUp(aStageAt + aElements * bytes, LINE);
   // Slack after staged B: gemm may read up to NR - 1 values past its end (see `computeShare`).
