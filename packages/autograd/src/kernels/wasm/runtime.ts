@@ -81,11 +81,10 @@ export function growMemory(memory: WasmMemory, bytes: number, kernel: string, ma
 
 /**
  * The first byte offset from `at` on that lies 2 KiB into a 4 KiB page: where kernels put what JS
- * copies out of memory. `TypedArray.prototype.set` between addresses at the same offset in their
- * pages ran 10 to 15 times slower (2.2 against 0.16 ns a float32 for 16K to 64K elements; Node 20,
- * AMD Zen 3), a 4 KiB aliasing stall in the copy loop, and the arrays V8 allocates for results often
- * start at or near a page boundary, as a page-aligned region would. Copies into memory were not
- * affected.
+ * copies out of memory. Copying out with `TypedArray.prototype.set` ran 10 to 15 times slower (2.2
+ * against 0.16 ns a float32 for 16K to 64K elements; Node 20, AMD Zen 3) when source and destination
+ * sat at nearly the same offset in their pages (a 4 KiB aliasing stall in the copy loop), as a region
+ * at a page boundary and an array V8 has just allocated often do. Copies into memory were not affected.
  */
 export function copyOutOffset(at: number): number {
   return at + ((((2048 - at) % 4096) + 4096) % 4096);
