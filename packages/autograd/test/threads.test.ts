@@ -6,7 +6,6 @@
  * Workers run the built worker script (dist/kernels/wasm/thread-worker.js), so build first (`npx tsc -b`).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Storage } from '../src/dtype.js';
 import type { MatrixOperand } from '../src/kernels/matmul.js';
 import { matmulKernelWasm, setParallelThreshold, wasmMatmulAvailable } from '../src/kernels/wasm/matmul.js';
 import { parallelExecutor, setParallelExecutor } from '../src/kernels/wasm/parallel.js';
@@ -14,90 +13,27 @@ import type { ThreadPool } from '../src/kernels/wasm/thread-pool.js';
 import { chunkShare, type Share, type Split } from '../src/kernels/wasm/blocked.js';
 import { getNumThreads, setNumThreads } from '../src/node.js';
 import { matmul, rand, tensor } from '../src/index.js';
-import { mulberry32 } from './matmul-reference.js';
-
-type Kind = 'f32' | 'f64';
-const allocate = (kind: Kind, size: number): Storage => (kind === 'f64' ? new Float64Array(size) : new Float32Array(size));
-
-interface Layout {
-  kind?: Kind;
-  transposed?: boolean;
-  /** Elements between logically adjacent entries along the fast axis. */
-  step?: number;
-  /** Rows stored last to first. */
-  reversed?: boolean;
-  /** Stored once for a batch of `batch` (batch stride 0). */
-  broadcast?: boolean;
-}
-
-/** A rows x cols operand, batched `batch` times, with random values (gaps included) and its logical reader. */
-function makeOperand(random: () => number, batch: number, rows: number, cols: number, layout: Layout = {}): { operand: MatrixOperand; at: (b: number, i: number, j: number) => number } {
-  const { kind = 'f64', transposed = false, step = 1, reversed = false, broadcast = false } = layout;
-  const matrixSize = rows * cols * step;
-  let rowStride = transposed ? step : cols * step;
-  const colStride = transposed ? rows * step : step;
-  let base = 1;
-  if (reversed) {
-    base += (rows - 1) * rowStride;
-    rowStride = -rowStride;
-  }
-  const batchStride = broadcast ? 0 : matrixSize;
-  const data = allocate(kind, 1 + (broadcast ? 1 : batch) * matrixSize + 2);
-  for (let i = 0; i < data.length; i++) data[i] = 2 * random() - 1;
-  return {
-    operand: { data, offset: base, rowStride, colStride, batchStrides: batch === 1 ? [] : [batchStride] },
-    at: (b, i, j) => data[base + b * batchStride + i * rowStride + j * colStride]!,
-  };
-}
-
-interface Case {
-  m: number;
-  k: number;
-  n: number;
-  batch?: number;
-  a?: Layout;
-  b?: Layout;
-  out?: Kind;
-}
+import { checkKernel, type Case } from './matmul-reference.js';
 
 /**
- * Runs a case on the pool and on one thread: the outputs must agree bit for bit, and both match a
- * float64 triple loop to within a tolerance relative to sum_p |a_ip b_pj|.
+ * The WebAssembly kernel as the pool runs it, holding each output to the bits of the same product
+ * on one thread; `checkKernel` then holds it to the float64 reference.
  */
-function check({ m, k, n, batch = 1, a: aLayout, b: bLayout, out: kind = 'f64' }: Case, seed: number): void {
-  const random = mulberry32(seed);
-  const a = makeOperand(random, batch, m, k, aLayout);
-  const b = makeOperand(random, batch, k, n, bLayout);
-  const batchShape = batch === 1 ? [] : [batch];
-  const threaded = allocate(kind, batch * m * n).fill(Number.NaN);
-  matmulKernelWasm(threaded, a.operand, b.operand, batchShape, m, k, n);
+const threadedKernel: typeof matmulKernelWasm = (out, a, b, batchShape, m, k, n) => {
+  matmulKernelWasm(out, a, b, batchShape, m, k, n);
   const executor = parallelExecutor();
   setParallelExecutor(null);
-  const single = allocate(kind, batch * m * n).fill(Number.NaN);
+  const single = out.slice().fill(Number.NaN);
   try {
-    matmulKernelWasm(single, a.operand, b.operand, batchShape, m, k, n);
+    matmulKernelWasm(single, a, b, batchShape, m, k, n);
   } finally {
     setParallelExecutor(executor);
   }
-  expect(threaded).toEqual(single);
-  const tolerance = kind === 'f64' ? 1e-12 : 1e-5;
-  const failures: string[] = [];
-  for (let t = 0, o = 0; t < batch; t++) {
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++, o++) {
-        let sum = 0;
-        let scale = 0;
-        for (let p = 0; p < k; p++) {
-          const term = a.at(t, i, p) * b.at(t, p, j);
-          sum += term;
-          scale += Math.abs(term);
-        }
-        if (!(Math.abs(threaded[o]! - sum) <= tolerance * scale) && failures.length < 5) failures.push(`[${t},${i},${j}] = ${threaded[o]}, expected ${sum}`);
-      }
-    }
-  }
-  expect(failures).toEqual([]);
-}
+  expect(out).toEqual(single);
+};
+
+/** Runs a case on the pool: bitwise the single-thread result, and within tolerance of the reference. */
+const check = (c: Case, seed: number): void => checkKernel(threadedKernel, { ...c, seed });
 
 describe('setNumThreads', () => {
   test('rejects what is not a whole number of threads from 1 to 256, naming itself and the value', async () => {
@@ -164,9 +100,9 @@ describe.skipIf(!wasmMatmulAvailable())('products on 2 threads', () => {
     ['both transposed, float32 inputs', { m: 63, k: 257, n: 129, a: { transposed: true, kind: 'f32' }, b: { transposed: true, kind: 'f32' }, out: 'f32' }],
     ['strided, reversed rows', { m: 65, k: 63, n: 130, a: { step: 2, reversed: true }, b: { step: 3, transposed: true } }],
     ['mixed inputs', { m: 129, k: 65, n: 33, a: { kind: 'f32' }, b: { kind: 'f64', reversed: true }, out: 'f32' }],
-    ['batched', { m: 33, k: 40, n: 35, batch: 3, out: 'f32' }],
-    ['batched, A broadcast', { m: 65, k: 17, n: 63, batch: 3, a: { broadcast: true } }],
-    ['batched, B broadcast and transposed', { m: 7, k: 63, n: 257, batch: 2, b: { broadcast: true, transposed: true }, out: 'f32' }],
+    ['batched', { m: 33, k: 40, n: 35, batchShape: [3], out: 'f32' }],
+    ['batched, A broadcast', { m: 65, k: 17, n: 63, batchShape: [3], a: { broadcast: [true] } }],
+    ['batched, B broadcast and transposed', { m: 7, k: 63, n: 257, batchShape: [2], b: { broadcast: [true], transposed: true }, out: 'f32' }],
     ['one row (B read unpacked)', { m: 1, k: 300, n: 257, out: 'f32' }],
     ['thin depth (C rows padded)', { m: 64, k: 3, n: 256, out: 'f32' }],
   ];
