@@ -8,7 +8,7 @@
  *
  * Run: npm run build && node build/examples/wasm-kernel.js
  */
-import { ModuleBuilder, ValType, growMemory, instantiateOwnMemory, runsOnWasm } from '@nn/autograd/wasm';
+import { ModuleBuilder, ValType, copyOutOffset, instantiateOwnMemory, runsOnWasm } from '@nn/autograd/wasm';
 
 /** leaky(x, out, end, slope): addresses in bytes, whole v128s from x and out until out reaches end. */
 function leakyModule(): Uint8Array {
@@ -36,13 +36,17 @@ if (instance === null) throw new Error('wasm-kernel: this engine has no WebAssem
 const { memory } = instance;
 const leaky = instance.exports.leaky as (x: number, out: number, end: number, slope: number) => void;
 
-/** The kernel on WebAssembly: x copied in, padded to whole vectors, the result copied out. */
+/**
+ * The kernel on WebAssembly: x copied in, padded to whole vectors, the result copied out. The result
+ * sits where `copyOutOffset` says, 2 KiB into a page, where copying it out is fast.
+ */
 function leakyWasm(input: Float32Array, slope: number): Float32Array {
   const padded = Math.ceil(input.length / 4) * 16;
-  growMemory(memory, 2 * padded, 'leakyWasm');
-  new Float32Array(memory.buffer).set(input);
-  leaky(0, padded, 2 * padded, slope);
-  return new Float32Array(memory.buffer, padded, input.length).slice();
+  const outAt = copyOutOffset(padded);
+  memory.view(input, outAt + padded, 'leakyWasm'); // grows the memory if the call needs it
+  memory.f32.set(input);
+  leaky(0, outAt, outAt + padded, slope);
+  return memory.f32.slice(outAt / 4, outAt / 4 + input.length);
 }
 
 function leakyLoop(input: Float32Array, slope: number): Float32Array {

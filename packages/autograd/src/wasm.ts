@@ -6,7 +6,8 @@
  *   included, whose calls read like the text format: `f.get(x).get(y).op('f64x2.mul')`.
  * - `simdWasmApi()`: the engine's WebAssembly API when it runs SIMD128, else undefined.
  * - `instantiateOwnMemory(bytes)`: a module importing env.memory, instantiated on a new memory of
- *   its own (null where SIMD is missing).
+ *   its own (null where SIMD is missing); its `KernelMemory` grows on demand and keeps float32 and
+ *   float64 views of itself current.
  * - `growMemory(memory, bytes, kernel)`: grows a memory, with an error naming the kernel if it cannot.
  * - `copyOutOffset(at)`: where in memory to put what JS copies out (2 KiB into a page: copies between
  *   addresses at the same offset in their pages were 10 to 15 times slower).
@@ -25,6 +26,6 @@
  */
 export { FunctionBuilder, ModuleBuilder, ValType, type MemoryOp, type PlainOp, type SharedMemoryLimits } from './kernels/wasm/emitter.js';
 export {
-  copyOutOffset, growMemory, instantiateOwnMemory, simdWasmApi, type KernelInstance, type WasmApi, type WasmMemory,
+  copyOutOffset, growMemory, instantiateOwnMemory, KernelMemory, simdWasmApi, type KernelInstance, type WasmApi, type WasmMemory,
 } from './kernels/wasm/runtime.js';
 export { runsOnWasm } from './backend.js';

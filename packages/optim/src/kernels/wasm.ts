@@ -11,18 +11,15 @@
  * Every function returns false, having done nothing, where WebAssembly SIMD is missing.
  */
 import type { Storage } from '@nn/autograd';
-import { copyOutOffset, growMemory, instantiateOwnMemory, type WasmMemory } from '@nn/autograd/wasm';
+import { copyOutOffset, instantiateOwnMemory, type KernelMemory } from '@nn/autograd/wasm';
 import { adamConstants, scalar, type AdamCoefficients } from './loops.js';
 import { ADAM_AMSGRAD, ADAM_DECAY, optimModuleBytes, type AdamFunction, type AxpyFunction, type Precision, type ScaleFunction } from './wasm-module.js';
 
 interface OptimRuntime {
-  readonly memory: WasmMemory;
+  readonly memory: KernelMemory;
   readonly scale: Record<Precision, ScaleFunction>;
   readonly axpy: Record<Precision, AxpyFunction>;
   readonly adam: Record<Precision, AdamFunction>;
-  /** Views of all of the memory, made again when it grows. */
-  f32View: Float32Array;
-  f64View: Float64Array;
 }
 
 /** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
@@ -40,8 +37,6 @@ function optimRuntime(): OptimRuntime | null {
     scale: both('scale'),
     axpy: both('axpy'),
     adam: both('adam'),
-    f32View: new Float32Array(memory.buffer),
-    f64View: new Float64Array(memory.buffer),
   };
   return runtime;
 }
@@ -56,11 +51,7 @@ function stage(rt: OptimRuntime, arrays: readonly Storage[], kernel: string): { 
   const bytes = Math.ceil((first.length * first.BYTES_PER_ELEMENT) / 16) * 16;
   const stride = Math.ceil(bytes / 4096) * 4096;
   const at = arrays.map((_, k) => copyOutOffset(0) + k * stride);
-  if (growMemory(rt.memory, at[arrays.length - 1]! + bytes, kernel)) {
-    rt.f32View = new Float32Array(rt.memory.buffer);
-    rt.f64View = new Float64Array(rt.memory.buffer);
-  }
-  const view = first instanceof Float64Array ? rt.f64View : rt.f32View;
+  const view = rt.memory.view(first, at[arrays.length - 1]! + bytes, kernel);
   arrays.forEach((array, k) => view.set(array, at[k]! / first.BYTES_PER_ELEMENT));
   return { at, bytes, view };
 }

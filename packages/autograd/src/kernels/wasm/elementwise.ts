@@ -19,7 +19,7 @@ import { sizeOf } from '../../shape.js';
 import {
   elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY, type BinaryFunction, type SimdUnary, type SumFunction, type UnaryFunction,
 } from './elementwise-module.js';
-import { copyOutOffset, growMemory, instantiateOwnMemory, type WasmMemory } from './runtime.js';
+import { copyOutOffset, instantiateOwnMemory, type KernelMemory } from './runtime.js';
 
 const VECTOR = 16;
 
@@ -27,10 +27,7 @@ interface ElementwiseRuntime {
   readonly binary: ReadonlyMap<string, BinaryFunction>;
   readonly unary: ReadonlyMap<string, UnaryFunction>;
   readonly sum: { readonly f32: SumFunction; readonly f64: SumFunction };
-  readonly memory: WasmMemory;
-  /** Views of all of the memory, made again when it grows. */
-  f32View: Float32Array;
-  f64View: Float64Array;
+  readonly memory: KernelMemory;
 }
 
 /** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
@@ -45,17 +42,8 @@ function elementwiseRuntime(): ElementwiseRuntime | null {
   const table = <F>(names: readonly string[]): Map<string, F> =>
     new Map(names.flatMap((op) => ['f32', 'f64'].map((p): [string, F] => [`${op}_${p}`, exports[`${op}_${p}`] as F])));
   const sum = { f32: exports.sum_f32 as SumFunction, f64: exports.sum_f64 as SumFunction };
-  runtime = { binary: table(SIMD_BINARY), unary: table(SIMD_UNARY), sum, memory, f32View: new Float32Array(memory.buffer), f64View: new Float64Array(memory.buffer) };
+  runtime = { binary: table(SIMD_BINARY), unary: table(SIMD_UNARY), sum, memory };
   return runtime;
-}
-
-/** Grows the memory to at least `bytes` and returns a view of it in `out`'s precision. */
-function viewFor(rt: ElementwiseRuntime, out: Storage, bytes: number, kernel: string): Storage {
-  if (growMemory(rt.memory, bytes, kernel)) {
-    rt.f32View = new Float32Array(rt.memory.buffer);
-    rt.f64View = new Float64Array(rt.memory.buffer);
-  }
-  return out instanceof Float64Array ? rt.f64View : rt.f32View;
 }
 
 const roundUp = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
@@ -87,7 +75,7 @@ export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous:
   const bAt = padded;
   const bBytes = bContiguous ? padded : single ? VECTOR : rowBytes;
   const outAt = copyOutOffset(bAt + bBytes);
-  const view = viewFor(rt, out, outAt + padded, 'binaryWasm');
+  const view = rt.memory.view(out, outAt + padded, 'binaryWasm');
   const lanes = VECTOR / bytes;
   view.set(a.storage.subarray(a.offset, a.offset + n), aAt / bytes);
   if (bContiguous) view.set(b.storage.subarray(b.offset, b.offset + n), bAt / bytes);
@@ -122,7 +110,7 @@ export function unaryWasm(code: string, out: Storage, x: View, contiguous: boole
   const bytes = out.BYTES_PER_ELEMENT;
   const padded = roundUp(n * bytes, VECTOR);
   const outAt = copyOutOffset(padded);
-  const view = viewFor(rt, out, outAt + padded, 'unaryWasm');
+  const view = rt.memory.view(out, outAt + padded, 'unaryWasm');
   view.set(x.storage.subarray(x.offset, x.offset + n), 0);
   rt.unary.get(`${code}_${precisionOf(out)}`)!(0, outAt, outAt + padded);
   out.set(view.subarray(outAt / bytes, outAt / bytes + n));
@@ -147,10 +135,10 @@ export function sumWasm(out: Storage, x: View, contiguous: boolean, axes: readon
   const bytes = x.storage.BYTES_PER_ELEMENT;
   // Memory: [ x, padded to a vector ][ acc: outer * inner float64 ]
   const accAt = copyOutOffset(outer * mid * inner * bytes);
-  const view = viewFor(rt, x.storage, accAt + out.length * 8, 'sumWasm');
+  const view = rt.memory.view(x.storage, accAt + out.length * 8, 'sumWasm');
   view.set(x.storage.subarray(x.offset, x.offset + outer * mid * inner), 0);
-  rt.f64View.fill(0, accAt / 8, accAt / 8 + out.length);
+  rt.memory.f64.fill(0, accAt / 8, accAt / 8 + out.length);
   rt.sum[precisionOf(x.storage)](0, accAt, outer, mid, inner);
-  out.set(rt.f64View.subarray(accAt / 8, accAt / 8 + out.length));
+  out.set(rt.memory.f64.subarray(accAt / 8, accAt / 8 + out.length));
   return true;
 }

@@ -9,6 +9,7 @@
  * same memory (`MatmulRuntime.attach`). Memories only grow (WebAssembly memories cannot shrink); they
  * are sized by the largest product seen.
  */
+import type { Storage } from '../../dtype.js';
 import { ModuleBuilder, ValType } from './emitter.js';
 import { MEMORY_IMPORT, matmulModuleBytes, type GemmFunction, type PackFunction } from './matmul-module.js';
 
@@ -100,17 +101,43 @@ export function simdWasmApi(): WasmApi | undefined {
   }
 }
 
+/**
+ * A kernel module's own memory, with float32 and float64 views of all of it. Growing a memory replaces
+ * its buffer (detaching every view of the old one), so the views are made again when it grows.
+ */
+export class KernelMemory {
+  f32: Float32Array;
+  f64: Float64Array;
+
+  constructor(readonly memory: WasmMemory) {
+    this.f32 = new Float32Array(memory.buffer);
+    this.f64 = new Float64Array(memory.buffer);
+  }
+
+  /**
+   * Grows the memory to at least `bytes` (see `growMemory`, which names `kernel` when it cannot) and
+   * returns the view in the precision of `like`.
+   */
+  view(like: Storage, bytes: number, kernel: string): Storage {
+    if (growMemory(this.memory, bytes, kernel)) {
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.f64 = new Float64Array(this.memory.buffer);
+    }
+    return like instanceof Float64Array ? this.f64 : this.f32;
+  }
+}
+
 /** A module instantiated on a memory of its own (see `instantiateOwnMemory`). */
 export interface KernelInstance {
-  readonly memory: WasmMemory;
+  readonly memory: KernelMemory;
   readonly exports: Record<string, unknown>;
 }
 
 /**
  * Compiles `bytes`, a module importing its memory as env.memory, and instantiates it on a new
- * one-page memory (grown later with `growMemory`). Synchronous, so keep modules under the 4 KiB
- * browsers compile on the main thread. Null where WebAssembly SIMD is missing, or where an engine
- * validates SIMD yet fails to compile: callers then run their JavaScript loops.
+ * one-page memory (grown as calls need, through `KernelMemory.view`). Synchronous, so keep modules
+ * under the 4 KiB browsers compile on the main thread. Null where WebAssembly SIMD is missing, or
+ * where an engine validates SIMD yet fails to compile: callers then run their JavaScript loops.
  */
 export function instantiateOwnMemory(bytes: Uint8Array): KernelInstance | null {
   const api = simdWasmApi();
@@ -118,7 +145,7 @@ export function instantiateOwnMemory(bytes: Uint8Array): KernelInstance | null {
   try {
     const memory = new api.Memory({ initial: 1 });
     const { exports } = new api.Instance(new api.Module(bytes), { env: { memory } });
-    return { memory, exports };
+    return { memory: new KernelMemory(memory), exports };
   } catch {
     return null;
   }
