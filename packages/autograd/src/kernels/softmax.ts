@@ -20,22 +20,26 @@ export function softmaxKernel(out: Storage, x: Storage, outer: number, length: n
       let max = -Infinity;
       for (let p = start; p < end; p += inner) if (x[p]! > max || x[p] !== x[p]) max = x[p]!;
       const shift = Number.isFinite(max) ? max : 0;
-      // out holds the shifted values (rounded by the store) while the exponentials are summed.
+      // Each store into out rounds to the dtype, as each op of the chain would. logSoftmax keeps the
+      // shifted values in out for its last pass; softmax keeps the exponentials (one exp each).
       let sum = 0;
-      for (let p = start; p < end; p += inner) {
-        out[p] = x[p]! - shift;
-        const e = Math.exp(out[p]!);
-        sum += f32 ? Math.fround(e) : e;
-      }
-      const total = f32 ? Math.fround(sum) : sum;
       if (log) {
+        for (let p = start; p < end; p += inner) {
+          out[p] = x[p]! - shift;
+          const e = Math.exp(out[p]!);
+          sum += f32 ? Math.fround(e) : e;
+        }
+        const total = f32 ? Math.fround(sum) : sum;
         const logTotal = f32 ? Math.fround(Math.log(total)) : Math.log(total);
         for (let p = start; p < end; p += inner) out[p] = out[p]! - logTotal;
       } else {
         for (let p = start; p < end; p += inner) {
-          const e = Math.exp(out[p]!);
-          out[p] = (f32 ? Math.fround(e) : e) / total;
+          out[p] = x[p]! - shift;
+          out[p] = Math.exp(out[p]!);
+          sum += out[p]!;
         }
+        const total = f32 ? Math.fround(sum) : sum;
+        for (let p = start; p < end; p += inner) out[p] = out[p]! / total;
       }
     }
   }
