@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  abs, clamp, concat, eq, max, maximum, min, noGrad, ones, relu, stack, sub, sum, tensor, where, zeros, matmul, enableGrad,
+  abs, clamp, concat, eq, max, maximum, min, minimum, noGrad, ones, relu, stack, sub, sum, tensor, where, zeros, matmul, enableGrad,
   type Tensor,
 } from '../src/index.js';
 import { gradcheck } from '../src/check/gradcheck.js';
@@ -248,6 +248,34 @@ describe('conventions at kinks and ties (as PyTorch)', () => {
     maximum(a, b).sum().backward();
     expect(a.grad!.toArray()).toEqual([0.5, 0]);
     expect(b.grad!.toArray()).toEqual([0.5, 1]);
+  });
+
+  test('maximum and minimum with a NaN operand give NaN and the whole gradient to both operands (as PyTorch)', () => {
+    // PyTorch masks out only the operand that compares as the loser; no comparison with NaN holds.
+    for (const op of [maximum, minimum]) {
+      const a = leaf([NaN, 1, NaN, 2, 5]);
+      const b = leaf([1, NaN, NaN, 2, 4]);
+      const y = op(a, b);
+      expect(Array.from(y.data()).slice(0, 3)).toEqual([NaN, NaN, NaN]);
+      y.sum().backward();
+      const aWins = op === maximum ? 1 : 0;
+      expect(a.grad!.toArray()).toEqual([1, 1, 1, 0.5, aWins]);
+      expect(b.grad!.toArray()).toEqual([1, 1, 1, 0.5, 1 - aWins]);
+    }
+  });
+
+  test('maximum and minimum on the scalar path give the same gradients as on tensors', () => {
+    for (const op of [maximum, minimum]) {
+      for (const [x, y] of [[NaN, 1], [1, NaN], [2, 2], [3, 1], [1, 3]] as const) {
+        const a = tensor(x, { dtype: 'float64', requiresGrad: true });
+        const b = tensor(y, { dtype: 'float64', requiresGrad: true });
+        op(a, b).backward();
+        const a1 = leaf([x]);
+        const b1 = leaf([y]);
+        op(a1, b1).sum().backward();
+        expect([a.grad!.item(), b.grad!.item()]).toEqual([a1.grad!.data()[0], b1.grad!.data()[0]]);
+      }
+    }
   });
 });
 

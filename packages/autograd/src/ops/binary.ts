@@ -11,7 +11,7 @@ import { Tensor, type TensorLike } from '../tensor.js';
 import type { Arithmetic } from '../kernels/elementwise.js';
 import { tensor } from './creation.js';
 import { mapBinary, operands } from './pointwise.js';
-import { eq, ge, gt } from './compare.js';
+import { eq, ge, gt, lt } from './compare.js';
 import { where } from './where.js';
 
 /** Draws a broadcasting pair; which side gets the smaller shape is drawn too. */
@@ -52,14 +52,18 @@ function binaryOp(
   };
 }
 
-/** The gradient mask of maximum(a, b) for a: 1 where a wins, 1/2 on ties (as PyTorch), 0 elsewhere. */
-function winnerMask(a: Tensor, b: Tensor, aWins: (a: Tensor, b: Tensor) => Tensor): Tensor {
-  return aWins(a, b).add(eq(a, b).mul(0.5));
+/**
+ * The share of maximum's or minimum's gradient that operand `a` keeps, as PyTorch's rule: none where
+ * it loses to `b` (`aLoses`: lt for maximum, gt for minimum), half on a tie, all of it elsewhere. No
+ * comparison with NaN holds, so a NaN in either operand gives the whole gradient to both.
+ */
+function keptMask(a: Tensor, b: Tensor, aLoses: (a: Tensor, b: Tensor) => Tensor): Tensor {
+  return aLoses(a, b).add(eq(a, b).mul(0.5)).neg().add(1);
 }
 
-/** `winnerMask(a, b, gt)` on numbers. */
-function winnerMaskOf(a: number, b: number): number {
-  return (a > b ? 1 : 0) + (a === b ? 1 : 0) * 0.5;
+/** `keptMask` on numbers, with `loses` the comparison's outcome. */
+function keptMaskOf(loses: boolean, a: number, b: number): number {
+  return 1 - ((loses ? 1 : 0) + (a === b ? 1 : 0) * 0.5);
 }
 
 // Each op's backward is written twice, side by side: with tensor ops (the definition, differentiable
@@ -94,18 +98,12 @@ export const binaryOps = {
     ],
     (d) => drawPair(d, ['positive', 'uniform'])),
   maximum: binaryOp('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y),
-    (g, { inputs: [a, b] }) => {
-      const mask = winnerMask(a!, b!, gt);
-      return [g.mul(mask), g.mul(mask.neg().add(1))];
-    },
-    [({ grad, a, b }, r) => r(grad * winnerMaskOf(a, b)), ({ grad, a, b }, r) => r(grad * (-winnerMaskOf(a, b) + 1))],
+    (g, { inputs: [a, b] }) => [g.mul(keptMask(a!, b!, lt)), g.mul(keptMask(b!, a!, lt))],
+    [({ grad, a, b }, r) => r(grad * keptMaskOf(a < b, a, b)), ({ grad, a, b }, r) => r(grad * keptMaskOf(b < a, a, b))],
     drawDistinctPair),
   minimum: binaryOp('minimum', (x, y) => (x < y || Number.isNaN(x) ? x : y),
-    (g, { inputs: [a, b] }) => {
-      const mask = winnerMask(b!, a!, gt);
-      return [g.mul(mask), g.mul(mask.neg().add(1))];
-    },
-    [({ grad, a, b }, r) => r(grad * winnerMaskOf(b, a)), ({ grad, a, b }, r) => r(grad * (-winnerMaskOf(b, a) + 1))],
+    (g, { inputs: [a, b] }) => [g.mul(keptMask(a!, b!, gt)), g.mul(keptMask(b!, a!, gt))],
+    [({ grad, a, b }, r) => r(grad * keptMaskOf(a > b, a, b)), ({ grad, a, b }, r) => r(grad * keptMaskOf(b > a, a, b))],
     drawDistinctPair),
 } satisfies Record<string, BuiltinOp>;
 
