@@ -18,7 +18,7 @@
  * elements, computed as one f64x2; a float32 v128 holds four, computed as two f64x2 halves (the low
  * pair, then the high pair moved down by a shuffle) and packed back into one v128 to store.
  */
-import { ModuleBuilder, ValType, type FunctionBuilder } from '@nn/autograd/wasm';
+import { ModuleBuilder, ValType, type FunctionBuilder, type PlainOp } from '@nn/autograd/wasm';
 
 export type Precision = 'f32' | 'f64';
 
@@ -57,10 +57,22 @@ const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
  * current pair of elements as f64x2; `result(k)` the local the body sets to array k's new pair.
  */
 interface Pass {
+  /** Which pair of a float32 v128 this is: 0 (low) or 1 (high); always 0 for float64. */
+  half: number;
   value(k: number): number;
   result(k: number): number;
   /** Rounds the f64x2 on the stack to float32 and back (a no-op for float64), as `Math.fround` does. */
   round(): void;
+}
+
+/**
+ * A float32 kernel's last step, run once per v128 after both halves of `body`: it computes, in
+ * f32x4, the whole v128 that `array` (an address parameter) is stored from, into the local `result`.
+ */
+interface Finish {
+  readonly array: number;
+  readonly result: number;
+  emit(): void;
 }
 
 /**
@@ -69,11 +81,13 @@ interface Pass {
  * storing back those in `written`. `body(pass)` computes one f64x2 pair of results from one pair of
  * values; it runs twice per float32 v128 (low pair, high pair). With `guarded`, its arrays are
  * neither read nor written when the i32 parameter `flags` has bit `flag` clear (amsgrad's maximum
- * when amsgrad is off: its address is then meaningless).
+ * when amsgrad is off: its address is then meaningless). With `finish` (float32 only), the array it
+ * names is stored from its f32x4 result instead of from the halves.
  */
 function emitPass(
   f: FunctionBuilder, precision: Precision, arrays: readonly number[], bytes: number, written: readonly number[],
   body: (pass: Pass) => void, guarded: { readonly arrays: readonly number[]; readonly flag: number; readonly flags: number } | null = null,
+  finish: Finish | null = null,
 ): void {
   const halves = precision === 'f32' ? 2 : 1;
   const offset = f.local(i32); // bytes done
@@ -105,13 +119,16 @@ function emitPass(
       }
       f.set(values[k]!);
     });
-    body({ value: (k) => values[k]!, result: (k) => results[half]![k]!, round });
+    body({ half, value: (k) => values[k]!, result: (k) => results[half]![k]!, round });
   }
+  finish?.emit();
   for (const address of written) {
     const k = arrays.indexOf(address);
     whenPresent(k, () => {
       f.get(address).get(offset).op('i32.add');
-      if (precision === 'f32') {
+      if (address === finish?.array) {
+        f.get(finish.result);
+      } else if (precision === 'f32') {
         f.get(results[0]![k]!).op('f32x4.demote_f64x2_zero');
         f.get(results[1]![k]!).op('f32x4.demote_f64x2_zero');
         f.shuffle(LOW_HALVES);
@@ -162,6 +179,13 @@ function emitAxpy(module: ModuleBuilder, precision: Precision): void {
  *   param = p + round(round(step * m) / denom)
  *
  * (`param * shrink` with shrink = 1, where the loop skips the product, is the same value.)
+ *
+ * In float32, the last two lines run in f32x4 on a whole v128 (`Finish`). Every operation there
+ * takes float32 values and is rounded to float32 at once, and for +, -, *, / and sqrt rounding the
+ * float64 result of float32 operands to float32 gives the float32 operation's result (float64 has
+ * more than twice float32's precision), so the bits are the loop's. The square root and the two
+ * divisions, the slow instructions, then run four lanes at a time instead of two. The lines above
+ * stay in float64: `oneMinusBeta1 * g` is added unrounded, which float32 arithmetic cannot do.
  */
 function emitAdam(module: ModuleBuilder, precision: Precision): void {
   const f = module.addFunction([i32, i32, i32, i32, i32, i32, i32, f64, f64, f64, f64, f64, f64, f64, f64, f64], [], `adam_${precision}`);
@@ -169,54 +193,90 @@ function emitAdam(module: ModuleBuilder, precision: Precision): void {
   const [shrink, decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction, eps, step] = [7, 8, 9, 10, 11, 12, 13, 14, 15].map((k) => splat(f, k)) as [
     number, number, number, number, number, number, number, number, number,
   ];
-  const p = f.local(v128);
+  const halves = precision === 'f32' ? 2 : 1;
+  const p = Array.from({ length: halves }, () => f.local(v128));
+  const second = Array.from({ length: halves }, () => f.local(v128));
   const g = f.local(v128);
-  const second = f.local(v128);
   const arrays = [param, grad, expAvg, expAvgSq, maxExpAvgSq];
   const [P, G, M, V, MAX] = [0, 1, 2, 3, 4] as const; // indices into `arrays`
-  emitPass(
-    f, precision, arrays, bytes, [param, expAvg, expAvgSq, maxExpAvgSq],
-    ({ value, result, round }) => {
-      f.get(value(P)).get(shrink).op('f64x2.mul');
-      round();
-      f.set(p);
-      f.get(value(G)).set(g);
-      f.get(flags).i32(ADAM_DECAY).op('i32.and').if();
-      f.get(g).get(decay).get(p).op('f64x2.mul').op('f64x2.add');
-      round();
-      f.set(g);
-      f.end();
-      // m
-      f.get(value(M)).get(beta1).op('f64x2.mul');
-      round();
-      f.get(oneMinusBeta1).get(g).op('f64x2.mul').op('f64x2.add');
-      round();
-      f.set(result(M));
-      // v
-      f.get(value(V)).get(beta2).op('f64x2.mul');
-      round();
-      f.get(oneMinusBeta2).get(g).op('f64x2.mul');
-      round();
-      f.get(g).op('f64x2.mul').op('f64x2.add');
-      round();
-      f.tee(result(V)).set(second);
-      f.get(flags).i32(ADAM_AMSGRAD).op('i32.and').if();
-      f.get(value(MAX)).get(second).op('f64x2.max').tee(second).set(result(MAX));
-      f.end();
-      // denom, then the parameter
-      f.get(p);
-      f.get(step).get(result(M)).op('f64x2.mul');
-      round();
-      f.get(second).op('f64x2.sqrt');
-      round();
-      f.get(correction).op('f64x2.div');
-      round();
-      f.get(eps).op('f64x2.add');
-      round();
-      f.op('f64x2.div');
-      round();
-      f.op('f64x2.add').set(result(P));
-    },
-    { arrays: [maxExpAvgSq], flag: ADAM_AMSGRAD, flags },
-  );
+  const m: number[] = [];
+
+  /** denom and the new parameter from the values on the stack's locals (f64x2 or f32x4 ops). */
+  const emitParameter = (ops: { mul: PlainOp; div: PlainOp; add: PlainOp; sqrt: PlainOp }, round: () => void, k: { step: number; correction: number; eps: number }, pv: number, mv: number, sv: number): void => {
+    f.get(pv);
+    f.get(k.step).get(mv).op(ops.mul);
+    round();
+    f.get(sv).op(ops.sqrt);
+    round();
+    f.get(k.correction).op(ops.div);
+    round();
+    f.get(k.eps).op(ops.add);
+    round();
+    f.op(ops.div);
+    round();
+    f.op(ops.add);
+  };
+  const F64X2 = { mul: 'f64x2.mul', div: 'f64x2.div', add: 'f64x2.add', sqrt: 'f64x2.sqrt' } as const;
+  const F32X4 = { mul: 'f32x4.mul', div: 'f32x4.div', add: 'f32x4.add', sqrt: 'f32x4.sqrt' } as const;
+
+  const body = ({ half, value, result, round }: Pass): void => {
+    f.get(value(P)).get(shrink).op('f64x2.mul');
+    round();
+    f.set(p[half]!);
+    f.get(value(G)).set(g);
+    f.get(flags).i32(ADAM_DECAY).op('i32.and').if();
+    f.get(g).get(decay).get(p[half]!).op('f64x2.mul').op('f64x2.add');
+    round();
+    f.set(g);
+    f.end();
+    // m
+    f.get(value(M)).get(beta1).op('f64x2.mul');
+    round();
+    f.get(oneMinusBeta1).get(g).op('f64x2.mul').op('f64x2.add');
+    round();
+    f.set(result(M));
+    m[half] = result(M);
+    // v
+    f.get(value(V)).get(beta2).op('f64x2.mul');
+    round();
+    f.get(oneMinusBeta2).get(g).op('f64x2.mul');
+    round();
+    f.get(g).op('f64x2.mul').op('f64x2.add');
+    round();
+    f.tee(result(V)).set(second[half]!);
+    f.get(flags).i32(ADAM_AMSGRAD).op('i32.and').if();
+    f.get(value(MAX)).get(second[half]!).op('f64x2.max').tee(second[half]!).set(result(MAX));
+    f.end();
+    // denom, then the parameter (float64 only: float32 finishes in f32x4).
+    if (precision === 'f64') {
+      emitParameter(F64X2, round, { step, correction, eps }, p[half]!, result(M), second[half]!);
+      f.set(result(P));
+    }
+  };
+
+  let finish: Finish | null = null;
+  if (precision === 'f32') {
+    // The constants as f32x4 (their values are float32 already), and the halves packed into v128s.
+    const [step32, correction32, eps32] = [15, 13, 14].map((k) => {
+      const local = f.local(v128);
+      f.get(k).op('f32.demote_f64').op('f32x4.splat').set(local);
+      return local;
+    }) as [number, number, number];
+    const [p32, m32, second32, result32] = [f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
+    const pack = (pair: readonly number[], into: number): void => {
+      f.get(pair[0]!).op('f32x4.demote_f64x2_zero').get(pair[1]!).op('f32x4.demote_f64x2_zero').shuffle(LOW_HALVES).set(into);
+    };
+    finish = {
+      array: param,
+      result: result32,
+      emit: () => {
+        pack(p, p32);
+        pack(m, m32);
+        pack(second, second32);
+        emitParameter(F32X4, () => {}, { step: step32, correction: correction32, eps: eps32 }, p32, m32, second32);
+        f.set(result32);
+      },
+    };
+  }
+  emitPass(f, precision, arrays, bytes, [param, expAvg, expAvgSq, maxExpAvgSq], body, { arrays: [maxExpAvgSq], flag: ADAM_AMSGRAD, flags }, finish);
 }

@@ -98,6 +98,7 @@ const PLAIN = {
   'f64.add': [0xa0],
   'f64.sub': [0xa1],
   'f64.mul': [0xa2],
+  'f32.demote_f64': [0xb6],
   'f64.promote_f32': [0xbb],
   'v128.and': simd(0x4e),
   'v128.bitselect': simd(0x52),
