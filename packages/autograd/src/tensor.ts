@@ -298,6 +298,10 @@ export class Tensor {
    * shape, or a typed array of `size` values in row-major order), converting to this dtype. This is
    * how optimizers update parameters. A tensor that requires grad can only be changed inside
    * `noGrad`; a backward pass through an op that saved this tensor before the change throws.
+   *
+   * A typed array over this tensor's own elements (`storage.subarray(offset, offset + size)` of a
+   * contiguous tensor), changed by the caller in place, is not copied: the call only records the
+   * change, with the same checks, so that backward passes that saved this tensor still throw.
    */
   assign(source: Tensor | number | Float32Array | Float64Array): this {
     assignInPlace(this, source);

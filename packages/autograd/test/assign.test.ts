@@ -31,6 +31,20 @@ describe('assign', () => {
     expect(w.toArray()).toEqual([5, 6]);
   });
 
+  test('a typed array over its own elements, changed in place, is kept and the change recorded', () => {
+    const x = tensor([0, 1, 2, 3, 4], f64).slice([1], [4]);
+    const w = tensor([1, 1, 1], { ...f64, requiresGrad: true });
+    const loss = w.mul(x).sum();
+    const own = x.storage.subarray(x.offset, x.offset + x.size);
+    own[1] = 20;
+    x.assign(own);
+    expect(x.toArray()).toEqual([1, 20, 3]);
+    expect(() => loss.backward()).toThrow(/saved by 'mul' was changed in place \(assign\)/);
+    // Overlapping memory one element further on is a source like any other: read, then written.
+    x.assign(x.storage.subarray(x.offset + 1, x.offset + 4));
+    expect(x.toArray()).toEqual([20, 3, 4]);
+  });
+
   test('misuse is an error', () => {
     const w = tensor([1, 2], { ...f64, requiresGrad: true });
     const y = w.mul(2);

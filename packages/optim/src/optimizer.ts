@@ -65,9 +65,10 @@ export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
   }
 
   /**
-   * Updates one parameter in place. `param` holds the parameter's values and `grad` its gradient
-   * (both fresh copies in the parameter's dtype, which the update may overwrite); `state` is the
-   * parameter's state, `group` the options of its group. The base class writes `param` back.
+   * Updates one parameter in place. `param` holds the parameter's values (its own storage, or a copy)
+   * and `grad` a copy of its gradient, both in the parameter's dtype, and the update may overwrite
+   * both; `state` is the parameter's state, `group` the options of its group. The base class records
+   * the change (or writes a copy back) with `assign` afterwards.
    */
   protected abstract update(param: Storage, grad: Storage, state: ParamState, group: ParamGroup<C>): void;
 
@@ -113,11 +114,14 @@ export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
               state = new ParamState(param.size, param.dtype);
               this.state.set(param, state);
             }
-            // The rules work on plain arrays in the parameter's dtype: copies of the values and the
-            // gradient (update rules may change both), written back with assign.
+            // The rules work on plain arrays in the parameter's dtype: the values and a copy of the
+            // gradient (update rules may change both). A contiguous leaf is updated in its own
+            // storage, and assign, given those same elements, only records the change; any other
+            // parameter is updated in a copy that assign writes back.
             const { values, gradient } = state.scratch();
-            this.update(readInto(values, param), readInto(gradient, param.grad), state, group);
-            param.assign(values);
+            const own = param.isLeaf && param.isContiguous ? param.storage.subarray(param.offset, param.offset + param.size) : readInto(values, param);
+            this.update(own, readInto(gradient, param.grad), state, group);
+            param.assign(own);
           }
           index++;
         }

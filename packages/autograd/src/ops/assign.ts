@@ -22,6 +22,11 @@ export function assignInPlace(target: Tensor, source: Tensor | number | Float32A
       throw new Error(`assign: the tensor of shape ${formatShape(target.shape)} is a broadcast view (stride 0 on axis ${axis}); its elements share memory`);
     }
   });
+  if (isOwnElements(target, source)) {
+    // The caller changed the elements in place already: there is nothing to copy, only the change to record.
+    markChanged(target.storage);
+    return;
+  }
   let values: Tensor;
   if (source instanceof Tensor) {
     values = source;
@@ -49,4 +54,19 @@ export function assignInPlace(target: Tensor, source: Tensor | number | Float32A
     assignKernel(target, viewAs(safe, target.shape));
   }
   markChanged(target.storage);
+}
+
+/**
+ * Whether `source` is a typed array over exactly `target`'s elements: the region of its storage that
+ * a contiguous target occupies (what an optimizer updates in place before calling assign).
+ */
+function isOwnElements(target: Tensor, source: Tensor | number | Float32Array | Float64Array): boolean {
+  if (!(source instanceof Float32Array || source instanceof Float64Array) || !target.isContiguous) return false;
+  const own = target.storage;
+  return (
+    source.buffer === own.buffer &&
+    source.BYTES_PER_ELEMENT === own.BYTES_PER_ELEMENT &&
+    source.length === target.size &&
+    source.byteOffset === own.byteOffset + target.offset * own.BYTES_PER_ELEMENT
+  );
 }
