@@ -31,10 +31,13 @@ function leakyModule(): Uint8Array {
 }
 
 const bytes = leakyModule();
-const instance = instantiateOwnMemory(bytes);
-if (instance === null) throw new Error('wasm-kernel: this engine has no WebAssembly SIMD');
-const { memory } = instance;
-const leaky = instance.exports.leaky as (x: number, out: number, end: number, slope: number) => void;
+const maybeInstance = instantiateOwnMemory(bytes);
+if (maybeInstance === null) throw new Error('wasm-kernel: this engine has no WebAssembly SIMD');
+const instance = maybeInstance;
+/** The kernel's function as the instance is now: enlarging the memory (in `view`) makes a new instance. */
+type Leaky = (x: number, out: number, end: number, slope: number) => void;
+const findLeaky = (exports: Record<string, unknown>): Leaky => exports.leaky as Leaky;
+const leaky = (): Leaky => instance.functions(findLeaky);
 
 /**
  * The kernel on WebAssembly: x copied in, padded to whole vectors, the result copied out. The result
@@ -43,10 +46,10 @@ const leaky = instance.exports.leaky as (x: number, out: number, end: number, sl
 function leakyWasm(input: Float32Array, slope: number): Float32Array {
   const padded = Math.ceil(input.length / 4) * 16;
   const outAt = copyOutOffset(padded);
-  memory.view(input, outAt + padded, 'leakyWasm'); // grows the memory if the call needs it
-  memory.f32.set(input);
-  leaky(0, outAt, outAt + padded, slope);
-  return memory.f32.slice(outAt / 4, outAt / 4 + input.length);
+  instance.view(input, outAt + padded, 'leakyWasm'); // enlarges the memory if the call needs it
+  instance.f32.set(input);
+  leaky()(0, outAt, outAt + padded, slope);
+  return instance.f32.slice(outAt / 4, outAt / 4 + input.length);
 }
 
 function leakyLoop(input: Float32Array, slope: number): Float32Array {

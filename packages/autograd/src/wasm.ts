@@ -6,9 +6,12 @@
  *   included, whose calls read like the text format: `f.get(x).get(y).op('f64x2.mul')`.
  * - `simdWasmApi()`: the engine's WebAssembly API when it runs SIMD128, else undefined.
  * - `instantiateOwnMemory(bytes)`: a module importing env.memory, instantiated on a new memory of
- *   its own (null where SIMD is missing); its `KernelMemory` grows on demand and keeps float32 and
- *   float64 views of itself current.
- * - `growMemory(memory, bytes, kernel)`: grows a memory, with an error naming the kernel if it cannot.
+ *   its own (null where SIMD is missing): a `KernelInstance`, whose `view` enlarges the memory on
+ *   demand and whose float32 and float64 views and `exports` stay current. Enlarging replaces the
+ *   memory and the instance rather than growing the memory in place: growing detaches the old
+ *   buffer, and after the first detached buffer V8 runs every typed-array loop of the process
+ *   slower (a float32 Adam loop took 9 times as long). Read functions from `exports` after `view`,
+ *   or through `functions(find)`, which finds them once per instance.
  * - `copyOutOffset(at)`: where in memory to put what JS copies out (2 KiB into a page: copies between
  *   addresses at the same offset in their pages were 10 to 15 times slower).
  * - `runsOnWasm(largeEnough)`: whether a kernel call should run on WebAssembly, following
@@ -22,10 +25,11 @@
  * const module = new ModuleBuilder().importMemory('env', 'memory', 1);
  * module.addFunction([ValType.f64, ValType.f64], [ValType.f64], 'mul').get(0).get(1).op('f64.mul');
  * const instance = instantiateOwnMemory(module.toBytes()); // null where SIMD is missing
+ * const mul = instance?.exports.mul as ((a: number, b: number) => number) | undefined;
  * ```
  */
 export { FunctionBuilder, ModuleBuilder, ValType, type MemoryOp, type PlainOp, type SharedMemoryLimits } from './kernels/wasm/emitter.js';
 export {
-  copyOutOffset, growMemory, instantiateOwnMemory, KernelMemory, simdWasmApi, type KernelInstance, type WasmApi, type WasmMemory,
+  copyOutOffset, instantiateOwnMemory, KernelInstance, simdWasmApi, type WasmApi, type WasmMemory,
 } from './kernels/wasm/runtime.js';
 export { runsOnWasm } from './backend.js';

@@ -298,6 +298,19 @@ describe.skipIf(!wasmMatmulAvailable())('matmulKernelWasm', () => {
       expect(second).toEqual(first);
     });
 
+    test('a larger product replaces the private memory without detaching the old one', () => {
+      // A detached ArrayBuffer makes V8 slow down every typed-array loop of the process, so memories
+      // are replaced, never grown in place: a view of the old memory keeps its length.
+      const rt = matmulRuntime()!;
+      check({ m: 8, k: 8, n: 8, out: 'f32', seed: 11 });
+      const before = rt.f32View;
+      const length = before.length;
+      const side = Math.ceil(Math.sqrt(length)) + 8; // staged A alone outgrows the memory
+      check({ m: side, k: side, n: 9, out: 'f32', seed: 12 });
+      expect(rt.f32View.length).toBeGreaterThan(length);
+      expect(before.length).toBe(length);
+    });
+
     test('an operand updated between calls is read afresh', () => {
       const a = { data: new Float32Array([1, 2, 3, 4]), offset: 0, rowStride: 2, colStride: 1, batchStrides: [] };
       const b = { data: new Float32Array([1, 0, 0, 1]), offset: 0, rowStride: 2, colStride: 1, batchStrides: [] };

@@ -11,47 +11,45 @@
  * Every function returns false, having done nothing, where WebAssembly SIMD is missing.
  */
 import type { Storage } from '@nn/autograd';
-import { copyOutOffset, instantiateOwnMemory, type KernelMemory } from '@nn/autograd/wasm';
+import { copyOutOffset, instantiateOwnMemory, type KernelInstance } from '@nn/autograd/wasm';
 import { adamConstants, scalar, type AdamCoefficients } from './loops.js';
 import { ADAM_AMSGRAD, ADAM_DECAY, optimModuleBytes, type AdamFunction, type AxpyFunction, type Precision, type ScaleFunction } from './wasm-module.js';
 
-interface OptimRuntime {
-  readonly memory: KernelMemory;
+/** The module's functions by precision, found in one instance's exports. */
+interface Functions {
   readonly scale: Record<Precision, ScaleFunction>;
   readonly axpy: Record<Precision, AxpyFunction>;
   readonly adam: Record<Precision, AdamFunction>;
 }
 
+function functionsOf(exports: Record<string, unknown>): Functions {
+  const both = <F>(name: string): Record<Precision, F> => ({ f32: exports[`${name}_f32`] as F, f64: exports[`${name}_f64`] as F });
+  return { scale: both('scale'), axpy: both('axpy'), adam: both('adam') };
+}
+
 /** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
-let runtime: OptimRuntime | null | undefined;
+let instance: KernelInstance | null | undefined;
 
 /** The module and its memory, compiled on first use (synchronously: the module is under 4 KiB). */
-function optimRuntime(): OptimRuntime | null {
-  if (runtime !== undefined) return runtime;
-  const instance = instantiateOwnMemory(optimModuleBytes());
-  if (instance === null) return (runtime = null);
-  const { memory, exports } = instance;
-  const both = <F>(name: string): Record<Precision, F> => ({ f32: exports[`${name}_f32`] as F, f64: exports[`${name}_f64`] as F });
-  runtime = {
-    memory,
-    scale: both('scale'),
-    axpy: both('axpy'),
-    adam: both('adam'),
-  };
-  return runtime;
+function optimInstance(): KernelInstance | null {
+  if (instance === undefined) instance = instantiateOwnMemory(optimModuleBytes());
+  return instance;
 }
+
+/** The functions of the instance as it is now (enlarging its memory in `view` makes a new one). */
+const current = (rt: KernelInstance): Functions => rt.functions(functionsOf);
 
 /**
  * Stages `arrays` (all of `arrays[0]`'s dtype and length) one after another in memory, each padded
  * to whole v128s and starting 2 KiB into a page (they are copied back out: see `copyOutOffset`), and
  * returns their byte addresses, the padded length in bytes and the view used.
  */
-function stage(rt: OptimRuntime, arrays: readonly Storage[], kernel: string): { at: number[]; bytes: number; view: Storage } {
+function stage(rt: KernelInstance, arrays: readonly Storage[], kernel: string): { at: number[]; bytes: number; view: Storage } {
   const first = arrays[0]!;
   const bytes = Math.ceil((first.length * first.BYTES_PER_ELEMENT) / 16) * 16;
   const stride = Math.ceil(bytes / 4096) * 4096;
   const at = arrays.map((_, k) => copyOutOffset(0) + k * stride);
-  const view = rt.memory.view(first, at[arrays.length - 1]! + bytes, kernel);
+  const view = rt.view(first, at[arrays.length - 1]! + bytes, kernel);
   arrays.forEach((array, k) => view.set(array, at[k]! / first.BYTES_PER_ELEMENT));
   return { at, bytes, view };
 }
@@ -70,16 +68,19 @@ const CHUNK = 16384;
 
 /**
  * Runs `kernel` over `arrays` (all of the first one's dtype and length) a chunk at a time: each
- * chunk staged, `kernel(at, bytes)` called with the staged byte addresses and padded length, and the
+ * chunk staged, `kernel(at, bytes, functions)` called with the staged byte addresses, the padded
+ * length and the module's functions (current after staging, which may enlarge the memory), and the
  * arrays whose indices are in `changed` copied back.
  */
-function runChunked(rt: OptimRuntime, arrays: readonly Storage[], changed: readonly number[], name: string, kernel: (at: number[], bytes: number) => void): void {
+function runChunked(
+  rt: KernelInstance, arrays: readonly Storage[], changed: readonly number[], name: string, kernel: (at: number[], bytes: number, functions: Functions) => void,
+): void {
   const length = arrays[0]!.length;
   for (let start = 0; start < length; start += CHUNK) {
     const end = Math.min(length, start + CHUNK);
     const parts = start === 0 && end === length ? arrays : arrays.map((array) => array.subarray(start, end));
     const { at, bytes, view } = stage(rt, parts, name);
-    kernel(at, bytes);
+    kernel(at, bytes, current(rt));
     for (const k of changed) copyBack(parts[k]!, view, at[k]!);
   }
 }
@@ -88,35 +89,32 @@ const precisionOf = (x: Storage): Precision => (x instanceof Float64Array ? 'f64
 
 /** `x = x * s`; see `mul_`. */
 export function scaleWasm(x: Storage, s: number): boolean {
-  const rt = optimRuntime();
+  const rt = optimInstance();
   if (rt === null) return false;
-  const scale = rt.scale[precisionOf(x)];
   const c = scalar(x, s);
-  runChunked(rt, [x], [0], 'mul_', (at, bytes) => scale(at[0]!, bytes, c));
+  runChunked(rt, [x], [0], 'mul_', (at, bytes, fns) => fns.scale[precisionOf(x)](at[0]!, bytes, c));
   return true;
 }
 
 /** `x = x + alpha * y` (y of x's dtype and length); see `add_`. */
 export function axpyWasm(x: Storage, y: Storage, alpha: number): boolean {
-  const rt = optimRuntime();
+  const rt = optimInstance();
   if (rt === null) return false;
-  const axpy = rt.axpy[precisionOf(x)];
   const a = scalar(x, alpha);
-  runChunked(rt, [x, y], [0], 'add_', (at, bytes) => axpy(at[0]!, at[1]!, bytes, a));
+  runChunked(rt, [x, y], [0], 'add_', (at, bytes, fns) => fns.axpy[precisionOf(x)](at[0]!, at[1]!, bytes, a));
   return true;
 }
 
 /** One Adam step (see `adamStep_`), every array of param's dtype and length. */
 export function adamWasm(param: Storage, grad: Storage, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, k: AdamCoefficients): boolean {
-  const rt = optimRuntime();
+  const rt = optimInstance();
   if (rt === null) return false;
-  const adam = rt.adam[precisionOf(param)];
   const c = adamConstants(param, k);
   const flags = (c.decay !== 0 ? ADAM_DECAY : 0) | (maxExpAvgSq !== null ? ADAM_AMSGRAD : 0);
   const arrays = maxExpAvgSq === null ? [param, grad, expAvg, expAvgSq] : [param, grad, expAvg, expAvgSq, maxExpAvgSq];
   const changed = maxExpAvgSq === null ? [0, 2, 3] : [0, 2, 3, 4];
-  runChunked(rt, arrays, changed, 'adamStep_', (at, bytes) =>
-    adam(at[0]!, at[1]!, at[2]!, at[3]!, at[4] ?? 0, bytes, flags, c.shrink, c.decay, c.beta1, c.oneMinusBeta1, c.beta2, c.oneMinusBeta2, c.correction, c.eps, c.step),
+  runChunked(rt, arrays, changed, 'adamStep_', (at, bytes, fns) =>
+    fns.adam[precisionOf(param)](at[0]!, at[1]!, at[2]!, at[3]!, at[4] ?? 0, bytes, flags, c.shrink, c.decay, c.beta1, c.oneMinusBeta1, c.beta2, c.oneMinusBeta2, c.correction, c.eps, c.step),
   );
   return true;
 }

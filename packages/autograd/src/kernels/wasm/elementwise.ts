@@ -19,32 +19,34 @@ import { sizeOf } from '../../shape.js';
 import {
   elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY, type BinaryFunction, type SimdUnary, type SumFunction, type UnaryFunction,
 } from './elementwise-module.js';
-import { copyOutOffset, instantiateOwnMemory, type KernelMemory } from './runtime.js';
+import { copyOutOffset, instantiateOwnMemory, type KernelInstance } from './runtime.js';
 
 const VECTOR = 16;
 
-interface ElementwiseRuntime {
+/** The module's functions, found by name in one instance's exports. */
+interface Functions {
   readonly binary: ReadonlyMap<string, BinaryFunction>;
   readonly unary: ReadonlyMap<string, UnaryFunction>;
   readonly sum: { readonly f32: SumFunction; readonly f64: SumFunction };
-  readonly memory: KernelMemory;
+}
+
+function functionsOf(exports: Record<string, unknown>): Functions {
+  const table = <F>(names: readonly string[]): Map<string, F> =>
+    new Map(names.flatMap((op) => ['f32', 'f64'].map((p): [string, F] => [`${op}_${p}`, exports[`${op}_${p}`] as F])));
+  return { binary: table(SIMD_BINARY), unary: table(SIMD_UNARY), sum: { f32: exports.sum_f32 as SumFunction, f64: exports.sum_f64 as SumFunction } };
 }
 
 /** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
-let runtime: ElementwiseRuntime | null | undefined;
+let instance: KernelInstance | null | undefined;
 
 /** The module and its memory, compiled on first use (synchronously: the module is under 4 KiB). */
-function elementwiseRuntime(): ElementwiseRuntime | null {
-  if (runtime !== undefined) return runtime;
-  const instance = instantiateOwnMemory(elementwiseModuleBytes());
-  if (instance === null) return (runtime = null);
-  const { memory, exports } = instance;
-  const table = <F>(names: readonly string[]): Map<string, F> =>
-    new Map(names.flatMap((op) => ['f32', 'f64'].map((p): [string, F] => [`${op}_${p}`, exports[`${op}_${p}`] as F])));
-  const sum = { f32: exports.sum_f32 as SumFunction, f64: exports.sum_f64 as SumFunction };
-  runtime = { binary: table(SIMD_BINARY), unary: table(SIMD_UNARY), sum, memory };
-  return runtime;
+function elementwiseInstance(): KernelInstance | null {
+  if (instance === undefined) instance = instantiateOwnMemory(elementwiseModuleBytes());
+  return instance;
 }
+
+/** The functions of the instance as it is now (enlarging its memory in `view` makes a new one). */
+const current = (rt: KernelInstance): Functions => rt.functions(functionsOf);
 
 const roundUp = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
 const precisionOf = (out: Storage): 'f32' | 'f64' => (out instanceof Float64Array ? 'f64' : 'f32');
@@ -55,7 +57,7 @@ const precisionOf = (out: Storage): 'f32' | 'f64' => (out instanceof Float64Arra
  * where WebAssembly SIMD is missing.
  */
 export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous: boolean, b: View, bContiguous: boolean): boolean {
-  const rt = elementwiseRuntime();
+  const rt = elementwiseInstance();
   const n = out.length;
   // A float32 result of a float64 input is computed in float64 and rounded once in JavaScript;
   // converting the input first would round twice.
@@ -75,13 +77,13 @@ export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous:
   const bAt = padded;
   const bBytes = bContiguous ? padded : single ? VECTOR : rowBytes;
   const outAt = copyOutOffset(bAt + bBytes);
-  const view = rt.memory.view(out, outAt + padded, 'binaryWasm');
+  const view = rt.view(out, outAt + padded, 'binaryWasm');
   const lanes = VECTOR / bytes;
   view.set(a.storage.subarray(a.offset, a.offset + n), aAt / bytes);
   if (bContiguous) view.set(b.storage.subarray(b.offset, b.offset + n), bAt / bytes);
   else if (single) view.fill(b.storage[b.offset]!, bAt / bytes, bAt / bytes + lanes);
   else view.set(b.storage.subarray(b.offset, b.offset + rowLength), bAt / bytes);
-  const run = rt.binary.get(`${code}_${precisionOf(out)}`)!;
+  const run = current(rt).binary.get(`${code}_${precisionOf(out)}`)!;
   if (row && rowLength % lanes !== 0) {
     // Rows that do not fill whole vectors: one call per row, each row of a and out copied apart.
     for (let start = 0; start < n; start += rowLength) {
@@ -103,16 +105,16 @@ export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous:
 
 /** out = op(x) on WebAssembly, for a contiguous `x` and an op with a SIMD form; false otherwise. */
 export function unaryWasm(code: string, out: Storage, x: View, contiguous: boolean): boolean {
-  const rt = elementwiseRuntime();
+  const rt = elementwiseInstance();
   const n = out.length;
   const narrowing = out instanceof Float32Array && !(x.storage instanceof Float32Array);
   if (rt === null || n === 0 || narrowing || !contiguous || !SIMD_UNARY.includes(code as SimdUnary)) return false;
   const bytes = out.BYTES_PER_ELEMENT;
   const padded = roundUp(n * bytes, VECTOR);
   const outAt = copyOutOffset(padded);
-  const view = rt.memory.view(out, outAt + padded, 'unaryWasm');
+  const view = rt.view(out, outAt + padded, 'unaryWasm');
   view.set(x.storage.subarray(x.offset, x.offset + n), 0);
-  rt.unary.get(`${code}_${precisionOf(out)}`)!(0, outAt, outAt + padded);
+  current(rt).unary.get(`${code}_${precisionOf(out)}`)!(0, outAt, outAt + padded);
   out.set(view.subarray(outAt / bytes, outAt / bytes + n));
   return true;
 }
@@ -124,7 +126,7 @@ export function unaryWasm(code: string, out: Storage, x: View, contiguous: boole
  * Returns false (having done nothing) for other layouts or where WebAssembly SIMD is missing.
  */
 export function sumWasm(out: Storage, x: View, contiguous: boolean, axes: readonly number[]): boolean {
-  const rt = elementwiseRuntime();
+  const rt = elementwiseInstance();
   const first = axes[0]!;
   const last = axes[axes.length - 1]!;
   if (rt === null || !contiguous || out.length === 0 || axes.length === 0 || last - first !== axes.length - 1) return false;
@@ -135,10 +137,10 @@ export function sumWasm(out: Storage, x: View, contiguous: boolean, axes: readon
   const bytes = x.storage.BYTES_PER_ELEMENT;
   // Memory: [ x, padded to a vector ][ acc: outer * inner float64 ]
   const accAt = copyOutOffset(outer * mid * inner * bytes);
-  const view = rt.memory.view(x.storage, accAt + out.length * 8, 'sumWasm');
+  const view = rt.view(x.storage, accAt + out.length * 8, 'sumWasm');
   view.set(x.storage.subarray(x.offset, x.offset + outer * mid * inner), 0);
-  rt.memory.f64.fill(0, accAt / 8, accAt / 8 + out.length);
-  rt.sum[precisionOf(x.storage)](0, accAt, outer, mid, inner);
-  out.set(rt.memory.f64.subarray(accAt / 8, accAt / 8 + out.length));
+  rt.f64.fill(0, accAt / 8, accAt / 8 + out.length);
+  current(rt).sum[precisionOf(x.storage)](0, accAt, outer, mid, inner);
+  out.set(rt.f64.subarray(accAt / 8, accAt / 8 + out.length));
   return true;
 }

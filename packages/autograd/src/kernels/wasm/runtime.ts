@@ -8,6 +8,15 @@
  * thread pool (../../node.ts) for the main thread, each worker instantiating the same module on the
  * same memory (`MatmulRuntime.attach`). Memories only grow (WebAssembly memories cannot shrink); they
  * are sized by the largest product seen.
+ *
+ * How an unshared memory grows. `WebAssembly.Memory.prototype.grow` detaches the memory's old buffer,
+ * and in V8 the first detached ArrayBuffer of a process invalidates an assumption (a "protector") that
+ * optimized code over typed arrays relies on: from then on every typed-array loop of the process, the
+ * TypeScript kernels and the user's own alike, runs with extra checks. Measured on Node 20, a float32
+ * Adam loop went from 25 to 220 ns an element after one `grow`. So an unshared memory never grows in
+ * place: `replaceMemory` makes a larger one, copies the old contents over and instantiates the module
+ * on it again, and the old memory is simply dropped (dropping detaches nothing). A shared memory does
+ * grow in place: its buffer is a SharedArrayBuffer, which cannot be detached.
  */
 import type { Storage } from '../../dtype.js';
 import { ModuleBuilder, ValType } from './emitter.js';
@@ -32,17 +41,27 @@ export const SHARED_MAX_PAGES = 65536;
 
 /** One instance of the matmul module, with its memory and typed-array views of it. */
 export class MatmulRuntime {
-  readonly gemmF32: GemmFunction;
-  readonly gemmF64: GemmFunction;
-  readonly packF32: PackFunction;
-  readonly packF64: PackFunction;
+  // Unshared memories are replaced when they grow (see the header), and the functions with them.
+  gemmF32!: GemmFunction;
+  gemmF64!: GemmFunction;
+  packF32!: PackFunction;
+  packF64!: PackFunction;
   /** Views of all of the memory. Growth replaces the buffer, so read these after `reserve`. */
-  f32View: Float32Array;
-  f64View: Float64Array;
+  f32View!: Float32Array;
+  f64View!: Float64Array;
 
   /** Instantiates a compiled matmul module on `memory`; `maxBytes` is where `reserve` stops. */
-  constructor(api: WasmApi, module: object, private readonly memory: WasmMemory, readonly maxBytes: number = Infinity) {
-    const { exports } = new api.Instance(module, { [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: memory } });
+  constructor(
+    private readonly api: WasmApi,
+    private readonly module: object,
+    private memory: WasmMemory,
+    readonly maxBytes: number = Infinity,
+  ) {
+    this.instantiate();
+  }
+
+  private instantiate(): void {
+    const { exports } = new this.api.Instance(this.module, { [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: this.memory } });
     const exported = <F>(name: string): F => {
       const fn = exports[name];
       if (typeof fn !== 'function') throw new Error(`matmul module: missing export ${name}`);
@@ -52,21 +71,60 @@ export class MatmulRuntime {
     this.gemmF64 = exported('gemm_f64');
     this.packF32 = exported('pack_f32');
     this.packF64 = exported('pack_f64');
-    this.f32View = new Float32Array(memory.buffer);
-    this.f64View = new Float64Array(memory.buffer);
-  }
-
-  /** Grows the memory to at least `bytes` bytes; throws a RangeError past the engine's limit (4 GiB at most). */
-  reserve(bytes: number): void {
-    if (!growMemory(this.memory, bytes, 'matmulKernelWasm', this.maxBytes)) return;
     this.f32View = new Float32Array(this.memory.buffer);
     this.f64View = new Float64Array(this.memory.buffer);
   }
+
+  /**
+   * Makes the memory at least `bytes` bytes: a shared one grows in place, an unshared one is replaced
+   * (see the header), and its functions and views with it. Throws a RangeError past the engine's
+   * limit (4 GiB at most).
+   */
+  reserve(bytes: number): void {
+    if (bytes <= this.memory.buffer.byteLength) return;
+    if (isShared(this.memory)) {
+      growMemory(this.memory, bytes, 'matmulKernelWasm', this.maxBytes);
+      this.f32View = new Float32Array(this.memory.buffer);
+      this.f64View = new Float64Array(this.memory.buffer);
+    } else {
+      this.memory = replaceMemory(this.api, this.memory, bytes, 'matmulKernelWasm');
+      this.instantiate();
+    }
+  }
+}
+
+/** Whether `memory` is shared (its buffer a SharedArrayBuffer, which growing does not detach). */
+function isShared(memory: WasmMemory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 }
 
 /**
- * Grows `memory` to at least `bytes` bytes, and says whether it grew (its buffer, and so every view
- * of it, is then new). Past `maxBytes` or the engine's limit, a RangeError naming `kernel`.
+ * A new unshared memory of at least `bytes` bytes (and at least twice `old`'s size, so that a run of
+ * growing calls replaces it only a logarithmic number of times), holding `old`'s contents. Past the
+ * engine's limit, a RangeError naming `kernel`.
+ */
+export function replaceMemory(api: WasmApi, old: WasmMemory, bytes: number, kernel: string): WasmMemory {
+  const have = old.buffer.byteLength;
+  const pages = Math.ceil(bytes / PAGE);
+  let memory: WasmMemory;
+  try {
+    try {
+      memory = new api.Memory({ initial: Math.max(pages, 2 * (have / PAGE)) });
+    } catch {
+      memory = new api.Memory({ initial: pages }); // doubling went past the limit; exactly enough may not
+    }
+  } catch (cause) {
+    throw new RangeError(`${kernel}: needs ${bytes} bytes of WebAssembly memory, more than this engine grants`, { cause });
+  }
+  new Uint8Array(memory.buffer).set(new Uint8Array(old.buffer));
+  return memory;
+}
+
+/**
+ * Grows `memory` in place to at least `bytes` bytes, and says whether it grew (its buffer, and so
+ * every view of it, is then new). Past `maxBytes` or the engine's limit, a RangeError naming
+ * `kernel`. For shared memories: an unshared one is replaced instead (`replaceMemory`), since
+ * growing it would detach its buffer (see the header).
  */
 export function growMemory(memory: WasmMemory, bytes: number, kernel: string, maxBytes = Infinity): boolean {
   const have = memory.buffer.byteLength;
@@ -102,50 +160,69 @@ export function simdWasmApi(): WasmApi | undefined {
 }
 
 /**
- * A kernel module's own memory, with float32 and float64 views of all of it. Growing a memory replaces
- * its buffer (detaching every view of the old one), so the views are made again when it grows.
+ * A kernel module instantiated on a memory of its own, with float32 and float64 views of all of it.
+ * `view` enlarges the memory when a call needs more; that replaces the memory and the instance (see
+ * the header), so read the functions from `exports` after `view`, not once and for all.
  */
-export class KernelMemory {
-  f32: Float32Array;
-  f64: Float64Array;
+export class KernelInstance {
+  f32!: Float32Array;
+  f64!: Float64Array;
+  /** The instance's exports: new functions, on the new memory, after the memory was enlarged. */
+  exports!: Record<string, unknown>;
+  private memory: WasmMemory;
 
-  constructor(readonly memory: WasmMemory) {
-    this.f32 = new Float32Array(memory.buffer);
-    this.f64 = new Float64Array(memory.buffer);
+  constructor(
+    private readonly api: WasmApi,
+    private readonly module: object,
+  ) {
+    this.memory = new api.Memory({ initial: 1 });
+    this.instantiate();
+  }
+
+  /** What `functions` found, by finder, in the current exports. */
+  private readonly found = new Map<(exports: Record<string, unknown>) => unknown, unknown>();
+
+  private instantiate(): void {
+    this.exports = new this.api.Instance(this.module, { env: { memory: this.memory } }).exports;
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.f64 = new Float64Array(this.memory.buffer);
+    this.found.clear();
   }
 
   /**
-   * Grows the memory to at least `bytes` (see `growMemory`, which names `kernel` when it cannot) and
-   * returns the view in the precision of `like`.
+   * `find(exports)` for the current exports (a table of the module's functions, say), computed once
+   * per instance: after `view` enlarged the memory, the next call finds them in the new exports.
+   */
+  functions<F>(find: (exports: Record<string, unknown>) => F): F {
+    if (!this.found.has(find)) this.found.set(find, find(this.exports));
+    return this.found.get(find) as F;
+  }
+
+  /**
+   * Makes the memory at least `bytes` bytes (a RangeError naming `kernel` past the engine's limit),
+   * keeping its contents, and returns the view in the precision of `like`.
    */
   view(like: Storage, bytes: number, kernel: string): Storage {
-    if (growMemory(this.memory, bytes, kernel)) {
-      this.f32 = new Float32Array(this.memory.buffer);
-      this.f64 = new Float64Array(this.memory.buffer);
+    if (bytes > this.memory.buffer.byteLength) {
+      this.memory = replaceMemory(this.api, this.memory, bytes, kernel);
+      this.instantiate();
     }
     return like instanceof Float64Array ? this.f64 : this.f32;
   }
 }
 
-/** A module instantiated on a memory of its own (see `instantiateOwnMemory`). */
-export interface KernelInstance {
-  readonly memory: KernelMemory;
-  readonly exports: Record<string, unknown>;
-}
-
 /**
  * Compiles `bytes`, a module importing its memory as env.memory, and instantiates it on a new
- * one-page memory (grown as calls need, through `KernelMemory.view`). Synchronous, so keep modules
- * under the 4 KiB browsers compile on the main thread. Null where WebAssembly SIMD is missing, or
- * where an engine validates SIMD yet fails to compile: callers then run their JavaScript loops.
+ * one-page memory of its own (enlarged as calls need, through `KernelInstance.view`). Synchronous,
+ * so keep modules under the 4 KiB browsers compile on the main thread. Null where WebAssembly SIMD
+ * is missing, or where an engine validates SIMD yet fails to compile: callers then run their
+ * JavaScript loops.
  */
 export function instantiateOwnMemory(bytes: Uint8Array): KernelInstance | null {
   const api = simdWasmApi();
   if (api === undefined) return null;
   try {
-    const memory = new api.Memory({ initial: 1 });
-    const { exports } = new api.Instance(new api.Module(bytes), { env: { memory } });
-    return { memory: new KernelMemory(memory), exports };
+    return new KernelInstance(api, new api.Module(bytes));
   } catch {
     return null;
   }
