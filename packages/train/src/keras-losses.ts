@@ -5,6 +5,7 @@
  * [1e-7, 1 - 1e-7] (Keras's epsilon) so that a saturated softmax never gives NaN or Infinity.
  */
 import { tensor, type Tensor } from '@nn/autograd';
+import { EPSILON, probabilityCrossEntropy } from './probability-crossentropy.js';
 
 /** A loss: the mean over the batch of a per-sample loss, as a one-element tensor. */
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -18,7 +19,6 @@ export interface LossSpec {
   fromLogits?: boolean;
 }
 
-const EPSILON = 1e-7;
 const fmt = (t: Tensor): string => `[${t.shape.join(',')}]`;
 
 /** Keras's `clip(p, epsilon, 1 - epsilon)`: the gradient passes inside the bounds, as TensorFlow's. */
@@ -53,8 +53,8 @@ function oneHotTargets(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
 
 /** The cross-entropy of one-hot (or probability) targets, averaged over the batch. */
 function categorical(name: string, target: Tensor, yPred: Tensor, fromLogits: boolean): Tensor {
-  const logProbabilities = fromLogits ? yPred.logSoftmax(-1) : clipProbabilities(yPred.div(yPred.sum(-1, true))).log();
-  return target.mul(logProbabilities).sum(-1).mean().neg();
+  if (!fromLogits) return probabilityCrossEntropy(target, yPred);
+  return target.mul(yPred.logSoftmax(-1)).sum(-1).mean().neg();
 }
 
 /** Makes the loss function for a name (and fromLogits). */
