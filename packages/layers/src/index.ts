@@ -18,6 +18,7 @@ export { Sequential } from './sequential.js';
 export { glorotUniform, glorotNormal, heUniform, heNormal, zeros, ones, computeFans } from './initializers.js';
 export type { Initializer, InitializerOptions, InitializerTarget } from './initializers.js';
 export { mseLoss, l1Loss, huberLoss, crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits } from './losses.js';
+export { crossEntropyOfLogits, crossEntropyOfProbabilities } from './fused-cross-entropy.js';
 export type {
   Reduction,
   LossOptions,

@@ -6,6 +6,7 @@
  */
 import { broadcastShapes, tensor, where, type Tensor } from '@nn/autograd';
 import { softplus } from './special.js';
+import { crossEntropyOfLogits } from './fused-cross-entropy.js';
 import { checkOptions, describe, expectNumber, expectTensor, formatShape } from './util.js';
 
 /** How the per-element losses are combined. */
@@ -205,9 +206,16 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
   const smoothing = expectNumber(options.labelSmoothing ?? 0, `${name}: labelSmoothing`, (v) => v >= 0 && v <= 1, 'in [0, 1]');
   const weight = classWeight(name, options.weight, classes);
   const t = expectTensor(target, `${name}: target`);
+  const labels = t.ndim === 1 && t.shape[0] === n;
+  const probabilities = t.ndim === 2 && t.shape[0] === n && t.shape[1] === classes;
+  if (weight === null && reduction === 'mean' && (labels || probabilities)) {
+    // The common case as one fused op; smoothing mixes the uniform distribution into the targets.
+    const hot = labels ? oneHotLabels(name, t, classes, x) : t;
+    return crossEntropyOfLogits(smoothing > 0 ? hot.mul(1 - smoothing).add(smoothing / classes) : hot, x);
+  }
   const logp = x.logSoftmax(1);
-  if (t.ndim === 1 && t.shape[0] === n) return labelLoss(logp, oneHotLabels(name, t, classes, x), weight, smoothing, reduction);
-  if (t.ndim === 2 && t.shape[0] === n && t.shape[1] === classes) {
+  if (labels) return labelLoss(logp, oneHotLabels(name, t, classes, x), weight, smoothing, reduction);
+  if (probabilities) {
     const soft = smoothing > 0 ? t.mul(1 - smoothing).add(smoothing / classes) : t;
     const perClass = logp.mul(weight === null ? soft : soft.mul(weight)).neg();
     return reduction === 'none' ? perClass.sum(1) : reduction === 'sum' ? perClass.sum() : perClass.sum().div(n);

@@ -5,7 +5,10 @@
  * [1e-7, 1 - 1e-7] (Keras's epsilon) so that a saturated softmax never gives NaN or Infinity.
  */
 import { tensor, type Tensor } from '@nn/autograd';
-import { EPSILON, probabilityCrossEntropy } from './probability-crossentropy.js';
+import { crossEntropyOfLogits, crossEntropyOfProbabilities } from '@nn/layers';
+
+/** Keras's epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON]. */
+const EPSILON = 1e-7;
 
 /** A loss: the mean over the batch of a per-sample loss, as a one-element tensor. */
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -51,10 +54,9 @@ function oneHotTargets(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
   return tensor(hot, { shape: [n, classes], dtype: yPred.dtype });
 }
 
-/** The cross-entropy of one-hot (or probability) targets, averaged over the batch. */
-function categorical(name: string, target: Tensor, yPred: Tensor, fromLogits: boolean): Tensor {
-  if (!fromLogits) return probabilityCrossEntropy(target, yPred);
-  return target.mul(yPred.logSoftmax(-1)).sum(-1).mean().neg();
+/** The cross-entropy of one-hot (or probability) targets, averaged over the batch: one fused op each way. */
+function categorical(target: Tensor, yPred: Tensor, fromLogits: boolean): Tensor {
+  return fromLogits ? crossEntropyOfLogits(target, yPred) : crossEntropyOfProbabilities(target, yPred);
 }
 
 /** Makes the loss function for a name (and fromLogits). */
@@ -69,10 +71,10 @@ export function makeLoss(spec: LossSpec): LossFn {
     case 'categoricalCrossentropy':
       return (yTrue, yPred) => {
         checkSameShape('categoricalCrossentropy', yTrue, yPred);
-        return categorical('categoricalCrossentropy', yTrue, yPred, fromLogits);
+        return categorical(yTrue, yPred, fromLogits);
       };
     case 'sparseCategoricalCrossentropy':
-      return (yTrue, yPred) => categorical('sparseCategoricalCrossentropy', oneHotTargets('sparseCategoricalCrossentropy', yTrue, yPred), yPred, fromLogits);
+      return (yTrue, yPred) => categorical(oneHotTargets('sparseCategoricalCrossentropy', yTrue, yPred), yPred, fromLogits);
     case 'binaryCrossentropy':
       return (yTrue, yPred) => {
         const target = yTrue.ndim === yPred.ndim - 1 ? yTrue.unsqueeze(-1) : yTrue;

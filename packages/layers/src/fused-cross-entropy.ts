@@ -1,0 +1,113 @@
+/**
+ * Cross-entropies as single ops, for the loss functions of this package and of @nn/train.
+ *
+ * Written as tensor ops, a cross-entropy is a chain of six to eight small nodes (softmax or row sums,
+ * logs, a product with the targets, sums, a mean), each with its own kernels forward and backward;
+ * for the batches of a classifier (32 x 10) their fixed costs were most of a training step. Here the
+ * loss is one pass over the rows, and its gradient with respect to the predictions is one more,
+ * through a second op. That gradient op differentiates again through the same gradient written with
+ * tensor ops (by `vjp`), so second and higher derivatives work as for any op. The loops are in
+ * ./kernels/cross-entropy.ts: sums in float64, each result rounded once to the dtype.
+ *
+ * Both take targets `t` of the predictions' shape [N, C] (one-hot rows, or probabilities) and average
+ * over the N rows.
+ */
+import { defineOp, Tensor, vjp } from '@nn/autograd';
+import {
+  EPSILON, logitLoss, logitLossGradient, probabilityLoss, probabilityLossGradient, allocateLike, type Storage,
+} from './kernels/cross-entropy.js';
+
+/** The elements of `t` in row-major order, without a copy when it is contiguous. */
+function elements(t: Tensor): Storage {
+  return t.isContiguous ? t.storage.subarray(t.offset, t.offset + t.size) : t.data();
+}
+
+/** A row-major tensor over `data`, no copy: of shape [N, C], or a scalar. */
+function wrap(data: Storage, shape: readonly number[]): Tensor {
+  return new Tensor(data, shape, shape.length === 2 ? [shape[1]!, 1] : [], 0);
+}
+
+/** A scalar tensor of `like`'s dtype. */
+const scalarLike = (like: Tensor, value: number): Tensor => wrap(allocateLike(like.storage, 1).fill(value), []);
+
+/**
+ * A loss op over [N, C] targets and predictions: the forward `loss` and the gradient `gradient` as
+ * loops, `gradientOps` the same gradient as tensor ops (what the gradient op differentiates), and
+ * `targetGradient` the gradient with respect to the targets as tensor ops (rarely needed).
+ */
+function fusedLoss(spec: {
+  name: string;
+  loss: (t: Storage, y: Storage, rows: number, classes: number) => number;
+  gradient: (g: number, t: Storage, y: Storage, rows: number, classes: number) => Storage;
+  gradientOps: (g: Tensor, t: Tensor, y: Tensor) => Tensor;
+  targetGradient: (g: Tensor, y: Tensor) => Tensor;
+}): (t: Tensor, y: Tensor) => Tensor {
+  const gradientOp = defineOp({
+    name: `${spec.name}Gradient`,
+    forward: (g, t, y) => wrap(spec.gradient(g!.item(), elements(t!), elements(y!), y!.shape[0]!, y!.shape[1]!), y!.shape),
+    backward: (u, { inputs: [g, t, y] }) => vjp(spec.gradientOps, g!, t!, y!)[1](u),
+  });
+  const lossOp = defineOp({
+    name: spec.name,
+    forward: (t, y) => scalarLike(y!, spec.loss(elements(t!), elements(y!), y!.shape[0]!, y!.shape[1]!)),
+    backward: (g, { inputs: [t, y], needsInputGrad }) => [
+      needsInputGrad[0] ? spec.targetGradient(g, y!) : null,
+      needsInputGrad[1] ? gradientOp(g, t!, y!) : null,
+    ],
+  });
+  // Other ranks: every axis but the last is a row.
+  return (t, y) => {
+    if (y.ndim === 2) return lossOp(t, y);
+    const classes = y.shape[y.ndim - 1]!;
+    return lossOp(t.reshape([-1, classes]), y.reshape([-1, classes]));
+  };
+}
+
+/** q = p / (row sums of p), clipped to [EPSILON, 1 - EPSILON], and the row sums. */
+function clippedProbabilities(p: Tensor): { q: Tensor; c: Tensor; s: Tensor } {
+  const s = p.sum(-1, true);
+  const q = p.div(s);
+  return { q, c: q.clamp(EPSILON, 1 - EPSILON), s };
+}
+
+const probabilityCrossEntropy = fusedLoss({
+  name: 'crossEntropyOfProbabilities',
+  loss: probabilityLoss,
+  gradient: probabilityLossGradient,
+  gradientOps: (g, t, p) => {
+    const { q, c, s } = clippedProbabilities(p);
+    const inside = q.ge(EPSILON).mul(q.le(1 - EPSILON));
+    const G = t.mul(inside).div(c).mul(g.mul(-1 / p.shape[0]!));
+    return G.sub(G.mul(q).sum(-1, true)).div(s);
+  },
+  targetGradient: (g, p) => clippedProbabilities(p).c.log().mul(g.mul(-1 / p.shape[0]!)),
+});
+
+const logitCrossEntropy = fusedLoss({
+  name: 'crossEntropyOfLogits',
+  loss: logitLoss,
+  gradient: logitLossGradient,
+  gradientOps: (g, t, x) => x.softmax(-1).mul(t.sum(-1, true)).sub(t).mul(g.mul(1 / x.shape[0]!)),
+  targetGradient: (g, x) => x.logSoftmax(-1).mul(g.mul(-1 / x.shape[0]!)),
+});
+
+/**
+ * Keras's categorical cross-entropy of probabilities `p` against targets `t` of its shape, as one op:
+ * -(1/N) sum_ij t_ij log(clip(p_ij / s_i, 1e-7, 1 - 1e-7)), s_i the sum of row i of p (Keras
+ * normalizes, then clips so that a saturated softmax gives no NaN or Infinity; the clip passes the
+ * gradient inside its bounds, bounds included, as `clamp` does). Every axis but the last is a row.
+ * The shapes are the caller's to check.
+ */
+export function crossEntropyOfProbabilities(t: Tensor, p: Tensor): Tensor {
+  return probabilityCrossEntropy(t, p);
+}
+
+/**
+ * The cross-entropy of logits `x` against targets `t` of its shape (one-hot or probabilities), as one
+ * op: -(1/N) sum_ij t_ij logSoftmax(x)_ij, computed stably (each row shifted by its maximum).
+ * Classes a row of `t` gives 0 are skipped, so a logit of -Infinity there gives no NaN. Every axis but
+ * the last is a row. The shapes are the caller's to check.
+ */
+export function crossEntropyOfLogits(t: Tensor, x: Tensor): Tensor {
+  return logitCrossEntropy(t, x);
+}
