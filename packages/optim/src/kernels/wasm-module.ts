@@ -201,7 +201,7 @@ function emitAdam(module: ModuleBuilder, precision: Precision): void {
   const [P, G, M, V, MAX] = [0, 1, 2, 3, 4] as const; // indices into `arrays`
   const m: number[] = [];
 
-  /** denom and the new parameter from the values on the stack's locals (f64x2 or f32x4 ops). */
+  /** Pushes the new parameter, p + round(round(step * m) / denom), from the locals pv (p), mv (m) and sv (second), with `ops` f64x2 or f32x4. */
   const emitParameter = (ops: { mul: PlainOp; div: PlainOp; add: PlainOp; sqrt: PlainOp }, round: () => void, k: { step: number; correction: number; eps: number }, pv: number, mv: number, sv: number): void => {
     f.get(pv);
     f.get(k.step).get(mv).op(ops.mul);
