@@ -1,6 +1,6 @@
 /** Adagrad, with learning-rate decay, weight decay and an initial accumulator value. */
 import type { Storage } from '@nn/autograd';
-import { add_, addScalar_, addcdiv_, addcmul_, clone, sqrt_ } from './kernels/index.js';
+import { adagradStep_ } from './kernels/index.js';
 import { nonNegative, type OptionSpec } from './options.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 import type { ParamsInput } from './param-groups.js';
@@ -54,13 +54,6 @@ export class Adagrad extends Optimizer<AdagradConfig> {
   protected update(param: Storage, grad: Storage, state: ParamState, group: ParamGroup<AdagradConfig>): void {
     const { lr, lrDecay, weightDecay, initialAccumulatorValue, eps } = group;
     const step = ++state.step;
-    if (weightDecay !== 0) add_(grad, param, weightDecay);
-    const clr = lr / (1 + (step - 1) * lrDecay);
-    const sum = state.buffer('sum', initialAccumulatorValue);
-    addcmul_(sum, grad, grad, 1);
-    const std = clone(sum);
-    sqrt_(std);
-    addScalar_(std, eps);
-    addcdiv_(param, grad, std, -clr);
+    adagradStep_(param, grad, state.buffer('sum', initialAccumulatorValue), { clr: lr / (1 + (step - 1) * lrDecay), weightDecay, eps });
   }
 }

@@ -1,6 +1,6 @@
 /** RMSprop, plain or centered, with optional momentum and weight decay. */
 import type { Storage } from '@nn/autograd';
-import { add_, addScalar_, addcdiv_, addcmul_, clone, mul_, sqrt_ } from './kernels/index.js';
+import { rmspropStep_ } from './kernels/index.js';
 import { boolean, nonNegative, type OptionSpec } from './options.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 import type { ParamsInput } from './param-groups.js';
@@ -58,28 +58,8 @@ export class RMSprop extends Optimizer<RMSpropConfig> {
   }
 
   protected update(param: Storage, grad: Storage, state: ParamState, group: ParamGroup<RMSpropConfig>): void {
-    const { lr, alpha, eps, weightDecay, momentum, centered } = group;
     state.step++;
-    if (weightDecay !== 0) add_(grad, param, weightDecay);
-    const squareAvg = state.buffer('squareAvg');
-    mul_(squareAvg, alpha);
-    addcmul_(squareAvg, grad, grad, 1 - alpha);
-    const avg = clone(squareAvg);
-    if (centered) {
-      const gradAvg = state.buffer('gradAvg');
-      mul_(gradAvg, alpha);
-      add_(gradAvg, grad, 1 - alpha);
-      addcmul_(avg, gradAvg, gradAvg, -1);
-    }
-    sqrt_(avg);
-    addScalar_(avg, eps);
-    if (momentum > 0) {
-      const buf = state.buffer('momentumBuffer');
-      mul_(buf, momentum);
-      addcdiv_(buf, grad, avg);
-      add_(param, buf, -lr);
-    } else {
-      addcdiv_(param, grad, avg, -lr);
-    }
+    const { centered, momentum } = group;
+    rmspropStep_(param, grad, state.buffer('squareAvg'), centered ? state.buffer('gradAvg') : null, momentum > 0 ? state.buffer('momentumBuffer') : null, group);
   }
 }

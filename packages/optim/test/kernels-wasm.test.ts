@@ -1,7 +1,8 @@
 /**
  * The WebAssembly optimizer kernels give exactly what the JavaScript loops give: `mul_`, `add_` and
- * the fused Adam step, float32 and float64, on awkward lengths, with special values (signed zeros,
- * infinities, NaN, subnormals), and every Adam variant (weight decay, AdamW's shrink, amsgrad).
+ * the fused Adam, RMSprop and Adagrad steps, float32 and float64, on awkward lengths, with special
+ * values (signed zeros, infinities, NaN, subnormals), and every variant (weight decay, AdamW's
+ * shrink, amsgrad; RMSprop centered and with momentum).
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -9,7 +10,7 @@ import { test as propTest } from '@fast-check/vitest';
 import { simdWasmApi } from '@nn/autograd/wasm';
 import type { Storage } from '@nn/autograd';
 import * as loops from '../src/kernels/loops.js';
-import { adamWasm, axpyWasm, scaleWasm } from '../src/kernels/wasm.js';
+import { adagradWasm, adamWasm, axpyWasm, rmspropWasm, scaleWasm } from '../src/kernels/wasm.js';
 import { optimModuleBytes } from '../src/kernels/wasm-module.js';
 
 const special = fc.constantFrom(0, -0, 1, -1, 0.5, Infinity, -Infinity, NaN, 1e-310, 1e-40, 3.5e38);
@@ -84,6 +85,49 @@ describe.skipIf(simdWasmApi() === undefined)('WebAssembly optimizer kernels', ()
     expect(show(g2), 'the gradient is left alone').toEqual(show(g1));
   });
 
+  /** `draw`, with every third element 0: an update added to 0 shows its last bit. */
+  const drawWithZeros = (kind: string, pool: readonly number[], n: number, shift: number): Storage => {
+    const x = draw(kind, pool, n, shift);
+    for (let i = shift % 3; i < n; i += 3) x[i] = 0;
+    return x;
+  };
+
+  const rmspropCase = fc.record({
+    n: awkward, kind: dtype, centered: fc.boolean(), momentum: fc.constantFrom(0, 0.9), weightDecay: fc.constantFrom(0, 0.1),
+    alpha: fc.constantFrom(0.99, 0.5), eps: fc.constantFrom(1e-8, 0.1), lr: fc.constantFrom(0.01, 0.5),
+  });
+
+  propTest.prop([rmspropCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the RMSprop step equals the op sequence', (c, pool) => {
+    const positive = pool.map((v) => Math.abs(v));
+    const arrays = () => [drawWithZeros(c.kind, pool, c.n, 0), draw(c.kind, pool, c.n, 1), drawWithZeros(c.kind, positive, c.n, 2), drawWithZeros(c.kind, pool, c.n, 3), drawWithZeros(c.kind, pool, c.n, 4)];
+    const [p1, g1, s1, a1, b1] = arrays() as [Storage, Storage, Storage, Storage, Storage];
+    const [p2, g2, s2, a2, b2] = arrays() as [Storage, Storage, Storage, Storage, Storage];
+    const optional = (x: Storage, on: boolean): Storage | null => (on ? x : null);
+    // The op sequence overwrites its gradient with the decayed one; it gets a copy.
+    loops.rmspropStep_(p1, g1.slice(), s1, optional(a1, c.centered), optional(b1, c.momentum > 0), c);
+    expect(rmspropWasm(p2, g2, s2, optional(a2, c.centered), optional(b2, c.momentum > 0), c)).toBe(true);
+    expect(show(p2), 'param').toEqual(show(p1));
+    expect(show(s2), 'squareAvg').toEqual(show(s1));
+    expect(show(a2), 'gradAvg').toEqual(show(a1));
+    expect(show(b2), 'momentumBuffer').toEqual(show(b1));
+    expect(show(g2), 'the gradient is left alone').toEqual(show(g1));
+  });
+
+  propTest.prop([
+    fc.record({ n: awkward, kind: dtype, weightDecay: fc.constantFrom(0, 0.1), eps: fc.constantFrom(1e-10, 0.1), clr: fc.constantFrom(0.01, 0.5) }),
+    fc.array(value, { minLength: 64, maxLength: 64 }),
+  ])('the Adagrad step equals the op sequence', (c, pool) => {
+    const positive = pool.map((v) => Math.abs(v));
+    const arrays = () => [drawWithZeros(c.kind, pool, c.n, 0), draw(c.kind, pool, c.n, 1), drawWithZeros(c.kind, positive, c.n, 2)];
+    const [p1, g1, s1] = arrays() as [Storage, Storage, Storage];
+    const [p2, g2, s2] = arrays() as [Storage, Storage, Storage];
+    loops.adagradStep_(p1, g1.slice(), s1, c);
+    expect(adagradWasm(p2, g2, s2, c)).toBe(true);
+    expect(show(p2), 'param').toEqual(show(p1));
+    expect(show(s2), 'sum').toEqual(show(s1));
+    expect(show(g2), 'the gradient is left alone').toEqual(show(g1));
+  });
+
   test('arrays longer than a staging chunk (16384 elements) are updated whole, as by the loops', () => {
     const n = 2 * 16384 + 7;
     const pool = Array.from({ length: 97 }, (_, i) => Math.sin(i) * 3);
@@ -101,6 +145,16 @@ describe.skipIf(simdWasmApi() === undefined)('WebAssembly optimizer kernels', ()
       loops.add_(p1, g1, -0.5);
       expect(axpyWasm(p2, g2, -0.5)).toBe(true);
       expect(firstDifference(p2, p1), `${kind} add_`).toBe(-1);
+      const r = { lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0.1, momentum: 0.9 };
+      loops.rmspropStep_(p1, g1.slice(), v1, m1, max1, r);
+      expect(rmspropWasm(p2, g2, v2, m2, max2, r)).toBe(true);
+      for (const [name, expected, actual] of [['param', p1, p2], ['squareAvg', v1, v2], ['gradAvg', m1, m2], ['momentumBuffer', max1, max2]] as const) {
+        expect(firstDifference(actual, expected), `${kind} RMSprop ${name}`).toBe(-1);
+      }
+      loops.adagradStep_(p1, g1.slice(), v1, { clr: 0.1, weightDecay: 0.1, eps: 1e-10 });
+      expect(adagradWasm(p2, g2, v2, { clr: 0.1, weightDecay: 0.1, eps: 1e-10 })).toBe(true);
+      expect(firstDifference(p2, p1), `${kind} Adagrad param`).toBe(-1);
+      expect(firstDifference(v2, v1), `${kind} Adagrad sum`).toBe(-1);
     }
   });
 });

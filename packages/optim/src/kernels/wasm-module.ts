@@ -8,6 +8,9 @@
  *   axpy_p(x, y, bytes, alpha)            x = x + alpha * y               (`add_`)
  *   adam_p(param, grad, expAvg, expAvgSq, maxExpAvgSq, bytes, flags, shrink, decay,
  *          beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction, eps, step)      (`adamStep_`)
+ *   rmsprop_p(param, grad, squareAvg, gradAvg, momentumBuffer, bytes, flags, decay,
+ *             alpha, oneMinusAlpha, eps, momentum, step)                          (`rmspropStep_`)
+ *   adagrad_p(param, grad, sum, bytes, flags, decay, eps, step)                   (`adagradStep_`)
  *
  * Arithmetic is float64 for both precisions, as in the JavaScript loops: float32 values are widened
  * on load (`f64x2.promote_low_f32x4`, exact) and rounded to float32 exactly where the loops call
@@ -26,14 +29,27 @@ export type Precision = 'f32' | 'f64';
 export const ADAM_DECAY = 1; // add decay * param to the gradient (Adam's L2 weight decay)
 export const ADAM_AMSGRAD = 2; // keep the running maximum of expAvgSq in maxExpAvgSq
 
+/** Bits of rmsprop's `flags`. */
+export const RMSPROP_DECAY = 1; // add decay * param to the gradient
+export const RMSPROP_CENTERED = 2; // keep gradAvg and subtract its square
+export const RMSPROP_MOMENTUM = 4; // keep momentumBuffer and step along it
+
+/** Bits of adagrad's `flags`. */
+export const ADAGRAD_DECAY = 1; // add decay * param to the gradient
+
 export type ScaleFunction = (x: number, bytes: number, s: number) => void;
 export type AxpyFunction = (x: number, y: number, bytes: number, alpha: number) => void;
+export type RmspropFunction = (
+  param: number, grad: number, squareAvg: number, gradAvg: number, momentumBuffer: number, bytes: number, flags: number,
+  decay: number, alpha: number, oneMinusAlpha: number, eps: number, momentum: number, step: number,
+) => void;
+export type AdagradFunction = (param: number, grad: number, sum: number, bytes: number, flags: number, decay: number, eps: number, step: number) => void;
 export type AdamFunction = (
   param: number, grad: number, expAvg: number, expAvgSq: number, maxExpAvgSq: number, bytes: number, flags: number,
   shrink: number, decay: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, correction: number, eps: number, step: number,
 ) => void;
 
-/** The module's bytes, exporting `scale_f32`, `axpy_f32`, `adam_f32` and the same for f64. */
+/** The module's bytes, exporting `scale_f32`, `axpy_f32`, `adam_f32`, `rmsprop_f32`, `adagrad_f32` and the same for f64. */
 export function optimModuleBytes(): Uint8Array {
   // The memory is imported as env.memory, as `instantiateOwnMemory` provides it.
   const module = new ModuleBuilder().importMemory('env', 'memory', 1);
@@ -41,6 +57,8 @@ export function optimModuleBytes(): Uint8Array {
     emitScale(module, precision);
     emitAxpy(module, precision);
     emitAdam(module, precision);
+    emitRmsprop(module, precision);
+    emitAdagrad(module, precision);
   }
   return module.toBytes();
 }
@@ -65,6 +83,12 @@ interface Pass {
   round(): void;
 }
 
+/** Arrays (address parameters) that exist only when a bit of the i32 parameter `flags` is set: array -> bit. */
+interface Guards {
+  readonly arrays: ReadonlyMap<number, number>;
+  readonly flags: number;
+}
+
 /**
  * A float32 kernel's last step, run once per v128 after both halves of `body`: it computes, in
  * f32x4, the whole v128 that `array` (an address parameter) is stored from, into the local `result`.
@@ -79,14 +103,14 @@ interface Finish {
  * Emits the loop of an element-wise kernel over the arrays whose address parameters are `arrays`
  * (byte addresses; `bytes` the parameter holding their common length), reading every array and
  * storing back those in `written`. `body(pass)` computes one f64x2 pair of results from one pair of
- * values; it runs twice per float32 v128 (low pair, high pair). With `guarded`, its arrays are
- * neither read nor written when the i32 parameter `flags` has bit `flag` clear (amsgrad's maximum
+ * values; it runs twice per float32 v128 (low pair, high pair). With `guarded`, each of its arrays is
+ * neither read nor written when its bit of the i32 parameter `flags` is clear (amsgrad's maximum
  * when amsgrad is off: its address is then meaningless). With `finish` (float32 only), the array it
  * names is stored from its f32x4 result instead of from the halves.
  */
 function emitPass(
   f: FunctionBuilder, precision: Precision, arrays: readonly number[], bytes: number, written: readonly number[],
-  body: (pass: Pass) => void, guarded: { readonly arrays: readonly number[]; readonly flag: number; readonly flags: number } | null = null,
+  body: (pass: Pass) => void, guarded: Guards | null = null,
   finish: Finish | null = null,
 ): void {
   const halves = precision === 'f32' ? 2 : 1;
@@ -97,10 +121,10 @@ function emitPass(
   const round = (): void => {
     if (precision === 'f32') f.op('f32x4.demote_f64x2_zero').op('f64x2.promote_low_f32x4');
   };
-  const isGuarded = (k: number): boolean => guarded !== null && guarded.arrays.includes(arrays[k]!);
   const whenPresent = (k: number, emit: () => void): void => {
-    if (!isGuarded(k)) return emit();
-    f.get(guarded!.flags).i32(guarded!.flag).op('i32.and').if();
+    const flag = guarded?.arrays.get(arrays[k]!);
+    if (flag === undefined) return emit();
+    f.get(guarded!.flags).i32(flag).op('i32.and').if();
     emit();
     f.end();
   };
@@ -278,5 +302,112 @@ function emitAdam(module: ModuleBuilder, precision: Precision): void {
       },
     };
   }
-  emitPass(f, precision, arrays, bytes, [param, expAvg, expAvgSq, maxExpAvgSq], body, { arrays: [maxExpAvgSq], flag: ADAM_AMSGRAD, flags }, finish);
+  emitPass(f, precision, arrays, bytes, [param, expAvg, expAvgSq, maxExpAvgSq], body, { arrays: new Map([[maxExpAvgSq, ADAM_AMSGRAD]]), flags }, finish);
+}
+
+/** Adds decay * p to the gradient g (a local) when `flags` has bit `bit`, rounding as the loops do. */
+function emitDecay(f: FunctionBuilder, flags: number, bit: number, g: number, decay: number, p: number, round: () => void): void {
+  f.get(flags).i32(bit).op('i32.and').if();
+  f.get(g).get(decay).get(p).op('f64x2.mul').op('f64x2.add');
+  round();
+  f.set(g);
+  f.end();
+}
+
+/**
+ * `rmsprop_p(...)`: one RMSprop step, as `rmspropStep_` in ./loops.ts, rounding where it rounds:
+ *
+ *   g = decay ? round(grad + decay * param) : grad
+ *   squareAvg = round(round(squareAvg * alpha) + round(oneMinusAlpha * g) * g);  avg = squareAvg
+ *   centered: gradAvg = round(round(gradAvg * alpha) + oneMinusAlpha * g);  avg = round(avg + -gradAvg * gradAvg)
+ *   avg = round(round(sqrt(avg)) + eps)
+ *   momentum: buf = round(round(buf * momentum) + round(g / avg));  param = param + step * buf
+ *   else:     param = param + round(round(step * g) / avg)
+ *
+ * (the last sums rounded by the store), all in float64.
+ */
+function emitRmsprop(module: ModuleBuilder, precision: Precision): void {
+  const f = module.addFunction([i32, i32, i32, i32, i32, i32, i32, f64, f64, f64, f64, f64, f64], [], `rmsprop_${precision}`);
+  const [param, grad, squareAvg, gradAvg, momentumBuffer, bytes, flags] = [0, 1, 2, 3, 4, 5, 6] as const;
+  const [decay, alpha, oneMinusAlpha, eps, momentum, step] = [7, 8, 9, 10, 11, 12].map((k) => splat(f, k)) as [number, number, number, number, number, number];
+  const g = f.local(v128);
+  const avg = f.local(v128);
+  const [P, G, SQUARE, AVERAGE, BUFFER] = [0, 1, 2, 3, 4] as const; // indices into the arrays
+  emitPass(
+    f, precision, [param, grad, squareAvg, gradAvg, momentumBuffer], bytes, [param, squareAvg, gradAvg, momentumBuffer],
+    ({ value, result, round }) => {
+      f.get(value(G)).set(g);
+      emitDecay(f, flags, RMSPROP_DECAY, g, decay, value(P), round);
+      f.get(value(SQUARE)).get(alpha).op('f64x2.mul');
+      round();
+      f.get(oneMinusAlpha).get(g).op('f64x2.mul');
+      round();
+      f.get(g).op('f64x2.mul').op('f64x2.add');
+      round();
+      f.tee(result(SQUARE)).set(avg);
+      f.get(flags).i32(RMSPROP_CENTERED).op('i32.and').if();
+      f.get(value(AVERAGE)).get(alpha).op('f64x2.mul');
+      round();
+      f.get(oneMinusAlpha).get(g).op('f64x2.mul').op('f64x2.add');
+      round();
+      f.set(result(AVERAGE));
+      f.get(avg).get(result(AVERAGE)).op('f64x2.neg').get(result(AVERAGE)).op('f64x2.mul').op('f64x2.add');
+      round();
+      f.set(avg);
+      f.end();
+      f.get(avg).op('f64x2.sqrt');
+      round();
+      f.get(eps).op('f64x2.add');
+      round();
+      f.set(avg);
+      f.get(flags).i32(RMSPROP_MOMENTUM).op('i32.and').if();
+      f.get(value(BUFFER)).get(momentum).op('f64x2.mul');
+      round();
+      f.get(g).get(avg).op('f64x2.div');
+      round();
+      f.op('f64x2.add');
+      round();
+      f.set(result(BUFFER));
+      f.get(value(P)).get(step).get(result(BUFFER)).op('f64x2.mul').op('f64x2.add').set(result(P));
+      f.else();
+      f.get(value(P)).get(step).get(g).op('f64x2.mul');
+      round();
+      f.get(avg).op('f64x2.div');
+      round();
+      f.op('f64x2.add').set(result(P));
+      f.end();
+    },
+    { arrays: new Map([[gradAvg, RMSPROP_CENTERED], [momentumBuffer, RMSPROP_MOMENTUM]]), flags },
+  );
+}
+
+/**
+ * `adagrad_p(...)`: one Adagrad step, as `adagradStep_` in ./loops.ts, rounding where it rounds:
+ *
+ *   g = decay ? round(grad + decay * param) : grad;  sum = round(sum + g * g)
+ *   param = param + round(round(step * g) / round(round(sqrt(sum)) + eps))
+ *
+ */
+function emitAdagrad(module: ModuleBuilder, precision: Precision): void {
+  const f = module.addFunction([i32, i32, i32, i32, i32, f64, f64, f64], [], `adagrad_${precision}`);
+  const [param, grad, sum, bytes, flags] = [0, 1, 2, 3, 4] as const;
+  const [decay, eps, step] = [5, 6, 7].map((k) => splat(f, k)) as [number, number, number];
+  const g = f.local(v128);
+  const [P, G, SUM] = [0, 1, 2] as const;
+  emitPass(f, precision, [param, grad, sum], bytes, [param, sum], ({ value, result, round }) => {
+    f.get(value(G)).set(g);
+    emitDecay(f, flags, ADAGRAD_DECAY, g, decay, value(P), round);
+    f.get(value(SUM)).get(g).get(g).op('f64x2.mul').op('f64x2.add');
+    round();
+    f.set(result(SUM));
+    f.get(value(P)).get(step).get(g).op('f64x2.mul');
+    round();
+    f.get(result(SUM)).op('f64x2.sqrt');
+    round();
+    f.get(eps).op('f64x2.add');
+    round();
+    f.op('f64x2.div');
+    round();
+    f.op('f64x2.add').set(result(P));
+  });
 }

@@ -12,19 +12,24 @@
  */
 import type { Storage } from '@nn/autograd';
 import { copyOutOffset, instantiateOwnMemory, type KernelInstance } from '@nn/autograd/wasm';
-import { adamConstants, scalar, type AdamCoefficients } from './loops.js';
-import { ADAM_AMSGRAD, ADAM_DECAY, optimModuleBytes, type AdamFunction, type AxpyFunction, type Precision, type ScaleFunction } from './wasm-module.js';
+import { adamConstants, scalar, type AdagradCoefficients, type AdamCoefficients, type RmspropCoefficients } from './loops.js';
+import {
+  ADAGRAD_DECAY, ADAM_AMSGRAD, ADAM_DECAY, optimModuleBytes, RMSPROP_CENTERED, RMSPROP_DECAY, RMSPROP_MOMENTUM,
+  type AdagradFunction, type AdamFunction, type AxpyFunction, type Precision, type RmspropFunction, type ScaleFunction,
+} from './wasm-module.js';
 
 /** The module's functions by precision, found in one instance's exports. */
 interface Functions {
   readonly scale: Record<Precision, ScaleFunction>;
   readonly axpy: Record<Precision, AxpyFunction>;
   readonly adam: Record<Precision, AdamFunction>;
+  readonly rmsprop: Record<Precision, RmspropFunction>;
+  readonly adagrad: Record<Precision, AdagradFunction>;
 }
 
 function functionsOf(exports: Record<string, unknown>): Functions {
   const both = <F>(name: string): Record<Precision, F> => ({ f32: exports[`${name}_f32`] as F, f64: exports[`${name}_f64`] as F });
-  return { scale: both('scale'), axpy: both('axpy'), adam: both('adam') };
+  return { scale: both('scale'), axpy: both('axpy'), adam: both('adam'), rmsprop: both('rmsprop'), adagrad: both('adagrad') };
 }
 
 /** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
@@ -116,5 +121,33 @@ export function adamWasm(param: Storage, grad: Storage, expAvg: Storage, expAvgS
   runChunked(rt, arrays, changed, 'adamStep_', (at, bytes, fns) =>
     fns.adam[precisionOf(param)](at[0]!, at[1]!, at[2]!, at[3]!, at[4] ?? 0, bytes, flags, c.shrink, c.decay, c.beta1, c.oneMinusBeta1, c.beta2, c.oneMinusBeta2, c.correction, c.eps, c.step),
   );
+  return true;
+}
+
+/** One RMSprop step (see `rmspropStep_`), every array of param's dtype and length. */
+export function rmspropWasm(param: Storage, grad: Storage, squareAvg: Storage, gradAvg: Storage | null, momentumBuffer: Storage | null, k: RmspropCoefficients): boolean {
+  const rt = optimInstance();
+  if (rt === null) return false;
+  const [decay, alpha, oneMinusAlpha, eps, momentum, step] = [k.weightDecay, k.alpha, 1 - k.alpha, k.eps, k.momentum, -k.lr].map((v) => scalar(param, v)) as [
+    number, number, number, number, number, number,
+  ];
+  const flags = (decay !== 0 ? RMSPROP_DECAY : 0) | (gradAvg !== null ? RMSPROP_CENTERED : 0) | (momentumBuffer !== null ? RMSPROP_MOMENTUM : 0);
+  // Absent arrays are not staged: the kernel never touches them (their addresses are meaningless).
+  const arrays = [param, grad, squareAvg, ...(gradAvg === null ? [] : [gradAvg]), ...(momentumBuffer === null ? [] : [momentumBuffer])];
+  const changed = arrays.map((_, k) => k).filter((k) => k !== 1);
+  const at = (found: number[], array: Storage | null): number => (array === null ? 0 : found[arrays.indexOf(array)]!);
+  runChunked(rt, arrays, changed, 'rmspropStep_', (found, bytes, fns) =>
+    fns.rmsprop[precisionOf(param)](found[0]!, found[1]!, found[2]!, at(found, gradAvg), at(found, momentumBuffer), bytes, flags, decay, alpha, oneMinusAlpha, eps, momentum, step),
+  );
+  return true;
+}
+
+/** One Adagrad step (see `adagradStep_`), every array of param's dtype and length. */
+export function adagradWasm(param: Storage, grad: Storage, sum: Storage, k: AdagradCoefficients): boolean {
+  const rt = optimInstance();
+  if (rt === null) return false;
+  const [decay, eps, step] = [k.weightDecay, k.eps, -k.clr].map((v) => scalar(param, v)) as [number, number, number];
+  const flags = decay !== 0 ? ADAGRAD_DECAY : 0;
+  runChunked(rt, [param, grad, sum], [0, 2], 'adagradStep_', (at, bytes, fns) => fns.adagrad[precisionOf(param)](at[0]!, at[1]!, at[2]!, bytes, flags, decay, eps, step));
   return true;
 }
