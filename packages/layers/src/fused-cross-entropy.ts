@@ -10,9 +10,11 @@
  * ./kernels/cross-entropy.ts: sums in float64, each result rounded once to the dtype.
  *
  * Both take targets `t` of the predictions' shape [N, C] (one-hot rows, or probabilities) and average
- * over the N rows.
+ * over the N rows; a shape that differs is an error naming both shapes, and float32 with float64
+ * computes in float64, as every op does.
  */
 import { defineOp, Tensor, vjp } from '@nn/autograd';
+import { expectTensor, formatShape } from './util.js';
 import {
   EPSILON, logitLoss, logitLossGradient, probabilityLoss, probabilityLossGradient, allocateLike, type Storage,
 } from './kernels/cross-entropy.js';
@@ -37,11 +39,13 @@ const scalarLike = (like: Tensor, value: number): Tensor => wrap(allocateLike(li
  */
 function fusedLoss(spec: {
   name: string;
+  /** What the predictions are, in error messages. */
+  predictions: string;
   loss: (t: Storage, y: Storage, rows: number, classes: number) => number;
   gradient: (g: number, t: Storage, y: Storage, rows: number, classes: number) => Storage;
   gradientOps: (g: Tensor, t: Tensor, y: Tensor) => Tensor;
   targetGradient: (g: Tensor, y: Tensor) => Tensor;
-}): (t: Tensor, y: Tensor) => Tensor {
+}): (target: Tensor, predictions: Tensor) => Tensor {
   const gradientOp = defineOp({
     name: `${spec.name}Gradient`,
     forward: (g, t, y) => wrap(spec.gradient(g!.item(), elements(t!), elements(y!), y!.shape[0]!, y!.shape[1]!), y!.shape),
@@ -55,11 +59,18 @@ function fusedLoss(spec: {
       needsInputGrad[1] ? gradientOp(g, t!, y!) : null,
     ],
   });
-  // Other ranks: every axis but the last is a row.
-  return (t, y) => {
-    if (y.ndim === 2) return lossOp(t, y);
-    const classes = y.shape[y.ndim - 1]!;
-    return lossOp(t.reshape([-1, classes]), y.reshape([-1, classes]));
+  return (target, predictions) => {
+    const t = expectTensor(target, `${spec.name}: target`);
+    const y = expectTensor(predictions, `${spec.name}: ${spec.predictions}`);
+    if (y.ndim === 0 || t.ndim !== y.ndim || t.shape.some((d, i) => d !== y.shape[i])) {
+      throw new Error(`${spec.name}: target of shape ${formatShape(t.shape)} does not match ${spec.predictions} of shape ${formatShape(y.shape)} (expected the same shape, classes on the last axis)`);
+    }
+    // float32 with float64 gives float64, as for every op.
+    const [tt, yy] = t.dtype === y.dtype ? [t, y] : [t.cast('float64'), y.cast('float64')];
+    if (yy.ndim === 2) return lossOp(tt, yy);
+    // Other ranks: every axis but the last is a row.
+    const classes = yy.shape[yy.ndim - 1]!;
+    return lossOp(tt.reshape([-1, classes]), yy.reshape([-1, classes]));
   };
 }
 
@@ -72,6 +83,7 @@ function clippedProbabilities(p: Tensor): { q: Tensor; c: Tensor; s: Tensor } {
 
 const probabilityCrossEntropy = fusedLoss({
   name: 'crossEntropyOfProbabilities',
+  predictions: 'probabilities',
   loss: probabilityLoss,
   gradient: probabilityLossGradient,
   gradientOps: (g, t, p) => {
@@ -85,6 +97,7 @@ const probabilityCrossEntropy = fusedLoss({
 
 const logitCrossEntropy = fusedLoss({
   name: 'crossEntropyOfLogits',
+  predictions: 'logits',
   loss: logitLoss,
   gradient: logitLossGradient,
   gradientOps: (g, t, x) => x.softmax(-1).mul(t.sum(-1, true)).sub(t).mul(g.mul(1 / x.shape[0]!)),
@@ -106,7 +119,7 @@ export function crossEntropyOfProbabilities(t: Tensor, p: Tensor): Tensor {
  * The cross-entropy of logits `x` against targets `t` of its shape (one-hot or probabilities), as one
  * op: -(1/N) sum_ij t_ij logSoftmax(x)_ij, computed stably (each row shifted by its maximum).
  * Classes a row of `t` gives 0 are skipped, so a logit of -Infinity there gives no NaN. Every axis but
- * the last is a row. The shapes are the caller's to check.
+ * the last is a row; `t` must have `x`'s shape.
  */
 export function crossEntropyOfLogits(t: Tensor, x: Tensor): Tensor {
   return logitCrossEntropy(t, x);

@@ -121,6 +121,25 @@ describe('the edges', () => {
   });
 });
 
+describe('bad input', () => {
+  test('shapes that differ, a rank-0 prediction or a non-tensor are errors naming the op and the shapes', () => {
+    expect(() => crossEntropyOfLogits(f64([[0, 1]]), f64([[0, 1, 2]]))).toThrow(
+      'crossEntropyOfLogits: target of shape [1,2] does not match logits of shape [1,3] (expected the same shape, classes on the last axis)',
+    );
+    expect(() => crossEntropyOfProbabilities(tensor(1), tensor(0.5))).toThrow('crossEntropyOfProbabilities: target of shape [] does not match probabilities of shape []');
+    expect(() => crossEntropyOfLogits([[1]] as unknown as Tensor, f64([[0]]))).toThrow('crossEntropyOfLogits: target must be a Tensor, got');
+  });
+
+  test('float32 with float64 computes in float64, and each gradient keeps its input dtype', () => {
+    const x = tensor([[0.3, -1, 2]], { requiresGrad: true });
+    const loss = crossEntropyOfLogits(f64([[0, 1, 0]]), x);
+    expect(loss.dtype).toBe('float64');
+    expect(loss.item()).toBeCloseTo(crossEntropyOfLogits(f64([[0, 1, 0]]), f64([[0.3, -1, 2]])).item(), 6);
+    loss.backward();
+    expect(x.grad!.dtype).toBe('float32');
+  });
+});
+
 describe('crossEntropy', () => {
   test('its fused path (no weight, mean) equals the general one, labels or probabilities, with smoothing', () => {
     const x = f64([[0.3, -1, 2], [1, 0.5, -0.5], [0, 0, 0]], true);
