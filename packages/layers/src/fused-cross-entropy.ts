@@ -13,24 +13,16 @@
  * over the N rows; a shape that differs is an error naming both shapes, and float32 with float64
  * computes in float64, as every op does.
  */
-import { defineOp, Tensor, vjp } from '@nn/autograd';
+import { defineOp, full, vjp, zeros, type Tensor } from '@nn/autograd';
 import { expectTensor, formatShape } from './util.js';
 import {
-  EPSILON, logitLoss, logitLossGradient, probabilityLoss, probabilityLossGradient, allocateLike, type Storage,
+  EPSILON, logitLoss, logitLossGradient, probabilityLoss, probabilityLossGradient, type Storage,
 } from './kernels/cross-entropy.js';
 
 /** The elements of `t` in row-major order, without a copy when it is contiguous. */
 function elements(t: Tensor): Storage {
   return t.isContiguous ? t.storage.subarray(t.offset, t.offset + t.size) : t.data();
 }
-
-/** A row-major tensor over `data`, no copy: of shape [N, C], or a scalar. */
-function wrap(data: Storage, shape: readonly number[]): Tensor {
-  return new Tensor(data, shape, shape.length === 2 ? [shape[1]!, 1] : [], 0);
-}
-
-/** A scalar tensor of `like`'s dtype. */
-const scalarLike = (like: Tensor, value: number): Tensor => wrap(allocateLike(like.storage, 1).fill(value), []);
 
 /**
  * A loss op over [N, C] targets and predictions: the forward `loss` and the gradient `gradient` as
@@ -42,18 +34,22 @@ function fusedLoss(spec: {
   /** What the predictions are, in error messages. */
   predictions: string;
   loss: (t: Storage, y: Storage, rows: number, classes: number) => number;
-  gradient: (g: number, t: Storage, y: Storage, rows: number, classes: number) => Storage;
+  gradient: (out: Storage, g: number, t: Storage, y: Storage, rows: number, classes: number) => void;
   gradientOps: (g: Tensor, t: Tensor, y: Tensor) => Tensor;
   targetGradient: (g: Tensor, y: Tensor) => Tensor;
 }): (target: Tensor, predictions: Tensor) => Tensor {
   const gradientOp = defineOp({
     name: `${spec.name}Gradient`,
-    forward: (g, t, y) => wrap(spec.gradient(g!.item(), elements(t!), elements(y!), y!.shape[0]!, y!.shape[1]!), y!.shape),
+    forward: (g, t, y) => {
+      const out = zeros(y!.shape, { dtype: y!.dtype });
+      spec.gradient(out.storage, g!.item(), elements(t!), elements(y!), y!.shape[0]!, y!.shape[1]!);
+      return out;
+    },
     backward: (u, { inputs: [g, t, y] }) => vjp(spec.gradientOps, g!, t!, y!)[1](u),
   });
   const lossOp = defineOp({
     name: spec.name,
-    forward: (t, y) => scalarLike(y!, spec.loss(elements(t!), elements(y!), y!.shape[0]!, y!.shape[1]!)),
+    forward: (t, y) => full([], spec.loss(elements(t!), elements(y!), y!.shape[0]!, y!.shape[1]!), { dtype: y!.dtype }),
     backward: (g, { inputs: [t, y], needsInputGrad }) => [
       needsInputGrad[0] ? spec.targetGradient(g, y!) : null,
       needsInputGrad[1] ? gradientOp(g, t!, y!) : null,

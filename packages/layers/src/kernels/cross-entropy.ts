@@ -7,9 +7,6 @@
 
 export type Storage = Float32Array | Float64Array;
 
-/** A new array of `like`'s dtype. */
-export const allocateLike = (like: Storage, length: number): Storage => (like instanceof Float32Array ? new Float32Array(length) : new Float64Array(length));
-
 /** Keras's epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON]. */
 export const EPSILON = 1e-7;
 
@@ -35,13 +32,12 @@ export function probabilityLoss(t: Storage, p: Storage, rows: number, classes: n
 }
 
 /**
- * The gradient of `probabilityLoss` times `g`, with respect to p: G_ij = -(g/rows) t_ij / q_ij where
+ * The gradient of `probabilityLoss` times `g`, with respect to p, into `out` (p's shape and dtype): G_ij = -(g/rows) t_ij / q_ij where
  * q_ij = p_ij / s_i lies within the clip bounds (bounds included) and 0 elsewhere, then
  * dp_ij = (G_ij - sum_k G_ik q_ik) / s_i.
  */
-export function probabilityLossGradient(g: number, t: Storage, p: Storage, rows: number, classes: number): Storage {
+export function probabilityLossGradient(out: Storage, g: number, t: Storage, p: Storage, rows: number, classes: number): void {
   const [low, high] = clipBounds(p);
-  const out = allocateLike(p, rows * classes);
   const scale = -g / rows;
   const gRow = new Float64Array(classes); // one row of G, unrounded
   for (let i = 0, row = 0; i < rows; i++, row += classes) {
@@ -56,7 +52,6 @@ export function probabilityLossGradient(g: number, t: Storage, p: Storage, rows:
     }
     for (let j = 0; j < classes; j++) out[row + j] = (gRow[j]! - dot) / s;
   }
-  return out;
 }
 
 /**
@@ -93,8 +88,7 @@ export function logitLoss(t: Storage, x: Storage, rows: number, classes: number)
  * The gradient of `logitLoss` times `g`, with respect to x: (g/rows) (softmax(x)_ij sum_k t_ik - t_ij).
  * One exp an element: the shifted exponentials of a row are kept for the last pass.
  */
-export function logitLossGradient(g: number, t: Storage, x: Storage, rows: number, classes: number): Storage {
-  const out = allocateLike(x, rows * classes);
+export function logitLossGradient(out: Storage, g: number, t: Storage, x: Storage, rows: number, classes: number): void {
   const scale = g / rows;
   const exps = new Float64Array(classes);
   for (let i = 0, row = 0; i < rows; i++, row += classes) {
@@ -108,5 +102,4 @@ export function logitLossGradient(g: number, t: Storage, x: Storage, rows: numbe
     }
     for (let j = 0; j < classes; j++) out[row + j] = scale * ((exps[j]! / sum) * targetSum - t[row + j]!);
   }
-  return out;
 }
