@@ -86,6 +86,21 @@ describe('step and zeroGrad', () => {
     expect(w.dtype).toBe('float64');
   });
 
+  test('a parameter that is a view is updated in place: a contiguous slice in its storage, a transpose through a copy', () => {
+    const storage = tensor([10, 1, 2, 3, 20], f64);
+    const slice = storage.slice([1], [4]); // contiguous, at offset 1 of a shared storage
+    slice.requiresGrad = true;
+    const transposed = tensor([[1, 2], [3, 4]], f64).transpose(); // not contiguous
+    transposed.requiresGrad = true;
+    const opt = new SGD([slice, transposed], { lr: 0.5 });
+    slice.grad = tensor([2, 2, 2], f64);
+    transposed.grad = tensor([[2, 4], [6, 8]], f64);
+    opt.step();
+    expect(slice.toArray()).toEqual([0, 1, 2]);
+    expect(storage.toArray()).toEqual([10, 0, 1, 2, 20]); // the neighbours are untouched
+    expect(transposed.toArray()).toEqual([[0, 1], [-1, 0]]); // [[1, 3], [2, 4]] - 0.5 * grad
+  });
+
   test('addParamGroup adds a group that inherits the defaults', () => {
     const [w, b] = [param([1]), param([2])];
     const opt = new SGD([w], { lr: 0.1, momentum: 0.5 });
