@@ -248,11 +248,7 @@ function emitAdam(module: ModuleBuilder, precision: Precision): void {
     round();
     f.set(p[half]!);
     f.get(value(G)).set(g);
-    f.get(flags).i32(ADAM_DECAY).op('i32.and').if();
-    f.get(g).get(decay).get(p[half]!).op('f64x2.mul').op('f64x2.add');
-    round();
-    f.set(g);
-    f.end();
+    emitDecay(f, flags, ADAM_DECAY, g, decay, p[half]!, round);
     // m
     f.get(value(M)).get(beta1).op('f64x2.mul');
     round();
@@ -261,12 +257,7 @@ function emitAdam(module: ModuleBuilder, precision: Precision): void {
     f.set(result(M));
     m[half] = result(M);
     // v
-    f.get(value(V)).get(beta2).op('f64x2.mul');
-    round();
-    f.get(oneMinusBeta2).get(g).op('f64x2.mul');
-    round();
-    f.get(g).op('f64x2.mul').op('f64x2.add');
-    round();
+    emitSquareAverage(f, value(V), beta2, oneMinusBeta2, g, round);
     f.tee(result(V)).set(second[half]!);
     f.get(flags).i32(ADAM_AMSGRAD).op('i32.and').if();
     f.get(value(MAX)).get(second[half]!).op('f64x2.max').tee(second[half]!).set(result(MAX));
@@ -305,6 +296,19 @@ function emitAdam(module: ModuleBuilder, precision: Precision): void {
   emitPass(f, precision, arrays, bytes, [param, expAvg, expAvgSq, maxExpAvgSq], body, { arrays: new Map([[maxExpAvgSq, ADAM_AMSGRAD]]), flags }, finish);
 }
 
+/**
+ * Pushes a running average of squares, round(round(average * beta) + round(oneMinusBeta * g) * g),
+ * as `mul_` then `addcmul_` round it (Adam's expAvgSq, RMSprop's squareAvg).
+ */
+function emitSquareAverage(f: FunctionBuilder, average: number, beta: number, oneMinusBeta: number, g: number, round: () => void): void {
+  f.get(average).get(beta).op('f64x2.mul');
+  round();
+  f.get(oneMinusBeta).get(g).op('f64x2.mul');
+  round();
+  f.get(g).op('f64x2.mul').op('f64x2.add');
+  round();
+}
+
 /** Adds decay * p to the gradient g (a local) when `flags` has bit `bit`, rounding as the loops do. */
 function emitDecay(f: FunctionBuilder, flags: number, bit: number, g: number, decay: number, p: number, round: () => void): void {
   f.get(flags).i32(bit).op('i32.and').if();
@@ -338,12 +342,7 @@ function emitRmsprop(module: ModuleBuilder, precision: Precision): void {
     ({ value, result, round }) => {
       f.get(value(G)).set(g);
       emitDecay(f, flags, RMSPROP_DECAY, g, decay, value(P), round);
-      f.get(value(SQUARE)).get(alpha).op('f64x2.mul');
-      round();
-      f.get(oneMinusAlpha).get(g).op('f64x2.mul');
-      round();
-      f.get(g).op('f64x2.mul').op('f64x2.add');
-      round();
+      emitSquareAverage(f, value(SQUARE), alpha, oneMinusAlpha, g, round);
       f.tee(result(SQUARE)).set(avg);
       f.get(flags).i32(RMSPROP_CENTERED).op('i32.and').if();
       f.get(value(AVERAGE)).get(alpha).op('f64x2.mul');
