@@ -118,9 +118,8 @@ export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
             // gradient (update rules may change both). A contiguous leaf is updated in its own
             // storage, and assign, given those same elements, only records the change; any other
             // parameter is updated in a copy that assign writes back.
-            const { values, gradient } = state.scratch();
-            const own = param.isLeaf && param.isContiguous ? param.storage.subarray(param.offset, param.offset + param.size) : readInto(values, param);
-            this.update(own, readInto(gradient, param.grad), state, group);
+            const own = param.isLeaf && param.isContiguous ? param.storage.subarray(param.offset, param.offset + param.size) : readInto(state.scratch('values'), param);
+            this.update(own, readInto(state.scratch('gradient'), param.grad), state, group);
             param.assign(own);
           }
           index++;

@@ -20,14 +20,15 @@ export class ParamState {
   ) {}
 
   /**
-   * Working copies of the parameter's values and gradient, reused by every step so that a step
-   * allocates nothing. Not part of the state: `stateDict` leaves them out.
+   * Working copies of the gradient and, for a parameter that cannot be updated in its own storage
+   * (a view that is not contiguous), of the values: reused by every step so that a step allocates
+   * nothing, each made on first use. Not part of the state: `stateDict` leaves them out.
    */
-  private workspace: { values: Storage; gradient: Storage } | null = null;
+  private readonly scratches: { values?: Storage; gradient?: Storage } = {};
 
-  /** The working copies (see `workspace`), made on first use. */
-  scratch(): { values: Storage; gradient: Storage } {
-    return (this.workspace ??= { values: this.zeros(), gradient: this.zeros() });
+  /** The working copy `which` (see `scratches`), made on first use. */
+  scratch(which: 'values' | 'gradient'): Storage {
+    return (this.scratches[which] ??= this.zeros());
   }
 
   /** The buffer `name`, created filled with `fill` (rounded to the dtype) on first use. */
