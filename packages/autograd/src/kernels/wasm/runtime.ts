@@ -1,12 +1,13 @@
 /**
- * The compiled matmul module and the memory it works in.
+ * Kernel modules on WebAssembly memories: `KernelInstance` (a module on a memory that it enlarges on
+ * demand), and the matmul runtimes built on it.
  *
  * The memory belongs to JS and the module imports it (as env.memory): that keeps the module free of
  * state, so that worker threads can run instances of it on one shared memory. There are two kinds of
- * runtime. The private one (`matmulRuntime`) is created on first use, with an unshared memory, and
+ * matmul runtime. The private one (`matmulRuntime`) is created on first use, with an unshared memory, and
  * runs every single-threaded product. The shared one (`sharedRuntime`) is created for the Node
  * thread pool (../../node.ts) for the main thread, each worker instantiating the same module on the
- * same memory (`MatmulRuntime.attach`). Memories only grow (WebAssembly memories cannot shrink); they
+ * same memory (`attachSharedRuntime`). Memories only grow (WebAssembly memories cannot shrink); they
  * are sized by the largest product seen.
  *
  * How an unshared memory grows. `WebAssembly.Memory.prototype.grow` detaches the memory's old buffer,
@@ -39,57 +40,47 @@ const PAGE = 65536;
 /** Pages of a shared memory at most (its maximum must be fixed up front): 4 GiB, all that i32 addresses reach. */
 export const SHARED_MAX_PAGES = 65536;
 
-/** One instance of the matmul module, with its memory and typed-array views of it. */
+/** The matmul module's functions, found in an instance's exports. */
+interface MatmulFunctions {
+  readonly gemmF32: GemmFunction;
+  readonly gemmF64: GemmFunction;
+  readonly packF32: PackFunction;
+  readonly packF64: PackFunction;
+}
+
+function matmulFunctions(exports: Record<string, unknown>): MatmulFunctions {
+  const exported = <F>(name: string): F => {
+    const fn = exports[name];
+    if (typeof fn !== 'function') throw new Error(`matmul module: missing export ${name}`);
+    return fn as F;
+  };
+  return { gemmF32: exported('gemm_f32'), gemmF64: exported('gemm_f64'), packF32: exported('pack_f32'), packF64: exported('pack_f64') };
+}
+
+/**
+ * The matmul module on a memory (a `KernelInstance`), with its functions and typed-array views of all
+ * of the memory. `reserve` may replace the memory (an unshared one) and so the functions and views:
+ * read them after it.
+ */
 export class MatmulRuntime {
-  // Unshared memories are replaced when they grow (see the header), and the functions with them.
-  gemmF32!: GemmFunction;
-  gemmF64!: GemmFunction;
-  packF32!: PackFunction;
-  packF64!: PackFunction;
-  /** Views of all of the memory. Growth replaces the buffer, so read these after `reserve`. */
-  f32View!: Float32Array;
-  f64View!: Float64Array;
+  private readonly instance: KernelInstance;
 
   /** Instantiates a compiled matmul module on `memory`; `maxBytes` is where `reserve` stops. */
-  constructor(
-    private readonly api: WasmApi,
-    private readonly module: object,
-    private memory: WasmMemory,
-    readonly maxBytes: number = Infinity,
-  ) {
-    this.instantiate();
+  constructor(api: WasmApi, module: object, memory: WasmMemory, readonly maxBytes: number = Infinity) {
+    this.instance = new KernelInstance(api, module, memory, maxBytes);
+    this.instance.functions(matmulFunctions); // a module without the functions fails here, not in a product
   }
 
-  private instantiate(): void {
-    const { exports } = new this.api.Instance(this.module, { [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: this.memory } });
-    const exported = <F>(name: string): F => {
-      const fn = exports[name];
-      if (typeof fn !== 'function') throw new Error(`matmul module: missing export ${name}`);
-      return fn as F;
-    };
-    this.gemmF32 = exported('gemm_f32');
-    this.gemmF64 = exported('gemm_f64');
-    this.packF32 = exported('pack_f32');
-    this.packF64 = exported('pack_f64');
-    this.f32View = new Float32Array(this.memory.buffer);
-    this.f64View = new Float64Array(this.memory.buffer);
-  }
+  get gemmF32(): GemmFunction { return this.instance.functions(matmulFunctions).gemmF32; }
+  get gemmF64(): GemmFunction { return this.instance.functions(matmulFunctions).gemmF64; }
+  get packF32(): PackFunction { return this.instance.functions(matmulFunctions).packF32; }
+  get packF64(): PackFunction { return this.instance.functions(matmulFunctions).packF64; }
+  get f32View(): Float32Array { return this.instance.f32; }
+  get f64View(): Float64Array { return this.instance.f64; }
 
-  /**
-   * Makes the memory at least `bytes` bytes: a shared one grows in place, an unshared one is replaced
-   * (see the header), and its functions and views with it. Throws a RangeError past the engine's
-   * limit (4 GiB at most).
-   */
+  /** Makes the memory at least `bytes` bytes (see `KernelInstance.reserve`); a RangeError past the limit (4 GiB at most). */
   reserve(bytes: number): void {
-    if (bytes <= this.memory.buffer.byteLength) return;
-    if (isShared(this.memory)) {
-      growMemory(this.memory, bytes, 'matmulKernelWasm', this.maxBytes);
-      this.f32View = new Float32Array(this.memory.buffer);
-      this.f64View = new Float64Array(this.memory.buffer);
-    } else {
-      this.memory = replaceMemory(this.api, this.memory, bytes, 'matmulKernelWasm');
-      this.instantiate();
-    }
+    this.instance.reserve(bytes, 'matmulKernelWasm');
   }
 }
 
@@ -160,38 +151,43 @@ export function simdWasmApi(): WasmApi | undefined {
 }
 
 /**
- * A kernel module instantiated on a memory of its own, with float32 and float64 views of all of it.
- * `view` enlarges the memory when a call needs more; that replaces the memory and the instance (see
- * the header), so read the functions from `exports` after `view`, not once and for all.
+ * A kernel module instantiated on a memory, its own by default, with float32 and float64 views of all
+ * of it. `reserve` (and `view`) enlarge the memory when a call needs more. An unshared memory is then
+ * replaced, and the instance with it (see the header), so read the functions from `exports` (or
+ * through `functions`) after those calls, not once and for all; a shared one grows in place.
  */
 export class KernelInstance {
   f32!: Float32Array;
   f64!: Float64Array;
-  /** The instance's exports: new functions, on the new memory, after the memory was enlarged. */
+  /** The instance's exports: new functions, on the new memory, after an unshared memory was enlarged. */
   exports!: Record<string, unknown>;
-  private memory: WasmMemory;
-
-  constructor(
-    private readonly api: WasmApi,
-    private readonly module: object,
-  ) {
-    this.memory = new api.Memory({ initial: 1 });
-    this.instantiate();
-  }
-
   /** What `functions` found, by finder, in the current exports. */
   private readonly found = new Map<(exports: Record<string, unknown>) => unknown, unknown>();
 
+  /** Instantiates a compiled module (importing env.memory) on `memory`; `maxBytes` is where `reserve` stops. */
+  constructor(
+    private readonly api: WasmApi,
+    private readonly module: object,
+    private memory: WasmMemory = new api.Memory({ initial: 1 }),
+    private readonly maxBytes: number = Infinity,
+  ) {
+    this.instantiate();
+  }
+
   private instantiate(): void {
-    this.exports = new this.api.Instance(this.module, { env: { memory: this.memory } }).exports;
+    this.exports = new this.api.Instance(this.module, { [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: this.memory } }).exports;
+    this.refreshViews();
+    this.found.clear();
+  }
+
+  private refreshViews(): void {
     this.f32 = new Float32Array(this.memory.buffer);
     this.f64 = new Float64Array(this.memory.buffer);
-    this.found.clear();
   }
 
   /**
    * `find(exports)` for the current exports (a table of the module's functions, say), computed once
-   * per instance: after `view` enlarged the memory, the next call finds them in the new exports.
+   * per instance: after the memory was replaced, the next call finds them in the new exports.
    */
   functions<F>(find: (exports: Record<string, unknown>) => F): F {
     if (!this.found.has(find)) this.found.set(find, find(this.exports));
@@ -199,14 +195,23 @@ export class KernelInstance {
   }
 
   /**
-   * Makes the memory at least `bytes` bytes (a RangeError naming `kernel` past the engine's limit),
-   * keeping its contents, and returns the view in the precision of `like`.
+   * Makes the memory at least `bytes` bytes, keeping its contents: a shared memory grows in place,
+   * an unshared one is replaced. A RangeError naming `kernel` past `maxBytes` or the engine's limit.
    */
-  view(like: Storage, bytes: number, kernel: string): Storage {
-    if (bytes > this.memory.buffer.byteLength) {
+  reserve(bytes: number, kernel: string): void {
+    if (bytes <= this.memory.buffer.byteLength) return;
+    if (isShared(this.memory)) {
+      growMemory(this.memory, bytes, kernel, this.maxBytes);
+      this.refreshViews();
+    } else {
       this.memory = replaceMemory(this.api, this.memory, bytes, kernel);
       this.instantiate();
     }
+  }
+
+  /** `reserve(bytes, kernel)`, then the view in the precision of `like`. */
+  view(like: Storage, bytes: number, kernel: string): Storage {
+    this.reserve(bytes, kernel);
     return like instanceof Float64Array ? this.f64 : this.f32;
   }
 }
