@@ -6,8 +6,8 @@
  *   included, whose calls read like the text format: `f.get(x).get(y).op('f64x2.mul')`.
  * - `simdWasmApi()`: the engine's WebAssembly API when it runs SIMD128, else undefined.
  * - `instantiateOwnMemory(bytes)`: a module importing env.memory, instantiated on a new memory of
- *   its own (null where SIMD is missing): a `KernelInstance`, whose `view` (or `reserve`) enlarges the memory on
- *   demand and whose float32 and float64 views and `exports` stay current. Enlarging replaces the
+ *   its own (null where SIMD is missing): a `KernelInstance`, whose `view` (or `reserve`) enlarges
+ *   the memory on demand and whose float32 and float64 views and `exports` stay current. Enlarging replaces the
  *   memory and the instance rather than growing the memory in place: growing detaches the old
  *   buffer, and after the first detached buffer V8 runs every typed-array loop of the process
  *   slower (a float32 Adam loop took 9 times as long). Read functions from `exports` after `view`,
