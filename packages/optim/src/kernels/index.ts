@@ -8,7 +8,7 @@ import { runsOnWasm } from '@nn/autograd/wasm';
 import * as loops from './loops.js';
 import { adagradWasm, adamWasm, axpyWasm, rmspropWasm, scaleWasm } from './wasm.js';
 
-export { addScalar_, addcdiv_, addcmul_, clone, sqrt_, type AdagradCoefficients, type AdamCoefficients, type RmspropCoefficients } from './loops.js';
+export { clone } from './loops.js';
 
 /**
  * Arrays of at least these many elements go to WebAssembly under the 'auto' backend; below, the
