@@ -8,7 +8,7 @@ export type Logs = Record<string, number>;
 
 /** What a callback can reach of the model being trained. */
 export interface TrainingTarget {
-  /** Set to true to stop after the current epoch. */
+  /** Set to true to stop training: at the end of the current batch when set in onBatchEnd, else of the current epoch. */
   stopTraining: boolean;
   /** The weights, as copies (to restore later). */
   getWeights(): Record<string, Tensor>;

@@ -1,12 +1,14 @@
 /**
  * @nn/train: Keras-style training. `new Model(net)`, then `compile`, `fit`, `evaluate`, `predict`;
- * metrics, callbacks (EarlyStopping, LearningRateScheduler), progress output, and SVG plots.
+ * metrics, callbacks (EarlyStopping, LearningRateScheduler, TerminateOnNaN), progress output, and SVG plots.
  */
 export { Model } from './model.js';
 export type { CompileOptions, FitOptions, EvaluateOptions, OptimizerName } from './model.js';
 export { History } from './history.js';
 export { EarlyStopping, LearningRateScheduler } from './callbacks.js';
 export type { Callback, Logs, TrainingTarget, EarlyStoppingOptions, SchedulerLike } from './callbacks.js';
+export { TerminateOnNaN } from './terminate-on-nan.js';
+export type { TerminateOnNaNOptions } from './terminate-on-nan.js';
 export { makeLoss, LOSS_NAMES } from './keras-losses.js';
 export type { LossFn, LossName, LossSpec } from './keras-losses.js';
 export { makeMetric, accuracyKind, METRIC_NAMES } from './metrics.js';

@@ -88,7 +88,7 @@ export class Model implements TrainingTarget {
       const params = this.net.parameters();
       resolvedOptimizer = optimizer === 'sgd' ? new SGD(params, { lr: 0.01 }) : new Adam(params, { lr: 0.001 });
     } else if (optimizer !== null && typeof optimizer === 'object' && typeof optimizer.step === 'function') {
-      resolvedOptimizer = optimizer;
+      resolvedOptimizer = this.checkOptimizerParameters(optimizer);
     } else {
       throw new Error(`Model.compile: optimizer must be one of ${OPTIMIZER_NAMES.join(', ')} or an Optimizer, got ${String(optimizer)}`);
     }
@@ -111,8 +111,21 @@ export class Model implements TrainingTarget {
     for (const name of metrics) {
       if (!METRIC_NAMES.includes(name)) throw new Error(`Model.compile: unknown metric '${name}' (known: ${METRIC_NAMES.join(', ')})`);
     }
-    const context = { threshold: fromLogits ? 0 : 0.5 };
+    const context = { threshold: fromLogits ? 0 : 0.5, fromLogits };
     this.compiled = { optimizer: resolvedOptimizer, loss: lossFn, lossName, metrics: metrics.map((name) => makeMetric(name, context)) };
+  }
+
+  /**
+   * An optimizer built over another network's parameters would step them and leave this one
+   * untouched: training would run and learn nothing. Holding some of them is fine (fine-tuning).
+   */
+  private checkOptimizerParameters(optimizer: Optimizer): Optimizer {
+    const own = new Set(this.net.parameters());
+    const held = optimizer.paramGroups.flatMap((group) => group.params);
+    if (own.size > 0 && !held.some((p) => own.has(p))) {
+      throw new Error(`Model.compile: the optimizer holds ${held.length} tensors, none of them among the model's ${own.size} parameters; build it over model.net.parameters()`);
+    }
+    return optimizer;
   }
 
   /** The optimizer chosen by compile. */
@@ -130,6 +143,7 @@ export class Model implements TrainingTarget {
     if (x.ndim === 0 || y.ndim === 0 || x.shape[0] !== y.shape[0]) {
       throw new Error(`Model.${caller}: x of shape ${fmt(x)} and y of shape ${fmt(y)} must have the same number of rows (samples)`);
     }
+    if (x.shape[0] === 0) throw new Error(`Model.${caller}: x of shape ${fmt(x)} and y of shape ${fmt(y)} hold no samples`);
     return [x, y];
   }
 
@@ -178,6 +192,7 @@ export class Model implements TrainingTarget {
     this.stopTraining = false;
     callbacks.forEach((cb) => cb.onTrainBegin?.(this));
     let logs: Logs = {};
+    let warnedNonFinite = false;
     for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
       callbacks.forEach((cb) => cb.onEpochBegin?.(epoch, this));
       progress.epochBegin();
@@ -192,7 +207,13 @@ export class Model implements TrainingTarget {
         loss.backward();
         compiled.optimizer.step();
         const count = xb!.shape[0]!;
-        lossSum += loss.item() * count;
+        const batchLoss = loss.item();
+        if (!Number.isFinite(batchLoss) && !warnedNonFinite) {
+          // Once: after a NaN the weights are usually NaN too, and every later batch would repeat it.
+          warnedNonFinite = true;
+          progress.warn(`Warning: the loss is ${batchLoss} at epoch ${epoch + 1}, batch ${batch + 1} of ${loader.length} (later NaN or infinite losses are not reported; the TerminateOnNaN callback stops training at such a batch)`);
+        }
+        lossSum += batchLoss * count;
         seen += count;
         const detached = prediction.detach();
         compiled.metrics.forEach((m) => m.update(yb!, detached));
@@ -200,6 +221,7 @@ export class Model implements TrainingTarget {
         progress.batchEnd(epoch, batch, loader.length, logs);
         callbacks.forEach((cb) => cb.onBatchEnd?.(batch, logs, this));
         batch++;
+        if (this.stopTraining) break; // set by a callback at this batch (TerminateOnNaN), as Keras
         await yieldToEventLoop();
       }
       if (validation !== null) {
@@ -207,7 +229,7 @@ export class Model implements TrainingTarget {
         for (const [key, value] of Object.entries(scores)) logs[`val_${key}`] = value;
       }
       history.record(epoch, logs);
-      progress.epochEnd(epoch, loader.length, logs);
+      progress.epochEnd(epoch, loader.length, logs, batch);
       callbacks.forEach((cb) => cb.onEpochEnd?.(epoch, logs, this));
     }
     callbacks.forEach((cb) => cb.onTrainEnd?.(logs, this));

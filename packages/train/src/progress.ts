@@ -51,10 +51,16 @@ export class Progress {
     this.sink.write(`\r${this.line(epoch, batch + 1, batches, logs)}\u001b[K`);
   }
 
-  epochEnd(epoch: number, batches: number, logs: Logs): void {
+  /** The end of an epoch of `batches` batches, after `done` of them (fewer when a callback stopped it). */
+  epochEnd(epoch: number, batches: number, logs: Logs, done = batches): void {
     if (this.verbosity === 0) return;
-    const line = this.line(epoch, batches, batches, logs);
+    const line = this.line(epoch, done, batches, logs);
     this.sink.write(this.live ? `\r${line}\u001b[K\n` : `${line}\n`);
+  }
+
+  /** A warning line, written whatever the verbosity (on a line of its own below a live line). */
+  warn(text: string): void {
+    this.sink.write(this.live ? `\n${text}\n` : `${text}\n`);
   }
 
   private line(epoch: number, done: number, total: number, logs: Logs): string {
