@@ -6,18 +6,34 @@
 import { noGrad, Tensor, concat, globalGenerator, type Generator } from '@nn/autograd';
 import { DataLoader, TensorDataset } from '@nn/data';
 import type { Module } from '@nn/layers';
-import { Adam, SGD, type Optimizer } from '@nn/optim';
+import { Adagrad, Adam, AdamW, RMSprop, SGD, type Optimizer } from '@nn/optim';
 import type { Callback, Logs, TrainingTarget } from './callbacks.js';
 import { History } from './history.js';
 import { LOSS_NAMES, makeLoss, type LossFn, type LossName, type LossSpec } from './keras-losses.js';
 import { makeMetric, METRIC_NAMES, type Metric, type MetricName } from './metrics.js';
 import { defaultSink, Progress, type ProgressSink, type Verbosity } from './progress.js';
 
-export type OptimizerName = 'sgd' | 'adam';
-const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'adam'];
+export type OptimizerName = 'sgd' | 'adam' | 'rmsprop' | 'adamw' | 'adagrad';
+
+/**
+ * The optimizers `compile` builds by name. 'sgd' and 'adam' take Keras's learning rates (0.01 and
+ * 0.001); the others take @nn/optim's defaults, which are PyTorch's (RMSprop lr 1e-2, alpha 0.99;
+ * AdamW lr 1e-3, weightDecay 1e-2; Adagrad lr 1e-2), not Keras's.
+ */
+const OPTIMIZERS: Record<OptimizerName, (params: Tensor[]) => Optimizer> = {
+  sgd: (params) => new SGD(params, { lr: 0.01 }),
+  adam: (params) => new Adam(params, { lr: 0.001 }),
+  rmsprop: (params) => new RMSprop(params),
+  adamw: (params) => new AdamW(params),
+  adagrad: (params) => new Adagrad(params),
+};
+const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS) as OptimizerName[];
 
 export interface CompileOptions {
-  /** 'sgd' (learning rate 0.01) or 'adam' (0.001), as Keras's defaults, or an optimizer over `net.parameters()`. */
+  /**
+   * 'sgd' (learning rate 0.01) or 'adam' (0.001), as Keras's defaults; 'rmsprop', 'adamw' or 'adagrad'
+   * with @nn/optim's (PyTorch's) defaults; or an optimizer over `net.parameters()`.
+   */
   optimizer: OptimizerName | Optimizer;
   /** A loss name, `{ name, fromLogits }`, or a function (yTrue, yPred) => one-element tensor. */
   loss: LossName | LossSpec | LossFn;
@@ -85,8 +101,7 @@ export class Model implements TrainingTarget {
       if (!OPTIMIZER_NAMES.includes(optimizer)) {
         throw new Error(`Model.compile: unknown optimizer '${optimizer}' (known: ${OPTIMIZER_NAMES.join(', ')}, or an Optimizer)`);
       }
-      const params = this.net.parameters();
-      resolvedOptimizer = optimizer === 'sgd' ? new SGD(params, { lr: 0.01 }) : new Adam(params, { lr: 0.001 });
+      resolvedOptimizer = OPTIMIZERS[optimizer](this.net.parameters());
     } else if (optimizer !== null && typeof optimizer === 'object' && typeof optimizer.step === 'function') {
       resolvedOptimizer = this.checkOptimizerParameters(optimizer);
     } else {

@@ -152,7 +152,7 @@ describe('bad input', () => {
 
   test('unknown names list the known ones', () => {
     const model = classifier();
-    expect(() => model.compile({ optimizer: 'adamw' as never, loss: 'mse' })).toThrow("Model.compile: unknown optimizer 'adamw' (known: sgd, adam, or an Optimizer)");
+    expect(() => model.compile({ optimizer: 'adamax' as never, loss: 'mse' })).toThrow("Model.compile: unknown optimizer 'adamax' (known: sgd, adam, rmsprop, adamw, adagrad, or an Optimizer)");
     expect(() => model.compile({ optimizer: 'sgd', loss: 'crossentropy' as never })).toThrow(
       "Model.compile: unknown loss 'crossentropy' (known: mse, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, or a function)",
     );
