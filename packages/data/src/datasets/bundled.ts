@@ -1,7 +1,8 @@
 /**
  * The bundled datasets: small classic sets stored inside the package (no file system, no network),
  * so they work in browsers too. Each is parsed on its first use and cached; every call returns fresh
- * tensors. Source and licence: UCI Machine Learning Repository, CC BY 4.0 (see README.md).
+ * tensors. No module here runs code when imported (the caches start empty, the parsing happens in the
+ * loader), so a bundler drops every dataset a program does not load. Source and licence: UCI Machine Learning Repository, CC BY 4.0 (see README.md).
  */
 import { getDefaultDtype, tensor, type DType, type Tensor } from '@nn/autograd';
 
@@ -27,12 +28,6 @@ export interface ParsedSet {
   rows: number;
   columns: number;
   classNames: string[];
-}
-
-/** Memoises a parser: the data is decoded once, on first use. */
-export function lazily(parse: () => ParsedSet): () => ParsedSet {
-  let parsed: ParsedSet | null = null;
-  return () => (parsed ??= parse());
 }
 
 /** Fresh tensors from parsed values. */

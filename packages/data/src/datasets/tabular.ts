@@ -1,17 +1,18 @@
 /** The bundled tabular sets: iris (3 classes) and breast cancer (2 classes). */
 import { IRIS_CSV } from './iris-data.js';
 import { BREAST_CANCER_CSV } from './breast-cancer-data.js';
-import { lazily, parseLabelledCsv, toLabelledData, type LabelledData, type LoadOptions } from './bundled.js';
+import { parseLabelledCsv, toLabelledData, type LabelledData, type ParsedSet, type LoadOptions } from './bundled.js';
 
-const parseIris = lazily(() => parseLabelledCsv(IRIS_CSV));
-const parseBreastCancer = lazily(() => parseLabelledCsv(BREAST_CANCER_CSV));
+// Parsed on first use. No call at the top level: it would keep both texts in every bundle.
+let iris: ParsedSet | undefined;
+let breastCancer: ParsedSet | undefined;
 
 /**
  * Fisher's iris (UCI "Iris"): `x` of shape [150, 4] (sepal length, sepal width, petal length,
  * petal width, in cm), `y` of shape [150], the species 0..2 (setosa, versicolor, virginica).
  */
 export function loadIris(opts: LoadOptions = {}): LabelledData {
-  return toLabelledData(parseIris(), opts);
+  return toLabelledData((iris ??= parseLabelledCsv(IRIS_CSV)), opts);
 }
 
 /**
@@ -19,5 +20,5 @@ export function loadIris(opts: LoadOptions = {}): LabelledData {
  * features of the cell nuclei, unscaled; `y` of shape [569], 0 malignant or 1 benign.
  */
 export function loadBreastCancer(opts: LoadOptions = {}): LabelledData {
-  return toLabelledData(parseBreastCancer(), opts);
+  return toLabelledData((breastCancer ??= parseLabelledCsv(BREAST_CANCER_CSV)), opts);
 }

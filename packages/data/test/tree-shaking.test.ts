@@ -1,0 +1,55 @@
+/**
+ * Each bundled dataset is tree-shaken away unless used: a program importing one loader from the
+ * built @nn/data and bundled with esbuild holds that dataset and none of the others.
+ */
+import { describe, expect, test } from 'vitest';
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { BREAST_CANCER_CSV } from '../dist/datasets/breast-cancer-data.js';
+import { DIGITS_BASE64 } from '../dist/datasets/digits-data.js';
+import { IRIS_CSV } from '../dist/datasets/iris-data.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** A piece of each dataset's text that occurs nowhere else: its header line, or a run of its base64. */
+const markers = {
+  loadDigits: DIGITS_BASE64.slice(5000, 5080),
+  loadIris: IRIS_CSV.split('\n')[0]!,
+  loadBreastCancer: BREAST_CANCER_CSV.split('\n')[0]!,
+};
+type Loader = keyof typeof markers;
+
+/**
+ * `ignoreAnnotations` makes esbuild ignore the package's `"sideEffects": false` (and pure comments),
+ * as a bundler that does not read it would: the datasets must then fall away by the code's shape alone.
+ */
+async function bundle(loader: Loader, ignoreAnnotations: boolean): Promise<string> {
+  const result = await build({
+    stdin: { contents: `import { ${loader} } from '@nn/data';\nconsole.log(${loader}().x.shape);\n`, resolveDir: root, loader: 'js' },
+    absWorkingDir: root,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    write: false,
+    logLevel: 'silent',
+    ignoreAnnotations,
+  });
+  return result.outputFiles[0]!.text;
+}
+
+describe('tree shaking of the bundled datasets', () => {
+  test('the markers are distinct pieces of each dataset', () => {
+    expect(markers.loadIris).toBe('150,4,setosa,versicolor,virginica');
+    expect(markers.loadBreastCancer).toBe('569,30,malignant,benign');
+    expect(markers.loadDigits).toMatch(/^[A-Za-z0-9+/]{80}$/);
+  });
+
+  const cases = (Object.keys(markers) as Loader[]).flatMap((loader) => [false, true].map((ignore) => [loader, ignore] as const));
+  test.each(cases)('a program importing only %s bundles only its data (ignoring sideEffects: %s)', async (loader, ignoreAnnotations) => {
+    const code = await bundle(loader, ignoreAnnotations);
+    for (const [other, marker] of Object.entries(markers)) {
+      expect(code.includes(marker), `${other}'s data in a bundle of ${loader}`).toBe(other === loader);
+    }
+  });
+});
