@@ -24,7 +24,7 @@ const directory = args.find((arg, i) => !arg.startsWith('--') && args[i - 1] !==
 let train: { x: Tensor; y: Tensor };
 let test: { x: Tensor; y: Tensor };
 if (directory !== undefined) {
-  ({ train, test } = loadMnist(directory));
+  ({ train, test } = await loadMnist(directory));
   console.log(`MNIST from ${directory}: ${train.x.shape[0]} training and ${test.x.shape[0]} test images`);
 } else {
   const { x, y } = loadDigits();

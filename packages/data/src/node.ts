@@ -1,33 +1,30 @@
 /**
  * @nn/data/node: readers that need Node's file system. The main entry stays browser-safe.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { getDefaultDtype, tensor } from '@nn/autograd';
 import type { LabelledData, LoadOptions } from './datasets/bundled.js';
-import { parseIdx } from './idx.js';
+import type { IdxArray } from './idx.js';
+import { readIdxFile } from './idx-file.js';
 
 export interface Mnist {
   train: LabelledData;
   test: LabelledData;
 }
 
-/** Reads a file, gunzipping it when it starts with gzip's magic bytes; tries `name` and `name.gz`. */
-function readMaybeGzipped(dir: string, name: string): Uint8Array {
-  const candidates = [name, `${name}.gz`].map((file) => join(dir, file));
-  const path = candidates.find((candidate) => existsSync(candidate));
+/** Reads the IDX file `name` or `name.gz` from `dir`, whichever exists. */
+function readIdx(dir: string, name: string, rank: number): Promise<IdxArray> {
+  const path = [name, `${name}.gz`].map((file) => join(dir, file)).find((candidate) => existsSync(candidate));
   if (path === undefined) throw new Error(`loadMnist: found neither ${name} nor ${name}.gz in ${dir}`);
-  const bytes = readFileSync(path);
-  const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
-  return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  return readIdxFile(path, name, rank);
 }
 
-function readPart(dir: string, prefix: 'train' | 't10k', opts: LoadOptions): LabelledData {
+async function readPart(dir: string, prefix: 'train' | 't10k', opts: LoadOptions): Promise<LabelledData> {
   const imagesName = `${prefix}-images-idx3-ubyte`;
   const labelsName = `${prefix}-labels-idx1-ubyte`;
-  const images = parseIdx(readMaybeGzipped(dir, imagesName), imagesName, 3);
-  const labels = parseIdx(readMaybeGzipped(dir, labelsName), labelsName, 1);
+  const images = await readIdx(dir, imagesName, 3);
+  const labels = await readIdx(dir, labelsName, 1);
   const [count, rows, columns] = images.dims as [number, number, number];
   if (labels.dims[0] !== count) {
     throw new Error(`loadMnist: ${imagesName} holds ${count} images but ${labelsName} holds ${labels.dims[0]} labels`);
@@ -46,9 +43,13 @@ function readPart(dir: string, prefix: 'train' | 't10k', opts: LoadOptions): Lab
  * Reads MNIST from `dir`: the four standard IDX files (`train-images-idx3-ubyte`,
  * `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`), each gzipped
  * (`.gz`) or not. Images come flattened, `x` of shape [N, 784] with pixels scaled to 0..1, and
- * `y` of shape [N] holds the digits.
+ * `y` of shape [N] holds the digits. Async: each file is read (and inflated) as a stream, its header
+ * checked first, and reading stops at the size the header promises, so a broken or hostile file
+ * costs no more memory than a good one. A wrong magic number, truncated data, bytes after the
+ * promised values, a corrupt or cut-short gzip file and image and label counts that differ are
+ * errors naming the file.
  */
-export function loadMnist(dir: string, opts: LoadOptions = {}): Mnist {
+export async function loadMnist(dir: string, opts: LoadOptions = {}): Promise<Mnist> {
   if (typeof dir !== 'string' || !existsSync(dir)) throw new Error(`loadMnist: directory ${String(dir)} does not exist`);
-  return { train: readPart(dir, 'train', opts), test: readPart(dir, 't10k', opts) };
+  return { train: await readPart(dir, 'train', opts), test: await readPart(dir, 't10k', opts) };
 }
