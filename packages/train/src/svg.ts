@@ -83,20 +83,44 @@ function chartBody(series: readonly Series[], opts: ChartOptions, left: number, 
     const cy = top + margin.top + plotH / 2;
     parts.push(`<text x="${left + 18}" y="${num(cy)}" text-anchor="middle" font-size="13" transform="rotate(-90 ${left + 18} ${num(cy)})">${escape(opts.yLabel)}</text>`);
   }
-  // The legend goes in the top right corner unless the curves end high there (rising metrics): then
-  // it goes in the bottom right, out of their way.
-  const ends = series.map((s) => points(s).at(-1)?.[1]).filter((y): y is number => y !== undefined);
-  const endsHigh = ends.length > 0 && ends.reduce((a, b) => a + b, 0) / ends.length > (yMin + yMax) / 2;
-  const legendTop = endsHigh ? top + margin.top + plotH - 8 - series.length * 18 : top + margin.top;
+  const colorOf = (s: Series, i: number): string => s.color ?? PALETTE[i % PALETTE.length]!;
+  const dash = (s: Series): string => (s.dashed ? ' stroke-dasharray="6 4"' : '');
   series.forEach((s, i) => {
-    const color = s.color ?? PALETTE[i % PALETTE.length]!;
     const path = points(s).map(([x, y]) => `${num(sx(x))},${num(sy(y))}`).join(' ');
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${path}"/>`);
-    const ly = legendTop + 16 + i * 18;
-    const lx = left + margin.left + plotW - 150;
-    parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 24}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
-    parts.push(`<text x="${lx + 30}" y="${ly}" font-size="12">${escape(s.label)}</text>`);
+    parts.push(`<polyline fill="none" stroke="${colorOf(s, i)}" stroke-width="2"${dash(s)} points="${path}"/>`);
   });
+  if (series.length > 0) parts.push(legend(series, colorOf, dash, { left: left + margin.left, top: top + margin.top, width: plotW, height: plotH }, { yMin, yMax }));
+  return parts.join('\n');
+}
+
+/**
+ * The legend: a sample line and the label of each series, on a white box sized to the longest
+ * label, in the top right corner of the plot unless the curves end high there (rising metrics):
+ * then in the bottom right, out of their way.
+ */
+function legend(
+  series: readonly Series[],
+  colorOf: (s: Series, i: number) => string,
+  dash: (s: Series) => string,
+  plot: { left: number; top: number; width: number; height: number },
+  range: { yMin: number; yMax: number },
+): string {
+  const rowHeight = 18;
+  const charWidth = 7.2; // an average character of a 12 px sans-serif font, a little generous
+  const boxWidth = 8 + 24 + 6 + Math.ceil(Math.max(...series.map((s) => s.label.length)) * charWidth) + 8;
+  const boxHeight = 6 + series.length * rowHeight;
+  const ends = series.map((s) => points(s).at(-1)?.[1]).filter((y): y is number => y !== undefined);
+  const endsHigh = ends.length > 0 && ends.reduce((a, b) => a + b, 0) / ends.length > (range.yMin + range.yMax) / 2;
+  const boxLeft = plot.left + plot.width - boxWidth - 8;
+  const boxTop = endsHigh ? plot.top + plot.height - boxHeight - 8 : plot.top + 8;
+  const parts = [`<rect class="legend" x="${num(boxLeft)}" y="${num(boxTop)}" width="${boxWidth}" height="${boxHeight}" fill="white" fill-opacity="0.9" stroke="#bbb"/>`];
+  series.forEach((s, i) => {
+    const ly = boxTop + 3 + rowHeight * i + 13;
+    const lx = boxLeft + 8;
+    parts.push(`<line x1="${num(lx)}" y1="${num(ly - 4)}" x2="${num(lx + 24)}" y2="${num(ly - 4)}" stroke="${colorOf(s, i)}" stroke-width="2"${dash(s)}/>`);
+    parts.push(`<text x="${num(lx + 30)}" y="${num(ly)}" font-size="12">${escape(s.label)}</text>`);
+  });
+  return parts.join('\n');
   return parts.join('\n');
 }
 
@@ -111,23 +135,25 @@ export function lineChart(series: readonly Series[], opts: ChartOptions = {}): s
 
 /**
  * A `fit` history as an SVG: the loss (train and validation) on the left, the other metrics on the
- * right, per epoch.
+ * right (the y axis named after them), per epoch; each series in its own colour, validation dashed,
+ * with a legend.
  */
 export function plotHistory(history: History, opts: { title?: string } = {}): string {
   const keys = Object.keys(history.history);
   const trainKeys = keys.filter((k) => !k.startsWith('val_'));
+  // Each series takes the next palette colour (train and validation differ in colour, and in dashes
+  // too, for a page printed in grey).
   const seriesFor = (names: string[]): Series[] =>
-    names.flatMap((name, i) => {
-      const color = PALETTE[i % PALETTE.length]!;
-      const out: Series[] = [{ label: `train ${name}`, values: history.history[name]!, color }];
+    names.flatMap((name) => {
+      const out: Series[] = [{ label: `train ${name}`, values: history.history[name]! }];
       const validation = history.history[`val_${name}`];
-      if (validation !== undefined) out.push({ label: `validation ${name}`, values: validation, color, dashed: true });
+      if (validation !== undefined) out.push({ label: `validation ${name}`, values: validation, dashed: true });
       return out;
     });
   const metrics = trainKeys.filter((k) => k !== 'loss');
   const width = 640;
   const lossChart = chartBody(seriesFor(['loss']), { title: opts.title === undefined ? 'loss' : `${opts.title}: loss`, xLabel: 'epoch', yLabel: 'loss', width }, 0, 0);
   if (metrics.length === 0) return document(width, 400, lossChart);
-  const metricChart = chartBody(seriesFor(metrics), { title: metrics.join(', '), xLabel: 'epoch', yLabel: 'value', width }, width, 0);
+  const metricChart = chartBody(seriesFor(metrics), { title: metrics.join(', '), xLabel: 'epoch', yLabel: metrics.join(', '), width }, width, 0);
   return document(2 * width, 400, `${lossChart}\n${metricChart}`);
 }

@@ -26,6 +26,37 @@ describe('svg', () => {
     expect(svg.match(/stroke-dasharray/g)!.length).toBeGreaterThanOrEqual(2);
     expect(svg).toContain('>validation accuracy</text>');
   });
+
+  test('plotHistory gives every series its own colour, a legend entry, and the axis the metric names', () => {
+    const history = new History();
+    history.record(0, { loss: 1, accuracy: 0.5, precision: 0.4, val_loss: 1.2, val_accuracy: 0.4, val_precision: 0.3 });
+    history.record(1, { loss: 0.5, accuracy: 0.8, precision: 0.7, val_loss: 0.7, val_accuracy: 0.7, val_precision: 0.6 });
+    const svg = plotHistory(history);
+    const colours = [...svg.matchAll(/<polyline fill="none" stroke="([^"]+)"/g)].map((m) => m[1]);
+    expect(colours).toHaveLength(6);
+    expect(new Set(colours.slice(0, 2)).size, 'loss: train and validation').toBe(2);
+    expect(new Set(colours.slice(2)).size, 'metrics: four series').toBe(4);
+    for (const label of ['train loss', 'validation loss', 'train accuracy', 'validation accuracy', 'train precision', 'validation precision']) {
+      expect(svg).toContain(`>${label}</text>`);
+    }
+    // The legend sample of each series has the colour of its curve.
+    const samples = [...svg.matchAll(/<line x1="[^"]+" y1="[^"]+" x2="[^"]+" y2="[^"]+" stroke="([^"]+)" stroke-width="2"/g)].map((m) => m[1]);
+    expect(samples).toEqual(colours);
+    expect(svg).not.toContain('>value</text>');
+    expect(svg).toMatch(/transform="rotate\(-90[^"]*"[^>]*>accuracy, precision<\/text>/);
+    const one = new History();
+    one.record(0, { loss: 1, accuracy: 0.5 });
+    expect(plotHistory(one)).toMatch(/transform="rotate\(-90[^"]*"[^>]*>accuracy<\/text>/);
+  });
+
+  test('the legend sits on a box wide enough for its longest label, inside the plot', () => {
+    const svg = lineChart([{ label: 'a rather long validation label', values: [1, 2] }, { label: 'b', values: [2, 1] }], { width: 640 });
+    const box = svg.match(/<rect class="legend" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/);
+    expect(box).not.toBeNull();
+    const [left, width] = [Number(box![1]), Number(box![2])];
+    expect(width).toBeGreaterThan(0.55 * 12 * 'a rather long validation label'.length);
+    expect(left + width).toBeLessThanOrEqual(640 - 20); // the plot's right edge
+  });
 });
 
 describe('progress', () => {
