@@ -36,10 +36,11 @@ describe('bench table', () => {
   test('docs/benchmarks.md leads with the table the bench prints, under the line naming its run', () => {
     const doc = readFileSync(fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)), 'utf8').split('\n');
     const firstTable = doc.findIndex((line) => line.startsWith('|'));
+    const runLine = doc.slice(0, firstTable).reverse().find((line) => line.trim() !== '') ?? '';
+    expect(runLine).toMatch(/^\*\*Run:\*\* .*commit \S+.*`npm run bench`.*, (\d+) cores\./);
+    const cores = Number(/, (\d+) cores\./.exec(runLine)![1]);
     const cells = (line: string): string[] => line.split('|').slice(1, -1).map((cell) => cell.trim());
-    expect(cells(doc[firstTable]!)).toEqual(headerRow(configurations));
-    const runLine = doc.slice(0, firstTable).reverse().find((line) => line.trim() !== '');
-    expect(runLine).toMatch(/^\*\*Run:\*\* .*commit \S+.*`npm run bench`/);
+    expect(cells(doc[firstTable]!)).toEqual(headerRow(configurationsFor(cores)));
   });
 
   test('timings are quoted only in benchmarks.md (from npm run bench) and performance.md (the kernels notes)', () => {
