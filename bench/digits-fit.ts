@@ -1,16 +1,16 @@
 /**
  * The digits fit of docs/benchmarks.md: a 64-128-10 MLP, Adam (lr 1e-3), batch 32, 30 epochs on the
- * first 1437 digits, tested on the other 360; @nn's Model.fit beside TensorFlow.js tf.layers on its
- * CPU and WASM backends, same data, same settings.
+ * first 1437 digits, tested on the other 360. Both libraries are driven the same way, through their
+ * Keras-style API: @nn's Model.fit beside TensorFlow.js tf.layers' model.fit on its CPU and WASM
+ * backends, same data, same settings.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
 import { manualSeed } from '@nn/autograd';
 import { loadDigits } from '@nn/data';
 import { Dense, glorotUniform, ReLU, Sequential, Softmax, zeros } from '@nn/layers';
 import { Model } from '@nn/train';
+import { useTfjs } from './tfjs.js';
 
 const TRAIN_ROWS = 1437;
 
@@ -46,8 +46,7 @@ export async function fitWithNn(epochs: number): Promise<FitResult> {
 
 /** TensorFlow.js tf.layers on one backend. */
 export async function fitWithTfjs(backend: 'cpu' | 'wasm', epochs: number): Promise<FitResult> {
-  await tf.setBackend(backend);
-  await tf.ready();
+  await useTfjs(backend);
   const { xTrain, yTrain, xTest, yTest } = digitsSplit();
   const toTf = (t: typeof xTrain, shape: number[]) => tf.tensor(t.data() as Float32Array, shape);
   const xs = toTf(xTrain, [TRAIN_ROWS, 64]);

@@ -21,18 +21,3 @@ export function formatTable(rows: string[][]): string {
   const line = (row: string[]): string => `| ${row.map((cell, col) => cell.padEnd(widths[col]!)).join(' | ')} |`;
   return [line(rows[0]!), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n');
 }
-
-/** `medianMillis` for work that returns a promise (awaited inside the timing). */
-export async function medianMillisAsync(fn: () => Promise<unknown>, { minRuns = 5, minMillis = 1000, warmUp = 2 } = {}): Promise<number> {
-  for (let i = 0; i < warmUp; i++) await fn();
-  const times: number[] = [];
-  const started = performance.now();
-  while (times.length < minRuns || performance.now() - started < minMillis) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-    if (times.length >= 1000) break;
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-}

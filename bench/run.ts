@@ -1,61 +1,60 @@
 /**
  * npm run bench: this implementation's speed on the workloads of docs/benchmarks.md, beside
  * TensorFlow.js (CPU and WASM backends) in the same process where it has the same workload.
- * Prints a markdown table with the ratios; copy it into docs/benchmarks.md when it changes.
+ * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
+ * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
+ *
+ *   node build/bench/run.js [--quick] [--only matmul,add,scalar-chain,scalar-mlp,mlp-step,digits-fit]
+ *
+ * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
+ * --only runs the listed parts.
  */
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
 import { matmul, rand, setBackend, tensor, Generator, type DType, type Tensor } from '@nn/autograd';
 import { setNumThreads } from '@nn/autograd/node';
 import { marginLoss, setUp, sgdStep } from '../examples/micrograd.js';
 import { formatTable, medianMillis } from './measure.js';
+import { configurationsFor, headerRow, resultRow, type Configuration, type Figure, type PeerFigure } from './table.js';
 import { fitWithNn, fitWithTfjs, type FitResult } from './digits-fit.js';
 import { mlpStepNn, mlpStepTfjs } from './mlp-step.js';
+import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 
-const quick = process.argv.includes('--quick');
+const PARTS = ['matmul', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'digits-fit'] as const;
+type Part = (typeof PARTS)[number];
 
-/**
- * The configurations @nn runs each workload in: plain JS kernels; WebAssembly SIMD kernels on one
- * thread; and on every core (the main thread plus workers, @nn/autograd/node's setNumThreads).
- */
-interface Configuration {
-  readonly label: string;
-  readonly backend: 'js' | 'wasm';
-  readonly threads: number;
+/** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
+function parseArguments(args: readonly string[]): { quick: boolean; parts: readonly Part[] } {
+  const known = new Set<string>(['--quick', '--only']);
+  const only = args.indexOf('--only');
+  const listed = only >= 0 ? (args[only + 1] ?? '').split(',').filter((p) => p !== '') : [...PARTS];
+  args.forEach((arg, i) => {
+    if (!known.has(arg) && !(i === only + 1 && only >= 0)) throw new Error(`bench: unknown argument '${arg}' (known: --quick, --only <parts>)`);
+  });
+  const unknown = listed.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0 || listed.length === 0) throw new Error(`bench: --only takes a comma-separated list of ${PARTS.join(', ')}; got '${args[only + 1] ?? ''}'`);
+  return { quick: args.includes('--quick'), parts: listed as Part[] };
 }
+const { quick, parts } = parseArguments(process.argv.slice(2));
+
 const cores = os.cpus().length;
-const configurations: Configuration[] = [
-  { label: '@nn js', backend: 'js', threads: 1 },
-  { label: '@nn wasm 1 thread', backend: 'wasm', threads: 1 },
-  ...(cores > 1 ? [{ label: `@nn wasm ${cores} threads`, backend: 'wasm' as const, threads: cores }] : []),
-];
+const configurations = configurationsFor(cores);
+const rows: string[][] = [headerRow(configurations)];
 
 async function configure({ backend, threads }: Configuration): Promise<void> {
   setBackend(backend);
   await setNumThreads(threads);
 }
 
-const rows: string[][] = [['workload', ...configurations.map((c) => c.label), 'tfjs cpu', 'tfjs wasm', 'best @nn vs cpu', 'best @nn vs wasm']];
-const ratio = (ours: number, theirs: number | null, higherIsBetter: boolean): string =>
-  theirs === null ? '' : `${(higherIsBetter ? ours / theirs : theirs / ours).toFixed(2)}x`;
-
-/** A measured figure: the number the ratios compare, and how it is shown. */
-interface Figure {
-  readonly value: number;
-  readonly text: string;
-}
-
 /**
  * Measures `ours` in each configuration (every one, or only the first for work that never reaches
- * a matmul kernel) and adds a row: our figures, the peers' and the ratios of our best figure to each
- * peer. `higherIsBetter` says which way is faster.
+ * a matmul kernel) and adds its row (see table.ts). `higherIsBetter` says which way is faster.
  */
 async function addRow(
   workload: string,
   ours: () => Figure | Promise<Figure>,
-  peers: { cpu: Figure | string; wasm: Figure | string },
+  peers: { cpu: PeerFigure; wasm: PeerFigure },
   { higherIsBetter = false, jsOnly = false } = {},
 ): Promise<void> {
   const figures: (Figure | null)[] = [];
@@ -68,11 +67,7 @@ async function addRow(
     figures.push(await ours());
   }
   await configure(configurations[0]!);
-  const values = figures.filter((f): f is Figure => f !== null).map((f) => f.value);
-  const best = higherIsBetter ? Math.max(...values) : Math.min(...values);
-  const peerRatio = (peer: Figure | string): string => (typeof peer === 'string' ? '' : ratio(best, peer.value, higherIsBetter));
-  const show = (f: Figure | string | null): string => (f === null ? 'same as js' : typeof f === 'string' ? f : f.text);
-  rows.push([workload, ...figures.map(show), show(peers.cpu), show(peers.wasm), peerRatio(peers.cpu), peerRatio(peers.wasm)]);
+  rows.push(resultRow(workload, configurations, figures, peers, higherIsBetter));
 }
 
 const gflopsFigure = (value: number): Figure => ({ value, text: `${value.toFixed(2)} GFLOPS` });
@@ -83,8 +78,7 @@ const msFigure = (value: number): Figure => ({ value, text: `${value.toFixed(2)}
  * first, and every tensor is disposed afterwards. `dataSync` waits for the result.
  */
 async function onTfjs(backend: 'cpu' | 'wasm', arrays: { data: Float32Array; shape: number[] }[], work: (...inputs: tf.Tensor[]) => tf.Tensor): Promise<number> {
-  await tf.setBackend(backend);
-  await tf.ready();
+  await useTfjs(backend);
   const inputs = arrays.map(({ data, shape }) => tf.tensor(data, shape));
   const ms = medianMillis(() => tf.tidy(() => { work(...inputs).dataSync(); }), { minMillis: quick ? 200 : 1000, minRuns: 3 });
   tf.dispose(inputs);
@@ -99,8 +93,8 @@ async function benchMatmul(n: number, dtype: DType, layout: 'A B' | 'A^T B' | 'A
   const right = layout === 'A B^T' ? b.transpose(0, 1) : b;
   const gflops = (ms: number): Figure => gflopsFigure((2 * n ** 3) / ms / 1e6);
   const missing = dtype === 'float64' ? 'no float64' : '';
-  let cpu: Figure | string = missing;
-  let wasm: Figure | string = missing;
+  let cpu: PeerFigure = missing;
+  let wasm: PeerFigure = missing;
   if (dtype === 'float32' && layout === 'A B') {
     const arrays = [a, b].map((t) => ({ data: t.data() as Float32Array, shape: [n, n] }));
     const product = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D);
@@ -151,7 +145,7 @@ async function benchMlpStep(): Promise<void> {
   const minMillis = quick ? 300 : 2000;
   const cpu = msFigure(await mlpStepTfjs('cpu', minMillis));
   const wasm = msFigure(await mlpStepTfjs('wasm', minMillis));
-  await addRow('MLP step 784-256-10, batch 128, SGD', () => msFigure(mlpStepNn(minMillis)), { cpu, wasm });
+  await addRow('MLP step 784-256-10, batch 128, SGD: a hand-written step for both', () => msFigure(mlpStepNn(minMillis)), { cpu, wasm });
 }
 
 /**
@@ -171,22 +165,51 @@ async function benchDigitsFit(): Promise<void> {
   };
   const cpu = await median((e) => fitWithTfjs('cpu', e), 1);
   const wasm = await median((e) => fitWithTfjs('wasm', e), runs);
-  await addRow(`digits fit, 64-128-10, Adam, batch 32, ${epochs} epochs (median of ${runs})`, () => median(fitWithNn, runs), { cpu, wasm });
+  await addRow(`digits fit, 64-128-10, Adam, batch 32, ${epochs} epochs: Keras-style fit for both (median of ${runs})`, () => median(fitWithNn, runs), { cpu, wasm });
+}
+
+/** The parts of the bench, in the order they run. */
+const benches: Record<Part, () => Promise<void>> = {
+  matmul: async () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const n of quick ? [128, 256] : [128, 256, 512, 1024]) await benchMatmul(n, dtype);
+      for (const layout of ['A^T B', 'A B^T'] as const) await benchMatmul(quick ? 256 : 1024, dtype, layout);
+    }
+  },
+  add: benchAdd,
+  'scalar-chain': benchScalarChain,
+  'scalar-mlp': benchScalarMlp,
+  'mlp-step': benchMlpStep,
+  'digits-fit': benchDigitsFit,
+};
+
+/** The commit measured, with a mark when the working tree differs from it. */
+function commit(): string {
+  const git = (args: string[]): string => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--untracked-files=no']) === '' ? '' : ' with uncommitted changes'}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 async function main(): Promise<void> {
-  console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores${quick ? ' (quick run)' : ''}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const n of quick ? [128, 256] : [128, 256, 512, 1024]) await benchMatmul(n, dtype);
-    for (const layout of ['A^T B', 'A B^T'] as const) await benchMatmul(quick ? 256 : 1024, dtype, layout);
-  }
-  await benchAdd();
-  await benchScalarChain();
-  await benchScalarMlp();
-  await benchMlpStep();
-  await benchDigitsFit();
+  const started = performance.now();
+  const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const tfjsWasm = await tfjsWasmThreads();
+  for (const part of PARTS) if (parts.includes(part)) await benches[part]();
+  const minutes = ((performance.now() - started) / 60_000).toFixed(1);
+  const scope = `${quick ? '--quick (a check, not figures for the docs)' : 'full'}${parts.length < PARTS.length ? `, only ${parts.join(', ')}` : ''}`;
+  console.log(`**Run:** ${date} UTC, commit ${commit()}, \`npm run bench\` (${scope}), ${minutes} min; Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores.`);
+  console.log('');
   console.log(formatTable(rows));
-  console.log('Ratios above 1x mean @nn is faster.');
+  console.log('');
+  console.log('Ratios above 1x mean @nn is faster. They are thread for thread: the best @nn figure on one thread (js or wasm) against each TensorFlow.js backend on one thread.');
+  console.log(
+    tfjsWasm.threadedBuild
+      ? `TensorFlow.js's WASM backend could run threads here; it was asked for 1 and ran on ${tfjsWasm.threads}. The ${cores}-thread column has no peer and no ratio.`
+      : `No peer runs on ${cores} threads here, so the ${cores}-thread column has no ratio: TensorFlow.js's CPU backend is JavaScript on one thread, and its WASM backend ran on ${tfjsWasm.threads} (it uses its threaded build only where WASM_HAS_MULTITHREAD_SUPPORT holds, which TensorFlow.js sets to false in Node).`,
+  );
 }
 
 await main();

@@ -7,7 +7,7 @@
  *   gradient of the squared error: 2 * x * error = [30, 40]
  *   after one step w = [0.7, 1.6], prediction 8.5, error 2.5
  *
- * Run: npm run demo
+ * Run: npm run build && node build/examples/seed-gradient-step.js
  */
 import { noGrad, tensor, type Tensor } from '@nn/autograd';
 
