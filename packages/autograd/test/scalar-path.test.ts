@@ -310,6 +310,33 @@ describe('the scalar tape', () => {
     expect(() => y.backward()).toThrow(/graph through 'mul' was already released/);
   });
 
+  test('a released root leaves the tape: its value stays, ops on it become nodes, backward through them throws', () => {
+    const x = tensor(0.5, { ...f64, requiresGrad: true });
+    const y = x.mul(x).exp();
+    const value = y.item();
+    const kept = y.detach();
+    y.backward();
+    expect(y.producer).toBeInstanceOf(Node);
+    expect(y.node!.op.name).toBe('exp');
+    expect([y.item(), y.toArray(), y.dtype, y.shape, y.requiresGrad, y.isLeaf]).toEqual([value, value, 'float64', [], true, false]);
+    // A detached tape scalar has a value of its own (the tape's array holds the whole graph's values).
+    expect(kept.item()).toBe(value);
+    expect(kept.storage.length).toBe(1);
+    const z = y.mul(2);
+    expect(z.producer).toBeInstanceOf(Node);
+    expect(() => z.backward()).toThrow(/graph through 'exp' was already released/);
+    expect(() => y.backward()).toThrow(/graph through 'exp' was already released/);
+  });
+
+  test('a root the walk stops at stays on the tape, unreleased', () => {
+    const x = tensor(0.5, { ...f64, requiresGrad: true });
+    const y = x.mul(3);
+    expect(gradients(y, [y], tensor(2, f64))[0]!.item()).toBe(2);
+    expect(y.producer).toBeInstanceOf(Tape);
+    y.backward();
+    expect(x.grad!.item()).toBe(3);
+  });
+
   test('float32 graphs go on a float32 tape; mixed dtypes are recorded as nodes', () => {
     const a = tensor(0.1, { dtype: 'float32', requiresGrad: true });
     const b = tensor(0.2, { dtype: 'float64', requiresGrad: true });
