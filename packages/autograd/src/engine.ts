@@ -17,7 +17,7 @@ import { allocate } from './dtype.js';
 import { isAnomalyDetectionEnabled, runRule, withGradMode } from './mode.js';
 import { checkBackwardAnomaly } from './anomaly.js';
 import { checkUnchangedSince, currentMutation } from './mutation.js';
-import { Tensor } from './tensor.js';
+import { Tensor, type GradientHook } from './tensor.js';
 import { formatShape, SCALAR_SHAPE, shapesEqual } from './shape.js';
 import { castTo, sumToShape } from './ops/reduce-to-shape.js';
 import { fromStorage, scalar } from './ops/creation.js';
@@ -492,7 +492,13 @@ function hasScalarInputs(node: Node): boolean {
   return input1 === null || (input1.shape.length === 0 && input1.dtype === output.dtype);
 }
 
-/** Passes a tensor's total gradient through its hooks, in registration order. */
+/**
+ * Passes a tensor's total gradient through its hooks, in registration order. This is the one place
+ * hooks run, so it is where the contract holds: a gradient has its tensor's dtype and shape (a
+ * leaf's `.grad` always has the leaf's). A hook returning another dtype or shape is an error naming
+ * the hook, as PyTorch's "hook 'h' has changed the type of value": casting it back would hide the
+ * bug of the hook.
+ */
 export function runHooks(tensor: Tensor, grad: Tensor): Tensor {
   const hooks = tensor.hooks;
   if (hooks === null) return grad;
@@ -500,13 +506,31 @@ export function runHooks(tensor: Tensor, grad: Tensor): Tensor {
   for (const hook of hooks) {
     const replaced = hook(current);
     if (replaced === undefined) continue;
-    if (!(replaced instanceof Tensor) || !shapesEqual(replaced.shape, grad.shape)) {
-      const got = replaced instanceof Tensor ? `a gradient of shape ${formatShape(replaced.shape)}` : String(replaced);
-      throw new Error(`registerHook: a hook on a tensor of shape ${formatShape(tensor.shape)} returned ${got}; it must return a gradient of shape ${formatShape(grad.shape)} or nothing`);
+    if (!(replaced instanceof Tensor) || replaced.dtype !== tensor.dtype || !shapesEqual(replaced.shape, tensor.shape)) {
+      throw badHookResult(hook, tensor, replaced);
     }
     current = replaced;
   }
   return current;
+}
+
+function badHookResult(hook: GradientHook, tensor: Tensor, replaced: unknown): Error {
+  const named = hook.name === '' ? 'a hook' : `the hook '${hook.name}'`;
+  const what = (t: Tensor): string => `${t.dtype} ${t === tensor ? 'tensor' : 'gradient'} of shape ${formatShape(t.shape)}`;
+  const got = replaced instanceof Tensor ? `a ${what(replaced)}` : describeValue(replaced);
+  return new Error(
+    `registerHook: ${named} on a ${what(tensor)} returned ${got}; ` +
+      `it must return a ${tensor.dtype} gradient of shape ${formatShape(tensor.shape)}, or nothing`,
+  );
+}
+
+/** A value that is no tensor, with its type: `the number 2`, `null`, `an object`. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  return `the ${typeof value} ${String(value)}`;
 }
 
 /**

@@ -27,7 +27,8 @@ import { clamp } from './ops/clamp.js';
 
 /**
  * A function that sees a tensor's gradient during backward and may replace it by returning a tensor
- * of the same shape (or return nothing to keep it).
+ * of the same dtype and shape (or return nothing to keep it). Another dtype or shape is an error
+ * naming the hook (by its function name): a leaf's `.grad` always has the leaf's dtype and shape.
  */
 export type GradientHook = (grad: Tensor) => Tensor | void;
 
@@ -300,7 +301,8 @@ export class Tensor {
   /**
    * Registers a hook that sees this tensor's total gradient in every backward pass, before it is
    * accumulated into `.grad` (a leaf) or handed to the op that made the tensor (an intermediate),
-   * and may replace it. Returns a function that removes the hook.
+   * and may replace it with a gradient of the same dtype and shape. Returns a function that removes
+   * the hook.
    */
   registerHook(hook: GradientHook): () => void {
     if (typeof hook !== 'function') throw new Error('registerHook: expected a function');

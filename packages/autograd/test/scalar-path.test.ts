@@ -153,6 +153,27 @@ describe('a scalar graph goes backward exactly as through its tensor rules', () 
     expect(x.grad!.item()).toBe(390);
   });
 
+  test('a hook may not change the dtype or the shape of a scalar gradient (a leaf, and a tape entry)', () => {
+    const x = tensor(2, { ...f64, requiresGrad: true });
+    x.registerHook((g) => g.cast('float32'));
+    expect(() => x.mul(x).add(1).backward()).toThrow(
+      'registerHook: a hook on a float64 tensor of shape [] returned a float32 gradient of shape []; it must return a float64 gradient of shape [], or nothing',
+    );
+    expect(x.grad).toBeNull();
+    const w = tensor(0.5, { dtype: 'float32', requiresGrad: true });
+    const h = w.mul(w);
+    expect(h.producer).toBeInstanceOf(Tape);
+    h.registerHook(function widen(g) {
+      return g.cast('float64');
+    });
+    expect(() => h.exp().backward()).toThrow(/the hook 'widen' on a float32 tensor of shape \[\] returned a float64 gradient of shape \[\]; it must return a float32/);
+    const v = tensor(0.5, { ...f64, requiresGrad: true });
+    const k = v.mul(3);
+    k.registerHook((g) => g.reshape([1]));
+    expect(() => k.tanh().backward()).toThrow(/returned a float64 gradient of shape \[1\]; it must return a float64 gradient of shape \[\]/);
+    expect(v.grad).toBeNull();
+  });
+
   test('a hook on a scalar leaf sees its total gradient', () => {
     const x = tensor(2, { ...f64, requiresGrad: true });
     const seen: number[] = [];
