@@ -56,6 +56,13 @@ export class Node implements OpContext<unknown> {
     this.extras = attrs !== undefined || inputs.length > 2 ? { attrs, inputs } : null;
   }
 
+  /** A node already released, for `output` as `op`'s result (see `releaseRoot`). */
+  static releasedFor(op: OpRecord<unknown>, output: Tensor): Node {
+    const node = new Node(op, [output], undefined, output);
+    node.release();
+    return node;
+  }
+
   /** Whether the graph through this node was released by a backward pass without `retainGraph`. */
   get released(): boolean {
     return this.input0 === null;
@@ -465,7 +472,7 @@ export class BackwardPass {
  */
 function releaseRoot(root: Tensor): void {
   const tape = root.producer;
-  if (tape instanceof Tape && tape.isReleased(root.offset)) root.leaveTape(tape.nodeAt(root.offset, root));
+  if (tape instanceof Tape && tape.isReleased(root.offset)) root.leaveTape(Node.releasedFor(tape.opAt(root.offset), root));
 }
 
 /** Throws when a node cannot run: its graph was released, or a tensor it saved was changed since. */

@@ -210,9 +210,10 @@ export class Tape {
     return (this.codeAt(i) & RELEASED) !== 0;
   }
 
-  /** Marks entry `i` released (see `retainGraph`). */
+  /** Marks entry `i` released (see `retainGraph`), and the node describing it, if one was made. */
   release(i: number): void {
     this.entries[ENTRY_SIZE * i] = this.entries[ENTRY_SIZE * i]! | RELEASED;
+    this.views?.get(i)?.release();
   }
 
   /** The op of entry `i`. */

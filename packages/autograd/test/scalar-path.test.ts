@@ -349,6 +349,16 @@ describe('the scalar tape', () => {
     expect(() => y.backward()).toThrow(/graph through 'exp' was already released/);
   });
 
+  test('a pass that runs the tensor rules (anomaly detection) releases the tape too', () => {
+    const x = tensor(0.5, { ...f64, requiresGrad: true });
+    const y = x.mul(x).sin();
+    detectAnomaly(() => y.backward());
+    expect(x.grad!.item()).toBe(Math.cos(0.25));
+    expect(y.producer).toBeInstanceOf(Node);
+    expect(() => y.backward()).toThrow(/graph through 'sin' was already released/);
+    expect(gradients(y, [y], tensor(2, f64))[0]!.item()).toBe(2);
+  });
+
   test('a root the walk stops at stays on the tape, unreleased', () => {
     const x = tensor(0.5, { ...f64, requiresGrad: true });
     const y = x.mul(3);
