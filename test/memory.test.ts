@@ -4,12 +4,25 @@
  * resident memory where they were. Each run is a child process started with --expose-gc, so that
  * the heap can be measured after a full collection, and so that no other test's garbage counts.
  * Both backends are checked: 'wasm' also covers the WebAssembly memory, which only ever grows.
+ *
+ * And a loss kept after backward() keeps no graph alive (WeakRefs to the activations are cleared),
+ * neither do the results of the functional transforms.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs `body` (an ES module) in a child Node with --expose-gc and returns the JSON of its last line. */
+function runChild<T>(body: string): T {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', body], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
 
 /** Trains a 196-64-10 MLP with SGD and reports memory after `warmUp` and after `warmUp + steps` steps. */
 const script = (backend: string, warmUp: number, steps: number): string => `
@@ -44,12 +57,7 @@ interface Memory {
 }
 
 function memoryAcrossSteps(backend: string): { before: Memory; after: Memory } {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script(backend, 1000, 1000)], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return JSON.parse(out.trim().split('\n').pop()!) as { before: Memory; after: Memory };
+  return runChild(script(backend, 1000, 1000));
 }
 
 const MiB = 1024 * 1024;
@@ -69,16 +77,6 @@ describe('memory over training steps', () => {
 // retainGraph releases the saved tensors and intermediate values, and only the loss's own value
 // stays (loss.item() and loss.toArray() still work; a second backward throws).
 // ---------------------------------------------------------------------------------------------
-
-/** Runs `body` (an ES module) in a child Node with --expose-gc and returns the JSON of its last line. */
-function runChild<T>(body: string): T {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', body], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return JSON.parse(out.trim().split('\n').pop()!) as T;
-}
 
 /**
  * Shared by the child scripts: a 784-256-10 MLP step written with tensor ops (the graph-node path),
