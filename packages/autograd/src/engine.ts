@@ -17,7 +17,7 @@ import { allocate } from './dtype.js';
 import { isAnomalyDetectionEnabled, runRule, withGradMode } from './mode.js';
 import { checkBackwardAnomaly } from './anomaly.js';
 import { checkUnchangedSince, currentMutation } from './mutation.js';
-import { Tensor } from './tensor.js';
+import { Tensor, type GradientHook } from './tensor.js';
 import { formatShape, SCALAR_SHAPE, shapesEqual } from './shape.js';
 import { castTo, sumToShape } from './ops/reduce-to-shape.js';
 import { fromStorage, scalar } from './ops/creation.js';
@@ -33,20 +33,18 @@ import { TapeSweep } from './tape-sweep.js';
  */
 export class Node implements OpContext<unknown> {
   readonly op: OpRecord<unknown>;
-  /** The first input, and the second (or null): most ops take one or two. */
-  readonly input0: Tensor;
-  readonly input1: Tensor | null;
+  /** The first input, and the second (or null): most ops take one or two. Both null once released. */
+  input0: Tensor | null;
+  input1: Tensor | null;
   readonly output: Tensor;
   /** Whether each input requires grad; fixed at record time. */
   readonly needsInputGrad: readonly boolean[];
-  /** Set once the graph has been released by a backward pass without `retainGraph`. */
-  released = false;
   /** Where the last backward walk that reached this node keeps its state (see `BackwardPass`). */
   slot = 0;
   /** The in-place change counter when the op ran (see mutation.ts). */
   readonly mutation: number;
   /** The attrs and the inputs array, kept only for an op with attrs or more than two inputs. */
-  private readonly extras: { readonly attrs: unknown; readonly inputs: readonly Tensor[] } | null;
+  private extras: { readonly attrs: unknown; readonly inputs: readonly Tensor[] } | null;
 
   constructor(op: OpRecord<unknown>, inputs: readonly Tensor[], attrs: unknown, output: Tensor) {
     this.op = op;
@@ -58,24 +56,50 @@ export class Node implements OpContext<unknown> {
     this.extras = attrs !== undefined || inputs.length > 2 ? { attrs, inputs } : null;
   }
 
+  /** A node already released, for `output` as `op`'s result (see `releaseRoot`). */
+  static releasedFor(op: OpRecord<unknown>, output: Tensor): Node {
+    const node = new Node(op, [output], undefined, output);
+    node.release();
+    return node;
+  }
+
+  /** Whether the graph through this node was released by a backward pass without `retainGraph`. */
+  get released(): boolean {
+    return this.input0 === null;
+  }
+
+  /**
+   * Drops what the backward rule would have read (the inputs and attrs), as PyTorch frees a node's
+   * saved tensors: a tensor kept after backward (a loss) then keeps no intermediate of its graph
+   * alive. The node keeps its op, to name it when a later pass reaches it (`releasedError`).
+   */
+  release(): void {
+    this.input0 = null;
+    this.input1 = null;
+    this.extras = null;
+  }
+
   /** The inputs of the forward call (a new array for an op of one or two inputs). */
   get inputs(): readonly Tensor[] {
     if (this.extras !== null) return this.extras.inputs;
+    if (this.input0 === null) throw releasedError(this.op.name);
     return this.input1 === null ? [this.input0] : [this.input0, this.input1];
   }
 
   /** The op's non-tensor arguments. */
   get attrs(): unknown {
+    if (this.released) throw releasedError(this.op.name);
     return this.extras === null ? undefined : this.extras.attrs;
   }
 
-  /** The number of inputs. */
+  /** The number of inputs: none once released (a walk goes no further up). */
   get inputCount(): number {
-    return this.needsInputGrad.length;
+    return this.released ? 0 : this.needsInputGrad.length;
   }
 
   /** Input `i`, without making the `inputs` array. */
   input(i: number): Tensor {
+    if (this.input0 === null) throw releasedError(this.op.name);
     return i === 0 ? this.input0 : i === 1 ? this.input1! : this.extras!.inputs[i]!;
   }
 }
@@ -237,6 +261,7 @@ export class BackwardPass {
       if (this.capture === undefined) accumulateIntoLeaf(leaf, total);
       else if (this.capture.has(leaf)) this.capture.set(leaf, total);
     }
+    if (!this.retainGraph) releaseRoot(root);
   }
 
   private isStop(node: Node): boolean {
@@ -316,7 +341,6 @@ export class BackwardPass {
   /** Runs a node's tensor rule and delivers the gradients it returns. */
   private runRule(node: Node, grad: Tensor): void {
     const inputGrads = runRule(node.op, grad, node);
-    if (!this.retainGraph) node.released = true;
     if (isAnomalyDetectionEnabled()) checkBackwardAnomaly(node, inputGrads);
     for (let i = 0; i < node.inputCount; i++) {
       if (!node.needsInputGrad[i]) continue;
@@ -326,11 +350,14 @@ export class BackwardPass {
       const inputNode = nodeOf(input);
       if (inputNode !== null) this.delivered(inputNode);
     }
+    if (!this.retainGraph) node.release();
   }
 
   /** Runs a node's rules on numbers (the scalar path) and delivers the results. */
   private runScalarRule(node: Node, rules: readonly ScalarRule[]): void {
-    const { input0, input1, output } = node;
+    // Not released: runReady checked that the inputs are rank-0.
+    const input0 = node.input0!;
+    const { input1, output } = node;
     const call = this.call;
     call.grad = this.scalarGrads[node.slot]!;
     call.a = valueOf(input0);
@@ -338,7 +365,7 @@ export class BackwardPass {
     call.output = valueOf(output);
     this.hasScalarGrad[node.slot] = 0;
     const round = roundingOf(output.dtype);
-    if (!this.retainGraph) node.released = true;
+    if (!this.retainGraph) node.release();
     if (node.needsInputGrad[0]) {
       this.addNumber(input0, rules[0]!(call, round));
       const inputNode = nodeOf(input0);
@@ -425,7 +452,6 @@ export class BackwardPass {
     while (stack.length > 0) {
       const node = stack.pop()!;
       if (this.isStop(node)) continue;
-      if (!this.retainGraph) node.released = true;
       for (let i = 0; i < node.inputCount; i++) {
         const inputNode = node.needsInputGrad[i] ? nodeOf(node.input(i)) : null;
         if (inputNode === null) continue;
@@ -434,8 +460,19 @@ export class BackwardPass {
           else stack.push(inputNode);
         }
       }
+      if (!this.retainGraph) node.release();
     }
   }
+}
+
+/**
+ * The last step of releasing a graph: the root keeps its value and nothing else. A node root has
+ * dropped its inputs already (`Node.release`); a root on the scalar tape still reads its value from
+ * the tape's value array, so it leaves the tape (unless the walk stopped at it, leaving it unreleased).
+ */
+function releaseRoot(root: Tensor): void {
+  const tape = root.producer;
+  if (tape instanceof Tape && tape.isReleased(root.offset)) root.leaveTape(Node.releasedFor(tape.opAt(root.offset), root));
 }
 
 /** Throws when a node cannot run: its graph was released, or a tensor it saved was changed since. */
@@ -458,11 +495,17 @@ export function releasedError(opName: string): Error {
  */
 function hasScalarInputs(node: Node): boolean {
   const { input0, input1, output } = node;
-  if (node.inputCount > 2 || input0.shape.length !== 0 || input0.dtype !== output.dtype) return false;
+  if (input0 === null || node.inputCount > 2 || input0.shape.length !== 0 || input0.dtype !== output.dtype) return false;
   return input1 === null || (input1.shape.length === 0 && input1.dtype === output.dtype);
 }
 
-/** Passes a tensor's total gradient through its hooks, in registration order. */
+/**
+ * Passes a tensor's total gradient through its hooks, in registration order. This is the one place
+ * hooks run, so it is where the contract holds: a gradient has its tensor's dtype and shape (a
+ * leaf's `.grad` always has the leaf's). A hook returning another dtype or shape is an error naming
+ * the hook, as PyTorch's "hook 'h' has changed the type of value": casting it back would hide the
+ * bug of the hook.
+ */
 export function runHooks(tensor: Tensor, grad: Tensor): Tensor {
   const hooks = tensor.hooks;
   if (hooks === null) return grad;
@@ -470,13 +513,31 @@ export function runHooks(tensor: Tensor, grad: Tensor): Tensor {
   for (const hook of hooks) {
     const replaced = hook(current);
     if (replaced === undefined) continue;
-    if (!(replaced instanceof Tensor) || !shapesEqual(replaced.shape, grad.shape)) {
-      const got = replaced instanceof Tensor ? `a gradient of shape ${formatShape(replaced.shape)}` : String(replaced);
-      throw new Error(`registerHook: a hook on a tensor of shape ${formatShape(tensor.shape)} returned ${got}; it must return a gradient of shape ${formatShape(grad.shape)} or nothing`);
+    if (!(replaced instanceof Tensor) || replaced.dtype !== tensor.dtype || !shapesEqual(replaced.shape, tensor.shape)) {
+      throw badHookResult(hook, tensor, replaced);
     }
     current = replaced;
   }
   return current;
+}
+
+function badHookResult(hook: GradientHook, tensor: Tensor, replaced: unknown): Error {
+  const named = hook.name === '' ? 'a hook' : `the hook '${hook.name}'`;
+  const what = (t: Tensor): string => `${t.dtype} ${t === tensor ? 'tensor' : 'gradient'} of shape ${formatShape(t.shape)}`;
+  const got = replaced instanceof Tensor ? `a ${what(replaced)}` : describeValue(replaced);
+  return new Error(
+    `registerHook: ${named} on a ${what(tensor)} returned ${got}; ` +
+      `it must return a ${tensor.dtype} gradient of shape ${formatShape(tensor.shape)}, or nothing`,
+  );
+}
+
+/** A value that is no tensor, with its type: `the number 2`, `null`, `an object`. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  return `the ${typeof value} ${String(value)}`;
 }
 
 /**

@@ -190,13 +190,13 @@ export class TapeSweep {
       }
       const node = tape.nodeAt(i, hooked ?? tape.inputTensor(i));
       const inputGrads = runRule(op, grad, node);
-      if (!this.retainGraph) tape.release(i);
       if (isAnomalyDetectionEnabled()) checkBackwardAnomaly(node, inputGrads);
       for (const k of [0, 1] as const) {
         if ((code & (k === 0 ? NEEDS_GRAD_0 : NEEDS_GRAD_1)) === 0) continue;
         const raw = inputGrads[k] ?? null;
         if (raw !== null) this.deliverTensor(this.indexOf(tape.inputSlot(i, k)), fitToInput(raw, node.input(k), op.name, k));
       }
+      if (!this.retainGraph) tape.release(i);
     }
   }
 }

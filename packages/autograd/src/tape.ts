@@ -205,9 +205,15 @@ export class Tape {
     return this.entries[ENTRY_SIZE * i + 3]!;
   }
 
-  /** Marks entry `i` released (see `retainGraph`). */
+  /** Whether entry `i` was released by a backward pass without `retainGraph`. */
+  isReleased(i: number): boolean {
+    return (this.codeAt(i) & RELEASED) !== 0;
+  }
+
+  /** Marks entry `i` released (see `retainGraph`), and the node describing it, if one was made. */
   release(i: number): void {
     this.entries[ENTRY_SIZE * i] = this.entries[ENTRY_SIZE * i]! | RELEASED;
+    this.views?.get(i)?.release();
   }
 
   /** The op of entry `i`. */
@@ -242,7 +248,7 @@ export class Tape {
       node = new Node(this.opAt(i), inputs, undefined, output);
       (this.views ??= new Map()).set(i, node);
     }
-    node.released = (this.codeAt(i) & RELEASED) !== 0;
+    if (this.isReleased(i)) node.release();
     return node;
   }
 

@@ -7,12 +7,12 @@
  * forward and backward live side by side.
  */
 import type { DType, Storage } from './dtype.js';
-import { dtypeOf } from './dtype.js';
+import { allocate, dtypeOf } from './dtype.js';
 import type { BackwardOptions } from './engine.js';
 import { runBackward, type Node } from './engine.js';
 import { Tape } from './tape.js';
 import type { Shape } from './shape.js';
-import { formatShape, isContiguous, shapesEqual, sizeOf } from './shape.js';
+import { formatShape, isContiguous, SCALAR_SHAPE, shapesEqual, sizeOf } from './shape.js';
 import { contiguousData, onesLike } from './ops/creation.js';
 import { abs, cos, exp, log, neg, reciprocal, relu, sigmoid, sin, sqrt, square, tanh } from './ops/unary.js';
 import { add, div, maximum, minimum, mul, pow, sub } from './ops/binary.js';
@@ -27,7 +27,8 @@ import { clamp } from './ops/clamp.js';
 
 /**
  * A function that sees a tensor's gradient during backward and may replace it by returning a tensor
- * of the same shape (or return nothing to keep it).
+ * of the same dtype and shape (or return nothing to keep it). Another dtype or shape is an error
+ * naming the hook (by its function name): a leaf's `.grad` always has the leaf's dtype and shape.
  */
 export type GradientHook = (grad: Tensor) => Tensor | void;
 
@@ -88,6 +89,23 @@ export class Tensor {
   }
 
   set node(node: Node | null) {
+    this.producer = node;
+  }
+
+  /**
+   * @internal Cuts a rank-0 tensor of the scalar tape loose from the tape, once its entry is
+   * released: its value is copied to a storage of its own, and `node` (the released node of its
+   * entry, which names the op) becomes its producer. The tape's value array holds every value of
+   * its graph, so a loss kept after backward would otherwise keep all of them, and the tape, alive.
+   * The value, shape and dtype stay the same: to the user this is the same immutable tensor.
+   */
+  leaveTape(node: Node): void {
+    const own = allocate(this.dtype, 1);
+    own[0] = this.storage[this.offset]!;
+    // The one place a tensor's storage changes: `storage` and `offset` are readonly to everyone else.
+    const fields = this as { storage: Storage; offset: number };
+    fields.storage = own;
+    fields.offset = 0;
     this.producer = node;
   }
 
@@ -270,15 +288,21 @@ export class Tensor {
     runBackward(this, seed, opts);
   }
 
-  /** A tensor with the same values, cut from the graph (a leaf that does not require grad). */
+  /**
+   * A tensor with the same values, cut from the graph (a leaf that does not require grad). It
+   * shares this tensor's storage, except on the scalar tape, whose value array holds the values of a
+   * whole graph: there the one value is copied, so that the result keeps no graph alive.
+   */
   detach(): Tensor {
+    if (this.producer instanceof Tape) return new Tensor(allocate(this.dtype, 1).fill(this.item()), SCALAR_SHAPE, SCALAR_SHAPE, 0);
     return new Tensor(this.storage, this.shape, this.strides, this.offset);
   }
 
   /**
    * Registers a hook that sees this tensor's total gradient in every backward pass, before it is
    * accumulated into `.grad` (a leaf) or handed to the op that made the tensor (an intermediate),
-   * and may replace it. Returns a function that removes the hook.
+   * and may replace it with a gradient of the same dtype and shape. Returns a function that removes
+   * the hook.
    */
   registerHook(hook: GradientHook): () => void {
     if (typeof hook !== 'function') throw new Error('registerHook: expected a function');

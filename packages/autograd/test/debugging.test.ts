@@ -70,8 +70,34 @@ describe('registerHook', () => {
   test('misuse is an error', () => {
     expect(() => tensor([1]).registerHook((g) => g)).toThrow('registerHook: a tensor of shape [1] that does not require grad never gets a gradient');
     const x = leaf([1, 2]);
-    x.registerHook(() => tensor([1, 2, 3]));
-    expect(() => x.sum().backward()).toThrow('registerHook: a hook on a tensor of shape [2] returned a gradient of shape [3]; it must return a gradient of shape [2] or nothing');
+    x.registerHook(() => tensor([1, 2, 3], { dtype: 'float64' }));
+    expect(() => x.sum().backward()).toThrow(
+      'registerHook: a hook on a float64 tensor of shape [2] returned a float64 gradient of shape [3]; it must return a float64 gradient of shape [2], or nothing',
+    );
+  });
+
+  test('a hook may not change the dtype of a gradient: the error names the hook, both dtypes and the shape', () => {
+    // As in PyTorch ("hook 'toFloat32' has changed the type of value"): a leaf's .grad always has the leaf's dtype.
+    const x = leaf([1, 2]);
+    x.registerHook(function toFloat32(g) {
+      return g.cast('float32');
+    });
+    expect(() => x.mul(3).sum().backward()).toThrow(
+      "registerHook: the hook 'toFloat32' on a float64 tensor of shape [2] returned a float32 gradient of shape [2]; it must return a float64 gradient of shape [2], or nothing",
+    );
+    expect(x.grad).toBeNull();
+    // On an intermediate tensor, and from float32 to float64.
+    const y = tensor([[1, 2]], { dtype: 'float32', requiresGrad: true });
+    const h = y.exp();
+    h.registerHook((g) => g.cast('float64'));
+    expect(() => h.sum().backward()).toThrow(/a hook on a float32 tensor of shape \[1,2\] returned a float64 gradient of shape \[1,2\]; it must return a float32 gradient/);
+    expect(y.grad).toBeNull();
+  });
+
+  test('what a hook returns that is no tensor is named with its type', () => {
+    const x = leaf([1, 2]);
+    x.registerHook(() => 2 as unknown as Tensor);
+    expect(() => x.sum().backward()).toThrow(/registerHook: a hook on a float64 tensor of shape \[2\] returned the number 2; it must return a float64 gradient of shape \[2\], or nothing/);
   });
 });
 

@@ -153,6 +153,27 @@ describe('a scalar graph goes backward exactly as through its tensor rules', () 
     expect(x.grad!.item()).toBe(390);
   });
 
+  test('a hook may not change the dtype or the shape of a scalar gradient (a leaf, and a tape entry)', () => {
+    const x = tensor(2, { ...f64, requiresGrad: true });
+    x.registerHook((g) => g.cast('float32'));
+    expect(() => x.mul(x).add(1).backward()).toThrow(
+      'registerHook: a hook on a float64 tensor of shape [] returned a float32 gradient of shape []; it must return a float64 gradient of shape [], or nothing',
+    );
+    expect(x.grad).toBeNull();
+    const w = tensor(0.5, { dtype: 'float32', requiresGrad: true });
+    const h = w.mul(w);
+    expect(h.producer).toBeInstanceOf(Tape);
+    h.registerHook(function widen(g) {
+      return g.cast('float64');
+    });
+    expect(() => h.exp().backward()).toThrow(/the hook 'widen' on a float32 tensor of shape \[\] returned a float64 gradient of shape \[\]; it must return a float32/);
+    const v = tensor(0.5, { ...f64, requiresGrad: true });
+    const k = v.mul(3);
+    k.registerHook((g) => g.reshape([1]));
+    expect(() => k.tanh().backward()).toThrow(/returned a float64 gradient of shape \[1\]; it must return a float64 gradient of shape \[\]/);
+    expect(v.grad).toBeNull();
+  });
+
   test('a hook on a scalar leaf sees its total gradient', () => {
     const x = tensor(2, { ...f64, requiresGrad: true });
     const seen: number[] = [];
@@ -308,6 +329,43 @@ describe('the scalar tape', () => {
     expect(seen).toEqual([2]);
     expect(x.grad!.item()).toBe(2 * 2 * Math.exp(0.5));
     expect(() => y.backward()).toThrow(/graph through 'mul' was already released/);
+  });
+
+  test('a released root leaves the tape: its value stays, ops on it become nodes, backward through them throws', () => {
+    const x = tensor(0.5, { ...f64, requiresGrad: true });
+    const y = x.mul(x).exp();
+    const value = y.item();
+    const kept = y.detach();
+    y.backward();
+    expect(y.producer).toBeInstanceOf(Node);
+    expect(y.node!.op.name).toBe('exp');
+    expect([y.item(), y.toArray(), y.dtype, y.shape, y.requiresGrad, y.isLeaf]).toEqual([value, value, 'float64', [], true, false]);
+    // A detached tape scalar has a value of its own (the tape's array holds the whole graph's values).
+    expect(kept.item()).toBe(value);
+    expect(kept.storage.length).toBe(1);
+    const z = y.mul(2);
+    expect(z.producer).toBeInstanceOf(Node);
+    expect(() => z.backward()).toThrow(/graph through 'exp' was already released/);
+    expect(() => y.backward()).toThrow(/graph through 'exp' was already released/);
+  });
+
+  test('a pass that runs the tensor rules (anomaly detection) releases the tape too', () => {
+    const x = tensor(0.5, { ...f64, requiresGrad: true });
+    const y = x.mul(x).sin();
+    detectAnomaly(() => y.backward());
+    expect(x.grad!.item()).toBe(Math.cos(0.25));
+    expect(y.producer).toBeInstanceOf(Node);
+    expect(() => y.backward()).toThrow(/graph through 'sin' was already released/);
+    expect(gradients(y, [y], tensor(2, f64))[0]!.item()).toBe(2);
+  });
+
+  test('a root the walk stops at stays on the tape, unreleased', () => {
+    const x = tensor(0.5, { ...f64, requiresGrad: true });
+    const y = x.mul(3);
+    expect(gradients(y, [y], tensor(2, f64))[0]!.item()).toBe(2);
+    expect(y.producer).toBeInstanceOf(Tape);
+    y.backward();
+    expect(x.grad!.item()).toBe(3);
   });
 
   test('float32 graphs go on a float32 tape; mixed dtypes are recorded as nodes', () => {

@@ -8,6 +8,7 @@ import {
   type Tensor,
 } from '../src/index.js';
 import { gradcheck } from '../src/check/gradcheck.js';
+import { gradients } from '../src/functional.js';
 
 const f64 = { dtype: 'float64' as const };
 const leaf = (data: Parameters<typeof tensor>[0]): Tensor => tensor(data, { dtype: 'float64', requiresGrad: true });
@@ -150,6 +151,45 @@ describe('backward', () => {
     z.backward(undefined, { retainGraph: true });
     z.backward();
     expect(x.grad!.toArray()).toEqual([1, 2].map((v) => 3 * Math.exp(v)));
+  });
+
+  test('a released root keeps its value; ops on it are recorded, and backward through them throws', () => {
+    const x = leaf([1, 2]);
+    const y = x.exp().sum();
+    y.backward();
+    expect(y.item()).toBe(Math.exp(1) + Math.exp(2));
+    expect(y.toArray()).toBe(y.item());
+    expect(y.node!.op.name).toBe('sum');
+    expect(() => y.node!.inputs).toThrow(/graph through 'sum' was already released/);
+    const z = y.mul(2);
+    expect(z.item()).toBe(2 * y.item());
+    expect(() => z.backward()).toThrow(/backward: the graph through 'sum' was already released/);
+    // A walk that stops at the released root needs nothing of its graph.
+    expect(gradients(y, [y], tensor(3, f64))[0]!.item()).toBe(3);
+  });
+
+  test('createGraph keeps the graph that the gradient goes back through', () => {
+    const x = leaf([0.5, -1]);
+    const y = x.square().tanh().sum();
+    y.backward(undefined, { createGraph: true });
+    const g = x.grad!;
+    x.zeroGrad();
+    g.sum().backward();
+    // d/dx sum(2x (1 - tanh(x^2)^2)).
+    const expected = [0.5, -1].map((v) => {
+      const t = Math.tanh(v * v);
+      return 2 * (1 - t * t) - 8 * v * v * t * (1 - t * t);
+    });
+    (x.grad!.toArray() as number[]).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 12));
+  });
+
+  test("createGraph: a leaf's gradient graph saves its own tensors: the first graph may be released", () => {
+    const x = leaf([1, 2, 3]);
+    x.pow(3).sum().backward(undefined, { createGraph: true, retainGraph: false });
+    const g = x.grad!;
+    x.zeroGrad();
+    g.sum().backward();
+    expect(x.grad!.toArray()).toEqual([6, 12, 18]);
   });
 
   test('createGraph makes gradients differentiable: Hessian-vector products', () => {
