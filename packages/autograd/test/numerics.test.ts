@@ -7,7 +7,7 @@ import { apply, type OpRecord } from '../src/op.js';
 import { listPrimitiveOps } from '../src/ops/registry.js';
 import { gradients } from '../src/functional.js';
 import { fromStorage } from '../src/ops/creation.js';
-import { drawFrom } from './draw.js';
+import { drawFrom } from '../src/testing.js';
 
 const leaf = (data: number[]): Tensor => tensor(data, { dtype: 'float64', requiresGrad: true });
 const finite = (t: Tensor): boolean => Array.from(t.data()).every(Number.isFinite);
