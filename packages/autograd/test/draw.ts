@@ -1,15 +1,5 @@
-/** Adapts fast-check's generator to the library's `Draw`, so op specs shrink and replay by seed. */
-import fc from 'fast-check';
+/** A `Draw` for the smallest cases (fast-check's generator as a `Draw` is `drawFrom` in src/testing.ts). */
 import type { Draw } from '../src/check/spec.js';
-
-export type GenerateValue = fc.GeneratorValue;
-
-export function drawFrom(g: GenerateValue): Draw {
-  return {
-    integer: (min, max) => g(fc.integer, { min, max }),
-    integers: (count, min, max) => g(fc.array, fc.integer({ min, max }), { minLength: count, maxLength: count }),
-  };
-}
 
 /** A Draw that always takes the smallest choice: rank-0 shapes, size-1 axes, the lowest values. */
 export const smallestDraw: Draw = {

@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { test as propTest } from '@fast-check/vitest';
 import fc from 'fast-check';
+import { expectClose as expectCloseTo } from '../../../test/close.js';
 import {
   Generator, eye, grad, hessian, hvp, jacobian, jvp, matmul, noGrad, randn, tensor, valueAndGrad, vjp, zeros,
   type NestedArray, type Tensor,
@@ -16,17 +17,10 @@ const f64 = (data: NestedArray): Tensor => tensor(data, { dtype: 'float64' });
 const rng = new Generator(20261122);
 const random = (shape: number[]): Tensor => randn(shape, { dtype: 'float64', rng });
 
-/** Element-wise |a - b| <= atol + rtol * |b|, with equal shapes. */
+/** Element-wise |a - b| <= atol + rtol * |b| (a NaN never passes), with equal shapes. */
 function expectClose(actual: Tensor, expected: Tensor, atol = 1e-10, rtol = 1e-9): void {
   expect(actual.shape).toEqual(expected.shape);
-  const a = actual.data();
-  const b = expected.data();
-  for (let i = 0; i < a.length; i++) {
-    const tolerance = atol + rtol * Math.abs(b[i]!);
-    if (!(Math.abs(a[i]! - b[i]!) <= tolerance)) {
-      expect.fail(`element ${i}: ${a[i]} vs expected ${b[i]} (tolerance ${tolerance})`);
-    }
-  }
+  expectCloseTo(actual.data(), expected.data(), { atol, rtol }, 'values');
 }
 
 /** x + h * d, as a new float64 tensor. */

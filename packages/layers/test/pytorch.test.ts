@@ -4,7 +4,8 @@
  * relative.
  */
 import { afterAll, describe, expect, test } from 'vitest';
-import type { DType, Tensor } from '@nn/autograd';
+import { tensor, type DType, type Tensor } from '@nn/autograd';
+import { EPSILON, expectClose as expectCloseTo, scaledTolerance } from '../../../test/close.js';
 import {
   BatchNorm1d,
   Dense,
@@ -77,6 +78,7 @@ function check(module: Module, step: { input: Encoded; output: Encoded; cotangen
   const y = module.call(x);
   expectClose(y, step.output, `${where}: output`);
   y.backward(decode(step.cotangent));
+  expectEveryGradientRecorded(module, step.grads, where);
   const params = new Map(module.namedParameters());
   for (const [name, expected] of Object.entries(step.grads)) {
     const actual = name === 'input' ? x.grad : (params.get(name)?.grad ?? null);
@@ -104,25 +106,67 @@ describe('layers against PyTorch', () => {
   });
 });
 
+/**
+ * How far a float32 layer may be from PyTorch's float64 values: FLOAT32_ULPS float32 rounding steps
+ * of the largest magnitude of the tensor compared, plus as many of each element (scaledTolerance).
+ * The float32 run starts from inputs and parameters rounded by up to half a step and rounds in
+ * every op; the recorded layers are small (fan-in at most 12) and well conditioned. The worst
+ * measured over the fixture is 1.9 steps (LayerNorm's input gradient, which subtracts means); 16
+ * leaves a margin of 8 while a factor-2 error in any element above 16 * 1.2e-7 = 1.9e-6 of its
+ * tensor's largest is caught (the old 1e-5 * (1 + |reference|) passed a factor 2 on every gradient
+ * below 1e-5, and compared no parameter gradient).
+ */
+const FLOAT32_ULPS = 16;
+
+/** Compares a float32 result with PyTorch's float64 values at the float32 tolerance. */
+function expectCloseInFloat32(actual: Tensor | null, expected: Encoded, where: string): void {
+  if (actual === null) throw new Error(`${where}: no tensor (expected shape [${expected.shape.join(',')}])`);
+  expect(actual.dtype, where).toBe('float32');
+  expect(actual.shape, where).toEqual(expected.shape);
+  expectCloseTo(actual.data(), expected.data, scaledTolerance(expected.data, EPSILON.float32, FLOAT32_ULPS), where);
+}
+
+/** Runs a recorded case in float32; returns the module and the input, after the backward pass. */
+function runInFloat32(c: LayerCase): { module: Module; x: Tensor; y: Tensor } {
+  const module = build(c.layer, c.args, 'float32');
+  const cast = (t: Encoded): Tensor => decode(t).cast('float32');
+  module.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([k, t]) => [k, cast(t)])));
+  const x = cast(c.input);
+  x.requiresGrad = true;
+  const y = module.call(x);
+  y.backward(cast(c.cotangent));
+  return { module, x, y };
+}
+
+/** The gradients a case must record: the input's and every parameter's of the module. */
+function expectEveryGradientRecorded(module: Module, grads: Record<string, Encoded>, where: string): void {
+  expect(Object.keys(grads).sort(), `${where}: recorded gradients`).toEqual(['input', ...module.namedParameters().map(([name]) => name)].sort());
+}
+
 describe('float32 layers against the same PyTorch values', () => {
-  // float32 computes in float32 throughout: agreement to about 1e-6 relative is what it can give.
-  test.each(fixture.layers.map((c): [string, LayerCase] => [c.name, c]))('%s', (name, c) => {
-    const module = build(c.layer, c.args, 'float32');
-    const cast = (t: Encoded): Tensor => decode(t).cast('float32');
-    module.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([k, t]) => [k, cast(t)])));
-    const x = cast(c.input);
-    x.requiresGrad = true;
-    const y = module.call(x);
-    expect(y.dtype).toBe('float32');
-    y.backward(cast(c.cotangent));
-    const close = (actual: Tensor, expected: Encoded, what: string): void => {
-      const values = actual.data();
-      expected.data.forEach((e, i) => {
-        if (!(Math.abs(values[i]! - e) <= 1e-5 * (1 + Math.abs(e)))) throw new Error(`${name}: ${what} element ${i} is ${values[i]}, PyTorch's ${e}`);
-      });
-    };
-    close(y, c.output, 'output');
-    close(x.grad!, c.grads.input!, 'input gradient');
+  test.each(fixture.layers.map((c): [string, LayerCase] => [c.name, c]))('%s: output and every gradient', (name, c) => {
+    const { module, x, y } = runInFloat32(c);
+    expectEveryGradientRecorded(module, c.grads, name);
+    expectCloseInFloat32(y, c.output, `${name}: output`);
+    expectCloseInFloat32(x.grad, c.grads.input!, `${name}: gradient of the input`);
+    for (const [param, p] of module.namedParameters()) expectCloseInFloat32(p.grad, c.grads[param]!, `${name}: gradient of ${param}`);
+  });
+
+  test('a factor-2 error in a small parameter gradient fails the float32 comparison', () => {
+    // The dense case with its cotangent scaled by 2^-20: every gradient scales exactly, to about
+    // 1e-7, below the old absolute 1e-5. One element of the weight's gradient doubled must fail.
+    const c = fixture.layers.find((entry) => entry.name === 'dense')!;
+    const scale = 2 ** -20;
+    const scaled = (t: Encoded): Encoded => ({ shape: t.shape, data: t.data.map((v) => v * scale) });
+    const { module } = runInFloat32({ ...c, cotangent: scaled(c.cotangent) });
+    const expected = scaled(c.grads.weight!);
+    const grad = new Map(module.namedParameters()).get('weight')!.grad!;
+    expectCloseInFloat32(grad, expected, 'as computed');
+    const doubled = grad.data().slice();
+    doubled[1] = 2 * doubled[1]!;
+    expect(() => expectCloseInFloat32(tensor(doubled, { shape: grad.shape, dtype: 'float32' }), expected, 'doubled')).toThrow('doubled: element 1');
+    // The old tolerance let it through.
+    expect(expected.data.every((e, i) => Math.abs(doubled[i]! - e) <= 1e-5 * (1 + Math.abs(e)))).toBe(true);
   });
 });
 

@@ -140,7 +140,10 @@ export function trainStep(optimizer: Optimizer, params: Tensor[]): number {
   return value.item();
 }
 
-/** Largest relative error |a - e| / |e| over all elements, and where. */
+/** Whether `error` is worse than `than`: a NaN is worse than any number, and nothing is worse than a NaN. */
+const isWorse = (error: number, than: number): boolean => !Number.isNaN(than) && !(error <= than);
+
+/** Largest relative error |a - e| / |e| over all elements, and where; NaN once any element's is NaN. */
 export class ErrorTracker {
   worst = 0;
   where = '';
@@ -151,8 +154,8 @@ export class ErrorTracker {
     for (let i = 0; i < expected.length; i++) {
       const e = expected[i]!;
       const err = e === 0 ? Math.abs(actual[i]!) : Math.abs(actual[i]! - e) / Math.abs(e);
-      if (!(err <= local)) local = err;
-      if (!(err <= this.worst)) {
+      if (isWorse(err, local)) local = err;
+      if (isWorse(err, this.worst)) {
         this.worst = err;
         this.where = `${where}[${i}]`;
       }

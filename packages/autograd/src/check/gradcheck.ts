@@ -138,7 +138,10 @@ function unitVector(rng: Generator, count: number): Float64Array {
   return values.map((v) => v / norm);
 }
 
-/** Tracks the largest errors and collects failures. */
+/**
+ * Tracks the largest errors and collects failures. The largest errors are NaN (or Infinity) once any
+ * entry's is, as `Math.max` makes them: a report never shows a finite worst error beside a NaN.
+ */
 class Tally {
   failures: GradcheckFailure[] = [];
   maxAbsError = 0;
@@ -147,10 +150,8 @@ class Tally {
   compare(entry: Omit<GradcheckFailure, 'allowed'>): void {
     const error = Math.abs(entry.analytic - entry.numeric);
     const allowed = this.settings.atol + this.settings.rtol * Math.abs(entry.numeric);
-    if (Number.isFinite(error)) {
-      this.maxAbsError = Math.max(this.maxAbsError, error);
-      this.maxRelError = Math.max(this.maxRelError, error / Math.max(Math.abs(entry.numeric), 1e-12));
-    }
+    this.maxAbsError = Math.max(this.maxAbsError, error);
+    this.maxRelError = Math.max(this.maxRelError, error / Math.max(Math.abs(entry.numeric), 1e-12));
     if (!(error <= allowed)) this.failures.push({ ...entry, allowed });
   }
 }

@@ -116,7 +116,12 @@ export function buildReport(
   lines.push(`settings: mode ${mode}, eps ${eps}, atol ${atol}, rtol ${rtol}, seed ${seed}`);
   if (failures.length > 0) {
     lines.push('worst entries:');
-    const worst = [...failures].sort((p, q) => Math.abs(q.analytic - q.numeric) - q.allowed - (Math.abs(p.analytic - p.numeric) - p.allowed));
+    // Worst first; a NaN difference is the worst of all (a NaN in the comparator would leave the order undefined).
+    const excess = (f: GradcheckFailure): number => {
+      const over = Math.abs(f.analytic - f.numeric) - f.allowed;
+      return Number.isNaN(over) ? Infinity : over;
+    };
+    const worst = [...failures].sort((p, q) => (excess(q) > excess(p) ? 1 : excess(q) < excess(p) ? -1 : 0));
     for (const f of worst.slice(0, 8)) {
       const at = `input ${f.input} at ${fmt(f.index)}${f.output === undefined ? '' : `, output ${fmt(f.output)}`}`;
       lines.push(`  ${at}: analytic ${f.analytic}, numeric ${f.numeric}, allowed difference ${f.allowed.toExponential(2)}`);

@@ -28,10 +28,25 @@ export function drawShape(draw: Draw, minRank = 0, maxRank = 4): number[] {
 
 /** A shape that broadcasts with `shape`: some leading axes dropped, some axes set to 1. */
 export function drawBroadcastPartner(draw: Draw, shape: Shape): number[] {
-  const dropped = draw.integer(0, shape.length);
+  // Half the time no axis is dropped: dropping many leaves little to broadcast.
+  const dropped = draw.integer(0, 1) === 0 ? 0 : draw.integer(0, shape.length);
   const kept = shape.slice(dropped);
   const ones = draw.integers(kept.length, 0, 1);
   return kept.map((dim, i) => (ones[i] === 1 ? 1 : dim));
+}
+
+/**
+ * Two shapes that broadcast to `shape` (or to a suffix of it): on each axis both keep its size or
+ * one of them has 1, and one of them may lose some leading axes. So one operand is broadcast, or
+ * both ([3, 1] with [1, 4]), or neither, in either order.
+ */
+export function drawBroadcastPair(draw: Draw, shape: Shape): [number[], number[]] {
+  const ones = draw.integers(shape.length, 0, 2);
+  const a = shape.map((dim, axis) => (ones[axis] === 1 ? 1 : dim));
+  const b = shape.map((dim, axis) => (ones[axis] === 2 ? 1 : dim));
+  // Half the time no axis is dropped: dropping many leaves little to broadcast.
+  const dropped = draw.integer(0, 1) === 0 ? 0 : draw.integer(0, shape.length);
+  return draw.integer(0, 1) === 0 ? [a.slice(dropped), b] : [a, b.slice(dropped)];
 }
 
 /** `count` values from `domain`. */

@@ -5,7 +5,7 @@
  */
 import type { Tensor } from '../tensor.js';
 
-/** A source of random integers, inclusive of both bounds. */
+/** A source of random integers, uniform between both bounds (inclusive). */
 export interface Draw {
   integer(min: number, max: number): number;
   /** `count` integers at once (cheaper than `count` calls). */
@@ -21,6 +21,10 @@ export interface OpCase<Attrs> {
 export interface OpTestSpec<Attrs> {
   /** Draws inputs at which the op is smooth (away from kinks, ties and domain edges). */
   sample(draw: Draw): OpCase<Attrs>;
-  /** Set for ops whose derivative is piecewise constant: the second-order check is skipped. */
-  linearPieces?: boolean;
+  /**
+   * The finite-difference step of this op's gradient checks, where the default (1e-6) cannot
+   * measure the derivative: a cast to float32 rounds x +- 1e-6 by up to 6% of the step, x +- 2^-20
+   * not at all.
+   */
+  eps?: number;
 }

@@ -6,7 +6,7 @@ import type { BuiltinOp, ScalarRule } from '../op.js';
 import { applyBinary } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import type { Domain } from '../check/sampling.js';
-import { drawBroadcastPartner, drawShape, drawTensor, drawValues } from '../check/sampling.js';
+import { drawBroadcastPair, drawShape, drawTensor, drawValues } from '../check/sampling.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import type { Arithmetic } from '../kernels/elementwise.js';
 import { tensor } from './creation.js';
@@ -14,11 +14,9 @@ import { mapBinary, operands } from './pointwise.js';
 import { eq, ge, gt, lt } from './compare.js';
 import { where } from './where.js';
 
-/** Draws a broadcasting pair; which side gets the smaller shape is drawn too. */
+/** Draws a broadcasting pair: one operand broadcast or both, either way round. */
 function drawPair(draw: Draw, domains: [Domain, Domain]): { inputs: Tensor[]; attrs: undefined } {
-  const shape = drawShape(draw);
-  const partner = drawBroadcastPartner(draw, shape);
-  const [sa, sb] = draw.integer(0, 1) === 0 ? [shape, partner] : [partner, shape];
+  const [sa, sb] = drawBroadcastPair(draw, drawShape(draw));
   return { inputs: [drawTensor(draw, sa, domains[0]), drawTensor(draw, sb, domains[1])], attrs: undefined };
 }
 

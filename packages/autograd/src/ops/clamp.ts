@@ -47,7 +47,7 @@ export const clampOp: BuiltinOp<ClampAttrs> = {
     const [low, high] = roundedBounds(x!, attrs);
     return [grad.mul(x!.ge(low).mul(x!.le(high)))];
   },
-  spec: { sample: drawClamp, linearPieces: true },
+  spec: { sample: drawClamp },
 };
 
 /**

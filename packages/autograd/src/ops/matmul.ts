@@ -13,7 +13,7 @@ import { matmulKernel } from '../kernels/matmul.js';
 import { matmulKernelWasm } from '../kernels/wasm/matmul.js';
 import { runsOnWasm } from '../backend.js';
 import type { Draw } from '../check/spec.js';
-import { drawBroadcastPartner, drawShape, drawTensor } from '../check/sampling.js';
+import { drawBroadcastPair, drawShape, drawTensor } from '../check/sampling.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { fromStorage, toTensor } from './creation.js';
 
@@ -63,12 +63,10 @@ export const matmulOp: BuiltinOp = {
   spec: { sample: drawMatmulPair },
 };
 
-/** Two stacks of matrices that multiply: batch axes broadcast, inner sizes agree, sometimes transposed. */
+/** Two stacks of matrices that multiply: batch axes broadcast (on one side or both), inner sizes agree, sometimes transposed. */
 function drawMatmulPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
   const [m, k, n] = draw.integers(3, 1, 4) as [number, number, number];
-  const batch = drawShape(draw, 0, 2);
-  const partner = drawBroadcastPartner(draw, batch);
-  const [batchA, batchB] = draw.integer(0, 1) === 0 ? [batch, partner] : [partner, batch];
+  const [batchA, batchB] = drawBroadcastPair(draw, drawShape(draw, 0, 2));
   // A transposed operand is stored [.., k, m] and read through swapped strides.
   const a = draw.integer(0, 1) === 1 ? drawTensor(draw, [...batchA, k, m]).transpose(-1, -2) : drawTensor(draw, [...batchA, m, k]);
   const b = draw.integer(0, 1) === 1 ? drawTensor(draw, [...batchB, n, k]).transpose(-1, -2) : drawTensor(draw, [...batchB, k, n]);

@@ -23,7 +23,13 @@ export const castOp: BuiltinOp<DType> = {
   },
   // The engine casts the gradient back to the input's dtype.
   backward: (grad) => [grad],
-  spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw))], attrs: 'float64' }) },
+  // float64 to float32 or to float64: gradcheck perturbs the float64 side. A step of 2^-20 stays
+  // exact through the rounding to float32 (x +- 2^-20 is x's float32 neighbour plus or minus 2^-20
+  // for |x| < 4, except within 2^-20 of a power of two), in the second order too.
+  spec: {
+    sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw))], attrs: draw.integer(0, 1) === 0 ? 'float64' : 'float32' }),
+    eps: 2 ** -20,
+  },
 };
 
 /** The same values in `dtype`. */

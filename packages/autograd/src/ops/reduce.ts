@@ -82,7 +82,7 @@ function extremumOp(name: 'max' | 'min'): BuiltinOp<ReduceAttrs> {
       const ties = winners.sum(attrs.axes, true);
       return [spreadBack(grad, x!, attrs.axes).mul(winners.div(ties))];
     },
-    spec: { sample: (draw) => drawReduction(draw, 'distinct'), linearPieces: true },
+    spec: { sample: (draw) => drawReduction(draw, 'distinct') },
   };
 }
 

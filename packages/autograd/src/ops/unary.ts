@@ -24,7 +24,6 @@ function unaryOp(
   derivative: (grad: Tensor, x: Tensor, y: Tensor) => Tensor,
   scalarDerivative: ScalarRule,
   domain: Domain,
-  linearPieces = false,
 ): BuiltinOp {
   return {
     name,
@@ -32,7 +31,7 @@ function unaryOp(
     backward: (grad, { inputs, output }) => [derivative(grad, inputs[0]!, output)],
     scalarBackward: [scalarDerivative],
     scalarForward: f,
-    spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw), domain)], attrs: undefined }), linearPieces },
+    spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw), domain)], attrs: undefined }) },
   };
 }
 
@@ -49,13 +48,13 @@ export const unaryOps = {
   log: unaryOp('log', Math.log, (g, x) => g.div(x), ({ grad, a }, r) => r(grad / a), 'positive'),
   sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), ({ grad, output }, r) => r(grad / r(output * 2)), 'positive'),
   // abs'(0) = 0, as PyTorch: sign(0) is 0.
-  abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), ({ grad, a }, r) => r(grad * signOf(a)), 'awayFromZero', true),
+  abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), ({ grad, a }, r) => r(grad * signOf(a)), 'awayFromZero'),
   tanh: unaryOp('tanh', Math.tanh, (g, _x, y) => g.mul(sub(1, y.square())),
     ({ grad, output }, r) => r(grad * r(1 - r(output * output))), 'uniform'),
   sigmoid: unaryOp('sigmoid', sigmoidScalar, (g, _x, y) => g.mul(y.mul(sub(1, y))),
     ({ grad, output }, r) => r(grad * r(output * r(1 - output))), 'uniform'),
   // relu'(0) = 0, as PyTorch: the mask is x > 0.
-  relu: unaryOp('relu', (v) => (v > 0 ? v : 0), (g, x) => g.mul(gt(x, 0)), ({ grad, a }, r) => r(grad * (a > 0 ? 1 : 0)), 'awayFromZero', true),
+  relu: unaryOp('relu', (v) => (v > 0 ? v : 0), (g, x) => g.mul(gt(x, 0)), ({ grad, a }, r) => r(grad * (a > 0 ? 1 : 0)), 'awayFromZero'),
   sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), ({ grad, a }, r) => r(grad * r(Math.cos(a))), 'uniform'),
   cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), ({ grad, a }, r) => -r(grad * r(Math.sin(a))), 'uniform'),
   square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), ({ grad, a }, r) => r(r(grad * a) * 2), 'uniform'),

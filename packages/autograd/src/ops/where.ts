@@ -8,7 +8,7 @@ import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
 import { whereKernel } from '../kernels/elementwise.js';
-import { drawBroadcastPartner, drawShape, drawTensor } from '../check/sampling.js';
+import { drawBroadcastPair, drawBroadcastPartner, drawShape, drawTensor } from '../check/sampling.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { fromStorage, toTensor } from './creation.js';
 import { viewAs } from './pointwise.js';
@@ -29,7 +29,8 @@ export const whereOp: BuiltinOp = {
     sample(draw) {
       const shape = drawShape(draw);
       const cond = gt(drawTensor(draw, drawBroadcastPartner(draw, shape)), 0);
-      return { inputs: [cond, drawTensor(draw, shape), drawTensor(draw, drawBroadcastPartner(draw, shape))], attrs: undefined };
+      const [sa, sb] = drawBroadcastPair(draw, shape);
+      return { inputs: [cond, drawTensor(draw, sa), drawTensor(draw, sb)], attrs: undefined };
     },
   },
 };
