@@ -445,7 +445,7 @@ describe('errors', () => {
     expect(() => grad(f, { argnums: [0, 0] })).toThrow('grad: argnums [0,0] repeats 0');
     expect(() => valueAndGrad(f, { argnums: [1, 0, 1] })).toThrow('valueAndGrad: argnums [1,0,1] repeats 1');
     expect(() => grad(f, { argnums: 0.5 })).toThrow('grad: argnums must be an integer or an array of integers, got 0.5');
-    expect(() => hessian(f, { argnums: [0, 1.5] })).toThrow('hessian: argnums must be an integer or an array of integers, got [0,1.5]');
+    expect(() => hessian(f, { argnums: [0, 1.5] })).toThrow('hessian: argnums must be an integer or an array of integers, got the array [0,1.5]');
   });
 
   test('bad arguments, tangents and cotangents', () => {
