@@ -31,13 +31,17 @@ export function checkOptions(fnName: string, options: unknown, allowedKeys: read
 }
 
 /**
- * The allowed key that `key` most likely misspells: equal ignoring case, or within an edit distance
- * of a third of its length (at least 1, at most 3); undefined when none is that close.
+ * The allowed key that `key` most likely misspells: equal ignoring case, one the start of the other,
+ * or within an edit distance of a third of its length (at least 1, at most 3); undefined when none
+ * is that close.
  */
 function closestKey(key: string, allowedKeys: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   const sameLetters = allowedKeys.find((k) => k.toLowerCase() === lower);
   if (sameLetters !== undefined) return sameLetters;
+  // A key cut short or run on (initialAccumulator for initialAccumulatorValue).
+  const extended = allowedKeys.find((k) => Math.min(k.length, key.length) >= 4 && (k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase())));
+  if (extended !== undefined) return extended;
   const limit = Math.min(3, Math.max(1, Math.floor(key.length / 3)));
   let best: string | undefined;
   let bestDistance = limit + 1;

@@ -1,5 +1,5 @@
 /** readCsv: numeric CSV text to a tensor, with an optional header row. */
-import { getDefaultDtype, tensor, type DType, type Tensor } from '@nn/autograd';
+import { checkOptions, getDefaultDtype, tensor, type DType, type Tensor } from '@nn/autograd';
 
 export interface ReadCsvOptions {
   /** true: the first row is a header; false: it is data; 'auto' (default): a header when any of its cells is not a number. */
@@ -26,6 +26,7 @@ const isNumber = (cell: string): boolean => cell.trim() !== '' && Number.isFinit
  * an editor shows them).
  */
 export function readCsv(text: string, opts: ReadCsvOptions = {}): CsvTable {
+  checkOptions('readCsv', opts, ['header', 'delimiter', 'dtype']);
   if (typeof text !== 'string') throw new Error(`readCsv: expected the CSV text as a string, got ${typeof text}`);
   const delimiter = opts.delimiter ?? ',';
   const lines = text.split(/\r?\n/).map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => line.trim() !== '');

@@ -4,8 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { getDefaultDtype, tensor } from '@nn/autograd';
-import type { LabelledData, LoadOptions } from './datasets/bundled.js';
+import { checkOptions, getDefaultDtype, tensor } from '@nn/autograd';
+import { LOAD_OPTIONS, type LabelledData, type LoadOptions } from './datasets/bundled.js';
 import { parseIdx } from './idx.js';
 
 export interface Mnist {
@@ -49,6 +49,7 @@ function readPart(dir: string, prefix: 'train' | 't10k', opts: LoadOptions): Lab
  * `y` of shape [N] holds the digits.
  */
 export function loadMnist(dir: string, opts: LoadOptions = {}): Mnist {
+  checkOptions('loadMnist', opts, LOAD_OPTIONS);
   if (typeof dir !== 'string' || !existsSync(dir)) throw new Error(`loadMnist: directory ${String(dir)} does not exist`);
   return { train: readPart(dir, 'train', opts), test: readPart(dir, 't10k', opts) };
 }

@@ -3,10 +3,10 @@
  * channel, with running statistics for evaluation). Both normalize with the biased variance, then
  * apply an optional learnable scale and shift, as PyTorch does.
  */
-import { getDefaultDtype, noGrad, type DType, type Tensor } from '@nn/autograd';
+import { getDefaultDtype, noGrad, type DType, type Tensor, checkOptions } from '@nn/autograd';
 import { Module, parameter } from './module.js';
 import { ones as onesInit, zeros as zerosInit } from './initializers.js';
-import { checkOptions, expectBoolean, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
+import { expectBoolean, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
 
 /** (x - mean) / sqrt(variance + eps), with the mean and biased variance taken over `axes`. */
 function normalize(x: Tensor, axes: number[], eps: number): { y: Tensor; mean: Tensor; variance: Tensor } {

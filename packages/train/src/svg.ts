@@ -3,6 +3,7 @@
  * series on shared axes with ticks, labels and a legend; `plotHistory` draws a `fit` history as
  * two panels, the loss and the metrics, train and validation.
  */
+import { checkOptions } from '@nn/autograd';
 import type { History } from './history.js';
 
 export interface Series {
@@ -106,6 +107,7 @@ function document(width: number, height: number, body: string): string {
 
 /** A line chart of `series` as a standalone SVG document. */
 export function lineChart(series: readonly Series[], opts: ChartOptions = {}): string {
+  checkOptions('lineChart', opts, ['title', 'xLabel', 'yLabel', 'width', 'height', 'yMin', 'yMax']);
   return document(opts.width ?? 640, opts.height ?? 400, chartBody(series, opts, 0, 0));
 }
 
@@ -114,6 +116,7 @@ export function lineChart(series: readonly Series[], opts: ChartOptions = {}): s
  * right, per epoch.
  */
 export function plotHistory(history: History, opts: { title?: string } = {}): string {
+  checkOptions('plotHistory', opts, ['title']);
   const keys = Object.keys(history.history);
   const trainKeys = keys.filter((k) => !k.startsWith('val_'));
   const seriesFor = (names: string[]): Series[] =>

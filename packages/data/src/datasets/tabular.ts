@@ -1,7 +1,8 @@
 /** The bundled tabular sets: iris (3 classes) and breast cancer (2 classes). */
 import { IRIS_CSV } from './iris-data.js';
 import { BREAST_CANCER_CSV } from './breast-cancer-data.js';
-import { lazily, parseLabelledCsv, toLabelledData, type LabelledData, type LoadOptions } from './bundled.js';
+import { checkOptions } from '@nn/autograd';
+import { lazily, LOAD_OPTIONS, parseLabelledCsv, toLabelledData, type LabelledData, type LoadOptions } from './bundled.js';
 
 const parseIris = lazily(() => parseLabelledCsv(IRIS_CSV));
 const parseBreastCancer = lazily(() => parseLabelledCsv(BREAST_CANCER_CSV));
@@ -11,6 +12,7 @@ const parseBreastCancer = lazily(() => parseLabelledCsv(BREAST_CANCER_CSV));
  * petal width, in cm), `y` of shape [150], the species 0..2 (setosa, versicolor, virginica).
  */
 export function loadIris(opts: LoadOptions = {}): LabelledData {
+  checkOptions('loadIris', opts, LOAD_OPTIONS);
   return toLabelledData(parseIris(), opts);
 }
 
@@ -19,5 +21,6 @@ export function loadIris(opts: LoadOptions = {}): LabelledData {
  * features of the cell nuclei, unscaled; `y` of shape [569], 0 malignant or 1 benign.
  */
 export function loadBreastCancer(opts: LoadOptions = {}): LabelledData {
+  checkOptions('loadBreastCancer', opts, LOAD_OPTIONS);
   return toLabelledData(parseBreastCancer(), opts);
 }
