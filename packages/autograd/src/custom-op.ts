@@ -7,6 +7,7 @@ import { apply } from './op.js';
 import { noGrad } from './mode.js';
 import { Tensor, type TensorLike } from './tensor.js';
 import { dtypeAmong, toTensor } from './ops/creation.js';
+import { describeValue } from './describe-value.js';
 
 /** What a custom op's backward sees of the forward call. */
 export interface CustomOpContext {
@@ -54,7 +55,7 @@ export function defineOp(definition: CustomOpDefinition): (...inputs: TensorLike
     name,
     forward(inputs) {
       const output = noGrad(() => forward(...inputs));
-      if (!(output instanceof Tensor)) throw new Error(`defineOp '${name}': forward returned ${String(output)}; expected a Tensor`);
+      if (!(output instanceof Tensor)) throw new Error(`defineOp '${name}': forward returned ${describeValue(output)}; expected a Tensor`);
       // The output becomes this op's result in the graph: never mark an input or a shared tensor.
       const owned = inputs.includes(output) || output.node !== null || output.requiresGrad;
       return owned ? new Tensor(output.storage, output.shape, output.strides, output.offset) : output;

@@ -96,7 +96,7 @@ function resolveArgnums(name: string, spec: Argnums, count: number): number[] {
 
 function checkTensor(name: string, what: string, value: unknown): Tensor {
   if (!(value instanceof Tensor)) {
-    throw new Error(`${name}: ${what} must be a Tensor, got ${value === null ? 'null' : typeof value}`);
+    throw new Error(`${name}: ${what} must be a Tensor, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -146,7 +146,7 @@ function reachesOutside(output: Tensor, targetTensors: readonly Tensor[], otherT
 
 /** Runs f with fresh differentiation targets in place of the arguments at `argnums`. */
 function trace(name: string, f: (...args: Tensor[]) => Tensor, args: readonly Tensor[], argnums: readonly number[], extra: readonly Tensor[] = []): Traced {
-  if (typeof f !== 'function') throw new Error(`${name}: f must be a function, got ${typeof f}`);
+  if (typeof f !== 'function') throw new Error(`${name}: f must be a function, got ${describeValue(f)}`);
   const gradEnabled = isGradEnabled();
   return enableGrad(() => {
     const callArgs = [...args];
@@ -166,7 +166,7 @@ function trace(name: string, f: (...args: Tensor[]) => Tensor, args: readonly Te
     const stops = [...targets, ...others];
     const output = f(...callArgs);
     if (!(output instanceof Tensor)) {
-      throw new Error(`${name}: f must return a Tensor, got ${output === null ? 'null' : typeof output}`);
+      throw new Error(`${name}: f must return a Tensor, got ${describeValue(output)}`);
     }
     const inner = argnums.some((index) => args[index]!.requiresGrad) || extra.some((t) => t.requiresGrad);
     const outside = gradEnabled && inner ? false : reachesOutside(output, targets, others);

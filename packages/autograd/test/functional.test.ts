@@ -450,8 +450,8 @@ describe('errors', () => {
 
   test('bad arguments, tangents and cotangents', () => {
     const x = f64([1, 2]);
-    expect(() => grad((t: Tensor) => t.sum())(3 as unknown as Tensor)).toThrow('grad: argument 0 must be a Tensor, got number');
-    expect(() => grad((() => 3) as unknown as (t: Tensor) => Tensor)(x)).toThrow('grad: f must return a Tensor, got number');
+    expect(() => grad((t: Tensor) => t.sum())(3 as unknown as Tensor)).toThrow('grad: argument 0 must be a Tensor, got 3');
+    expect(() => grad((() => 3) as unknown as (t: Tensor) => Tensor)(x)).toThrow('grad: f must return a Tensor, got 3');
     expect(() => jvp((t: Tensor) => t, [x], [f64([1, 2, 3])])).toThrow('jvp: tangent 0 has shape [3], but primal 0 has shape [2]');
     expect(() => hvp((t: Tensor) => t.sum(), [x], [])).toThrow('hvp: got 1 primals but 0 tangents; pass one tangent per primal');
     const [, vjpFn] = vjp((t: Tensor) => t.exp(), x);

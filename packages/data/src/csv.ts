@@ -1,5 +1,5 @@
 /** readCsv: numeric CSV text to a tensor, with an optional header row. */
-import { checkOptions, getDefaultDtype, tensor, type DType, type Tensor } from '@nn/autograd';
+import { checkOptions, describeValue, getDefaultDtype, tensor, type DType, type Tensor } from '@nn/autograd';
 
 export interface ReadCsvOptions {
   /** true: the first row is a header; false: it is data; 'auto' (default): a header when any of its cells is not a number. */
@@ -27,7 +27,7 @@ const isNumber = (cell: string): boolean => cell.trim() !== '' && Number.isFinit
  */
 export function readCsv(text: string, opts: ReadCsvOptions = {}): CsvTable {
   checkOptions('readCsv', opts, ['header', 'delimiter', 'dtype']);
-  if (typeof text !== 'string') throw new Error(`readCsv: expected the CSV text as a string, got ${typeof text}`);
+  if (typeof text !== 'string') throw new Error(`readCsv: expected the CSV text as a string, got ${describeValue(text)}`);
   const delimiter = opts.delimiter ?? ',';
   const lines = text.split(/\r?\n/).map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => line.trim() !== '');
   if (lines.length === 0) throw new Error('readCsv: the text has no rows');

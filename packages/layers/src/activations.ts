@@ -2,7 +2,7 @@
  * Activation layers: modules without parameters that apply a function element-wise (or along an
  * axis, for the softmaxes). Conventions at kinks follow PyTorch: relu'(0) = 0, leakyRelu'(0) = slope.
  */
-import { where, type Tensor, checkOptions } from '@nn/autograd';
+import { checkOptions, describeValue, where, type Tensor } from '@nn/autograd';
 import { Module } from './module.js';
 import { normalCdf } from './special.js';
 import { expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
@@ -60,7 +60,7 @@ export class GELU extends Module {
     checkOptions('GELU', options, ['approximate']);
     const approximate = options.approximate ?? 'none';
     if (approximate !== 'none' && approximate !== 'tanh') {
-      throw new Error(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
+      throw new Error(`GELU: approximate must be 'none' or 'tanh', got ${describeValue(approximate)}`);
     }
     this.approximate = approximate;
   }

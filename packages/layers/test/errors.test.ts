@@ -64,7 +64,7 @@ describe('layers', () => {
 
   test('activations', () => {
     expect(() => new LeakyReLU(Number.NaN)).toThrow('LeakyReLU: negativeSlope must be a finite number, got NaN');
-    expect(() => new GELU({ approximate: wrong('fast') })).toThrow(`GELU: approximate must be 'none' or 'tanh', got "fast"`);
+    expect(() => new GELU({ approximate: wrong('fast') })).toThrow(`GELU: approximate must be 'none' or 'tanh', got the string "fast"`);
     expect(() => new GELU(wrong({ tanh: true }))).toThrow("GELU: unknown option 'tanh' (known options: approximate)");
     expect(() => new Softmax(0.5)).toThrow('Softmax: axis must be an integer, got 0.5');
     expect(() => new Softmax(2).call(zeros([2, 2]))).toThrow('Softmax(axis=2): axis out of range for input of shape [2,2] (rank 2)');
@@ -86,7 +86,7 @@ describe('layers', () => {
   test('LayerNorm', () => {
     expect(() => new LayerNorm([4]).call(zeros([2, 5]))).toThrow('LayerNorm([4]): expected input whose last axes are [4], got shape [2,5]');
     expect(() => new LayerNorm([2, 3]).call(zeros([3]))).toThrow('LayerNorm([2,3]): expected input whose last axes are [2,3], got shape [3]');
-    expect(() => new LayerNorm([])).toThrow('LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got []');
+    expect(() => new LayerNorm([])).toThrow('LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got the array []');
     expect(() => new LayerNorm(4, { eps: 0 })).toThrow('LayerNorm: eps must be a positive number, got 0');
   });
 

@@ -19,6 +19,7 @@ import { fromStorage } from '../ops/creation.js';
 import { concat } from '../ops/join.js';
 import { gradients } from '../functional.js';
 import { checkOptions } from '../options.js';
+import { describeValue } from '../describe-value.js';
 import { buildReport, type GradcheckFailure, type GradcheckReport, type ReportContext } from './report.js';
 
 export type { GradcheckFailure, GradcheckReport } from './report.js';
@@ -68,7 +69,7 @@ function prepare(title: string, inputs: readonly Tensor[], opts: GradcheckOption
   checkOptions(title, opts, GRADCHECK_OPTIONS);
   if (!Array.isArray(inputs as unknown) || inputs.length === 0) throw new Error(`${title}: expected a non-empty array of input tensors`);
   inputs.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new Error(`${title}: input ${i} is ${String(t)}, not a Tensor`);
+    if (!(t instanceof Tensor)) throw new Error(`${title}: input ${i} is ${describeValue(t)}, not a Tensor`);
   });
   const checked = checkedInputs(inputs);
   const leaves = inputs.map((t, i) => {
@@ -93,7 +94,7 @@ function prepare(title: string, inputs: readonly Tensor[], opts: GradcheckOption
 
 function evaluate(title: string, f: CheckedFunction, leaves: Tensor[]): Tensor {
   const output = f(...leaves);
-  if (!(output instanceof Tensor)) throw new Error(`${title}: f returned ${String(output)}; expected a Tensor`);
+  if (!(output instanceof Tensor)) throw new Error(`${title}: f returned ${describeValue(output)}; expected a Tensor`);
   return output;
 }
 

@@ -10,6 +10,7 @@ import type { Draw } from '../check/spec.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { toTensor } from './creation.js';
+import { describeValue } from '../describe-value.js';
 import { mapUnary } from './pointwise.js';
 
 /** The bounds, -Infinity or Infinity where absent. */
@@ -60,7 +61,7 @@ export function clamp(operand: TensorLike, min?: number, max?: number): Tensor {
   if (min === undefined && max === undefined) throw new Error('clamp: at least one of min and max is required');
   for (const [name, bound] of [['min', min], ['max', max]] as const) {
     if (bound !== undefined && (typeof bound !== 'number' || Number.isNaN(bound))) {
-      throw new Error(`clamp: ${name} must be a number, got ${String(bound)}`);
+      throw new Error(`clamp: ${name} must be a number, got ${describeValue(bound)}`);
     }
   }
   return apply(clampOp, [x], { min: min ?? -Infinity, max: max ?? Infinity });

@@ -233,7 +233,7 @@ export function eye(n: number, opts: CreationOptions = {}): Tensor {
 export function arange(start: number, stop?: number, step = 1, opts: CreationOptions = {}): Tensor {
   checkOptions('arange', opts, CREATION_OPTIONS);
   const [from, to] = stop === undefined ? [0, start] : [start, stop];
-  if (![from, to, step].every(Number.isFinite)) throw new Error(`arange: start, stop and step must be finite, got ${from}, ${to}, ${step}`);
+  if (![from, to, step].every(Number.isFinite)) throw new Error(`arange: start, stop and step must be finite numbers, got ${[from, to, step].map(describeValue).join(', ')}`);
   if (step === 0) throw new Error('arange: step must not be 0');
   const count = Math.max(0, Math.ceil((to - from) / step));
   const storage = allocate(resolveDtype(opts.dtype, 'arange'), count, 'arange', [count]);

@@ -15,6 +15,7 @@ import type { Draw } from '../check/spec.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
 import { Tensor, type Axis, type TensorLike } from '../tensor.js';
 import { contiguous, fromStorage, toTensor } from './creation.js';
+import { describeValue } from '../describe-value.js';
 
 /** A view of `x`'s storage with another shape and strides. */
 function view(x: Tensor, shape: Shape, strides: readonly number[], offset = x.offset): Tensor {
@@ -150,7 +151,7 @@ export const viewOps = {
 
 /** Resolves a target shape with at most one -1 (inferred) against `size` elements. */
 function resolveReshape(x: Tensor, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape as unknown)) throw new Error(`reshape: shape must be an array, got ${String(shape)}`);
+  if (!Array.isArray(shape as unknown)) throw new Error(`reshape: shape must be an array, got ${describeValue(shape)}`);
   const inferred = shape.filter((dim) => dim === -1).length;
   if (inferred > 1) throw new Error(`reshape: only one dimension can be -1, got ${formatShape(shape)}`);
   const known = shape.filter((dim) => dim !== -1);
