@@ -8,7 +8,7 @@ import { describeValue } from './describe-value.js';
 /**
  * Throws unless `options` is undefined or a plain object whose keys are all in `allowedKeys`.
  * The error names the function, the unknown key and, when one is close, the key meant:
- * `tensor: unknown option 'requiresgrad' (did you mean 'requiresGrad'? known options: dtype, shape, requiresGrad)`.
+ * `tensor: unknown option 'requiresgrad' (did you mean 'requiresGrad'? known options: dtype, requiresGrad, shape)`.
  *
  * ```ts
  * export function fit(x: Tensor, y: Tensor, opts: FitOptions = {}) {
@@ -18,7 +18,7 @@ import { describeValue } from './describe-value.js';
  */
 export function checkOptions(fnName: string, options: unknown, allowedKeys: readonly string[]): void {
   if (options === undefined) return;
-  if (options === null || typeof options !== 'object' || Array.isArray(options) || Object.getPrototypeOf(options) !== Object.prototype) {
+  if (!isPlainObject(options)) {
     throw new Error(`${fnName}: options must be an object, got ${describeValue(options)}`);
   }
   for (const key of Object.keys(options)) {
@@ -28,6 +28,13 @@ export function checkOptions(fnName: string, options: unknown, allowedKeys: read
     const hint = closest === undefined ? '' : `did you mean '${closest}'? `;
     throw new Error(`${fnName}: unknown option '${key}' (${hint}${known})`);
   }
+}
+
+/** An object literal (or one made by `Object.create(null)`): not an array, a tensor, a class instance. */
+function isPlainObject(value: unknown): value is object {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /**

@@ -2,7 +2,8 @@
 import { describe, expect, test } from 'vitest';
 import {
   concat, expand, matmul, ones, permute, reshape, setDefaultDtype, slice, squeeze, stack, sum, tensor, unsqueeze, where,
-  zeros, eye, arange, full, manualSeed, softmax, rand, randn, Generator, gradients, grad, gradcheck, type DType,
+  zeros, eye, arange, full, manualSeed, softmax, rand, randn, Generator, gradients, grad, gradcheck, describeValue, checkOptions,
+  type DType,
 } from '../src/index.js';
 
 describe('creation', () => {
@@ -171,5 +172,39 @@ describe('backward misuse', () => {
 
   test('item() on more than one element', () => {
     expect(() => ones([2]).item()).toThrow('item: tensor of shape [2] has 2 elements, item() needs exactly 1');
+  });
+});
+
+describe('describeValue shows a value with its type', () => {
+  test.each([
+    [3, '3'], [-0, '-0'], [NaN, 'NaN'], ['3', 'the string "3"'], [true, 'true'], [null, 'null'], [undefined, 'undefined'],
+    [[1, '2', [3]], 'the array [1,"2",[3]]'], [Array.from({ length: 10 }, (_, i) => i), 'the array [0,1,2,3,4,5,6,7,... (10 elements)]'],
+    [ones([2, 3]), 'a float32 tensor of shape [2,3]'], [new Float64Array(4), 'a Float64Array of length 4'],
+    [Math.max, 'the function max'], [() => 1, 'a function'], [{}, 'an empty object'], [{ a: 1, b: 2 }, 'an object with keys {a, b}'],
+    [new Generator(1), 'an instance of Generator'], [10n, 'the bigint 10n'],
+  ])('%s', (value, shown) => {
+    expect(describeValue(value)).toBe(shown);
+  });
+});
+
+describe('checkOptions', () => {
+  test('accepts undefined and known keys, also on an object without a prototype', () => {
+    expect(() => checkOptions('f', undefined, ['a'])).not.toThrow();
+    expect(() => checkOptions('f', { a: 1 }, ['a'])).not.toThrow();
+    expect(() => checkOptions('f', Object.assign(Object.create(null) as object, { a: 1 }), ['a'])).not.toThrow();
+  });
+
+  test('suggests a key that differs in case, is cut short, or is a small edit away; none when nothing is close', () => {
+    expect(() => checkOptions('f', { BatchSize: 1 }, ['batchSize'])).toThrow("f: unknown option 'BatchSize' (did you mean 'batchSize'? known options: batchSize)");
+    expect(() => checkOptions('f', { initialAccumulator: 1 }, ['initialAccumulatorValue'])).toThrow("did you mean 'initialAccumulatorValue'?");
+    expect(() => checkOptions('f', { epcohs: 1 }, ['epochs', 'batchSize'])).toThrow("did you mean 'epochs'?");
+    expect(() => checkOptions('f', { colour: 1 }, ['epochs', 'batchSize'])).toThrow("f: unknown option 'colour' (known options: epochs, batchSize)");
+    expect(() => checkOptions('f', { a: 1 }, [])).toThrow("f: unknown option 'a' (it takes no options)");
+  });
+
+  test('rejects what is not an options object', () => {
+    expect(() => checkOptions('f', [1], ['a'])).toThrow('f: options must be an object, got the array [1]');
+    expect(() => checkOptions('f', ones([1]), ['a'])).toThrow('f: options must be an object, got a float32 tensor of shape [1]');
+    expect(() => checkOptions('f', new Generator(1), ['a'])).toThrow('f: options must be an object, got an instance of Generator');
   });
 });
