@@ -6,7 +6,8 @@ import type { OpRecord } from './op.js';
 import { apply } from './op.js';
 import { noGrad } from './mode.js';
 import { Tensor, type TensorLike } from './tensor.js';
-import { toTensor } from './ops/creation.js';
+import { dtypeAmong, toTensor } from './ops/creation.js';
+import { describeValue } from './describe-value.js';
 
 /** What a custom op's backward sees of the forward call. */
 export interface CustomOpContext {
@@ -33,8 +34,8 @@ export interface CustomOpDefinition {
 }
 
 /**
- * Defines a differentiable op. The returned function takes tensors (a JS number takes the dtype of
- * the first tensor argument) and records the op in the graph when any input requires grad.
+ * Defines a differentiable op. The returned function takes tensors (a JS number takes the promoted
+ * dtype of the tensor arguments, the default dtype when there are none) and records the op in the graph when any input requires grad.
  *
  * ```ts
  * const cube = defineOp({
@@ -54,7 +55,7 @@ export function defineOp(definition: CustomOpDefinition): (...inputs: TensorLike
     name,
     forward(inputs) {
       const output = noGrad(() => forward(...inputs));
-      if (!(output instanceof Tensor)) throw new Error(`defineOp '${name}': forward returned ${String(output)}; expected a Tensor`);
+      if (!(output instanceof Tensor)) throw new Error(`defineOp '${name}': forward returned ${describeValue(output)}; expected a Tensor`);
       // The output becomes this op's result in the graph: never mark an input or a shared tensor.
       const owned = inputs.includes(output) || output.node !== null || output.requiresGrad;
       return owned ? new Tensor(output.storage, output.shape, output.strides, output.offset) : output;
@@ -69,8 +70,7 @@ export function defineOp(definition: CustomOpDefinition): (...inputs: TensorLike
     },
   };
   return (...args: TensorLike[]): Tensor => {
-    const first = args.find((arg): arg is Tensor => arg instanceof Tensor);
-    if (first === undefined) throw new Error(`${name}: expected at least one Tensor argument`);
-    return apply(record, args.map((arg) => toTensor(arg, first.dtype, name)), undefined);
+    const dtype = dtypeAmong(args);
+    return apply(record, args.map((arg) => toTensor(arg, name, dtype)), undefined);
   };
 }

@@ -32,9 +32,29 @@ export function promoteDtypes(a: DType, b: DType): DType {
   return a === 'float64' || b === 'float64' ? 'float64' : 'float32';
 }
 
-/** A zero-filled typed array of `dtype` with `size` elements. */
-export function allocate(dtype: DType, size: number): Storage {
-  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+/**
+ * A zero-filled typed array of `dtype` with `size` elements: the one place tensor storage is made.
+ * `op` and `shape` name the request in the error thrown when it cannot be met (more elements than
+ * a typed array holds, or more memory than the machine gives), which says how many bytes it needed.
+ */
+export function allocate(dtype: DType, size: number, op = 'allocate', shape?: readonly number[]): Storage {
+  try {
+    return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const bytes = size * (dtype === 'float64' ? 8 : 4);
+    const what = shape === undefined ? `${size} ${dtype} elements` : `a ${dtype} tensor of shape [${shape.join(',')}]`;
+    const need = `${shape === undefined ? '' : `${size} elements, `}${bytes} bytes = ${formatBytes(bytes)}`;
+    throw new Error(`${op}: cannot allocate ${what} (${need}): ${error.message}`, { cause: error });
+  }
+}
+
+/** `4e12` bytes as `4 TB`: three significant digits and a decimal unit. */
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  let unit = 0;
+  while (bytes >= 1000 && unit < units.length - 1) [bytes, unit] = [bytes / 1000, unit + 1];
+  return `${Number(bytes.toPrecision(3))} ${units[unit]}`;
 }
 
 /** The dtype a typed array stores. */

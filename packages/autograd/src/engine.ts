@@ -14,6 +14,7 @@
 import type { OpContext, OpRecord, ScalarCall, ScalarRule } from './op.js';
 import type { DType } from './dtype.js';
 import { allocate } from './dtype.js';
+import { describeValue } from './describe-value.js';
 import { isAnomalyDetectionEnabled, runRule, withGradMode } from './mode.js';
 import { checkBackwardAnomaly } from './anomaly.js';
 import { checkUnchangedSince, currentMutation } from './mutation.js';
@@ -529,15 +530,6 @@ function badHookResult(hook: GradientHook, tensor: Tensor, replaced: unknown): E
     `registerHook: ${named} on a ${what(tensor)} returned ${got}; ` +
       `it must return a ${tensor.dtype} gradient of shape ${formatShape(tensor.shape)}, or nothing`,
   );
-}
-
-/** A value that is no tensor, with its type: `the number 2`, `null`, `an object`. */
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  return `the ${typeof value} ${String(value)}`;
 }
 
 /**

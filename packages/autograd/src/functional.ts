@@ -11,6 +11,8 @@ import { onesLike, zeros, zerosLike } from './ops/creation.js';
 import { enableGrad, isGradEnabled } from './mode.js';
 import { alias } from './ops/view.js';
 import { stack } from './ops/join.js';
+import { checkOptions } from './options.js';
+import { describeValue } from './describe-value.js';
 
 export interface GradientsOptions {
   /** Record the backward pass so that the returned gradients are differentiable. Default false. */
@@ -24,6 +26,7 @@ export interface GradientsOptions {
  * respect to it. An input that `output` does not depend on gets zeros.
  */
 export function gradients(output: Tensor, inputs: readonly Tensor[], cotangent: Tensor, opts: GradientsOptions = {}): Tensor[] {
+  checkOptions('gradients', opts, ['createGraph', 'retainGraph']);
   if (!shapesEqual(output.shape, cotangent.shape)) {
     throw new Error(`gradients: cotangent of shape ${formatShape(cotangent.shape)} does not match the output's shape ${formatShape(output.shape)}`);
   }
@@ -64,22 +67,17 @@ export interface TransformOptions {
   argnums?: Argnums;
 }
 
-/** Writes a value the way error messages show it: `1.5`, `[0,0]`. */
-function formatValue(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(formatValue).join(',')}]`;
-  if (typeof value === 'string') return JSON.stringify(value);
-  return String(value);
-}
+const TRANSFORM_OPTIONS = ['argnums'];
 
 /** Checks `argnums` when the transform is made: integers, none repeated. */
 function checkArgnums(name: string, argnums: unknown): Argnums {
   const list = Array.isArray(argnums) ? (argnums as unknown[]) : [argnums];
   if (!list.every((n) => Number.isInteger(n))) {
-    throw new Error(`${name}: argnums must be an integer or an array of integers, got ${formatValue(argnums)}`);
+    throw new Error(`${name}: argnums must be an integer or an array of integers, got ${describeValue(argnums)}`);
   }
   const seen = new Set<number>();
   for (const n of list as number[]) {
-    if (seen.has(n)) throw new Error(`${name}: argnums ${formatValue(argnums)} repeats ${n}`);
+    if (seen.has(n)) throw new Error(`${name}: argnums ${JSON.stringify(argnums)} repeats ${n}`);
     seen.add(n);
   }
   return Array.isArray(argnums) ? [...(argnums as number[])] : (argnums as number);
@@ -90,7 +88,7 @@ function resolveArgnums(name: string, spec: Argnums, count: number): number[] {
   const list = typeof spec === 'number' ? [spec] : [...spec];
   if (!list.every((n) => n >= 0 && n < count)) {
     throw new Error(
-      `${name}: argnums ${formatValue(spec)} is out of range for a call with ${count} argument${count === 1 ? '' : 's'}`,
+      `${name}: argnums ${JSON.stringify(spec)} is out of range for a call with ${count} argument${count === 1 ? '' : 's'}`,
     );
   }
   return list;
@@ -98,7 +96,7 @@ function resolveArgnums(name: string, spec: Argnums, count: number): number[] {
 
 function checkTensor(name: string, what: string, value: unknown): Tensor {
   if (!(value instanceof Tensor)) {
-    throw new Error(`${name}: ${what} must be a Tensor, got ${value === null ? 'null' : typeof value}`);
+    throw new Error(`${name}: ${what} must be a Tensor, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -148,7 +146,7 @@ function reachesOutside(output: Tensor, targetTensors: readonly Tensor[], otherT
 
 /** Runs f with fresh differentiation targets in place of the arguments at `argnums`. */
 function trace(name: string, f: (...args: Tensor[]) => Tensor, args: readonly Tensor[], argnums: readonly number[], extra: readonly Tensor[] = []): Traced {
-  if (typeof f !== 'function') throw new Error(`${name}: f must be a function, got ${typeof f}`);
+  if (typeof f !== 'function') throw new Error(`${name}: f must be a function, got ${describeValue(f)}`);
   const gradEnabled = isGradEnabled();
   return enableGrad(() => {
     const callArgs = [...args];
@@ -168,7 +166,7 @@ function trace(name: string, f: (...args: Tensor[]) => Tensor, args: readonly Te
     const stops = [...targets, ...others];
     const output = f(...callArgs);
     if (!(output instanceof Tensor)) {
-      throw new Error(`${name}: f must return a Tensor, got ${output === null ? 'null' : typeof output}`);
+      throw new Error(`${name}: f must return a Tensor, got ${describeValue(output)}`);
     }
     const inner = argnums.some((index) => args[index]!.requiresGrad) || extra.some((t) => t.requiresGrad);
     const outside = gradEnabled && inner ? false : reachesOutside(output, targets, others);
@@ -260,6 +258,7 @@ export function grad<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts?:
 export function grad<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts: { argnums: readonly number[] }): (...args: Args) => Tensor[];
 export function grad<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts?: TransformOptions): (...args: Args) => Tensor | Tensor[];
 export function grad<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts: TransformOptions = {}): (...args: Args) => Tensor | Tensor[] {
+  checkOptions('grad', opts, TRANSFORM_OPTIONS);
   const spec = checkArgnums('grad', opts.argnums ?? 0);
   return (...args: Args) => {
     const [, grads] = valueAndGradAt('grad', f as (...args: Tensor[]) => Tensor, spec, args);
@@ -279,6 +278,7 @@ export function valueAndGrad<Args extends Tensor[]>(f: (...args: Args) => Tensor
 export function valueAndGrad<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts: { argnums: readonly number[] }): (...args: Args) => [Tensor, Tensor[]];
 export function valueAndGrad<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts?: TransformOptions): (...args: Args) => [Tensor, Tensor | Tensor[]];
 export function valueAndGrad<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts: TransformOptions = {}): (...args: Args) => [Tensor, Tensor | Tensor[]] {
+  checkOptions('valueAndGrad', opts, TRANSFORM_OPTIONS);
   const spec = checkArgnums('valueAndGrad', opts.argnums ?? 0);
   return (...args: Args) => {
     const [value, grads] = valueAndGradAt('valueAndGrad', f as (...args: Tensor[]) => Tensor, spec, args);
@@ -352,6 +352,7 @@ export function jacobian<Args extends Tensor[]>(f: (...args: Args) => Tensor, op
 export function jacobian<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts: { argnums: readonly number[] }): (...args: Args) => Tensor[];
 export function jacobian<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts?: TransformOptions): (...args: Args) => Tensor | Tensor[];
 export function jacobian<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts: TransformOptions = {}): (...args: Args) => Tensor | Tensor[] {
+  checkOptions('jacobian', opts, TRANSFORM_OPTIONS);
   const spec = checkArgnums('jacobian', opts.argnums ?? 0);
   return (...args: Args) => {
     const jacobians = jacobianAt('jacobian', f as (...args: Tensor[]) => Tensor, spec, args);
@@ -373,6 +374,7 @@ export function hessian<Args extends Tensor[]>(f: (...args: Args) => Tensor, opt
 export function hessian<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts: { argnums: readonly number[] }): (...args: Args) => Tensor[][];
 export function hessian<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts?: TransformOptions): (...args: Args) => Tensor | Tensor[][];
 export function hessian<Args extends Tensor[]>(f: (...args: Args) => Tensor, opts: TransformOptions = {}): (...args: Args) => Tensor | Tensor[][] {
+  checkOptions('hessian', opts, TRANSFORM_OPTIONS);
   const spec = checkArgnums('hessian', opts.argnums ?? 0);
   const g = f as (...args: Tensor[]) => Tensor;
   const gradientAt = (index: number) => (...args: Tensor[]): Tensor => valueAndGradAt('hessian', g, index, args)[1][0]!;

@@ -6,6 +6,8 @@
  * Box-Muller transform and keep the second value of each pair for the next call, so a given seed
  * yields one fixed sequence of numbers on every platform.
  */
+import { describeValue } from './describe-value.js';
+
 export class Generator {
   private a = 0;
   private b = 0;
@@ -13,14 +15,21 @@ export class Generator {
   private d = 0;
   private spareNormal: number | null = null;
 
-  constructor(seed: number = Date.now()) {
-    this.seed(seed);
+  /** A generator seeded with `seed` (see `seed`); without one, with the clock's milliseconds. */
+  constructor(seed: number = Date.now() % 2 ** 32) {
+    this.restart(checkSeed(seed, 'Generator'));
   }
 
-  /** Restarts the stream from `seed` (any finite number; only its low 32 bits and sign matter). */
+  /**
+   * Restarts the stream from `seed`: an integer in [0, 2^32 - 1], the 32 bits the seeding reads.
+   * Anything else throws, rather than aliasing another seed (1.5 or 2^32 + 1 would read as 1).
+   */
   seed(seed: number): void {
-    if (!Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${seed}`);
-    let state = Math.trunc(seed) >>> 0;
+    this.restart(checkSeed(seed, 'Generator.seed'));
+  }
+
+  private restart(seed: number): void {
+    let state = seed;
     const splitmix32 = (): number => {
       state = (state + 0x9e3779b9) | 0;
       let z = state;
@@ -74,13 +83,39 @@ export class Generator {
   }
 }
 
+/** The largest seed: a seed is the 32-bit state that splitmix32 starts from. */
+const MAX_SEED = 2 ** 32 - 1;
+
+/** Returns `seed` when a generator can start from it (an integer in [0, 2^32 - 1]), else throws naming `fnName`. */
+function checkSeed(seed: unknown, fnName: string): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw new Error(`${fnName}: seed must be an integer in [0, 2^32 - 1] (a generator's seed has 32 bits), got ${describeValue(seed)}`);
+  }
+  return seed;
+}
+
 /** The generator used when no `rng` option is given. */
 export const globalGenerator = new Generator(0x5eed);
 
 /**
  * Reseeds the global generator, making `rand`, `randn` and everything else that draws from it
- * reproducible bit for bit.
+ * reproducible bit for bit. `seed` is an integer in [0, 2^32 - 1]; anything else throws.
  */
 export function manualSeed(seed: number): void {
-  globalGenerator.seed(seed);
+  globalGenerator.seed(checkSeed(seed, 'manualSeed'));
+}
+
+/**
+ * The generator an `rng` option names: `rng` itself when it is a Generator, the global generator
+ * when it is undefined; anything else throws an error naming `fnName` and the value. Every
+ * function of the @nn packages that takes an `rng` option reads it through this.
+ *
+ * ```ts
+ * const rng = checkGenerator('DataLoader', opts.rng);
+ * ```
+ */
+export function checkGenerator(fnName: string, rng: unknown): Generator {
+  if (rng === undefined) return globalGenerator;
+  if (!(rng instanceof Generator)) throw new Error(`${fnName}: rng must be a Generator, got ${describeValue(rng)}`);
+  return rng;
 }

@@ -3,6 +3,8 @@
  * Every function that can reject its input takes the name of the op asking, so the error names it.
  */
 
+import { describeValue } from './describe-value.js';
+
 export type Shape = readonly number[];
 
 /** The shape of a rank-0 tensor; shared so that scalars allocate no shape array. */
@@ -39,10 +41,10 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 
 /** Checks that every dimension is a non-negative integer. */
 export function checkShape(shape: unknown, op: string): Shape {
-  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
+  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of integers, got ${describeValue(shape)}`);
   for (const dim of shape) {
     if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0) {
-      throw new Error(`${op}: invalid shape ${JSON.stringify(shape)} (dimensions must be non-negative integers)`);
+      throw new Error(`${op}: invalid shape ${JSON.stringify(shape)} (dimensions must be non-negative integers, got ${describeValue(dim)})`);
     }
   }
   return shape as Shape;
@@ -85,7 +87,8 @@ export function broadcastStrides(shape: Shape, strides: readonly number[], targe
 
 /** Turns a possibly negative axis into an index in `[0, rank)`, or throws naming the op. */
 export function normalizeAxis(axis: number, rank: number, op: string): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+  if (!Number.isInteger(axis)) throw new Error(`${op}: axis must be an integer, got ${describeValue(axis)}`);
+  if (axis < -rank || axis >= rank) {
     const range = rank === 0 ? 'a rank-0 tensor has no axes' : `expected an integer in [${-rank}, ${rank - 1}]`;
     throw new Error(`${op}: axis ${axis} is out of range for rank ${rank} (${range})`);
   }
@@ -98,6 +101,9 @@ export function normalizeAxis(axis: number, rank: number, op: string): number {
  */
 export function normalizeAxes(axis: number | readonly number[] | undefined, rank: number, op: string): number[] {
   if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof axis !== 'number' && !Array.isArray(axis)) {
+    throw new Error(`${op}: axis must be an integer or an array of integers, got ${describeValue(axis)}`);
+  }
   const list = typeof axis === 'number' ? [axis] : axis;
   const seen = new Set<number>();
   for (const a of list) {

@@ -24,6 +24,7 @@ import { logSoftmax, softmax } from './ops/softmax.js';
 import { castTo } from './ops/reduce-to-shape.js';
 import { assignInPlace } from './ops/assign.js';
 import { clamp } from './ops/clamp.js';
+import { checkOptions } from './options.js';
 
 /**
  * A function that sees a tensor's gradient during backward and may replace it by returning a tensor
@@ -261,6 +262,7 @@ export class Tensor {
    * `grad` (the cotangent) defaults to 1 for a one-element tensor and is required otherwise.
    */
   backward(grad?: Tensor, opts: BackwardOptions = {}): void {
+    checkOptions('backward', opts, ['retainGraph', 'createGraph']);
     if (!this.requiresGrad) {
       throw new Error(
         `backward: this tensor of shape ${formatShape(this.shape)} does not require grad ` +

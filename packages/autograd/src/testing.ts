@@ -20,7 +20,8 @@ import { tensor } from './ops/creation.js';
 import type { Draw } from './check/spec.js';
 import type { Domain } from './check/sampling.js';
 import { drawBroadcastPair, drawValues } from './check/sampling.js';
-import { assertGradcheck, assertGradgradcheck, type CheckedFunction, type GradcheckOptions } from './check/gradcheck.js';
+import { assertGradcheck, assertGradgradcheck, GRADCHECK_OPTIONS, type CheckedFunction, type GradcheckOptions } from './check/gradcheck.js';
+import { checkOptions } from './options.js';
 
 export type { Draw } from './check/spec.js';
 export type { Domain } from './check/sampling.js';
@@ -132,6 +133,7 @@ export function gradcheckProperty(
     typeof first === 'function'
       ? [fc.tuple(...(second as fc.Arbitrary<Tensor>[])).map((inputs): GradcheckCase => ({ f: first, inputs })), third ?? {}]
       : [first, (second as GradcheckPropertyOptions | undefined) ?? {}];
+  checkOptions('gradcheckProperty', options, [...GRADCHECK_OPTIONS, 'secondOrder']);
   const { secondOrder = true, ...gradcheckOptions } = options;
   return fc.property(cases, ({ f, inputs }) => {
     assertGradcheck(f, inputs, gradcheckOptions);

@@ -97,7 +97,7 @@ describe('registerHook', () => {
   test('what a hook returns that is no tensor is named with its type', () => {
     const x = leaf([1, 2]);
     x.registerHook(() => 2 as unknown as Tensor);
-    expect(() => x.sum().backward()).toThrow(/registerHook: a hook on a float64 tensor of shape \[2\] returned the number 2; it must return a float64 gradient of shape \[2\], or nothing/);
+    expect(() => x.sum().backward()).toThrow(/registerHook: a hook on a float64 tensor of shape \[2\] returned 2; it must return a float64 gradient of shape \[2\], or nothing/);
   });
 });
 

@@ -2,30 +2,30 @@
 import { describe, expect, test } from 'vitest';
 import {
   concat, expand, matmul, ones, permute, reshape, setDefaultDtype, slice, squeeze, stack, sum, tensor, unsqueeze, where,
-  zeros, eye, arange, full, manualSeed, softmax, type DType,
+  zeros, eye, arange, full, manualSeed, softmax, rand, randn, Generator, gradients, grad, gradcheck, describeValue, checkOptions,
+  type DType,
 } from '../src/index.js';
 
 describe('creation', () => {
   test('ragged nested arrays', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow('tensor: ragged nested array: the entry at index [1] has length 1, expected length 2');
     expect(() => tensor([[1, 2], 3] as never)).toThrow(/tensor: ragged nested array: the entry at index \[1\]/);
-    expect(() => tensor([1, 'a'] as never)).toThrow(/tensor: expected a number at index \[1\], got string/);
+    expect(() => tensor([1, 'a'] as never)).toThrow('tensor: expected a number at index [1], got the string "a" (ragged nested array?)');
   });
 
   test('unknown dtype', () => {
     expect(() => tensor([1], { dtype: 'int32' as DType })).toThrow(`tensor: unknown dtype "int32" (expected 'float32' or 'float64')`);
-    expect(() => zeros([1], { dtype: 'float16' as DType })).toThrow(/full: unknown dtype "float16"/);
+    expect(() => zeros([1], { dtype: 'float16' as DType })).toThrow(/zeros: unknown dtype "float16"/);
     expect(() => setDefaultDtype('double' as DType)).toThrow(/setDefaultDtype: unknown dtype "double"/);
   });
 
   test('bad shapes and values', () => {
     expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow('tensor: 3 values do not fill shape [2,2] (4 elements)');
-    expect(() => zeros([2, -1])).toThrow(/full: invalid shape \[2,-1\]/);
+    expect(() => zeros([2, -1])).toThrow(/zeros: invalid shape \[2,-1\]/);
     expect(() => ones([1.5])).toThrow(/invalid shape \[1.5\]/);
     expect(() => eye(-1)).toThrow('eye: n must be a non-negative integer, got -1');
     expect(() => arange(0, 5, 0)).toThrow('arange: step must not be 0');
     expect(() => full([2], NaN).toArray()).not.toThrow();
-    expect(() => manualSeed(Infinity)).toThrow('manualSeed: seed must be a finite number, got Infinity');
   });
 });
 
@@ -34,8 +34,8 @@ describe('shape mismatch in every op family', () => {
     expect(() => ones([2, 3]).add(ones([4, 3]))).toThrow('add: shapes [2,3] and [4,3] cannot be broadcast together (axis -2: 2 vs 4)');
     expect(() => ones([3]).mul(ones([2]))).toThrow(/^mul: shapes \[3\] and \[2\] cannot be broadcast/);
     expect(() => ones([3]).gt(ones([2]))).toThrow(/^gt: shapes \[3\] and \[2\]/);
-    expect(() => ones([2]).add('x' as never)).toThrow('add: expected a Tensor or a number, got string');
-    expect(() => ones([2]).add([1, 2] as never)).toThrow(/add: expected a Tensor or a number, got an array/);
+    expect(() => ones([2]).add('x' as never)).toThrow('add: expected a Tensor or a number, got the string "x"');
+    expect(() => ones([2]).add([1, 2] as never)).toThrow('add: expected a Tensor or a number, got the array [1,2] (wrap an array with tensor())');
   });
 
   test('matmul', () => {
@@ -73,12 +73,85 @@ describe('bad axes', () => {
     expect(() => sum(ones([2, 3]), 2)).toThrow('sum: axis 2 is out of range for rank 2 (expected an integer in [-2, 1])');
     expect(() => ones([2, 3]).mean(-3)).toThrow(/^mean: axis -3 is out of range for rank 2/);
     expect(() => ones([2, 3]).sum([1, -1])).toThrow('sum: axis -1 is repeated in [1,-1]');
-    expect(() => ones([2]).max(0.5)).toThrow(/^max: axis 0.5 is out of range/);
+    expect(() => ones([2]).max(0.5)).toThrow('max: axis must be an integer, got 0.5');
     expect(() => softmax(ones([]))).toThrow('softmax: axis -1 is out of range for rank 0 (a rank-0 tensor has no axes)');
     expect(() => unsqueeze(ones([2]), 3)).toThrow(/^unsqueeze: axis 3 is out of range for rank 2/);
     expect(() => ones([2]).transpose()).toThrow(/^transpose: axis -2 is out of range for rank 1/);
     expect(() => concat([ones([2])], 1)).toThrow(/^concat: axis 1 is out of range for rank 1/);
     expect(() => ones([0, 2]).max(0)).toThrow('max: cannot reduce an empty axis of shape [0,2] (the result has no value)');
+  });
+
+  test('an axis of the wrong type says which type it got', () => {
+    expect(() => ones([2, 3]).sum('1' as never)).toThrow('sum: axis must be an integer or an array of integers, got the string "1"');
+    expect(() => ones([2, 3]).sum(['1'] as never)).toThrow('sum: axis must be an integer, got the string "1"');
+    expect(() => ones([2, 3]).softmax('1' as never)).toThrow('softmax: axis must be an integer, got the string "1"');
+    expect(() => ones([2, 3]).transpose(0, null as never)).toThrow('transpose: axis must be an integer, got null');
+  });
+});
+
+describe('sizes that cannot be allocated name the op, the shape and the bytes', () => {
+  test.each([
+    ['zeros', () => zeros([1e6, 1e6]), 'zeros: cannot allocate a float32 tensor of shape [1000000,1000000] (1000000000000 elements, 4000000000000 bytes = 4 TB)'],
+    ['ones', () => ones([1e6, 1e6], { dtype: 'float64' }), 'ones: cannot allocate a float64 tensor of shape [1000000,1000000] (1000000000000 elements, 8000000000000 bytes = 8 TB)'],
+    ['eye', () => eye(1e6), 'eye: cannot allocate a float32 tensor of shape [1000000,1000000] (1000000000000 elements, 4000000000000 bytes = 4 TB)'],
+    ['full', () => full([3e9, 3], 1), 'full: cannot allocate a float32 tensor of shape [3000000000,3] (9000000000 elements, 36000000000 bytes = 36 GB)'],
+    ['rand', () => rand([1e5, 1e5]), 'rand: cannot allocate a float32 tensor of shape [100000,100000] (10000000000 elements, 40000000000 bytes = 40 GB)'],
+    ['randn', () => randn([1e5, 1e5]), 'randn: cannot allocate a float32 tensor of shape [100000,100000]'],
+    ['arange', () => arange(1e10), 'arange: cannot allocate a float32 tensor of shape [10000000000]'],
+    ['a broadcast', () => ones([1e5, 1]).add(ones([1, 1e5])), 'add: cannot allocate a float32 tensor of shape [100000,100000]'],
+  ])('%s', (_, make, message) => {
+    expect(make).toThrow(message);
+  });
+});
+
+describe('random generators and seeds', () => {
+  test('an rng option must be a Generator', () => {
+    expect(() => randn([2], { rng: 5 as never })).toThrow('randn: rng must be a Generator, got 5');
+    expect(() => rand([2], { rng: { uniform: () => 0 } as never })).toThrow('rand: rng must be a Generator, got an object with keys {uniform}');
+  });
+
+  test.each([1.5, 2 ** 32, 2 ** 32 + 1, -1, NaN, Infinity])('seed %s is rejected, not read as another seed', (seed) => {
+    const message = `seed must be an integer in [0, 2^32 - 1] (a generator's seed has 32 bits), got ${seed}`;
+    expect(() => manualSeed(seed)).toThrow(`manualSeed: ${message}`);
+    expect(() => new Generator(seed)).toThrow(`Generator: ${message}`);
+    expect(() => new Generator(1).seed(seed)).toThrow(`Generator.seed: ${message}`);
+  });
+
+  test('a seed that is not a number says its type', () => {
+    expect(() => manualSeed('1' as never)).toThrow('manualSeed: seed must be an integer in [0, 2^32 - 1] (a generator\'s seed has 32 bits), got the string "1"');
+  });
+
+  test('every seed the generator takes starts its own stream', () => {
+    for (const seed of [0, 1, 2 ** 31, 2 ** 32 - 1]) expect(() => manualSeed(seed)).not.toThrow();
+    const first = (seed: number): number => new Generator(seed).nextUint32();
+    expect(new Set([0, 1, 2 ** 32 - 1, 2 ** 31].map(first)).size).toBe(4);
+    expect(() => new Generator()).not.toThrow();
+  });
+});
+
+describe('unknown options', () => {
+  const x = tensor([1, 2], { requiresGrad: true });
+  test.each([
+    ['tensor', () => tensor([1], { requiresgrad: true } as never), "tensor: unknown option 'requiresgrad' (did you mean 'requiresGrad'? known options: dtype, requiresGrad, shape)"],
+    ['zeros', () => zeros([1], { dype: 'float64' } as never), "zeros: unknown option 'dype' (did you mean 'dtype'?"],
+    ['ones', () => ones([1], { grad: true } as never), "ones: unknown option 'grad' (known options: dtype, requiresGrad)"],
+    ['full', () => full([1], 2, { shape: [1] } as never), "full: unknown option 'shape'"],
+    ['eye', () => eye(2, { n: 2 } as never), "eye: unknown option 'n'"],
+    ['arange', () => arange(2, 3, 1, { step: 2 } as never), "arange: unknown option 'step'"],
+    ['rand', () => rand([1], { seed: 1 } as never), "rand: unknown option 'seed'"],
+    ['randn', () => randn([1], { rgn: new Generator(1) } as never), "randn: unknown option 'rgn' (did you mean 'rng'?"],
+    ['backward', () => x.mul(2).sum().backward(undefined, { retainGrap: true } as never), "backward: unknown option 'retainGrap' (did you mean 'retainGraph'?"],
+    ['gradients', () => gradients(x.sum(), [x], tensor(1), { create_graph: true } as never), "gradients: unknown option 'create_graph'"],
+    ['grad', () => grad((t) => t.sum(), { argnum: 0 } as never), "grad: unknown option 'argnum' (did you mean 'argnums'?"],
+    ['gradcheck', () => gradcheck((t) => t.sum(), [tensor([1], { dtype: 'float64' })], { tol: 1 } as never), "gradcheck: unknown option 'tol'"],
+  ])('%s', (_, call, message) => {
+    expect(call).toThrow(message);
+  });
+
+  test('options that are not an object', () => {
+    expect(() => tensor([1], 'float64' as never)).toThrow('tensor: options must be an object, got the string "float64"');
+    expect(() => zeros([1], null as never)).toThrow('zeros: options must be an object, got null');
+    expect(() => x.mul(2).sum().backward(undefined, true as never)).toThrow('backward: options must be an object, got true');
   });
 });
 
@@ -99,5 +172,39 @@ describe('backward misuse', () => {
 
   test('item() on more than one element', () => {
     expect(() => ones([2]).item()).toThrow('item: tensor of shape [2] has 2 elements, item() needs exactly 1');
+  });
+});
+
+describe('describeValue shows a value with its type', () => {
+  test.each([
+    [3, '3'], [-0, '-0'], [NaN, 'NaN'], ['3', 'the string "3"'], [true, 'true'], [null, 'null'], [undefined, 'undefined'],
+    [[1, '2', [3]], 'the array [1,"2",[3]]'], [Array.from({ length: 10 }, (_, i) => i), 'the array [0,1,2,3,4,5,6,7,... (10 elements)]'],
+    [ones([2, 3]), 'a float32 tensor of shape [2,3]'], [new Float64Array(4), 'a Float64Array of length 4'],
+    [Math.max, 'the function max'], [() => 1, 'a function'], [{}, 'an empty object'], [{ a: 1, b: 2 }, 'an object with keys {a, b}'],
+    [new Generator(1), 'an instance of Generator'], [10n, 'the bigint 10n'],
+  ])('%s', (value, shown) => {
+    expect(describeValue(value)).toBe(shown);
+  });
+});
+
+describe('checkOptions', () => {
+  test('accepts undefined and known keys, also on an object without a prototype', () => {
+    expect(() => checkOptions('f', undefined, ['a'])).not.toThrow();
+    expect(() => checkOptions('f', { a: 1 }, ['a'])).not.toThrow();
+    expect(() => checkOptions('f', Object.assign(Object.create(null) as object, { a: 1 }), ['a'])).not.toThrow();
+  });
+
+  test('suggests a key that differs in case, is cut short, or is a small edit away; none when nothing is close', () => {
+    expect(() => checkOptions('f', { BatchSize: 1 }, ['batchSize'])).toThrow("f: unknown option 'BatchSize' (did you mean 'batchSize'? known options: batchSize)");
+    expect(() => checkOptions('f', { initialAccumulator: 1 }, ['initialAccumulatorValue'])).toThrow("did you mean 'initialAccumulatorValue'?");
+    expect(() => checkOptions('f', { epcohs: 1 }, ['epochs', 'batchSize'])).toThrow("did you mean 'epochs'?");
+    expect(() => checkOptions('f', { colour: 1 }, ['epochs', 'batchSize'])).toThrow("f: unknown option 'colour' (known options: epochs, batchSize)");
+    expect(() => checkOptions('f', { a: 1 }, [])).toThrow("f: unknown option 'a' (it takes no options)");
+  });
+
+  test('rejects what is not an options object', () => {
+    expect(() => checkOptions('f', [1], ['a'])).toThrow('f: options must be an object, got the array [1]');
+    expect(() => checkOptions('f', ones([1]), ['a'])).toThrow('f: options must be an object, got a float32 tensor of shape [1]');
+    expect(() => checkOptions('f', new Generator(1), ['a'])).toThrow('f: options must be an object, got an instance of Generator');
   });
 });

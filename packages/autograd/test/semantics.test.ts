@@ -346,7 +346,7 @@ describe('clamp (as torch.clamp)', () => {
     const x = tensor([1, 2]);
     expect(() => x.clamp()).toThrow('clamp: at least one of min and max is required');
     expect(() => x.clamp(NaN, 1)).toThrow('clamp: min must be a number, got NaN');
-    expect(() => x.clamp(0, '1' as unknown as number)).toThrow('clamp: max must be a number, got 1');
+    expect(() => x.clamp(0, '1' as unknown as number)).toThrow('clamp: max must be a number, got the string "1"');
   });
 });
 

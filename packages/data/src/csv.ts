@@ -1,5 +1,5 @@
 /** readCsv: numeric CSV text to a tensor, with a header row read, skipped or detected. */
-import { getDefaultDtype, tensor, type DType, type Tensor } from '@nn/autograd';
+import { checkOptions, describeValue, getDefaultDtype, tensor, type DType, type Tensor } from '@nn/autograd';
 
 export interface ReadCsvOptions {
   /**
@@ -47,9 +47,6 @@ function classify(raw: string): Cell {
   return special === undefined ? { kind: 'text' } : { kind: 'special', value: special };
 }
 
-const describe = (value: unknown): string =>
-  typeof value === 'string' ? `the string ${JSON.stringify(value)}` : value === null ? 'null' : `the ${typeof value} ${String(value)}`;
-
 /**
  * Whether the first row is a header, under `header: 'auto'`: yes when a cell is text and none is a
  * number; no when no cell is text; otherwise the row is ambiguous (a header with a numeric name, or
@@ -76,12 +73,13 @@ function detectHeader(cells: string[], rowNumber: number): boolean {
  * the result's `header` is null when no header row was read.
  */
 export function readCsv(text: string, opts: ReadCsvOptions = {}): CsvTable {
-  if (typeof text !== 'string') throw new Error(`readCsv: expected the CSV text as a string, got ${typeof text}`);
+  checkOptions('readCsv', opts, ['header', 'delimiter', 'dtype']);
+  if (typeof text !== 'string') throw new Error(`readCsv: expected the CSV text as a string, got ${describeValue(text)}`);
   const delimiter = opts.delimiter ?? ',';
-  if (typeof delimiter !== 'string' || delimiter === '') throw new Error(`readCsv: delimiter must be a non-empty string, got ${describe(delimiter)}`);
+  if (typeof delimiter !== 'string' || delimiter === '') throw new Error(`readCsv: delimiter must be a non-empty string, got ${describeValue(delimiter)}`);
   const headerOption = opts.header ?? 'auto';
   if (headerOption !== true && headerOption !== false && headerOption !== 'auto') {
-    throw new Error(`readCsv: header must be true, false or 'auto', got ${describe(headerOption)}`);
+    throw new Error(`readCsv: header must be true, false or 'auto', got ${describeValue(headerOption)}`);
   }
   const lines = text.split(/\r\n|\r|\n/).map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => line.trim() !== '');
   if (lines.length === 0) throw new Error('readCsv: the text has no rows');

@@ -1,12 +1,12 @@
 /** Encodings of features and labels: one-hot labels, standardized features. */
-import { getDefaultDtype, tensor, type DType, type Tensor } from '@nn/autograd';
+import { describeValue, getDefaultDtype, tensor, type DType, type Tensor } from '@nn/autograd';
 
 /**
  * One-hot rows for class labels: `labels` (shape [N], values 0..numClasses-1) gives [N, numClasses]
  * with a 1 at each label. The dtype is the labels' dtype (or the default for a plain array).
  */
 export function oneHot(labels: Tensor | readonly number[], numClasses: number): Tensor {
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`oneHot: numClasses must be a positive integer, got ${describeValue(numClasses)}`);
   const isArray = Array.isArray(labels);
   if (!isArray && (labels as Tensor).ndim !== 1) {
     throw new Error(`oneHot: labels must have shape [N], got [${(labels as Tensor).shape.join(',')}]`);

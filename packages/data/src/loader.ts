@@ -2,12 +2,15 @@
  * DataLoader: batches from a dataset, in order or shuffled (seeded, a new order each pass), as
  * PyTorch's DataLoader. Iterate it once per epoch.
  */
-import { globalGenerator, type Generator } from '@nn/autograd';
+import { checkGenerator, checkOptions, describeValue, type Generator } from '@nn/autograd';
 import type { BatchDataset, Dataset } from './dataset.js';
 import { range, shuffleInPlace } from './shuffle.js';
 
 export interface DataLoaderOptions {
-  /** Samples per batch (a positive integer). */
+  /**
+   * Samples per batch (a positive integer). Required, as API.md writes it: PyTorch's default of 1 is
+   * rarely what a training loop wants, and Keras's 32 is not PyTorch's, so no default is guessed.
+   */
   batchSize: number;
   /** Shuffle the samples at the start of every pass (default false). */
   shuffle?: boolean;
@@ -16,8 +19,6 @@ export interface DataLoaderOptions {
   /** The generator to shuffle with (default: the global one, seeded by manualSeed). */
   rng?: Generator;
 }
-
-const KNOWN_OPTIONS = ['batchSize', 'shuffle', 'dropLast', 'rng'];
 
 /**
  * Iterates over batches of a dataset that assembles batches: a TensorDataset yields `Tensor[]`
@@ -33,16 +34,17 @@ export class DataLoader<B> implements Iterable<B> {
     if (dataset === null || typeof dataset !== 'object' || typeof dataset.getBatch !== 'function') {
       throw new Error('DataLoader: expected a dataset with getBatch (a TensorDataset, or any dataset wrapped with sampleBatches)');
     }
-    for (const key of Object.keys(opts)) {
-      if (!KNOWN_OPTIONS.includes(key)) throw new Error(`DataLoader: unknown option '${key}' (known: ${KNOWN_OPTIONS.join(', ')})`);
+    checkOptions('DataLoader', opts, ['batchSize', 'shuffle', 'dropLast', 'rng']);
+    if (opts?.batchSize === undefined) {
+      throw new Error('DataLoader: the option batchSize is required, e.g. new DataLoader(dataset, { batchSize: 32 })');
     }
     if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) {
-      throw new Error(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
+      throw new Error(`DataLoader: batchSize must be a positive integer, got ${describeValue(opts.batchSize)}`);
     }
     this.batchSize = opts.batchSize;
     this.shuffle = opts.shuffle ?? false;
     this.dropLast = opts.dropLast ?? false;
-    this.rng = opts.rng ?? globalGenerator;
+    this.rng = checkGenerator('DataLoader', opts.rng);
   }
 
   /** The number of batches in one pass. */

@@ -3,8 +3,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { getDefaultDtype, tensor } from '@nn/autograd';
-import type { LabelledData, LoadOptions } from './datasets/bundled.js';
+import { checkOptions, getDefaultDtype, tensor } from '@nn/autograd';
+import { LOAD_OPTIONS, type LabelledData, type LoadOptions } from './datasets/bundled.js';
 import type { IdxArray } from './idx.js';
 import { readIdxFile } from './idx-file.js';
 
@@ -50,6 +50,7 @@ async function readPart(dir: string, prefix: 'train' | 't10k', opts: LoadOptions
  * errors naming the file.
  */
 export async function loadMnist(dir: string, opts: LoadOptions = {}): Promise<Mnist> {
+  checkOptions('loadMnist', opts, LOAD_OPTIONS);
   if (typeof dir !== 'string' || !existsSync(dir)) throw new Error(`loadMnist: directory ${String(dir)} does not exist`);
   return { train: await readPart(dir, 'train', opts), test: await readPart(dir, 't10k', opts) };
 }

@@ -1,5 +1,5 @@
 /** trainTestSplit: a seeded split of samples into a training and a test set, optionally stratified. */
-import { globalGenerator, type Generator, type Tensor } from '@nn/autograd';
+import { checkGenerator, checkOptions, type Generator, type Tensor } from '@nn/autograd';
 import { commonRowCount, rowLayout, takeRows } from './rows.js';
 import { range, shuffleInPlace } from './shuffle.js';
 
@@ -57,9 +57,11 @@ function stratifiedTestIndices(labels: Float32Array | Float64Array, count: numbe
  * state gives the same split.
  */
 export function trainTestSplit(x: Tensor, y: Tensor, opts: SplitOptions): Split {
+  checkOptions('trainTestSplit', opts, ['testSize', 'shuffle', 'stratify', 'rng']);
+  if (opts?.testSize === undefined) throw new Error('trainTestSplit: the option testSize is required, e.g. trainTestSplit(x, y, { testSize: 0.2 })');
   const total = commonRowCount([x, y], ['x', 'y'], 'trainTestSplit');
   const { shuffle = true, stratify = false } = opts;
-  const rng = opts.rng ?? globalGenerator;
+  const rng = checkGenerator('trainTestSplit', opts.rng);
   const count = testCount(opts.testSize, total);
   let testIndices: number[];
   if (stratify) {

@@ -59,7 +59,7 @@ describe('readCsv', () => {
 
   test('bad header and delimiter values are errors', () => {
     expect(() => readCsv('1,2', { delimiter: '' })).toThrow('readCsv: delimiter must be a non-empty string, got the string ""');
-    expect(() => readCsv('1,2', { delimiter: 5 as unknown as string })).toThrow('readCsv: delimiter must be a non-empty string, got the number 5');
+    expect(() => readCsv('1,2', { delimiter: 5 as unknown as string })).toThrow('readCsv: delimiter must be a non-empty string, got 5');
     expect(() => readCsv('1,2', { header: 'yes' as unknown as boolean })).toThrow("readCsv: header must be true, false or 'auto', got the string \"yes\"");
   });
 

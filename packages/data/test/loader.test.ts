@@ -57,7 +57,7 @@ describe('DataLoader', () => {
 
   test('bad options are errors', () => {
     expect(() => new DataLoader(dataset, { batchSize: 0 })).toThrow('DataLoader: batchSize must be a positive integer, got 0');
-    expect(() => new DataLoader(dataset, { batchSize: 2, shufle: true } as never)).toThrow("DataLoader: unknown option 'shufle' (known: batchSize, shuffle, dropLast, rng)");
+    expect(() => new DataLoader(dataset, { batchSize: 2, shufle: true } as never)).toThrow("DataLoader: unknown option 'shufle' (did you mean 'shuffle'? known options: batchSize, shuffle, dropLast, rng)");
     expect(() => new DataLoader({ length: 1, get: () => 1 } as never, { batchSize: 1 })).toThrow(/DataLoader: expected a dataset with getBatch/);
   });
 });

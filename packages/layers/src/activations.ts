@@ -2,10 +2,10 @@
  * Activation layers: modules without parameters that apply a function element-wise (or along an
  * axis, for the softmaxes). Conventions at kinks follow PyTorch: relu'(0) = 0, leakyRelu'(0) = slope.
  */
-import { where, type Tensor } from '@nn/autograd';
+import { checkOptions, describeValue, where, type Tensor } from '@nn/autograd';
 import { Module } from './module.js';
 import { normalCdf } from './special.js';
-import { checkOptions, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
+import { expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
 
 /** max(x, 0), element-wise. PyTorch's `nn.ReLU`, Keras's `ReLU`. */
 export class ReLU extends Module {
@@ -60,7 +60,7 @@ export class GELU extends Module {
     checkOptions('GELU', options, ['approximate']);
     const approximate = options.approximate ?? 'none';
     if (approximate !== 'none' && approximate !== 'tanh') {
-      throw new Error(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
+      throw new Error(`GELU: approximate must be 'none' or 'tanh', got ${describeValue(approximate)}`);
     }
     this.approximate = approximate;
   }

@@ -3,10 +3,10 @@
  * activation). The weight is stored [outFeatures, inFeatures] as in PyTorch, so a PyTorch state dict
  * loads as it is; Keras stores its kernel transposed, [in, out].
  */
-import { getDefaultDtype, tensor, type DType, type Generator, type Tensor } from '@nn/autograd';
+import { getDefaultDtype, tensor, type DType, type Generator, type Tensor, checkGenerator, checkOptions, describeValue } from '@nn/autograd';
 import { Module, parameter } from './module.js';
 import { uniformValues, type Initializer } from './initializers.js';
-import { checkOptions, describe, expectBoolean, expectInteger, expectTensor, formatShape } from './util.js';
+import { expectBoolean, expectInteger, expectTensor, formatShape } from './util.js';
 
 /** Options of Dense. */
 export interface DenseOptions {
@@ -47,7 +47,7 @@ export class Dense extends Module {
     this.outFeatures = expectInteger(outFeatures, 'Dense: outFeatures', 1);
     const hasBias = expectBoolean(options.bias ?? true, `${this.label}: option bias`);
     const dtype = options.dtype ?? getDefaultDtype();
-    const rng = options.rng;
+    const rng = checkGenerator('Dense', options.rng);
     const bound = 1 / Math.sqrt(inFeatures);
     const pytorchDefault: Initializer = (shape) => tensor(uniformValues(shape, bound, rng), { shape, dtype });
     this.weight = this.create('kernelInitializer', options.kernelInitializer ?? pytorchDefault, [outFeatures, inFeatures], dtype, rng);
@@ -64,7 +64,7 @@ export class Dense extends Module {
    * return a tensor it also hands to others) of the right shape, in the layer's dtype.
    */
   private create(option: string, init: Initializer, shape: number[], dtype: DType, rng: Generator | undefined): Tensor {
-    if (typeof init !== 'function') throw new Error(`${this.label}: ${option} must be a function (shape, options) => Tensor, got ${describe(init)}`);
+    if (typeof init !== 'function') throw new Error(`${this.label}: ${option} must be a function (shape, options) => Tensor, got ${describeValue(init)}`);
     const made = expectTensor(init(shape, { dtype, rng }), `${this.label}: the result of ${option}`);
     if (made.shape.length !== shape.length || made.shape.some((d, i) => d !== shape[i])) {
       throw new Error(`${this.label}: ${option} returned shape ${formatShape(made.shape)}, expected ${formatShape(shape)}`);

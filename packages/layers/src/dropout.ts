@@ -1,7 +1,7 @@
 /** Dropout: zeroes random elements during training, the identity in evaluation mode. */
-import { rand, type Generator, type Tensor } from '@nn/autograd';
+import { rand, type Generator, type Tensor, checkGenerator, checkOptions } from '@nn/autograd';
 import { Module } from './module.js';
-import { checkOptions, expectNumber, expectTensor } from './util.js';
+import { expectNumber, expectTensor } from './util.js';
 
 /** Options of Dropout. */
 export interface DropoutOptions {
@@ -24,7 +24,7 @@ export class Dropout extends Module {
     super();
     this.p = expectNumber(p, 'Dropout: p', (v) => v >= 0 && v < 1, 'a probability in [0, 1)');
     checkOptions('Dropout', options, ['rng']);
-    this.rng = options.rng;
+    this.rng = options.rng === undefined ? undefined : checkGenerator('Dropout', options.rng);
   }
 
   override forward(x: Tensor): Tensor {

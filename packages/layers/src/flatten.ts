@@ -1,7 +1,7 @@
 /** Flatten: merges axes into one, keeping the batch axis. */
-import type { Tensor } from '@nn/autograd';
 import { Module } from './module.js';
-import { checkOptions, expectInteger, expectTensor, formatShape, sizeOf } from './util.js';
+import { checkOptions, type Tensor } from '@nn/autograd';
+import { expectInteger, expectTensor, formatShape, sizeOf } from './util.js';
 
 /** Options of Flatten. */
 export interface FlattenOptions {

@@ -14,8 +14,8 @@
  * [in, out]): fanIn = in * prod(kernel), fanOut = out * prod(kernel), as PyTorch computes them.
  * A rank-1 shape [n] has fanIn = fanOut = n (Keras's rule; PyTorch rejects it) and a scalar 1.
  */
-import { getDefaultDtype, noGrad, rand, randn, tensor, Tensor, type DType, type Generator } from '@nn/autograd';
-import { checkOptions, expectShape, sizeOf } from './util.js';
+import { getDefaultDtype, noGrad, rand, randn, tensor, Tensor, type DType, type Generator, checkGenerator, checkOptions } from '@nn/autograd';
+import { expectShape, sizeOf } from './util.js';
 
 /** Options of every initializer. */
 export interface InitializerOptions {
@@ -54,13 +54,14 @@ function initialize(
   draw: (shape: readonly number[], rng: Generator | undefined) => Float64Array,
 ): Tensor {
   checkOptions(name, options, ['dtype', 'rng']);
+  const rng = checkGenerator(name, options.rng);
   if (target instanceof Tensor) {
-    const values = draw(target.shape, options.rng);
+    const values = draw(target.shape, rng);
     noGrad(() => target.assign(values));
     return target;
   }
   const shape = expectShape(target, `${name}: the shape`);
-  return tensor(draw(shape, options.rng), { shape, dtype: options.dtype ?? getDefaultDtype() });
+  return tensor(draw(shape, rng), { shape, dtype: options.dtype ?? getDefaultDtype() });
 }
 
 /** Uniform samples in [-bound, bound). */

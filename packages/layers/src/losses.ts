@@ -4,10 +4,10 @@
  * them unreduced. Each takes (prediction, target, options) and checks the shapes and options,
  * naming itself in the error.
  */
-import { broadcastShapes, tensor, where, type Tensor } from '@nn/autograd';
+import { broadcastShapes, tensor, where, type Tensor, checkOptions, describeValue } from '@nn/autograd';
 import { softplus } from './special.js';
 import { crossEntropyOfLogits } from './fused-cross-entropy.js';
-import { checkOptions, describe, expectNumber, expectTensor, formatShape } from './util.js';
+import { expectNumber, expectTensor, formatShape } from './util.js';
 
 /** How the per-element losses are combined. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -56,7 +56,7 @@ function lossOptions(name: string, options: object, known: readonly string[]): R
   checkOptions(name, options, ['reduction', ...known]);
   const reduction = (options as LossOptions).reduction ?? 'mean';
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw new Error(`${name}: reduction must be 'mean', 'sum' or 'none', got ${describe(reduction)}`);
+    throw new Error(`${name}: reduction must be 'mean', 'sum' or 'none', got ${describeValue(reduction)}`);
   }
   return reduction;
 }

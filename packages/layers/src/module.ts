@@ -12,8 +12,8 @@
  * new Mlp().namedParameters().map(([name]) => name);  // hidden.weight, hidden.bias, out.weight, out.bias
  * ```
  */
-import { noGrad, tensor, Tensor } from '@nn/autograd';
-import { describe, expectBoolean, expectTensor, formatShape } from './util.js';
+import { checkOptions, describeValue, noGrad, tensor, Tensor } from '@nn/autograd';
+import { expectBoolean, expectTensor, formatShape } from './util.js';
 import { formatSummary } from './summary.js';
 
 /**
@@ -90,6 +90,8 @@ export interface ParameterQueryOptions {
   recurse?: boolean;
 }
 
+const PARAMETER_QUERY_OPTIONS = ['recurse'];
+
 /**
  * The base class of layers and models.
  *
@@ -125,7 +127,7 @@ export abstract class Module {
    */
   registerBuffer<T extends Tensor | null>(name: string, value: T): T {
     if (typeof name !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(name)) {
-      throw new Error(`${this.constructor.name}.registerBuffer: the name must be an identifier (no dots), got ${describe(name)}`);
+      throw new Error(`${this.constructor.name}.registerBuffer: the name must be an identifier (no dots), got ${describeValue(name)}`);
     }
     if (value !== null) expectTensor(value, `${this.constructor.name}.registerBuffer('${name}'): the value`);
     const names = bufferNames.get(this) ?? [];
@@ -175,22 +177,26 @@ export abstract class Module {
 
   /** Every parameter with its dotted name (`0.weight`, `hidden.bias`), each tensor once. */
   namedParameters(options: ParameterQueryOptions = {}): [string, Tensor][] {
+    checkOptions(`${this.constructor.name}.namedParameters`, options, PARAMETER_QUERY_OPTIONS);
     return parameterSlots(this, options.recurse ?? true).map((slot) => [slot.name, slot.tensor]);
   }
 
   /** Every parameter, each tensor once: what an optimizer updates. */
   parameters(options: ParameterQueryOptions = {}): Tensor[] {
+    checkOptions(`${this.constructor.name}.parameters`, options, PARAMETER_QUERY_OPTIONS);
     return this.namedParameters(options).map(([, t]) => t);
   }
 
   /** Every buffer with its dotted name (`1.runningMean`). */
   namedBuffers(options: ParameterQueryOptions = {}): [string, Tensor][] {
+    checkOptions(`${this.constructor.name}.namedBuffers`, options, PARAMETER_QUERY_OPTIONS);
     const modules: [string, Module][] = (options.recurse ?? true) ? this.namedModules() : [['', this]];
     return modules.flatMap(([prefix, module]) => ownBuffers(module).map(([name, t]): [string, Tensor] => [join(prefix, name), t]));
   }
 
   /** Every buffer. */
   buffers(options: ParameterQueryOptions = {}): Tensor[] {
+    checkOptions(`${this.constructor.name}.buffers`, options, PARAMETER_QUERY_OPTIONS);
     return this.namedBuffers(options).map(([, t]) => t);
   }
 
@@ -232,8 +238,9 @@ export abstract class Module {
    */
   loadStateDict(dict: Record<string, Tensor>, options: LoadStateDictOptions = {}): this {
     const owner = `${this.constructor.name}.loadStateDict`;
+    checkOptions(owner, options, ['strict']);
     if (dict === null || typeof dict !== 'object' || Array.isArray(dict)) {
-      throw new Error(`${owner}: expected an object mapping names to tensors, got ${describe(dict)}`);
+      throw new Error(`${owner}: expected an object mapping names to tensors, got ${describeValue(dict)}`);
     }
     const strict = expectBoolean(options.strict ?? true, `${owner}: strict`);
     const entries = stateEntries(this);
@@ -248,7 +255,7 @@ export abstract class Module {
     for (const [name, target] of entries) {
       if (!Object.hasOwn(dict, name)) continue;
       const source: unknown = dict[name];
-      if (!(source instanceof Tensor)) throw new Error(`${owner}: key '${name}': expected a Tensor, got ${describe(source)}`);
+      if (!(source instanceof Tensor)) throw new Error(`${owner}: key '${name}': expected a Tensor, got ${describeValue(source)}`);
       if (source.shape.length !== target.shape.length || source.shape.some((d, i) => d !== target.shape[i])) {
         throw new Error(`${owner}: key '${name}': shape ${formatShape(source.shape)} does not match ${formatShape(target.shape)} (the module's)`);
       }
@@ -351,7 +358,7 @@ function stateEntries(root: Module): [string, Tensor][] {
  * ```
  */
 export function functionalCall(module: Module, parameters: Record<string, Tensor>, x: Tensor): Tensor {
-  if (!(module instanceof Module)) throw new Error(`functionalCall: expected a Module, got ${describe(module)}`);
+  if (!(module instanceof Module)) throw new Error(`functionalCall: expected a Module, got ${describeValue(module)}`);
   const slots = new Map(parameterSlots(module, true).map((slot) => [slot.name, slot]));
   const replacements: [ParameterSlot, Tensor][] = Object.entries(parameters).map(([name, value]) => {
     const slot = slots.get(name);

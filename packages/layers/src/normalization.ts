@@ -3,10 +3,10 @@
  * channel, with running statistics for evaluation). Both normalize with the biased variance, then
  * apply an optional learnable scale and shift, as PyTorch does.
  */
-import { getDefaultDtype, noGrad, type DType, type Tensor } from '@nn/autograd';
+import { checkOptions, describeValue, getDefaultDtype, noGrad, type DType, type Tensor } from '@nn/autograd';
 import { Module, parameter } from './module.js';
 import { ones as onesInit, zeros as zerosInit } from './initializers.js';
-import { checkOptions, expectBoolean, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
+import { expectBoolean, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
 
 /** (x - mean) / sqrt(variance + eps), with the mean and biased variance taken over `axes`. */
 function normalize(x: Tensor, axes: number[], eps: number): { y: Tensor; mean: Tensor; variance: Tensor } {
@@ -52,7 +52,7 @@ export class LayerNorm extends Module {
     checkOptions('LayerNorm', options, ['eps', 'elementwiseAffine', 'dtype']);
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
     if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
-      throw new Error(`LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got ${JSON.stringify(normalizedShape)}`);
+      throw new Error(`LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got ${describeValue(normalizedShape)}`);
     }
     this.normalizedShape = [...shape];
     this.eps = expectNumber(options.eps ?? 1e-5, 'LayerNorm: eps', positive, 'a positive number');

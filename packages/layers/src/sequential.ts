@@ -1,7 +1,6 @@
 /** Sequential: a chain of modules, each fed the previous one's output. */
-import type { Tensor } from '@nn/autograd';
+import { describeValue, type Tensor } from '@nn/autograd';
 import { Module } from './module.js';
-import { describe } from './util.js';
 
 /**
  * Runs its layers in order. Its children are named by position (`0`, `1`, ...), so parameter names
@@ -17,13 +16,13 @@ export class Sequential extends Module {
 
   constructor(layers: readonly Module[] = []) {
     super();
-    if (!Array.isArray(layers)) throw new Error(`Sequential: expected an array of modules, got ${describe(layers)}`);
+    if (!Array.isArray(layers)) throw new Error(`Sequential: expected an array of modules, got ${describeValue(layers)}`);
     layers.forEach((layer, i) => Sequential.check(layer, i));
     this.layers = [...layers];
   }
 
   private static check(layer: unknown, index: number): void {
-    if (!(layer instanceof Module)) throw new Error(`Sequential: layer ${index} is not a Module (got ${describe(layer)})`);
+    if (!(layer instanceof Module)) throw new Error(`Sequential: layer ${index} is not a Module (got ${describeValue(layer)})`);
   }
 
   /** Adds a layer at the end; returns this. */

@@ -2,7 +2,7 @@
  * Small helpers shared by every layer and loss: the checks that turn bad input into an error naming
  * the layer (or loss) and the offending shape, option or value.
  */
-import { Tensor } from '@nn/autograd';
+import { describeValue, Tensor } from '@nn/autograd';
 
 /** Writes a shape the way @nn's error messages show it: `[2,3]`. */
 export function formatShape(shape: readonly number[]): string {
@@ -14,43 +14,16 @@ export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((product, dim) => product * dim, 1);
 }
 
-/** A short description of a value that is not what was expected, for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (value instanceof Tensor) return `a tensor of shape ${formatShape(value.shape)}`;
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return `'${value}'`;
-  return typeof value;
-}
-
-/**
- * Rejects options that the callee does not know. A misspelt option (`{ reductoin: 'sum' }`) would
- * otherwise be ignored and the default used silently, which is the worst kind of bug to find.
- */
-export function checkOptions(owner: string, options: unknown, known: readonly string[]): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`${owner}: options must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new Error(`${owner}: unknown option '${key}' (known options: ${known.join(', ')})`);
-    }
-  }
-}
-
 /** Throws unless `value` is a Tensor; `what` names it (e.g. `Dense(4 -> 3): input`). */
 export function expectTensor(value: unknown, what: string): Tensor {
-  if (!(value instanceof Tensor)) throw new Error(`${what} must be a Tensor, got ${describe(value)}`);
+  if (!(value instanceof Tensor)) throw new Error(`${what} must be a Tensor, got ${describeValue(value)}`);
   return value;
 }
 
 /** Throws unless `value` is an integer (>= `min` when given). */
 export function expectInteger(value: unknown, what: string, min?: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || (min !== undefined && value < min)) {
-    throw new Error(`${what} must be ${min === undefined ? 'an integer' : `an integer >= ${min}`}, got ${describe(value)}`);
+    throw new Error(`${what} must be ${min === undefined ? 'an integer' : `an integer >= ${min}`}, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -58,21 +31,21 @@ export function expectInteger(value: unknown, what: string, min?: number): numbe
 /** Throws unless `value` is a finite number satisfying `ok`; `range` says what was expected. */
 export function expectNumber(value: unknown, what: string, ok: (v: number) => boolean, range: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
-    throw new Error(`${what} must be ${range}, got ${describe(value)}`);
+    throw new Error(`${what} must be ${range}, got ${describeValue(value)}`);
   }
   return value;
 }
 
 /** Throws unless `value` is a boolean. */
 export function expectBoolean(value: unknown, what: string): boolean {
-  if (typeof value !== 'boolean') throw new Error(`${what} must be true or false, got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw new Error(`${what} must be true or false, got ${describeValue(value)}`);
   return value;
 }
 
 /** Throws unless `shape` is an array of non-negative integers; returns a copy. */
 export function expectShape(shape: unknown, what: string): number[] {
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
-    throw new Error(`${what} must be an array of non-negative integers, got ${Array.isArray(shape) ? JSON.stringify(shape) : describe(shape)}`);
+    throw new Error(`${what} must be an array of non-negative integers, got ${describeValue(shape)}`);
   }
   return [...(shape as number[])];
 }

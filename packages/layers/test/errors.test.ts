@@ -33,16 +33,28 @@ const t = (data: number[] | number[][], requiresGrad = false): Tensor => tensor(
 const wrong = <T>(value: unknown): T => value as T;
 
 describe('layers', () => {
+  test('a layer too large to allocate names the op, the shape and the bytes', () => {
+    expect(() => new Dense(1e5, 1e5)).toThrow(
+      'rand: cannot allocate a float64 tensor of shape [100000,100000] (10000000000 elements, 80000000000 bytes = 80 GB)',
+    );
+  });
+
+  test('an rng that is not a Generator', () => {
+    expect(() => new Dense(2, 2, { rng: wrong(5) })).toThrow('Dense: rng must be a Generator, got 5');
+    expect(() => new Dropout(0.5, { rng: wrong({ uniform: Math.random }) })).toThrow('Dropout: rng must be a Generator, got an object with keys {uniform}');
+    expect(() => glorotUniform([2, 2], { rng: wrong('seed') })).toThrow('glorotUniform: rng must be a Generator, got the string "seed"');
+  });
+
   test('Dense', () => {
     expect(() => new Dense(4, 3).call(zeros([2, 5]))).toThrow('Dense(4 -> 3): expected input with 4 features (last axis), got shape [2,5]');
     expect(() => new Dense(4, 3).call(zeros([]))).toThrow('Dense(4 -> 3): expected input with 4 features (last axis), got shape []');
-    expect(() => new Dense(4, 3).call(wrong([1, 2, 3, 4]))).toThrow('Dense(4 -> 3): input must be a Tensor, got an array');
+    expect(() => new Dense(4, 3).call(wrong([1, 2, 3, 4]))).toThrow('Dense(4 -> 3): input must be a Tensor, got the array [1,2,3,4]');
     expect(() => new Dense(0, 3)).toThrow('Dense: inFeatures must be an integer >= 1, got 0');
     expect(() => new Dense(4, 2.5)).toThrow('Dense: outFeatures must be an integer >= 1, got 2.5');
     expect(() => new Dense(4, 3, wrong({ useBias: false }))).toThrow(
       "Dense: unknown option 'useBias' (known options: bias, dtype, rng, kernelInitializer, biasInitializer)",
     );
-    expect(() => new Dense(4, 3, { bias: wrong('no') })).toThrow("Dense(4 -> 3): option bias must be true or false, got 'no'");
+    expect(() => new Dense(4, 3, { bias: wrong('no') })).toThrow("Dense(4 -> 3): option bias must be true or false, got the string \"no\"");
     const transposed: Initializer = (shape, options) => glorotUniform([...shape].reverse(), options);
     expect(() => new Dense(4, 3, { kernelInitializer: transposed })).toThrow('Dense(4 -> 3): kernelInitializer returned shape [4,3], expected [3,4]');
     expect(() => new Dense(4, 3, { biasInitializer: wrong(0) })).toThrow(
@@ -52,7 +64,7 @@ describe('layers', () => {
 
   test('activations', () => {
     expect(() => new LeakyReLU(Number.NaN)).toThrow('LeakyReLU: negativeSlope must be a finite number, got NaN');
-    expect(() => new GELU({ approximate: wrong('fast') })).toThrow(`GELU: approximate must be 'none' or 'tanh', got "fast"`);
+    expect(() => new GELU({ approximate: wrong('fast') })).toThrow(`GELU: approximate must be 'none' or 'tanh', got the string "fast"`);
     expect(() => new GELU(wrong({ tanh: true }))).toThrow("GELU: unknown option 'tanh' (known options: approximate)");
     expect(() => new Softmax(0.5)).toThrow('Softmax: axis must be an integer, got 0.5');
     expect(() => new Softmax(2).call(zeros([2, 2]))).toThrow('Softmax(axis=2): axis out of range for input of shape [2,2] (rank 2)');
@@ -62,7 +74,7 @@ describe('layers', () => {
   test('Dropout', () => {
     expect(() => new Dropout(1)).toThrow('Dropout: p must be a probability in [0, 1), got 1');
     expect(() => new Dropout(-0.1)).toThrow('Dropout: p must be a probability in [0, 1), got -0.1');
-    expect(() => new Dropout(wrong('0.5'))).toThrow("Dropout: p must be a probability in [0, 1), got '0.5'");
+    expect(() => new Dropout(wrong('0.5'))).toThrow("Dropout: p must be a probability in [0, 1), got the string \"0.5\"");
     expect(() => new Dropout(0.5, wrong({ seed: 1 }))).toThrow("Dropout: unknown option 'seed' (known options: rng)");
   });
 
@@ -74,7 +86,7 @@ describe('layers', () => {
   test('LayerNorm', () => {
     expect(() => new LayerNorm([4]).call(zeros([2, 5]))).toThrow('LayerNorm([4]): expected input whose last axes are [4], got shape [2,5]');
     expect(() => new LayerNorm([2, 3]).call(zeros([3]))).toThrow('LayerNorm([2,3]): expected input whose last axes are [2,3], got shape [3]');
-    expect(() => new LayerNorm([])).toThrow('LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got []');
+    expect(() => new LayerNorm([])).toThrow('LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got the array []');
     expect(() => new LayerNorm(4, { eps: 0 })).toThrow('LayerNorm: eps must be a positive number, got 0');
   });
 
@@ -92,21 +104,21 @@ describe('layers', () => {
   });
 
   test('Sequential', () => {
-    expect(() => new Sequential([new Dense(2, 2), wrong<Module>((x: Tensor) => x)])).toThrow('Sequential: layer 1 is not a Module (got function)');
+    expect(() => new Sequential([new Dense(2, 2), wrong<Module>((x: Tensor) => x)])).toThrow('Sequential: layer 1 is not a Module (got a function)');
     expect(() => new Sequential().append(wrong(null))).toThrow('Sequential: layer 0 is not a Module (got null)');
   });
 
   test('initializers', () => {
-    expect(() => glorotUniform([2, -1])).toThrow('glorotUniform: the shape must be an array of non-negative integers, got [2,-1]');
+    expect(() => glorotUniform([2, -1])).toThrow('glorotUniform: the shape must be an array of non-negative integers, got the array [2,-1]');
     expect(() => glorotUniform([2, 2], wrong({ seed: 3 }))).toThrow("glorotUniform: unknown option 'seed' (known options: dtype, rng)");
   });
 });
 
 describe('losses', () => {
   test('unknown options and reductions', () => {
-    expect(() => mseLoss(t([1]), t([1]), wrong({ reductoin: 'sum' }))).toThrow("mseLoss: unknown option 'reductoin' (known options: reduction)");
+    expect(() => mseLoss(t([1]), t([1]), wrong({ reductoin: 'sum' }))).toThrow("mseLoss: unknown option 'reductoin' (did you mean 'reduction'? known options: reduction)");
     expect(() => l1Loss(t([1]), t([1]), { reduction: wrong<Reduction>('avg') })).toThrow(
-      "l1Loss: reduction must be 'mean', 'sum' or 'none', got 'avg'",
+      "l1Loss: reduction must be 'mean', 'sum' or 'none', got the string \"avg\"",
     );
     expect(() => crossEntropy(t([[1, 2]]), t([0]), wrong({ smoothing: 0.1 }))).toThrow(
       "crossEntropy: unknown option 'smoothing' (known options: reduction, weight, labelSmoothing)",

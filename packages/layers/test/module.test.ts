@@ -113,7 +113,7 @@ describe('train and eval', () => {
     expect(net.namedModules().every(([, m]) => m.training)).toBe(true);
     net.train(false);
     expect(net.heads[1]!.training).toBe(false);
-    expect(() => net.train('yes' as unknown as boolean)).toThrow("Net.train: mode must be true or false, got 'yes'");
+    expect(() => net.train('yes' as unknown as boolean)).toThrow("Net.train: mode must be true or false, got the string \"yes\"");
   });
 
   test('eval mode makes a model with Dropout and BatchNorm deterministic', () => {
@@ -172,7 +172,7 @@ describe('state dicts', () => {
       "Sequential.loadStateDict: key '0.weight': dtype float32 does not match float64 (the module's)",
     );
     expect(() => model.loadStateDict({ '0.weight': [[1]] as unknown as Tensor, '0.bias': bias })).toThrow(
-      "Sequential.loadStateDict: key '0.weight': expected a Tensor, got an array",
+      "Sequential.loadStateDict: key '0.weight': expected a Tensor, got the array [[1]]",
     );
     expect(() => model.loadStateDict(null as unknown as Record<string, Tensor>)).toThrow(
       'Sequential.loadStateDict: expected an object mapping names to tensors, got null',
@@ -199,7 +199,7 @@ describe('state dicts', () => {
     expect(c.parameters()).toEqual([]);
     expect(Object.keys(c.stateDict())).toEqual(['count']);
     expect(c.stateDict().count!.item()).toBe(1);
-    expect(() => c.registerBuffer('a.b', null)).toThrow("Counter.registerBuffer: the name must be an identifier (no dots), got 'a.b'");
+    expect(() => c.registerBuffer('a.b', null)).toThrow("Counter.registerBuffer: the name must be an identifier (no dots), got the string \"a.b\"");
   });
 
   test('zeroGrad clears every parameter gradient', () => {
@@ -295,6 +295,6 @@ describe('toString and summary', () => {
     expect(net.norm.numBatchesTracked!.item()).toBe(0);
     expect(Object.getOwnPropertyNames(net.body)).not.toContain('forward');
     expect(() => net.summary([5])).toThrow('Dense(3 -> 4): expected input with 3 features (last axis), got shape [1,5]');
-    expect(() => net.summary([-1])).toThrow('Net.summary: inputShape must be an array of non-negative integers, got [-1]');
+    expect(() => net.summary([-1])).toThrow('Net.summary: inputShape must be an array of non-negative integers, got the array [-1]');
   });
 });

@@ -5,8 +5,8 @@
  * shape and dtype) instead: the engine may hand one gradient tensor to several leaves, or give a
  * broadcast view, so writing into `.grad` could change another parameter's gradient.
  */
-import { Tensor, tensor, type Storage } from '@nn/autograd';
-import { formatValue, isIterable } from './options.js';
+import { checkOptions, describeValue, Tensor, tensor, type Storage } from '@nn/autograd';
+import { isIterable } from './options.js';
 
 /** Options of {@link clipGradNorm}. */
 export interface ClipGradNormOptions {
@@ -17,11 +17,11 @@ export interface ClipGradNormOptions {
 /** The tensors of `params` that have a gradient, after checking that each is a Tensor. */
 function withGrads(owner: string, params: Tensor | Iterable<Tensor>): Tensor[] {
   if (!isIterable(params) && !(params instanceof Tensor)) {
-    throw new Error(`${owner}: params must be a Tensor or an array of tensors, got ${formatValue(params)}`);
+    throw new Error(`${owner}: params must be a Tensor or an array of tensors, got ${describeValue(params)}`);
   }
   const list: unknown[] = params instanceof Tensor ? [params] : Array.from(params);
   list.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw new Error(`${owner}: parameter ${i} is not a Tensor (got ${formatValue(p)})`);
+    if (!(p instanceof Tensor)) throw new Error(`${owner}: parameter ${i} is not a Tensor (got ${describeValue(p)})`);
   });
   return (list as Tensor[]).filter((p) => p.grad !== null);
 }
@@ -74,9 +74,10 @@ export function clipGradNorm(
   opts: ClipGradNormOptions = {},
 ): number {
   const owner = 'clipGradNorm';
-  if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new Error(`${owner}: maxNorm must be a number >= 0, got ${formatValue(maxNorm)}`);
+  checkOptions(owner, opts, ['errorIfNonfinite']);
+  if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new Error(`${owner}: maxNorm must be a number >= 0, got ${describeValue(maxNorm)}`);
   if (typeof normType !== 'number' || !(normType > 0)) {
-    throw new Error(`${owner}: normType must be a number > 0 or Infinity, got ${formatValue(normType)}`);
+    throw new Error(`${owner}: normType must be a number > 0 or Infinity, got ${describeValue(normType)}`);
   }
   const params_ = withGrads(owner, params);
   if (params_.length === 0) return 0;
@@ -113,7 +114,7 @@ export function clipGradNorm(
 export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: number): void {
   const owner = 'clipGradValue';
   if (typeof clipValue !== 'number' || !(clipValue >= 0)) {
-    throw new Error(`${owner}: clipValue must be a number >= 0, got ${formatValue(clipValue)}`);
+    throw new Error(`${owner}: clipValue must be a number >= 0, got ${describeValue(clipValue)}`);
   }
   for (const p of withGrads(owner, params)) {
     const grad = p.grad!;

@@ -3,8 +3,8 @@
  * optimizer's `step()` runs, and the state dict. A concrete optimizer only says how one parameter
  * is updated (`update`) and which buffers that leaves behind (`expectedBuffers`).
  */
-import { noGrad, Tensor, type Storage } from '@nn/autograd';
-import { formatValue, isRecord, nonNegativeInteger, pickOptions, resolveOptions, type OptionSpec } from './options.js';
+import { describeValue, noGrad, Tensor, type Storage } from '@nn/autograd';
+import { isRecord, nonNegativeInteger, pickOptions, resolveOptions, type OptionSpec } from './options.js';
 import { checkGroup, splitParams, type ParamGroupInput, type ParamsInput } from './param-groups.js';
 import { ParamState, type OptimizerStateDict, type ParamStateDict } from './state.js';
 
@@ -130,7 +130,7 @@ export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
 
   private checkGradient(param: Tensor, grad: Tensor, index: number): void {
     if (!(grad instanceof Tensor) || grad.shape.length !== param.shape.length || grad.shape.some((d, i) => d !== param.shape[i])) {
-      const got = grad instanceof Tensor ? `shape ${shapeOf(grad)}` : formatValue(grad);
+      const got = grad instanceof Tensor ? `shape ${shapeOf(grad)}` : describeValue(grad);
       throw new Error(`${this.name}: the gradient of parameter ${index} has ${got}, the parameter has shape ${shapeOf(param)}`);
     }
   }
@@ -178,7 +178,7 @@ export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
     };
     const given: unknown = dict;
     if (!isRecord(given) || !Array.isArray(given.state) || !Array.isArray(given.paramGroups)) {
-      return fail(`expected { state, paramGroups } as stateDict() returns, got ${formatValue(given)}`);
+      return fail(`expected { state, paramGroups } as stateDict() returns, got ${describeValue(given)}`);
     }
     const savedState: unknown[] = given.state;
     const savedGroups: unknown[] = given.paramGroups;
@@ -195,7 +195,7 @@ export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
     savedGroups.forEach((saved, g) => {
       const group = this.paramGroups[g]!;
       if (!isRecord(saved) || !Array.isArray(saved.params)) {
-        return fail(`parameter group ${g} must be { params, options }, got ${formatValue(saved)}`);
+        return fail(`parameter group ${g} must be { params, options }, got ${describeValue(saved)}`);
       }
       const ids: unknown[] = saved.params;
       if (ids.length !== group.params.length) {
@@ -207,7 +207,7 @@ export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
       configs.push(config);
       ids.forEach((id, i) => {
         if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0 || id >= total || used.has(id)) {
-          fail(`parameter group ${g} lists parameter ${formatValue(id)}, which is not one of 0..${total - 1} or is listed twice`);
+          fail(`parameter group ${g} lists parameter ${describeValue(id)}, which is not one of 0..${total - 1} or is listed twice`);
         }
         used.add(id as number);
         const entry = savedState[id as number];
@@ -224,7 +224,7 @@ export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
 
   private restoreState(entry: unknown, index: number, param: Tensor, config: C, fail: (message: string) => never): ParamState {
     if (!isRecord(entry) || !nonNegativeInteger.accepts(entry.step) || !isRecord(entry.buffers)) {
-      return fail(`the state of parameter ${index} must be null or { step, buffers }, got ${formatValue(entry)}`);
+      return fail(`the state of parameter ${index} must be null or { step, buffers }, got ${describeValue(entry)}`);
     }
     const buffers = entry.buffers;
     const names = Object.keys(buffers);
@@ -237,12 +237,12 @@ export abstract class Optimizer<C extends BaseOptions = BaseOptions> {
     for (const name of expected) {
       const values = buffers[name];
       const what = `buffer '${name}' of parameter ${index}`;
-      if (!Array.isArray(values)) return fail(`${what} must be an array of numbers, got ${formatValue(values)}`);
+      if (!Array.isArray(values)) return fail(`${what} must be an array of numbers, got ${describeValue(values)}`);
       if (values.length !== param.size) {
         fail(`${what} has ${values.length} values, the parameter has shape ${shapeOf(param)} (${param.size} values)`);
       }
       const bad = values.findIndex((v) => typeof v !== 'number');
-      if (bad >= 0) fail(`${what} holds ${formatValue(values[bad])} at index ${bad}; expected numbers`);
+      if (bad >= 0) fail(`${what} holds ${describeValue(values[bad])} at index ${bad}; expected numbers`);
       state.buffer(name).set(values as number[]);
     }
     return state;

@@ -2,9 +2,10 @@
  * The one place where options are checked, for optimizers, parameter groups, schedulers and state
  * dicts alike, so that every bad option gives the same kind of message:
  * `SGD: momentum must be a finite number >= 0, got -1` or
- * `SGD: unknown option 'momentm' (known: lr, momentum, dampening, nesterov, weightDecay)`.
+ * `SGD: unknown option 'momentm' (did you mean 'momentum'? known options: lr, momentum, ...)`,
+ * the unknown keys found by @nn/autograd's `checkOptions`, which every package uses.
  */
-import { Tensor } from '@nn/autograd';
+import { checkOptions, describeValue, Tensor } from '@nn/autograd';
 
 /** What one option must be: a phrase for the error message, and the test. */
 export interface OptionRule<T> {
@@ -55,20 +56,6 @@ export function oneOf<S extends string>(...choices: S[]): OptionRule<S> {
   return rule<S>(choices.map((c) => `'${c}'`).join(' or '), (v) => choices.includes(v as S));
 }
 
-/** A short, unambiguous rendering of any value for an error message. */
-export function formatValue(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (Array.isArray(value)) {
-    const shown = value.slice(0, 8).map(formatValue);
-    return `[${shown.join(',')}${value.length > 8 ? ',...' : ''}]`;
-  }
-  if (value instanceof Tensor) return `a Tensor of shape [${value.shape.join(',')}]`;
-  if (value instanceof Float32Array || value instanceof Float64Array) return `a ${value.constructor.name} of length ${value.length}`;
-  if (typeof value === 'function') return 'a function';
-  if (value !== null && typeof value === 'object') return 'an object';
-  return String(value);
-}
-
 /** Whether `value` is a plain object (not null, not an array, not a tensor). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Tensor);
@@ -100,14 +87,10 @@ export function resolveOptions<C>(
   opts: { where?: string; ignore?: readonly string[]; partial?: boolean } = {},
 ): C {
   const where = opts.where ?? '';
-  if (given === undefined) given = {};
-  if (!isRecord(given)) throw new Error(`${owner}: ${where}options must be an object, got ${formatValue(given)}`);
   const known = Object.keys(spec);
-  for (const key of Object.keys(given)) {
-    if (!known.includes(key) && !(opts.ignore ?? []).includes(key)) {
-      throw new Error(`${owner}: ${where}unknown option '${key}' (known: ${known.join(', ')})`);
-    }
-  }
+  checkOptions(where === '' ? owner : `${owner}: ${where.slice(0, -2)}`, given, [...known, ...(opts.ignore ?? [])]);
+  if (given === undefined) given = {};
+  if (!isRecord(given)) throw new Error(`${owner}: ${where}options must be an object, got ${describeValue(given)}`);
   const resolved: Record<string, unknown> = {};
   for (const key of known) {
     const entry = spec[key as keyof C];
@@ -117,7 +100,7 @@ export function resolveOptions<C>(
       throw new Error(`${owner}: ${where}option '${key}' is required`);
     }
     if (!entry.rule.accepts(value)) {
-      throw new Error(`${owner}: ${where}${key} must be ${entry.rule.expected}, got ${formatValue(value)}`);
+      throw new Error(`${owner}: ${where}${key} must be ${entry.rule.expected}, got ${describeValue(value)}`);
     }
     resolved[key] = copyValue(value);
   }

@@ -3,8 +3,8 @@
  * its own options) into checked groups: every parameter a leaf tensor that requires grad, and no tensor
  * in two places (one tensor updated twice per step would be a silent bug).
  */
-import { Tensor } from '@nn/autograd';
-import { formatValue, isIterable, isRecord } from './options.js';
+import { describeValue, Tensor } from '@nn/autograd';
+import { isIterable, isRecord } from './options.js';
 
 /** A parameter group as given: its parameters, and options that override the optimizer's. */
 export type ParamGroupInput<O> = { [K in keyof O]?: O[K] } & { params: Tensor | Iterable<Tensor> };
@@ -25,7 +25,7 @@ export interface RawGroup {
 export function splitParams(owner: string, params: unknown): { groups: unknown[]; plain: boolean } {
   if (!isIterable(params) || params instanceof Tensor) {
     throw new Error(
-      `${owner}: params must be an array of tensors or of parameter groups ({ params, ...options }), got ${formatValue(params)}`,
+      `${owner}: params must be an array of tensors or of parameter groups ({ params, ...options }), got ${describeValue(params)}`,
     );
   }
   const items = Array.from(params);
@@ -47,16 +47,16 @@ export function checkGroup(
 ): RawGroup {
   const where = single ? '' : `parameter group ${index}: `;
   if (!isRecord(group) || !('params' in group)) {
-    throw new Error(`${owner}: parameter group ${index} must be an object with 'params', got ${formatValue(group)}`);
+    throw new Error(`${owner}: parameter group ${index} must be an object with 'params', got ${describeValue(group)}`);
   }
   const given = group.params;
   if (!(given instanceof Tensor) && !isIterable(given)) {
-    throw new Error(`${owner}: ${where}params must be a Tensor or an array of tensors, got ${formatValue(given)}`);
+    throw new Error(`${owner}: ${where}params must be a Tensor or an array of tensors, got ${describeValue(given)}`);
   }
   const list = given instanceof Tensor ? [given] : Array.from(given);
   const params: Tensor[] = [];
   list.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw new Error(`${owner}: ${where}parameter ${i} is not a Tensor (got ${formatValue(p)})`);
+    if (!(p instanceof Tensor)) throw new Error(`${owner}: ${where}parameter ${i} is not a Tensor (got ${describeValue(p)})`);
     const what = `${owner}: ${where}parameter ${i} (shape [${p.shape.join(',')}])`;
     if (!p.isLeaf) {
       throw new Error(`${what} is not a leaf: it is the result of '${p.node!.op.name}'; optimize the tensors it is computed from`);

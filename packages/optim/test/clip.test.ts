@@ -62,7 +62,7 @@ describe('clipGradNorm', () => {
     const a = withGrad([0], [1]);
     expect(() => clipGradNorm([a], -1)).toThrow(new Error('clipGradNorm: maxNorm must be a number >= 0, got -1'));
     expect(() => clipGradNorm([a], 1, 0)).toThrow(new Error('clipGradNorm: normType must be a number > 0 or Infinity, got 0'));
-    expect(() => clipGradNorm([a, 'b'] as unknown as Tensor[], 1)).toThrow(new Error("clipGradNorm: parameter 1 is not a Tensor (got 'b')"));
+    expect(() => clipGradNorm([a, 'b'] as unknown as Tensor[], 1)).toThrow(new Error("clipGradNorm: parameter 1 is not a Tensor (got the string \"b\")"));
     expect(() => clipGradNorm(5 as unknown as Tensor, 1)).toThrow(new Error('clipGradNorm: params must be a Tensor or an array of tensors, got 5'));
     const nan = withGrad([0, 0], [NaN, 1]);
     expect(() => clipGradNorm([nan], 1, 2, { errorIfNonfinite: true })).toThrow(

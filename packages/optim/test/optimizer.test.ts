@@ -131,16 +131,16 @@ describe('bad options', () => {
   test('unknown option names', () => {
     const opts = { lr: 0.1, momentm: 0.9 };
     expect(() => new SGD(params(), opts)).toThrow(
-      new Error("SGD: unknown option 'momentm' (known: lr, momentum, dampening, nesterov, weightDecay)"),
+      new Error("SGD: unknown option 'momentm' (did you mean 'momentum'? known options: lr, momentum, dampening, nesterov, weightDecay)"),
     );
     expect(() => new Adam(params(), { beta: [0.9, 0.99] } as object)).toThrow(
-      new Error("Adam: unknown option 'beta' (known: lr, betas, eps, weightDecay, amsgrad)"),
+      new Error("Adam: unknown option 'beta' (did you mean 'betas'? known options: lr, betas, eps, weightDecay, amsgrad)"),
     );
     expect(() => new RMSprop(params(), { weight_decay: 0.1 } as object)).toThrow(
-      new Error("RMSprop: unknown option 'weight_decay' (known: lr, alpha, eps, weightDecay, momentum, centered)"),
+      new Error("RMSprop: unknown option 'weight_decay' (did you mean 'weightDecay'? known options: lr, alpha, eps, weightDecay, momentum, centered)"),
     );
     expect(() => new Adagrad(params(), { initialAccumulator: 0.1 } as object)).toThrow(
-      new Error("Adagrad: unknown option 'initialAccumulator' (known: lr, lrDecay, weightDecay, initialAccumulatorValue, eps)"),
+      new Error("Adagrad: unknown option 'initialAccumulator' (did you mean 'initialAccumulatorValue'? known options: lr, lrDecay, weightDecay, initialAccumulatorValue, eps)"),
     );
   });
 
@@ -151,7 +151,7 @@ describe('bad options', () => {
       [() => new SGD(params(), { lr: Infinity }), 'SGD: lr must be a finite number >= 0, got Infinity'],
       [() => new SGD(params(), { lr: 0.1, momentum: -0.9 }), 'SGD: momentum must be a finite number >= 0, got -0.9'],
       [() => new SGD(params(), { lr: 0.1, weightDecay: -1 }), 'SGD: weightDecay must be a finite number >= 0, got -1'],
-      [() => new SGD(params(), { lr: '0.1' } as unknown as SGDOptions), "SGD: lr must be a finite number >= 0, got '0.1'"],
+      [() => new SGD(params(), { lr: '0.1' } as unknown as SGDOptions), "SGD: lr must be a finite number >= 0, got the string \"0.1\""],
       [() => new SGD(params(), { lr: 0.1, nesterov: 1 } as unknown as SGDOptions), 'SGD: nesterov must be true or false, got 1'],
       [() => new SGD(params(), {} as SGDOptions), "SGD: option 'lr' is required"],
       [() => new SGD(params(), { lr: 0.1, nesterov: true }), 'SGD: nesterov requires momentum > 0 and dampening = 0, got momentum 0 and dampening 0'],
@@ -159,14 +159,14 @@ describe('bad options', () => {
         () => new SGD(params(), { lr: 0.1, nesterov: true, momentum: 0.9, dampening: 0.1 }),
         'SGD: nesterov requires momentum > 0 and dampening = 0, got momentum 0.9 and dampening 0.1',
       ],
-      [() => new Adam(params(), { betas: [0.9, 1] }), 'Adam: betas must be two numbers in [0, 1), got [0.9,1]'],
-      [() => new Adam(params(), { betas: [-0.1, 0.999] }), 'Adam: betas must be two numbers in [0, 1), got [-0.1,0.999]'],
-      [() => new Adam(params(), { betas: [0.9] as unknown as [number, number] }), 'Adam: betas must be two numbers in [0, 1), got [0.9]'],
+      [() => new Adam(params(), { betas: [0.9, 1] }), 'Adam: betas must be two numbers in [0, 1), got the array [0.9,1]'],
+      [() => new Adam(params(), { betas: [-0.1, 0.999] }), 'Adam: betas must be two numbers in [0, 1), got the array [-0.1,0.999]'],
+      [() => new Adam(params(), { betas: [0.9] as unknown as [number, number] }), 'Adam: betas must be two numbers in [0, 1), got the array [0.9]'],
       [() => new Adam(params(), { eps: -1e-8 }), 'Adam: eps must be a finite number >= 0, got -1e-8'],
       [() => new Adam(params(), { lr: -1 }), 'Adam: lr must be a finite number >= 0, got -1'],
-      [() => new Adam(params(), { amsgrad: 'yes' } as unknown as object), "Adam: amsgrad must be true or false, got 'yes'"],
+      [() => new Adam(params(), { amsgrad: 'yes' } as unknown as object), "Adam: amsgrad must be true or false, got the string \"yes\""],
       [() => new AdamW(params(), { weightDecay: -0.01 }), 'AdamW: weightDecay must be a finite number >= 0, got -0.01'],
-      [() => new AdamW(params(), { betas: [1, 0.9] }), 'AdamW: betas must be two numbers in [0, 1), got [1,0.9]'],
+      [() => new AdamW(params(), { betas: [1, 0.9] }), 'AdamW: betas must be two numbers in [0, 1), got the array [1,0.9]'],
       [() => new RMSprop(params(), { alpha: -0.5 }), 'RMSprop: alpha must be a finite number >= 0, got -0.5'],
       [() => new RMSprop(params(), { momentum: -1 }), 'RMSprop: momentum must be a finite number >= 0, got -1'],
       [() => new RMSprop(params(), { centered: 1 } as unknown as object), 'RMSprop: centered must be true or false, got 1'],
@@ -181,10 +181,10 @@ describe('bad options', () => {
   test('bad options of a parameter group name the group', () => {
     const [a, b] = [param([1]), param([2])];
     expect(() => new SGD([{ params: [a] }, { params: [b], lrr: 0.1 }] as never, { lr: 0.1 })).toThrow(
-      new Error("SGD: parameter group 1: unknown option 'lrr' (known: lr, momentum, dampening, nesterov, weightDecay)"),
+      new Error("SGD: parameter group 1: unknown option 'lrr' (did you mean 'lr'? known options: lr, momentum, dampening, nesterov, weightDecay)"),
     );
     expect(() => new Adam([{ params: [a], betas: [0.9, 2] }])).toThrow(
-      new Error('Adam: parameter group 0: betas must be two numbers in [0, 1), got [0.9,2]'),
+      new Error('Adam: parameter group 0: betas must be two numbers in [0, 1), got the array [0.9,2]'),
     );
     expect(() => new SGD([{ params: [a], momentum: 0.9 }, { params: [b], nesterov: true }], { lr: 0.1 })).toThrow(
       new Error('SGD: parameter group 1: nesterov requires momentum > 0 and dampening = 0, got momentum 0 and dampening 0'),
@@ -204,17 +204,17 @@ describe('bad parameters', () => {
     const v = param([3]);
     const cases: [() => unknown, string][] = [
       [() => new Adam([]), 'Adam: got an empty parameter list'],
-      [() => new Adam(w as never), 'Adam: params must be an array of tensors or of parameter groups ({ params, ...options }), got a Tensor of shape [2]'],
+      [() => new Adam(w as never), 'Adam: params must be an array of tensors or of parameter groups ({ params, ...options }), got a float64 tensor of shape [2]'],
       [() => new Adam(undefined as never), 'Adam: params must be an array of tensors or of parameter groups ({ params, ...options }), got undefined'],
       [() => new Adam([w, 3] as never), 'Adam: parameter 1 is not a Tensor (got 3)'],
       [() => new Adam([w, tensor([1, 2])]), 'Adam: parameter 1 (shape [2]) does not require grad; create it with requiresGrad: true'],
       [() => new SGD([w, w.mul(2)], { lr: 0.1 }), "SGD: parameter 1 (shape [2]) is not a leaf: it is the result of 'mul'; optimize the tensors it is computed from"],
       [() => new SGD([w, v, w], { lr: 0.1 }), 'SGD: parameter 2 (shape [2]) appears twice (it is parameter 0 too)'],
       [() => new SGD([{ params: [w] }, { params: [v, w] }], { lr: 0.1 }), 'SGD: parameter group 1: parameter 1 (shape [2]) is already in parameter group 0'],
-      [() => new RMSprop([{ params: [w] }, { lr: 0.1 }] as never), "RMSprop: parameter group 1 must be an object with 'params', got an object"],
+      [() => new RMSprop([{ params: [w] }, { lr: 0.1 }] as never), "RMSprop: parameter group 1 must be an object with 'params', got an object with keys {lr}"],
       [() => new RMSprop([{ params: [w] }, 5] as never), "RMSprop: parameter group 1 must be an object with 'params', got 5"],
       [() => new Adagrad([{ params: 5 }] as never), 'Adagrad: parameter group 0: params must be a Tensor or an array of tensors, got 5'],
-      [() => new Adagrad([{ params: [w, 'x'] }] as never), "Adagrad: parameter group 0: parameter 1 is not a Tensor (got 'x')"],
+      [() => new Adagrad([{ params: [w, 'x'] }] as never), "Adagrad: parameter group 0: parameter 1 is not a Tensor (got the string \"x\")"],
     ];
     for (const [make, message] of cases) expect(make).toThrow(new Error(message));
   });

@@ -130,27 +130,27 @@ describe('bad options and state', () => {
   test('each mistake throws, naming the scheduler and the option', () => {
     const opt = sgd();
     const cases: [() => unknown, string][] = [
-      [() => new StepLR({} as SGD, { stepSize: 1 }), 'StepLR: expected an Optimizer, got an object'],
+      [() => new StepLR({} as SGD, { stepSize: 1 }), 'StepLR: expected an Optimizer, got an empty object'],
       [() => new StepLR(opt, { stepSize: 0 }), 'StepLR: stepSize must be an integer >= 1, got 0'],
       [() => new StepLR(opt, { stepSize: 2.5 }), 'StepLR: stepSize must be an integer >= 1, got 2.5'],
       [() => new StepLR(opt, {} as { stepSize: number }), "StepLR: option 'stepSize' is required"],
       [() => new StepLR(opt, { stepSize: 2, gamma: -0.1 }), 'StepLR: gamma must be a finite number > 0, got -0.1'],
-      [() => new StepLR(opt, { stepSize: 2, step_size: 3 } as { stepSize: number }), "StepLR: unknown option 'step_size' (known: stepSize, gamma)"],
-      [() => new MultiStepLR(opt, { milestones: [3, 0] }), 'MultiStepLR: milestones must be an array of integers >= 1, got [3,0]'],
+      [() => new StepLR(opt, { stepSize: 2, step_size: 3 } as { stepSize: number }), "StepLR: unknown option 'step_size' (did you mean 'stepSize'? known options: stepSize, gamma)"],
+      [() => new MultiStepLR(opt, { milestones: [3, 0] }), 'MultiStepLR: milestones must be an array of integers >= 1, got the array [3,0]'],
       [() => new ExponentialLR(opt, {} as { gamma: number }), "ExponentialLR: option 'gamma' is required"],
       [() => new CosineAnnealingLR(opt, { tMax: 0 }), 'CosineAnnealingLR: tMax must be an integer >= 1, got 0'],
       [() => new CosineAnnealingLR(opt, { tMax: 5, etaMin: -1 }), 'CosineAnnealingLR: etaMin must be a finite number >= 0, got -1'],
       [() => new LinearLR(opt, { startFactor: 0 }), 'LinearLR: startFactor must be a number in (0, 1], got 0'],
       [() => new LinearLR(opt, { endFactor: 1.5 }), 'LinearLR: endFactor must be a number in [0, 1], got 1.5'],
       [() => new LinearLR(opt, { totalIters: -1 }), 'LinearLR: totalIters must be an integer >= 1, got -1'],
-      [() => new ReduceLROnPlateau(opt, { mode: 'maximum' as 'max' }), "ReduceLROnPlateau: mode must be 'min' or 'max', got 'maximum'"],
+      [() => new ReduceLROnPlateau(opt, { mode: 'maximum' as 'max' }), "ReduceLROnPlateau: mode must be 'min' or 'max', got the string \"maximum\""],
       [() => new ReduceLROnPlateau(opt, { factor: 1 }), 'ReduceLROnPlateau: factor must be a number in [0, 1), got 1'],
-      [() => new ReduceLROnPlateau(opt, { thresholdMode: 'relative' as 'rel' }), "ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs', got 'relative'"],
+      [() => new ReduceLROnPlateau(opt, { thresholdMode: 'relative' as 'rel' }), "ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs', got the string \"relative\""],
       [() => new ReduceLROnPlateau(opt, { patience: -1 }), 'ReduceLROnPlateau: patience must be an integer >= 0, got -1'],
       [() => new ReduceLROnPlateau(opt, { minLr: [0.1, 0.2] }), 'ReduceLROnPlateau: minLr has 2 values, the optimizer has 1 parameter groups'],
       [() => new ReduceLROnPlateau(opt, { minLr: -1 }), 'ReduceLROnPlateau: minLr must be a finite number >= 0 or an array of them (one per parameter group), got -1'],
-      [() => new ReduceLROnPlateau(opt).step('0.5' as unknown as number), "ReduceLROnPlateau: step(metric) takes a number or a one-element tensor, got '0.5'"],
-      [() => new ReduceLROnPlateau(opt).step(tensor([1, 2])), 'ReduceLROnPlateau: step(metric) takes a number or a one-element tensor, got a Tensor of shape [2]'],
+      [() => new ReduceLROnPlateau(opt).step('0.5' as unknown as number), "ReduceLROnPlateau: step(metric) takes a number or a one-element tensor, got the string \"0.5\""],
+      [() => new ReduceLROnPlateau(opt).step(tensor([1, 2])), 'ReduceLROnPlateau: step(metric) takes a number or a one-element tensor, got a float32 tensor of shape [2]'],
     ];
     for (const [make, message] of cases) expect(make).toThrow(new Error(message));
   });

@@ -97,7 +97,7 @@ describe('loadStateDict rejects a dict that does not fit', () => {
       ],
       [
         () => fresh().loadStateDict(edit((d) => { d.state[3]!.step = -1; })),
-        'Adam: loadStateDict: the state of parameter 3 must be null or { step, buffers }, got an object',
+        'Adam: loadStateDict: the state of parameter 3 must be null or { step, buffers }, got an object with keys {step, buffers}',
       ],
       [
         () => fresh().loadStateDict(edit((d) => { d.paramGroups[0]!.options.lr = -1; })),
@@ -105,14 +105,14 @@ describe('loadStateDict rejects a dict that does not fit', () => {
       ],
       [
         () => fresh().loadStateDict(edit((d) => { d.paramGroups[0]!.options.momentum = 0.9; })),
-        "Adam: loadStateDict: parameter group 0: unknown option 'momentum' (known: lr, betas, eps, weightDecay, amsgrad)",
+        "Adam: loadStateDict: parameter group 0: unknown option 'momentum' (known options: lr, betas, eps, weightDecay, amsgrad)",
       ],
       [
         () => fresh().loadStateDict(edit((d) => { d.paramGroups[0]!.params[1] = 0; })),
         'Adam: loadStateDict: parameter group 0 lists parameter 0, which is not one of 0..3 or is listed twice',
       ],
-      [() => fresh().loadStateDict({ state: [] } as unknown as OptimizerStateDict), 'Adam: loadStateDict: expected { state, paramGroups } as stateDict() returns, got an object'],
-      [() => fresh().loadStateDict(trained((p) => new SGD(p, { lr: 0.1, momentum: 0.9 })).dict), "Adam: loadStateDict: parameter group 0: unknown option 'momentum' (known: lr, betas, eps, weightDecay, amsgrad)"],
+      [() => fresh().loadStateDict({ state: [] } as unknown as OptimizerStateDict), 'Adam: loadStateDict: expected { state, paramGroups } as stateDict() returns, got an object with keys {state}'],
+      [() => fresh().loadStateDict(trained((p) => new SGD(p, { lr: 0.1, momentum: 0.9 })).dict), "Adam: loadStateDict: parameter group 0: unknown option 'momentum' (known options: lr, betas, eps, weightDecay, amsgrad)"],
     ];
     for (const [load, message] of cases) expect(load).toThrow(new Error(message));
   });

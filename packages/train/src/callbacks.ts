@@ -2,7 +2,7 @@
  * Callbacks: hooks into `fit`, as Keras's. A callback implements any of the methods; `logs` hold the
  * metric values so far (`loss`, `accuracy`, ..., and `val_` ones at the end of an epoch).
  */
-import type { Tensor } from '@nn/autograd';
+import { checkOptions, describeValue, type Tensor } from '@nn/autograd';
 
 export type Logs = Record<string, number>;
 
@@ -55,13 +55,14 @@ export class EarlyStopping implements Callback {
   private bestWeights: Record<string, Tensor> | null = null;
 
   constructor(opts: EarlyStoppingOptions = {}) {
+    checkOptions('EarlyStopping', opts, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBestWeights']);
     this.monitor = opts.monitor ?? 'val_loss';
     this.patience = opts.patience ?? 0;
     this.minDelta = Math.abs(opts.minDelta ?? 0);
     const mode = opts.mode ?? 'auto';
     this.mode = mode === 'auto' ? (/acc|precision|recall/.test(this.monitor) ? 'max' : 'min') : mode;
     this.restoreBestWeights = opts.restoreBestWeights ?? false;
-    if (!Number.isInteger(this.patience) || this.patience < 0) throw new Error(`EarlyStopping: patience must be a non-negative integer, got ${opts.patience}`);
+    if (!Number.isInteger(this.patience) || this.patience < 0) throw new Error(`EarlyStopping: patience must be a non-negative integer, got ${describeValue(opts.patience)}`);
   }
 
   onTrainBegin(): void {

@@ -4,7 +4,7 @@
  * targets; all three expect probabilities unless `fromLogits: true`. Probabilities are clipped to
  * [1e-7, 1 - 1e-7] (Keras's epsilon) so that a saturated softmax never gives NaN or Infinity.
  */
-import { tensor, type Tensor } from '@nn/autograd';
+import { checkOptions, tensor, type Tensor } from '@nn/autograd';
 import { crossEntropyOfLogits, crossEntropyOfProbabilities } from '@nn/layers';
 
 /** Keras's epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON]. */
@@ -59,8 +59,12 @@ function categorical(target: Tensor, yPred: Tensor, fromLogits: boolean): Tensor
   return fromLogits ? crossEntropyOfLogits(target, yPred) : crossEntropyOfProbabilities(target, yPred);
 }
 
+/** The keys of a `LossSpec`. */
+export const LOSS_SPEC_KEYS = ['name', 'fromLogits'];
+
 /** Makes the loss function for a name (and fromLogits). */
 export function makeLoss(spec: LossSpec): LossFn {
+  checkOptions('makeLoss', spec, LOSS_SPEC_KEYS);
   const fromLogits = spec.fromLogits ?? false;
   switch (spec.name) {
     case 'mse':

@@ -3,13 +3,13 @@
  * the metrics; `fit` trains on tensors and returns the history; `evaluate` and `predict` run the
  * trained network in batches.
  */
-import { noGrad, Tensor, concat, globalGenerator, type Generator } from '@nn/autograd';
+import { checkGenerator, checkOptions, concat, describeValue, noGrad, Tensor, type Generator } from '@nn/autograd';
 import { DataLoader, TensorDataset } from '@nn/data';
 import type { Module } from '@nn/layers';
 import { Adagrad, Adam, AdamW, RMSprop, SGD, type Optimizer } from '@nn/optim';
 import type { Callback, Logs, TrainingTarget } from './callbacks.js';
 import { History } from './history.js';
-import { LOSS_NAMES, makeLoss, type LossFn, type LossName, type LossSpec } from './keras-losses.js';
+import { LOSS_NAMES, LOSS_SPEC_KEYS, makeLoss, type LossFn, type LossName, type LossSpec } from './keras-losses.js';
 import { makeMetric, METRIC_NAMES, type Metric, type MetricName } from './metrics.js';
 import { defaultSink, Progress, type ProgressSink, type Verbosity } from './progress.js';
 
@@ -62,6 +62,8 @@ export interface EvaluateOptions {
   batchSize?: number;
 }
 
+const EVALUATE_OPTIONS = ['batchSize'];
+
 const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'rng', 'output'];
 
 interface Compiled {
@@ -95,6 +97,8 @@ export class Model implements TrainingTarget {
 
   /** Chooses the optimizer, the loss and the metrics. Unknown names are errors listing the known ones. */
   compile(opts: CompileOptions): void {
+    checkOptions('Model.compile', opts, ['optimizer', 'loss', 'metrics']);
+    if (opts === undefined) throw new Error("Model.compile: options with optimizer and loss are required, e.g. compile({ optimizer: 'adam', loss: 'mse' })");
     const { optimizer, loss, metrics = [] } = opts;
     let resolvedOptimizer: Optimizer;
     if (typeof optimizer === 'string') {
@@ -105,7 +109,7 @@ export class Model implements TrainingTarget {
     } else if (optimizer !== null && typeof optimizer === 'object' && typeof optimizer.step === 'function') {
       resolvedOptimizer = this.checkOptimizerParameters(optimizer);
     } else {
-      throw new Error(`Model.compile: optimizer must be one of ${OPTIMIZER_NAMES.join(', ')} or an Optimizer, got ${String(optimizer)}`);
+      throw new Error(`Model.compile: optimizer must be one of ${OPTIMIZER_NAMES.join(', ')} or an Optimizer, got ${describeValue(optimizer)}`);
     }
     let lossFn: LossFn;
     let lossName: string;
@@ -115,6 +119,7 @@ export class Model implements TrainingTarget {
       lossName = loss.name || 'custom';
     } else {
       const spec: LossSpec = typeof loss === 'string' ? { name: loss } : loss;
+      if (typeof spec === 'object' && spec !== null) checkOptions('Model.compile: loss', spec, LOSS_SPEC_KEYS);
       if (spec === null || typeof spec !== 'object' || !LOSS_NAMES.includes(spec.name)) {
         const given = typeof loss === 'string' ? loss : (spec as { name?: unknown } | null)?.name;
         throw new Error(`Model.compile: unknown loss '${String(given)}' (known: ${LOSS_NAMES.join(', ')}, or a function)`);
@@ -178,14 +183,12 @@ export class Model implements TrainingTarget {
    */
   async fit(x: Tensor, y: Tensor, opts: FitOptions = {}): Promise<History> {
     const compiled = this.requireCompiled('fit');
-    for (const key of Object.keys(opts)) {
-      if (!FIT_OPTIONS.includes(key)) throw new Error(`Model.fit: unknown option '${key}' (known: ${FIT_OPTIONS.join(', ')})`);
-    }
+    checkOptions('Model.fit', opts, FIT_OPTIONS);
     [x, y] = this.checkData('fit', x, y);
     const { epochs = 1, batchSize = 32, shuffle = true, callbacks = [], verbose = 1, validationSplit = 0 } = opts;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`Model.fit: epochs must be a positive integer, got ${epochs}`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Model.fit: batchSize must be a positive integer, got ${batchSize}`);
-    if (!(validationSplit >= 0 && validationSplit < 1)) throw new Error(`Model.fit: validationSplit must be in [0, 1), got ${validationSplit}`);
+    if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`Model.fit: epochs must be a positive integer, got ${describeValue(epochs)}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Model.fit: batchSize must be a positive integer, got ${describeValue(batchSize)}`);
+    if (typeof validationSplit !== 'number' || !(validationSplit >= 0 && validationSplit < 1)) throw new Error(`Model.fit: validationSplit must be in [0, 1), got ${describeValue(validationSplit)}`);
 
     let validation: [Tensor, Tensor] | null = null;
     if (opts.validationData !== undefined) {
@@ -201,7 +204,7 @@ export class Model implements TrainingTarget {
     }
     this.inputShape = x.shape.slice(1);
 
-    const loader = new DataLoader(new TensorDataset(x, y), { batchSize, shuffle, rng: opts.rng ?? globalGenerator });
+    const loader = new DataLoader(new TensorDataset(x, y), { batchSize, shuffle, rng: checkGenerator('Model.fit', opts.rng) });
     const progress = new Progress(verbose, epochs, opts.output ?? defaultSink());
     const history = new History();
     this.stopTraining = false;
@@ -259,6 +262,7 @@ export class Model implements TrainingTarget {
 
   /** The loss and the metrics on (x, y), in eval mode and without recording a graph. */
   evaluate(x: Tensor, y: Tensor, opts: EvaluateOptions = {}): Record<string, number> {
+    checkOptions('Model.evaluate', opts, EVALUATE_OPTIONS);
     const compiled = this.requireCompiled('evaluate');
     [x, y] = this.checkData('evaluate', x, y);
     const batchSize = opts.batchSize ?? 32;
@@ -284,9 +288,10 @@ export class Model implements TrainingTarget {
 
   /** The network's outputs for x, computed in batches, in eval mode and without recording a graph. */
   predict(x: Tensor, opts: EvaluateOptions = {}): Tensor {
+    checkOptions('Model.predict', opts, EVALUATE_OPTIONS);
     if (!(x instanceof Tensor) || x.ndim === 0) throw new Error('Model.predict: x must be a Tensor with a first axis of samples');
     const batchSize = opts.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Model.predict: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Model.predict: batchSize must be a positive integer, got ${describeValue(batchSize)}`);
     const wasTraining = this.net.training;
     this.net.eval();
     try {

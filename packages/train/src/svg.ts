@@ -3,6 +3,7 @@
  * series on shared axes with ticks, labels and a legend; `plotHistory` draws a `fit` history as
  * two panels, the loss and the metrics, train and validation.
  */
+import { checkOptions } from '@nn/autograd';
 import type { History } from './history.js';
 
 export interface Series {
@@ -130,6 +131,7 @@ function document(width: number, height: number, body: string): string {
 
 /** A line chart of `series` as a standalone SVG document. */
 export function lineChart(series: readonly Series[], opts: ChartOptions = {}): string {
+  checkOptions('lineChart', opts, ['title', 'xLabel', 'yLabel', 'width', 'height', 'yMin', 'yMax']);
   return document(opts.width ?? 640, opts.height ?? 400, chartBody(series, opts, 0, 0));
 }
 
@@ -139,6 +141,7 @@ export function lineChart(series: readonly Series[], opts: ChartOptions = {}): s
  * with a legend.
  */
 export function plotHistory(history: History, opts: { title?: string } = {}): string {
+  checkOptions('plotHistory', opts, ['title']);
   const keys = Object.keys(history.history);
   const trainKeys = keys.filter((k) => !k.startsWith('val_'));
   // Each series takes the next palette colour (train and validation differ in colour, and in dashes

@@ -163,7 +163,7 @@ describe('bad input', () => {
     const model = classifier();
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
     await expect(model.fit(x, y, { epochs: 0, ...silent })).rejects.toThrow('Model.fit: epochs must be a positive integer, got 0');
-    await expect(model.fit(x, y, { batch_size: 3 } as never)).rejects.toThrow(/Model.fit: unknown option 'batch_size' \(known: epochs, batchSize/);
+    await expect(model.fit(x, y, { batch_size: 3 } as never)).rejects.toThrow(/Model.fit: unknown option 'batch_size' \(did you mean 'batchSize'\? known options: epochs, batchSize/);
     await expect(model.fit(x, y, { validationSplit: 1, ...silent })).rejects.toThrow('Model.fit: validationSplit must be in [0, 1), got 1');
   });
 

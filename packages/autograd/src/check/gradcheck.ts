@@ -18,6 +18,8 @@ import { formatShape, shapesEqual } from '../shape.js';
 import { fromStorage } from '../ops/creation.js';
 import { concat } from '../ops/join.js';
 import { gradients } from '../functional.js';
+import { checkOptions } from '../options.js';
+import { describeValue } from '../describe-value.js';
 import { buildReport, type GradcheckFailure, type GradcheckReport, type ReportContext } from './report.js';
 
 export type { GradcheckFailure, GradcheckReport } from './report.js';
@@ -36,6 +38,9 @@ export interface GradcheckOptions {
   /** Accept float32 inputs (finite differences are then accurate to about 5e-2: loosen eps and the tolerances). */
   allowFloat32?: boolean;
 }
+
+/** The keys of `GradcheckOptions`. */
+export const GRADCHECK_OPTIONS = ['eps', 'atol', 'rtol', 'seed', 'mode', 'allowFloat32'] as const;
 
 /** A function of tensors to check. */
 export type CheckedFunction = (...inputs: Tensor[]) => Tensor;
@@ -61,9 +66,10 @@ function checkedInputs(inputs: readonly Tensor[]): number[] {
 
 /** Validates the inputs and makes private copies: leaves that own their storage, with the same layout. */
 function prepare(title: string, inputs: readonly Tensor[], opts: GradcheckOptions): { leaves: Tensor[]; checked: number[] } {
+  checkOptions(title, opts, GRADCHECK_OPTIONS);
   if (!Array.isArray(inputs as unknown) || inputs.length === 0) throw new Error(`${title}: expected a non-empty array of input tensors`);
   inputs.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new Error(`${title}: input ${i} is ${String(t)}, not a Tensor`);
+    if (!(t instanceof Tensor)) throw new Error(`${title}: input ${i} is ${describeValue(t)}, not a Tensor`);
   });
   const checked = checkedInputs(inputs);
   const leaves = inputs.map((t, i) => {
@@ -88,7 +94,7 @@ function prepare(title: string, inputs: readonly Tensor[], opts: GradcheckOption
 
 function evaluate(title: string, f: CheckedFunction, leaves: Tensor[]): Tensor {
   const output = f(...leaves);
-  if (!(output instanceof Tensor)) throw new Error(`${title}: f returned ${String(output)}; expected a Tensor`);
+  if (!(output instanceof Tensor)) throw new Error(`${title}: f returned ${describeValue(output)}; expected a Tensor`);
   return output;
 }
 

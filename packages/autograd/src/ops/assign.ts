@@ -6,6 +6,7 @@ import { assignKernel } from '../kernels/elementwise.js';
 import { Tensor } from '../tensor.js';
 import { fromStorage, scalar } from './creation.js';
 import { viewAs } from './pointwise.js';
+import { describeValue } from '../describe-value.js';
 
 export function assignInPlace(target: Tensor, source: Tensor | number | Float32Array | Float64Array): void {
   if (target.requiresGrad && isGradEnabled()) {
@@ -38,7 +39,7 @@ export function assignInPlace(target: Tensor, source: Tensor | number | Float32A
     }
     values = fromStorage(source, target.shape);
   } else {
-    throw new Error(`assign: expected a Tensor, a number or a typed array, got ${typeof source}`);
+    throw new Error(`assign: expected a Tensor, a number or a typed array, got ${describeValue(source)}`);
   }
   const shape = broadcastShapes(target.shape, values.shape, 'assign');
   if (!shapesEqual(shape, target.shape)) {

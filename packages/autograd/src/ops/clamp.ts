@@ -8,7 +8,9 @@ import type { BuiltinOp } from '../op.js';
 import { apply } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { toTensor } from './creation.js';
+import { describeValue } from '../describe-value.js';
 import { mapUnary } from './pointwise.js';
 
 /** The bounds, -Infinity or Infinity where absent. */
@@ -54,11 +56,12 @@ export const clampOp: BuiltinOp<ClampAttrs> = {
  * Limits every element of `x` to [min, max]; either bound may be left out (undefined). Throws unless
  * at least one is given and each given one is a number (not NaN).
  */
-export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+export function clamp(operand: TensorLike, min?: number, max?: number): Tensor {
+  const x = toTensor(operand, 'clamp');
   if (min === undefined && max === undefined) throw new Error('clamp: at least one of min and max is required');
   for (const [name, bound] of [['min', min], ['max', max]] as const) {
     if (bound !== undefined && (typeof bound !== 'number' || Number.isNaN(bound))) {
-      throw new Error(`clamp: ${name} must be a number, got ${String(bound)}`);
+      throw new Error(`clamp: ${name} must be a number, got ${describeValue(bound)}`);
     }
   }
   return apply(clampOp, [x], { min: min ?? -Infinity, max: max ?? Infinity });

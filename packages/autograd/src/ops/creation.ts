@@ -3,10 +3,12 @@
  * options `dtype` (default: the default dtype) and `requiresGrad` (default false).
  */
 import type { DType, Storage } from '../dtype.js';
-import { allocate, checkDtype, getDefaultDtype } from '../dtype.js';
+import { allocate, checkDtype, getDefaultDtype, promoteDtypes } from '../dtype.js';
+import { describeValue } from '../describe-value.js';
 import type { Shape } from '../shape.js';
 import { checkShape, contiguousStrides, formatShape, SCALAR_SHAPE, sizeOf } from '../shape.js';
-import { Generator, globalGenerator } from '../random.js';
+import { checkGenerator, type Generator } from '../random.js';
+import { checkOptions } from '../options.js';
 import { Tensor, type NestedArray, type TensorLike } from '../tensor.js';
 import { copyKernel } from '../kernels/elementwise.js';
 
@@ -14,6 +16,9 @@ export interface CreationOptions {
   dtype?: DType;
   requiresGrad?: boolean;
 }
+
+const CREATION_OPTIONS = ['dtype', 'requiresGrad'] as const;
+const RANDOM_OPTIONS = [...CREATION_OPTIONS, 'rng'] as const;
 
 export interface RandomOptions extends CreationOptions {
   /** The generator to draw from; defaults to the global one that `manualSeed` seeds. */
@@ -82,17 +87,23 @@ function constant(value: number, dtype: DType): Tensor {
   return t;
 }
 
-/** Turns an operand into a tensor: a JS number takes the dtype of `like` (the other operand). */
-export function toTensor(value: TensorLike, like: DType, op: string): Tensor {
+/**
+ * Turns an operand into a tensor: the one conversion every op's free function applies to each of
+ * its operands, so that a JS number is accepted wherever a tensor is. A number becomes a rank-0
+ * tensor of dtype `like` (the other operands' dtype; the default dtype when there are none).
+ */
+export function toTensor(value: TensorLike, op: string, like: DType = getDefaultDtype()): Tensor {
   if (value instanceof Tensor) return value;
   if (typeof value === 'number') return constant(value, like);
-  throw new Error(`${op}: expected a Tensor or a number, got ${describe(value)}`);
+  const hint = Array.isArray(value) ? ' (wrap an array with tensor())' : '';
+  throw new Error(`${op}: expected a Tensor or a number, got ${describeValue(value)}${hint}`);
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array (wrap it with tensor())';
-  return typeof value;
+/** The dtype a number among `values` takes: the promoted dtype of the tensors, else the default. */
+export function dtypeAmong(values: readonly TensorLike[]): DType {
+  let dtype: DType | undefined;
+  for (const v of values) if (v instanceof Tensor) dtype = dtype === undefined ? v.dtype : promoteDtypes(dtype, v.dtype);
+  return dtype ?? getDefaultDtype();
 }
 
 /** Reads a nested array's shape, checking that it is rectangular and holds only numbers. */
@@ -110,13 +121,13 @@ function nestedShape(data: NestedArray): number[] {
 function flattenInto(data: NestedArray, shape: Shape, axis: number, out: Storage, start: number, path: number[]): number {
   if (axis === shape.length) {
     if (typeof data !== 'number') {
-      throw new Error(`tensor: expected a number at index [${path.join(',')}], got ${describe(data)} (ragged nested array?)`);
+      throw new Error(`tensor: expected a number at index [${path.join(',')}], got ${describeValue(data)} (ragged nested array?)`);
     }
     out[start] = data;
     return start + 1;
   }
   if (!Array.isArray(data) || data.length !== shape[axis]) {
-    const got = Array.isArray(data) ? `length ${data.length}` : describe(data);
+    const got = Array.isArray(data) ? `length ${data.length}` : describeValue(data);
     throw new Error(
       `tensor: ragged nested array: the entry at index [${path.join(',')}] has ${got}, ` +
         `expected length ${shape[axis]} (shape ${formatShape(shape)} from the first entries)`,
@@ -139,18 +150,19 @@ export function tensor(
   data: NestedArray | Float32Array | Float64Array,
   opts: CreationOptions & { shape?: readonly number[] } = {},
 ): Tensor {
+  checkOptions('tensor', opts, [...CREATION_OPTIONS, 'shape']);
   let dtype: DType;
   let storage: Storage;
   let shape: Shape;
   if (data instanceof Float32Array || data instanceof Float64Array) {
     dtype = opts.dtype === undefined ? (data instanceof Float64Array ? 'float64' : 'float32') : checkDtype(opts.dtype, 'tensor');
-    storage = allocate(dtype, data.length);
+    storage = allocate(dtype, data.length, 'tensor', [data.length]);
     storage.set(data);
     shape = [data.length];
   } else {
     dtype = resolveDtype(opts.dtype, 'tensor');
     shape = nestedShape(data);
-    storage = allocate(dtype, sizeOf(shape));
+    storage = allocate(dtype, sizeOf(shape), 'tensor', shape);
     flattenInto(data, shape, 0, storage, 0, []);
   }
   if (opts.shape !== undefined) {
@@ -163,39 +175,53 @@ export function tensor(
   return fromStorage(storage, shape.length === 0 ? SCALAR_SHAPE : shape, opts.requiresGrad ?? false);
 }
 
-/** A tensor of `shape` with every element `value`. */
-export function full(shape: readonly number[], value: number, opts: CreationOptions = {}): Tensor {
-  checkShape(shape, 'full');
-  if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${describe(value)}`);
-  const storage = allocate(resolveDtype(opts.dtype, 'full'), sizeOf(shape));
+/**
+ * A tensor of `shape` with every element `value`, made for the creation function `op` (named in
+ * its errors) from its options, already checked.
+ */
+function filled(op: string, shape: readonly number[], value: number, opts: CreationOptions): Tensor {
+  checkShape(shape, op);
+  const storage = allocate(resolveDtype(opts.dtype, op), sizeOf(shape), op, shape);
   if (value !== 0) storage.fill(value);
   return fromStorage(storage, shape.slice(), opts.requiresGrad ?? false);
 }
 
+/** A tensor of `shape` with every element `value`. */
+export function full(shape: readonly number[], value: number, opts: CreationOptions = {}): Tensor {
+  checkOptions('full', opts, CREATION_OPTIONS);
+  if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${describeValue(value)}`);
+  return filled('full', shape, value, opts);
+}
+
 /** A tensor of zeros. */
 export function zeros(shape: readonly number[], opts: CreationOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  checkOptions('zeros', opts, CREATION_OPTIONS);
+  return filled('zeros', shape, 0, opts);
 }
 
 /** A tensor of ones. */
 export function ones(shape: readonly number[], opts: CreationOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  checkOptions('ones', opts, CREATION_OPTIONS);
+  return filled('ones', shape, 1, opts);
 }
 
 /** Ones with the shape and dtype of `t`. */
-export function onesLike(t: Tensor): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype });
+export function onesLike(t: TensorLike): Tensor {
+  const x = toTensor(t, 'onesLike');
+  return filled('onesLike', x.shape, 1, { dtype: x.dtype });
 }
 
 /** Zeros with the shape and dtype of `t`. */
-export function zerosLike(t: Tensor): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype });
+export function zerosLike(t: TensorLike): Tensor {
+  const x = toTensor(t, 'zerosLike');
+  return filled('zerosLike', x.shape, 0, { dtype: x.dtype });
 }
 
 /** The n x n identity matrix. */
 export function eye(n: number, opts: CreationOptions = {}): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`eye: n must be a non-negative integer, got ${n}`);
-  const storage = allocate(resolveDtype(opts.dtype, 'eye'), n * n);
+  checkOptions('eye', opts, CREATION_OPTIONS);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`eye: n must be a non-negative integer, got ${describeValue(n)}`);
+  const storage = allocate(resolveDtype(opts.dtype, 'eye'), n * n, 'eye', [n, n]);
   for (let i = 0; i < n; i++) storage[i * n + i] = 1;
   return fromStorage(storage, [n, n], opts.requiresGrad ?? false);
 }
@@ -205,19 +231,21 @@ export function eye(n: number, opts: CreationOptions = {}): Tensor {
  * as NumPy and PyTorch define it.
  */
 export function arange(start: number, stop?: number, step = 1, opts: CreationOptions = {}): Tensor {
+  checkOptions('arange', opts, CREATION_OPTIONS);
   const [from, to] = stop === undefined ? [0, start] : [start, stop];
-  if (![from, to, step].every(Number.isFinite)) throw new Error(`arange: start, stop and step must be finite, got ${from}, ${to}, ${step}`);
+  if (![from, to, step].every(Number.isFinite)) throw new Error(`arange: start, stop and step must be finite numbers, got ${[from, to, step].map(describeValue).join(', ')}`);
   if (step === 0) throw new Error('arange: step must not be 0');
   const count = Math.max(0, Math.ceil((to - from) / step));
-  const storage = allocate(resolveDtype(opts.dtype, 'arange'), count);
+  const storage = allocate(resolveDtype(opts.dtype, 'arange'), count, 'arange', [count]);
   for (let i = 0; i < count; i++) storage[i] = from + i * step;
   return fromStorage(storage, [count], opts.requiresGrad ?? false);
 }
 
 /** A tensor of `shape` filled by calling `sample` on the generator once per element, in order. */
-function sampled(shape: readonly number[], opts: RandomOptions, sample: (rng: Generator) => number): Tensor {
-  const t = zeros(shape, opts);
-  const rng = opts.rng ?? globalGenerator;
+function sampled(op: string, shape: readonly number[], opts: RandomOptions, sample: (rng: Generator) => number): Tensor {
+  checkOptions(op, opts, RANDOM_OPTIONS);
+  const rng = checkGenerator(op, opts.rng);
+  const t = filled(op, shape, 0, opts);
   const storage = t.storage;
   for (let i = 0; i < storage.length; i++) storage[i] = sample(rng);
   return t;
@@ -225,12 +253,12 @@ function sampled(shape: readonly number[], opts: RandomOptions, sample: (rng: Ge
 
 /** Uniform samples in [0, 1), drawn from `opts.rng` or the global generator. */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return sampled(shape, opts, (rng) => rng.uniform());
+  return sampled('rand', shape, opts, (rng) => rng.uniform());
 }
 
 /** Standard normal samples, drawn from `opts.rng` or the global generator. */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return sampled(shape, opts, (rng) => rng.normal());
+  return sampled('randn', shape, opts, (rng) => rng.normal());
 }
 
 /** A contiguous copy of a tensor's elements in its own dtype. */

@@ -5,8 +5,9 @@ import { allocate, promoteDtypes } from '../dtype.js';
 import { contiguousStrides, formatShape, normalizeAxis, sizeOf } from '../shape.js';
 import { assignKernel } from '../kernels/elementwise.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
-import { Tensor } from '../tensor.js';
-import { fromStorage } from './creation.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { describeValue } from '../describe-value.js';
+import { dtypeAmong, fromStorage, toTensor } from './creation.js';
 import { unsqueeze } from './view.js';
 
 export const concatOp: BuiltinOp<number> = {
@@ -49,12 +50,18 @@ export const concatOp: BuiltinOp<number> = {
   },
 };
 
+/** A non-empty list of operands as tensors: each number takes the dtype of the tensors among them. */
+function operandList(operands: readonly TensorLike[], op: string): Tensor[] {
+  if (!Array.isArray(operands as unknown) || operands.length === 0) {
+    throw new Error(`${op}: expected a non-empty array of tensors, got ${describeValue(operands)}`);
+  }
+  const dtype = dtypeAmong(operands);
+  return operands.map((operand, i) => toTensor(operand, `${op}: element ${i}`, dtype));
+}
+
 /** Joins tensors along an existing axis; all other axes must agree. */
-export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors as unknown) || tensors.length === 0) throw new Error('concat: expected a non-empty array of tensors');
-  tensors.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new Error(`concat: element ${i} is not a Tensor`);
-  });
+export function concat(operands: readonly TensorLike[], axis = 0): Tensor {
+  const tensors = operandList(operands, 'concat');
   const first = tensors[0]!;
   const normalized = normalizeAxis(axis, first.ndim, 'concat');
   tensors.forEach((t, i) => {
@@ -70,13 +77,12 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
 }
 
 /** Joins tensors of one shape along a new axis. */
-export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors as unknown) || tensors.length === 0) throw new Error('stack: expected a non-empty array of tensors');
+export function stack(operands: readonly TensorLike[], axis = 0): Tensor {
+  const tensors = operandList(operands, 'stack');
   const first = tensors[0]!;
   tensors.forEach((t, i) => {
-    if (!(t instanceof Tensor) || t.ndim !== first.ndim || !t.shape.every((dim: number, a: number) => dim === first.shape[a])) {
-      const got = t instanceof Tensor ? formatShape(t.shape) : 'not a Tensor';
-      throw new Error(`stack: tensor ${i} has shape ${got}, expected ${formatShape(first.shape)} like tensor 0`);
+    if (t.ndim !== first.ndim || !t.shape.every((dim: number, a: number) => dim === first.shape[a])) {
+      throw new Error(`stack: tensor ${i} has shape ${formatShape(t.shape)}, expected ${formatShape(first.shape)} like tensor 0`);
     }
   });
   const position = normalizeAxis(axis, first.ndim + 1, 'stack');

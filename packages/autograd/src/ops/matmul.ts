@@ -14,8 +14,9 @@ import { matmulKernelWasm } from '../kernels/wasm/matmul.js';
 import { runsOnWasm } from '../backend.js';
 import type { Draw } from '../check/spec.js';
 import { drawBroadcastPair, drawShape, drawTensor } from '../check/sampling.js';
-import { Tensor, type TensorLike } from '../tensor.js';
-import { fromStorage, toTensor } from './creation.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { fromStorage } from './creation.js';
+import { operands } from './pointwise.js';
 
 /** Operand `t` (rank >= 2) seen by the kernel, its batch axes broadcast to `batchShape`. */
 function operand(t: Tensor, batchShape: readonly number[]): MatrixOperand {
@@ -78,8 +79,7 @@ function drawMatmulPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
  * rank > 2. Rank-0 operands are rejected, as in NumPy (use `mul`).
  */
 export function matmul(a: TensorLike, b: TensorLike): Tensor {
-  const ta = a instanceof Tensor ? a : toTensor(a, b instanceof Tensor ? b.dtype : 'float32', 'matmul');
-  const tb = toTensor(b, ta.dtype, 'matmul');
+  const [ta, tb] = operands(a, b, 'matmul');
   if (ta.ndim === 0 || tb.ndim === 0) {
     throw new Error(`matmul: operands must have at least one axis, got shapes ${formatShape(ta.shape)} and ${formatShape(tb.shape)} (use mul for scalars)`);
   }

@@ -36,11 +36,11 @@ export function mapUnary(x: Tensor, f: (v: number) => number, code?: UnaryCode):
   return fromStorage(out, x.shape);
 }
 
-/** Both operands as tensors: a JS number takes the other operand's dtype. */
+/** Both operands as tensors (see `toTensor`): a JS number takes the other operand's dtype. */
 export function operands(a: TensorLike, b: TensorLike, op: string): [Tensor, Tensor] {
-  if (a instanceof Tensor) return [a, toTensor(b, a.dtype, op)];
-  if (b instanceof Tensor) return [toTensor(a, b.dtype, op), b];
-  throw new Error(`${op}: at least one operand must be a Tensor, got ${typeof a} and ${typeof b}`);
+  if (a instanceof Tensor) return [a, toTensor(b, op, a.dtype)];
+  if (b instanceof Tensor) return [toTensor(a, op, b.dtype), b];
+  return [toTensor(a, op), toTensor(b, op)];
 }
 
 /**
@@ -61,7 +61,7 @@ export function mapBinary(
     return scalar(isArithmetic(code) ? arithmeticScalar(code, x, y) : f(x, y), dtype);
   }
   const shape = broadcastShapes(a.shape, b.shape, op);
-  const out = allocate(dtype, a.size === 0 || b.size === 0 ? 0 : sizeOfShape(shape));
+  const out = allocate(dtype, a.size === 0 || b.size === 0 ? 0 : sizeOfShape(shape), op, shape);
   const aDense = shapesEqual(a.shape, shape) && isContiguous(a.shape, a.strides);
   const bDense = shapesEqual(b.shape, shape) && isContiguous(b.shape, b.strides);
   const [aView, bView] = [viewAs(a, shape), viewAs(b, shape)];

@@ -10,8 +10,8 @@ import { allocate, checkDtype } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import { copyKernel } from '../kernels/elementwise.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
-import type { Tensor } from '../tensor.js';
-import { fromStorage } from './creation.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { fromStorage, toTensor } from './creation.js';
 import { sum } from './reduce.js';
 
 export const castOp: BuiltinOp<DType> = {
@@ -33,7 +33,8 @@ export const castOp: BuiltinOp<DType> = {
 };
 
 /** The same values in `dtype`. */
-export function castTo(x: Tensor, dtype: DType): Tensor {
+export function castTo(operand: TensorLike, dtype: DType): Tensor {
+  const x = toTensor(operand, 'cast');
   return apply(castOp, [x], checkDtype(dtype, 'cast'));
 }
 

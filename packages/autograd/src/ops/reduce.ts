@@ -14,8 +14,8 @@ import { runsOnWasm } from '../backend.js';
 import type { Draw } from '../check/spec.js';
 import { drawAxes, drawShape, drawTensor } from '../check/sampling.js';
 import type { Domain } from '../check/sampling.js';
-import type { Axis, Tensor } from '../tensor.js';
-import { fromStorage } from './creation.js';
+import type { Axis, Tensor, TensorLike } from '../tensor.js';
+import { fromStorage, toTensor } from './creation.js';
 import { mapUnary } from './pointwise.js';
 import { eq, ne } from './compare.js';
 
@@ -97,19 +97,21 @@ export const reduceOps = {
   min: extremumOp('min'),
 };
 
-function reduceWith(op: BuiltinOp<ReduceAttrs>, x: Tensor, axis: Axis | undefined, keepDims: boolean): Tensor {
+function reduceWith(op: BuiltinOp<ReduceAttrs>, operand: TensorLike, axis: Axis | undefined, keepDims: boolean): Tensor {
+  const x = toTensor(operand, op.name);
   return apply(op, [x], { axes: normalizeAxes(axis, x.ndim, op.name), keepDims });
 }
 
 /** The sum over `axis` (all axes when undefined). */
-export const sum = (x: Tensor, axis?: Axis, keepDims = false): Tensor => reduceWith(reduceOps.sum, x, axis, keepDims);
+export const sum = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => reduceWith(reduceOps.sum, x, axis, keepDims);
 /** The largest element over `axis`; the gradient is split evenly between tied maxima. */
-export const max = (x: Tensor, axis?: Axis, keepDims = false): Tensor => reduceWith(reduceOps.max, x, axis, keepDims);
+export const max = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => reduceWith(reduceOps.max, x, axis, keepDims);
 /** The smallest element over `axis`; the gradient is split evenly between tied minima. */
-export const min = (x: Tensor, axis?: Axis, keepDims = false): Tensor => reduceWith(reduceOps.min, x, axis, keepDims);
+export const min = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => reduceWith(reduceOps.min, x, axis, keepDims);
 
 /** The mean over `axis` (all axes when undefined): the sum divided by the number of elements summed. */
-export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+export function mean(operand: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  const x = toTensor(operand, 'mean');
   const axes = normalizeAxes(axis, x.ndim, 'mean');
   let count = 1;
   for (const a of axes) count *= x.shape[a]!;
@@ -130,7 +132,8 @@ export function shiftByMax(x: Tensor, axes: readonly number[]): { shifted: Tenso
  * log(sum(exp(x))) over `axis`, computed as m + log(sum(exp(x - m))) with m the maximum, so it
  * neither overflows at large inputs nor underflows to -Infinity at very negative ones.
  */
-export function logSumExp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+export function logSumExp(operand: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  const x = toTensor(operand, 'logSumExp');
   const axes = normalizeAxes(axis, x.ndim, 'logSumExp');
   const { shifted, shift } = shiftByMax(x, axes);
   const result = shifted.exp().sum(axes, true).log().add(shift);

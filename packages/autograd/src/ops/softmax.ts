@@ -8,7 +8,7 @@
  *   logSoftmax: dx = g - exp(y) * sum(g)        softmax: dx = y * (g - sum(g * y))
  * with y the output and the sums along the axis.
  */
-import type { Tensor } from '../tensor.js';
+import type { Tensor, TensorLike } from '../tensor.js';
 import type { BuiltinOp } from '../op.js';
 import { apply } from '../op.js';
 import { allocate } from '../dtype.js';
@@ -16,7 +16,7 @@ import { normalizeAxis, sizeOf } from '../shape.js';
 import { softmaxKernel } from '../kernels/softmax.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
 import type { Draw } from '../check/spec.js';
-import { contiguousData, fromStorage } from './creation.js';
+import { contiguousData, fromStorage, toTensor } from './creation.js';
 
 /** The axis, normalized (0 <= axis < rank). */
 export interface SoftmaxAttrs {
@@ -51,11 +51,13 @@ export const softmaxOps = {
 };
 
 /** exp(x) / sum(exp(x)) along `axis` (default the last). */
-export function softmax(x: Tensor, axis = -1): Tensor {
+export function softmax(operand: TensorLike, axis = -1): Tensor {
+  const x = toTensor(operand, 'softmax');
   return apply(softmaxOps.softmax, [x], { axis: normalizeAxis(axis, x.ndim, 'softmax') });
 }
 
 /** log(softmax(x)) along `axis` (default the last), computed without forming softmax. */
-export function logSoftmax(x: Tensor, axis = -1): Tensor {
+export function logSoftmax(operand: TensorLike, axis = -1): Tensor {
+  const x = toTensor(operand, 'logSoftmax');
   return apply(softmaxOps.logSoftmax, [x], { axis: normalizeAxis(axis, x.ndim, 'logSoftmax') });
 }

@@ -7,7 +7,8 @@ import type { BuiltinOp, ScalarRule } from '../op.js';
 import { applyUnary } from '../op.js';
 import type { Domain } from '../check/sampling.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { toTensor } from './creation.js';
 import { isUnaryCode } from '../kernels/elementwise.js';
 import { mapUnary } from './pointwise.js';
 import { sub } from './binary.js';
@@ -63,33 +64,33 @@ export const unaryOps = {
 } satisfies Record<string, BuiltinOp>;
 
 /** -x */
-export const neg = (x: Tensor): Tensor => applyUnary(unaryOps.neg, x);
+export const neg = (x: TensorLike): Tensor => applyUnary(unaryOps.neg, toTensor(x, 'neg'));
 /** e^x */
-export const exp = (x: Tensor): Tensor => applyUnary(unaryOps.exp, x);
+export const exp = (x: TensorLike): Tensor => applyUnary(unaryOps.exp, toTensor(x, 'exp'));
 /** The natural logarithm. */
-export const log = (x: Tensor): Tensor => applyUnary(unaryOps.log, x);
+export const log = (x: TensorLike): Tensor => applyUnary(unaryOps.log, toTensor(x, 'log'));
 /** The square root. */
-export const sqrt = (x: Tensor): Tensor => applyUnary(unaryOps.sqrt, x);
+export const sqrt = (x: TensorLike): Tensor => applyUnary(unaryOps.sqrt, toTensor(x, 'sqrt'));
 /** |x|, with gradient 0 at 0. */
-export const abs = (x: Tensor): Tensor => applyUnary(unaryOps.abs, x);
+export const abs = (x: TensorLike): Tensor => applyUnary(unaryOps.abs, toTensor(x, 'abs'));
 /** The hyperbolic tangent. */
-export const tanh = (x: Tensor): Tensor => applyUnary(unaryOps.tanh, x);
+export const tanh = (x: TensorLike): Tensor => applyUnary(unaryOps.tanh, toTensor(x, 'tanh'));
 /** 1 / (1 + e^-x), computed without overflow. */
-export const sigmoid = (x: Tensor): Tensor => applyUnary(unaryOps.sigmoid, x);
+export const sigmoid = (x: TensorLike): Tensor => applyUnary(unaryOps.sigmoid, toTensor(x, 'sigmoid'));
 /** max(x, 0), with gradient 0 at 0. */
-export const relu = (x: Tensor): Tensor => applyUnary(unaryOps.relu, x);
+export const relu = (x: TensorLike): Tensor => applyUnary(unaryOps.relu, toTensor(x, 'relu'));
 /** The sine. */
-export const sin = (x: Tensor): Tensor => applyUnary(unaryOps.sin, x);
+export const sin = (x: TensorLike): Tensor => applyUnary(unaryOps.sin, toTensor(x, 'sin'));
 /** The cosine. */
-export const cos = (x: Tensor): Tensor => applyUnary(unaryOps.cos, x);
+export const cos = (x: TensorLike): Tensor => applyUnary(unaryOps.cos, toTensor(x, 'cos'));
 /** x * x */
-export const square = (x: Tensor): Tensor => applyUnary(unaryOps.square, x);
+export const square = (x: TensorLike): Tensor => applyUnary(unaryOps.square, toTensor(x, 'square'));
 /** 1 / x */
-export const reciprocal = (x: Tensor): Tensor => applyUnary(unaryOps.reciprocal, x);
+export const reciprocal = (x: TensorLike): Tensor => applyUnary(unaryOps.reciprocal, toTensor(x, 'reciprocal'));
 
 /** -1, 0 or 1 by the sign of each element (no gradient: it is piecewise constant). */
-export function sign(x: Tensor): Tensor {
-  return mapUnary(x, signOf);
+export function sign(x: TensorLike): Tensor {
+  return mapUnary(toTensor(x, 'sign'), signOf);
 }
 
 function signOf(v: number): number {

@@ -13,8 +13,9 @@ import {
 import { assignKernel } from '../kernels/elementwise.js';
 import type { Draw } from '../check/spec.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
-import { Tensor, type Axis } from '../tensor.js';
-import { contiguous, fromStorage } from './creation.js';
+import { Tensor, type Axis, type TensorLike } from '../tensor.js';
+import { contiguous, fromStorage, toTensor } from './creation.js';
+import { describeValue } from '../describe-value.js';
 
 /** A view of `x`'s storage with another shape and strides. */
 function view(x: Tensor, shape: Shape, strides: readonly number[], offset = x.offset): Tensor {
@@ -150,7 +151,7 @@ export const viewOps = {
 
 /** Resolves a target shape with at most one -1 (inferred) against `size` elements. */
 function resolveReshape(x: Tensor, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape as unknown)) throw new Error(`reshape: shape must be an array, got ${String(shape)}`);
+  if (!Array.isArray(shape as unknown)) throw new Error(`reshape: shape must be an array, got ${describeValue(shape)}`);
   const inferred = shape.filter((dim) => dim === -1).length;
   if (inferred > 1) throw new Error(`reshape: only one dimension can be -1, got ${formatShape(shape)}`);
   const known = shape.filter((dim) => dim !== -1);
@@ -164,14 +165,16 @@ function resolveReshape(x: Tensor, shape: readonly number[]): number[] {
 }
 
 /** The same elements in row-major order, laid out in `shape` (one -1 is inferred). A view when `x` is contiguous. */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+export function reshape(operand: TensorLike, shape: readonly number[]): Tensor {
+  const x = toTensor(operand, 'reshape');
   const resolved = resolveReshape(x, shape);
   if (shapesEqual(resolved, x.shape)) return x;
   return apply(viewOps.reshape, [x], resolved);
 }
 
 /** Reorders the axes: axis i of the result is axis `axes[i]` of `x`. A view. */
-export function permute(x: Tensor, axes: readonly number[]): Tensor {
+export function permute(operand: TensorLike, axes: readonly number[]): Tensor {
+  const x = toTensor(operand, 'permute');
   if (!Array.isArray(axes as unknown) || axes.length !== x.ndim) {
     throw new Error(`permute: expected ${x.ndim} axes for shape ${formatShape(x.shape)}, got ${JSON.stringify(axes)}`);
   }
@@ -183,7 +186,8 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
 }
 
 /** Swaps two axes (by default the last two). A view. */
-export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
+export function transpose(operand: TensorLike, dim0 = -2, dim1 = -1): Tensor {
+  const x = toTensor(operand, 'transpose');
   const a = normalizeAxis(dim0, x.ndim, 'transpose');
   const b = normalizeAxis(dim1, x.ndim, 'transpose');
   const axes = Array.from({ length: x.ndim }, (_, i) => (i === a ? b : i === b ? a : i));
@@ -194,7 +198,8 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
  * Broadcasts `x` to `shape` without copying (stride 0 along repeated axes). Only axes of size 1 can
  * grow; new leading axes may be added. A -1 keeps the input's size on that axis.
  */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
+export function expand(operand: TensorLike, shape: readonly number[]): Tensor {
+  const x = toTensor(operand, 'expand');
   if (!Array.isArray(shape as unknown) || shape.length < x.ndim) {
     throw new Error(`expand: cannot expand shape ${formatShape(x.shape)} to ${JSON.stringify(shape)} (fewer dimensions)`);
   }
@@ -212,7 +217,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 /** Removes size-1 axes: all of them, or the given ones (each must have size 1). */
-export function squeeze(x: Tensor, axis?: Axis): Tensor {
+export function squeeze(operand: TensorLike, axis?: Axis): Tensor {
+  const x = toTensor(operand, 'squeeze');
   const axes = axis === undefined ? x.shape.flatMap((dim, a) => (dim === 1 ? [a] : [])) : normalizeAxes(axis, x.ndim, 'squeeze');
   for (const a of axes) {
     if (x.shape[a] !== 1) {
@@ -223,7 +229,8 @@ export function squeeze(x: Tensor, axis?: Axis): Tensor {
 }
 
 /** Inserts a size-1 axis at `axis` (in [-(rank+1), rank]). */
-export function unsqueeze(x: Tensor, axis: number): Tensor {
+export function unsqueeze(operand: TensorLike, axis: number): Tensor {
+  const x = toTensor(operand, 'unsqueeze');
   const position = normalizeAxis(axis, x.ndim + 1, 'unsqueeze');
   const shape = [...x.shape];
   shape.splice(position, 0, 1);
@@ -235,7 +242,8 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
  * indices count from the end; indices outside the axis throw (nothing is clamped); start == end
  * gives an empty axis.
  */
-export function slice(x: Tensor, start: readonly number[], end: readonly number[]): Tensor {
+export function slice(operand: TensorLike, start: readonly number[], end: readonly number[]): Tensor {
+  const x = toTensor(operand, 'slice');
   if (!Array.isArray(start as unknown) || !Array.isArray(end as unknown) || start.length !== x.ndim || end.length !== x.ndim) {
     throw new Error(
       `slice: start and end need one entry per axis of shape ${formatShape(x.shape)}, got ${JSON.stringify(start)} and ${JSON.stringify(end)}`,
@@ -261,7 +269,8 @@ export function slice(x: Tensor, start: readonly number[], end: readonly number[
 }
 
 /** Zero-pads `x` with `before[i]` and `after[i]` elements on each side of axis i. */
-export function pad(x: Tensor, before: readonly number[], after: readonly number[]): Tensor {
+export function pad(operand: TensorLike, before: readonly number[], after: readonly number[]): Tensor {
+  const x = toTensor(operand, 'pad');
   const valid = (list: readonly number[]): boolean =>
     Array.isArray(list as unknown) && list.length === x.ndim && list.every((n) => Number.isInteger(n) && n >= 0);
   if (!valid(before) || !valid(after)) {

@@ -9,8 +9,8 @@ import { allocate, promoteDtypes } from '../dtype.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
 import { whereKernel } from '../kernels/elementwise.js';
 import { drawBroadcastPair, drawBroadcastPartner, drawShape, drawTensor } from '../check/sampling.js';
-import { Tensor, type TensorLike } from '../tensor.js';
-import { fromStorage, toTensor } from './creation.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { dtypeAmong, fromStorage, toTensor } from './creation.js';
 import { viewAs } from './pointwise.js';
 import { gt } from './compare.js';
 
@@ -37,8 +37,7 @@ export const whereOp: BuiltinOp = {
 
 /** Elements of `a` where `cond` is nonzero, else of `b`, broadcasting all three. */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
-  const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : undefined;
-  if (dtype === undefined) throw new Error('where: at least one of a and b must be a Tensor');
-  const c = toTensor(cond, dtype, 'where');
-  return apply(whereOp, [c, toTensor(a, dtype, 'where'), toTensor(b, dtype, 'where')], undefined);
+  // The result's dtype comes from a and b; the condition is read as nonzero or not.
+  const dtype = dtypeAmong([a, b]);
+  return apply(whereOp, [toTensor(cond, 'where', dtype), toTensor(a, 'where', dtype), toTensor(b, 'where', dtype)], undefined);
 }

@@ -21,6 +21,9 @@ export interface LoadOptions {
   dtype?: DType;
 }
 
+/** The keys of `LoadOptions`, for `checkOptions`. */
+export const LOAD_OPTIONS = ['dtype'];
+
 /** Parsed values, cached after the first load. */
 export interface ParsedSet {
   features: Float64Array;

@@ -1,6 +1,7 @@
 /** The 8x8 handwritten digits (UCI "Optical Recognition of Handwritten Digits", test part; 1797 images). */
 import { DIGITS_BASE64, DIGITS_ROWS } from './digits-data.js';
-import { toLabelledData, type LabelledData, type LoadOptions, type ParsedSet } from './bundled.js';
+import { checkOptions } from '@nn/autograd';
+import { LOAD_OPTIONS, toLabelledData, type LabelledData, type LoadOptions, type ParsedSet } from './bundled.js';
 
 const PIXELS = 64;
 
@@ -24,5 +25,6 @@ function parseDigits(): ParsedSet {
  * 0..16 to 0..1; `y` of shape [1797], the digit 0..9.
  */
 export function loadDigits(opts: LoadOptions = {}): LabelledData {
+  checkOptions('loadDigits', opts, LOAD_OPTIONS);
   return toLabelledData((digits ??= parseDigits()), opts);
 }

@@ -1,7 +1,8 @@
 /** The bundled tabular sets: iris (3 classes) and breast cancer (2 classes). */
 import { IRIS_CSV } from './iris-data.js';
 import { BREAST_CANCER_CSV } from './breast-cancer-data.js';
-import { parseLabelledCsv, toLabelledData, type LabelledData, type ParsedSet, type LoadOptions } from './bundled.js';
+import { checkOptions } from '@nn/autograd';
+import { LOAD_OPTIONS, parseLabelledCsv, toLabelledData, type LabelledData, type ParsedSet, type LoadOptions } from './bundled.js';
 
 // Parsed on first use. No call at the top level: it would keep both texts in every bundle.
 let iris: ParsedSet | undefined;
@@ -12,6 +13,7 @@ let breastCancer: ParsedSet | undefined;
  * petal width, in cm), `y` of shape [150], the species 0..2 (setosa, versicolor, virginica).
  */
 export function loadIris(opts: LoadOptions = {}): LabelledData {
+  checkOptions('loadIris', opts, LOAD_OPTIONS);
   return toLabelledData((iris ??= parseLabelledCsv(IRIS_CSV)), opts);
 }
 
@@ -20,5 +22,6 @@ export function loadIris(opts: LoadOptions = {}): LabelledData {
  * features of the cell nuclei, unscaled; `y` of shape [569], 0 malignant or 1 benign.
  */
 export function loadBreastCancer(opts: LoadOptions = {}): LabelledData {
+  checkOptions('loadBreastCancer', opts, LOAD_OPTIONS);
   return toLabelledData((breastCancer ??= parseLabelledCsv(BREAST_CANCER_CSV)), opts);
 }

@@ -1,7 +1,6 @@
 /** ReduceLROnPlateau: cut the learning rate when a metric stops improving. */
-import { Tensor } from '@nn/autograd';
+import { describeValue, Tensor } from '@nn/autograd';
 import {
-  formatValue,
   isRecord,
   nonNegative,
   nonNegativeInteger,
@@ -123,7 +122,7 @@ export class ReduceLROnPlateau {
     let current: number;
     if (typeof metric === 'number') current = metric;
     else if (metric instanceof Tensor && metric.size === 1) current = metric.item();
-    else throw new Error(`ReduceLROnPlateau: step(metric) takes a number or a one-element tensor, got ${formatValue(metric)}`);
+    else throw new Error(`ReduceLROnPlateau: step(metric) takes a number or a one-element tensor, got ${describeValue(metric)}`);
     checkGroupCount('ReduceLROnPlateau', this.optimizer, this.lastLr.length);
     this.lastEpoch++;
     if (this.isBetter(current, this.best)) {
@@ -176,12 +175,12 @@ export class ReduceLROnPlateau {
     const fail = (message: string): never => {
       throw new Error(`ReduceLROnPlateau: loadStateDict: ${message}`);
     };
-    if (!isRecord(given)) return fail(`expected an object as stateDict() returns, got ${formatValue(given)}`);
+    if (!isRecord(given)) return fail(`expected an object as stateDict() returns, got ${describeValue(given)}`);
     const options = this.resolve(given.options, 'loadStateDict: ');
     for (const key of ['lastEpoch', 'numBadEpochs', 'cooldownCounter'] as const) {
-      if (!nonNegativeInteger.accepts(given[key])) fail(`${key} must be an integer >= 0, got ${formatValue(given[key])}`);
+      if (!nonNegativeInteger.accepts(given[key])) fail(`${key} must be an integer >= 0, got ${describeValue(given[key])}`);
     }
-    if (typeof given.best !== 'number') fail(`best must be a number, got ${formatValue(given.best)}`);
+    if (typeof given.best !== 'number') fail(`best must be a number, got ${describeValue(given.best)}`);
     const lastLr = checkLrList('ReduceLROnPlateau', 'lastLr', given.lastLr, this.optimizer);
     this.options = options;
     this.lastEpoch = given.lastEpoch as number;

@@ -3,7 +3,8 @@
  * records each group's starting lr and takes step 0; each `step()` moves to the next epoch and sets
  * every group's `lr`. Call `scheduler.step()` after the epoch's `optimizer.step()` calls.
  */
-import { formatValue, isRecord, nonNegativeInteger, pickOptions, resolveOptions, type OptionSpec, type OptionValue } from '../options.js';
+import { describeValue } from '@nn/autograd';
+import { isRecord, nonNegativeInteger, pickOptions, resolveOptions, type OptionSpec, type OptionValue } from '../options.js';
 import { Optimizer, type ParamGroup } from '../optimizer.js';
 
 /** A scheduler's state as plain data. */
@@ -20,7 +21,7 @@ export interface SchedulerStateDict {
 
 /** Throws unless `optimizer` is an Optimizer (schedulers work on its parameter groups). */
 export function checkOptimizer(owner: string, optimizer: unknown): asserts optimizer is Optimizer {
-  if (!(optimizer instanceof Optimizer)) throw new Error(`${owner}: expected an Optimizer, got ${formatValue(optimizer)}`);
+  if (!(optimizer instanceof Optimizer)) throw new Error(`${owner}: expected an Optimizer, got ${describeValue(optimizer)}`);
 }
 
 /**
@@ -54,7 +55,7 @@ export function checkGroupCount(owner: string, optimizer: Optimizer, expected: n
 export function checkLrList(owner: string, what: string, value: unknown, optimizer: Optimizer): number[] {
   const groups = optimizer.paramGroups.length;
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'number')) {
-    throw new Error(`${owner}: loadStateDict: ${what} must be an array of numbers, got ${formatValue(value)}`);
+    throw new Error(`${owner}: loadStateDict: ${what} must be an array of numbers, got ${describeValue(value)}`);
   }
   if (value.length !== groups) {
     throw new Error(`${owner}: loadStateDict: ${what} has ${value.length} values, the optimizer has ${groups} parameter groups`);
@@ -134,10 +135,10 @@ export abstract class LRScheduler<C = object> {
   /** Restores a state saved by `stateDict()`; a mismatch throws, naming what differs. */
   loadStateDict(dict: SchedulerStateDict): void {
     const given: unknown = dict;
-    if (!isRecord(given)) throw new Error(`${this.name}: loadStateDict: expected an object as stateDict() returns, got ${formatValue(given)}`);
+    if (!isRecord(given)) throw new Error(`${this.name}: loadStateDict: expected an object as stateDict() returns, got ${describeValue(given)}`);
     const options = resolveOptions(this.name, this.spec, given.options, { where: 'loadStateDict: ' });
     if (!nonNegativeInteger.accepts(given.lastEpoch)) {
-      throw new Error(`${this.name}: loadStateDict: lastEpoch must be an integer >= 0, got ${formatValue(given.lastEpoch)}`);
+      throw new Error(`${this.name}: loadStateDict: lastEpoch must be an integer >= 0, got ${describeValue(given.lastEpoch)}`);
     }
     const baseLrs = checkLrList(this.name, 'baseLrs', given.baseLrs, this.optimizer);
     const lastLr = checkLrList(this.name, 'lastLr', given.lastLr, this.optimizer);
