@@ -305,7 +305,6 @@ describe('clamp (as torch.clamp)', () => {
   test('bad bounds are errors naming the op', () => {
     const x = tensor([1, 2]);
     expect(() => x.clamp()).toThrow('clamp: at least one of min and max is required');
-    expect(() => x.clamp(NaN, 1)).toThrow('clamp: min must be a number, got NaN');
     expect(() => x.clamp(0, '1' as unknown as number)).toThrow('clamp: max must be a number, got 1');
   });
 });
