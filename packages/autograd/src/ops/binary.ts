@@ -96,14 +96,16 @@ export const binaryOps = {
     [({ grad, b }, r) => r(grad / b), ({ grad, a, b }, r) => -r(r(grad * a) / r(b * b))],
     (d) => drawPair(d, ['uniform', 'awayFromZero']), 'div'),
   // As PyTorch: d/da is 0 where the exponent is 0 (even at a = 0), d/db is 0 where a = 0 and b >= 0.
+  // Each product is grouped as in PyTorch's formulas, grad * (b * a^(b - 1)) and grad * (a^b * log a),
+  // and `b - 1` is computed in b's dtype as PyTorch's is, so that mixed dtypes round where it rounds.
   pow: binaryOp('pow', powOf,
     (g, { inputs: [a, b], output, needsInputGrad }) => [
-      needsInputGrad[0] ? where(eq(b!, 0), 0, g.mul(b!).mul(a!.pow(b!.sub(1)))) : null,
-      needsInputGrad[1] ? where(eq(a!, 0).mul(ge(b!, 0)), 0, g.mul(output).mul(a!.log())) : null,
+      needsInputGrad[0] ? where(eq(b!, 0), 0, g.mul(b!.mul(a!.pow(b!.sub(1))))) : null,
+      needsInputGrad[1] ? where(eq(a!, 0).mul(ge(b!, 0)), 0, g.mul(output.mul(a!.log()))) : null,
     ],
     [
-      ({ grad, a, b }, r) => (b === 0 ? 0 : r(r(grad * b) * r(powOf(a, r(b - 1))))),
-      ({ grad, a, b, output }, r) => (a === 0 && b >= 0 ? 0 : r(r(grad * output) * r(Math.log(a)))),
+      ({ grad, a, b }, r) => (b === 0 ? 0 : r(grad * r(b * r(powOf(a, r(b - 1)))))),
+      ({ grad, a, b, output }, r) => (a === 0 && b >= 0 ? 0 : r(grad * r(output * r(Math.log(a))))),
     ],
     (d) => drawPair(d, ['positive', 'uniform'])),
   maximum: binaryOp('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y),
