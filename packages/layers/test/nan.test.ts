@@ -19,7 +19,8 @@ describe("PyTorch's cases", () => {
   test('are there', () => expect(recorded.length).toBeGreaterThanOrEqual(6));
   for (const [index, c] of recorded.entries()) {
     test(`${c.op}, targets ${String(c.attrs.targets ?? 'probabilities')} (case ${index}): loss and gradients`, () => {
-      const [t, x] = c.inputs.map((e, i) => tensor(e.data, { shape: e.shape, dtype: 'float64', requiresGrad: c.grads[i] !== null })) as [Tensor, Tensor];
+      const leaf = (i: number): Tensor => tensor(c.inputs[i]!.data, { shape: c.inputs[i]!.shape, dtype: 'float64', requiresGrad: c.grads[i] !== null });
+      const [t, x] = [leaf(0), leaf(1)];
       const loss = fused[c.op as keyof typeof fused](t, x);
       expect(mismatches([loss.item()], c.output.data), 'loss').toEqual([]);
       loss.backward(tensor(c.cotangent.data[0]!, { dtype: 'float64' }));
