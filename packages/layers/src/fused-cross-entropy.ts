@@ -114,8 +114,9 @@ export function crossEntropyOfProbabilities(t: Tensor, p: Tensor): Tensor {
 /**
  * The cross-entropy of logits `x` against targets `t` of its shape (one-hot or probabilities), as one
  * op: -(1/N) sum_ij t_ij logSoftmax(x)_ij, computed stably (each row shifted by its maximum).
- * Classes a row of `t` gives 0 are skipped, so a logit of -Infinity there gives no NaN. Every axis but
- * the last is a row; `t` must have `x`'s shape.
+ * Classes a row of `t` gives 0 are skipped, so a logit of -Infinity there gives no NaN; a NaN logit,
+ * or a row holding +Infinity, makes the loss NaN, as in PyTorch. Every axis but the last is a row;
+ * `t` must have `x`'s shape.
  */
 export function crossEntropyOfLogits(t: Tensor, x: Tensor): Tensor {
   return logitCrossEntropy(t, x);

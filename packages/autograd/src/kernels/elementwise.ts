@@ -67,7 +67,8 @@ function unaryRun(code: UnaryCode, out: Storage, o: number, length: number, x: S
       for (; o < end; o++, p += stride) out[o] = Math.tanh(x[p]!);
       return;
     case 'relu':
-      for (; o < end; o++, p += stride) out[o] = x[p]! > 0 ? x[p]! : 0;
+      // `<= 0` rather than `> 0 ? x : 0`: NaN compares false, so it passes through, as in PyTorch.
+      for (; o < end; o++, p += stride) out[o] = x[p]! <= 0 ? 0 : x[p]!;
       return;
     case 'square':
       for (; o < end; o++, p += stride) out[o] = x[p]! * x[p]!;

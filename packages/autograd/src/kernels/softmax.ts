@@ -15,11 +15,10 @@ export function softmaxKernel(out: Storage, x: Storage, outer: number, length: n
     for (let i = 0; i < inner; i++) {
       const start = o * length * inner + i;
       const end = start + length * inner;
-      // The maximum (a NaN wins, as in the max reduction); an infinite one shifts by 0, so that a
-      // row of -Infinity never computes -Infinity - -Infinity.
-      let max = -Infinity;
-      for (let p = start; p < end; p += inner) if (x[p]! > max || x[p] !== x[p]) max = x[p]!;
-      const shift = Number.isFinite(max) ? max : 0;
+      // The shift is the maximum (a NaN wins, as in the max reduction), even when infinite, as in
+      // PyTorch: a line holding +Infinity or NaN, or only -Infinity, is NaN everywhere.
+      let shift = -Infinity;
+      for (let p = start; p < end; p += inner) if (x[p]! > shift || x[p] !== x[p]) shift = x[p]!;
       // Each store into out rounds to the dtype, as each op of the chain would. logSoftmax keeps the
       // shifted values in out for its last pass; softmax keeps the exponentials (one exp each).
       let sum = 0;

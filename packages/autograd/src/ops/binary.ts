@@ -59,6 +59,15 @@ function keptMask(a: Tensor, b: Tensor, aLoses: (a: Tensor, b: Tensor) => Tensor
   return aLoses(a, b).add(eq(a, b).mul(0.5)).neg().add(1);
 }
 
+/**
+ * a ** b as C's pow (so PyTorch's): 1 ** b is 1 for every b, NaN included, and (-1) ** +-Infinity is
+ * 1, where JavaScript's Math.pow gives NaN; every other case is Math.pow's.
+ */
+function powOf(a: number, b: number): number {
+  if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1;
+  return Math.pow(a, b);
+}
+
 /** `keptMask` on numbers, with `loses` the comparison's outcome. */
 function keptMaskOf(loses: boolean, a: number, b: number): number {
   return 1 - ((loses ? 1 : 0) + (a === b ? 1 : 0) * 0.5);
@@ -85,14 +94,16 @@ export const binaryOps = {
     [({ grad, b }, r) => r(grad / b), ({ grad, a, b }, r) => -r(r(grad * a) / r(b * b))],
     (d) => drawPair(d, ['uniform', 'awayFromZero']), 'div'),
   // As PyTorch: d/da is 0 where the exponent is 0 (even at a = 0), d/db is 0 where a = 0 and b >= 0.
-  pow: binaryOp('pow', Math.pow,
+  // Each product is grouped as in PyTorch's formulas, grad * (b * a^(b - 1)) and grad * (a^b * log a),
+  // and `b - 1` is computed in b's dtype as PyTorch's is, so that mixed dtypes round where it rounds.
+  pow: binaryOp('pow', powOf,
     (g, { inputs: [a, b], output, needsInputGrad }) => [
-      needsInputGrad[0] ? where(eq(b!, 0), 0, g.mul(b!).mul(a!.pow(b!.sub(1)))) : null,
-      needsInputGrad[1] ? where(eq(a!, 0).mul(ge(b!, 0)), 0, g.mul(output).mul(a!.log())) : null,
+      needsInputGrad[0] ? where(eq(b!, 0), 0, g.mul(b!.mul(a!.pow(b!.sub(1))))) : null,
+      needsInputGrad[1] ? where(eq(a!, 0).mul(ge(b!, 0)), 0, g.mul(output.mul(a!.log()))) : null,
     ],
     [
-      ({ grad, a, b }, r) => (b === 0 ? 0 : r(r(grad * b) * r(Math.pow(a, r(b - 1))))),
-      ({ grad, a, b, output }, r) => (a === 0 && b >= 0 ? 0 : r(r(grad * output) * r(Math.log(a)))),
+      ({ grad, a, b }, r) => (b === 0 ? 0 : r(grad * r(b * r(powOf(a, r(b - 1)))))),
+      ({ grad, a, b, output }, r) => (a === 0 && b >= 0 ? 0 : r(grad * r(output * r(Math.log(a))))),
     ],
     (d) => drawPair(d, ['positive', 'uniform'])),
   maximum: binaryOp('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y),

@@ -2,7 +2,8 @@
  * clamp(x, min, max): each element limited to [min, max], as PyTorch's `torch.clamp` (TensorFlow's
  * `clipByValue`). One op where `x.maximum(min).minimum(max)` takes two, each with a backward of
  * several ops (their tie-splitting masks). The gradient passes where min <= x <= max, as PyTorch's.
- * As in PyTorch, min > max sets every element to max, and a NaN element stays NaN.
+ * As in PyTorch, min > max sets every element to max, a NaN element stays NaN, and a NaN bound follows
+ * PyTorch's rule (see `clamp`).
  */
 import type { BuiltinOp } from '../op.js';
 import { apply } from '../op.js';
@@ -13,7 +14,10 @@ import { toTensor } from './creation.js';
 import { describeValue } from '../describe-value.js';
 import { mapUnary } from './pointwise.js';
 
-/** The bounds, -Infinity or Infinity where absent. */
+/**
+ * The bounds, -Infinity or Infinity where absent. Both NaN: every element becomes NaN (PyTorch's clamp
+ * given two bounds, one of them NaN).
+ */
 export interface ClampAttrs {
   min: number;
   max: number;
@@ -40,6 +44,7 @@ export const clampOp: BuiltinOp<ClampAttrs> = {
   name: 'clamp',
   forward([x], attrs) {
     const [low, high] = roundedBounds(x!, attrs);
+    if (Number.isNaN(low) && Number.isNaN(high)) return mapUnary(x!, () => NaN);
     return mapUnary(x!, (v) => {
       const raised = v < low ? low : v;
       return raised > high ? high : raised;
@@ -54,15 +59,16 @@ export const clampOp: BuiltinOp<ClampAttrs> = {
 
 /**
  * Limits every element of `x` to [min, max]; either bound may be left out (undefined). Throws unless
- * at least one is given and each given one is a number (not NaN).
+ * at least one is given and each given one is a number. A NaN bound does what it does in PyTorch:
+ * given with the other bound, it makes every element NaN; given alone, it compares false with every
+ * element, so it changes no value, and the gradient (which passes where min <= x <= max) is 0.
  */
 export function clamp(operand: TensorLike, min?: number, max?: number): Tensor {
   const x = toTensor(operand, 'clamp');
   if (min === undefined && max === undefined) throw new Error('clamp: at least one of min and max is required');
   for (const [name, bound] of [['min', min], ['max', max]] as const) {
-    if (bound !== undefined && (typeof bound !== 'number' || Number.isNaN(bound))) {
-      throw new Error(`clamp: ${name} must be a number, got ${describeValue(bound)}`);
-    }
+    if (bound !== undefined && typeof bound !== 'number') throw new Error(`clamp: ${name} must be a number, got ${describeValue(bound)}`);
   }
-  return apply(clampOp, [x], { min: min ?? -Infinity, max: max ?? Infinity });
+  const nanBetweenTwo = min !== undefined && max !== undefined && (Number.isNaN(min) || Number.isNaN(max));
+  return apply(clampOp, [x], nanBetweenTwo ? { min: NaN, max: NaN } : { min: min ?? -Infinity, max: max ?? Infinity });
 }

@@ -120,11 +120,12 @@ export function mean(operand: TensorLike, axis?: Axis, keepDims = false): Tensor
 
 /**
  * x minus its maximum over `axes` (kept as size-1 axes), the shift that keeps exp from overflowing.
- * The maximum is a constant (detached): in logSumExp and softmax its derivative terms cancel exactly.
- * An infinite maximum (a row of -Infinity) shifts by 0, so that -Infinity - -Infinity never makes NaN.
+ * The maximum is a constant (detached): in logSumExp its derivative terms cancel exactly. An infinite
+ * maximum shifts by 0, as in PyTorch's logsumexp, so that a row of -Infinity gives -Infinity (not
+ * -Infinity - -Infinity = NaN) and a row holding +Infinity gives +Infinity; a NaN maximum stays.
  */
 export function shiftByMax(x: Tensor, axes: readonly number[]): { shifted: Tensor; shift: Tensor } {
-  const shift = mapUnary(max(x.detach(), axes, true), (m) => (Number.isFinite(m) ? m : 0));
+  const shift = mapUnary(max(x.detach(), axes, true), (m) => (m === Infinity || m === -Infinity ? 0 : m));
   return { shifted: x.sub(shift), shift };
 }
 

@@ -3,6 +3,8 @@
  * those of the chain x - max(x), exp, sum, log (or divide) bit for bit, in one node of the graph
  * instead of five. Shifting by the maximum keeps exp from overflowing at logits of +-1e4, and working
  * on the shifted values, not on x - logSumExp(x), keeps float32 precision when the logits are large.
+ * The shift is the maximum even when it is infinite, as in PyTorch: a line holding NaN or +Infinity,
+ * or only -Infinity, gives NaN all along it (logSumExp, as PyTorch's, shifts by 0 there instead).
  *
  * Their rules are PyTorch's, written with tensor ops so that they differentiate again:
  *   logSoftmax: dx = g - exp(y) * sum(g)        softmax: dx = y * (g - sum(g * y))

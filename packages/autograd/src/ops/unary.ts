@@ -12,7 +12,7 @@ import { toTensor } from './creation.js';
 import { isUnaryCode } from '../kernels/elementwise.js';
 import { mapUnary } from './pointwise.js';
 import { sub } from './binary.js';
-import { gt } from './compare.js';
+import { ne } from './compare.js';
 
 /**
  * Builds the record of a unary op from its scalar function and its derivative rule, written twice
@@ -48,14 +48,16 @@ export const unaryOps = {
   exp: unaryOp('exp', Math.exp, (g, _x, y) => g.mul(y), ({ grad, output }, r) => r(grad * output), 'uniform'),
   log: unaryOp('log', Math.log, (g, x) => g.div(x), ({ grad, a }, r) => r(grad / a), 'positive'),
   sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), ({ grad, output }, r) => r(grad / r(output * 2)), 'positive'),
-  // abs'(0) = 0, as PyTorch: sign(0) is 0.
+  // abs'(0) = 0 and abs'(NaN) = 0, as PyTorch: sign(0) and sign(NaN) are 0.
   abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), ({ grad, a }, r) => r(grad * signOf(a)), 'awayFromZero'),
   tanh: unaryOp('tanh', Math.tanh, (g, _x, y) => g.mul(sub(1, y.square())),
     ({ grad, output }, r) => r(grad * r(1 - r(output * output))), 'uniform'),
   sigmoid: unaryOp('sigmoid', sigmoidScalar, (g, _x, y) => g.mul(y.mul(sub(1, y))),
     ({ grad, output }, r) => r(grad * r(output * r(1 - output))), 'uniform'),
-  // relu'(0) = 0, as PyTorch: the mask is x > 0.
-  relu: unaryOp('relu', (v) => (v > 0 ? v : 0), (g, x) => g.mul(gt(x, 0)), ({ grad, a }, r) => r(grad * (a > 0 ? 1 : 0)), 'awayFromZero'),
+  // As PyTorch: relu(NaN) is NaN, and the gradient is masked where the result is 0 (threshold_backward
+  // tests result <= 0), so relu'(0) = 0 and the gradient passes at NaN.
+  relu: unaryOp('relu', (v) => (v <= 0 ? 0 : v), (g, _x, y) => g.mul(ne(y, 0)), ({ grad, output }, r) => r(grad * (output !== 0 ? 1 : 0)),
+    'awayFromZero'),
   sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), ({ grad, a }, r) => r(grad * r(Math.cos(a))), 'uniform'),
   cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), ({ grad, a }, r) => -r(grad * r(Math.sin(a))), 'uniform'),
   square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), ({ grad, a }, r) => r(r(grad * a) * 2), 'uniform'),
@@ -77,7 +79,7 @@ export const abs = (x: TensorLike): Tensor => applyUnary(unaryOps.abs, toTensor(
 export const tanh = (x: TensorLike): Tensor => applyUnary(unaryOps.tanh, toTensor(x, 'tanh'));
 /** 1 / (1 + e^-x), computed without overflow. */
 export const sigmoid = (x: TensorLike): Tensor => applyUnary(unaryOps.sigmoid, toTensor(x, 'sigmoid'));
-/** max(x, 0), with gradient 0 at 0. */
+/** max(x, 0), with gradient 0 at 0; NaN stays NaN (and passes the gradient), as in PyTorch. */
 export const relu = (x: TensorLike): Tensor => applyUnary(unaryOps.relu, toTensor(x, 'relu'));
 /** The sine. */
 export const sin = (x: TensorLike): Tensor => applyUnary(unaryOps.sin, toTensor(x, 'sin'));
@@ -88,11 +90,14 @@ export const square = (x: TensorLike): Tensor => applyUnary(unaryOps.square, toT
 /** 1 / x */
 export const reciprocal = (x: TensorLike): Tensor => applyUnary(unaryOps.reciprocal, toTensor(x, 'reciprocal'));
 
-/** -1, 0 or 1 by the sign of each element (no gradient: it is piecewise constant). */
+/**
+ * -1, 0 or 1 by the sign of each element (no gradient: it is piecewise constant). NaN gives 0, as in
+ * PyTorch (whose sign is (0 < x) - (x < 0)).
+ */
 export function sign(x: TensorLike): Tensor {
   return mapUnary(toTensor(x, 'sign'), signOf);
 }
 
 function signOf(v: number): number {
-  return v > 0 ? 1 : v < 0 ? -1 : v;
+  return v > 0 ? 1 : v < 0 ? -1 : 0;
 }

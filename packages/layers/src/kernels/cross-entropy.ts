@@ -55,19 +55,20 @@ export function probabilityLossGradient(out: Storage, g: number, t: Storage, p: 
 }
 
 /**
- * The shift that keeps exp from overflowing in one row: its maximum (NaN if it holds a NaN), or 0
- * when that is infinite, so that -Infinity - -Infinity never makes NaN.
+ * The shift that keeps exp from overflowing in one row: its maximum (NaN if it holds a NaN), even when
+ * infinite, as PyTorch's log_softmax: a row holding +Infinity, or only -Infinity, is NaN.
  */
 function rowShift(x: Storage, row: number, classes: number): number {
   let max = -Infinity;
   for (let j = 0; j < classes; j++) max = x[row + j]! > max || Number.isNaN(x[row + j]!) ? x[row + j]! : max;
-  return Number.isFinite(max) ? max : 0;
+  return max;
 }
 
 /**
  * -(1/rows) sum_ij t_ij log softmax(x)_ij, with log softmax(x)_ij = x_ij - shift - log(sum_k exp(x_ik - shift)).
- * Classes with t_ij = 0 are skipped, so that a logit of -Infinity in a class the target does not
- * weigh gives no 0 * -Infinity.
+ * Classes with t_ij = 0 add nothing, so that a logit of -Infinity in a class the target does not
+ * weigh gives no 0 * -Infinity (as PyTorch's cross-entropy of class indices); a NaN log-probability
+ * still goes through.
  */
 export function logitLoss(t: Storage, x: Storage, rows: number, classes: number): number {
   let total = 0;
@@ -78,7 +79,8 @@ export function logitLoss(t: Storage, x: Storage, rows: number, classes: number)
     const logSumExp = shift + Math.log(sum);
     for (let j = 0; j < classes; j++) {
       const weight = t[row + j]!;
-      if (weight !== 0) total += weight * (x[row + j]! - logSumExp);
+      const logp = x[row + j]! - logSumExp;
+      if (weight !== 0 || logp !== logp) total += weight * logp;
     }
   }
   return (0 - total) / rows; // a zero loss is +0, as PyTorch's (-total would make it -0)

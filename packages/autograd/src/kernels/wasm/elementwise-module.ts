@@ -83,8 +83,9 @@ function emitUnary(module: ModuleBuilder, name: string, lanes: Lanes, op: SimdUn
       f.get(value).op(`${lanes}.${op}`);
       break;
     case 'relu':
-      // x > 0 ? x : 0, lane by lane (so NaN and -0 give 0, as the scalar rule does; max would not).
-      f.get(value).v128Zero().get(value).v128Zero().op(`${lanes}.gt`).op('v128.bitselect');
+      // x <= 0 ? 0 : x, lane by lane, as the scalar rule: NaN compares false, so it passes (as in
+      // PyTorch), and -0 gives 0. (max would turn -0 into -0 or 0 depending on the operand order.)
+      f.v128Zero().get(value).get(value).v128Zero().op(`${lanes}.le`).op('v128.bitselect');
       break;
     case 'square':
       f.get(value).get(value).op(`${lanes}.mul`);
