@@ -290,6 +290,7 @@ export class Model implements TrainingTarget {
   predict(x: Tensor, opts: EvaluateOptions = {}): Tensor {
     checkOptions('Model.predict', opts, EVALUATE_OPTIONS);
     if (!(x instanceof Tensor) || x.ndim === 0) throw new Error('Model.predict: x must be a Tensor with a first axis of samples');
+    if (x.shape[0] === 0) throw new Error(`Model.predict: x of shape ${fmt(x)} holds no samples`);
     const batchSize = opts.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Model.predict: batchSize must be a positive integer, got ${describeValue(batchSize)}`);
     const wasTraining = this.net.training;

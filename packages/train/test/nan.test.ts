@@ -119,6 +119,11 @@ describe('errors', () => {
     expect(() => m.evaluate(noX, noY)).toThrow('Model.evaluate: x of shape [0,2] and y of shape [0] hold no samples');
   });
 
+  test('predict on an empty set throws', () => {
+    const { x } = data(null);
+    expect(() => model().predict(x.slice([0, 0], [0, 2]))).toThrow('Model.predict: x of shape [0,2] holds no samples');
+  });
+
   test('compile with an optimizer over none of the model parameters throws, naming the counts', () => {
     const m = model();
     const other = new Dense(3, 1);
