@@ -1,7 +1,8 @@
 /** NaN in training: the warning fit prints, TerminateOnNaN, NaN metrics, and the errors of empty data and a foreign optimizer. */
 import { describe, expect, test } from 'vitest';
 import { manualSeed, tensor, type Tensor } from '@nn/autograd';
-import { Dense, Sequential, Softmax } from '@nn/layers';
+import { loadDigits } from '@nn/data';
+import { Dense, ReLU, Sequential, Softmax } from '@nn/layers';
 import { SGD } from '@nn/optim';
 import { makeMetric, Model, TerminateOnNaN, type Callback, type MetricName, type ProgressSink } from '../src/index.js';
 
@@ -49,6 +50,22 @@ describe('a NaN loss during fit', () => {
     expect(output.text).toBe(
       'Warning: the loss is Infinity at epoch 1, batch 1 of 2 (later NaN or infinite losses are not reported; the TerminateOnNaN callback stops training at such a batch)\n',
     );
+  });
+
+  test('one NaN pixel in the digits reaches the training log through a ReLU network', async () => {
+    // The case: relu(NaN) was 0, so the loss stayed finite while the first layer's weights
+    // turned NaN, and nothing was reported.
+    const { x, y } = loadDigits();
+    const pixels = x.data();
+    pixels[5 * 64 + 20] = NaN; // sample 5, in the first batch
+    manualSeed(1);
+    const net = new Sequential([new Dense(64, 16), new ReLU(), new Dense(16, 10), new Softmax()]);
+    const m = new Model(net);
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const output = recorder();
+    const history = await m.fit(tensor(pixels, { shape: x.shape }), y, { epochs: 1, batchSize: 32, shuffle: false, verbose: 0, output });
+    expect(output.text).toMatch(/^Warning: the loss is NaN at epoch 1, batch 1 of 57 /);
+    expect(history.history.loss![0]).toBeNaN();
   });
 
   test('a finite run prints no warning', async () => {
