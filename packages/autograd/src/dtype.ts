@@ -42,10 +42,36 @@ export function allocate(dtype: DType, size: number, op = 'allocate', shape?: re
     return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
+    throw new AllocationError(op, dtype, size, shape, error);
+  }
+}
+
+/**
+ * A tensor's storage could not be made: more elements than a typed array holds, or more memory than
+ * the machine gives. The message names the op, the dtype, the shape (when known) and the bytes
+ * needed; `relabel` puts another name in front, for a caller that knows better what asked (the op
+ * that ran, the layer whose parameter it was).
+ */
+export class AllocationError extends Error {
+  constructor(
+    /** Who asked: an op or function name ('allocate' when the caller gave none). */
+    readonly op: string,
+    readonly dtype: DType,
+    /** The number of elements asked for. */
+    readonly size: number,
+    readonly shape: readonly number[] | undefined,
+    cause: RangeError,
+  ) {
     const bytes = size * (dtype === 'float64' ? 8 : 4);
     const what = shape === undefined ? `${size} ${dtype} elements` : `a ${dtype} tensor of shape [${shape.join(',')}]`;
     const need = `${shape === undefined ? '' : `${size} elements, `}${bytes} bytes = ${formatBytes(bytes)}`;
-    throw new Error(`${op}: cannot allocate ${what} (${need}): ${error.message}`, { cause: error });
+    super(`${op}: cannot allocate ${what} (${need}): ${cause.message}`, { cause });
+    this.name = 'AllocationError';
+  }
+
+  /** The same error, named after `op` (kept when it already names a caller other than 'allocate'). */
+  relabel(op: string): AllocationError {
+    return this.op !== 'allocate' ? this : new AllocationError(op, this.dtype, this.size, this.shape, this.cause as RangeError);
   }
 }
 

@@ -9,6 +9,7 @@ import { checksForwardAnomalies, isAnomalyDetectionEnabled, isGradEnabled } from
 import { checkForwardAnomaly, recordCallSite } from './anomaly.js';
 import { Node } from './engine.js';
 import { recordOnTape } from './tape.js';
+import { AllocationError } from './dtype.js';
 import type { Tensor } from './tensor.js';
 import type { OpTestSpec } from './check/spec.js';
 import type { Arithmetic } from './kernels/elementwise.js';
@@ -103,9 +104,18 @@ export function applyBinary(op: OpRecord, a: Tensor, b: Tensor): Tensor {
   return recordOnTape(op as OpRecord<unknown>, a, b) ?? applyRecorded(op, [a, b], undefined);
 }
 
+/** Runs the forward; storage that could not be made is reported under the op's name. */
+function forwardNamingAllocations<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], attrs: Attrs): Tensor {
+  try {
+    return op.forward(inputs, attrs);
+  } catch (error) {
+    throw error instanceof AllocationError ? error.relabel(op.name) : error;
+  }
+}
+
 /** `apply` with a graph node (not the tape). */
 function applyRecorded<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], attrs: Attrs): Tensor {
-  const output = op.forward(inputs, attrs);
+  const output = forwardNamingAllocations(op, inputs, attrs);
   const anomalyDetection = isAnomalyDetectionEnabled();
   if (anomalyDetection && checksForwardAnomalies()) checkForwardAnomaly(op.name, inputs, output);
   if (isGradEnabled()) {

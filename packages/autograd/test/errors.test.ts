@@ -99,6 +99,8 @@ describe('sizes that cannot be allocated name the op, the shape and the bytes', 
     ['randn', () => randn([1e5, 1e5]), 'randn: cannot allocate a float32 tensor of shape [100000,100000]'],
     ['arange', () => arange(1e10), 'arange: cannot allocate a float32 tensor of shape [10000000000]'],
     ['a broadcast', () => ones([1e5, 1]).add(ones([1, 1e5])), 'add: cannot allocate a float32 tensor of shape [100000,100000]'],
+    // A kernel that allocates without knowing its op (matmul's) is named by the op that ran.
+    ['a product', () => ones([1e5, 1]).matmul(ones([1, 1e5])), 'matmul: cannot allocate 10000000000 float32 elements (40000000000 bytes = 40 GB)'],
   ])('%s', (_, make, message) => {
     expect(make).toThrow(message);
   });

@@ -3,7 +3,7 @@
  * activation). The weight is stored [outFeatures, inFeatures] as in PyTorch, so a PyTorch state dict
  * loads as it is; Keras stores its kernel transposed, [in, out].
  */
-import { getDefaultDtype, tensor, type DType, type Generator, type Tensor, checkGenerator, checkOptions, describeValue } from '@nn/autograd';
+import { AllocationError, getDefaultDtype, tensor, type DType, type Generator, type Tensor, checkGenerator, checkOptions, describeValue } from '@nn/autograd';
 import { Module, parameter } from './module.js';
 import { uniformValues, type Initializer } from './initializers.js';
 import { expectBoolean, expectInteger, expectTensor, formatShape } from './util.js';
@@ -65,7 +65,17 @@ export class Dense extends Module {
    */
   private create(option: string, init: Initializer, shape: number[], dtype: DType, rng: Generator | undefined): Tensor {
     if (typeof init !== 'function') throw new Error(`${this.label}: ${option} must be a function (shape, options) => Tensor, got ${describeValue(init)}`);
-    const made = expectTensor(init(shape, { dtype, rng }), `${this.label}: the result of ${option}`);
+    let made: Tensor;
+    try {
+      made = expectTensor(init(shape, { dtype, rng }), `${this.label}: the result of ${option}`);
+    } catch (error) {
+      // The initializer's own op (rand, full, ...) is not what the user called: name the layer.
+      if (error instanceof AllocationError) {
+        const name = option === 'kernelInitializer' ? 'weight' : 'bias';
+        throw new Error(`${this.label}: cannot make its ${name} of shape ${formatShape(shape)} (initializing it failed with: ${error.message})`, { cause: error });
+      }
+      throw error;
+    }
     if (made.shape.length !== shape.length || made.shape.some((d, i) => d !== shape[i])) {
       throw new Error(`${this.label}: ${option} returned shape ${formatShape(made.shape)}, expected ${formatShape(shape)}`);
     }

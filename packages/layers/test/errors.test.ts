@@ -33,9 +33,10 @@ const t = (data: number[] | number[][], requiresGrad = false): Tensor => tensor(
 const wrong = <T>(value: unknown): T => value as T;
 
 describe('layers', () => {
-  test('a layer too large to allocate names the op, the shape and the bytes', () => {
+  test('a layer too large to allocate names the layer, the parameter, the shape and the bytes', () => {
     expect(() => new Dense(1e5, 1e5)).toThrow(
-      'rand: cannot allocate a float64 tensor of shape [100000,100000] (10000000000 elements, 80000000000 bytes = 80 GB)',
+      'Dense(100000 -> 100000): cannot make its weight of shape [100000,100000] (initializing it failed with: ' +
+        'rand: cannot allocate a float64 tensor of shape [100000,100000] (10000000000 elements, 80000000000 bytes = 80 GB)',
     );
   });
 
