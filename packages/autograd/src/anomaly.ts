@@ -2,7 +2,7 @@
  * Anomaly detection (see `detectAnomaly`): finding the op that first makes a NaN or an infinity,
  * in forward or in backward, and saying where it was called.
  */
-import type { Node } from './engine.js';
+import type { Node } from './graph-node.js';
 import type { Tensor } from './tensor.js';
 import { formatShape } from './shape.js';
 

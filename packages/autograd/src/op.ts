@@ -7,7 +7,7 @@
  */
 import { checksForwardAnomalies, isAnomalyDetectionEnabled, isGradEnabled } from './mode.js';
 import { checkForwardAnomaly, recordCallSite } from './anomaly.js';
-import { Node } from './engine.js';
+import { Node } from './graph-node.js';
 import { recordOnTape } from './tape.js';
 import { AllocationError } from './dtype.js';
 import type { Tensor } from './tensor.js';

@@ -9,7 +9,8 @@ import { scalar } from './ops/creation.js';
 import { SCALAR_SHAPE } from './shape.js';
 import { ADD, ENTRY_SIZE, MUL, NEEDS_GRAD_0, NEEDS_GRAD_1, NO_INPUT, OP_BITS, RELEASED, SUB, Tape, tapeKinds, tapeRules } from './tape.js';
 import type { Tensor } from './tensor.js';
-import { fitToInput, releasedError, roundingOf, runHooks, valueOf, type BackwardPass } from './engine.js';
+import { fitToInput, roundingOf, runHooks, valueOf, type BackwardPass } from './engine.js';
+import { releasedError } from './graph-node.js';
 
 /**
  * A backward pass's walk over one tape: the gradients delivered to its entries and its leaves, and

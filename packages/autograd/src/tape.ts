@@ -9,7 +9,7 @@ import { isAnomalyDetectionEnabled, isGradEnabled } from './mode.js';
 import { currentMutation } from './mutation.js';
 import { Tensor } from './tensor.js';
 import { SCALAR_SHAPE } from './shape.js';
-import { Node } from './engine.js';
+import { Node } from './graph-node.js';
 
 // ---------------------------------------------------------------------------------------------
 // The scalar tape.

@@ -9,7 +9,8 @@
 import type { DType, Storage } from './dtype.js';
 import { allocate, dtypeOf } from './dtype.js';
 import type { BackwardOptions } from './engine.js';
-import { runBackward, type Node } from './engine.js';
+import { runBackward } from './engine.js';
+import type { Node } from './graph-node.js';
 import { Tape } from './tape.js';
 import type { Shape } from './shape.js';
 import { formatShape, isContiguous, SCALAR_SHAPE, shapesEqual, sizeOf } from './shape.js';

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { apply } from '../src/op.js';
 import type { BuiltinOp, OpRecord } from '../src/op.js';
 import { listPrimitiveOps } from '../src/ops/registry.js';
-import { Node } from '../src/engine.js';
+import { Node } from '../src/graph-node.js';
 import { Tape } from '../src/tape.js';
 import type { Draw } from '../src/check/spec.js';
 import { detectAnomaly, grad, gradients, hessian, noGrad, stack, tensor, type DType, type Tensor } from '../src/index.js';
