@@ -14,10 +14,7 @@ import { toTensor } from './creation.js';
 import { describeValue } from '../describe-value.js';
 import { mapUnary } from './pointwise.js';
 
-/**
- * The bounds, -Infinity or Infinity where absent. Both NaN: every element becomes NaN (PyTorch's clamp
- * given two bounds, one of them NaN).
- */
+/** The bounds, -Infinity or Infinity where absent. Both NaN: every element becomes NaN (a NaN bound). */
 export interface ClampAttrs {
   min: number;
   max: number;
@@ -59,9 +56,9 @@ export const clampOp: BuiltinOp<ClampAttrs> = {
 
 /**
  * Limits every element of `x` to [min, max]; either bound may be left out (undefined). Throws unless
- * at least one is given and each given one is a number. A NaN bound does what it does in PyTorch:
- * given with the other bound, it makes every element NaN; given alone, it compares false with every
- * element, so it changes no value, and the gradient (which passes where min <= x <= max) is 0.
+ * at least one is given and each given one is a number. A NaN bound makes every element NaN, with a
+ * gradient of 0 (PyTorch's rule with two bounds, and with one since pytorch/pytorch#172200; 1.13
+ * ignored a lone NaN bound), so a NaN bound never vanishes silently.
  */
 export function clamp(operand: TensorLike, min?: number, max?: number): Tensor {
   const x = toTensor(operand, 'clamp');
@@ -69,6 +66,6 @@ export function clamp(operand: TensorLike, min?: number, max?: number): Tensor {
   for (const [name, bound] of [['min', min], ['max', max]] as const) {
     if (bound !== undefined && typeof bound !== 'number') throw new Error(`clamp: ${name} must be a number, got ${describeValue(bound)}`);
   }
-  const nanBetweenTwo = min !== undefined && max !== undefined && (Number.isNaN(min) || Number.isNaN(max));
-  return apply(clampOp, [x], nanBetweenTwo ? { min: NaN, max: NaN } : { min: min ?? -Infinity, max: max ?? Infinity });
+  const nanBound = Number.isNaN(min) || Number.isNaN(max);
+  return apply(clampOp, [x], nanBound ? { min: NaN, max: NaN } : { min: min ?? -Infinity, max: max ?? Infinity });
 }
