@@ -285,3 +285,39 @@ describe('NaN planted at random positions reaches exactly the positions PyTorch 
     },
   );
 });
+
+describe('an infinite gradient where a mask drops it', () => {
+  // relu, clamp, maximum and minimum select their gradient (PyTorch's threshold_backward, clamp_backward
+  // and masked_fill): where the mask is 0 the gradient is 0, even when the incoming one is infinite,
+  // where a product with a 0/1 mask would give 0 * Infinity = NaN. Expected values as PyTorch 1.13 gives them.
+  const inf = Infinity;
+  const cases: [string, (a: Tensor, b: Tensor) => Tensor, number[], number[], number[], number[], number[]][] = [
+    // name, op, a, b, cotangent, grad a, grad b
+    ['relu', (a) => relu(a), [-1, 2, 0], [0, 0, 0], [inf, inf, -inf], [0, inf, 0], [0, 0, 0]],
+    ['clamp', (a) => clamp(a, 0, 1), [-1, 2, 0.5], [0, 0, 0], [inf, inf, inf], [0, 0, inf], [0, 0, 0]],
+    ['maximum', (a, b) => maximum(a, b), [-1, 2, 3], [1, 1, 3], [inf, inf, inf], [0, inf, inf], [inf, 0, inf]],
+    ['minimum', (a, b) => minimum(a, b), [-1, 2, 3], [1, 1, 3], [inf, inf, inf], [inf, 0, inf], [0, inf, inf]],
+  ];
+  const dtypes: DType[] = ['float64', 'float32'];
+  describe.each(dtypes)('%s', (dtype) => {
+    test.each(cases)('%s: tensors', (_name, op, a, b, cotangent, gradA, gradB) => {
+      const [x, y] = [tensor(a, { dtype, requiresGrad: true }), tensor(b, { dtype, requiresGrad: true })];
+      op(x, y).backward(tensor(cotangent, { dtype }));
+      expect(Array.from(x.grad!.data())).toEqual(gradA);
+      expect(Array.from(y.grad?.data() ?? [0, 0, 0])).toEqual(gradB);
+    });
+    test.each(cases)('%s: rank-0 (the scalar tape)', (_name, op, a, b, cotangent, gradA, gradB) => {
+      a.forEach((_, i) => {
+        const [x, y] = [tensor(a[i]!, { dtype, requiresGrad: true }), tensor(b[i]!, { dtype, requiresGrad: true })];
+        op(x, y).backward(tensor(cotangent[i]!, { dtype }));
+        expect(x.grad!.item(), `element ${i}`).toBe(gradA[i]);
+        expect(y.grad?.item() ?? 0, `element ${i}`).toBe(gradB[i]);
+      });
+    });
+  });
+  test('sqrt(relu(x)) at x < 0 has gradient 0', () => {
+    const x = tensor(-1, { dtype: 'float64', requiresGrad: true });
+    relu(x).sqrt().backward();
+    expect(x.grad!.item()).toBe(0);
+  });
+});

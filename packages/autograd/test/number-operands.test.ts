@@ -68,7 +68,7 @@ const rows: Record<string, OpRow | NotAnOp> = {
   // Not ops.
   tensor: { noOperand: creates }, zeros: { noOperand: creates }, ones: { noOperand: creates }, full: { noOperand: creates },
   eye: { noOperand: creates }, arange: { noOperand: creates }, rand: { noOperand: creates }, randn: { noOperand: creates },
-  Tensor: { noOperand: 'the class' }, Generator: { noOperand: 'the class of random generators' },
+  Tensor: { noOperand: 'the class' }, Generator: { noOperand: 'the class of random generators' }, AllocationError: { noOperand: 'an error class' },
   setDefaultDtype: { noOperand: 'a setting' }, getDefaultDtype: { noOperand: 'a setting' },
   setBackend: { noOperand: 'a setting' }, getBackend: { noOperand: 'a setting' },
   manualSeed: { noOperand: 'a setting' }, broadcastShapes: { noOperand: 'takes shapes' },

@@ -51,12 +51,13 @@ function binaryOp(
 }
 
 /**
- * The share of maximum's or minimum's gradient that operand `a` keeps, as PyTorch's rule: none where
- * it loses to `b` (`aLoses`: lt for maximum, gt for minimum), half on a tie, all of it elsewhere. No
- * comparison with NaN holds, so a NaN in either operand gives the whole gradient to both.
+ * The gradient of maximum's or minimum's operand `a`, as PyTorch's rule: none where it loses to `b`
+ * (`aLoses`: lt for maximum, gt for minimum), half on a tie, all of it elsewhere. No comparison with
+ * NaN holds, so a NaN in either operand gives the whole gradient to both. The loser's 0 is selected,
+ * not a product with 0, so an infinite gradient there gives 0, not NaN.
  */
-function keptMask(a: Tensor, b: Tensor, aLoses: (a: Tensor, b: Tensor) => Tensor): Tensor {
-  return aLoses(a, b).add(eq(a, b).mul(0.5)).neg().add(1);
+function keptGradient(g: Tensor, a: Tensor, b: Tensor, aLoses: (a: Tensor, b: Tensor) => Tensor): Tensor {
+  return where(aLoses(a, b), 0, g.mul(eq(a, b).mul(-0.5).add(1)));
 }
 
 /**
@@ -68,9 +69,9 @@ function powOf(a: number, b: number): number {
   return Math.pow(a, b);
 }
 
-/** `keptMask` on numbers, with `loses` the comparison's outcome. */
-function keptMaskOf(loses: boolean, a: number, b: number): number {
-  return 1 - ((loses ? 1 : 0) + (a === b ? 1 : 0) * 0.5);
+/** `keptGradient` on numbers, with `loses` the comparison's outcome. */
+function keptGradientOf(grad: number, loses: boolean, a: number, b: number): number {
+  return loses ? 0 : grad * (a === b ? 0.5 : 1);
 }
 
 // Each op's backward is written twice, side by side: with tensor ops (the definition, differentiable
@@ -107,12 +108,12 @@ export const binaryOps = {
     ],
     (d) => drawPair(d, ['positive', 'uniform'])),
   maximum: binaryOp('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y),
-    (g, { inputs: [a, b] }) => [g.mul(keptMask(a!, b!, lt)), g.mul(keptMask(b!, a!, lt))],
-    [({ grad, a, b }, r) => r(grad * keptMaskOf(a < b, a, b)), ({ grad, a, b }, r) => r(grad * keptMaskOf(b < a, a, b))],
+    (g, { inputs: [a, b] }) => [keptGradient(g, a!, b!, lt), keptGradient(g, b!, a!, lt)],
+    [({ grad, a, b }, r) => r(keptGradientOf(grad, a < b, a, b)), ({ grad, a, b }, r) => r(keptGradientOf(grad, b < a, a, b))],
     drawDistinctPair),
   minimum: binaryOp('minimum', (x, y) => (x < y || Number.isNaN(x) ? x : y),
-    (g, { inputs: [a, b] }) => [g.mul(keptMask(a!, b!, gt)), g.mul(keptMask(b!, a!, gt))],
-    [({ grad, a, b }, r) => r(grad * keptMaskOf(a > b, a, b)), ({ grad, a, b }, r) => r(grad * keptMaskOf(b > a, a, b))],
+    (g, { inputs: [a, b] }) => [keptGradient(g, a!, b!, gt), keptGradient(g, b!, a!, gt)],
+    [({ grad, a, b }, r) => r(keptGradientOf(grad, a > b, a, b)), ({ grad, a, b }, r) => r(keptGradientOf(grad, b > a, a, b))],
     drawDistinctPair),
 } satisfies Record<string, BuiltinOp>;
 

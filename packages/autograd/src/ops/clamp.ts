@@ -13,6 +13,7 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { toTensor } from './creation.js';
 import { describeValue } from '../describe-value.js';
 import { mapUnary } from './pointwise.js';
+import { where } from './where.js';
 
 /** The bounds, -Infinity or Infinity where absent. Both NaN: every element becomes NaN (a NaN bound). */
 export interface ClampAttrs {
@@ -49,7 +50,8 @@ export const clampOp: BuiltinOp<ClampAttrs> = {
   },
   backward(grad, { inputs: [x], attrs }) {
     const [low, high] = roundedBounds(x!, attrs);
-    return [grad.mul(x!.ge(low).mul(x!.le(high)))];
+    // Selected, not multiplied by the 0/1 mask: an infinite gradient outside the bounds gives 0, as PyTorch's.
+    return [where(x!.ge(low).mul(x!.le(high)), grad, 0)];
   },
   spec: { sample: drawClamp },
 };

@@ -13,6 +13,7 @@ import { isUnaryCode } from '../kernels/elementwise.js';
 import { mapUnary } from './pointwise.js';
 import { sub } from './binary.js';
 import { ne } from './compare.js';
+import { where } from './where.js';
 
 /**
  * Builds the record of a unary op from its scalar function and its derivative rule, written twice
@@ -54,9 +55,11 @@ export const unaryOps = {
     ({ grad, output }, r) => r(grad * r(1 - r(output * output))), 'uniform'),
   sigmoid: unaryOp('sigmoid', sigmoidScalar, (g, _x, y) => g.mul(y.mul(sub(1, y))),
     ({ grad, output }, r) => r(grad * r(output * r(1 - output))), 'uniform'),
-  // As PyTorch: relu(NaN) is NaN, and the gradient is masked where the result is 0 (threshold_backward
+  // As PyTorch: relu(NaN) is NaN, and the gradient is 0 where the result is 0 (threshold_backward
   // tests result <= 0), so relu'(0) = 0 and the gradient passes at NaN.
-  relu: unaryOp('relu', (v) => (v <= 0 ? 0 : v), (g, _x, y) => g.mul(ne(y, 0)), ({ grad, output }, r) => r(grad * (output !== 0 ? 1 : 0)),
+  // The gradient is selected, not multiplied by a 0/1 mask, so an infinite incoming gradient where the
+  // result is 0 gives 0, not 0 * Infinity = NaN (sqrt(relu(x)) at x < 0), as PyTorch's.
+  relu: unaryOp('relu', (v) => (v <= 0 ? 0 : v), (g, _x, y) => where(ne(y, 0), g, 0), ({ grad, output }) => (output !== 0 ? grad : 0),
     'awayFromZero'),
   sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), ({ grad, a }, r) => r(grad * r(Math.cos(a))), 'uniform'),
   cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), ({ grad, a }, r) => -r(grad * r(Math.sin(a))), 'uniform'),
