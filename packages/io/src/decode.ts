@@ -66,7 +66,7 @@ export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): 
     if (bad >= 0) throw new Error(`decodeSafetensors: tensor '${entry.name}': BOOL element ${bad} is the byte ${bytes[dataStart + entry.begin + bad]}, not 0 or 1`);
   }
   const tensors: Record<string, Tensor> = {};
-  for (const entry of entries) tensors[entry.name] = decodeTensor(bytes, dataStart, entry, wanted ?? DEFAULT_DTYPE[entry.dtype]);
+  for (const entry of entries) defineEntry(tensors, entry.name, decodeTensor(bytes, dataStart, entry, wanted ?? DEFAULT_DTYPE[entry.dtype]));
   return { tensors, metadata };
 }
 
@@ -92,6 +92,14 @@ function decodeTensor(bytes: Uint8Array, dataStart: number, entry: HeaderEntry, 
     }
   }
   return new Tensor(storage, entry.shape, contiguousStrides(entry.shape), 0);
+}
+
+/**
+ * Sets `record[name]` as an own property, also for a name like `__proto__`, which a plain assignment
+ * would take as the object's prototype.
+ */
+export function defineEntry<T>(record: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function contiguousStrides(shape: readonly number[]): number[] {

@@ -79,7 +79,8 @@ function readMetadata(value: unknown): Record<string, string> {
   const metadata: Record<string, string> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (typeof v !== 'string') fail(`__metadata__ '${key}' must be a string, got ${describeValue(v)}`);
-    metadata[key] = v as string;
+    // An own property even for the key `__proto__` (which JSON.parse makes an own property too).
+    Object.defineProperty(metadata, key, { value: v, enumerable: true, writable: true, configurable: true });
   }
   return metadata;
 }
@@ -107,15 +108,16 @@ function readEntry(name: string, info: unknown, dataLength: number): HeaderEntry
   if (end > dataLength) fail(`${where}: data_offsets ${list([begin, end])} run past the end of the data (${dataLength} bytes)`);
   const { bytes } = DTYPES[type];
   const held = (end - begin) / bytes;
-  // Multiplied with a bound, so that a shape of 2^40 elements (or 2^1000) is caught, not computed.
+  // The product stops past 2^53 (where it would stop being exact): a shape of 2^1000 elements is
+  // caught, never computed, and nothing is allocated for it.
   let size = (dims as number[]).includes(0) ? 0 : 1;
   for (const d of dims as number[]) {
-    if (size > held) break;
     size *= d;
+    if (size > Number.MAX_SAFE_INTEGER) break;
   }
   if (size !== held || !Number.isInteger(held)) {
     const holds = Number.isInteger(held) ? `hold ${held} ${type} values` : `hold ${end - begin} bytes, not a whole number of ${type} values (${bytes} bytes each)`;
-    const needs = size > held ? `more than ${Math.floor(held)}` : `${size}`;
+    const needs = size > Number.MAX_SAFE_INTEGER ? 'more than 2^53' : `${size}`;
     fail(`${where}: data_offsets ${list([begin, end])} ${holds}, but shape ${list(dims)} needs ${needs}`);
   }
   return { name, dtype: type, shape: dims as number[], size, begin, end };

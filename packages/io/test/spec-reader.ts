@@ -49,6 +49,32 @@ function element(view: DataView, at: number, dtype: string): number {
   throw new Error(`spec reader: dtype ${dtype}`);
 }
 
+/**
+ * The keys of the JSON object `text` at its top level, in the text's order, or null when an object
+ * in it has a key twice (the specification's JSON has unique keys; JSON.parse would keep the last).
+ */
+function topLevelKeys(text: string): string[] | null {
+  const objects: (string[] | null)[] = [];
+  let top: string[] = [];
+  let previous = '';
+  for (const [token] of text.matchAll(/"(?:[^"\\]|\\.)*"|[{}[\]:,]|[^"{}[\]:,]+/g)) {
+    if (token === '{' || token === '[') objects.push(token === '{' ? [] : null);
+    else if (token === '}' || token === ']') {
+      const closed = objects.pop();
+      if (objects.length === 0 && closed) top = closed;
+    } else if (token.startsWith('"') && (previous === '{' || previous === ',')) {
+      const keys = objects.at(-1);
+      if (keys) {
+        const key = JSON.parse(token) as string;
+        if (keys.includes(key)) return null;
+        keys.push(key);
+      }
+    }
+    if (token.trim() !== '') previous = token;
+  }
+  return top;
+}
+
 /** Reads `bytes` as the specification describes, or returns the reason the file is invalid. */
 export function readSpec(bytes: Uint8Array): SpecFile | string {
   if (bytes.length < 8) return 'short';
@@ -68,7 +94,10 @@ export function readSpec(bytes: Uint8Array): SpecFile | string {
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const tensors: Record<string, SpecTensor> = {};
-  const names = Object.keys(header).filter((k) => k !== '__metadata__');
+  // In the text's order: JSON.parse puts integer-like keys first, whatever the file says.
+  const keys = topLevelKeys(headerText);
+  if (keys === null) return 'duplicate key';
+  const names = keys.filter((k) => k !== '__metadata__');
   for (const name of names) {
     const info = header[name] as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof info !== 'object' || info === null || Array.isArray(info)) return `${name}: entry`;
@@ -112,7 +141,7 @@ export function checkWriterConventions(file: SpecFile): string[] {
   const problems: string[] = [];
   const trimmed = file.headerText.replace(/ +$/, '');
   if (file.headerLength % 8 !== 0) problems.push(`header length ${file.headerLength} is not a multiple of 8`);
-  if (file.headerLength - trimmed.length >= 8) problems.push('more padding than needed');
+  if (file.headerLength - new TextEncoder().encode(trimmed).length >= 8) problems.push('more padding than needed');
   if (/\s/.test(trimmed.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) problems.push('the JSON is not compact');
   if (Object.hasOwn(JSON.parse(trimmed) as object, '__metadata__') && !trimmed.startsWith('{"__metadata__":')) problems.push('__metadata__ is not first');
   const bytes = (s: string): number[] => [...new TextEncoder().encode(s)];
