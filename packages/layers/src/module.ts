@@ -258,8 +258,9 @@ export abstract class Module {
 
   /**
    * Copies a state dict's values into this module's parameters and buffers, in place (so optimizers
-   * holding the parameters keep working). Every key, shape and dtype is checked before anything is
-   * changed: an error leaves the module as it was. Returns this module.
+   * holding the parameters keep working), converted to the module's dtype as PyTorch's
+   * `load_state_dict` does. Every key and shape is checked before anything is changed: an error
+   * leaves the module as it was. Returns this module.
    */
   loadStateDict(dict: Record<string, Tensor>, options: LoadStateDictOptions = {}): this {
     const owner = `${this.constructor.name}.loadStateDict`;
@@ -284,13 +285,12 @@ export abstract class Module {
       if (source.shape.length !== target.shape.length || source.shape.some((d, i) => d !== target.shape[i])) {
         throw new Error(`${owner}: key '${name}': shape ${formatShape(source.shape)} does not match ${formatShape(target.shape)} (the module's)`);
       }
-      if (source.dtype !== target.dtype) {
-        throw new Error(`${owner}: key '${name}': dtype ${source.dtype} does not match ${target.dtype} (the module's)`);
-      }
+      // Converted to the module's dtype, as PyTorch's load_state_dict copies (a float64 file into a
+      // float32 model rounds; PyTorch's int64 counters load into float64 buffers).
       updates.push([target, source]);
     }
     noGrad(() => {
-      for (const [target, source] of updates) target.assign(source);
+      for (const [target, source] of updates) target.assign(source.dtype === target.dtype ? source : source.cast(target.dtype));
     });
     return this;
   }
