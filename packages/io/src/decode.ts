@@ -98,7 +98,7 @@ function decodeTensor(bytes: Uint8Array, dataStart: number, entry: HeaderEntry, 
  * Sets `record[name]` as an own property, also for a name like `__proto__`, which a plain assignment
  * would take as the object's prototype.
  */
-export function defineEntry<T>(record: Record<string, T>, name: string, value: T): void {
+function defineEntry<T>(record: Record<string, T>, name: string, value: T): void {
   Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
