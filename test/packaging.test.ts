@@ -18,7 +18,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const npm = (args: string[], cwd: string): string =>
   execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', timeout: 120_000 });
 
-const names = ['autograd', 'layers', 'optim', 'data', 'train'] as const;
+const names = ['autograd', 'layers', 'optim', 'data', 'train', 'io'] as const;
 type Name = (typeof names)[number];
 interface Manifest {
   name: string;
@@ -165,6 +165,26 @@ describe('each package installed on its own, from npm pack, offline', () => {
     expect(Number(out['main.js'])).toBeGreaterThan(0.85);
   });
 
+  test('@nn/io (with @nn/autograd and @nn/layers) writes and reads safetensors, in memory and through its Node entry', () => {
+    const out = installAlone('io', {
+      'main.js': [
+        "import { tensor } from '@nn/autograd';",
+        "import { Dense } from '@nn/layers';",
+        "import { decodeSafetensors, encodeSafetensors } from '@nn/io';",
+        "import { loadSafetensors, saveSafetensors } from '@nn/io/node';",
+        "const dense = new Dense(2, 1);",
+        "const bytes = encodeSafetensors(dense.stateDict(), { by: 'nn' });",
+        "const { tensors, metadata } = decodeSafetensors(bytes);",
+        "dense.loadStateDict(tensors);",
+        "await saveSafetensors('w.safetensors', { w: tensor([1.5, -2]) });",
+        "const loaded = await loadSafetensors('w.safetensors');",
+        // The file's order: by dtype, then by name.
+        "console.log(Object.keys(tensors).join(','), metadata.by, JSON.stringify(loaded.tensors.w.toArray()));",
+      ].join('\n'),
+    });
+    expect(out['main.js']).toBe('bias,weight nn [1.5,-2]');
+  });
+
   test('every package is covered above, with the @nn packages it needs', () => {
     expect(names.map((n) => [n, withDependencies(n).sort()])).toEqual([
       ['autograd', ['autograd']],
@@ -172,6 +192,7 @@ describe('each package installed on its own, from npm pack, offline', () => {
       ['optim', ['autograd', 'optim']],
       ['data', ['autograd', 'data']],
       ['train', ['autograd', 'data', 'layers', 'optim', 'train']],
+      ['io', ['autograd', 'io', 'layers']],
     ]);
   });
 });

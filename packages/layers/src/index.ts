@@ -3,7 +3,7 @@
  * (and names, where Keras's differ only in spelling). See docs/layers.md.
  */
 export { Module, parameter, functionalCall } from './module.js';
-export type { LoadStateDictOptions, ParameterQueryOptions } from './module.js';
+export type { LoadStateDictOptions, ParameterQueryOptions, RegisterBufferOptions } from './module.js';
 export { Dense } from './dense.js';
 export type { DenseOptions } from './dense.js';
 export { ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activations.js';

@@ -23,8 +23,14 @@ import { formatSummary } from './summary.js';
  */
 const declaredParameters = new WeakSet<Tensor>();
 
-/** Buffer names per module, in registration order (a WeakMap, so that no field of Module holds them). */
-const bufferNames = new WeakMap<Module, string[]>();
+/** A registered buffer: the field that holds it and its key in the state dict (PyTorch's spelling). */
+interface BufferSlot {
+  field: string;
+  key: string;
+}
+
+/** Buffers per module, in registration order (a WeakMap, so that no field of Module holds them). */
+const bufferSlots = new WeakMap<Module, BufferSlot[]>();
 
 /**
  * Marks `t` as a parameter: sets `requiresGrad` and remembers it, so that it is still found as a
@@ -55,7 +61,7 @@ interface ParameterSlot {
 
 /** The parameters held directly by `module`'s fields (and by arrays in its fields), in field order. */
 function ownParameterSlots(module: Module): ParameterSlot[] {
-  const buffers = bufferNames.get(module) ?? [];
+  const buffers = (bufferSlots.get(module) ?? []).map((slot) => slot.field);
   const slots: ParameterSlot[] = [];
   const fields = module as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(fields)) {
@@ -82,6 +88,16 @@ export interface LoadStateDictOptions {
    * unexpected key throws. When false, the keys present in both are loaded and the rest ignored.
    */
   strict?: boolean;
+}
+
+/** Options of `registerBuffer`. */
+export interface RegisterBufferOptions {
+  /**
+   * The buffer's key in the state dict and in `namedBuffers` (default: the field name). Built-in
+   * layers give PyTorch's spelling here (`running_mean` for the field `runningMean`), so that their
+   * state dicts are PyTorch's.
+   */
+  key?: string;
 }
 
 /** Options of `namedParameters`, `parameters` and `namedBuffers`. */
@@ -121,17 +137,26 @@ export abstract class Module {
    * Declares a buffer: a tensor of state that is saved and loaded with the parameters but not
    * trained (it is not in `parameters()`). Sets the field `name` to `value` and returns `value`, so
    * that it reads as a field declaration:
-   * `readonly runningMean = this.registerBuffer('runningMean', zeros([n]))`.
+   * `readonly count = this.registerBuffer('count', zeros([1]))`. Its state-dict key is the field
+   * name unless `options.key` gives another (BatchNorm1d:
+   * `this.registerBuffer('runningMean', zeros([n]), { key: 'running_mean' })`, PyTorch's key).
    * The buffer is read from the field each time, so assigning a new tensor to the field works; a
    * field set to `null` is an absent buffer, left out of the state dict.
    */
-  registerBuffer<T extends Tensor | null>(name: string, value: T): T {
-    if (typeof name !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(name)) {
-      throw new Error(`${this.constructor.name}.registerBuffer: the name must be an identifier (no dots), got ${describeValue(name)}`);
-    }
-    if (value !== null) expectTensor(value, `${this.constructor.name}.registerBuffer('${name}'): the value`);
-    const names = bufferNames.get(this) ?? [];
-    if (!names.includes(name)) bufferNames.set(this, [...names, name]);
+  registerBuffer<T extends Tensor | null>(name: string, value: T, options: RegisterBufferOptions = {}): T {
+    const owner = `${this.constructor.name}.registerBuffer`;
+    checkOptions(owner, options, ['key']);
+    const identifier = (what: string, v: unknown): string => {
+      if (typeof v !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(v)) {
+        throw new Error(`${owner}: the ${what} must be an identifier (no dots), got ${describeValue(v)}`);
+      }
+      return v;
+    };
+    identifier('name', name);
+    const key = identifier('key', options.key ?? name);
+    if (value !== null) expectTensor(value, `${owner}('${name}'): the value`);
+    const slots = (bufferSlots.get(this) ?? []).filter((slot) => slot.field !== name);
+    bufferSlots.set(this, [...slots, { field: name, key }]);
     (this as unknown as Record<string, unknown>)[name] = value;
     return value;
   }
@@ -187,7 +212,7 @@ export abstract class Module {
     return this.namedParameters(options).map(([, t]) => t);
   }
 
-  /** Every buffer with its dotted name (`1.runningMean`). */
+  /** Every buffer with its dotted state-dict name (`1.running_mean`). */
   namedBuffers(options: ParameterQueryOptions = {}): [string, Tensor][] {
     checkOptions(`${this.constructor.name}.namedBuffers`, options, PARAMETER_QUERY_OPTIONS);
     const modules: [string, Module][] = (options.recurse ?? true) ? this.namedModules() : [['', this]];
@@ -233,8 +258,9 @@ export abstract class Module {
 
   /**
    * Copies a state dict's values into this module's parameters and buffers, in place (so optimizers
-   * holding the parameters keep working). Every key, shape and dtype is checked before anything is
-   * changed: an error leaves the module as it was. Returns this module.
+   * holding the parameters keep working), converted to the module's dtype as PyTorch's
+   * `load_state_dict` does. Every key and shape is checked before anything is changed: an error
+   * leaves the module as it was. Returns this module.
    */
   loadStateDict(dict: Record<string, Tensor>, options: LoadStateDictOptions = {}): this {
     const owner = `${this.constructor.name}.loadStateDict`;
@@ -259,13 +285,12 @@ export abstract class Module {
       if (source.shape.length !== target.shape.length || source.shape.some((d, i) => d !== target.shape[i])) {
         throw new Error(`${owner}: key '${name}': shape ${formatShape(source.shape)} does not match ${formatShape(target.shape)} (the module's)`);
       }
-      if (source.dtype !== target.dtype) {
-        throw new Error(`${owner}: key '${name}': dtype ${source.dtype} does not match ${target.dtype} (the module's)`);
-      }
+      // Converted to the module's dtype, as PyTorch's load_state_dict copies (a float64 file into a
+      // float32 model rounds; PyTorch's int64 counters load into float64 buffers).
       updates.push([target, source]);
     }
     noGrad(() => {
-      for (const [target, source] of updates) target.assign(source);
+      for (const [target, source] of updates) target.assign(source.dtype === target.dtype ? source : source.cast(target.dtype));
     });
     return this;
   }
@@ -310,12 +335,12 @@ export abstract class Module {
   }
 }
 
-/** A module's own buffers (set fields registered with `registerBuffer`). */
+/** A module's own buffers (set fields registered with `registerBuffer`) by state-dict key. */
 function ownBuffers(module: Module): [string, Tensor][] {
   const fields = module as unknown as Record<string, unknown>;
-  return (bufferNames.get(module) ?? []).flatMap((name): [string, Tensor][] => {
-    const value = fields[name];
-    return value instanceof Tensor ? [[name, value]] : [];
+  return (bufferSlots.get(module) ?? []).flatMap(({ field, key }): [string, Tensor][] => {
+    const value = fields[field];
+    return value instanceof Tensor ? [[key, value]] : [];
   });
 }
 

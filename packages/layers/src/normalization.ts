@@ -92,8 +92,9 @@ export interface BatchNorm1dOptions {
   /** Learnable per-channel scale (ones) and shift (zeros) (default true). */
   affine?: boolean;
   /**
-   * Keep running mean and variance (buffers `runningMean`, `runningVar`, `numBatchesTracked`) and use
-   * them in evaluation mode (default true). Without, batch statistics are used in both modes.
+   * Keep running mean and variance (the fields `runningMean`, `runningVar`, `numBatchesTracked`,
+   * PyTorch's state-dict keys `running_mean`, `running_var`, `num_batches_tracked`) and use them in
+   * evaluation mode (default true). Without, batch statistics are used in both modes.
    */
   trackRunningStats?: boolean;
   /** The dtype of the parameters and buffers (default: the default dtype). */
@@ -136,10 +137,12 @@ export class BatchNorm1d extends Module {
     const shape = [numFeatures];
     this.weight = withAffine ? parameter(onesInit(shape, { dtype })) : null;
     this.bias = withAffine ? parameter(zerosInit(shape, { dtype })) : null;
-    this.runningMean = this.registerBuffer('runningMean', track ? zerosInit(shape, { dtype }) : null);
-    this.runningVar = this.registerBuffer('runningVar', track ? onesInit(shape, { dtype }) : null);
+    // The state-dict keys are PyTorch's, so that a BatchNorm1d state dict loads either way.
+    this.runningMean = this.registerBuffer('runningMean', track ? zerosInit(shape, { dtype }) : null, { key: 'running_mean' });
+    this.runningVar = this.registerBuffer('runningVar', track ? onesInit(shape, { dtype }) : null, { key: 'running_var' });
     // A count, so float64 whatever the layer's dtype: float32 stops counting exactly at 2^24.
-    this.numBatchesTracked = this.registerBuffer('numBatchesTracked', track ? zerosInit([], { dtype: 'float64' }) : null);
+    const count = track ? zerosInit([], { dtype: 'float64' }) : null;
+    this.numBatchesTracked = this.registerBuffer('numBatchesTracked', count, { key: 'num_batches_tracked' });
   }
 
   override forward(x: Tensor): Tensor {

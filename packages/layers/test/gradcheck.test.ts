@@ -121,7 +121,7 @@ describe('gradcheck: layers (input and parameters)', () => {
           .tuple(tensorArb(length === null ? [n, c] : [n, c, length]), tensorArb([c]), tensorArb([c], { domain: 'positive' }), tensorArb([c]))
           .map(([x, mean, variance, w]): GradcheckCase => {
             const bn = new BatchNorm1d(c, { affine, dtype: 'float64' }).train(training);
-            bn.loadStateDict({ runningMean: mean, runningVar: variance }, { strict: false });
+            bn.loadStateDict({ running_mean: mean, running_var: variance }, { strict: false });
             if (affine) bn.loadStateDict({ weight: w }, { strict: false });
             return moduleCase(bn, x);
           }),

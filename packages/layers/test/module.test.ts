@@ -56,7 +56,7 @@ describe('discovery and names', () => {
     expect(net.parameters()).toHaveLength(11);
     expect(net.parameters()[1]).toBe(net.body.layers[0]!.parameters()[0]);
     expect(net.namedParameters({ recurse: false }).map(([n]) => n)).toEqual(['scale']);
-    expect(net.namedBuffers().map(([n]) => n)).toEqual(['norm.runningMean', 'norm.runningVar', 'norm.numBatchesTracked']);
+    expect(net.namedBuffers().map(([n]) => n)).toEqual(['norm.running_mean', 'norm.running_var', 'norm.num_batches_tracked']);
   });
 
   test('modules: children and the whole tree, depth first', () => {
@@ -126,7 +126,7 @@ describe('state dicts', () => {
   test('parameters then buffers per module, as detached copies', () => {
     const bn = new BatchNorm1d(2, f64);
     const dict = bn.stateDict();
-    expect(Object.keys(dict)).toEqual(['weight', 'bias', 'runningMean', 'runningVar', 'numBatchesTracked']);
+    expect(Object.keys(dict)).toEqual(['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']);
     expect(dict.weight).not.toBe(bn.weight);
     expect(dict.weight!.requiresGrad).toBe(false);
     noGrad(() => dict.weight!.assign(5));
@@ -162,14 +162,22 @@ describe('state dicts', () => {
     expect(values(model.parameters()[0]!)).toEqual(before);
   });
 
-  test('shape, dtype and non-tensor values are rejected with the key', () => {
+  test("another dtype is converted to the module's, as PyTorch's load_state_dict copies", () => {
+    const wide = new Dense(2, 1, f64);
+    wide.loadStateDict({ weight: tensor([[0.1, -2]], { dtype: 'float32' }), bias: tensor([0.5], { dtype: 'float32' }) });
+    expect(wide.weight.dtype).toBe('float64');
+    expect(values(wide.weight)).toEqual([Math.fround(0.1), -2]);
+    const narrow = new Dense(2, 1, { dtype: 'float32' });
+    narrow.loadStateDict({ weight: tensor([[1 / 3, 1]], f64), bias: tensor([0], f64) });
+    expect(narrow.weight.dtype).toBe('float32');
+    expect(values(narrow.weight)).toEqual([Math.fround(1 / 3), 1]);
+  });
+
+  test('shape and non-tensor values are rejected with the key', () => {
     const model = new Sequential([new Dense(4, 3, f64)]);
     const bias = tensor([0, 0, 0], f64);
     expect(() => model.loadStateDict({ '0.weight': zeros([4, 3], f64), '0.bias': bias })).toThrow(
       "Sequential.loadStateDict: key '0.weight': shape [4,3] does not match [3,4] (the module's)",
-    );
-    expect(() => model.loadStateDict({ '0.weight': zeros([3, 4], { dtype: 'float32' }), '0.bias': bias })).toThrow(
-      "Sequential.loadStateDict: key '0.weight': dtype float32 does not match float64 (the module's)",
     );
     expect(() => model.loadStateDict({ '0.weight': [[1]] as unknown as Tensor, '0.bias': bias })).toThrow(
       "Sequential.loadStateDict: key '0.weight': expected a Tensor, got the array [[1]]",
@@ -200,6 +208,23 @@ describe('state dicts', () => {
     expect(Object.keys(c.stateDict())).toEqual(['count']);
     expect(c.stateDict().count!.item()).toBe(1);
     expect(() => c.registerBuffer('a.b', null)).toThrow("Counter.registerBuffer: the name must be an identifier (no dots), got the string \"a.b\"");
+  });
+
+  test('registerBuffer: a state-dict key other than the field name (PyTorch spelling), used by both directions', () => {
+    class Counter extends Module {
+      seenCount = this.registerBuffer('seenCount', zeros([1], f64), { key: 'seen_count' });
+      override forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    const c = new Counter();
+    expect(Object.keys(c.stateDict())).toEqual(['seen_count']);
+    expect(c.namedBuffers().map(([n]) => n)).toEqual(['seen_count']);
+    c.loadStateDict({ seen_count: tensor([7], f64) });
+    expect(c.seenCount.item()).toBe(7);
+    expect(() => c.loadStateDict({ seenCount: tensor([7], f64) })).toThrow("Counter.loadStateDict: missing keys ['seen_count']; unexpected keys ['seenCount']");
+    expect(() => c.registerBuffer('other', null, { key: 'a.b' })).toThrow('Counter.registerBuffer: the key must be an identifier (no dots), got the string "a.b"');
+    expect(() => c.registerBuffer('other', null, { stateKey: 'x' } as never)).toThrow(/Counter.registerBuffer/);
   });
 
   test('zeroGrad clears every parameter gradient', () => {

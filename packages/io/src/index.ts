@@ -1,0 +1,7 @@
+/**
+ * @nn/io: files for @nn. The safetensors format (Hugging Face's, what PyTorch users exchange weights
+ * in: no code runs on load) on bytes, so it works in browsers; `@nn/io/node` adds the file functions.
+ */
+export { encodeSafetensors } from './encode.js';
+export { decodeSafetensors, type DecodeOptions, type DecodedSafetensors } from './decode.js';
+export type { SafetensorsDtype } from './dtypes.js';

@@ -1,0 +1,21 @@
+/**
+ * @nn/io/node: safetensors files on disk, with Node's file system. The main entry stays browser-safe.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Tensor } from '@nn/autograd';
+import { decodeSafetensors, type DecodedSafetensors, type DecodeOptions } from './decode.js';
+import { encodeSafetensors } from './encode.js';
+
+/** Writes `tensors` (and string `metadata`) to the safetensors file `path` (see `encodeSafetensors`). */
+export async function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
+  await writeFile(path, encodeSafetensors(tensors, metadata));
+}
+
+/**
+ * Reads the safetensors file `path` (see `decodeSafetensors`): the file is read once, and aligned
+ * tensors are views of its bytes.
+ */
+export async function loadSafetensors(path: string, opts: DecodeOptions = {}): Promise<DecodedSafetensors> {
+  const bytes = await readFile(path);
+  return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), opts);
+}

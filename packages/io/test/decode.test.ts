@@ -1,0 +1,95 @@
+/**
+ * decodeSafetensors on files written by Python's safetensors (test/fixtures/safetensors.py): every
+ * dtype read exactly (F16 subnormals, infinities, NaN, BF16, I64 at ±(2^53 - 1)), the metadata, the
+ * dtype option, and tensors that are views of the file's bytes where alignment allows.
+ */
+import { describe, expect, test } from 'vitest';
+import { decodeSafetensors, encodeSafetensors } from '@nn/io';
+import { loadSafetensors, saveSafetensors } from '@nn/io/node';
+import { tensor } from '@nn/autograd';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixtureBytes, fixtureJson, fixturePath, toNumber, type Encoded } from './fixtures.js';
+
+interface DtypesFixture {
+  metadata: Record<string, string>;
+  tensors: Record<string, Encoded & { dtype: string }>;
+}
+const expected = fixtureJson<DtypesFixture>('dtypes.json');
+const FLOAT32_FROM = ['F16', 'BF16', 'F32'];
+
+describe('files written by PyTorch', () => {
+  test('every dtype decodes to the exact values, in the default dtype for its kind', () => {
+    const { tensors, metadata } = decodeSafetensors(fixtureBytes('dtypes.safetensors'));
+    expect(metadata).toEqual(expected.metadata);
+    expect(Object.keys(tensors).sort()).toEqual(Object.keys(expected.tensors).sort());
+    for (const [name, want] of Object.entries(expected.tensors)) {
+      const t = tensors[name]!;
+      expect(t.shape, name).toEqual(want.shape);
+      expect(t.dtype, name).toBe(FLOAT32_FROM.includes(want.dtype) ? 'float32' : 'float64');
+      // Object.is: -0 stays -0, NaN is NaN.
+      Array.from(t.data()).forEach((v, i) => expect(Object.is(v, toNumber(want.data[i]!)), `${name}[${i}]: ${v} vs ${want.data[i]}`).toBe(true));
+    }
+  });
+
+  test('opts.dtype sets every tensor dtype; widening F16 and BF16 to float64 is exact too', () => {
+    const { tensors } = decodeSafetensors(fixtureBytes('dtypes.safetensors'), { dtype: 'float64' });
+    for (const name of ['f16', 'bf16', 'f32', 'i64']) {
+      expect(tensors[name]!.dtype).toBe('float64');
+      expect(Array.from(tensors[name]!.data())).toEqual(expected.tensors[name]!.data.map(toNumber));
+    }
+    const narrowed = decodeSafetensors(fixtureBytes('dtypes.safetensors'), { dtype: 'float32' }).tensors;
+    expect(narrowed.f64!.dtype).toBe('float32');
+    expect(narrowed.f64!.data()[0]).toBe(Math.fround(1 / 3));
+    expect(() => decodeSafetensors(fixtureBytes('dtypes.safetensors'), { dtype: 'int8' as never })).toThrow(
+      `decodeSafetensors: dtype must be 'float32' or 'float64', got the string "int8"`,
+    );
+  });
+
+  test('an I64 beyond ±(2^53 - 1) is an error naming the tensor, not a rounding', () => {
+    expect(() => decodeSafetensors(fixtureBytes('i64-beyond-2-53.safetensors'))).toThrow(
+      `decodeSafetensors: tensor 'big': I64 element 1 is ${2n ** 53n + 1n}, beyond ±(2^53 - 1), which float64 holds exactly`,
+    );
+  });
+});
+
+describe('reading straight from the bytes', () => {
+  test('an aligned tensor that keeps its dtype is a view of the bytes; another dtype is a copy', () => {
+    const bytes = encodeSafetensors({ a: tensor([1, 2, 3], { dtype: 'float32' }), b: tensor([4, 5], { dtype: 'float64' }) });
+    const { tensors } = decodeSafetensors(bytes);
+    expect(tensors.a!.storage.buffer).toBe(bytes.buffer);
+    expect(tensors.b!.storage.buffer).toBe(bytes.buffer);
+    const converted = decodeSafetensors(bytes, { dtype: 'float64' }).tensors;
+    expect(converted.a!.storage.buffer).not.toBe(bytes.buffer);
+    expect(Array.from(converted.a!.data())).toEqual([1, 2, 3]);
+  });
+
+  test('a file at an odd offset of its buffer decodes the same, through copies', () => {
+    const bytes = encodeSafetensors({ a: tensor([0.1, -2, NaN], { dtype: 'float32' }), b: tensor([1 / 3, -0], { dtype: 'float64' }) });
+    const shifted = new Uint8Array(bytes.length + 1);
+    shifted.set(bytes, 1);
+    const { tensors } = decodeSafetensors(shifted.subarray(1));
+    expect(tensors.a!.storage.buffer).not.toBe(shifted.buffer);
+    expect(Array.from(tensors.a!.data())).toEqual(Array.from(new Float32Array([0.1, -2, NaN])));
+    expect(Object.is(tensors.b!.data()[1], -0)).toBe(true);
+    expect(tensors.b!.data()[0]).toBe(1 / 3);
+  });
+});
+
+describe('@nn/io/node', () => {
+  test('saveSafetensors then loadSafetensors; loadSafetensors reads a PyTorch file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nn-io-'));
+    try {
+      const path = join(dir, 'w.safetensors');
+      await saveSafetensors(path, { w: tensor([[1, 2], [3, 4]], { dtype: 'float64' }) }, { step: '3' });
+      const { tensors, metadata } = await loadSafetensors(path);
+      expect(tensors.w!.toArray()).toEqual([[1, 2], [3, 4]]);
+      expect(metadata).toEqual({ step: '3' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const fromPython = await loadSafetensors(fixturePath('dtypes.safetensors'));
+    expect(Array.from(fromPython.tensors.u8!.data())).toEqual([0, 255, 128]);
+  });
+});
