@@ -13,6 +13,8 @@ import * as layers from '@nn/layers';
 import * as optim from '@nn/optim';
 import * as data from '@nn/data';
 import { loadMnist } from '@nn/data/node';
+import * as io from '@nn/io';
+import { loadSafetensors } from '@nn/io/node';
 import * as train from '@nn/train';
 
 const f64 = { dtype: 'float64' as const };
@@ -109,6 +111,9 @@ const rows: [string, (options: never) => unknown][] = [
   ['EarlyStopping', (o) => new train.EarlyStopping(o)],
   ['lineChart', (o) => train.lineChart([], o)],
   ['plotHistory', (o) => train.plotHistory(new train.History(), o)],
+  // @nn/io
+  ['decodeSafetensors', (o) => io.decodeSafetensors(io.encodeSafetensors({ w: ag.tensor([1]) }), o)],
+  ['loadSafetensors', (o) => loadSafetensors('.', o)],
 ];
 
 /** Calls `f`, awaiting it when it returns a promise (fit is async), and returns what it threw. */

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { decodeSafetensors, encodeSafetensors } from '@nn/io';
 import { loadSafetensors, saveSafetensors } from '@nn/io/node';
 import { tensor } from '@nn/autograd';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureBytes, fixtureJson, fixturePath, toNumber, type Encoded } from './fixtures.js';
@@ -91,5 +91,16 @@ describe('@nn/io/node', () => {
     }
     const fromPython = await loadSafetensors(fixturePath('dtypes.safetensors'));
     expect(Array.from(fromPython.tensors.u8!.data())).toEqual([0, 255, 128]);
+  });
+
+  test('a file that is not safetensors is an error naming the file, then what is wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nn-io-'));
+    try {
+      const path = join(dir, 'short.safetensors');
+      writeFileSync(path, new Uint8Array([1, 2, 3]));
+      await expect(loadSafetensors(path)).rejects.toThrow(new RegExp(`^loadSafetensors: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: decodeSafetensors: `));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
