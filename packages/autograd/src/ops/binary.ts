@@ -2,7 +2,7 @@
  * Binary element-wise ops with NumPy broadcasting and dtype promotion. A rule may return a gradient
  * of the broadcast output's shape: the engine sums it back to each operand's shape.
  */
-import type { BuiltinOp, ScalarRule } from '../op.js';
+import type { BuiltinOp, OpDoc, ScalarRule, TensorMethodName } from '../op.js';
 import { applyBinary } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import type { Domain } from '../check/sampling.js';
@@ -30,16 +30,19 @@ function drawDistinctPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
   return { inputs: [make(a, 0), make(b, a.size)], attrs: undefined };
 }
 
-function binaryOp(
-  name: string,
+/** The record of a binary op; each is a method too (`a.add(b)`), so its doc names the method after the op. */
+function binaryOp<const Name extends TensorMethodName>(
+  name: Name,
   f: (x: number, y: number) => number,
   backward: BuiltinOp['backward'],
   scalarBackward: [ScalarRule, ScalarRule],
   sample: BuiltinOp['spec']['sample'],
   arithmetic?: Arithmetic,
-): BuiltinOp {
+  doc: Partial<Omit<OpDoc, 'method'>> = {},
+): BuiltinOp & { readonly doc: { readonly method: Name } } {
   return {
     name,
+    doc: { torch: `torch.${name}`, ...doc, method: name },
     forward: (inputs) => mapBinary(inputs[0]!, inputs[1]!, name, f, arithmetic),
     backward,
     scalarBackward,
@@ -92,8 +95,7 @@ export const binaryOps = {
       needsInputGrad[1] ? g.mul(a!).div(b!.square()).neg() : null,
     ],
     [({ grad, b }, r) => r(grad / b), ({ grad, a, b }, r) => -r(r(grad * a) / r(b * b))],
-    (d) => drawPair(d, ['uniform', 'awayFromZero']), 'div'),
-  // As PyTorch: d/da is 0 where the exponent is 0 (even at a = 0), d/db is 0 where a = 0 and b >= 0.
+    (d) => drawPair(d, ['uniform', 'awayFromZero']), 'div', { notes: 'True division; x / 0 is +-Infinity, 0 / 0 NaN.' }),
   // Each product is grouped as in PyTorch's formulas, grad * (b * a^(b - 1)) and grad * (a^b * log a),
   // and `b - 1` is computed in b's dtype as PyTorch's is, so that mixed dtypes round where it rounds.
   pow: binaryOp('pow', powOf,
@@ -105,15 +107,18 @@ export const binaryOps = {
       ({ grad, a, b }, r) => (b === 0 ? 0 : r(grad * r(b * r(powOf(a, r(b - 1)))))),
       ({ grad, a, b, output }, r) => (a === 0 && b >= 0 ? 0 : r(grad * r(output * r(Math.log(a))))),
     ],
-    (d) => drawPair(d, ['positive', 'uniform'])),
+    (d) => drawPair(d, ['positive', 'uniform']), undefined, {
+      notes: "As C's and PyTorch's pow: 1 ** NaN is 1 and (-1) ** +-Infinity is 1 (JavaScript's Math.pow gives NaN). " +
+        'd/da is 0 where b = 0 (even at a = 0); d/db is 0 where a = 0 and b >= 0.',
+    }),
   maximum: binaryOp('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y),
     (g, { inputs: [a, b] }) => [g.mul(keptMask(a!, b!, lt)), g.mul(keptMask(b!, a!, lt))],
     [({ grad, a, b }, r) => r(grad * keptMaskOf(a < b, a, b)), ({ grad, a, b }, r) => r(grad * keptMaskOf(b < a, a, b))],
-    drawDistinctPair),
+    drawDistinctPair, undefined, { notes: 'Ties split the gradient evenly between a and b; a NaN in either operand gives NaN and the whole gradient to both.' }),
   minimum: binaryOp('minimum', (x, y) => (x < y || Number.isNaN(x) ? x : y),
     (g, { inputs: [a, b] }) => [g.mul(keptMask(a!, b!, gt)), g.mul(keptMask(b!, a!, gt))],
     [({ grad, a, b }, r) => r(grad * keptMaskOf(a > b, a, b)), ({ grad, a, b }, r) => r(grad * keptMaskOf(b > a, a, b))],
-    drawDistinctPair),
+    drawDistinctPair, undefined, { notes: 'Ties split the gradient evenly between a and b; a NaN in either operand gives NaN and the whole gradient to both.' }),
 } satisfies Record<string, BuiltinOp>;
 
 function binary(op: BuiltinOp, a: TensorLike, b: TensorLike): Tensor {
@@ -138,3 +143,23 @@ export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOp
 /** The smaller of a and b element by element; on a tie the gradient is split evenly. */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.minimum, a, b);
 
+
+/** The method forms of the binary ops: `a.add(b)` is `add(a, b)`. (A function: see ops/methods.ts.) */
+export function binaryMethods() {
+  return {
+    /** a + b, broadcasting. */
+    add(other: TensorLike): Tensor { return add(this, other); },
+    /** a - b, broadcasting. */
+    sub(other: TensorLike): Tensor { return sub(this, other); },
+    /** a * b, broadcasting. */
+    mul(other: TensorLike): Tensor { return mul(this, other); },
+    /** a / b, broadcasting. */
+    div(other: TensorLike): Tensor { return div(this, other); },
+    /** a ** b, broadcasting. */
+    pow(other: TensorLike): Tensor { return pow(this, other); },
+    /** The larger of a and b element by element; on a tie the gradient is split evenly. */
+    maximum(other: TensorLike): Tensor { return maximum(this, other); },
+    /** The smaller of a and b element by element; on a tie the gradient is split evenly. */
+    minimum(other: TensorLike): Tensor { return minimum(this, other); },
+  } satisfies ThisType<Tensor>;
+}

@@ -40,8 +40,14 @@ function drawClamp(draw: Draw): { inputs: Tensor[]; attrs: ClampAttrs } {
   return { inputs: [x], attrs: { min: low < 0 ? -Infinity : gap(low), max: high > x.size ? Infinity : gap(high) } };
 }
 
-export const clampOp: BuiltinOp<ClampAttrs> = {
+export const clampOp = {
   name: 'clamp',
+  doc: {
+    torch: 'torch.clamp',
+    method: 'clamp',
+    notes: 'The gradient passes where min <= x <= max (bounds included). min > max gives max everywhere; a NaN element stays NaN; ' +
+      'a NaN bound with the other bound makes every element NaN, a NaN bound alone changes nothing (gradient 0).',
+  },
   forward([x], attrs) {
     const [low, high] = roundedBounds(x!, attrs);
     if (Number.isNaN(low) && Number.isNaN(high)) return mapUnary(x!, () => NaN);
@@ -55,7 +61,7 @@ export const clampOp: BuiltinOp<ClampAttrs> = {
     return [grad.mul(x!.ge(low).mul(x!.le(high)))];
   },
   spec: { sample: drawClamp },
-};
+} satisfies BuiltinOp<ClampAttrs>;
 
 /**
  * Limits every element of `x` to [min, max]; either bound may be left out (undefined). Throws unless
@@ -71,4 +77,12 @@ export function clamp(operand: TensorLike, min?: number, max?: number): Tensor {
   }
   const nanBetweenTwo = min !== undefined && max !== undefined && (Number.isNaN(min) || Number.isNaN(max));
   return apply(clampOp, [x], nanBetweenTwo ? { min: NaN, max: NaN } : { min: min ?? -Infinity, max: max ?? Infinity });
+}
+
+/** The method form: `x.clamp(min, max)` is `clamp(x, min, max)`. (A function: see ops/methods.ts.) */
+export function clampMethods() {
+  return {
+    /** Each element limited to [min, max] (either may be undefined); see `clamp`. */
+    clamp(min?: number, max?: number): Tensor { return clamp(this, min, max); },
+  } satisfies ThisType<Tensor>;
 }

@@ -10,8 +10,9 @@ import { describeValue } from '../describe-value.js';
 import { dtypeAmong, fromStorage, toTensor } from './creation.js';
 import { unsqueeze } from './view.js';
 
-export const concatOp: BuiltinOp<number> = {
+export const concatOp = {
   name: 'concat',
+  doc: { torch: 'torch.cat', notes: 'Dtypes promote; one tensor alone is returned as it is.' },
   forward(inputs, axis) {
     const first = inputs[0]!;
     const shape = [...first.shape];
@@ -48,7 +49,7 @@ export const concatOp: BuiltinOp<number> = {
       return { inputs, attrs: axis };
     },
   },
-};
+} satisfies BuiltinOp<number>;
 
 /** A non-empty list of operands as tensors: each number takes the dtype of the tensors among them. */
 function operandList(operands: readonly TensorLike[], op: string): Tensor[] {

@@ -40,8 +40,9 @@ function storedTransposed(t: Tensor): boolean {
   return t.strides[rank - 2] === 1 && t.strides[rank - 1]! > 1 && t.shape[rank - 2]! > 1;
 }
 
-export const matmulOp: BuiltinOp = {
+export const matmulOp = {
   name: 'matmul',
+  doc: { torch: 'torch.matmul', method: 'matmul', notes: '1-D and 2-D as in NumPy; batch axes broadcast; rank-0 operands are an error (use mul).' },
   forward([a, b]) {
     const m = a!.shape[a!.ndim - 2]!;
     const k = a!.shape[a!.ndim - 1]!;
@@ -62,7 +63,7 @@ export const matmulOp: BuiltinOp = {
     needsInputGrad[1] ? (storedTransposed(b!) ? grad.transpose(-1, -2).matmul(a!).transpose(-1, -2) : a!.transpose(-1, -2).matmul(grad)) : null,
   ],
   spec: { sample: drawMatmulPair },
-};
+} satisfies BuiltinOp;
 
 /** Two stacks of matrices that multiply: batch axes broadcast (on one side or both), inner sizes agree, sometimes transposed. */
 function drawMatmulPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
@@ -95,4 +96,12 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
   if (ta.ndim === 1) product = product.squeeze(-2);
   if (tb.ndim === 1) product = product.squeeze(-1);
   return product;
+}
+
+/** The method form: `a.matmul(b)` is `matmul(a, b)`. (A function: see ops/methods.ts.) */
+export function matmulMethods() {
+  return {
+    /** The matrix product: 1-D and 2-D as in NumPy, batched with broadcasting for rank > 2. */
+    matmul(other: TensorLike): Tensor { return matmul(this, other); },
+  } satisfies ThisType<Tensor>;
 }

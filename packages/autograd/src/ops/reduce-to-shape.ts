@@ -14,8 +14,9 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { fromStorage, toTensor } from './creation.js';
 import { sum } from './reduce.js';
 
-export const castOp: BuiltinOp<DType> = {
+export const castOp = {
   name: 'cast',
+  doc: { torch: 'Tensor.to(dtype)', method: 'cast', notes: 'The gradient is cast back to the input\'s dtype.' },
   forward([x], dtype) {
     const out = allocate(dtype, x!.size);
     copyKernel(out, x!, x!.isContiguous);
@@ -30,7 +31,7 @@ export const castOp: BuiltinOp<DType> = {
     sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw))], attrs: draw.integer(0, 1) === 0 ? 'float64' : 'float32' }),
     eps: 2 ** -20,
   },
-};
+} satisfies BuiltinOp<DType>;
 
 /** The same values in `dtype`. */
 export function castTo(operand: TensorLike, dtype: DType): Tensor {

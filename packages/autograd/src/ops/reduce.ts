@@ -71,9 +71,15 @@ function drawReduction(draw: Draw, domain: Domain): { inputs: Tensor[]; attrs: R
  * max and min: the gradient goes to the elements equal to the result, split evenly between ties
  * (PyTorch's convention for full reductions).
  */
-function extremumOp(name: 'max' | 'min'): BuiltinOp<ReduceAttrs> {
+function extremumOp<const Name extends 'max' | 'min'>(name: Name) {
   return {
     name,
+    doc: {
+      torch: name === 'max' ? 'torch.amax' : 'torch.amin',
+      method: name,
+      notes: 'Ties split the gradient evenly (as torch.amax/amin; torch.max(x, dim) gives it all to one index). ' +
+        'A NaN in a line gives NaN, and the NaN elements share the gradient. An empty axis is an error.',
+    },
     forward: ([x], attrs) => reduceForward(x!, attrs, name, name),
     backward(grad, { inputs: [x], output, attrs }) {
       const result = spreadBack(output, x!, attrs.axes);
@@ -83,12 +89,13 @@ function extremumOp(name: 'max' | 'min'): BuiltinOp<ReduceAttrs> {
       return [spreadBack(grad, x!, attrs.axes).mul(winners.div(ties))];
     },
     spec: { sample: (draw) => drawReduction(draw, 'distinct') },
-  };
+  } satisfies BuiltinOp<ReduceAttrs>;
 }
 
 export const reduceOps = {
   sum: {
     name: 'sum',
+    doc: { torch: 'torch.sum', method: 'sum', notes: 'The sum over an empty axis is 0.' },
     forward: ([x], attrs) => reduceForward(x!, attrs, 'sum', 'sum'),
     backward: (grad, { inputs: [x], attrs }) => [spreadBack(grad, x!, attrs.axes)],
     spec: { sample: (draw) => drawReduction(draw, 'uniform') },
@@ -139,4 +146,20 @@ export function logSumExp(operand: TensorLike, axis?: Axis, keepDims = false): T
   const { shifted, shift } = shiftByMax(x, axes);
   const result = shifted.exp().sum(axes, true).log().add(shift);
   return keepDims ? result : result.reshape(outputShape(x.shape, { axes, keepDims }));
+}
+
+/** The method forms of the reductions: `x.sum(axis)` is `sum(x, axis)`. (A function: see ops/methods.ts.) */
+export function reduceMethods() {
+  return {
+    /** The sum over `axis` (all axes when undefined). */
+    sum(axis?: Axis, keepDims = false): Tensor { return sum(this, axis, keepDims); },
+    /** The mean over `axis` (all axes when undefined). */
+    mean(axis?: Axis, keepDims = false): Tensor { return mean(this, axis, keepDims); },
+    /** The largest element over `axis`; the gradient is split evenly between tied maxima. */
+    max(axis?: Axis, keepDims = false): Tensor { return max(this, axis, keepDims); },
+    /** The smallest element over `axis`; the gradient is split evenly between tied minima. */
+    min(axis?: Axis, keepDims = false): Tensor { return min(this, axis, keepDims); },
+    /** log(sum(exp(x))) over `axis`, without overflow or underflow. */
+    logSumExp(axis?: Axis, keepDims = false): Tensor { return logSumExp(this, axis, keepDims); },
+  } satisfies ThisType<Tensor>;
 }

@@ -1,8 +1,10 @@
 /**
- * The table of every primitive op. The property suite walks it: each record must carry a backward
- * rule and a test spec (the `BuiltinOp` type demands both, so `tsc` rejects a record without them).
+ * The table of every op. The property suite walks its primitives: each record must carry a backward
+ * rule, a test spec and a doc (the `BuiltinOp` type demands all three, so `tsc` rejects a record
+ * without them). docs/ops.md is generated from the whole table (test/ops-doc/).
  */
 import type { BuiltinOp } from '../op.js';
+import { unrecordedOps } from './composites.js';
 import { unaryOps } from './unary.js';
 import { binaryOps } from './binary.js';
 import { reduceOps } from './reduce.js';
@@ -30,12 +32,20 @@ export const primitiveOps = {
 /** The names of the primitive ops. */
 export type PrimitiveOpName = keyof typeof primitiveOps;
 
+/** Every op: the primitives, and the public ops built from them or without a gradient (ops/composites.ts). */
+export const opTable = { ...primitiveOps, ...unrecordedOps };
+export type OpTableEntry = (typeof opTable)[keyof typeof opTable];
+
 /**
  * The public differentiable operations built from primitives. Their gradients follow from the
  * primitives' rules; the test suite keeps a typed table with a case for each of these names.
  */
-export const compositeOpNames = ['mean', 'logSumExp', 'stack', 'squeeze', 'unsqueeze', 'transpose'] as const;
-export type CompositeOpName = (typeof compositeOpNames)[number];
+export type CompositeOpName = {
+  [K in keyof typeof unrecordedOps]: (typeof unrecordedOps)[K]['gradient'] extends 'none' ? never : K;
+}[keyof typeof unrecordedOps];
+export const compositeOpNames = (Object.keys(unrecordedOps) as (keyof typeof unrecordedOps)[]).filter(
+  (name): name is CompositeOpName => unrecordedOps[name].gradient !== 'none',
+);
 
 /** Every primitive as a plain list, for walking. */
 export function listPrimitiveOps(): { name: PrimitiveOpName; op: BuiltinOp<unknown> }[] {

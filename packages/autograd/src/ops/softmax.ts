@@ -40,12 +40,14 @@ function drawSoftmax(draw: Draw): { inputs: Tensor[]; attrs: SoftmaxAttrs } {
 export const softmaxOps = {
   softmax: {
     name: 'softmax',
+    doc: { torch: 'torch.softmax', method: 'softmax', notes: 'Shifted by the maximum: no overflow at logits of +-1e4. A line holding NaN or +Infinity, or only -Infinity, is NaN all along.' },
     forward: ([x], attrs) => softmaxForward(x!, attrs, false),
     backward: (grad, { output, attrs: { axis } }) => [output.mul(grad.sub(grad.mul(output).sum(axis, true)))],
     spec: { sample: drawSoftmax },
   } satisfies BuiltinOp<SoftmaxAttrs>,
   logSoftmax: {
     name: 'logSoftmax',
+    doc: { torch: 'torch.log_softmax', method: 'logSoftmax', notes: 'Computed without forming softmax; a line holding NaN or +Infinity, or only -Infinity, is NaN all along.' },
     forward: ([x], attrs) => softmaxForward(x!, attrs, true),
     backward: (grad, { output, attrs: { axis } }) => [grad.sub(output.exp().mul(grad.sum(axis, true)))],
     spec: { sample: drawSoftmax },
@@ -62,4 +64,14 @@ export function softmax(operand: TensorLike, axis = -1): Tensor {
 export function logSoftmax(operand: TensorLike, axis = -1): Tensor {
   const x = toTensor(operand, 'logSoftmax');
   return apply(softmaxOps.logSoftmax, [x], { axis: normalizeAxis(axis, x.ndim, 'logSoftmax') });
+}
+
+/** The method forms: `x.softmax(axis)` is `softmax(x, axis)`. (A function: see ops/methods.ts.) */
+export function softmaxMethods() {
+  return {
+    /** exp(x) / sum(exp(x)) along `axis` (default the last). */
+    softmax(axis = -1): Tensor { return softmax(this, axis); },
+    /** log(softmax(x)) along `axis` (default the last), computed without forming softmax. */
+    logSoftmax(axis = -1): Tensor { return logSoftmax(this, axis); },
+  } satisfies ThisType<Tensor>;
 }

@@ -3,7 +3,7 @@
  * the backward rule written with Tensor ops (so that it is differentiable again) and beside it the
  * same rule on numbers (for rank-0 graphs), and the domain the gradient tests draw from.
  */
-import type { BuiltinOp, ScalarRule } from '../op.js';
+import type { BuiltinOp, OpDoc, ScalarRule, TensorMethodName } from '../op.js';
 import { applyUnary } from '../op.js';
 import type { Domain } from '../check/sampling.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
@@ -17,17 +17,20 @@ import { ne } from './compare.js';
 /**
  * Builds the record of a unary op from its scalar function and its derivative rule, written twice
  * side by side: with tensor ops (the definition, differentiable again) and on numbers (the same
- * formula, for the scalar path of the engine; `a` is the input, see `ScalarRule`).
+ * formula, for the scalar path of the engine; `a` is the input, see `ScalarRule`). Every unary op
+ * is a method too (`x.exp()`), so its doc names the method after the op.
  */
-function unaryOp(
-  name: string,
+function unaryOp<const Name extends TensorMethodName>(
+  name: Name,
   f: (v: number) => number,
   derivative: (grad: Tensor, x: Tensor, y: Tensor) => Tensor,
   scalarDerivative: ScalarRule,
   domain: Domain,
-): BuiltinOp {
+  doc: Partial<Omit<OpDoc, 'method'>> = {},
+): BuiltinOp & { readonly doc: { readonly method: Name } } {
   return {
     name,
+    doc: { torch: `torch.${name}`, ...doc, method: name },
     forward: isUnaryCode(name) ? (inputs) => mapUnary(inputs[0]!, f, name) : (inputs) => mapUnary(inputs[0]!, f),
     backward: (grad, { inputs, output }) => [derivative(grad, inputs[0]!, output)],
     scalarBackward: [scalarDerivative],
@@ -46,24 +49,30 @@ function sigmoidScalar(v: number): number {
 export const unaryOps = {
   neg: unaryOp('neg', (v) => -v, (g) => g.neg(), ({ grad }) => -grad, 'uniform'),
   exp: unaryOp('exp', Math.exp, (g, _x, y) => g.mul(y), ({ grad, output }, r) => r(grad * output), 'uniform'),
-  log: unaryOp('log', Math.log, (g, x) => g.div(x), ({ grad, a }, r) => r(grad / a), 'positive'),
-  sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), ({ grad, output }, r) => r(grad / r(output * 2)), 'positive'),
-  // abs'(0) = 0 and abs'(NaN) = 0, as PyTorch: sign(0) and sign(NaN) are 0.
-  abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), ({ grad, a }, r) => r(grad * signOf(a)), 'awayFromZero'),
+  log: unaryOp('log', Math.log, (g, x) => g.div(x), ({ grad, a }, r) => r(grad / a), 'positive',
+    { notes: 'log(0) = -Infinity, log of a negative number NaN; the gradient 1/x is Infinity at 0.' }),
+  sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), ({ grad, output }, r) => r(grad / r(output * 2)), 'positive',
+    { notes: 'sqrt of a negative number is NaN; the gradient is Infinity at 0, as PyTorch\'s.' }),
+  abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), ({ grad, a }, r) => r(grad * signOf(a)), 'awayFromZero',
+    { notes: "Kink at 0: abs'(0) = 0, and abs'(NaN) = 0 (the gradient is grad * sign(x)), as PyTorch's." }),
   tanh: unaryOp('tanh', Math.tanh, (g, _x, y) => g.mul(sub(1, y.square())),
-    ({ grad, output }, r) => r(grad * r(1 - r(output * output))), 'uniform'),
+    ({ grad, output }, r) => r(grad * r(1 - r(output * output))), 'uniform', { notes: 'Saturates at +-1 without NaN.' }),
   sigmoid: unaryOp('sigmoid', sigmoidScalar, (g, _x, y) => g.mul(y.mul(sub(1, y))),
-    ({ grad, output }, r) => r(grad * r(output * r(1 - output))), 'uniform'),
-  // As PyTorch: relu(NaN) is NaN, and the gradient is masked where the result is 0 (threshold_backward
-  // tests result <= 0), so relu'(0) = 0 and the gradient passes at NaN.
+    ({ grad, output }, r) => r(grad * r(output * r(1 - output))), 'uniform',
+    { notes: 'Computed from e^-|x|, so it never overflows; saturates at 0 and 1 without NaN.' }),
   relu: unaryOp('relu', (v) => (v <= 0 ? 0 : v), (g, _x, y) => g.mul(ne(y, 0)), ({ grad, output }, r) => r(grad * (output !== 0 ? 1 : 0)),
-    'awayFromZero'),
+    'awayFromZero', {
+      notes: "Kink at 0: relu'(0) = 0. relu(NaN) is NaN and passes the gradient (the gradient is masked where the result is 0, " +
+        "as PyTorch's threshold_backward).",
+    }),
   sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), ({ grad, a }, r) => r(grad * r(Math.cos(a))), 'uniform'),
   cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), ({ grad, a }, r) => -r(grad * r(Math.sin(a))), 'uniform'),
   square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), ({ grad, a }, r) => r(r(grad * a) * 2), 'uniform'),
   reciprocal: unaryOp('reciprocal', (v) => 1 / v, (g, _x, y) => g.mul(y.square()).neg(),
-    ({ grad, output }, r) => -r(grad * r(output * output)), 'awayFromZero'),
+    ({ grad, output }, r) => -r(grad * r(output * output)), 'awayFromZero', { notes: '1/0 is Infinity (-Infinity at -0).' }),
 } satisfies Record<string, BuiltinOp>;
+
+// The free functions and, below them, their method forms.
 
 /** -x */
 export const neg = (x: TensorLike): Tensor => applyUnary(unaryOps.neg, toTensor(x, 'neg'));
@@ -89,6 +98,36 @@ export const cos = (x: TensorLike): Tensor => applyUnary(unaryOps.cos, toTensor(
 export const square = (x: TensorLike): Tensor => applyUnary(unaryOps.square, toTensor(x, 'square'));
 /** 1 / x */
 export const reciprocal = (x: TensorLike): Tensor => applyUnary(unaryOps.reciprocal, toTensor(x, 'reciprocal'));
+
+/** The method forms of the unary ops: `x.exp()` is `exp(x)`. (A function: see ops/methods.ts.) */
+export function unaryMethods() {
+  return {
+    /** -x */
+    neg(): Tensor { return neg(this); },
+    /** e^x */
+    exp(): Tensor { return exp(this); },
+    /** The natural logarithm. */
+    log(): Tensor { return log(this); },
+    /** The square root. */
+    sqrt(): Tensor { return sqrt(this); },
+    /** |x|, with gradient 0 at 0. */
+    abs(): Tensor { return abs(this); },
+    /** The hyperbolic tangent. */
+    tanh(): Tensor { return tanh(this); },
+    /** 1 / (1 + e^-x), computed without overflow. */
+    sigmoid(): Tensor { return sigmoid(this); },
+    /** max(x, 0), with gradient 0 at 0; NaN stays NaN (and passes the gradient), as in PyTorch. */
+    relu(): Tensor { return relu(this); },
+    /** The sine. */
+    sin(): Tensor { return sin(this); },
+    /** The cosine. */
+    cos(): Tensor { return cos(this); },
+    /** x * x */
+    square(): Tensor { return square(this); },
+    /** 1 / x */
+    reciprocal(): Tensor { return reciprocal(this); },
+  } satisfies ThisType<Tensor>;
+}
 
 /**
  * -1, 0 or 1 by the sign of each element (no gradient: it is piecewise constant). NaN gives 0, as in

@@ -46,6 +46,7 @@ export const viewOps = {
   // The same elements as a new tensor: a distinct point in the graph to differentiate with respect to.
   alias: {
     name: 'alias',
+    doc: { torch: 'Tensor.view_as(x)', internal: true },
     forward: ([x]) => view(x!, x!.shape, x!.strides),
     backward: (grad) => [grad],
     spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw))], attrs: undefined }) },
@@ -53,6 +54,7 @@ export const viewOps = {
 
   reshape: {
     name: 'reshape',
+    doc: { torch: 'torch.reshape', method: 'reshape', notes: 'One -1 is inferred. A view of a contiguous tensor, else a copy.' },
     forward([x], shape) {
       const source = contiguous(x!);
       return view(source, shape, contiguousStrides(shape));
@@ -72,6 +74,7 @@ export const viewOps = {
 
   permute: {
     name: 'permute',
+    doc: { torch: 'torch.permute', method: 'permute', notes: 'A view.' },
     forward: ([x], axes) => view(x!, axes.map((a) => x!.shape[a]!), axes.map((a) => x!.strides[a]!)),
     backward(grad, { attrs: axes }) {
       const inverse = new Array<number>(axes.length);
@@ -88,6 +91,7 @@ export const viewOps = {
 
   expand: {
     name: 'expand',
+    doc: { torch: 'Tensor.expand', method: 'expand', notes: 'A view (stride 0 on broadcast axes); the gradient is summed back.' },
     forward([x], shape) {
       const lead = shape.length - x!.ndim;
       const strides = shape.map((dim, axis) => {
@@ -111,6 +115,11 @@ export const viewOps = {
 
   slice: {
     name: 'slice',
+    doc: {
+      torch: 'x[a:b, c:d]',
+      method: 'slice',
+      notes: 'A view; one start and end per axis, end exclusive, negative indices from the end; an index outside the axis is an error (nothing is clamped).',
+    },
     forward([x], { start, end }) {
       let offset = x!.offset;
       for (let axis = 0; axis < start.length; axis++) offset += start[axis]! * x!.strides[axis]!;
@@ -130,6 +139,7 @@ export const viewOps = {
 
   pad: {
     name: 'pad',
+    doc: { torch: 'torch.nn.functional.pad', notes: 'Zeros only (constant mode), before and after each axis; slice\'s adjoint.' },
     forward([x], { before, after }) {
       const shape = x!.shape.map((dim, axis) => before[axis]! + dim + after[axis]!);
       const out = allocate(x!.dtype, sizeOf(shape));
@@ -286,4 +296,24 @@ export function pad(operand: TensorLike, before: readonly number[], after: reado
  */
 export function alias(x: Tensor): Tensor {
   return apply(viewOps.alias, [x], undefined);
+}
+
+/** The method forms of the shape ops: `x.reshape(shape)` is `reshape(x, shape)`. (A function: see ops/methods.ts.) */
+export function viewMethods() {
+  return {
+    /** The same elements in row-major order, laid out in `shape` (one -1 is inferred). A view when contiguous. */
+    reshape(shape: readonly number[]): Tensor { return reshape(this, shape); },
+    /** Swaps two axes (by default the last two). A view. */
+    transpose(dim0 = -2, dim1 = -1): Tensor { return transpose(this, dim0, dim1); },
+    /** Reorders the axes: axis i of the result is axis `axes[i]`. A view. */
+    permute(axes: readonly number[]): Tensor { return permute(this, axes); },
+    /** Broadcasts to `shape` (NumPy rules) without copying. */
+    expand(shape: readonly number[]): Tensor { return expand(this, shape); },
+    /** Removes size-1 axes: the given ones, or all when `axis` is undefined. */
+    squeeze(axis?: Axis): Tensor { return squeeze(this, axis); },
+    /** Inserts a size-1 axis at `axis`. */
+    unsqueeze(axis: number): Tensor { return unsqueeze(this, axis); },
+    /** The block from `start` (inclusive) to `end` (exclusive) along every axis, as a view. */
+    slice(start: readonly number[], end: readonly number[]): Tensor { return slice(this, start, end); },
+  } satisfies ThisType<Tensor>;
 }

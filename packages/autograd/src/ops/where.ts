@@ -14,8 +14,13 @@ import { dtypeAmong, fromStorage, toTensor } from './creation.js';
 import { viewAs } from './pointwise.js';
 import { gt } from './compare.js';
 
-export const whereOp: BuiltinOp = {
+export const whereOp = {
   name: 'where',
+  doc: {
+    torch: 'torch.where',
+    notes: 'cond is any tensor, nonzero meaning true (no gradient flows into it); the gradient reaches only the selected branch, ' +
+      'so a NaN or Infinity in the other never leaks into it.',
+  },
   forward([cond, a, b]) {
     const shape = broadcastShapes(broadcastShapes(cond!.shape, a!.shape, 'where'), b!.shape, 'where');
     const out = allocate(promoteDtypes(a!.dtype, b!.dtype), sizeOf(shape));
@@ -33,7 +38,7 @@ export const whereOp: BuiltinOp = {
       return { inputs: [cond, drawTensor(draw, sa), drawTensor(draw, sb)], attrs: undefined };
     },
   },
-};
+} satisfies BuiltinOp;
 
 /** Elements of `a` where `cond` is nonzero, else of `b`, broadcasting all three. */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
