@@ -4,7 +4,6 @@
  * test beside this file fails when docs/ops.md differs from what this gives; `npm run docs:ops`
  * writes it.
  */
-import type { OpDoc } from '../../packages/autograd/src/op.js';
 import { opTable, type OpTableEntry } from '../../packages/autograd/src/ops/registry.js';
 
 const header = `# Every op of @nn/autograd
@@ -23,16 +22,13 @@ writes, so edit the op, not this page. How to add an op: [contributing.md](contr
 
 /** The gradient column: what differentiates the op, and to which order. */
 function gradient(entry: OpTableEntry): string {
-  if ('backward' in entry) return 'all orders (primitive)';
+  if (entry.gradient === 'primitive') return 'all orders (primitive)';
   if (entry.gradient === 'none') return 'none';
   return `all orders (composite of ${entry.gradient.builtFrom.map((name) => `\`${name}\``).join(', ')})`;
 }
 
 /** True for an op the package does not export (see `OpDoc.internal`). */
-export function isInternal(entry: OpTableEntry): boolean {
-  const doc: OpDoc = entry.doc;
-  return doc.internal === true;
-}
+export const isInternal = (entry: OpTableEntry): boolean => entry.doc.internal === true;
 
 /** A table cell: pipes escaped, so that notes may hold them. */
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
@@ -42,7 +38,7 @@ export function renderOpsPage(): string {
   const rows = Object.entries(opTable)
     .filter(([, entry]) => !isInternal(entry))
     .map(([name, entry]) => {
-      const doc: OpDoc = entry.doc;
+      const { doc } = entry;
       const call = doc.method === undefined ? `\`${name}\`` : `\`${name}\`, \`x.${doc.method}\``;
       const dtypes = (doc.dtypes ?? ['float32', 'float64']).join(', ');
       return `| ${[call, `\`${doc.torch}\``, gradient(entry), dtypes, doc.notes ?? ''].map(cell).join(' | ')} |`;

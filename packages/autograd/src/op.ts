@@ -82,8 +82,8 @@ export type ScalarRule = (call: ScalarCall, round: (v: number) => number) => num
 export type TensorMethodName = { [K in keyof Tensor]: Tensor[K] extends (...args: never[]) => unknown ? K : never }[keyof Tensor];
 
 /**
- * What docs/ops.md says of an op, kept beside the op so that the table cannot drift from the code
- * (the table is generated from these, see docs/contributing.md).
+ * What docs/ops.md says of an op, kept beside the op so that the page cannot drift from the code
+ * (the page is generated from these, see docs/contributing.md).
  */
 export interface OpDoc {
   /** PyTorch's name for the same operation, as a PyTorch user would write it (`torch.exp`, `x[a:b]`). */
@@ -101,10 +101,16 @@ export interface OpDoc {
   readonly internal?: true;
 }
 
-/** A built-in op: its record must also say how the property suite draws valid inputs for it, and what the docs say of it. */
+/**
+ * The docs of an op family, one per record of `Records`: a mapped type over the records' names, so
+ * that `tsc` rejects a family whose table lacks a record's doc. The table sits beside the records,
+ * not inside them, so that a bundle, which never reads it, leaves its text out.
+ */
+export type OpDocs<Records> = { readonly [Name in keyof Records]: OpDoc };
+
+/** A built-in op: its record must also say how the property suite draws valid inputs for it. */
 export interface BuiltinOp<Attrs = undefined> extends OpRecord<Attrs> {
   readonly spec: OpTestSpec<Attrs>;
-  readonly doc: OpDoc;
 }
 
 /**

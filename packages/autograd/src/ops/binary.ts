@@ -2,7 +2,7 @@
  * Binary element-wise ops with NumPy broadcasting and dtype promotion. A rule may return a gradient
  * of the broadcast output's shape: the engine sums it back to each operand's shape.
  */
-import type { BuiltinOp, OpDoc, ScalarRule, TensorMethodName } from '../op.js';
+import type { BuiltinOp, OpDocs, ScalarRule } from '../op.js';
 import { applyBinary } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import type { Domain } from '../check/sampling.js';
@@ -30,19 +30,16 @@ function drawDistinctPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
   return { inputs: [make(a, 0), make(b, a.size)], attrs: undefined };
 }
 
-/** The record of a binary op; each is a method too (`a.add(b)`), so its doc names the method after the op. */
-function binaryOp<const Name extends TensorMethodName>(
-  name: Name,
+function binaryOp(
+  name: string,
   f: (x: number, y: number) => number,
   backward: BuiltinOp['backward'],
   scalarBackward: [ScalarRule, ScalarRule],
   sample: BuiltinOp['spec']['sample'],
   arithmetic?: Arithmetic,
-  doc: Partial<Omit<OpDoc, 'method'>> = {},
-): BuiltinOp & { readonly doc: { readonly method: Name } } {
+): BuiltinOp {
   return {
     name,
-    doc: { torch: `torch.${name}`, ...doc, method: name },
     forward: (inputs) => mapBinary(inputs[0]!, inputs[1]!, name, f, arithmetic),
     backward,
     scalarBackward,
@@ -95,7 +92,8 @@ export const binaryOps = {
       needsInputGrad[1] ? g.mul(a!).div(b!.square()).neg() : null,
     ],
     [({ grad, b }, r) => r(grad / b), ({ grad, a, b }, r) => -r(r(grad * a) / r(b * b))],
-    (d) => drawPair(d, ['uniform', 'awayFromZero']), 'div', { notes: 'True division; x / 0 is +-Infinity, 0 / 0 NaN.' }),
+    (d) => drawPair(d, ['uniform', 'awayFromZero']), 'div'),
+  // As PyTorch: d/da is 0 where the exponent is 0 (even at a = 0), d/db is 0 where a = 0 and b >= 0.
   // Each product is grouped as in PyTorch's formulas, grad * (b * a^(b - 1)) and grad * (a^b * log a),
   // and `b - 1` is computed in b's dtype as PyTorch's is, so that mixed dtypes round where it rounds.
   pow: binaryOp('pow', powOf,
@@ -107,19 +105,34 @@ export const binaryOps = {
       ({ grad, a, b }, r) => (b === 0 ? 0 : r(grad * r(b * r(powOf(a, r(b - 1)))))),
       ({ grad, a, b, output }, r) => (a === 0 && b >= 0 ? 0 : r(grad * r(output * r(Math.log(a))))),
     ],
-    (d) => drawPair(d, ['positive', 'uniform']), undefined, {
-      notes: "As C's and PyTorch's pow: 1 ** NaN is 1 and (-1) ** +-Infinity is 1 (JavaScript's Math.pow gives NaN). " +
-        'd/da is 0 where b = 0 (even at a = 0); d/db is 0 where a = 0 and b >= 0.',
-    }),
+    (d) => drawPair(d, ['positive', 'uniform'])),
   maximum: binaryOp('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y),
     (g, { inputs: [a, b] }) => [g.mul(keptMask(a!, b!, lt)), g.mul(keptMask(b!, a!, lt))],
     [({ grad, a, b }, r) => r(grad * keptMaskOf(a < b, a, b)), ({ grad, a, b }, r) => r(grad * keptMaskOf(b < a, a, b))],
-    drawDistinctPair, undefined, { notes: 'Ties split the gradient evenly between a and b; a NaN in either operand gives NaN and the whole gradient to both.' }),
+    drawDistinctPair),
   minimum: binaryOp('minimum', (x, y) => (x < y || Number.isNaN(x) ? x : y),
     (g, { inputs: [a, b] }) => [g.mul(keptMask(a!, b!, gt)), g.mul(keptMask(b!, a!, gt))],
     [({ grad, a, b }, r) => r(grad * keptMaskOf(a > b, a, b)), ({ grad, a, b }, r) => r(grad * keptMaskOf(b > a, a, b))],
-    drawDistinctPair, undefined, { notes: 'Ties split the gradient evenly between a and b; a NaN in either operand gives NaN and the whole gradient to both.' }),
+    drawDistinctPair),
 } satisfies Record<string, BuiltinOp>;
+
+const tieNotes = 'Ties split the gradient evenly between a and b; a NaN in either operand gives NaN and the whole gradient to both.';
+
+/** What docs/ops.md says of each binary op (a table apart from the records, so that bundles leave it out). */
+export const binaryDocs = {
+  add: { torch: 'torch.add', method: 'add' },
+  sub: { torch: 'torch.sub', method: 'sub' },
+  mul: { torch: 'torch.mul', method: 'mul' },
+  div: { torch: 'torch.div', method: 'div', notes: 'True division; x / 0 is +-Infinity, 0 / 0 NaN.' },
+  pow: {
+    torch: 'torch.pow',
+    method: 'pow',
+    notes: "As C's and PyTorch's pow: 1 ** NaN is 1 and (-1) ** +-Infinity is 1 (JavaScript's Math.pow gives NaN). " +
+      'd/da is 0 where b = 0 (even at a = 0); d/db is 0 where a = 0 and b >= 0.',
+  },
+  maximum: { torch: 'torch.maximum', method: 'maximum', notes: tieNotes },
+  minimum: { torch: 'torch.minimum', method: 'minimum', notes: tieNotes },
+} satisfies OpDocs<typeof binaryOps>;
 
 function binary(op: BuiltinOp, a: TensorLike, b: TensorLike): Tensor {
   // Two tensors (most calls in a scalar graph) need no operands array.

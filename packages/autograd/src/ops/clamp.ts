@@ -5,7 +5,7 @@
  * As in PyTorch, min > max sets every element to max, a NaN element stays NaN, and a NaN bound follows
  * PyTorch's rule (see `clamp`).
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDoc } from '../op.js';
 import { apply } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
@@ -40,14 +40,8 @@ function drawClamp(draw: Draw): { inputs: Tensor[]; attrs: ClampAttrs } {
   return { inputs: [x], attrs: { min: low < 0 ? -Infinity : gap(low), max: high > x.size ? Infinity : gap(high) } };
 }
 
-export const clampOp = {
+export const clampOp: BuiltinOp<ClampAttrs> = {
   name: 'clamp',
-  doc: {
-    torch: 'torch.clamp',
-    method: 'clamp',
-    notes: 'The gradient passes where min <= x <= max (bounds included). min > max gives max everywhere; a NaN element stays NaN; ' +
-      'a NaN bound with the other bound makes every element NaN, a NaN bound alone changes nothing (gradient 0).',
-  },
   forward([x], attrs) {
     const [low, high] = roundedBounds(x!, attrs);
     if (Number.isNaN(low) && Number.isNaN(high)) return mapUnary(x!, () => NaN);
@@ -61,7 +55,15 @@ export const clampOp = {
     return [grad.mul(x!.ge(low).mul(x!.le(high)))];
   },
   spec: { sample: drawClamp },
-} satisfies BuiltinOp<ClampAttrs>;
+};
+
+/** What docs/ops.md says of clamp (apart from the record, so that bundles leave it out). */
+export const clampDoc: OpDoc = {
+  torch: 'torch.clamp',
+  method: 'clamp',
+  notes: 'The gradient passes where min <= x <= max (bounds included). min > max gives max everywhere; a NaN element stays NaN; ' +
+    'a NaN bound with the other bound makes every element NaN, a NaN bound alone changes nothing (gradient 0).',
+};
 
 /**
  * Limits every element of `x` to [min, max]; either bound may be left out (undefined). Throws unless

@@ -1,5 +1,5 @@
 /** Joining tensors: concat along an existing axis (a primitive), stack along a new one (built on it). */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDoc } from '../op.js';
 import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { contiguousStrides, formatShape, normalizeAxis, sizeOf } from '../shape.js';
@@ -10,9 +10,8 @@ import { describeValue } from '../describe-value.js';
 import { dtypeAmong, fromStorage, toTensor } from './creation.js';
 import { unsqueeze } from './view.js';
 
-export const concatOp = {
+export const concatOp: BuiltinOp<number> = {
   name: 'concat',
-  doc: { torch: 'torch.cat', notes: 'Dtypes promote; one tensor alone is returned as it is.' },
   forward(inputs, axis) {
     const first = inputs[0]!;
     const shape = [...first.shape];
@@ -49,7 +48,10 @@ export const concatOp = {
       return { inputs, attrs: axis };
     },
   },
-} satisfies BuiltinOp<number>;
+};
+
+/** What docs/ops.md says of concat (apart from the record, so that bundles leave it out). */
+export const concatDoc: OpDoc = { torch: 'torch.cat', notes: 'Dtypes promote; one tensor alone is returned as it is.' };
 
 /** A non-empty list of operands as tensors: each number takes the dtype of the tensors among them. */
 function operandList(operands: readonly TensorLike[], op: string): Tensor[] {

@@ -4,7 +4,7 @@
  * broadcast. The primitive works on rank >= 2 and reads transposed or broadcast operands through
  * their strides, without copies.
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDoc } from '../op.js';
 import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf } from '../shape.js';
@@ -40,9 +40,8 @@ function storedTransposed(t: Tensor): boolean {
   return t.strides[rank - 2] === 1 && t.strides[rank - 1]! > 1 && t.shape[rank - 2]! > 1;
 }
 
-export const matmulOp = {
+export const matmulOp: BuiltinOp = {
   name: 'matmul',
-  doc: { torch: 'torch.matmul', method: 'matmul', notes: '1-D and 2-D as in NumPy; batch axes broadcast; rank-0 operands are an error (use mul).' },
   forward([a, b]) {
     const m = a!.shape[a!.ndim - 2]!;
     const k = a!.shape[a!.ndim - 1]!;
@@ -63,7 +62,14 @@ export const matmulOp = {
     needsInputGrad[1] ? (storedTransposed(b!) ? grad.transpose(-1, -2).matmul(a!).transpose(-1, -2) : a!.transpose(-1, -2).matmul(grad)) : null,
   ],
   spec: { sample: drawMatmulPair },
-} satisfies BuiltinOp;
+};
+
+/** What docs/ops.md says of matmul (apart from the record, so that bundles leave it out). */
+export const matmulDoc: OpDoc = {
+  torch: 'torch.matmul',
+  method: 'matmul',
+  notes: '1-D and 2-D as in NumPy; batch axes broadcast; rank-0 operands are an error (use mul).',
+};
 
 /** Two stacks of matrices that multiply: batch axes broadcast (on one side or both), inner sizes agree, sometimes transposed. */
 function drawMatmulPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {

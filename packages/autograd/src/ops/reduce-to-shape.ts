@@ -3,7 +3,7 @@
  * input's shape, and casting it to the input's dtype. Both are recorded ops, so that with
  * `createGraph` the fitting itself is differentiable.
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDoc } from '../op.js';
 import { apply } from '../op.js';
 import type { DType } from '../dtype.js';
 import { allocate, checkDtype } from '../dtype.js';
@@ -14,9 +14,8 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { fromStorage, toTensor } from './creation.js';
 import { sum } from './reduce.js';
 
-export const castOp = {
+export const castOp: BuiltinOp<DType> = {
   name: 'cast',
-  doc: { torch: 'Tensor.to(dtype)', method: 'cast', notes: 'The gradient is cast back to the input\'s dtype.' },
   forward([x], dtype) {
     const out = allocate(dtype, x!.size);
     copyKernel(out, x!, x!.isContiguous);
@@ -31,7 +30,10 @@ export const castOp = {
     sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw))], attrs: draw.integer(0, 1) === 0 ? 'float64' : 'float32' }),
     eps: 2 ** -20,
   },
-} satisfies BuiltinOp<DType>;
+};
+
+/** What docs/ops.md says of cast (apart from the record, so that bundles leave it out). */
+export const castDoc: OpDoc = { torch: 'Tensor.to(dtype)', method: 'cast', notes: "The gradient is cast back to the input's dtype." };
 
 /** The same values in `dtype`. */
 export function castTo(operand: TensorLike, dtype: DType): Tensor {

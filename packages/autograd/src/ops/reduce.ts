@@ -2,7 +2,7 @@
  * Reductions over any set of axes (`axis` undefined means all), with `keepDims`. sum, max and min
  * are primitives; mean and logSumExp are built from them.
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDocs } from '../op.js';
 import { apply } from '../op.js';
 import { allocate } from '../dtype.js';
 import type { Shape } from '../shape.js';
@@ -71,15 +71,9 @@ function drawReduction(draw: Draw, domain: Domain): { inputs: Tensor[]; attrs: R
  * max and min: the gradient goes to the elements equal to the result, split evenly between ties
  * (PyTorch's convention for full reductions).
  */
-function extremumOp<const Name extends 'max' | 'min'>(name: Name) {
+function extremumOp(name: 'max' | 'min'): BuiltinOp<ReduceAttrs> {
   return {
     name,
-    doc: {
-      torch: name === 'max' ? 'torch.amax' : 'torch.amin',
-      method: name,
-      notes: 'Ties split the gradient evenly (as torch.amax/amin; torch.max(x, dim) gives it all to one index). ' +
-        'A NaN in a line gives NaN, and the NaN elements share the gradient. An empty axis is an error.',
-    },
     forward: ([x], attrs) => reduceForward(x!, attrs, name, name),
     backward(grad, { inputs: [x], output, attrs }) {
       const result = spreadBack(output, x!, attrs.axes);
@@ -89,13 +83,12 @@ function extremumOp<const Name extends 'max' | 'min'>(name: Name) {
       return [spreadBack(grad, x!, attrs.axes).mul(winners.div(ties))];
     },
     spec: { sample: (draw) => drawReduction(draw, 'distinct') },
-  } satisfies BuiltinOp<ReduceAttrs>;
+  };
 }
 
 export const reduceOps = {
   sum: {
     name: 'sum',
-    doc: { torch: 'torch.sum', method: 'sum', notes: 'The sum over an empty axis is 0.' },
     forward: ([x], attrs) => reduceForward(x!, attrs, 'sum', 'sum'),
     backward: (grad, { inputs: [x], attrs }) => [spreadBack(grad, x!, attrs.axes)],
     spec: { sample: (draw) => drawReduction(draw, 'uniform') },
@@ -103,6 +96,16 @@ export const reduceOps = {
   max: extremumOp('max'),
   min: extremumOp('min'),
 };
+
+const extremumNotes = 'Ties split the gradient evenly (as torch.amax and amin; torch.max(x, dim) gives it all to one index). ' +
+  'A NaN in a line gives NaN, and the NaN elements share the gradient. An empty axis is an error.';
+
+/** What docs/ops.md says of each reduction (apart from the records, so that bundles leave it out). */
+export const reduceDocs = {
+  sum: { torch: 'torch.sum', method: 'sum', notes: 'The sum over an empty axis is 0.' },
+  max: { torch: 'torch.amax', method: 'max', notes: extremumNotes },
+  min: { torch: 'torch.amin', method: 'min', notes: extremumNotes },
+} satisfies OpDocs<typeof reduceOps>;
 
 function reduceWith(op: BuiltinOp<ReduceAttrs>, operand: TensorLike, axis: Axis | undefined, keepDims: boolean): Tensor {
   const x = toTensor(operand, op.name);

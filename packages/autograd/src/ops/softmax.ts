@@ -11,7 +11,7 @@
  * with y the output and the sums along the axis.
  */
 import type { Tensor, TensorLike } from '../tensor.js';
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDocs } from '../op.js';
 import { apply } from '../op.js';
 import { allocate } from '../dtype.js';
 import { normalizeAxis, sizeOf } from '../shape.js';
@@ -40,19 +40,33 @@ function drawSoftmax(draw: Draw): { inputs: Tensor[]; attrs: SoftmaxAttrs } {
 export const softmaxOps = {
   softmax: {
     name: 'softmax',
-    doc: { torch: 'torch.softmax', method: 'softmax', notes: 'Shifted by the maximum: no overflow at logits of +-1e4. A line holding NaN or +Infinity, or only -Infinity, is NaN all along.' },
     forward: ([x], attrs) => softmaxForward(x!, attrs, false),
     backward: (grad, { output, attrs: { axis } }) => [output.mul(grad.sub(grad.mul(output).sum(axis, true)))],
     spec: { sample: drawSoftmax },
   } satisfies BuiltinOp<SoftmaxAttrs>,
   logSoftmax: {
     name: 'logSoftmax',
-    doc: { torch: 'torch.log_softmax', method: 'logSoftmax', notes: 'Computed without forming softmax; a line holding NaN or +Infinity, or only -Infinity, is NaN all along.' },
     forward: ([x], attrs) => softmaxForward(x!, attrs, true),
     backward: (grad, { output, attrs: { axis } }) => [grad.sub(output.exp().mul(grad.sum(axis, true)))],
     spec: { sample: drawSoftmax },
   } satisfies BuiltinOp<SoftmaxAttrs>,
 };
+
+/** What docs/ops.md says of softmax and logSoftmax (apart from the records, so that bundles leave it out). */
+export const softmaxDocs = {
+  softmax: {
+    torch: 'torch.softmax',
+    method: 'softmax',
+    notes: 'Shifted by the maximum: no overflow at logits of +-1e4. A line holding NaN or +Infinity, or only -Infinity, is NaN all along ' +
+      "(the shift is the maximum, as PyTorch's).",
+  },
+  logSoftmax: {
+    torch: 'torch.log_softmax',
+    method: 'logSoftmax',
+    notes: 'Computed without forming softmax. A line holding NaN or +Infinity, or only -Infinity, is NaN all along ' +
+      "(the shift is the maximum, as PyTorch's).",
+  },
+} satisfies OpDocs<typeof softmaxOps>;
 
 /** exp(x) / sum(exp(x)) along `axis` (default the last). */
 export function softmax(operand: TensorLike, axis = -1): Tensor {

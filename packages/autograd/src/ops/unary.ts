@@ -3,7 +3,7 @@
  * the backward rule written with Tensor ops (so that it is differentiable again) and beside it the
  * same rule on numbers (for rank-0 graphs), and the domain the gradient tests draw from.
  */
-import type { BuiltinOp, OpDoc, ScalarRule, TensorMethodName } from '../op.js';
+import type { BuiltinOp, OpDocs, ScalarRule } from '../op.js';
 import { applyUnary } from '../op.js';
 import type { Domain } from '../check/sampling.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
@@ -17,20 +17,17 @@ import { ne } from './compare.js';
 /**
  * Builds the record of a unary op from its scalar function and its derivative rule, written twice
  * side by side: with tensor ops (the definition, differentiable again) and on numbers (the same
- * formula, for the scalar path of the engine; `a` is the input, see `ScalarRule`). Every unary op
- * is a method too (`x.exp()`), so its doc names the method after the op.
+ * formula, for the scalar path of the engine; `a` is the input, see `ScalarRule`).
  */
-function unaryOp<const Name extends TensorMethodName>(
-  name: Name,
+function unaryOp(
+  name: string,
   f: (v: number) => number,
   derivative: (grad: Tensor, x: Tensor, y: Tensor) => Tensor,
   scalarDerivative: ScalarRule,
   domain: Domain,
-  doc: Partial<Omit<OpDoc, 'method'>> = {},
-): BuiltinOp & { readonly doc: { readonly method: Name } } {
+): BuiltinOp {
   return {
     name,
-    doc: { torch: `torch.${name}`, ...doc, method: name },
     forward: isUnaryCode(name) ? (inputs) => mapUnary(inputs[0]!, f, name) : (inputs) => mapUnary(inputs[0]!, f),
     backward: (grad, { inputs, output }) => [derivative(grad, inputs[0]!, output)],
     scalarBackward: [scalarDerivative],
@@ -49,28 +46,45 @@ function sigmoidScalar(v: number): number {
 export const unaryOps = {
   neg: unaryOp('neg', (v) => -v, (g) => g.neg(), ({ grad }) => -grad, 'uniform'),
   exp: unaryOp('exp', Math.exp, (g, _x, y) => g.mul(y), ({ grad, output }, r) => r(grad * output), 'uniform'),
-  log: unaryOp('log', Math.log, (g, x) => g.div(x), ({ grad, a }, r) => r(grad / a), 'positive',
-    { notes: 'log(0) = -Infinity, log of a negative number NaN; the gradient 1/x is Infinity at 0.' }),
-  sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), ({ grad, output }, r) => r(grad / r(output * 2)), 'positive',
-    { notes: 'sqrt of a negative number is NaN; the gradient is Infinity at 0, as PyTorch\'s.' }),
-  abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), ({ grad, a }, r) => r(grad * signOf(a)), 'awayFromZero',
-    { notes: "Kink at 0: abs'(0) = 0, and abs'(NaN) = 0 (the gradient is grad * sign(x)), as PyTorch's." }),
+  log: unaryOp('log', Math.log, (g, x) => g.div(x), ({ grad, a }, r) => r(grad / a), 'positive'),
+  sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), ({ grad, output }, r) => r(grad / r(output * 2)), 'positive'),
+  // abs'(0) = 0 and abs'(NaN) = 0, as PyTorch: sign(0) and sign(NaN) are 0.
+  abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), ({ grad, a }, r) => r(grad * signOf(a)), 'awayFromZero'),
   tanh: unaryOp('tanh', Math.tanh, (g, _x, y) => g.mul(sub(1, y.square())),
-    ({ grad, output }, r) => r(grad * r(1 - r(output * output))), 'uniform', { notes: 'Saturates at +-1 without NaN.' }),
+    ({ grad, output }, r) => r(grad * r(1 - r(output * output))), 'uniform'),
   sigmoid: unaryOp('sigmoid', sigmoidScalar, (g, _x, y) => g.mul(y.mul(sub(1, y))),
-    ({ grad, output }, r) => r(grad * r(output * r(1 - output))), 'uniform',
-    { notes: 'Computed from e^-|x|, so it never overflows; saturates at 0 and 1 without NaN.' }),
+    ({ grad, output }, r) => r(grad * r(output * r(1 - output))), 'uniform'),
+  // As PyTorch: relu(NaN) is NaN, and the gradient is masked where the result is 0 (threshold_backward
+  // tests result <= 0), so relu'(0) = 0 and the gradient passes at NaN.
   relu: unaryOp('relu', (v) => (v <= 0 ? 0 : v), (g, _x, y) => g.mul(ne(y, 0)), ({ grad, output }, r) => r(grad * (output !== 0 ? 1 : 0)),
-    'awayFromZero', {
-      notes: "Kink at 0: relu'(0) = 0. relu(NaN) is NaN and passes the gradient (the gradient is masked where the result is 0, " +
-        "as PyTorch's threshold_backward).",
-    }),
+    'awayFromZero'),
   sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), ({ grad, a }, r) => r(grad * r(Math.cos(a))), 'uniform'),
   cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), ({ grad, a }, r) => -r(grad * r(Math.sin(a))), 'uniform'),
   square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), ({ grad, a }, r) => r(r(grad * a) * 2), 'uniform'),
   reciprocal: unaryOp('reciprocal', (v) => 1 / v, (g, _x, y) => g.mul(y.square()).neg(),
-    ({ grad, output }, r) => -r(grad * r(output * output)), 'awayFromZero', { notes: '1/0 is Infinity (-Infinity at -0).' }),
+    ({ grad, output }, r) => -r(grad * r(output * output)), 'awayFromZero'),
 } satisfies Record<string, BuiltinOp>;
+
+/** What docs/ops.md says of each unary op (a table apart from the records, so that bundles leave it out). */
+export const unaryDocs = {
+  neg: { torch: 'torch.neg', method: 'neg' },
+  exp: { torch: 'torch.exp', method: 'exp' },
+  log: { torch: 'torch.log', method: 'log', notes: 'log(0) = -Infinity, log of a negative number NaN; the gradient 1/x is Infinity at 0.' },
+  sqrt: { torch: 'torch.sqrt', method: 'sqrt', notes: "sqrt of a negative number is NaN; the gradient is Infinity at 0, as PyTorch's." },
+  abs: { torch: 'torch.abs', method: 'abs', notes: "Kink at 0: abs'(0) = 0, and abs'(NaN) = 0 (the gradient is grad * sign(x)), as PyTorch's." },
+  tanh: { torch: 'torch.tanh', method: 'tanh', notes: 'Saturates at +-1 without NaN.' },
+  sigmoid: { torch: 'torch.sigmoid', method: 'sigmoid', notes: 'Computed from e^-|x|, so it never overflows; saturates at 0 and 1 without NaN.' },
+  relu: {
+    torch: 'torch.relu',
+    method: 'relu',
+    notes: "Kink at 0: relu'(0) = 0. relu(NaN) is NaN and passes the gradient (the gradient is masked where the result is 0, " +
+      "as PyTorch's threshold_backward).",
+  },
+  sin: { torch: 'torch.sin', method: 'sin' },
+  cos: { torch: 'torch.cos', method: 'cos' },
+  square: { torch: 'torch.square', method: 'square' },
+  reciprocal: { torch: 'torch.reciprocal', method: 'reciprocal', notes: '1/0 is Infinity (-Infinity at -0).' },
+} satisfies OpDocs<typeof unaryOps>;
 
 // The free functions and, below them, their method forms.
 

@@ -3,7 +3,7 @@
  * input's storage and only change shape, strides and offset. squeeze, unsqueeze and transpose are
  * built on reshape and permute. `pad` is slice's adjoint (its backward), zero-filled around the input.
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDocs } from '../op.js';
 import { apply } from '../op.js';
 import { allocate } from '../dtype.js';
 import type { Shape } from '../shape.js';
@@ -46,7 +46,6 @@ export const viewOps = {
   // The same elements as a new tensor: a distinct point in the graph to differentiate with respect to.
   alias: {
     name: 'alias',
-    doc: { torch: 'Tensor.view_as(x)', internal: true },
     forward: ([x]) => view(x!, x!.shape, x!.strides),
     backward: (grad) => [grad],
     spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw))], attrs: undefined }) },
@@ -54,7 +53,6 @@ export const viewOps = {
 
   reshape: {
     name: 'reshape',
-    doc: { torch: 'torch.reshape', method: 'reshape', notes: 'One -1 is inferred. A view of a contiguous tensor, else a copy.' },
     forward([x], shape) {
       const source = contiguous(x!);
       return view(source, shape, contiguousStrides(shape));
@@ -74,7 +72,6 @@ export const viewOps = {
 
   permute: {
     name: 'permute',
-    doc: { torch: 'torch.permute', method: 'permute', notes: 'A view.' },
     forward: ([x], axes) => view(x!, axes.map((a) => x!.shape[a]!), axes.map((a) => x!.strides[a]!)),
     backward(grad, { attrs: axes }) {
       const inverse = new Array<number>(axes.length);
@@ -91,7 +88,6 @@ export const viewOps = {
 
   expand: {
     name: 'expand',
-    doc: { torch: 'Tensor.expand', method: 'expand', notes: 'A view (stride 0 on broadcast axes); the gradient is summed back.' },
     forward([x], shape) {
       const lead = shape.length - x!.ndim;
       const strides = shape.map((dim, axis) => {
@@ -115,11 +111,6 @@ export const viewOps = {
 
   slice: {
     name: 'slice',
-    doc: {
-      torch: 'x[a:b, c:d]',
-      method: 'slice',
-      notes: 'A view; one start and end per axis, end exclusive, negative indices from the end; an index outside the axis is an error (nothing is clamped).',
-    },
     forward([x], { start, end }) {
       let offset = x!.offset;
       for (let axis = 0; axis < start.length; axis++) offset += start[axis]! * x!.strides[axis]!;
@@ -139,7 +130,6 @@ export const viewOps = {
 
   pad: {
     name: 'pad',
-    doc: { torch: 'torch.nn.functional.pad', notes: 'Zeros only (constant mode), before and after each axis; slice\'s adjoint.' },
     forward([x], { before, after }) {
       const shape = x!.shape.map((dim, axis) => before[axis]! + dim + after[axis]!);
       const out = allocate(x!.dtype, sizeOf(shape));
@@ -158,6 +148,21 @@ export const viewOps = {
     },
   } satisfies BuiltinOp<PadAttrs>,
 };
+
+/** What docs/ops.md says of each shape op (apart from the records, so that bundles leave it out). */
+export const viewDocs = {
+  alias: { torch: 'Tensor.view_as(x)', internal: true },
+  reshape: { torch: 'torch.reshape', method: 'reshape', notes: 'One -1 is inferred. A view of a contiguous tensor, else a copy.' },
+  permute: { torch: 'torch.permute', method: 'permute', notes: 'A view.' },
+  expand: { torch: 'Tensor.expand', method: 'expand', notes: 'A view (stride 0 on broadcast axes); the gradient is summed back.' },
+  slice: {
+    torch: 'x[a:b, c:d]',
+    method: 'slice',
+    notes: 'A view; one start and end per axis, end exclusive, negative indices from the end; an index outside the axis is an error ' +
+      '(nothing is clamped).',
+  },
+  pad: { torch: 'torch.nn.functional.pad', notes: "Zeros only (constant mode), before and after each axis; slice's adjoint." },
+} satisfies OpDocs<typeof viewOps>;
 
 /** Resolves a target shape with at most one -1 (inferred) against `size` elements. */
 function resolveReshape(x: Tensor, shape: readonly number[]): number[] {
