@@ -1,6 +1,6 @@
 /**
  * docs/ops.md, made from the op table (packages/autograd/src/ops/registry.ts): one row per public
- * op, from the `doc` each op carries beside its record (or its entry in ops/composites.ts). The
+ * op, from its doc (in its family's docs table, beside its record, or in ops/composites.ts). The
  * test beside this file fails when docs/ops.md differs from what this gives; `npm run docs:ops`
  * writes it.
  */

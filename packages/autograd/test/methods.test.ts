@@ -1,8 +1,8 @@
 /**
  * The method forms of the ops (`x.exp()` for `exp(x)`): each op family's file holds them, tensor.ts
- * installs them in one place, and the op table says which op has one. These tests hold the three
- * together: tsc rejects a table entry naming a method that Tensor lacks, and at run time the
- * installed op methods are exactly those the table names.
+ * installs them in one place, and the op docs say which op has one. These tests hold the three
+ * together: tsc rejects a doc naming a method that Tensor lacks, and at run time the installed op
+ * methods are exactly those the docs name.
  */
 import { describe, expect, test } from 'vitest';
 import { Tensor, clamp, exp, matmul, sum, tensor, transpose } from '../src/index.js';
@@ -11,7 +11,7 @@ import { opTable } from '../src/ops/registry.js';
 import { opMethods } from '../src/ops/methods.js';
 
 describe('Tensor methods and the op table', () => {
-  test("tsc rejects an op doc naming a method that Tensor lacks", () => {
+  test('tsc rejects an op doc naming a method that Tensor lacks', () => {
     // These lines are type-checked by `npm test` (tsc -b).
     const present: OpDoc = { torch: 'torch.exp', method: 'exp' };
     // @ts-expect-error: Tensor has no method 'frobnicate'
