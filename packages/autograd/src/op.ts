@@ -11,6 +11,7 @@ import { Node } from './graph-node.js';
 import { recordOnTape } from './tape.js';
 import { AllocationError } from './dtype.js';
 import type { Tensor } from './tensor.js';
+import type { DType } from './dtype.js';
 import type { OpTestSpec } from './check/spec.js';
 import type { Arithmetic } from './kernels/elementwise.js';
 
@@ -76,6 +77,36 @@ export interface ScalarCall {
  * arguments, so that calling a rule boxes none of them.)
  */
 export type ScalarRule = (call: ScalarCall, round: (v: number) => number) => number;
+
+/** The names of Tensor's methods (its op methods and the class's own). */
+export type TensorMethodName = { [K in keyof Tensor]: Tensor[K] extends (...args: never[]) => unknown ? K : never }[keyof Tensor];
+
+/**
+ * What docs/ops.md says of an op, kept beside the op so that the page cannot drift from the code
+ * (the page is generated from these, see docs/contributing.md).
+ */
+export interface OpDoc {
+  /** PyTorch's name for the same operation, as a PyTorch user would write it (`torch.exp`, `x[a:b]`). */
+  readonly torch: string;
+  /**
+   * The name of the Tensor method that calls this op (`x.exp()`), when API.md gives it one. A name
+   * that is not a method of Tensor does not compile.
+   */
+  readonly method?: TensorMethodName;
+  /** Kinks, ties, special values and where the op differs from PyTorch's. */
+  readonly notes?: string;
+  /** The dtypes the op takes; float32 and float64 when absent. */
+  readonly dtypes?: readonly DType[];
+  /** Set on an op the package does not export (it serves other ops); docs/ops.md leaves it out. */
+  readonly internal?: true;
+}
+
+/**
+ * The docs of an op family, one per record of `Records`: a mapped type over the records' names, so
+ * that `tsc` rejects a family whose table lacks a record's doc. The table sits beside the records,
+ * not inside them, so that a bundle, which never reads it, leaves its text out.
+ */
+export type OpDocs<Records> = { readonly [Name in keyof Records]: OpDoc };
 
 /** A built-in op: its record must also say how the property suite draws valid inputs for it. */
 export interface BuiltinOp<Attrs = undefined> extends OpRecord<Attrs> {

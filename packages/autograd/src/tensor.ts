@@ -3,8 +3,9 @@
  * reshape, transpose, permute, expand, squeeze, unsqueeze and slice can be views that copy nothing.
  * Tensors are immutable values: every op returns a new tensor.
  *
- * The methods below are thin: each calls the free function of the same name in `ops/`, where the op's
- * forward and backward live side by side.
+ * The op methods (`x.exp()`, `x.sum(axis)`, ...) are not written here: each op family's file in `ops/`
+ * holds them beside its ops, each calling the free function of the same name, and the class takes
+ * them in below (see ops/methods.ts).
  */
 import type { DType, Storage } from './dtype.js';
 import { allocate, dtypeOf } from './dtype.js';
@@ -15,16 +16,9 @@ import { Tape } from './tape.js';
 import type { Shape } from './shape.js';
 import { formatShape, isContiguous, SCALAR_SHAPE, shapesEqual, sizeOf } from './shape.js';
 import { contiguousData, onesLike } from './ops/creation.js';
-import { abs, cos, exp, log, neg, reciprocal, relu, sigmoid, sin, sqrt, square, tanh } from './ops/unary.js';
-import { add, div, maximum, minimum, mul, pow, sub } from './ops/binary.js';
-import { eq, ge, gt, le, lt, ne } from './ops/compare.js';
-import { logSumExp, max, mean, min, sum } from './ops/reduce.js';
-import { expand, permute, reshape, slice, squeeze, transpose, unsqueeze } from './ops/view.js';
-import { matmul } from './ops/matmul.js';
-import { logSoftmax, softmax } from './ops/softmax.js';
 import { castTo } from './ops/reduce-to-shape.js';
 import { assignInPlace } from './ops/assign.js';
-import { clamp } from './ops/clamp.js';
+import { installOpMethods, type OpMethods } from './ops/methods.js';
 import { checkOptions } from './options.js';
 
 /**
@@ -58,6 +52,9 @@ class GradState {
   refTape = -1;
   refSlot = -1;
 }
+
+/** The op methods, declared with their TSDoc in the op families' files (see ops/methods.ts). */
+export interface Tensor extends OpMethods {}
 
 export class Tensor {
   /** Whether gradients are tracked for this tensor (set on leaves by the user, on results by ops). */
@@ -204,59 +201,10 @@ export class Tensor {
     return castTo(this, dtype);
   }
 
-  // Binary, broadcasting.
-  add(other: TensorLike): Tensor { return add(this, other); }
-  sub(other: TensorLike): Tensor { return sub(this, other); }
-  mul(other: TensorLike): Tensor { return mul(this, other); }
-  div(other: TensorLike): Tensor { return div(this, other); }
-  pow(other: TensorLike): Tensor { return pow(this, other); }
-  maximum(other: TensorLike): Tensor { return maximum(this, other); }
-  minimum(other: TensorLike): Tensor { return minimum(this, other); }
-  /** Each element limited to [min, max] (either may be undefined); see `clamp`. */
-  clamp(min?: number, max?: number): Tensor { return clamp(this, min, max); }
-
-  // Comparisons: exact 0/1 values, no gradient.
-  eq(other: TensorLike): Tensor { return eq(this, other); }
-  ne(other: TensorLike): Tensor { return ne(this, other); }
-  lt(other: TensorLike): Tensor { return lt(this, other); }
-  le(other: TensorLike): Tensor { return le(this, other); }
-  gt(other: TensorLike): Tensor { return gt(this, other); }
-  ge(other: TensorLike): Tensor { return ge(this, other); }
-
-  // Unary.
-  neg(): Tensor { return neg(this); }
-  exp(): Tensor { return exp(this); }
-  log(): Tensor { return log(this); }
-  sqrt(): Tensor { return sqrt(this); }
-  abs(): Tensor { return abs(this); }
-  tanh(): Tensor { return tanh(this); }
-  sigmoid(): Tensor { return sigmoid(this); }
-  relu(): Tensor { return relu(this); }
-  sin(): Tensor { return sin(this); }
-  cos(): Tensor { return cos(this); }
-  square(): Tensor { return square(this); }
-  reciprocal(): Tensor { return reciprocal(this); }
-
-  // Reductions.
-  sum(axis?: Axis, keepDims = false): Tensor { return sum(this, axis, keepDims); }
-  mean(axis?: Axis, keepDims = false): Tensor { return mean(this, axis, keepDims); }
-  max(axis?: Axis, keepDims = false): Tensor { return max(this, axis, keepDims); }
-  min(axis?: Axis, keepDims = false): Tensor { return min(this, axis, keepDims); }
-  logSumExp(axis?: Axis, keepDims = false): Tensor { return logSumExp(this, axis, keepDims); }
-
-  // Shape.
-  reshape(shape: readonly number[]): Tensor { return reshape(this, shape); }
-  transpose(dim0 = -2, dim1 = -1): Tensor { return transpose(this, dim0, dim1); }
-  permute(axes: readonly number[]): Tensor { return permute(this, axes); }
-  expand(shape: readonly number[]): Tensor { return expand(this, shape); }
-  squeeze(axis?: Axis): Tensor { return squeeze(this, axis); }
-  unsqueeze(axis: number): Tensor { return unsqueeze(this, axis); }
-  slice(start: readonly number[], end: readonly number[]): Tensor { return slice(this, start, end); }
-
-  // Linear algebra and nn.
-  matmul(other: TensorLike): Tensor { return matmul(this, other); }
-  softmax(axis = -1): Tensor { return softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return logSoftmax(this, axis); }
+  // The op methods, from the op families' files (ops/methods.ts); the interface Tensor below types them.
+  static {
+    installOpMethods(this.prototype);
+  }
 
   /**
    * Back-propagates from this tensor, accumulating gradients into the `.grad` of the leaves.

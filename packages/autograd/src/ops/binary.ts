@@ -2,7 +2,7 @@
  * Binary element-wise ops with NumPy broadcasting and dtype promotion. A rule may return a gradient
  * of the broadcast output's shape: the engine sums it back to each operand's shape.
  */
-import type { BuiltinOp, ScalarRule } from '../op.js';
+import type { BuiltinOp, OpDocs, ScalarRule } from '../op.js';
 import { applyBinary } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import type { Domain } from '../check/sampling.js';
@@ -117,6 +117,24 @@ export const binaryOps = {
     drawDistinctPair),
 } satisfies Record<string, BuiltinOp>;
 
+const tieNotes = 'Ties split the gradient evenly between a and b; a NaN in either operand gives NaN and the whole gradient to both.';
+
+/** What docs/ops.md says of each binary op (a table apart from the records, so that bundles leave it out). */
+export const binaryDocs = {
+  add: { torch: 'torch.add', method: 'add' },
+  sub: { torch: 'torch.sub', method: 'sub' },
+  mul: { torch: 'torch.mul', method: 'mul' },
+  div: { torch: 'torch.div', method: 'div', notes: 'True division; x / 0 is +-Infinity, 0 / 0 NaN.' },
+  pow: {
+    torch: 'torch.pow',
+    method: 'pow',
+    notes: "As C's and PyTorch's pow: 1 ** NaN is 1 and (-1) ** +-Infinity is 1 (JavaScript's Math.pow gives NaN). " +
+      'd/da is 0 where b = 0 (even at a = 0); d/db is 0 where a = 0 and b >= 0.',
+  },
+  maximum: { torch: 'torch.maximum', method: 'maximum', notes: tieNotes },
+  minimum: { torch: 'torch.minimum', method: 'minimum', notes: tieNotes },
+} satisfies OpDocs<typeof binaryOps>;
+
 function binary(op: BuiltinOp, a: TensorLike, b: TensorLike): Tensor {
   // Two tensors (most calls in a scalar graph) need no operands array.
   if (a instanceof Tensor && b instanceof Tensor) return applyBinary(op, a, b);
@@ -139,3 +157,23 @@ export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOp
 /** The smaller of a and b element by element; on a tie the gradient is split evenly. */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.minimum, a, b);
 
+
+/** The method forms of the binary ops: `a.add(b)` is `add(a, b)`. (A function: see ops/methods.ts.) */
+export function binaryMethods() {
+  return {
+    /** a + b, broadcasting. */
+    add(other: TensorLike): Tensor { return add(this, other); },
+    /** a - b, broadcasting. */
+    sub(other: TensorLike): Tensor { return sub(this, other); },
+    /** a * b, broadcasting. */
+    mul(other: TensorLike): Tensor { return mul(this, other); },
+    /** a / b, broadcasting. */
+    div(other: TensorLike): Tensor { return div(this, other); },
+    /** a ** b, broadcasting. */
+    pow(other: TensorLike): Tensor { return pow(this, other); },
+    /** The larger of a and b element by element; on a tie the gradient is split evenly. */
+    maximum(other: TensorLike): Tensor { return maximum(this, other); },
+    /** The smaller of a and b element by element; on a tie the gradient is split evenly. */
+    minimum(other: TensorLike): Tensor { return minimum(this, other); },
+  } satisfies ThisType<Tensor>;
+}

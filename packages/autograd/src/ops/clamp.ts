@@ -5,7 +5,7 @@
  * As in PyTorch, min > max sets every element to max, a NaN element stays NaN, and a NaN bound follows
  * PyTorch's rule (see `clamp`).
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDoc } from '../op.js';
 import { apply } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
@@ -56,6 +56,14 @@ export const clampOp: BuiltinOp<ClampAttrs> = {
   spec: { sample: drawClamp },
 };
 
+/** What docs/ops.md says of clamp (apart from the record, so that bundles leave it out). */
+export const clampDoc: OpDoc = {
+  torch: 'torch.clamp',
+  method: 'clamp',
+  notes: 'The gradient passes where min <= x <= max (bounds included). min > max gives max everywhere; a NaN element stays NaN; ' +
+    'a NaN bound with the other bound makes every element NaN, a NaN bound alone changes nothing (gradient 0).',
+};
+
 /**
  * Limits every element of `x` to [min, max]; either bound may be left out (undefined). Throws unless
  * at least one is given and each given one is a number. A NaN bound makes every element NaN, with a
@@ -70,4 +78,12 @@ export function clamp(operand: TensorLike, min?: number, max?: number): Tensor {
   }
   const nanBound = Number.isNaN(min) || Number.isNaN(max);
   return apply(clampOp, [x], nanBound ? { min: NaN, max: NaN } : { min: min ?? -Infinity, max: max ?? Infinity });
+}
+
+/** The method form: `x.clamp(min, max)` is `clamp(x, min, max)`. (A function: see ops/methods.ts.) */
+export function clampMethods() {
+  return {
+    /** Each element limited to [min, max] (either may be undefined); see `clamp`. */
+    clamp(min?: number, max?: number): Tensor { return clamp(this, min, max); },
+  } satisfies ThisType<Tensor>;
 }

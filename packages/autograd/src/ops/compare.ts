@@ -23,3 +23,21 @@ export const le = (a: TensorLike, b: TensorLike): Tensor => compare('le', a, b, 
 export const gt = (a: TensorLike, b: TensorLike): Tensor => compare('gt', a, b, (x, y) => x > y);
 /** 1 where a >= b, else 0. */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => compare('ge', a, b, (x, y) => x >= y);
+
+/** The method forms of the comparisons: `a.lt(b)` is `lt(a, b)`. (A function: see ops/methods.ts.) */
+export function compareMethods() {
+  return {
+    /** 1 where a == b, else 0. */
+    eq(other: TensorLike): Tensor { return eq(this, other); },
+    /** 1 where a != b, else 0. */
+    ne(other: TensorLike): Tensor { return ne(this, other); },
+    /** 1 where a < b, else 0. */
+    lt(other: TensorLike): Tensor { return lt(this, other); },
+    /** 1 where a <= b, else 0. */
+    le(other: TensorLike): Tensor { return le(this, other); },
+    /** 1 where a > b, else 0. */
+    gt(other: TensorLike): Tensor { return gt(this, other); },
+    /** 1 where a >= b, else 0. */
+    ge(other: TensorLike): Tensor { return ge(this, other); },
+  } satisfies ThisType<Tensor>;
+}

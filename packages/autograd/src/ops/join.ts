@@ -1,5 +1,5 @@
 /** Joining tensors: concat along an existing axis (a primitive), stack along a new one (built on it). */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDoc } from '../op.js';
 import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { contiguousStrides, formatShape, normalizeAxis, sizeOf } from '../shape.js';
@@ -49,6 +49,9 @@ export const concatOp: BuiltinOp<number> = {
     },
   },
 };
+
+/** What docs/ops.md says of concat (apart from the record, so that bundles leave it out). */
+export const concatDoc: OpDoc = { torch: 'torch.cat', notes: 'Dtypes promote; one tensor alone is returned as it is.' };
 
 /** A non-empty list of operands as tensors: each number takes the dtype of the tensors among them. */
 function operandList(operands: readonly TensorLike[], op: string): Tensor[] {

@@ -4,7 +4,7 @@
  * broadcast. The primitive works on rank >= 2 and reads transposed or broadcast operands through
  * their strides, without copies.
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDoc } from '../op.js';
 import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf } from '../shape.js';
@@ -64,6 +64,13 @@ export const matmulOp: BuiltinOp = {
   spec: { sample: drawMatmulPair },
 };
 
+/** What docs/ops.md says of matmul (apart from the record, so that bundles leave it out). */
+export const matmulDoc: OpDoc = {
+  torch: 'torch.matmul',
+  method: 'matmul',
+  notes: '1-D and 2-D as in NumPy; batch axes broadcast; rank-0 operands are an error (use mul).',
+};
+
 /** Two stacks of matrices that multiply: batch axes broadcast (on one side or both), inner sizes agree, sometimes transposed. */
 function drawMatmulPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
   const [m, k, n] = draw.integers(3, 1, 4) as [number, number, number];
@@ -95,4 +102,12 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
   if (ta.ndim === 1) product = product.squeeze(-2);
   if (tb.ndim === 1) product = product.squeeze(-1);
   return product;
+}
+
+/** The method form: `a.matmul(b)` is `matmul(a, b)`. (A function: see ops/methods.ts.) */
+export function matmulMethods() {
+  return {
+    /** The matrix product: 1-D and 2-D as in NumPy, batched with broadcasting for rank > 2. */
+    matmul(other: TensorLike): Tensor { return matmul(this, other); },
+  } satisfies ThisType<Tensor>;
 }

@@ -3,7 +3,7 @@
  * input's shape, and casting it to the input's dtype. Both are recorded ops, so that with
  * `createGraph` the fitting itself is differentiable.
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDoc } from '../op.js';
 import { apply } from '../op.js';
 import type { DType } from '../dtype.js';
 import { allocate, checkDtype } from '../dtype.js';
@@ -31,6 +31,9 @@ export const castOp: BuiltinOp<DType> = {
     eps: 2 ** -20,
   },
 };
+
+/** What docs/ops.md says of cast (apart from the record, so that bundles leave it out). */
+export const castDoc: OpDoc = { torch: 'Tensor.to(dtype)', method: 'cast', notes: "The gradient is cast back to the input's dtype." };
 
 /** The same values in `dtype`. */
 export function castTo(operand: TensorLike, dtype: DType): Tensor {

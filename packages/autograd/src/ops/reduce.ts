@@ -2,7 +2,7 @@
  * Reductions over any set of axes (`axis` undefined means all), with `keepDims`. sum, max and min
  * are primitives; mean and logSumExp are built from them.
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDocs } from '../op.js';
 import { apply } from '../op.js';
 import { allocate } from '../dtype.js';
 import type { Shape } from '../shape.js';
@@ -97,6 +97,16 @@ export const reduceOps = {
   min: extremumOp('min'),
 };
 
+const extremumNotes = 'Ties split the gradient evenly (as torch.amax and amin; torch.max(x, dim) gives it all to one index). ' +
+  'A NaN in a line gives NaN, and the NaN elements share the gradient. An empty axis is an error.';
+
+/** What docs/ops.md says of each reduction (apart from the records, so that bundles leave it out). */
+export const reduceDocs = {
+  sum: { torch: 'torch.sum', method: 'sum', notes: 'The sum over an empty axis is 0.' },
+  max: { torch: 'torch.amax', method: 'max', notes: extremumNotes },
+  min: { torch: 'torch.amin', method: 'min', notes: extremumNotes },
+} satisfies OpDocs<typeof reduceOps>;
+
 function reduceWith(op: BuiltinOp<ReduceAttrs>, operand: TensorLike, axis: Axis | undefined, keepDims: boolean): Tensor {
   const x = toTensor(operand, op.name);
   return apply(op, [x], { axes: normalizeAxes(axis, x.ndim, op.name), keepDims });
@@ -139,4 +149,20 @@ export function logSumExp(operand: TensorLike, axis?: Axis, keepDims = false): T
   const { shifted, shift } = shiftByMax(x, axes);
   const result = shifted.exp().sum(axes, true).log().add(shift);
   return keepDims ? result : result.reshape(outputShape(x.shape, { axes, keepDims }));
+}
+
+/** The method forms of the reductions: `x.sum(axis)` is `sum(x, axis)`. (A function: see ops/methods.ts.) */
+export function reduceMethods() {
+  return {
+    /** The sum over `axis` (all axes when undefined). */
+    sum(axis?: Axis, keepDims = false): Tensor { return sum(this, axis, keepDims); },
+    /** The mean over `axis` (all axes when undefined). */
+    mean(axis?: Axis, keepDims = false): Tensor { return mean(this, axis, keepDims); },
+    /** The largest element over `axis`; the gradient is split evenly between tied maxima. */
+    max(axis?: Axis, keepDims = false): Tensor { return max(this, axis, keepDims); },
+    /** The smallest element over `axis`; the gradient is split evenly between tied minima. */
+    min(axis?: Axis, keepDims = false): Tensor { return min(this, axis, keepDims); },
+    /** log(sum(exp(x))) over `axis`, without overflow or underflow. */
+    logSumExp(axis?: Axis, keepDims = false): Tensor { return logSumExp(this, axis, keepDims); },
+  } satisfies ThisType<Tensor>;
 }

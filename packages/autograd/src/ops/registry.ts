@@ -1,18 +1,22 @@
 /**
- * The table of every primitive op. The property suite walks it: each record must carry a backward
- * rule and a test spec (the `BuiltinOp` type demands both, so `tsc` rejects a record without them).
+ * The table of every op. The property suite walks its primitives: each record must carry a backward
+ * rule and a test spec (the `BuiltinOp` type demands both, so `tsc` rejects a record without them),
+ * and each must have a doc (`primitiveDocs` is a mapped type over the primitives' names).
+ * docs/ops.md is generated from the whole table (test/ops-doc/). Nothing in the package's entry
+ * imports this file: a bundle holds only the ops it can reach.
  */
-import type { BuiltinOp } from '../op.js';
-import { unaryOps } from './unary.js';
-import { binaryOps } from './binary.js';
-import { reduceOps } from './reduce.js';
-import { viewOps } from './view.js';
-import { whereOp } from './where.js';
-import { concatOp } from './join.js';
-import { matmulOp } from './matmul.js';
-import { castOp } from './reduce-to-shape.js';
-import { softmaxOps } from './softmax.js';
-import { clampOp } from './clamp.js';
+import type { BuiltinOp, OpDoc } from '../op.js';
+import { unrecordedOps, type UnrecordedOp } from './composites.js';
+import { unaryDocs, unaryOps } from './unary.js';
+import { binaryDocs, binaryOps } from './binary.js';
+import { reduceDocs, reduceOps } from './reduce.js';
+import { viewDocs, viewOps } from './view.js';
+import { whereDoc, whereOp } from './where.js';
+import { concatDoc, concatOp } from './join.js';
+import { matmulDoc, matmulOp } from './matmul.js';
+import { castDoc, castOp } from './reduce-to-shape.js';
+import { softmaxDocs, softmaxOps } from './softmax.js';
+import { clampDoc, clampOp } from './clamp.js';
 
 export const primitiveOps = {
   ...unaryOps,
@@ -30,12 +34,42 @@ export const primitiveOps = {
 /** The names of the primitive ops. */
 export type PrimitiveOpName = keyof typeof primitiveOps;
 
+/** What docs/ops.md says of each primitive: `tsc` rejects a primitive without one. */
+const primitiveDocs: { readonly [Name in PrimitiveOpName]: OpDoc } = {
+  ...unaryDocs,
+  ...binaryDocs,
+  ...reduceDocs,
+  ...softmaxDocs,
+  ...viewDocs,
+  where: whereDoc,
+  clamp: clampDoc,
+  concat: concatDoc,
+  matmul: matmulDoc,
+  cast: castDoc,
+};
+
+/** An op of the table: a primitive (with its own backward rule), a composite, or an op without a gradient. */
+export interface OpTableEntry {
+  readonly gradient: 'primitive' | UnrecordedOp['gradient'];
+  readonly doc: OpDoc;
+}
+
+/** Every op, by name: the primitives, then the public ops built from them or without a gradient (ops/composites.ts). */
+export const opTable: Readonly<Record<string, OpTableEntry>> = {
+  ...Object.fromEntries(Object.entries(primitiveDocs).map(([name, doc]) => [name, { gradient: 'primitive', doc }])),
+  ...unrecordedOps,
+};
+
 /**
  * The public differentiable operations built from primitives. Their gradients follow from the
  * primitives' rules; the test suite keeps a typed table with a case for each of these names.
  */
-export const compositeOpNames = ['mean', 'logSumExp', 'stack', 'squeeze', 'unsqueeze', 'transpose'] as const;
-export type CompositeOpName = (typeof compositeOpNames)[number];
+export type CompositeOpName = {
+  [K in keyof typeof unrecordedOps]: (typeof unrecordedOps)[K]['gradient'] extends 'none' ? never : K;
+}[keyof typeof unrecordedOps];
+export const compositeOpNames = (Object.keys(unrecordedOps) as (keyof typeof unrecordedOps)[]).filter(
+  (name): name is CompositeOpName => unrecordedOps[name].gradient !== 'none',
+);
 
 /** Every primitive as a plain list, for walking. */
 export function listPrimitiveOps(): { name: PrimitiveOpName; op: BuiltinOp<unknown> }[] {

@@ -11,7 +11,7 @@
  * with y the output and the sums along the axis.
  */
 import type { Tensor, TensorLike } from '../tensor.js';
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDocs } from '../op.js';
 import { apply } from '../op.js';
 import { allocate } from '../dtype.js';
 import { normalizeAxis, sizeOf } from '../shape.js';
@@ -52,6 +52,22 @@ export const softmaxOps = {
   } satisfies BuiltinOp<SoftmaxAttrs>,
 };
 
+/** What docs/ops.md says of softmax and logSoftmax (apart from the records, so that bundles leave it out). */
+export const softmaxDocs = {
+  softmax: {
+    torch: 'torch.softmax',
+    method: 'softmax',
+    notes: 'Shifted by the maximum: no overflow at logits of +-1e4. A line holding NaN or +Infinity, or only -Infinity, is NaN all along ' +
+      "(the shift is the maximum, as PyTorch's).",
+  },
+  logSoftmax: {
+    torch: 'torch.log_softmax',
+    method: 'logSoftmax',
+    notes: 'Computed without forming softmax. A line holding NaN or +Infinity, or only -Infinity, is NaN all along ' +
+      "(the shift is the maximum, as PyTorch's).",
+  },
+} satisfies OpDocs<typeof softmaxOps>;
+
 /** exp(x) / sum(exp(x)) along `axis` (default the last). */
 export function softmax(operand: TensorLike, axis = -1): Tensor {
   const x = toTensor(operand, 'softmax');
@@ -62,4 +78,14 @@ export function softmax(operand: TensorLike, axis = -1): Tensor {
 export function logSoftmax(operand: TensorLike, axis = -1): Tensor {
   const x = toTensor(operand, 'logSoftmax');
   return apply(softmaxOps.logSoftmax, [x], { axis: normalizeAxis(axis, x.ndim, 'logSoftmax') });
+}
+
+/** The method forms: `x.softmax(axis)` is `softmax(x, axis)`. (A function: see ops/methods.ts.) */
+export function softmaxMethods() {
+  return {
+    /** exp(x) / sum(exp(x)) along `axis` (default the last). */
+    softmax(axis = -1): Tensor { return softmax(this, axis); },
+    /** log(softmax(x)) along `axis` (default the last), computed without forming softmax. */
+    logSoftmax(axis = -1): Tensor { return logSoftmax(this, axis); },
+  } satisfies ThisType<Tensor>;
 }

@@ -3,7 +3,7 @@
  * the backward rule written with Tensor ops (so that it is differentiable again) and beside it the
  * same rule on numbers (for rank-0 graphs), and the domain the gradient tests draw from.
  */
-import type { BuiltinOp, ScalarRule } from '../op.js';
+import type { BuiltinOp, OpDocs, ScalarRule } from '../op.js';
 import { applyUnary } from '../op.js';
 import type { Domain } from '../check/sampling.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
@@ -68,6 +68,29 @@ export const unaryOps = {
     ({ grad, output }, r) => -r(grad * r(output * output)), 'awayFromZero'),
 } satisfies Record<string, BuiltinOp>;
 
+/** What docs/ops.md says of each unary op (a table apart from the records, so that bundles leave it out). */
+export const unaryDocs = {
+  neg: { torch: 'torch.neg', method: 'neg' },
+  exp: { torch: 'torch.exp', method: 'exp' },
+  log: { torch: 'torch.log', method: 'log', notes: 'log(0) = -Infinity, log of a negative number NaN; the gradient 1/x is Infinity at 0.' },
+  sqrt: { torch: 'torch.sqrt', method: 'sqrt', notes: "sqrt of a negative number is NaN; the gradient is Infinity at 0, as PyTorch's." },
+  abs: { torch: 'torch.abs', method: 'abs', notes: "Kink at 0: abs'(0) = 0, and abs'(NaN) = 0 (the gradient is grad * sign(x)), as PyTorch's." },
+  tanh: { torch: 'torch.tanh', method: 'tanh', notes: 'Saturates at +-1 without NaN.' },
+  sigmoid: { torch: 'torch.sigmoid', method: 'sigmoid', notes: 'Computed from e^-|x|, so it never overflows; saturates at 0 and 1 without NaN.' },
+  relu: {
+    torch: 'torch.relu',
+    method: 'relu',
+    notes: "Kink at 0: relu'(0) = 0. relu(NaN) is NaN and passes the gradient (the gradient is masked where the result is 0, " +
+      "as PyTorch's threshold_backward).",
+  },
+  sin: { torch: 'torch.sin', method: 'sin' },
+  cos: { torch: 'torch.cos', method: 'cos' },
+  square: { torch: 'torch.square', method: 'square' },
+  reciprocal: { torch: 'torch.reciprocal', method: 'reciprocal', notes: '1/0 is Infinity (-Infinity at -0).' },
+} satisfies OpDocs<typeof unaryOps>;
+
+// The free functions and, below them, their method forms.
+
 /** -x */
 export const neg = (x: TensorLike): Tensor => applyUnary(unaryOps.neg, toTensor(x, 'neg'));
 /** e^x */
@@ -92,6 +115,36 @@ export const cos = (x: TensorLike): Tensor => applyUnary(unaryOps.cos, toTensor(
 export const square = (x: TensorLike): Tensor => applyUnary(unaryOps.square, toTensor(x, 'square'));
 /** 1 / x */
 export const reciprocal = (x: TensorLike): Tensor => applyUnary(unaryOps.reciprocal, toTensor(x, 'reciprocal'));
+
+/** The method forms of the unary ops: `x.exp()` is `exp(x)`. (A function: see ops/methods.ts.) */
+export function unaryMethods() {
+  return {
+    /** -x */
+    neg(): Tensor { return neg(this); },
+    /** e^x */
+    exp(): Tensor { return exp(this); },
+    /** The natural logarithm. */
+    log(): Tensor { return log(this); },
+    /** The square root. */
+    sqrt(): Tensor { return sqrt(this); },
+    /** |x|, with gradient 0 at 0. */
+    abs(): Tensor { return abs(this); },
+    /** The hyperbolic tangent. */
+    tanh(): Tensor { return tanh(this); },
+    /** 1 / (1 + e^-x), computed without overflow. */
+    sigmoid(): Tensor { return sigmoid(this); },
+    /** max(x, 0), with gradient 0 at 0; NaN stays NaN (and passes the gradient), as in PyTorch. */
+    relu(): Tensor { return relu(this); },
+    /** The sine. */
+    sin(): Tensor { return sin(this); },
+    /** The cosine. */
+    cos(): Tensor { return cos(this); },
+    /** x * x */
+    square(): Tensor { return square(this); },
+    /** 1 / x */
+    reciprocal(): Tensor { return reciprocal(this); },
+  } satisfies ThisType<Tensor>;
+}
 
 /**
  * -1, 0 or 1 by the sign of each element (no gradient: it is piecewise constant). NaN gives 0, as in

@@ -3,7 +3,7 @@
  * input's storage and only change shape, strides and offset. squeeze, unsqueeze and transpose are
  * built on reshape and permute. `pad` is slice's adjoint (its backward), zero-filled around the input.
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDocs } from '../op.js';
 import { apply } from '../op.js';
 import { allocate } from '../dtype.js';
 import type { Shape } from '../shape.js';
@@ -149,6 +149,21 @@ export const viewOps = {
   } satisfies BuiltinOp<PadAttrs>,
 };
 
+/** What docs/ops.md says of each shape op (apart from the records, so that bundles leave it out). */
+export const viewDocs = {
+  alias: { torch: 'Tensor.view_as(x)', internal: true },
+  reshape: { torch: 'torch.reshape', method: 'reshape', notes: 'One -1 is inferred. A view of a contiguous tensor, else a copy.' },
+  permute: { torch: 'torch.permute', method: 'permute', notes: 'A view.' },
+  expand: { torch: 'Tensor.expand', method: 'expand', notes: 'A view (stride 0 on broadcast axes); the gradient is summed back.' },
+  slice: {
+    torch: 'x[a:b, c:d]',
+    method: 'slice',
+    notes: 'A view; one start and end per axis, end exclusive, negative indices from the end; an index outside the axis is an error ' +
+      '(nothing is clamped).',
+  },
+  pad: { torch: 'torch.nn.functional.pad', notes: "Zeros only (constant mode), before and after each axis; slice's adjoint." },
+} satisfies OpDocs<typeof viewOps>;
+
 /** Resolves a target shape with at most one -1 (inferred) against `size` elements. */
 function resolveReshape(x: Tensor, shape: readonly number[]): number[] {
   if (!Array.isArray(shape as unknown)) throw new Error(`reshape: shape must be an array, got ${describeValue(shape)}`);
@@ -286,4 +301,24 @@ export function pad(operand: TensorLike, before: readonly number[], after: reado
  */
 export function alias(x: Tensor): Tensor {
   return apply(viewOps.alias, [x], undefined);
+}
+
+/** The method forms of the shape ops: `x.reshape(shape)` is `reshape(x, shape)`. (A function: see ops/methods.ts.) */
+export function viewMethods() {
+  return {
+    /** The same elements in row-major order, laid out in `shape` (one -1 is inferred). A view when contiguous. */
+    reshape(shape: readonly number[]): Tensor { return reshape(this, shape); },
+    /** Swaps two axes (by default the last two). A view. */
+    transpose(dim0 = -2, dim1 = -1): Tensor { return transpose(this, dim0, dim1); },
+    /** Reorders the axes: axis i of the result is axis `axes[i]`. A view. */
+    permute(axes: readonly number[]): Tensor { return permute(this, axes); },
+    /** Broadcasts to `shape` (NumPy rules) without copying. */
+    expand(shape: readonly number[]): Tensor { return expand(this, shape); },
+    /** Removes size-1 axes: the given ones, or all when `axis` is undefined. */
+    squeeze(axis?: Axis): Tensor { return squeeze(this, axis); },
+    /** Inserts a size-1 axis at `axis`. */
+    unsqueeze(axis: number): Tensor { return unsqueeze(this, axis); },
+    /** The block from `start` (inclusive) to `end` (exclusive) along every axis, as a view. */
+    slice(start: readonly number[], end: readonly number[]): Tensor { return slice(this, start, end); },
+  } satisfies ThisType<Tensor>;
 }

@@ -3,7 +3,7 @@
  * reaches only the selected branch, and it is built with `where` itself, so a NaN or Infinity in the
  * branch not taken never leaks into it (multiplying by a 0/1 mask would give 0 * Infinity = NaN).
  */
-import type { BuiltinOp } from '../op.js';
+import type { BuiltinOp, OpDoc } from '../op.js';
 import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
@@ -33,6 +33,13 @@ export const whereOp: BuiltinOp = {
       return { inputs: [cond, drawTensor(draw, sa), drawTensor(draw, sb)], attrs: undefined };
     },
   },
+};
+
+/** What docs/ops.md says of where (apart from the record, so that bundles leave it out). */
+export const whereDoc: OpDoc = {
+  torch: 'torch.where',
+  notes: 'cond is any tensor, nonzero meaning true (no gradient flows into it); the gradient reaches only the selected branch, ' +
+    'so a NaN or Infinity in the other never leaks into it.',
 };
 
 /** Elements of `a` where `cond` is nonzero, else of `b`, broadcasting all three. */

@@ -1,0 +1,61 @@
+/**
+ * The public ops that are not primitive records, with what docs/ops.md says of them: composites
+ * (plain functions built from primitives, so that they differentiate through the primitives' rules)
+ * and ops whose result carries no gradient (comparisons, sign, creation, graph functions). A
+ * primitive keeps its doc in its own record; an op of this kind gets a line here.
+ */
+import type { OpDoc } from '../op.js';
+
+/** A public op that is not a primitive record. */
+export interface UnrecordedOp {
+  /** The primitives (or other composites) it is built from, or 'none' when its result has no gradient. */
+  readonly gradient: { readonly builtFrom: readonly string[] } | 'none';
+  readonly doc: OpDoc;
+}
+
+const comparisonNotes = "Exact 0/1 values in the operands' promoted dtype; never requires grad. NaN compares unequal to everything.";
+const creationNotes = 'A leaf; requiresGrad: true makes it one that collects a gradient.';
+
+export const unrecordedOps = {
+  // Composites.
+  mean: { gradient: { builtFrom: ['sum', 'div'] }, doc: { torch: 'torch.mean', method: 'mean' } },
+  logSumExp: {
+    gradient: { builtFrom: ['max', 'sub', 'exp', 'sum', 'log', 'add'] },
+    doc: {
+      torch: 'torch.logsumexp',
+      method: 'logSumExp',
+      notes: 'm + log(sum(exp(x - m))) with m the maximum (a constant): no overflow or underflow. A line of -Infinity gives -Infinity, ' +
+        'one holding +Infinity gives +Infinity, as PyTorch\'s.',
+    },
+  },
+  stack: { gradient: { builtFrom: ['unsqueeze', 'concat'] }, doc: { torch: 'torch.stack' } },
+  squeeze: {
+    gradient: { builtFrom: ['reshape'] },
+    doc: { torch: 'torch.squeeze', method: 'squeeze', notes: 'Takes several axes; a given axis whose size is not 1 is an error (PyTorch leaves it).' },
+  },
+  unsqueeze: { gradient: { builtFrom: ['reshape'] }, doc: { torch: 'torch.unsqueeze', method: 'unsqueeze' } },
+  transpose: {
+    gradient: { builtFrom: ['permute'] },
+    doc: { torch: 'torch.transpose', method: 'transpose', notes: 'The axes default to the last two (as x.mT); a view.' },
+  },
+  // No gradient.
+  eq: { gradient: 'none', doc: { torch: 'torch.eq', method: 'eq', notes: comparisonNotes } },
+  ne: { gradient: 'none', doc: { torch: 'torch.ne', method: 'ne', notes: comparisonNotes } },
+  lt: { gradient: 'none', doc: { torch: 'torch.lt', method: 'lt', notes: comparisonNotes } },
+  le: { gradient: 'none', doc: { torch: 'torch.le', method: 'le', notes: comparisonNotes } },
+  gt: { gradient: 'none', doc: { torch: 'torch.gt', method: 'gt', notes: comparisonNotes } },
+  ge: { gradient: 'none', doc: { torch: 'torch.ge', method: 'ge', notes: comparisonNotes } },
+  sign: { gradient: 'none', doc: { torch: 'torch.sign', notes: '-1, 0 or 1; NaN gives 0, as PyTorch\'s. Piecewise constant: abs uses it for its gradient.' } },
+  tensor: { gradient: 'none', doc: { torch: 'torch.tensor', notes: `${creationNotes} Takes nested arrays and typed arrays (copied).` } },
+  zeros: { gradient: 'none', doc: { torch: 'torch.zeros', notes: creationNotes } },
+  ones: { gradient: 'none', doc: { torch: 'torch.ones', notes: creationNotes } },
+  full: { gradient: 'none', doc: { torch: 'torch.full', notes: creationNotes } },
+  eye: { gradient: 'none', doc: { torch: 'torch.eye', notes: creationNotes } },
+  arange: { gradient: 'none', doc: { torch: 'torch.arange', notes: `${creationNotes} [start, stop) by step.` } },
+  rand: { gradient: 'none', doc: { torch: 'torch.rand', notes: `${creationNotes} Drawn from opts.rng or the global generator (manualSeed).` } },
+  randn: { gradient: 'none', doc: { torch: 'torch.randn', notes: `${creationNotes} Drawn from opts.rng or the global generator (manualSeed).` } },
+  zerosLike: { gradient: 'none', doc: { torch: 'torch.zeros_like', notes: 'The shape and dtype of its argument; never requires grad.' } },
+  onesLike: { gradient: 'none', doc: { torch: 'torch.ones_like', notes: 'The shape and dtype of its argument; never requires grad.' } },
+  detach: { gradient: 'none', doc: { torch: 'Tensor.detach', method: 'detach', notes: 'The same values, cut from the graph (shares the storage).' } },
+  zeroGrad: { gradient: 'none', doc: { torch: 'x.grad = None', method: 'zeroGrad', notes: 'Clears the accumulated gradient of a leaf.' } },
+} as const satisfies Record<string, UnrecordedOp>;
