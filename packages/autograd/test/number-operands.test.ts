@@ -69,6 +69,7 @@ const rows: Record<string, OpRow | NotAnOp> = {
   tensor: { noOperand: creates }, zeros: { noOperand: creates }, ones: { noOperand: creates }, full: { noOperand: creates },
   eye: { noOperand: creates }, arange: { noOperand: creates }, rand: { noOperand: creates }, randn: { noOperand: creates },
   Tensor: { noOperand: 'the class' }, Generator: { noOperand: 'the class of random generators' },
+  AllocationError: { noOperand: 'the class of allocation errors' },
   setDefaultDtype: { noOperand: 'a setting' }, getDefaultDtype: { noOperand: 'a setting' },
   setBackend: { noOperand: 'a setting' }, getBackend: { noOperand: 'a setting' },
   manualSeed: { noOperand: 'a setting' }, broadcastShapes: { noOperand: 'takes shapes' },
