@@ -243,6 +243,13 @@ describe('int32 never requires grad', () => {
       expect(i.grad).toBeNull();
     }
   });
+  test('gradcheck passes an int32 input through unchecked, as the labels of a loss', () => {
+    const x = tensor([[0.5, -1, 2], [1.5, 0.25, -0.75]], { dtype: 'float64' });
+    const labels = tensor([2, 0], { dtype: 'int32' });
+    const f = (a: Tensor, i: Tensor): Tensor => a.logSoftmax().mul(nn.eq(i.reshape([2, 1]), arange(3, undefined, 1, { dtype: 'int32' }))).sum();
+    expect(nn.gradcheck(f, [x, labels]).ok).toBe(true);
+    expect(nn.gradgradcheck(f, [x, labels]).ok).toBe(true);
+  });
   test('matmul of a float matrix with an int32 one differentiates the float one only', () => {
     const w = tensor([[0.5, -1], [2, 0.25]], { requiresGrad: true });
     const i = tensor([[1, 2], [3, 4]], { dtype: 'int32' });
