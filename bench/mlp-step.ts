@@ -16,7 +16,7 @@ import { useTfjs } from './tfjs.js';
 const BATCH = 128;
 const rng = new Generator(784);
 const inputs = rand([BATCH, 784], { rng });
-const labels = tensor(Array.from({ length: BATCH }, (_, i) => i % 10));
+const labels = tensor(Array.from({ length: BATCH }, (_, i) => i % 10), { dtype: 'int32' });
 
 /** Milliseconds per step for @nn. */
 export function mlpStepNn(minMillis: number): number {

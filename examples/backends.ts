@@ -7,7 +7,7 @@
  * Run: npm run build && node build/examples/backends.js
  */
 import os from 'node:os';
-import { getBackend, matmul, rand, setBackend, Generator, type BackendSetting } from '@nn/autograd';
+import { getBackend, matmul, rand, setBackend, Generator, type BackendSetting, type Storage } from '@nn/autograd';
 import { getNumThreads, setNumThreads } from '@nn/autograd/node';
 
 const n = 512;
@@ -16,7 +16,7 @@ const a = rand([n, n], { rng });
 const b = rand([n, n], { rng });
 
 /** The product on `backend` with `threads` threads, and its speed in GFLOPS (best of 5 runs). */
-async function productOn(backend: BackendSetting, threads: number): Promise<{ values: Float32Array | Float64Array; gflops: number }> {
+async function productOn(backend: BackendSetting, threads: number): Promise<{ values: Storage; gflops: number }> {
   setBackend(backend);
   await setNumThreads(threads);
   let best = Infinity;

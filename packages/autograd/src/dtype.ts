@@ -1,13 +1,26 @@
-/** The element types a tensor can hold. float32 is the default, as in PyTorch and Keras. */
-export type DType = 'float32' | 'float64';
+/**
+ * The element types a tensor can hold. float32 is the default, as in PyTorch and Keras; int32 holds
+ * indices and class labels, and never requires grad.
+ */
+export type DType = 'float32' | 'float64' | 'int32';
 
-/** The typed array behind a tensor: `Float32Array` exactly when the dtype is float32. */
-export type Storage = Float32Array | Float64Array;
+/** The floating-point dtypes: the ones gradients flow through, and the default dtype's choices. */
+export type FloatDType = 'float32' | 'float64';
 
-let defaultDtype: DType = 'float32';
+/**
+ * The typed array behind a tensor: `Float32Array` exactly when the dtype is float32, `Int32Array`
+ * exactly when it is int32.
+ */
+export type Storage = Float32Array | Float64Array | Int32Array;
 
-/** The dtype given to new tensors when none is asked for. */
-export function getDefaultDtype(): DType {
+/** The smallest and largest int32 values. */
+export const INT32_MIN = -(2 ** 31);
+export const INT32_MAX = 2 ** 31 - 1;
+
+let defaultDtype: FloatDType = 'float32';
+
+/** The dtype given to new tensors when none is asked for (always a float dtype). */
+export function getDefaultDtype(): FloatDType {
   return defaultDtype;
 }
 
@@ -16,20 +29,41 @@ export function getDefaultDtype(): DType {
  * Use `'float64'` for gradient checks and numerically demanding work.
  */
 export function setDefaultDtype(dtype: DType): void {
-  defaultDtype = checkDtype(dtype, 'setDefaultDtype');
+  if (dtype === 'int32') throw new Error("setDefaultDtype: the default dtype must be 'float32' or 'float64', got 'int32'");
+  defaultDtype = checkDtype(dtype, 'setDefaultDtype') as FloatDType;
 }
 
 /** Returns `dtype` when it is a known dtype, else throws an error naming `op`. */
 export function checkDtype(dtype: unknown, op: string): DType {
-  if (dtype !== 'float32' && dtype !== 'float64') {
-    throw new Error(`${op}: unknown dtype ${JSON.stringify(dtype)} (expected 'float32' or 'float64')`);
+  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int32') {
+    throw new Error(`${op}: unknown dtype ${JSON.stringify(dtype)} (expected 'float32', 'float64' or 'int32')`);
   }
   return dtype;
 }
 
-/** float32 with float64 gives float64. */
+/**
+ * The dtype of a result of operands of dtypes `a` and `b`, as PyTorch promotes: int32 with int32
+ * gives int32, int32 with a float dtype gives that float dtype, float32 with float64 gives float64.
+ */
 export function promoteDtypes(a: DType, b: DType): DType {
-  return a === 'float64' || b === 'float64' ? 'float64' : 'float32';
+  if (a === b) return a;
+  if (a === 'float64' || b === 'float64') return 'float64';
+  return 'float32';
+}
+
+/** `dtype`, or the default float dtype when it is int32: the dtype of a float-only op's result. */
+export function floatDtype(dtype: DType): FloatDType {
+  return dtype === 'int32' ? defaultDtype : dtype;
+}
+
+/**
+ * Why `value` cannot be stored exactly in an int32 tensor (`'is not an integer'`, `'is outside the
+ * int32 range'`), or null when it can.
+ */
+export function int32Problem(value: number): string | null {
+  if (!Number.isInteger(value)) return 'is not an integer';
+  if (value < INT32_MIN || value > INT32_MAX) return `is outside the int32 range [${INT32_MIN}, ${INT32_MAX}]`;
+  return null;
 }
 
 /**
@@ -39,7 +73,7 @@ export function promoteDtypes(a: DType, b: DType): DType {
  */
 export function allocate(dtype: DType, size: number, op = 'allocate', shape?: readonly number[]): Storage {
   try {
-    return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+    return dtype === 'float64' ? new Float64Array(size) : dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     throw new AllocationError(op, dtype, size, shape, error);
@@ -85,5 +119,5 @@ function formatBytes(bytes: number): string {
 
 /** The dtype a typed array stores. */
 export function dtypeOf(storage: Storage): DType {
-  return storage instanceof Float64Array ? 'float64' : 'float32';
+  return storage instanceof Float64Array ? 'float64' : storage instanceof Int32Array ? 'int32' : 'float32';
 }

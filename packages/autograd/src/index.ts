@@ -4,7 +4,7 @@
  */
 export { Tensor } from './tensor.js';
 export type { NestedArray, TensorLike, Axis } from './tensor.js';
-export type { DType, Storage } from './dtype.js';
+export type { DType, FloatDType, Storage } from './dtype.js';
 export { setDefaultDtype, getDefaultDtype, AllocationError } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes } from './shape.js';

@@ -144,12 +144,15 @@ function forwardNamingAllocations<Attrs>(op: OpRecord<Attrs>, inputs: readonly T
   }
 }
 
-/** `apply` with a graph node (not the tape). */
+/**
+ * `apply` with a graph node (not the tape). An int32 result (a cast to int32) records none: int32
+ * tensors never require grad, so no gradient flows back through one.
+ */
 function applyRecorded<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], attrs: Attrs): Tensor {
   const output = forwardNamingAllocations(op, inputs, attrs);
   const anomalyDetection = isAnomalyDetectionEnabled();
   if (anomalyDetection && checksForwardAnomalies()) checkForwardAnomaly(op.name, inputs, output);
-  if (isGradEnabled()) {
+  if (isGradEnabled() && !(output.storage instanceof Int32Array)) {
     for (let i = 0; i < inputs.length; i++) {
       if (inputs[i]!.requiresGrad) {
         output.requiresGrad = true;

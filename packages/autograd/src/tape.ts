@@ -303,6 +303,8 @@ export function recordOnTape(op: OpRecord<unknown>, a: Tensor, b: Tensor | null)
   const needs0 = a.requiresGrad;
   const needs1 = b !== null && b.requiresGrad;
   if (!(needs0 || needs1) || !isGradEnabled() || isAnomalyDetectionEnabled()) return null;
+  // Tapes are float32 or float64; an int32 operand (which never requires grad) makes the op a node.
+  if (a.storage instanceof Int32Array) return null;
   const code = tapeCodeOf(op);
   if (code < 0) return null;
   // The tape of `a`'s dtype; `slotOf` checks the rest.

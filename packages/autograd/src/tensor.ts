@@ -1,5 +1,5 @@
 /**
- * The Tensor: a typed array (float32 or float64) read through a shape, strides and an offset, so that
+ * The Tensor: a typed array (float32, float64 or int32) read through a shape, strides and an offset, so that
  * reshape, transpose, permute, expand, squeeze, unsqueeze and slice can be views that copy nothing.
  * Tensors are immutable values: every op returns a new tensor.
  *
@@ -57,8 +57,8 @@ class GradState {
 export interface Tensor extends OpMethods {}
 
 export class Tensor {
-  /** Whether gradients are tracked for this tensor (set on leaves by the user, on results by ops). */
-  requiresGrad = false;
+  /** See `requiresGrad`. */
+  private tracked = false;
   /**
    * @internal What recorded this tensor: its graph node, or the scalar tape that holds it at index
    * `offset` (see tape.ts); null for a leaf or an untracked result.
@@ -119,6 +119,21 @@ export class Tensor {
     const state = this.ownGradState();
     state.refTape = tapeId;
     state.refSlot = slot;
+  }
+
+  /**
+   * Whether gradients are tracked for this tensor (set on leaves by the user, on results by ops).
+   * An int32 tensor never requires grad: setting it true throws.
+   */
+  get requiresGrad(): boolean {
+    return this.tracked;
+  }
+
+  set requiresGrad(requiresGrad: boolean) {
+    if (requiresGrad && this.storage instanceof Int32Array) {
+      throw new Error(`requiresGrad: an int32 tensor cannot require grad (shape ${formatShape(this.shape)}); only float tensors have gradients`);
+    }
+    this.tracked = requiresGrad;
   }
 
   /** The element type, read from the storage. */
@@ -191,12 +206,18 @@ export class Tensor {
     return build(0);
   }
 
-  /** A contiguous copy of the elements: a `Float32Array` exactly when the dtype is float32. */
+  /**
+   * A contiguous copy of the elements: a `Float32Array` exactly when the dtype is float32, an
+   * `Int32Array` exactly when it is int32.
+   */
   data(): Storage {
     return contiguousData(this);
   }
 
-  /** The same values in another dtype (differentiable; the gradient is cast back). */
+  /**
+   * The same values in another dtype (differentiable between float dtypes; the gradient is cast
+   * back). To int32 it truncates toward zero, as PyTorch's `x.to(torch.int32)`; see `cast`.
+   */
   cast(dtype: DType): Tensor {
     return castTo(this, dtype);
   }
@@ -278,7 +299,7 @@ export class Tensor {
    * contiguous tensor), changed by the caller in place, is not copied: the call only records the
    * change, with the same checks, so that backward passes that saved this tensor still throw.
    */
-  assign(source: Tensor | number | Float32Array | Float64Array): this {
+  assign(source: Tensor | number | Storage): this {
     assignInPlace(this, source);
     return this;
   }

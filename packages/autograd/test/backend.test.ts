@@ -48,7 +48,7 @@ describe('both backends compute the same products', () => {
       const rng = new Generator(m * 1000 + k * 10 + n);
       const a = rand([m, k], { dtype, rng });
       const b = rand([n, k], { dtype, rng }).transpose(0, 1);
-      const product = (backend: BackendSetting): Float32Array | Float64Array => {
+      const product = (backend: BackendSetting): Float32Array | Float64Array | Int32Array => {
         setBackend(backend);
         return matmul(a, b).data();
       };

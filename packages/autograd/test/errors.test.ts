@@ -14,7 +14,7 @@ describe('creation', () => {
   });
 
   test('unknown dtype', () => {
-    expect(() => tensor([1], { dtype: 'int32' as DType })).toThrow(`tensor: unknown dtype "int32" (expected 'float32' or 'float64')`);
+    expect(() => tensor([1], { dtype: 'int64' as DType })).toThrow(`tensor: unknown dtype "int64" (expected 'float32', 'float64' or 'int32')`);
     expect(() => zeros([1], { dtype: 'float16' as DType })).toThrow(/zeros: unknown dtype "float16"/);
     expect(() => setDefaultDtype('double' as DType)).toThrow(/setDefaultDtype: unknown dtype "double"/);
   });

@@ -2,8 +2,9 @@
 import { describeValue, getDefaultDtype, tensor, type DType, type Tensor } from '@nn/autograd';
 
 /**
- * One-hot rows for class labels: `labels` (shape [N], values 0..numClasses-1) gives [N, numClasses]
- * with a 1 at each label. The dtype is the labels' dtype (or the default for a plain array).
+ * One-hot rows for class labels: `labels` (shape [N], values 0..numClasses-1: an int32 tensor, a
+ * float tensor of integer values, or an array) gives [N, numClasses] with a 1 at each label. The
+ * dtype is a float labels tensor's own, else (int32 labels, an array) the default float dtype.
  */
 export function oneHot(labels: Tensor | readonly number[], numClasses: number): Tensor {
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`oneHot: numClasses must be a positive integer, got ${describeValue(numClasses)}`);
@@ -12,7 +13,8 @@ export function oneHot(labels: Tensor | readonly number[], numClasses: number): 
     throw new Error(`oneHot: labels must have shape [N], got [${(labels as Tensor).shape.join(',')}]`);
   }
   const values: ArrayLike<number> = isArray ? (labels as readonly number[]) : (labels as Tensor).data();
-  const dtype: DType = isArray ? getDefaultDtype() : (labels as Tensor).dtype;
+  const given = isArray ? 'int32' : (labels as Tensor).dtype;
+  const dtype: DType = given === 'int32' ? getDefaultDtype() : given;
   const out = new Float64Array(values.length * numClasses);
   for (let i = 0; i < values.length; i++) {
     const label = values[i]!;

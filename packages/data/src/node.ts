@@ -34,7 +34,7 @@ async function readPart(dir: string, prefix: 'train' | 't10k', opts: LoadOptions
   const dtype = opts.dtype ?? getDefaultDtype();
   return {
     x: tensor(pixels, { shape: [count, rows * columns], dtype }),
-    y: tensor(Float64Array.from(labels.data), { dtype }),
+    y: tensor(Int32Array.from(labels.data), { dtype: 'int32' }),
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   };
 }

@@ -1,21 +1,22 @@
 /** Picking rows (the first axis) of tensors, the one data movement datasets and splits need. */
-import { tensor, type Tensor } from '@nn/autograd';
+import { tensor, type Storage, type Tensor } from '@nn/autograd';
 
 /** The elements of `t` in row-major order and the size of one row (the product of the other axes). */
-export function rowLayout(t: Tensor): { values: Float32Array | Float64Array; rowSize: number; rows: number } {
+export function rowLayout(t: Tensor): { values: Storage; rowSize: number; rows: number } {
   if (t.ndim === 0) throw new Error('rows: a rank-0 tensor has no rows');
   const rows = t.shape[0]!;
   return { values: t.data(), rowSize: rows === 0 ? 0 : t.size / rows, rows };
 }
 
-/** A new tensor holding the rows of `layout` at `indices`, in that order. */
+/** A new tensor holding the rows of `layout` at `indices`, in that order, in the dtype of its values. */
 export function takeRows(
-  layout: { values: Float32Array | Float64Array; rowSize: number },
+  layout: { values: Storage; rowSize: number },
   shape: readonly number[],
   indices: ArrayLike<number>,
 ): Tensor {
   const { values, rowSize } = layout;
-  const out = values instanceof Float64Array ? new Float64Array(indices.length * rowSize) : new Float32Array(indices.length * rowSize);
+  const size = indices.length * rowSize;
+  const out = values instanceof Float64Array ? new Float64Array(size) : values instanceof Int32Array ? new Int32Array(size) : new Float32Array(size);
   for (let i = 0; i < indices.length; i++) {
     const start = indices[i]! * rowSize;
     out.set(values.subarray(start, start + rowSize), i * rowSize);

@@ -1,5 +1,5 @@
 /** trainTestSplit: a seeded split of samples into a training and a test set, optionally stratified. */
-import { checkGenerator, checkOptions, type Generator, type Tensor } from '@nn/autograd';
+import { checkGenerator, checkOptions, type Generator, type Storage, type Tensor } from '@nn/autograd';
 import { commonRowCount, rowLayout, takeRows } from './rows.js';
 import { range, shuffleInPlace } from './shuffle.js';
 
@@ -33,7 +33,7 @@ function testCount(testSize: number, total: number): number {
  * Test indices drawn per class: each class contributes its share of `count` (largest remainders
  * settle the rounding), so both sets keep the class proportions.
  */
-function stratifiedTestIndices(labels: Float32Array | Float64Array, count: number, rng: Generator): number[] {
+function stratifiedTestIndices(labels: Storage, count: number, rng: Generator): number[] {
   const byClass = new Map<number, number[]>();
   labels.forEach((label, i) => {
     const members = byClass.get(label) ?? [];

@@ -38,6 +38,8 @@ describe('loadMnist', () => {
       const { train, test: testPart } = await loadMnist(writeSet(`ok-${gzip}`, { gzip }));
       expect(train.x.shape).toEqual([4, 6]);
       expect(testPart.y.toArray()).toEqual([0, 1, 2, 3]);
+      expect(testPart.y.dtype).toBe('int32');
+      expect(train.y.data()).toBeInstanceOf(Int32Array);
       expect(Array.from(train.x.data()).slice(0, 3)).toEqual([0, 17, 34].map((v) => Math.fround(v / 255)));
     });
   }

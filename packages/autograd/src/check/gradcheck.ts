@@ -58,10 +58,13 @@ function settingsOf(opts: GradcheckOptions): Settings {
   return { eps: opts.eps ?? 1e-6, atol: opts.atol ?? 1e-5, rtol: opts.rtol ?? 1e-3, seed: opts.seed ?? 0 };
 }
 
-/** Which inputs are checked: those with requiresGrad when any has it, else all. */
+/**
+ * Which inputs are checked: those with requiresGrad when any has it, else all float ones. An int32
+ * input (class labels, indices) has no gradient: it is passed through unchanged.
+ */
 function checkedInputs(inputs: readonly Tensor[]): number[] {
   const marked = inputs.flatMap((t, i) => (t.requiresGrad ? [i] : []));
-  return marked.length > 0 ? marked : inputs.map((_, i) => i);
+  return marked.length > 0 ? marked : inputs.flatMap((t, i) => (t.dtype === 'int32' ? [] : [i]));
 }
 
 /** Validates the inputs and makes private copies: leaves that own their storage, with the same layout. */
@@ -291,7 +294,8 @@ function check(title: string, f: CheckedFunction, inputs: readonly Tensor[], opt
 
 /**
  * Checks the gradients of `f` at `inputs` against central finite differences. The inputs checked are
- * those with `requiresGrad` when any has it, else all; they must be float64 unless
+ * those with `requiresGrad` when any has it, else all float ones (int32 inputs, such as labels, are
+ * passed through unchecked); they must be float64 unless
  * `allowFloat32` is set. Returns a report; `assertGradcheck` throws it instead.
  */
 export function gradcheck(f: CheckedFunction, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {

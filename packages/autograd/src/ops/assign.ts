@@ -7,8 +7,18 @@ import { Tensor } from '../tensor.js';
 import { fromStorage, scalar } from './creation.js';
 import { viewAs } from './pointwise.js';
 import { describeValue } from '../describe-value.js';
+import { int32Problem, type Storage } from '../dtype.js';
 
-export function assignInPlace(target: Tensor, source: Tensor | number | Float32Array | Float64Array): void {
+/** Float values written into an int32 tensor must be integers in its range: nothing is truncated. */
+function checkInt32Values(values: Tensor): void {
+  const data = values.data();
+  for (let i = 0; i < data.length; i++) {
+    const problem = int32Problem(data[i]!);
+    if (problem !== null) throw new Error(`assign: ${describeValue(data[i])} (element ${i}) ${problem}; an int32 tensor holds integers only`);
+  }
+}
+
+export function assignInPlace(target: Tensor, source: Tensor | number | Storage): void {
   if (target.requiresGrad && isGradEnabled()) {
     throw new Error(
       `assign: cannot change a tensor of shape ${formatShape(target.shape)} that requires grad while recording; ` +
@@ -32,8 +42,8 @@ export function assignInPlace(target: Tensor, source: Tensor | number | Float32A
   if (source instanceof Tensor) {
     values = source;
   } else if (typeof source === 'number') {
-    values = scalar(source, target.dtype);
-  } else if (source instanceof Float32Array || source instanceof Float64Array) {
+    values = target.dtype === 'int32' ? scalar(source, 'float64') : scalar(source, target.dtype);
+  } else if (source instanceof Float32Array || source instanceof Float64Array || source instanceof Int32Array) {
     if (source.length !== target.size) {
       throw new Error(`assign: ${source.length} values do not fill shape ${formatShape(target.shape)} (${target.size} elements)`);
     }
@@ -41,6 +51,7 @@ export function assignInPlace(target: Tensor, source: Tensor | number | Float32A
   } else {
     throw new Error(`assign: expected a Tensor, a number or a typed array, got ${describeValue(source)}`);
   }
+  if (target.dtype === 'int32' && values.dtype !== 'int32') checkInt32Values(values);
   const shape = broadcastShapes(target.shape, values.shape, 'assign');
   if (!shapesEqual(shape, target.shape)) {
     throw new Error(`assign: a value of shape ${formatShape(values.shape)} does not fit a tensor of shape ${formatShape(target.shape)}`);
@@ -61,8 +72,8 @@ export function assignInPlace(target: Tensor, source: Tensor | number | Float32A
  * Whether `source` is a typed array over exactly `target`'s elements: the region of its storage that
  * a contiguous target occupies (what an optimizer updates in place before calling assign).
  */
-function isOwnElements(target: Tensor, source: Tensor | number | Float32Array | Float64Array): boolean {
-  if (!(source instanceof Float32Array || source instanceof Float64Array) || !target.isContiguous) return false;
+function isOwnElements(target: Tensor, source: Tensor | number | Storage): boolean {
+  if (!(source instanceof Float32Array || source instanceof Float64Array || source instanceof Int32Array) || !target.isContiguous) return false;
   const own = target.storage;
   return (
     source.buffer === own.buffer &&

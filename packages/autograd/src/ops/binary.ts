@@ -10,7 +10,7 @@ import { drawBroadcastPair, drawShape, drawTensor, drawValues } from '../check/s
 import { Tensor, type TensorLike } from '../tensor.js';
 import type { Arithmetic } from '../kernels/elementwise.js';
 import { tensor } from './creation.js';
-import { mapBinary, operands } from './pointwise.js';
+import { mapBinary, operands, type Int32Rule } from './pointwise.js';
 import { eq, ge, gt, lt } from './compare.js';
 import { where } from './where.js';
 
@@ -37,10 +37,11 @@ function binaryOp(
   scalarBackward: [ScalarRule, ScalarRule],
   sample: BuiltinOp['spec']['sample'],
   arithmetic?: Arithmetic,
+  int32?: Int32Rule<(x: number, y: number) => number>,
 ): BuiltinOp {
   return {
     name,
-    forward: (inputs) => mapBinary(inputs[0]!, inputs[1]!, name, f, arithmetic),
+    forward: (inputs) => mapBinary(inputs[0]!, inputs[1]!, name, f, arithmetic, int32),
     backward,
     scalarBackward,
     // The rank-0 forward of mapBinary: its arithmetic loops compute exactly f.
@@ -74,6 +75,19 @@ function keptGradientOf(grad: number, loses: boolean, a: number, b: number): num
   return loses ? 0 : grad * (a === b ? 0.5 : 1);
 }
 
+/**
+ * a ** b in int32, as PyTorch's integer pow: by repeated squaring, each product wrapping as int32's
+ * does; a negative exponent gives 1 for a = 1, +-1 for a = -1, and 0 otherwise (0 ** -n included).
+ */
+function intPow(a: number, b: number): number {
+  if (b < 0) return a === 1 ? 1 : a === -1 ? (b % 2 === 0 ? 1 : -1) : 0;
+  let result = 1;
+  for (let base = a, e = b; e > 0; e = Math.floor(e / 2), base = Math.imul(base, base)) {
+    if (e % 2 === 1) result = Math.imul(result, base);
+  }
+  return result;
+}
+
 // Each op's backward is written twice, side by side: with tensor ops (the definition, differentiable
 // again), and on numbers (`ScalarRule`s, one per input: the same formulas for the scalar path).
 export const binaryOps = {
@@ -86,14 +100,15 @@ export const binaryOps = {
   mul: binaryOp('mul', (x, y) => x * y,
     (g, { inputs: [a, b], needsInputGrad }) => [needsInputGrad[0] ? g.mul(b!) : null, needsInputGrad[1] ? g.mul(a!) : null],
     [({ grad, b }, r) => r(grad * b), ({ grad, a }, r) => r(grad * a)],
-    (d) => drawPair(d, ['uniform', 'uniform']), 'mul'),
+    (d) => drawPair(d, ['uniform', 'uniform']), 'mul', Math.imul),
   div: binaryOp('div', (x, y) => x / y,
     (g, { inputs: [a, b], needsInputGrad }) => [
       needsInputGrad[0] ? g.div(b!) : null,
       needsInputGrad[1] ? g.mul(a!).div(b!.square()).neg() : null,
     ],
     [({ grad, b }, r) => r(grad / b), ({ grad, a, b }, r) => -r(r(grad * a) / r(b * b))],
-    (d) => drawPair(d, ['uniform', 'awayFromZero']), 'div'),
+    // True division, as torch.div: int32 operands give the default float dtype.
+    (d) => drawPair(d, ['uniform', 'awayFromZero']), 'div', 'float'),
   // As PyTorch: d/da is 0 where the exponent is 0 (even at a = 0), d/db is 0 where a = 0 and b >= 0.
   // Each product is grouped as in PyTorch's formulas, grad * (b * a^(b - 1)) and grad * (a^b * log a),
   // and `b - 1` is computed in b's dtype as PyTorch's is, so that mixed dtypes round where it rounds.
@@ -106,7 +121,7 @@ export const binaryOps = {
       ({ grad, a, b }, r) => (b === 0 ? 0 : r(grad * r(b * r(powOf(a, r(b - 1)))))),
       ({ grad, a, b, output }, r) => (a === 0 && b >= 0 ? 0 : r(grad * r(output * r(Math.log(a))))),
     ],
-    (d) => drawPair(d, ['positive', 'uniform'])),
+    (d) => drawPair(d, ['positive', 'uniform']), undefined, intPow),
   maximum: binaryOp('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y),
     (g, { inputs: [a, b] }) => [keptGradient(g, a!, b!, lt), keptGradient(g, b!, a!, lt)],
     [({ grad, a, b }, r) => r(keptGradientOf(grad, a < b, a, b)), ({ grad, a, b }, r) => r(keptGradientOf(grad, b < a, a, b))],
@@ -150,8 +165,16 @@ export const sub = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.su
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.mul, a, b);
 /** a / b, broadcasting. */
 export const div = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.div, a, b);
-/** a ** b, broadcasting. */
-export const pow = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.pow, a, b);
+/**
+ * a ** b, broadcasting. Two int32 operands give int32 (wrapping); an int32 base to a negative
+ * integer number is an error, as in PyTorch.
+ */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  if (a instanceof Tensor && a.dtype === 'int32' && typeof b === 'number' && Number.isInteger(b) && b < 0) {
+    throw new Error(`pow: an int32 tensor to the negative integer power ${b} is not an integer; cast the base to a float dtype first`);
+  }
+  return binary(binaryOps.pow, a, b);
+}
 /** The larger of a and b element by element; on a tie the gradient is split evenly. */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary(binaryOps.maximum, a, b);
 /** The smaller of a and b element by element; on a tie the gradient is split evenly. */

@@ -14,6 +14,7 @@ import { toTensor } from './creation.js';
 import { describeValue } from '../describe-value.js';
 import { mapUnary } from './pointwise.js';
 import { where } from './where.js';
+import { floatDtype } from '../dtype.js';
 
 /** The bounds, -Infinity or Infinity where absent. Both NaN: every element becomes NaN (a NaN bound). */
 export interface ClampAttrs {
@@ -71,7 +72,10 @@ export const clampDoc: OpDoc = {
  * ignored a lone NaN bound), so a NaN bound never vanishes silently.
  */
 export function clamp(operand: TensorLike, min?: number, max?: number): Tensor {
-  const x = toTensor(operand, 'clamp');
+  const given = toTensor(operand, 'clamp');
+  // As PyTorch promotes: int32 with a non-integer bound (0.5, NaN, Infinity) is clamped in the default float dtype.
+  const floatBound = [min, max].some((bound) => typeof bound === 'number' && !Number.isInteger(bound));
+  const x = given.dtype === 'int32' && floatBound ? given.cast(floatDtype('int32')) : given;
   if (min === undefined && max === undefined) throw new Error('clamp: at least one of min and max is required');
   for (const [name, bound] of [['min', min], ['max', max]] as const) {
     if (bound !== undefined && typeof bound !== 'number') throw new Error(`clamp: ${name} must be a number, got ${describeValue(bound)}`);

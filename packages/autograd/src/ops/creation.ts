@@ -3,7 +3,7 @@
  * options `dtype` (default: the default dtype) and `requiresGrad` (default false).
  */
 import type { DType, Storage } from '../dtype.js';
-import { allocate, checkDtype, getDefaultDtype, promoteDtypes } from '../dtype.js';
+import { allocate, checkDtype, dtypeOf, getDefaultDtype, int32Problem, promoteDtypes } from '../dtype.js';
 import { describeValue } from '../describe-value.js';
 import type { Shape } from '../shape.js';
 import { checkShape, contiguousStrides, formatShape, SCALAR_SHAPE, sizeOf } from '../shape.js';
@@ -25,8 +25,23 @@ export interface RandomOptions extends CreationOptions {
   rng?: Generator;
 }
 
-function resolveDtype(dtype: DType | undefined, op: string): DType {
-  return dtype === undefined ? getDefaultDtype() : checkDtype(dtype, op);
+/**
+ * The dtype asked for in `opts` (the default dtype when none is), checked: an int32 tensor cannot
+ * require grad.
+ */
+function resolveDtype(opts: CreationOptions, op: string): DType {
+  const dtype = opts.dtype === undefined ? getDefaultDtype() : checkDtype(opts.dtype, op);
+  if (dtype === 'int32' && opts.requiresGrad === true) throw new Error(`${op}: an int32 tensor cannot require grad; only float tensors have gradients`);
+  return dtype;
+}
+
+/** Throws, naming `op`, the value and (for an element of `tensor`) its index, when int32 cannot hold `value`. */
+function checkInt32(op: string, value: number, index?: readonly number[]): void {
+  const problem = int32Problem(value);
+  if (problem !== null) {
+    const at = index === undefined ? '' : ` at index [${index.join(',')}]`;
+    throw new Error(`${op}: ${describeValue(value)}${at} ${problem}; an int32 tensor holds integers only (nothing is truncated)`);
+  }
 }
 
 /** Wraps a fresh contiguous typed array as a tensor of `shape` (internal: no copy, no checks). */
@@ -45,8 +60,10 @@ export function fromStorage(storage: Storage, shape: Shape, requiresGrad = false
 const SLAB_SIZE = 4096;
 let slab64 = new Float64Array(SLAB_SIZE);
 let slab32 = new Float32Array(SLAB_SIZE);
+let slabInt32 = new Int32Array(SLAB_SIZE);
 let used64 = 0;
 let used32 = 0;
+let usedInt32 = 0;
 
 /** A rank-0 tensor holding `value`, rounded to `dtype`. */
 export function scalar(value: number, dtype: DType): Tensor {
@@ -57,6 +74,15 @@ export function scalar(value: number, dtype: DType): Tensor {
     }
     slab64[used64] = value;
     return new Tensor(slab64, SCALAR_SHAPE, SCALAR_SHAPE, used64++);
+  }
+  if (dtype === 'int32') {
+    if (usedInt32 === SLAB_SIZE) {
+      slabInt32 = new Int32Array(SLAB_SIZE);
+      usedInt32 = 0;
+    }
+    // Storing wraps modulo 2^32, as int32 arithmetic does (callers pass exact integer results).
+    slabInt32[usedInt32] = value;
+    return new Tensor(slabInt32, SCALAR_SHAPE, SCALAR_SHAPE, usedInt32++);
   }
   if (used32 === SLAB_SIZE) {
     slab32 = new Float32Array(SLAB_SIZE);
@@ -71,7 +97,7 @@ export function scalar(value: number, dtype: DType): Tensor {
  * scalar graph makes millions of them. Tensors are immutable, so one tensor per value and dtype can
  * serve every use: a small cache, emptied when full, keeps the recent ones.
  */
-const constants = { float32: new Map<number, Tensor>(), float64: new Map<number, Tensor>() };
+const constants = { float32: new Map<number, Tensor>(), float64: new Map<number, Tensor>(), int32: new Map<number, Tensor>() };
 const MAX_CONSTANTS = 1024;
 
 function constant(value: number, dtype: DType): Tensor {
@@ -90,11 +116,19 @@ function constant(value: number, dtype: DType): Tensor {
 /**
  * Turns an operand into a tensor: the one conversion every op's free function applies to each of
  * its operands, so that a JS number is accepted wherever a tensor is. A number becomes a rank-0
- * tensor of dtype `like` (the other operands' dtype; the default dtype when there are none).
+ * tensor of dtype `like` (the other operands' dtype; the default dtype when there are none), as
+ * PyTorch promotes a Python number: with int32 operands an integer stays int32 (one outside the
+ * int32 range is an error: it would wrap) and any other number (2.5, NaN, Infinity) takes the
+ * default float dtype.
  */
 export function toTensor(value: TensorLike, op: string, like: DType = getDefaultDtype()): Tensor {
   if (value instanceof Tensor) return value;
-  if (typeof value === 'number') return constant(value, like);
+  if (typeof value === 'number') {
+    if (like !== 'int32') return constant(value, like);
+    if (!Number.isInteger(value)) return constant(value, getDefaultDtype());
+    checkInt32(op, value);
+    return constant(value, 'int32');
+  }
   const hint = Array.isArray(value) ? ' (wrap an array with tensor())' : '';
   throw new Error(`${op}: expected a Tensor or a number, got ${describeValue(value)}${hint}`);
 }
@@ -123,6 +157,7 @@ function flattenInto(data: NestedArray, shape: Shape, axis: number, out: Storage
     if (typeof data !== 'number') {
       throw new Error(`tensor: expected a number at index [${path.join(',')}], got ${describeValue(data)} (ragged nested array?)`);
     }
+    if (out instanceof Int32Array) checkInt32('tensor', data, path);
     out[start] = data;
     return start + 1;
   }
@@ -144,23 +179,26 @@ function flattenInto(data: NestedArray, shape: Shape, axis: number, out: Storage
 
 /**
  * A tensor from a number, a nested array or a typed array (copied). With a flat array or typed
- * array, `shape` lays it out; a typed array keeps its own dtype unless `dtype` says otherwise.
+ * array, `shape` lays it out; a typed array keeps its own dtype unless `dtype` says otherwise. An
+ * int32 tensor takes integers in the int32 range only: any other value throws, naming it and its
+ * index (nothing is truncated).
  */
 export function tensor(
-  data: NestedArray | Float32Array | Float64Array,
+  data: NestedArray | Float32Array | Float64Array | Int32Array,
   opts: CreationOptions & { shape?: readonly number[] } = {},
 ): Tensor {
   checkOptions('tensor', opts, [...CREATION_OPTIONS, 'shape']);
   let dtype: DType;
   let storage: Storage;
   let shape: Shape;
-  if (data instanceof Float32Array || data instanceof Float64Array) {
-    dtype = opts.dtype === undefined ? (data instanceof Float64Array ? 'float64' : 'float32') : checkDtype(opts.dtype, 'tensor');
+  if (data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array) {
+    dtype = resolveDtype({ dtype: opts.dtype ?? dtypeOf(data), requiresGrad: opts.requiresGrad }, 'tensor');
+    if (dtype === 'int32' && !(data instanceof Int32Array)) data.forEach((v, i) => checkInt32('tensor', v, [i]));
     storage = allocate(dtype, data.length, 'tensor', [data.length]);
     storage.set(data);
     shape = [data.length];
   } else {
-    dtype = resolveDtype(opts.dtype, 'tensor');
+    dtype = resolveDtype(opts, 'tensor');
     shape = nestedShape(data);
     storage = allocate(dtype, sizeOf(shape), 'tensor', shape);
     flattenInto(data, shape, 0, storage, 0, []);
@@ -181,7 +219,9 @@ export function tensor(
  */
 function filled(op: string, shape: readonly number[], value: number, opts: CreationOptions): Tensor {
   checkShape(shape, op);
-  const storage = allocate(resolveDtype(opts.dtype, op), sizeOf(shape), op, shape);
+  const dtype = resolveDtype(opts, op);
+  if (dtype === 'int32') checkInt32(op, value);
+  const storage = allocate(dtype, sizeOf(shape), op, shape);
   if (value !== 0) storage.fill(value);
   return fromStorage(storage, shape.slice(), opts.requiresGrad ?? false);
 }
@@ -221,14 +261,15 @@ export function zerosLike(t: TensorLike): Tensor {
 export function eye(n: number, opts: CreationOptions = {}): Tensor {
   checkOptions('eye', opts, CREATION_OPTIONS);
   if (!Number.isInteger(n) || n < 0) throw new Error(`eye: n must be a non-negative integer, got ${describeValue(n)}`);
-  const storage = allocate(resolveDtype(opts.dtype, 'eye'), n * n, 'eye', [n, n]);
+  const storage = allocate(resolveDtype(opts, 'eye'), n * n, 'eye', [n, n]);
   for (let i = 0; i < n; i++) storage[i * n + i] = 1;
   return fromStorage(storage, [n, n], opts.requiresGrad ?? false);
 }
 
 /**
  * Evenly spaced values in [start, stop): `arange(5)` is 0..4, `arange(2, 8, 2)` is 2, 4, 6,
- * as NumPy and PyTorch define it.
+ * as NumPy and PyTorch define it. In int32, `start` and `step` must be integers and every value
+ * must fit int32.
  */
 export function arange(start: number, stop?: number, step = 1, opts: CreationOptions = {}): Tensor {
   checkOptions('arange', opts, CREATION_OPTIONS);
@@ -236,7 +277,14 @@ export function arange(start: number, stop?: number, step = 1, opts: CreationOpt
   if (![from, to, step].every(Number.isFinite)) throw new Error(`arange: start, stop and step must be finite numbers, got ${[from, to, step].map(describeValue).join(', ')}`);
   if (step === 0) throw new Error('arange: step must not be 0');
   const count = Math.max(0, Math.ceil((to - from) / step));
-  const storage = allocate(resolveDtype(opts.dtype, 'arange'), count, 'arange', [count]);
+  const dtype = resolveDtype(opts, 'arange');
+  if (dtype === 'int32') {
+    for (const [name, v] of [['start', from], ['step', step]] as const) {
+      if (!Number.isInteger(v)) throw new Error(`arange: ${name} ${describeValue(v)} is not an integer, which an int32 range needs`);
+    }
+    if (count > 0) [from, from + (count - 1) * step].forEach((v) => checkInt32('arange', v));
+  }
+  const storage = allocate(dtype, count, 'arange', [count]);
   for (let i = 0; i < count; i++) storage[i] = from + i * step;
   return fromStorage(storage, [count], opts.requiresGrad ?? false);
 }
@@ -244,6 +292,7 @@ export function arange(start: number, stop?: number, step = 1, opts: CreationOpt
 /** A tensor of `shape` filled by calling `sample` on the generator once per element, in order. */
 function sampled(op: string, shape: readonly number[], opts: RandomOptions, sample: (rng: Generator) => number): Tensor {
   checkOptions(op, opts, RANDOM_OPTIONS);
+  if (opts.dtype === 'int32') throw new Error(`${op}: draws floats, it cannot make an int32 tensor (cast the result, or use a float dtype)`);
   const rng = checkGenerator(op, opts.rng);
   const t = filled(op, shape, 0, opts);
   const storage = t.storage;

@@ -4,7 +4,7 @@
  * strided path.
  */
 import type { DType } from '../dtype.js';
-import { allocate, promoteDtypes } from '../dtype.js';
+import { allocate, floatDtype, promoteDtypes } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import { broadcastShapes, broadcastStrides, isContiguous, shapesEqual } from '../shape.js';
 import type { Arithmetic, BinaryCode, UnaryCode, View } from '../kernels/elementwise.js';
@@ -26,10 +26,29 @@ export function viewAs(t: Tensor, shape: Shape): View {
   return { storage: t.storage, shape, strides, offset: t.offset };
 }
 
-/** y = f(x) element by element, in x's dtype. `code` names the op's own loop, which then replaces calls to `f`. */
-export function mapUnary(x: Tensor, f: (v: number) => number, code?: UnaryCode): Tensor {
-  if (x.shape.length === 0) return scalar(f(x.storage[x.offset]!), x.dtype);
-  const out = allocate(x.dtype, x.size);
+/**
+ * What an element-wise op does with int32 operands, besides the float formula: a function is its
+ * int32 forward (exact where the float formula would round, as `Math.imul` for a product), 'float'
+ * says that the result takes the default float dtype (div, exp, ...). Without it the float formula
+ * serves int32 too: its result is exact, and storing it wraps modulo 2^32 as int32 arithmetic does
+ * (add, sub, neg, abs, maximum, ...).
+ */
+export type Int32Rule<F> = F | 'float';
+
+/** The dtype of an element-wise result of int32 operands under `rule`. */
+export function int32ResultDtype(dtype: DType, rule: Int32Rule<unknown> | undefined): DType {
+  return dtype === 'int32' && rule === 'float' ? floatDtype(dtype) : dtype;
+}
+
+/**
+ * y = f(x) element by element, in x's dtype (see `Int32Rule` for int32). `code` names the op's own
+ * loop, which then replaces calls to `f`.
+ */
+export function mapUnary(x: Tensor, f: (v: number) => number, code?: UnaryCode, int32?: Int32Rule<(v: number) => number>): Tensor {
+  const dtype = int32ResultDtype(x.dtype, int32);
+  if (dtype === 'int32' && typeof int32 === 'function') [f, code] = [int32, undefined];
+  if (x.shape.length === 0) return scalar(f(x.storage[x.offset]!), dtype);
+  const out = allocate(dtype, x.size);
   const contiguous = x.isContiguous;
   if (code === undefined) unaryKernel(out, x, contiguous, f);
   else if (!(runsOnWasm(out.length >= WASM_ELEMENTWISE_MIN) && unaryWasm(code, out, x, contiguous))) unaryCodeKernel(code, out, x, contiguous);
@@ -44,8 +63,8 @@ export function operands(a: TensorLike, b: TensorLike, op: string): [Tensor, Ten
 }
 
 /**
- * z = f(a, b) with broadcasting, in the promoted dtype (or `dtype` if given). `code` names the op's
- * dedicated loop (arithmetic and comparisons), which then replaces calls to `f`.
+ * z = f(a, b) with broadcasting, in the promoted dtype (see `Int32Rule` for int32 operands). `code`
+ * names the op's dedicated loop (arithmetic and comparisons), which then replaces calls to `f`.
  */
 export function mapBinary(
   a: Tensor,
@@ -53,8 +72,10 @@ export function mapBinary(
   op: string,
   f: (x: number, y: number) => number,
   code?: BinaryCode,
-  dtype: DType = promoteDtypes(a.dtype, b.dtype),
+  int32?: Int32Rule<(x: number, y: number) => number>,
 ): Tensor {
+  const dtype = int32ResultDtype(promoteDtypes(a.dtype, b.dtype), int32);
+  if (dtype === 'int32' && typeof int32 === 'function') [f, code] = [int32, undefined];
   if (a.shape.length === 0 && b.shape.length === 0) {
     const x = a.storage[a.offset]!;
     const y = b.storage[b.offset]!;

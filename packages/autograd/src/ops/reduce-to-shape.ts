@@ -6,7 +6,8 @@
 import type { BuiltinOp, OpDoc } from '../op.js';
 import { apply } from '../op.js';
 import type { DType } from '../dtype.js';
-import { allocate, checkDtype } from '../dtype.js';
+import { allocate, checkDtype, INT32_MAX, INT32_MIN } from '../dtype.js';
+import { describeValue } from '../describe-value.js';
 import type { Shape } from '../shape.js';
 import { copyKernel } from '../kernels/elementwise.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
@@ -17,6 +18,7 @@ import { sum } from './reduce.js';
 export const castOp: BuiltinOp<DType> = {
   name: 'cast',
   forward([x], dtype) {
+    if (dtype === 'int32' && x!.dtype !== 'int32') return truncateToInt32(x!);
     const out = allocate(dtype, x!.size);
     copyKernel(out, x!, x!.isContiguous);
     return fromStorage(out, x!.shape);
@@ -35,7 +37,41 @@ export const castOp: BuiltinOp<DType> = {
 /** What docs/ops.md says of cast (apart from the record, so that bundles leave it out). */
 export const castDoc: OpDoc = { torch: 'Tensor.to(dtype)', method: 'cast', notes: "The gradient is cast back to the input's dtype." };
 
-/** The same values in `dtype`. */
+/**
+ * `x` truncated toward zero into int32, as PyTorch's `x.to(torch.int32)`. NaN, +-Infinity and values
+ * outside the int32 range are undefined behaviour in PyTorch: here they throw, naming the value and
+ * its index.
+ */
+function truncateToInt32(x: Tensor): Tensor {
+  const values = x.data();
+  const out = allocate('int32', values.length, 'cast', x.shape);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const truncated = Math.trunc(v);
+    if (!(truncated >= INT32_MIN && truncated <= INT32_MAX)) {
+      const why = Number.isFinite(v) ? `is outside the int32 range [${INT32_MIN}, ${INT32_MAX}]` : 'cannot be converted to int32';
+      throw new Error(`cast: ${describeValue(v)} at index [${unravelIndex(i, x.shape).join(',')}] ${why}`);
+    }
+    out[i] = truncated;
+  }
+  return fromStorage(out, x.shape);
+}
+
+/** The multi-index of the `flat`-th element of `shape` in row-major order. */
+function unravelIndex(flat: number, shape: Shape): number[] {
+  const index = new Array<number>(shape.length);
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    index[axis] = flat % shape[axis]!;
+    flat = Math.floor(flat / shape[axis]!);
+  }
+  return index;
+}
+
+/**
+ * The same values in `dtype`. To int32 it truncates toward zero, as PyTorch's `x.to(torch.int32)`;
+ * NaN, +-Infinity and values out of the int32 range throw, naming the value and its index. The
+ * result of a cast to int32 records no graph: an int32 tensor never requires grad.
+ */
 export function castTo(operand: TensorLike, dtype: DType): Tensor {
   const x = toTensor(operand, 'cast');
   return apply(castOp, [x], checkDtype(dtype, 'cast'));

@@ -4,7 +4,7 @@
  */
 import type { BuiltinOp, OpDocs } from '../op.js';
 import { apply } from '../op.js';
-import { allocate } from '../dtype.js';
+import { allocate, floatDtype } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import { contiguousStrides, formatShape, normalizeAxes, sizeOf } from '../shape.js';
 import type { Reduction } from '../kernels/reduce.js';
@@ -112,7 +112,7 @@ function reduceWith(op: BuiltinOp<ReduceAttrs>, operand: TensorLike, axis: Axis 
   return apply(op, [x], { axes: normalizeAxes(axis, x.ndim, op.name), keepDims });
 }
 
-/** The sum over `axis` (all axes when undefined). */
+/** The sum over `axis` (all axes when undefined). An int32 sum stays int32 and wraps (PyTorch's is int64). */
 export const sum = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => reduceWith(reduceOps.sum, x, axis, keepDims);
 /** The largest element over `axis`; the gradient is split evenly between tied maxima. */
 export const max = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => reduceWith(reduceOps.max, x, axis, keepDims);
@@ -122,6 +122,9 @@ export const min = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => red
 /** The mean over `axis` (all axes when undefined): the sum divided by the number of elements summed. */
 export function mean(operand: TensorLike, axis?: Axis, keepDims = false): Tensor {
   const x = toTensor(operand, 'mean');
+  if (x.dtype === 'int32') {
+    throw new Error(`mean: an int32 tensor of shape ${formatShape(x.shape)} has no mean of its dtype, as in PyTorch; cast it to a float dtype first`);
+  }
   const axes = normalizeAxes(axis, x.ndim, 'mean');
   let count = 1;
   for (const a of axes) count *= x.shape[a]!;
@@ -144,7 +147,9 @@ export function shiftByMax(x: Tensor, axes: readonly number[]): { shifted: Tenso
  * neither overflows at large inputs nor underflows to -Infinity at very negative ones.
  */
 export function logSumExp(operand: TensorLike, axis?: Axis, keepDims = false): Tensor {
-  const x = toTensor(operand, 'logSumExp');
+  const given = toTensor(operand, 'logSumExp');
+  // As PyTorch's: int32 is computed in the default float dtype.
+  const x = given.dtype === 'int32' ? given.cast(floatDtype('int32')) : given;
   const axes = normalizeAxes(axis, x.ndim, 'logSumExp');
   const { shifted, shift } = shiftByMax(x, axes);
   const result = shifted.exp().sum(axes, true).log().add(shift);

@@ -14,7 +14,7 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import type { BuiltinOp, OpDocs } from '../op.js';
 import { apply } from '../op.js';
 import { allocate } from '../dtype.js';
-import { normalizeAxis, sizeOf } from '../shape.js';
+import { formatShape, normalizeAxis, sizeOf } from '../shape.js';
 import { softmaxKernel } from '../kernels/softmax.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
 import type { Draw } from '../check/spec.js';
@@ -68,15 +68,22 @@ export const softmaxDocs = {
   },
 } satisfies OpDocs<typeof softmaxOps>;
 
+/** softmax and logSoftmax take float tensors only, as PyTorch's (which has no int32 kernel). */
+function floatOperand(operand: TensorLike, op: string): Tensor {
+  const x = toTensor(operand, op);
+  if (x.dtype === 'int32') throw new Error(`${op}: takes a float tensor, got an int32 tensor of shape ${formatShape(x.shape)}; cast it first`);
+  return x;
+}
+
 /** exp(x) / sum(exp(x)) along `axis` (default the last). */
 export function softmax(operand: TensorLike, axis = -1): Tensor {
-  const x = toTensor(operand, 'softmax');
+  const x = floatOperand(operand, 'softmax');
   return apply(softmaxOps.softmax, [x], { axis: normalizeAxis(axis, x.ndim, 'softmax') });
 }
 
 /** log(softmax(x)) along `axis` (default the last), computed without forming softmax. */
 export function logSoftmax(operand: TensorLike, axis = -1): Tensor {
-  const x = toTensor(operand, 'logSoftmax');
+  const x = floatOperand(operand, 'logSoftmax');
   return apply(softmaxOps.logSoftmax, [x], { axis: normalizeAxis(axis, x.ndim, 'logSoftmax') });
 }
 

@@ -10,7 +10,7 @@ import { drawShape, drawTensor } from '../check/sampling.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { toTensor } from './creation.js';
 import { isUnaryCode } from '../kernels/elementwise.js';
-import { mapUnary } from './pointwise.js';
+import { mapUnary, type Int32Rule } from './pointwise.js';
 import { sub } from './binary.js';
 import { ne } from './compare.js';
 import { where } from './where.js';
@@ -26,10 +26,11 @@ function unaryOp(
   derivative: (grad: Tensor, x: Tensor, y: Tensor) => Tensor,
   scalarDerivative: ScalarRule,
   domain: Domain,
+  int32?: Int32Rule<(v: number) => number>,
 ): BuiltinOp {
   return {
     name,
-    forward: isUnaryCode(name) ? (inputs) => mapUnary(inputs[0]!, f, name) : (inputs) => mapUnary(inputs[0]!, f),
+    forward: isUnaryCode(name) ? (inputs) => mapUnary(inputs[0]!, f, name, int32) : (inputs) => mapUnary(inputs[0]!, f, undefined, int32),
     backward: (grad, { inputs, output }) => [derivative(grad, inputs[0]!, output)],
     scalarBackward: [scalarDerivative],
     scalarForward: f,
@@ -44,28 +45,30 @@ function sigmoidScalar(v: number): number {
   return e / (1 + e);
 }
 
+// On int32: neg, abs, relu and square stay int32 (square as Math.imul, wrapping); the others give
+// the default float dtype, as PyTorch's.
 export const unaryOps = {
   neg: unaryOp('neg', (v) => -v, (g) => g.neg(), ({ grad }) => -grad, 'uniform'),
-  exp: unaryOp('exp', Math.exp, (g, _x, y) => g.mul(y), ({ grad, output }, r) => r(grad * output), 'uniform'),
-  log: unaryOp('log', Math.log, (g, x) => g.div(x), ({ grad, a }, r) => r(grad / a), 'positive'),
-  sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), ({ grad, output }, r) => r(grad / r(output * 2)), 'positive'),
+  exp: unaryOp('exp', Math.exp, (g, _x, y) => g.mul(y), ({ grad, output }, r) => r(grad * output), 'uniform', 'float'),
+  log: unaryOp('log', Math.log, (g, x) => g.div(x), ({ grad, a }, r) => r(grad / a), 'positive', 'float'),
+  sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), ({ grad, output }, r) => r(grad / r(output * 2)), 'positive', 'float'),
   // abs'(0) = 0 and abs'(NaN) = 0, as PyTorch: sign(0) and sign(NaN) are 0.
   abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), ({ grad, a }, r) => r(grad * signOf(a)), 'awayFromZero'),
   tanh: unaryOp('tanh', Math.tanh, (g, _x, y) => g.mul(sub(1, y.square())),
-    ({ grad, output }, r) => r(grad * r(1 - r(output * output))), 'uniform'),
+    ({ grad, output }, r) => r(grad * r(1 - r(output * output))), 'uniform', 'float'),
   sigmoid: unaryOp('sigmoid', sigmoidScalar, (g, _x, y) => g.mul(y.mul(sub(1, y))),
-    ({ grad, output }, r) => r(grad * r(output * r(1 - output))), 'uniform'),
+    ({ grad, output }, r) => r(grad * r(output * r(1 - output))), 'uniform', 'float'),
   // As PyTorch: relu(NaN) is NaN, and the gradient is 0 where the result is 0 (threshold_backward
   // tests result <= 0), so relu'(0) = 0 and the gradient passes at NaN.
   // The gradient is selected, not multiplied by a 0/1 mask, so an infinite incoming gradient where the
   // result is 0 gives 0, not 0 * Infinity = NaN (sqrt(relu(x)) at x < 0), as PyTorch's.
   relu: unaryOp('relu', (v) => (v <= 0 ? 0 : v), (g, _x, y) => where(ne(y, 0), g, 0), ({ grad, output }) => (output !== 0 ? grad : 0),
     'awayFromZero'),
-  sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), ({ grad, a }, r) => r(grad * r(Math.cos(a))), 'uniform'),
-  cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), ({ grad, a }, r) => -r(grad * r(Math.sin(a))), 'uniform'),
-  square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), ({ grad, a }, r) => r(r(grad * a) * 2), 'uniform'),
+  sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), ({ grad, a }, r) => r(grad * r(Math.cos(a))), 'uniform', 'float'),
+  cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), ({ grad, a }, r) => -r(grad * r(Math.sin(a))), 'uniform', 'float'),
+  square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), ({ grad, a }, r) => r(r(grad * a) * 2), 'uniform', (v) => Math.imul(v, v)),
   reciprocal: unaryOp('reciprocal', (v) => 1 / v, (g, _x, y) => g.mul(y.square()).neg(),
-    ({ grad, output }, r) => -r(grad * r(output * output)), 'awayFromZero'),
+    ({ grad, output }, r) => -r(grad * r(output * output)), 'awayFromZero', 'float'),
 } satisfies Record<string, BuiltinOp>;
 
 /** What docs/ops.md says of each unary op (a table apart from the records, so that bundles leave it out). */

@@ -6,18 +6,18 @@
  */
 import { getDefaultDtype, tensor, type DType, type Tensor } from '@nn/autograd';
 
-/** A labelled dataset: features, class labels (0..k-1, as numbers) and the class names. */
+/** A labelled dataset: features, class labels (0..k-1, int32) and the class names. */
 export interface LabelledData {
   /** Features, one row per sample. */
   x: Tensor;
-  /** Class labels 0..k-1, one per sample. */
+  /** Class labels 0..k-1, one per sample: an int32 tensor of shape [N]. */
   y: Tensor;
   /** The name of each class, by label. */
   classNames: string[];
 }
 
 export interface LoadOptions {
-  /** The dtype of `x` and `y` (default: the default dtype). */
+  /** The dtype of `x` (default: the default dtype); `y` is always int32. */
   dtype?: DType;
 }
 
@@ -37,7 +37,7 @@ export interface ParsedSet {
 export function toLabelledData(set: ParsedSet, opts: LoadOptions): LabelledData {
   return {
     x: tensor(set.features, { shape: [set.rows, set.columns], dtype: opts.dtype ?? getDefaultDtype() }),
-    y: tensor(set.labels, { dtype: opts.dtype ?? getDefaultDtype() }),
+    y: tensor(set.labels, { dtype: 'int32' }),
     classNames: [...set.classNames],
   };
 }

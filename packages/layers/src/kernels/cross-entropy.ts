@@ -5,7 +5,7 @@
  * float64; each result is rounded once, when stored.
  */
 
-export type Storage = Float32Array | Float64Array;
+export type Storage = Float32Array | Float64Array | Int32Array;
 
 /** Keras's epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON]. */
 export const EPSILON = 1e-7;

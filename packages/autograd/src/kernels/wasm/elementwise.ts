@@ -51,6 +51,9 @@ const current = (rt: KernelInstance): Functions => rt.functions(functionsOf);
 const roundUp = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
 const precisionOf = (out: Storage): 'f32' | 'f64' => (out instanceof Float64Array ? 'f64' : 'f32');
 
+/** int32 runs in JavaScript: the module has float lanes only (its results would not wrap as int32's). */
+const anyInt32 = (...arrays: Storage[]): boolean => arrays.some((array) => array instanceof Int32Array);
+
 /**
  * out = a (op) b on WebAssembly, for `a` contiguous in the output's shape and `b` contiguous too,
  * one repeated value, or one repeated row. Returns false (having done nothing) for other layouts or
@@ -62,7 +65,7 @@ export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous:
   // A float32 result of a float64 input is computed in float64 and rounded once in JavaScript;
   // converting the input first would round twice.
   const narrowing = out instanceof Float32Array && !(a.storage instanceof Float32Array && b.storage instanceof Float32Array);
-  if (rt === null || n === 0 || narrowing || !aContiguous) return false;
+  if (rt === null || n === 0 || narrowing || !aContiguous || anyInt32(out, a.storage, b.storage)) return false;
   const rank = b.shape.length;
   const rowLength = b.shape[rank - 1]!;
   // b's layout: the whole output (bContiguous), one value (every stride 0), or a row (stride 1 on the last axis, 0 before).
@@ -108,7 +111,7 @@ export function unaryWasm(code: string, out: Storage, x: View, contiguous: boole
   const rt = elementwiseInstance();
   const n = out.length;
   const narrowing = out instanceof Float32Array && !(x.storage instanceof Float32Array);
-  if (rt === null || n === 0 || narrowing || !contiguous || !SIMD_UNARY.includes(code as SimdUnary)) return false;
+  if (rt === null || n === 0 || narrowing || !contiguous || !SIMD_UNARY.includes(code as SimdUnary) || anyInt32(out, x.storage)) return false;
   const bytes = out.BYTES_PER_ELEMENT;
   const padded = roundUp(n * bytes, VECTOR);
   const outAt = copyOutOffset(padded);
@@ -129,7 +132,7 @@ export function sumWasm(out: Storage, x: View, contiguous: boolean, axes: readon
   const rt = elementwiseInstance();
   const first = axes[0]!;
   const last = axes[axes.length - 1]!;
-  if (rt === null || !contiguous || out.length === 0 || axes.length === 0 || last - first !== axes.length - 1) return false;
+  if (rt === null || !contiguous || out.length === 0 || axes.length === 0 || last - first !== axes.length - 1 || anyInt32(out, x.storage)) return false;
   const product = (from: number, to: number): number => sizeOf(x.shape.slice(from, to));
   const outer = product(0, first);
   const mid = product(first, last + 1);

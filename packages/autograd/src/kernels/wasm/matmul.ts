@@ -37,7 +37,7 @@
  * is summed in the same order as on one thread, so the result is bitwise the same.
  */
 import type { Storage } from '../../dtype.js';
-import { matricesToMultiply, matrixStart, type MatrixOperand } from '../matmul.js';
+import { matmulKernel, matricesToMultiply, matrixStart, type MatrixOperand } from '../matmul.js';
 import { F32_PLAN, F64_PLAN, blockDepth, computeShare, type Kernels, type Plan, type Share, type Split } from './blocked.js';
 import { parallelExecutor } from './parallel.js';
 import { copyOutOffset, matmulRuntime, type MatmulRuntime } from './runtime.js';
@@ -93,6 +93,8 @@ export function matmulKernelWasm(
   k: number,
   n: number,
 ): void {
+  // The module has float lanes only: an int32 product (which must wrap) runs in JavaScript.
+  if (out instanceof Int32Array) return matmulKernel(out, a, b, batchShape, m, k, n);
   const size = m * n;
   const batches = matricesToMultiply(out, batchShape, m, k, n);
   if (batches === 0) return;
