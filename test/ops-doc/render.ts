@@ -17,7 +17,8 @@ writes, so edit the op, not this page. How to add an op: [contributing.md](contr
   differentiates again; the property suite checks first and second order in float64) and for a
   composite (built from primitives, named in the column); *none* for an op whose result carries no
   gradient.
-- **dtypes**: the dtypes the op takes.
+- **dtypes**: the dtypes the op takes. An op of float values (\`exp\`, \`div\`, \`logSumExp\`, ...) takes
+  int32 and computes in the default float dtype; the int32 rules are in [autograd.md](autograd.md).
 `;
 
 /** The gradient column: what differentiates the op, and to which order. */
@@ -40,7 +41,7 @@ export function renderOpsPage(): string {
     .map(([name, entry]) => {
       const { doc } = entry;
       const call = doc.method === undefined ? `\`${name}\`` : `\`${name}\`, \`x.${doc.method}\``;
-      const dtypes = (doc.dtypes ?? ['float32', 'float64']).join(', ');
+      const dtypes = (doc.dtypes ?? ['float32', 'float64', 'int32']).join(', ');
       return `| ${[call, `\`${doc.torch}\``, gradient(entry), dtypes, doc.notes ?? ''].map(cell).join(' | ')} |`;
     });
   return [header, '| call | PyTorch | gradient | dtypes | notes |', '|---|---|---|---|---|', ...rows, ''].join('\n');

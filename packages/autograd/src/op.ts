@@ -95,7 +95,7 @@ export interface OpDoc {
   readonly method?: TensorMethodName;
   /** Kinks, ties, special values and where the op differs from PyTorch's. */
   readonly notes?: string;
-  /** The dtypes the op takes; float32 and float64 when absent. */
+  /** The dtypes the op takes; all three when absent. */
   readonly dtypes?: readonly DType[];
   /** Set on an op the package does not export (it serves other ops); docs/ops.md leaves it out. */
   readonly internal?: true;

@@ -15,10 +15,11 @@ export interface UnrecordedOp {
 
 const comparisonNotes = "Exact 0/1 values in the operands' promoted dtype; never requires grad. NaN compares unequal to everything.";
 const creationNotes = 'A leaf; requiresGrad: true makes it one that collects a gradient.';
+const FLOAT_ONLY = ['float32', 'float64'] as const;
 
 export const unrecordedOps = {
   // Composites.
-  mean: { gradient: { builtFrom: ['sum', 'div'] }, doc: { torch: 'torch.mean', method: 'mean' } },
+  mean: { gradient: { builtFrom: ['sum', 'div'] }, doc: { torch: 'torch.mean', method: 'mean', dtypes: FLOAT_ONLY, notes: 'An int32 tensor has no mean of its dtype (as PyTorch): cast it first.' } },
   logSumExp: {
     gradient: { builtFrom: ['max', 'sub', 'exp', 'sum', 'log', 'add'] },
     doc: {
@@ -52,8 +53,8 @@ export const unrecordedOps = {
   full: { gradient: 'none', doc: { torch: 'torch.full', notes: creationNotes } },
   eye: { gradient: 'none', doc: { torch: 'torch.eye', notes: creationNotes } },
   arange: { gradient: 'none', doc: { torch: 'torch.arange', notes: `${creationNotes} [start, stop) by step.` } },
-  rand: { gradient: 'none', doc: { torch: 'torch.rand', notes: `${creationNotes} Drawn from opts.rng or the global generator (manualSeed).` } },
-  randn: { gradient: 'none', doc: { torch: 'torch.randn', notes: `${creationNotes} Drawn from opts.rng or the global generator (manualSeed).` } },
+  rand: { gradient: 'none', doc: { torch: 'torch.rand', dtypes: FLOAT_ONLY, notes: `${creationNotes} Drawn from opts.rng or the global generator (manualSeed).` } },
+  randn: { gradient: 'none', doc: { torch: 'torch.randn', dtypes: FLOAT_ONLY, notes: `${creationNotes} Drawn from opts.rng or the global generator (manualSeed).` } },
   zerosLike: { gradient: 'none', doc: { torch: 'torch.zeros_like', notes: 'The shape and dtype of its argument; never requires grad.' } },
   onesLike: { gradient: 'none', doc: { torch: 'torch.ones_like', notes: 'The shape and dtype of its argument; never requires grad.' } },
   detach: { gradient: 'none', doc: { torch: 'Tensor.detach', method: 'detach', notes: 'The same values, cut from the graph (shares the storage).' } },

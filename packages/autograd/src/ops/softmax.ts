@@ -57,12 +57,14 @@ export const softmaxDocs = {
   softmax: {
     torch: 'torch.softmax',
     method: 'softmax',
+    dtypes: ['float32', 'float64'],
     notes: 'Shifted by the maximum: no overflow at logits of +-1e4. A line holding NaN or +Infinity, or only -Infinity, is NaN all along ' +
       "(the shift is the maximum, as PyTorch's).",
   },
   logSoftmax: {
     torch: 'torch.log_softmax',
     method: 'logSoftmax',
+    dtypes: ['float32', 'float64'],
     notes: 'Computed without forming softmax. A line holding NaN or +Infinity, or only -Infinity, is NaN all along ' +
       "(the shift is the maximum, as PyTorch's).",
   },
