@@ -13,7 +13,7 @@ import { assertGradcheck, assertGradgradcheck } from '../src/index.js';
 import { drawnArb, gradcheckProperty } from '../src/testing.js';
 import { drawAxes, drawShape, drawTensor } from '../src/check/sampling.js';
 import type { Tensor } from '../src/index.js';
-import { logSumExp, mean, squeeze, stack, transpose, unsqueeze } from '../src/index.js';
+import { chunk, concat, flatten, logSumExp, mean, roll, split, squeeze, stack, tile, transpose, unsqueeze } from '../src/index.js';
 import { smallestDraw } from './draw.js';
 
 describe('every primitive op', () => {
@@ -80,6 +80,48 @@ const compositeCases: { [K in CompositeOpName]: CompositeCase } = {
       const x = drawTensor(draw, drawShape(draw, 2));
       const [a, b] = [draw.integer(-x.ndim, x.ndim - 1), draw.integer(-x.ndim, x.ndim - 1)];
       return { inputs: [x], run: (t) => transpose(t, a, b) };
+    },
+  },
+  roll: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw, 1));
+      const shift = draw.integer(-5, 5);
+      const flat = draw.integer(0, 1) === 1;
+      const axis = draw.integer(-x.ndim, x.ndim - 1);
+      return { inputs: [x], run: (t) => (flat ? roll(t, shift) : roll(t, shift, axis)) };
+    },
+  },
+  tile: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw, 0, 3));
+      const reps = draw.integers(draw.integer(0, 3), 1, 3);
+      return { inputs: [x], run: (t) => tile(t, reps) };
+    },
+  },
+  flatten: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw, 1));
+      const start = draw.integer(0, x.ndim - 1);
+      const end = draw.integer(start, x.ndim - 1);
+      return { inputs: [x], run: (t) => flatten(t, start, end) };
+    },
+  },
+  // The pieces joined again, each scaled by its own factor, so that a piece's gradient reaching
+  // another piece's elements would show.
+  split: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw, 1));
+      const axis = draw.integer(0, x.ndim - 1);
+      const size = draw.integer(1, x.shape[axis]!);
+      return { inputs: [x], run: (t) => concat(split(t, size, axis).map((p, i) => p.mul(i + 1)), axis) };
+    },
+  },
+  chunk: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw, 1));
+      const axis = draw.integer(0, x.ndim - 1);
+      const chunks = draw.integer(1, 4);
+      return { inputs: [x], run: (t) => concat(chunk(t, chunks, axis).map((p, i) => p.mul(i + 1)), axis) };
     },
   },
 };

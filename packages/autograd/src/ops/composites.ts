@@ -39,6 +39,20 @@ export const unrecordedOps = {
     gradient: { builtFrom: ['permute'] },
     doc: { torch: 'torch.transpose', method: 'transpose', notes: 'The axes default to the last two (as x.mT); a view.' },
   },
+  roll: {
+    gradient: { builtFrom: ['slice', 'concat', 'reshape'] },
+    doc: { torch: 'torch.roll', notes: 'Without axes the flattened tensor is rolled and reshaped back; shifts wrap (negative ones roll back).' },
+  },
+  tile: { gradient: { builtFrom: ['reshape', 'expand'] }, doc: { torch: 'torch.tile', notes: 'Fewer reps than axes are padded with leading 1s, more add leading axes; one copy.' } },
+  flatten: { gradient: { builtFrom: ['reshape'] }, doc: { torch: 'torch.flatten', notes: 'Axes startAxis to endAxis, both included; a view of a contiguous tensor; rank 0 gives [1].' } },
+  split: {
+    gradient: { builtFrom: ['slice'] },
+    doc: { torch: 'torch.split', notes: 'Views; pieces of one size (the last one smaller) or of listed sizes that sum to the axis.' },
+  },
+  chunk: {
+    gradient: { builtFrom: ['slice'] },
+    doc: { torch: 'torch.chunk', notes: 'Views of ceil(size / chunks) elements, the last smaller; fewer pieces when they do not all fill (as PyTorch).' },
+  },
   // No gradient.
   eq: { gradient: 'none', doc: { torch: 'torch.eq', method: 'eq', notes: comparisonNotes } },
   ne: { gradient: 'none', doc: { torch: 'torch.ne', method: 'ne', notes: comparisonNotes } },
@@ -55,6 +69,14 @@ export const unrecordedOps = {
   arange: { gradient: 'none', doc: { torch: 'torch.arange', notes: `${creationNotes} [start, stop) by step.` } },
   rand: { gradient: 'none', doc: { torch: 'torch.rand', dtypes: FLOAT_ONLY, notes: `${creationNotes} Drawn from opts.rng or the global generator (manualSeed).` } },
   randn: { gradient: 'none', doc: { torch: 'torch.randn', dtypes: FLOAT_ONLY, notes: `${creationNotes} Drawn from opts.rng or the global generator (manualSeed).` } },
+  linspace: {
+    gradient: 'none',
+    doc: {
+      torch: 'torch.linspace',
+      notes: `${creationNotes} PyTorch's values bit for bit (the first half from start, the second from stop); int32 needs integer ends and truncates.`,
+    },
+  },
+  randint: { gradient: 'none', doc: { torch: 'torch.randint', dtypes: ['int32'], notes: 'Uniform integers in [low, high), int32, drawn from opts.rng or the global generator (manualSeed).' } },
   zerosLike: { gradient: 'none', doc: { torch: 'torch.zeros_like', notes: 'The shape and dtype of its argument; never requires grad.' } },
   onesLike: { gradient: 'none', doc: { torch: 'torch.ones_like', notes: 'The shape and dtype of its argument; never requires grad.' } },
   detach: { gradient: 'none', doc: { torch: 'Tensor.detach', method: 'detach', notes: 'The same values, cut from the graph (shares the storage).' } },
