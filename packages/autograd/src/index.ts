@@ -23,8 +23,10 @@ export { reshape, transpose, permute, expand, squeeze, unsqueeze, slice, pad } f
 export { matmul } from './ops/matmul.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { concat, stack } from './ops/join.js';
-export { tril, triu, flip, diagonal, roll, tile, flatten, split, chunk, type DiagonalOptions } from './ops/structure.js';
-export { linspace, randint, type RandintOptions } from './ops/creation-more.js';
+export { tril, triu, flip, diagonal, roll, tile, flatten, split, chunk } from './ops/structure.js';
+export type { DiagonalOptions } from './ops/structure.js';
+export { linspace, randint } from './ops/creation-more.js';
+export type { RandintOptions } from './ops/creation-more.js';
 export { where } from './ops/where.js';
 export { clamp } from './ops/clamp.js';
 export { castTo as cast } from './ops/reduce-to-shape.js';
