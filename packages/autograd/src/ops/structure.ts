@@ -337,12 +337,16 @@ export function split(operand: TensorLike, sizeOrSizes: number | readonly number
 
 /**
  * Splits `x` along `axis` into at most `chunks` views of ceil(size / chunks) elements each (as
- * torch.chunk): the last one smaller, and fewer pieces when the size does not fill them all.
+ * torch.chunk): the last one smaller, and fewer pieces when the size does not fill them all (an
+ * empty axis gives `chunks` empty pieces).
  */
 export function chunk(operand: TensorLike, chunks: number, axis = 0): Tensor[] {
   const x = toTensor(operand, 'chunk');
   if (!Number.isInteger(chunks) || chunks < 1) throw new Error(`chunk: chunks must be a positive integer, got ${describeValue(chunks)}`);
   if (x.ndim === 0) throw new Error('chunk: a rank-0 tensor has no axis to split');
-  const length = x.shape[normalizeAxis(axis, x.ndim, 'chunk')]!;
-  return split(x, Math.max(1, Math.ceil(length / chunks)), axis);
+  const a = normalizeAxis(axis, x.ndim, 'chunk');
+  const length = x.shape[a]!;
+  // An empty axis gives `chunks` empty pieces, as PyTorch's.
+  if (length === 0) return pieces(x, new Array<number>(chunks).fill(0), a);
+  return split(x, Math.ceil(length / chunks), a);
 }
