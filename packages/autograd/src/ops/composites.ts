@@ -39,7 +39,26 @@ export const unrecordedOps = {
     gradient: { builtFrom: ['permute'] },
     doc: { torch: 'torch.transpose', method: 'transpose', notes: 'The axes default to the last two (as x.mT); a view.' },
   },
+  prod: {
+    gradient: { builtFrom: ['permute', 'reshape', 'cumprod', 'slice'] },
+    doc: { torch: 'torch.prod', method: 'prod', notes: 'The last element of a cumprod over the reduced axes: its gradient is exact where inputs are zero. int32 stays int32 (wrapping); an empty product is 1.' },
+  },
+  variance: {
+    gradient: { builtFrom: ['mean', 'sub', 'square', 'sum', 'div'] },
+    doc: { torch: 'torch.var', method: 'var', dtypes: FLOAT_ONLY, notes: 'Two passes (mean, then squared deviations), divided by max(N - correction, 0), as PyTorch\'s; int32 is an error.' },
+  },
+  std: {
+    gradient: { builtFrom: ['variance', 'sqrt'] },
+    doc: {
+      torch: 'torch.std',
+      method: 'std',
+      dtypes: FLOAT_ONLY,
+      notes: 'sqrt of variance. Its gradient where every element of a line is equal is NaN (PyTorch\'s is 0); int32 is an error.',
+    },
+  },
   // No gradient.
+  argmax: { gradient: 'none', doc: { torch: 'torch.argmax', method: 'argmax', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the largest.' } },
+  argmin: { gradient: 'none', doc: { torch: 'torch.argmin', method: 'argmin', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the smallest.' } },
   eq: { gradient: 'none', doc: { torch: 'torch.eq', method: 'eq', notes: comparisonNotes } },
   ne: { gradient: 'none', doc: { torch: 'torch.ne', method: 'ne', notes: comparisonNotes } },
   lt: { gradient: 'none', doc: { torch: 'torch.lt', method: 'lt', notes: comparisonNotes } },

@@ -17,6 +17,8 @@ import { matmulDoc, matmulOp } from './matmul.js';
 import { castDoc, castOp } from './reduce-to-shape.js';
 import { softmaxDocs, softmaxOps } from './softmax.js';
 import { clampDoc, clampOp } from './clamp.js';
+import { scanDocs, scanOps } from './scan.js';
+import { normDocs, normOps } from './reduce-more.js';
 
 export const primitiveOps = {
   ...unaryOps,
@@ -24,6 +26,8 @@ export const primitiveOps = {
   ...reduceOps,
   ...softmaxOps,
   ...viewOps,
+  ...scanOps,
+  ...normOps,
   where: whereOp,
   clamp: clampOp,
   concat: concatOp,
@@ -41,6 +45,8 @@ const primitiveDocs: { readonly [Name in PrimitiveOpName]: OpDoc } = {
   ...reduceDocs,
   ...softmaxDocs,
   ...viewDocs,
+  ...scanDocs,
+  ...normDocs,
   where: whereDoc,
   clamp: clampDoc,
   concat: concatDoc,

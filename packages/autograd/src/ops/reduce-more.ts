@@ -1,0 +1,225 @@
+/**
+ * More reductions: norm (a primitive, for its gradient at zero), prod, variance and std (composites),
+ * argmax and argmin (int32 positions, no gradient; kernels/scan.ts).
+ */
+import type { BuiltinOp, OpDocs } from '../op.js';
+import { apply } from '../op.js';
+import { floatDtype } from '../dtype.js';
+import { formatShape, normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
+import { argKernel } from '../kernels/scan.js';
+import { checkOptions } from '../options.js';
+import { describeValue } from '../describe-value.js';
+import type { Draw } from '../check/spec.js';
+import { drawAxes, drawShape, drawTensor, drawValues } from '../check/sampling.js';
+import type { Axis, Tensor, TensorLike } from '../tensor.js';
+import { contiguousData, fromStorage, ones, tensor, toTensor } from './creation.js';
+import { eq, ne } from './compare.js';
+import { where } from './where.js';
+import { sign } from './unary.js';
+import { keptShape, max, mean, min, sum } from './reduce.js';
+import { scanOps } from './scan.js';
+
+/** The normalised arguments of norm. */
+export interface NormAttrs {
+  ord: number;
+  /** Sorted, non-negative axes to reduce. */
+  axes: number[];
+  keepDims: boolean;
+}
+
+/** The norm's value, from primitives on a detached input (so that the forward records nothing). */
+function normValue(x: Tensor, { ord, axes, keepDims }: NormAttrs): Tensor {
+  const a = x.abs();
+  if (ord === Infinity) return max(a, axes, keepDims);
+  if (ord === -Infinity) return min(a, axes, keepDims);
+  if (ord === 0) return sum(ne(x, 0), axes, keepDims);
+  if (ord === 1) return sum(a, axes, keepDims);
+  if (ord === 2) return sum(a.square(), axes, keepDims).sqrt();
+  return sum(a.pow(ord), axes, keepDims).pow(1 / ord);
+}
+
+/**
+ * PyTorch's norm_backward, in Tensor ops: where the norm is 0 the gradient is 0 (not 0 / 0), and
+ * for ord < 1 where an element is 0. Each `where` guards its division with a second `where`, so that
+ * the gradient of the gradient stays finite too.
+ */
+function normBackward(grad: Tensor, x: Tensor, norm: Tensor, { ord, axes }: NormAttrs): Tensor {
+  const kept = keptShape(x.shape, axes);
+  const g = grad.reshape(kept);
+  const n = norm.reshape(kept);
+  if (ord === 0) return x.mul(0);
+  if (ord === 1) return sign(x).mul(g);
+  if (ord === Infinity || ord === -Infinity) {
+    // The elements whose |x| is the norm (or NaN) share the gradient evenly, as amax's.
+    const a = x.abs();
+    const winners = eq(a, n).add(ne(a, a));
+    return sign(x).mul(g.div(winners.sum(axes, true)).mul(winners));
+  }
+  const zeroNorm = eq(n, 0);
+  const safeNorm = where(zeroNorm, 1, n);
+  if (ord === 2) return x.mul(where(zeroNorm, 0, g.div(safeNorm)));
+  if (ord < 1) {
+    const zero = eq(x, 0);
+    const scaled = where(zero, 0, where(zero, 1, x.abs()).pow(ord - 1));
+    return sign(x).mul(scaled).mul(g).mul(n.pow(1 - ord));
+  }
+  const scale = where(zeroNorm, 0, g.div(safeNorm.pow(ord - 1)));
+  const scaled = ord < 2 ? sign(x).mul(x.abs().pow(ord - 1)) : x.mul(x.abs().pow(ord - 2));
+  return scaled.mul(scale);
+}
+
+/** Orders the property suite checks, with the values each needs to be smooth. */
+const DRAWN_ORDS = [2, 3, 1.5, 0.5, 1, Infinity, -Infinity, 0] as const;
+
+function drawNorm(draw: Draw): { inputs: Tensor[]; attrs: NormAttrs } {
+  const shape = drawShape(draw);
+  const ord = DRAWN_ORDS[draw.integer(0, DRAWN_ORDS.length - 1)]!;
+  const axes = normalizeAxes(drawAxes(draw, shape.length), shape.length, 'sample');
+  const attrs = { ord, axes, keepDims: draw.integer(0, 1) === 1 };
+  if (ord !== Infinity && ord !== -Infinity) return { inputs: [drawTensor(draw, shape, 'awayFromZero')], attrs };
+  // Distinct magnitudes (shifted past 0) with random signs, so that no two |x| tie.
+  const count = sizeOf(shape);
+  const magnitudes = drawValues(draw, count, 'distinct');
+  const signs = draw.integers(count, 0, 1);
+  const values = magnitudes.map((v, i) => (signs[i] === 1 ? 1 : -1) * (v + 0.1 * count));
+  return { inputs: [tensor(Float64Array.from(values), { shape, dtype: 'float64' })], attrs };
+}
+
+export const normOps = {
+  norm: {
+    name: 'norm',
+    forward: ([x], attrs) => normValue(x!.detach(), attrs),
+    backward: (grad, { inputs: [x], output, attrs }) => [normBackward(grad, x!, output, attrs)],
+    spec: { sample: drawNorm },
+  } satisfies BuiltinOp<NormAttrs>,
+};
+
+/** What docs/ops.md says of norm (apart from the record, so that bundles leave it out). */
+export const normDocs = {
+  norm: {
+    torch: 'torch.linalg.vector_norm',
+    dtypes: ['float32', 'float64'],
+    notes: 'ord any number, Infinity or -Infinity; ord 0 counts the nonzero elements (gradient 0). The gradient at a zero norm is 0, ' +
+      'as PyTorch\'s (no 0 / 0); for ord Infinity the elements of largest |x| share it evenly. int32 is an error.',
+  },
+} satisfies OpDocs<typeof normOps>;
+
+/** Options of `norm`. */
+export interface NormOptions {
+  /** The order: any number, Infinity or -Infinity (default 2). */
+  ord?: number;
+  /** The axes to reduce (all when undefined). */
+  axis?: Axis;
+  keepDims?: boolean;
+}
+
+/** Options of `variance` and `std`. */
+export interface VarianceOptions {
+  /** Subtracted from the count of elements in the divisor: 1 (default) for the unbiased estimate, 0 for the population's. */
+  correction?: number;
+  keepDims?: boolean;
+}
+
+function floatOperand(operand: TensorLike, op: string): Tensor {
+  const x = toTensor(operand, op);
+  if (x.dtype === 'int32') {
+    throw new Error(`${op}: an int32 tensor of shape ${formatShape(x.shape)} is not supported (as in PyTorch); cast it to ${floatDtype('int32')} first`);
+  }
+  return x;
+}
+
+/**
+ * The vector norm over `axis` (all axes when undefined), as torch.linalg.vector_norm:
+ * (sum |x|^ord)^(1 / ord); Infinity gives max |x|, -Infinity min |x|, 0 the count of nonzeros.
+ * The gradient at a zero norm is 0, as PyTorch's.
+ */
+export function norm(operand: TensorLike, opts: NormOptions = {}): Tensor {
+  checkOptions('norm', opts, ['ord', 'axis', 'keepDims']);
+  const x = floatOperand(operand, 'norm');
+  const { ord = 2, axis, keepDims = false } = opts;
+  if (typeof ord !== 'number' || Number.isNaN(ord)) throw new Error(`norm: ord must be a number, Infinity or -Infinity, got ${describeValue(ord)}`);
+  return apply(normOps.norm, [x], { ord, axes: normalizeAxes(axis, x.ndim, 'norm'), keepDims });
+}
+
+/**
+ * The product over `axis` (all axes when undefined). Built on cumprod along the reduced axes (moved
+ * last and flattened), so that its gradient is exact where inputs are zero. int32 stays int32 (wrapping).
+ */
+export function prod(operand: TensorLike, axis?: Axis, keepDims = false): Tensor {
+  const x = toTensor(operand, 'prod');
+  const axes = normalizeAxes(axis, x.ndim, 'prod');
+  const keptAxes = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const outShape = keepDims ? keptShape(x.shape, axes) : keptAxes.map((i) => x.shape[i]!);
+  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+  if (count === 0) return ones(outShape, { dtype: x.dtype });
+  const lines = x.permute([...keptAxes, ...axes]).reshape([...keptAxes.map((i) => x.shape[i]!), count]);
+  const running = apply(scanOps.cumprod, [lines], { axis: lines.ndim - 1, reverse: false });
+  const last = running.slice(running.shape.map((_, i) => (i === running.ndim - 1 ? count - 1 : 0)), running.shape);
+  return last.reshape(outShape);
+}
+
+/**
+ * The variance over `axis` (all axes when undefined): sum((x - mean)^2) / (N - correction), two
+ * passes (the mean first), as PyTorch's. N - correction <= 0 divides by it (Infinity or NaN), as
+ * PyTorch does. int32 is an error, as in PyTorch.
+ */
+export function variance(operand: TensorLike, axis?: Axis, opts: VarianceOptions = {}): Tensor {
+  checkOptions('variance', opts, ['correction', 'keepDims']);
+  return varianceOf(floatOperand(operand, 'variance'), axis, opts, 'variance');
+}
+
+function varianceOf(x: Tensor, axis: Axis | undefined, { correction = 1, keepDims = false }: VarianceOptions, op: string): Tensor {
+  if (typeof correction !== 'number' || !Number.isFinite(correction)) throw new Error(`${op}: correction must be a finite number, got ${describeValue(correction)}`);
+  const axes = normalizeAxes(axis, x.ndim, op);
+  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+  const centered = x.sub(mean(x, axes, true));
+  return sum(centered.square(), axes, keepDims).div(Math.max(count - correction, 0));
+}
+
+/** The standard deviation over `axis`: the square root of `variance`. int32 is an error, as in PyTorch. */
+export function std(operand: TensorLike, axis?: Axis, opts: VarianceOptions = {}): Tensor {
+  checkOptions('std', opts, ['correction', 'keepDims']);
+  return varianceOf(floatOperand(operand, 'std'), axis, opts, 'std').sqrt();
+}
+
+function argReduce(operand: TensorLike, axis: number | undefined, keepDims: boolean, kind: 'max' | 'min'): Tensor {
+  const op = kind === 'max' ? 'argmax' : 'argmin';
+  const x = toTensor(operand, op);
+  if (axis !== undefined && typeof axis !== 'number') throw new Error(`${op}: axis must be an integer, got ${describeValue(axis)}`);
+  const flat = axis === undefined;
+  const shape = flat ? [x.size] : x.ndim === 0 ? [1] : x.shape;
+  const a = flat ? 0 : normalizeAxis(axis, Math.max(x.ndim, 1), op);
+  if (shape[a] === 0) throw new Error(`${op}: cannot reduce the empty axis ${flat ? '(all axes)' : a} of shape ${formatShape(x.shape)}`);
+  const out = new Int32Array(x.size / shape[a]!);
+  argKernel(out, contiguousData(x), shape, a, kind);
+  if (flat) return fromStorage(out, keepDims ? x.shape.map(() => 1) : []);
+  if (x.ndim === 0) return fromStorage(out, []);
+  return fromStorage(out, keepDims ? keptShape(x.shape, [a]) : x.shape.filter((_, i) => i !== a));
+}
+
+/**
+ * The position of the largest element along `axis` (int32): with no axis, the index into the
+ * flattened tensor. The first occurrence wins a tie; a NaN counts as the largest, as in PyTorch.
+ */
+export const argmax = (x: TensorLike, axis?: number, keepDims = false): Tensor => argReduce(x, axis, keepDims, 'max');
+/**
+ * The position of the smallest element along `axis` (int32): with no axis, the index into the
+ * flattened tensor. The first occurrence wins a tie; a NaN counts as the smallest, as in PyTorch.
+ */
+export const argmin = (x: TensorLike, axis?: number, keepDims = false): Tensor => argReduce(x, axis, keepDims, 'min');
+
+/** The method forms: `x.prod(axis)` is `prod(x, axis)`, `x.var(axis, opts)` is `variance(x, axis, opts)`. (A function: see ops/methods.ts.) */
+export function reduceMoreMethods() {
+  return {
+    /** The product over `axis` (all axes when undefined); its gradient is exact where inputs are zero. */
+    prod(axis?: Axis, keepDims = false): Tensor { return prod(this, axis, keepDims); },
+    /** The variance over `axis` (all axes when undefined), divided by N - correction (correction 1 by default). */
+    var(axis?: Axis, opts: VarianceOptions = {}): Tensor { return variance(this, axis, opts); },
+    /** The standard deviation over `axis` (all axes when undefined), divided by N - correction. */
+    std(axis?: Axis, opts: VarianceOptions = {}): Tensor { return std(this, axis, opts); },
+    /** The position (int32) of the largest element along `axis`, or in the flattened tensor; first occurrence wins. */
+    argmax(axis?: number, keepDims = false): Tensor { return argmax(this, axis, keepDims); },
+    /** The position (int32) of the smallest element along `axis`, or in the flattened tensor; first occurrence wins. */
+    argmin(axis?: number, keepDims = false): Tensor { return argmin(this, axis, keepDims); },
+  } satisfies ThisType<Tensor>;
+}
