@@ -13,7 +13,7 @@ import { assertGradcheck, assertGradgradcheck } from '../src/index.js';
 import { drawnArb, gradcheckProperty } from '../src/testing.js';
 import { drawAxes, drawShape, drawTensor } from '../src/check/sampling.js';
 import type { Tensor } from '../src/index.js';
-import { logSumExp, mean, prod, squeeze, stack, std, transpose, unsqueeze, variance } from '../src/index.js';
+import { logSumExp, mean, prod, squeeze, stack, std, transpose, unsqueeze } from '../src/index.js';
 import { smallestDraw } from './draw.js';
 import { normalizeAxes } from '../src/shape.js';
 
@@ -50,10 +50,10 @@ function withAxes(draw: Draw, f: (x: Tensor, axis: number | number[] | undefined
 }
 
 /**
- * variance and std over at least two elements (else std's value is 0, where sqrt has no derivative),
- * with correction 0 or 1.
+ * std over at least two elements (else its value is 0, where sqrt has no derivative), with
+ * correction 0 or 1.
  */
-function withSpread(draw: Draw, f: typeof variance) {
+function withSpread(draw: Draw, f: typeof std) {
   const shape = drawShape(draw, 1);
   shape[0] = Math.max(shape[0]!, 2);
   const x = drawTensor(draw, shape);
@@ -69,7 +69,6 @@ const compositeCases: { [K in CompositeOpName]: CompositeCase } = {
   mean: { sample: (draw) => withAxes(draw, mean) },
   logSumExp: { sample: (draw) => withAxes(draw, logSumExp) },
   prod: { sample: (draw) => withAxes(draw, prod) },
-  variance: { sample: (draw) => withSpread(draw, variance) },
   std: { sample: (draw) => withSpread(draw, std) },
   stack: {
     sample(draw) {

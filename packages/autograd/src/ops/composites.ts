@@ -43,10 +43,6 @@ export const unrecordedOps = {
     gradient: { builtFrom: ['permute', 'reshape', 'cumprod', 'slice'] },
     doc: { torch: 'torch.prod', method: 'prod', notes: 'The last element of a cumprod over the reduced axes: its gradient is exact where inputs are zero. int32 stays int32 (wrapping); an empty product is 1.' },
   },
-  variance: {
-    gradient: { builtFrom: ['mean', 'sub', 'square', 'sum', 'div'] },
-    doc: { torch: 'torch.var', method: 'var', dtypes: FLOAT_ONLY, notes: 'Two passes (mean, then squared deviations), divided by max(N - correction, 0), as PyTorch\'s; int32 is an error.' },
-  },
   std: {
     gradient: { builtFrom: ['variance', 'sqrt'] },
     doc: {

@@ -1,5 +1,5 @@
 /**
- * More reductions: norm (a primitive, for its gradient at zero), prod, variance and std (composites),
+ * More reductions: variance and norm (primitives, for PyTorch's gradients), prod and std (composites),
  * argmax and argmin (int32 positions, no gradient; kernels/scan.ts).
  */
 import type { BuiltinOp, OpDocs } from '../op.js';
@@ -68,6 +68,30 @@ function normBackward(grad: Tensor, x: Tensor, norm: Tensor, { ord, axes }: Norm
   return scaled.mul(scale);
 }
 
+/** The normalised arguments of variance. */
+export interface VarianceAttrs {
+  /** Sorted, non-negative axes to reduce. */
+  axes: number[];
+  keepDims: boolean;
+  correction: number;
+}
+
+/** The divisor of a variance: max(N - correction, 0), as PyTorch's. */
+function varianceDivisor(x: Tensor, { axes, correction }: VarianceAttrs): number {
+  return Math.max(axes.reduce((n, a) => n * x.shape[a]!, 1) - correction, 0);
+}
+
+/** x minus its mean over `axes` (kept as size-1 axes). */
+const centered = (x: Tensor, axes: readonly number[]): Tensor => x.sub(mean(x, axes, true));
+
+function drawVariance(draw: Draw): { inputs: Tensor[]; attrs: VarianceAttrs } {
+  const shape = drawShape(draw);
+  const axes = normalizeAxes(drawAxes(draw, shape.length), shape.length, 'sample');
+  const count = axes.reduce((n, a) => n * shape[a]!, 1);
+  // Correction 1 needs two elements: one would divide by 0.
+  return { inputs: [drawTensor(draw, shape)], attrs: { axes, keepDims: draw.integer(0, 1) === 1, correction: count >= 2 ? draw.integer(0, 1) : 0 } };
+}
+
 /** Orders the property suite checks, with the values each needs to be smooth. */
 const DRAWN_ORDS = [2, 3, 1.5, 0.5, 1, Infinity, -Infinity, 0] as const;
 
@@ -85,7 +109,21 @@ function drawNorm(draw: Draw): { inputs: Tensor[]; attrs: NormAttrs } {
   return { inputs: [tensor(Float64Array.from(values), { shape, dtype: 'float64' })], attrs };
 }
 
-export const normOps = {
+export const reduceMoreOps = {
+  /**
+   * A primitive, not a composite, for PyTorch's rule: 2 (x - mean) g / (N - correction), without
+   * the mean's own gradient term (exactly zero, but a divisor of 0 would make it inf - inf = NaN).
+   * The mean in the rule is a Tensor op on x, so the second order is exact.
+   */
+  variance: {
+    name: 'variance',
+    forward: ([x], attrs) => sum(centered(x!.detach(), attrs.axes).square(), attrs.axes, attrs.keepDims).div(varianceDivisor(x!, attrs)),
+    backward(grad, { inputs: [x], attrs }) {
+      const g = grad.reshape(keptShape(x!.shape, attrs.axes));
+      return [centered(x!, attrs.axes).mul(g).mul(2 / varianceDivisor(x!, attrs))];
+    },
+    spec: { sample: drawVariance },
+  } satisfies BuiltinOp<VarianceAttrs>,
   norm: {
     name: 'norm',
     forward: ([x], attrs) => normValue(x!.detach(), attrs),
@@ -94,15 +132,21 @@ export const normOps = {
   } satisfies BuiltinOp<NormAttrs>,
 };
 
-/** What docs/ops.md says of norm (apart from the record, so that bundles leave it out). */
-export const normDocs = {
+/** What docs/ops.md says of variance and norm (apart from the records, so that bundles leave it out). */
+export const reduceMoreDocs = {
+  variance: {
+    torch: 'torch.var',
+    method: 'var',
+    dtypes: ['float32', 'float64'],
+    notes: 'Two passes (the mean, then squared deviations), divided by max(N - correction, 0), as PyTorch\'s; int32 is an error.',
+  },
   norm: {
     torch: 'torch.linalg.vector_norm',
     dtypes: ['float32', 'float64'],
     notes: 'ord any number, Infinity or -Infinity; ord 0 counts the nonzero elements (gradient 0). The gradient at a zero norm is 0, ' +
       'as PyTorch\'s (no 0 / 0); for ord Infinity the elements of largest |x| share it evenly. int32 is an error.',
   },
-} satisfies OpDocs<typeof normOps>;
+} satisfies OpDocs<typeof reduceMoreOps>;
 
 /** Options of `norm`. */
 export interface NormOptions {
@@ -138,7 +182,7 @@ export function norm(operand: TensorLike, opts: NormOptions = {}): Tensor {
   const x = floatOperand(operand, 'norm');
   const { ord = 2, axis, keepDims = false } = opts;
   if (typeof ord !== 'number' || Number.isNaN(ord)) throw new Error(`norm: ord must be a number, Infinity or -Infinity, got ${describeValue(ord)}`);
-  return apply(normOps.norm, [x], { ord, axes: normalizeAxes(axis, x.ndim, 'norm'), keepDims });
+  return apply(reduceMoreOps.norm, [x], { ord, axes: normalizeAxes(axis, x.ndim, 'norm'), keepDims });
 }
 
 /**
@@ -170,10 +214,7 @@ export function variance(operand: TensorLike, axis?: Axis, opts: VarianceOptions
 
 function varianceOf(x: Tensor, axis: Axis | undefined, { correction = 1, keepDims = false }: VarianceOptions, op: string): Tensor {
   if (typeof correction !== 'number' || !Number.isFinite(correction)) throw new Error(`${op}: correction must be a finite number, got ${describeValue(correction)}`);
-  const axes = normalizeAxes(axis, x.ndim, op);
-  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
-  const centered = x.sub(mean(x, axes, true));
-  return sum(centered.square(), axes, keepDims).div(Math.max(count - correction, 0));
+  return apply(reduceMoreOps.variance, [x], { axes: normalizeAxes(axis, x.ndim, op), keepDims, correction });
 }
 
 /** The standard deviation over `axis`: the square root of `variance`. int32 is an error, as in PyTorch. */

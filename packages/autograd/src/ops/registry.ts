@@ -18,7 +18,7 @@ import { castDoc, castOp } from './reduce-to-shape.js';
 import { softmaxDocs, softmaxOps } from './softmax.js';
 import { clampDoc, clampOp } from './clamp.js';
 import { scanDocs, scanOps } from './scan.js';
-import { normDocs, normOps } from './reduce-more.js';
+import { reduceMoreDocs, reduceMoreOps } from './reduce-more.js';
 
 export const primitiveOps = {
   ...unaryOps,
@@ -27,7 +27,7 @@ export const primitiveOps = {
   ...softmaxOps,
   ...viewOps,
   ...scanOps,
-  ...normOps,
+  ...reduceMoreOps,
   where: whereOp,
   clamp: clampOp,
   concat: concatOp,
@@ -46,7 +46,7 @@ const primitiveDocs: { readonly [Name in PrimitiveOpName]: OpDoc } = {
   ...softmaxDocs,
   ...viewDocs,
   ...scanDocs,
-  ...normDocs,
+  ...reduceMoreDocs,
   where: whereDoc,
   clamp: clampDoc,
   concat: concatDoc,
