@@ -13,9 +13,8 @@ import { assertGradcheck, assertGradgradcheck } from '../src/index.js';
 import { drawnArb, gradcheckProperty } from '../src/testing.js';
 import { drawAxes, drawShape, drawTensor } from '../src/check/sampling.js';
 import type { Tensor } from '../src/index.js';
-import { logSumExp, mean, prod, squeeze, stack, std, transpose, unsqueeze } from '../src/index.js';
+import { logSumExp, mean, prod, squeeze, stack, transpose, unsqueeze } from '../src/index.js';
 import { smallestDraw } from './draw.js';
-import { normalizeAxes } from '../src/shape.js';
 
 describe('every primitive op', () => {
   for (const { name, op } of listPrimitiveOps()) {
@@ -49,27 +48,11 @@ function withAxes(draw: Draw, f: (x: Tensor, axis: number | number[] | undefined
   return { inputs: [x], run: (t: Tensor) => f(t, axis, keepDims) };
 }
 
-/**
- * std over at least two elements (else its value is 0, where sqrt has no derivative), with
- * correction 0 or 1.
- */
-function withSpread(draw: Draw, f: typeof std) {
-  const shape = drawShape(draw, 1);
-  shape[0] = Math.max(shape[0]!, 2);
-  const x = drawTensor(draw, shape);
-  const drawn = drawAxes(draw, x.ndim);
-  const count = normalizeAxes(drawn, x.ndim, 'test').reduce((n, a) => n * shape[a]!, 1);
-  const axis = count >= 2 ? drawn : undefined;
-  const opts = { correction: draw.integer(0, 1), keepDims: draw.integer(0, 1) === 1 };
-  return { inputs: [x], run: (t: Tensor) => f(t, axis, opts) };
-}
-
 // The mapped type makes tsc demand a case for every composite op name.
 const compositeCases: { [K in CompositeOpName]: CompositeCase } = {
   mean: { sample: (draw) => withAxes(draw, mean) },
   logSumExp: { sample: (draw) => withAxes(draw, logSumExp) },
   prod: { sample: (draw) => withAxes(draw, prod) },
-  std: { sample: (draw) => withSpread(draw, std) },
   stack: {
     sample(draw) {
       const shape = drawShape(draw, 0, 3);

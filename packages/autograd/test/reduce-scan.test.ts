@@ -228,6 +228,15 @@ describe('zeros and special values', () => {
     // d/dx1 = 0.5 * x0 + 0.75 * x0 * x2; the others meet the NaN.
     expect(x.grad!.toArray()).toEqual([NaN, 2, NaN]);
   });
+  test("std's gradient where a line is constant is 0, as PyTorch's (sqrt's derivative is Infinity there)", () => {
+    const x = tensor([[2, 2, 2], [1, 2, 4]], { dtype: 'float64', requiresGrad: true });
+    std(x, 1).sum().backward(undefined, { createGraph: true });
+    expect(Array.from(x.grad!.data()).slice(0, 3)).toEqual([0, 0, 0]);
+    const g = x.grad!;
+    x.zeroGrad();
+    g.square().sum().backward();
+    expect(Array.from(x.grad!.data()).every(Number.isFinite)).toBe(true);
+  });
   test('prod of an empty axis is 1; rank-0 scans are the identity', () => {
     expect(prod(tensor([], { shape: [2, 0] }), 1).toArray()).toEqual([1, 1]);
     expect(cumsum(tensor(4), 0).toArray()).toBe(4);

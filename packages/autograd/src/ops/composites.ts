@@ -43,15 +43,6 @@ export const unrecordedOps = {
     gradient: { builtFrom: ['permute', 'reshape', 'cumprod', 'slice'] },
     doc: { torch: 'torch.prod', method: 'prod', notes: 'The last element of a cumprod over the reduced axes: its gradient is exact where inputs are zero. int32 stays int32 (wrapping); an empty product is 1.' },
   },
-  std: {
-    gradient: { builtFrom: ['variance', 'sqrt'] },
-    doc: {
-      torch: 'torch.std',
-      method: 'std',
-      dtypes: FLOAT_ONLY,
-      notes: 'sqrt of variance. Its gradient where every element of a line is equal is NaN (PyTorch\'s is 0); int32 is an error.',
-    },
-  },
   // No gradient.
   argmax: { gradient: 'none', doc: { torch: 'torch.argmax', method: 'argmax', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the largest.' } },
   argmin: { gradient: 'none', doc: { torch: 'torch.argmin', method: 'argmin', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the smallest.' } },

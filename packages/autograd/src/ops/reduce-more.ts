@@ -1,5 +1,5 @@
 /**
- * More reductions: variance and norm (primitives, for PyTorch's gradients), prod and std (composites),
+ * More reductions: variance, std and norm (primitives, for PyTorch's gradients), prod (a composite),
  * argmax and argmin (int32 positions, no gradient; kernels/scan.ts).
  */
 import type { BuiltinOp, OpDocs } from '../op.js';
@@ -84,12 +84,18 @@ function varianceDivisor(x: Tensor, { axes, correction }: VarianceAttrs): number
 /** x minus its mean over `axes` (kept as size-1 axes). */
 const centered = (x: Tensor, axes: readonly number[]): Tensor => x.sub(mean(x, axes, true));
 
-function drawVariance(draw: Draw): { inputs: Tensor[]; attrs: VarianceAttrs } {
-  const shape = drawShape(draw);
-  const axes = normalizeAxes(drawAxes(draw, shape.length), shape.length, 'sample');
+/**
+ * A variance's inputs over at least `least` elements; std needs 2 distinct values (its value 0 is a
+ * kink, where its gradient is set to 0).
+ */
+function drawVariance(draw: Draw, least = 1): { inputs: Tensor[]; attrs: VarianceAttrs } {
+  const shape = drawShape(draw, least > 1 ? 1 : 0);
+  if (least > 1) shape[0] = Math.max(shape[0]!, least);
+  const drawn = normalizeAxes(drawAxes(draw, shape.length), shape.length, 'sample');
+  const axes = drawn.reduce((n, a) => n * shape[a]!, 1) >= least ? drawn : shape.map((_, i) => i);
   const count = axes.reduce((n, a) => n * shape[a]!, 1);
   // Correction 1 needs two elements: one would divide by 0.
-  return { inputs: [drawTensor(draw, shape)], attrs: { axes, keepDims: draw.integer(0, 1) === 1, correction: count >= 2 ? draw.integer(0, 1) : 0 } };
+  return { inputs: [drawTensor(draw, shape, least > 1 ? 'distinct' : 'uniform')], attrs: { axes, keepDims: draw.integer(0, 1) === 1, correction: count >= 2 ? draw.integer(0, 1) : 0 } };
 }
 
 /** Orders the property suite checks, with the values each needs to be smooth. */
@@ -109,7 +115,8 @@ function drawNorm(draw: Draw): { inputs: Tensor[]; attrs: NormAttrs } {
   return { inputs: [tensor(Float64Array.from(values), { shape, dtype: 'float64' })], attrs };
 }
 
-export const reduceMoreOps = {
+/** The records (typed by name: std's forward calls variance's record). */
+export const reduceMoreOps: { readonly variance: BuiltinOp<VarianceAttrs>; readonly std: BuiltinOp<VarianceAttrs>; readonly norm: BuiltinOp<NormAttrs> } = {
   /**
    * A primitive, not a composite, for PyTorch's rule: 2 (x - mean) g / (N - correction), without
    * the mean's own gradient term (exactly zero, but a divisor of 0 would make it inf - inf = NaN).
@@ -122,14 +129,30 @@ export const reduceMoreOps = {
       const g = grad.reshape(keptShape(x!.shape, attrs.axes));
       return [centered(x!, attrs.axes).mul(g).mul(2 / varianceDivisor(x!, attrs))];
     },
-    spec: { sample: drawVariance },
-  } satisfies BuiltinOp<VarianceAttrs>,
+    spec: { sample: (draw) => drawVariance(draw) },
+  },
+  /**
+   * sqrt(variance), a primitive for PyTorch's rule at a zero deviation: the gradient is
+   * g / (2 std) through variance's rule, and 0 where std is 0 (sqrt's derivative would be Infinity).
+   */
+  std: {
+    name: 'std',
+    forward: ([x], attrs) => apply(reduceMoreOps.variance, [x!.detach()], attrs).sqrt(),
+    backward(grad, { inputs: [x], output, attrs }) {
+      const kept = keptShape(x!.shape, attrs.axes);
+      const s = output.reshape(kept);
+      const zero = eq(s, 0);
+      const g = where(zero, 0, grad.reshape(kept).div(where(zero, 1, s).mul(2)));
+      return [centered(x!, attrs.axes).mul(g).mul(2 / varianceDivisor(x!, attrs))];
+    },
+    spec: { sample: (draw) => drawVariance(draw, 2) },
+  },
   norm: {
     name: 'norm',
     forward: ([x], attrs) => normValue(x!.detach(), attrs),
     backward: (grad, { inputs: [x], output, attrs }) => [normBackward(grad, x!, output, attrs)],
     spec: { sample: drawNorm },
-  } satisfies BuiltinOp<NormAttrs>,
+  },
 };
 
 /** What docs/ops.md says of variance and norm (apart from the records, so that bundles leave it out). */
@@ -139,6 +162,12 @@ export const reduceMoreDocs = {
     method: 'var',
     dtypes: ['float32', 'float64'],
     notes: 'Two passes (the mean, then squared deviations), divided by max(N - correction, 0), as PyTorch\'s; int32 is an error.',
+  },
+  std: {
+    torch: 'torch.std',
+    method: 'std',
+    dtypes: ['float32', 'float64'],
+    notes: 'sqrt of variance; where every element of a line is equal the gradient is 0, as PyTorch\'s (not Infinity * 0). int32 is an error.',
   },
   norm: {
     torch: 'torch.linalg.vector_norm',
@@ -212,15 +241,15 @@ export function variance(operand: TensorLike, axis?: Axis, opts: VarianceOptions
   return varianceOf(floatOperand(operand, 'variance'), axis, opts, 'variance');
 }
 
-function varianceOf(x: Tensor, axis: Axis | undefined, { correction = 1, keepDims = false }: VarianceOptions, op: string): Tensor {
+function varianceOf(x: Tensor, axis: Axis | undefined, { correction = 1, keepDims = false }: VarianceOptions, op: 'variance' | 'std'): Tensor {
   if (typeof correction !== 'number' || !Number.isFinite(correction)) throw new Error(`${op}: correction must be a finite number, got ${describeValue(correction)}`);
-  return apply(reduceMoreOps.variance, [x], { axes: normalizeAxes(axis, x.ndim, op), keepDims, correction });
+  return apply(reduceMoreOps[op], [x], { axes: normalizeAxes(axis, x.ndim, op), keepDims, correction });
 }
 
 /** The standard deviation over `axis`: the square root of `variance`. int32 is an error, as in PyTorch. */
 export function std(operand: TensorLike, axis?: Axis, opts: VarianceOptions = {}): Tensor {
   checkOptions('std', opts, ['correction', 'keepDims']);
-  return varianceOf(floatOperand(operand, 'std'), axis, opts, 'std').sqrt();
+  return varianceOf(floatOperand(operand, 'std'), axis, opts, 'std');
 }
 
 function argReduce(operand: TensorLike, axis: number | undefined, keepDims: boolean, kind: 'max' | 'min'): Tensor {
