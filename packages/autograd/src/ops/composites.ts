@@ -39,10 +39,6 @@ export const unrecordedOps = {
     gradient: { builtFrom: ['permute'] },
     doc: { torch: 'torch.transpose', method: 'transpose', notes: 'The axes default to the last two (as x.mT); a view.' },
   },
-  prod: {
-    gradient: { builtFrom: ['permute', 'reshape', 'cumprod', 'slice'] },
-    doc: { torch: 'torch.prod', method: 'prod', notes: 'The last element of a cumprod over the reduced axes: its gradient is exact where inputs are zero. int32 stays int32 (wrapping); an empty product is 1.' },
-  },
   // No gradient.
   argmax: { gradient: 'none', doc: { torch: 'torch.argmax', method: 'argmax', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the largest.' } },
   argmin: { gradient: 'none', doc: { torch: 'torch.argmin', method: 'argmin', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the smallest.' } },

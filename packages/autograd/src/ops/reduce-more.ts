@@ -1,5 +1,5 @@
 /**
- * More reductions: variance, std and norm (primitives, for PyTorch's gradients), prod (a composite),
+ * More reductions: prod, variance, std and norm (primitives, for PyTorch's gradients),
  * argmax and argmin (int32 positions, no gradient; kernels/scan.ts).
  */
 import type { BuiltinOp, OpDocs } from '../op.js';
@@ -16,7 +16,8 @@ import { contiguousData, fromStorage, ones, tensor, toTensor } from './creation.
 import { eq, ne } from './compare.js';
 import { where } from './where.js';
 import { sign } from './unary.js';
-import { keptShape, max, mean, min, sum } from './reduce.js';
+import { keptShape, max, mean, min, sum, type ReduceAttrs } from './reduce.js';
+import { concat } from './join.js';
 import { scanOps } from './scan.js';
 
 /** The normalised arguments of norm. */
@@ -68,6 +69,35 @@ function normBackward(grad: Tensor, x: Tensor, norm: Tensor, { ord, axes }: Norm
   return scaled.mul(scale);
 }
 
+/** The output shape of a reduction. */
+const reducedShape = (shape: readonly number[], { axes, keepDims }: ReduceAttrs): number[] =>
+  keepDims ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
+
+/**
+ * x with the reduced axes moved last and flattened into one ([kept..., n]), `last` its running
+ * product's last element (the product of each group; 1 for an empty group), and `undo`, which takes
+ * a tensor of the lines' shape back to x's.
+ */
+function productLines(x: Tensor, axes: readonly number[]): { lines: Tensor; last: Tensor; undo: (t: Tensor) => Tensor } {
+  const keptAxes = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const order = [...keptAxes, ...axes];
+  const n = axes.reduce((p, a) => p * x.shape[a]!, 1);
+  const moved = x.permute(order);
+  const lines = moved.reshape([...keptAxes.map((i) => x.shape[i]!), n]);
+  const inverse = order.map((_, i) => order.indexOf(i));
+  const undo = (t: Tensor) => t.reshape(moved.shape).permute(inverse);
+  if (n === 0) return { lines, last: ones(lines.shape.slice(0, -1), { dtype: x.dtype }), undo };
+  const running = apply(scanOps.cumprod, [lines.detach()], { axis: lines.ndim - 1, reverse: false });
+  const last = running.slice(running.shape.map((d, i) => (i === running.ndim - 1 ? n - 1 : 0)), running.shape);
+  return { lines, last, undo };
+}
+
+function drawProd(draw: Draw): { inputs: Tensor[]; attrs: ReduceAttrs } {
+  const shape = drawShape(draw);
+  const axes = normalizeAxes(drawAxes(draw, shape.length), shape.length, 'sample');
+  return { inputs: [drawTensor(draw, shape)], attrs: { axes, keepDims: draw.integer(0, 1) === 1 } };
+}
+
 /** The normalised arguments of variance. */
 export interface VarianceAttrs {
   /** Sorted, non-negative axes to reduce. */
@@ -116,7 +146,33 @@ function drawNorm(draw: Draw): { inputs: Tensor[]; attrs: NormAttrs } {
 }
 
 /** The records (typed by name: std's forward calls variance's record). */
-export const reduceMoreOps: { readonly variance: BuiltinOp<VarianceAttrs>; readonly std: BuiltinOp<VarianceAttrs>; readonly norm: BuiltinOp<NormAttrs> } = {
+export const reduceMoreOps: {
+  readonly prod: BuiltinOp<ReduceAttrs>;
+  readonly variance: BuiltinOp<VarianceAttrs>;
+  readonly std: BuiltinOp<VarianceAttrs>;
+  readonly norm: BuiltinOp<NormAttrs>;
+} = {
+  /**
+   * The gradient is the product of the other elements of each group, exclusive cumulative products
+   * from the left times those from the right: exact where inputs are zero, never a division by
+   * the input, O(n) memory. It differentiates again through cumprod.
+   */
+  prod: {
+    name: 'prod',
+    forward: ([x], attrs) => productLines(x!, attrs.axes).last.reshape(reducedShape(x!.shape, attrs)),
+    backward(grad, { inputs: [x], attrs }) {
+      const { lines, undo } = productLines(x!, attrs.axes);
+      const m = lines.shape[lines.ndim - 1]!;
+      const edge = ones([...lines.shape.slice(0, -1), 1], { dtype: x!.dtype });
+      const start = lines.shape.map(() => 0);
+      const before = concat([edge, lines.slice(start, [...lines.shape.slice(0, -1), m - 1])], -1);
+      const after = concat([lines.slice([...start.slice(0, -1), 1], lines.shape), edge], -1);
+      const scan = (t: Tensor, reverse: boolean) => apply(scanOps.cumprod, [t], { axis: t.ndim - 1, reverse });
+      const others = undo(scan(before, false).mul(scan(after, true)));
+      return [grad.reshape(keptShape(x!.shape, attrs.axes)).mul(others)];
+    },
+    spec: { sample: drawProd },
+  },
   /**
    * A primitive, not a composite, for PyTorch's rule: 2 (x - mean) g / (N - correction), without
    * the mean's own gradient term (exactly zero, but a divisor of 0 would make it inf - inf = NaN).
@@ -157,6 +213,12 @@ export const reduceMoreOps: { readonly variance: BuiltinOp<VarianceAttrs>; reado
 
 /** What docs/ops.md says of variance and norm (apart from the records, so that bundles leave it out). */
 export const reduceMoreDocs = {
+  prod: {
+    torch: 'torch.prod',
+    method: 'prod',
+    notes: 'The gradient is the product of the other elements (exclusive products from both sides): exact where inputs are zero. ' +
+      'int32 stays int32 (wrapping; PyTorch\'s is int64); an empty product is 1.',
+  },
   variance: {
     torch: 'torch.var',
     method: 'var',
@@ -215,20 +277,12 @@ export function norm(operand: TensorLike, opts: NormOptions = {}): Tensor {
 }
 
 /**
- * The product over `axis` (all axes when undefined). Built on cumprod along the reduced axes (moved
- * last and flattened), so that its gradient is exact where inputs are zero. int32 stays int32 (wrapping).
+ * The product over `axis` (all axes when undefined). Its gradient is exact where inputs are zero.
+ * int32 stays int32 (wrapping); an empty product is 1.
  */
 export function prod(operand: TensorLike, axis?: Axis, keepDims = false): Tensor {
   const x = toTensor(operand, 'prod');
-  const axes = normalizeAxes(axis, x.ndim, 'prod');
-  const keptAxes = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
-  const outShape = keepDims ? keptShape(x.shape, axes) : keptAxes.map((i) => x.shape[i]!);
-  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
-  if (count === 0) return ones(outShape, { dtype: x.dtype });
-  const lines = x.permute([...keptAxes, ...axes]).reshape([...keptAxes.map((i) => x.shape[i]!), count]);
-  const running = apply(scanOps.cumprod, [lines], { axis: lines.ndim - 1, reverse: false });
-  const last = running.slice(running.shape.map((_, i) => (i === running.ndim - 1 ? count - 1 : 0)), running.shape);
-  return last.reshape(outShape);
+  return apply(reduceMoreOps.prod, [x], { axes: normalizeAxes(axis, x.ndim, 'prod'), keepDims });
 }
 
 /**
