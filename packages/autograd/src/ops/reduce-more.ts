@@ -12,7 +12,7 @@ import { describeValue } from '../describe-value.js';
 import type { Draw } from '../check/spec.js';
 import { drawAxes, drawShape, drawTensor, drawValues } from '../check/sampling.js';
 import type { Axis, Tensor, TensorLike } from '../tensor.js';
-import { contiguousData, fromStorage, ones, tensor, toTensor } from './creation.js';
+import { contiguousData, fromStorage, ones, tensor, toTensor, zerosLike } from './creation.js';
 import { eq, ne } from './compare.js';
 import { where } from './where.js';
 import { sign } from './unary.js';
@@ -48,7 +48,7 @@ function normBackward(grad: Tensor, x: Tensor, norm: Tensor, { ord, axes }: Norm
   const kept = keptShape(x.shape, axes);
   const g = grad.reshape(kept);
   const n = norm.reshape(kept);
-  if (ord === 0) return x.mul(0);
+  if (ord === 0) return zerosLike(x); // not x * 0, which is NaN at a NaN element
   if (ord === 1) return sign(x).mul(g);
   if (ord === Infinity || ord === -Infinity) {
     // The elements whose |x| is the norm (or NaN) share the gradient evenly, as amax's.
@@ -234,7 +234,7 @@ export const reduceMoreDocs = {
   norm: {
     torch: 'torch.linalg.vector_norm',
     dtypes: ['float32', 'float64'],
-    notes: 'ord any number, Infinity or -Infinity; ord 0 counts the nonzero elements (gradient 0). The gradient at a zero norm is 0, ' +
+    notes: 'ord any number, Infinity or -Infinity; ord 0 counts the nonzero elements (a NaN counts, as in PyTorch; gradient 0). The gradient at a zero norm is 0, ' +
       'as PyTorch\'s (no 0 / 0); for ord Infinity the elements of largest |x| share it evenly. int32 is an error.',
   },
 } satisfies OpDocs<typeof reduceMoreOps>;
