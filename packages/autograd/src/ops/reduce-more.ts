@@ -17,7 +17,7 @@ import { eq, ne } from './compare.js';
 import { where } from './where.js';
 import { sign } from './unary.js';
 import { keptShape, max, mean, min, sum, type ReduceAttrs } from './reduce.js';
-import { concat } from './join.js';
+import { pad } from './view.js';
 import { scanOps } from './scan.js';
 
 /** The normalised arguments of norm. */
@@ -163,10 +163,13 @@ export const reduceMoreOps: {
     backward(grad, { inputs: [x], attrs }) {
       const { lines, undo } = productLines(x!, attrs.axes);
       const m = lines.shape[lines.ndim - 1]!;
-      const edge = ones([...lines.shape.slice(0, -1), 1], { dtype: x!.dtype });
       const start = lines.shape.map(() => 0);
-      const before = concat([edge, lines.slice(start, [...lines.shape.slice(0, -1), m - 1])], -1);
-      const after = concat([lines.slice([...start.slice(0, -1), 1], lines.shape), edge], -1);
+      // Shifted by one along the line, a 1 entering at the edge: (x - 1) padded with 0, plus 1.
+      // (pad, not concat with ones: concat's module would then be in every bundle.)
+      const shifted = (part: Tensor, atStart: boolean) =>
+        pad(part.sub(1), start.map((_, i) => (atStart && i === start.length - 1 ? 1 : 0)), start.map((_, i) => (!atStart && i === start.length - 1 ? 1 : 0))).add(1);
+      const before = shifted(lines.slice(start, [...lines.shape.slice(0, -1), m - 1]), true);
+      const after = shifted(lines.slice([...start.slice(0, -1), 1], lines.shape), false);
       const scan = (t: Tensor, reverse: boolean) => apply(scanOps.cumprod, [t], { axis: t.ndim - 1, reverse });
       const others = undo(scan(before, false).mul(scan(after, true)));
       return [grad.reshape(keptShape(x!.shape, attrs.axes)).mul(others)];
