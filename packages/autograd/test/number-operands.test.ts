@@ -44,6 +44,16 @@ const rows: Record<string, OpRow | NotAnOp> = {
   max: { run: ([x]) => nn.max(x!), values: [3] },
   min: { run: ([x]) => nn.min(x!), values: [3] },
   logSumExp: { run: ([x]) => nn.logSumExp(x!), values: [3] },
+  prod: { run: ([x]) => nn.prod(x!), values: [3] },
+  variance: { run: ([x]) => nn.variance(x!, undefined, { correction: 0 }), values: [3] },
+  std: { run: ([x]) => nn.std(x!, undefined, { correction: 0 }), values: [3] },
+  norm: { run: ([x]) => nn.norm(x!, { ord: 3 }), values: [-3] },
+  argmax: { run: ([x]) => nn.argmax(x!), values: [3] },
+  argmin: { run: ([x]) => nn.argmin(x!, 0), values: [3] },
+  // Scans.
+  cumsum: { run: ([x]) => nn.cumsum(x!, 0), values: [3] },
+  cumprod: { run: ([x]) => nn.cumprod(x!, -1), values: [3] },
+  logCumSumExp: { run: ([x]) => nn.logCumSumExp(x!, 0), values: [3] },
   // Shape.
   reshape: { run: ([x]) => nn.reshape(x!, [1, 1]), values: [2] },
   transpose: { run: ([x]) => nn.transpose(x!), values: [2], rankZeroError: /^transpose: axis -2 is out of range for rank 0/ },

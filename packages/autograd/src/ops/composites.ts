@@ -54,6 +54,8 @@ export const unrecordedOps = {
     doc: { torch: 'torch.chunk', notes: 'Views of ceil(size / chunks) elements, the last smaller; fewer pieces when they do not all fill (as PyTorch).' },
   },
   // No gradient.
+  argmax: { gradient: 'none', doc: { torch: 'torch.argmax', method: 'argmax', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the largest.' } },
+  argmin: { gradient: 'none', doc: { torch: 'torch.argmin', method: 'argmin', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the smallest.' } },
   eq: { gradient: 'none', doc: { torch: 'torch.eq', method: 'eq', notes: comparisonNotes } },
   ne: { gradient: 'none', doc: { torch: 'torch.ne', method: 'ne', notes: comparisonNotes } },
   lt: { gradient: 'none', doc: { torch: 'torch.lt', method: 'lt', notes: comparisonNotes } },

@@ -18,6 +18,8 @@ import { castDoc, castOp } from './reduce-to-shape.js';
 import { softmaxDocs, softmaxOps } from './softmax.js';
 import { clampDoc, clampOp } from './clamp.js';
 import { structureDocs, structureOps } from './structure.js';
+import { scanDocs, scanOps } from './scan.js';
+import { reduceMoreDocs, reduceMoreOps } from './reduce-more.js';
 
 export const primitiveOps = {
   ...unaryOps,
@@ -26,6 +28,8 @@ export const primitiveOps = {
   ...softmaxOps,
   ...viewOps,
   ...structureOps,
+  ...scanOps,
+  ...reduceMoreOps,
   where: whereOp,
   clamp: clampOp,
   concat: concatOp,
@@ -44,6 +48,8 @@ const primitiveDocs: { readonly [Name in PrimitiveOpName]: OpDoc } = {
   ...softmaxDocs,
   ...viewDocs,
   ...structureDocs,
+  ...scanDocs,
+  ...reduceMoreDocs,
   where: whereDoc,
   clamp: clampDoc,
   concat: concatDoc,
