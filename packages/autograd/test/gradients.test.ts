@@ -13,7 +13,8 @@ import { assertGradcheck, assertGradgradcheck } from '../src/index.js';
 import { drawnArb, gradcheckProperty } from '../src/testing.js';
 import { drawAxes, drawShape, drawTensor } from '../src/check/sampling.js';
 import type { Tensor } from '../src/index.js';
-import { logSumExp, mean, squeeze, stack, transpose, unsqueeze } from '../src/index.js';
+import { gt, logSumExp, maskedFill, mean, sort, squeeze, stack, topk, transpose, unsqueeze } from '../src/index.js';
+import { drawBroadcastPartner } from '../src/check/sampling.js';
 import { smallestDraw } from './draw.js';
 
 describe('every primitive op', () => {
@@ -80,6 +81,30 @@ const compositeCases: { [K in CompositeOpName]: CompositeCase } = {
       const x = drawTensor(draw, drawShape(draw, 2));
       const [a, b] = [draw.integer(-x.ndim, x.ndim - 1), draw.integer(-x.ndim, x.ndim - 1)];
       return { inputs: [x], run: (t) => transpose(t, a, b) };
+    },
+  },
+  maskedFill: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw));
+      const mask = gt(drawTensor(draw, drawBroadcastPartner(draw, x.shape)), 0);
+      return { inputs: [x], run: (t) => maskedFill(t, mask, 1.5) };
+    },
+  },
+  sort: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw, 1, 3), 'distinct');
+      const axis = draw.integer(-x.ndim, x.ndim - 1);
+      const descending = draw.integer(0, 1) === 1;
+      return { inputs: [x], run: (t) => sort(t, { axis, descending }).values };
+    },
+  },
+  topk: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw, 1, 3), 'distinct');
+      const axis = draw.integer(0, x.ndim - 1);
+      const k = draw.integer(0, x.shape[axis]!);
+      const largest = draw.integer(0, 1) === 1;
+      return { inputs: [x], run: (t) => topk(t, k, { axis, largest }).values };
     },
   },
 };

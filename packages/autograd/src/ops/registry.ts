@@ -17,6 +17,7 @@ import { matmulDoc, matmulOp } from './matmul.js';
 import { castDoc, castOp } from './reduce-to-shape.js';
 import { softmaxDocs, softmaxOps } from './softmax.js';
 import { clampDoc, clampOp } from './clamp.js';
+import { indexingDocs, indexingOps } from './indexing.js';
 
 export const primitiveOps = {
   ...unaryOps,
@@ -24,6 +25,7 @@ export const primitiveOps = {
   ...reduceOps,
   ...softmaxOps,
   ...viewOps,
+  ...indexingOps,
   where: whereOp,
   clamp: clampOp,
   concat: concatOp,
@@ -41,6 +43,7 @@ const primitiveDocs: { readonly [Name in PrimitiveOpName]: OpDoc } = {
   ...reduceDocs,
   ...softmaxDocs,
   ...viewDocs,
+  ...indexingDocs,
   where: whereDoc,
   clamp: clampDoc,
   concat: concatDoc,
