@@ -41,7 +41,7 @@ export const unrecordedOps = {
   },
   maskedFill: {
     gradient: { builtFrom: ['where'] },
-    doc: { torch: 'Tensor.masked_fill', notes: 'mask (nonzero meaning true) broadcasts to x\'s shape; value is a number or a rank-0 tensor. The gradient is 0 where filled (selected by where, not multiplied by a mask, so an infinite gradient never gives NaN).' },
+    doc: { torch: 'Tensor.masked_fill', notes: 'mask (nonzero, NaN included, meaning true) broadcasts to x\'s shape; value is a number or a rank-0 tensor. The gradient is 0 where filled (selected by where, not multiplied by a mask, so an infinite gradient never gives NaN).' },
   },
   sort: {
     gradient: { builtFrom: ['gather'] },
@@ -49,7 +49,7 @@ export const unrecordedOps = {
   },
   topk: {
     gradient: { builtFrom: ['gather'] },
-    doc: { torch: 'torch.topk', notes: 'Sorted; ties come in the order of their positions; NaN counts as the largest value. indices are int32; the gradient of values goes to the chosen positions.' },
+    doc: { torch: 'torch.topk', notes: 'Sorted; ties come in the order of their positions (PyTorch leaves their order open); NaN counts as the largest value. indices are int32; the gradient of values goes to the chosen positions.' },
   },
   // No gradient.
   argsort: { gradient: 'none', doc: { torch: 'torch.argsort(stable=True)', notes: 'int32 positions; stable, NaN largest, as sort.' } },

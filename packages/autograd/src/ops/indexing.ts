@@ -117,18 +117,26 @@ export const indexingOps = {
   } satisfies BuiltinOp<IndexAttrs>,
 };
 
-const indexNotes = 'The index is an int32 tensor (a float one is an error); an index outside [0, size) is an error naming ' +
-  'its value and position: nothing wraps or clamps, negative indices included (as torch.gather).';
-
-/** What docs/ops.md says of the indexing primitives (apart from the records, so that bundles leave it out). */
+/**
+ * What docs/ops.md says of the indexing primitives (apart from the records, so that bundles leave it
+ * out: plain literals only, see docs/contributing.md). Every index argument is an int32 tensor, and
+ * an index outside [0, size) is an error naming its value and position.
+ */
 export const indexingDocs = {
-  gather: { torch: 'torch.gather', notes: indexNotes + ' The gradient is a scatterAdd: exact with repeated indices.' },
+  gather: {
+    torch: 'torch.gather',
+    notes: 'index is an int32 tensor of x\'s rank; an index outside [0, size) is an error naming its value and position (nothing wraps ' +
+      'or clamps; negative indices are rejected, as torch.gather). The gradient is a scatterAdd: exact with repeated indices.',
+  },
   scatterAdd: {
     torch: 'Tensor.scatter_add',
-    notes: 'Out of place (x.clone().scatter_add_(...)); repeated indices add up. src must have the index\'s shape ' +
-      '(PyTorch also takes a larger src and ignores the rest). The gradient is the identity for x and a gather for src. ' + indexNotes,
+    notes: 'Out of place (x.clone().scatter_add_(...)); repeated indices add up; an index outside [0, size) is an error. src must have ' +
+      'the index\'s shape (PyTorch also takes a larger src and ignores the rest). The gradient is the identity for x and a gather for src.',
   },
-  indexSelect: { torch: 'torch.index_select', notes: 'index is 1-D. The gradient is a scatterAdd: exact with repeated indices. ' + indexNotes },
+  indexSelect: {
+    torch: 'torch.index_select',
+    notes: 'index is a 1-D int32 tensor; an index outside [0, size) is an error. The gradient is a scatterAdd: exact with repeated indices.',
+  },
 } satisfies OpDocs<typeof indexingOps>;
 
 /**
