@@ -6,7 +6,7 @@
  */
 import type { BuiltinOp, OpDocs } from '../op.js';
 import { apply } from '../op.js';
-import { allocate, promoteDtypes } from '../dtype.js';
+import { allocate, promoteDtypes, type DType } from '../dtype.js';
 import { broadcastShapes, formatShape, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { gatherKernel, indexSelectKernel, scatterAddKernel } from '../kernels/indexing.js';
 import type { Draw } from '../check/spec.js';
@@ -40,6 +40,11 @@ function checkFits(op: string, x: Tensor, axis: number, index: Tensor): void {
         `(same rank, and no larger on any axis but ${axis})`,
     );
   }
+}
+
+/** `t` in `dtype`, cast only when it is not already (a cast copies). */
+function inDtype(t: Tensor, dtype: DType): Tensor {
+  return t.dtype === dtype ? t : t.cast(dtype);
 }
 
 /** `index` (1-D, along `axis`) as a view of `shape`: what indexSelect's gradient scatters through. */
@@ -167,7 +172,7 @@ export function scatterAdd(x: TensorLike, axis: number, index: Tensor, src: Tens
     throw new Error(`scatterAdd: src of shape ${formatShape(values.shape)} must have the index's shape ${formatShape(positions.shape)}`);
   }
   const dtype = promoteDtypes(base.dtype, values.dtype);
-  return apply(indexingOps.scatterAdd, [base.cast(dtype), values.cast(dtype)], { axis: normalized, index: positions });
+  return apply(indexingOps.scatterAdd, [inDtype(base, dtype), inDtype(values, dtype)], { axis: normalized, index: positions });
 }
 
 /** The entries of `x` along `axis` that the 1-D int32 `index` lists, in its order (torch.index_select). */
@@ -193,5 +198,5 @@ export function maskedFill(x: TensorLike, mask: TensorLike, value: TensorLike): 
   if (input.dtype === 'int32' && fill.dtype !== 'int32') {
     throw new Error(`maskedFill: value ${describeValue(value)} does not fit an int32 tensor (nothing is truncated)`);
   }
-  return where(condition, fill.cast(input.dtype), input);
+  return where(condition, inDtype(fill, input.dtype), input);
 }
