@@ -157,6 +157,22 @@ describe('reference definitions', () => {
     }
   });
 
+  test('indexSelect of blocks of 32 and more (copied natively) matches the element loop of a view', () => {
+    const x = tensor(Array.from({ length: 6 * 2 * 20 }, (_, i) => i * 0.5 - 7), { shape: [6, 2, 20], dtype: 'float64' });
+    const index = tensor([5, 0, 5, 3], { dtype: 'int32' });
+    expect(Array.from(indexSelect(x, 0, index).data())).toEqual([5, 0, 5, 3].flatMap((i) => Array.from({ length: 40 }, (_, e) => (i * 40 + e) * 0.5 - 7)));
+    // The same rows through a transposed view (blocks not contiguous, so read element by element).
+    const view = x.permute([1, 0, 2]);
+    expect(indexSelect(view, 1, index).toArray()).toEqual(indexSelect(tensor(view.toArray(), { dtype: 'float64' }), 1, index).toArray());
+  });
+
+  const longLines = fc.array(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constant(NaN)), { minLength: 20, maxLength: 80 });
+  propTest.prop([longLines, fc.boolean()], { numRuns: 40 })('sort of long lines: the order of a reference sort (NaN largest, ties by position)', (values, descending) => {
+    const key = (v: number) => (Number.isNaN(v) ? Infinity : v) * (descending ? -1 : 1);
+    const expected = values.map((_, j) => j).sort((i, j) => key(values[i]!) - key(values[j]!) || i - j);
+    expect(Array.from(argsort(tensor(values, { dtype: 'float64' }), { descending }).data())).toEqual(expected);
+  });
+
   test('topk is the first k of the sort in its direction, along any axis', () => {
     const x = tensor([[[3, 1], [2, 5]], [[0, 4], [7, -1]], [[6, 6], [-2, 2]]], { dtype: 'float64' });
     for (const axis of [0, 1, 2, -1]) {
