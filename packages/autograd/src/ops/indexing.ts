@@ -188,7 +188,8 @@ export function indexSelect(x: TensorLike, axis: number, index: Tensor): Tensor 
  * a rank-0 tensor). Built on `where`: the gradient is 0 where filled and passes unchanged elsewhere.
  */
 export function maskedFill(x: TensorLike, mask: TensorLike, value: TensorLike): Tensor {
-  const input = toTensor(x, 'maskedFill');
+  // The result's dtype is x's; a number for x takes value's dtype (the mask's plays no part, as in where).
+  const input = toTensor(x, 'maskedFill', value instanceof Tensor ? value.dtype : undefined);
   const condition = toTensor(mask, 'maskedFill', input.dtype);
   const fill = toTensor(value, 'maskedFill', input.dtype);
   if (!shapesEqual(broadcastShapes(condition.shape, input.shape, 'maskedFill'), input.shape)) {
