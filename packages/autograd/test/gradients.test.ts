@@ -13,7 +13,8 @@ import { assertGradcheck, assertGradgradcheck } from '../src/index.js';
 import { drawnArb, gradcheckProperty } from '../src/testing.js';
 import { drawAxes, drawShape, drawTensor } from '../src/check/sampling.js';
 import type { Tensor } from '../src/index.js';
-import { chunk, concat, flatten, logSumExp, mean, roll, split, squeeze, stack, tile, transpose, unsqueeze } from '../src/index.js';
+import { chunk, concat, flatten, gt, logSumExp, maskedFill, mean, roll, sort, split, squeeze, stack, tile, topk, transpose, unsqueeze } from '../src/index.js';
+import { drawBroadcastPartner } from '../src/check/sampling.js';
 import { smallestDraw } from './draw.js';
 
 describe('every primitive op', () => {
@@ -122,6 +123,30 @@ const compositeCases: { [K in CompositeOpName]: CompositeCase } = {
       const axis = draw.integer(0, x.ndim - 1);
       const chunks = draw.integer(1, 4);
       return { inputs: [x], run: (t) => concat(chunk(t, chunks, axis).map((p, i) => p.mul(i + 1)), axis) };
+    },
+  },
+  maskedFill: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw));
+      const mask = gt(drawTensor(draw, drawBroadcastPartner(draw, x.shape)), 0);
+      return { inputs: [x], run: (t) => maskedFill(t, mask, 1.5) };
+    },
+  },
+  sort: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw, 1, 3), 'distinct');
+      const axis = draw.integer(-x.ndim, x.ndim - 1);
+      const descending = draw.integer(0, 1) === 1;
+      return { inputs: [x], run: (t) => sort(t, { axis, descending }).values };
+    },
+  },
+  topk: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw, 1, 3), 'distinct');
+      const axis = draw.integer(0, x.ndim - 1);
+      const k = draw.integer(1, x.shape[axis]!); // k = 0 (an empty result) is in the PyTorch fixture
+      const largest = draw.integer(0, 1) === 1;
+      return { inputs: [x], run: (t) => topk(t, k, { axis, largest }).values };
     },
   },
 };

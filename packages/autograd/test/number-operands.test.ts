@@ -29,6 +29,8 @@ const unary = (f: (x: TensorLike) => Tensor): OpRow => ({ run: ([x]) => f(x!), v
 const binary = (f: (a: TensorLike, b: TensorLike) => Tensor): OpRow => ({ run: ([a, b]) => f(a!, b!), values: [0.75, 1.5] });
 const creates = 'makes a tensor from a shape or data, no tensor operand';
 
+const firstIndex = tensor([0], { dtype: 'int32' });
+
 const rows: Record<string, OpRow | NotAnOp> = {
   // Unary.
   neg: unary(nn.neg), exp: unary(nn.exp), log: unary(nn.log), sqrt: unary(nn.sqrt), abs: unary(nn.abs), tanh: unary(nn.tanh),
@@ -81,6 +83,17 @@ const rows: Record<string, OpRow | NotAnOp> = {
   where: { run: ([c, a, b]) => nn.where(c!, a!, b!), values: [1, 2, 3] },
   clamp: { run: ([x]) => nn.clamp(x!, 0, 0.5), values: [0.75] },
   cast: { run: ([x]) => nn.cast(x!, 'float64'), values: [0.1] },
+  // Indexing and sorting (an index is an int32 tensor, not an operand: a number there is an error).
+  gather: { run: ([x]) => nn.gather(x!, 0, firstIndex), values: [2], rankZeroError: /^gather: axis 0 is out of range for rank 0/ },
+  scatterAdd: {
+    run: ([x, src]) => nn.scatterAdd(x!, 0, firstIndex, src!), values: [2, 3], rankZeroError: /^scatterAdd: axis 0 is out of range for rank 0/,
+  },
+  indexSelect: { run: ([x]) => nn.indexSelect(x!, 0, firstIndex), values: [2], rankZeroError: /^indexSelect: axis 0 is out of range for rank 0/ },
+  maskedFill: { run: ([x, mask, value]) => nn.maskedFill(x!, mask!, value!), values: [2, 1, 5] },
+  sort: { run: ([x]) => nn.sort(x!).values, values: [2] },
+  argsort: { run: ([x]) => nn.argsort(x!), values: [2] },
+  topk: { run: ([x]) => nn.topk(x!, 1).values, values: [2] },
+  multinomial: { run: ([p]) => nn.multinomial(p!, 1), values: [2], rankZeroError: /^multinomial: probs must be 1-D or 2-D/ },
   detach: unary(nn.detach),
   zeroGrad: { run: ([x]) => { nn.zeroGrad(x!); return tensor(0); }, values: [1] },
   zerosLike: unary(nn.zerosLike), onesLike: unary(nn.onesLike),

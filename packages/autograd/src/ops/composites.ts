@@ -53,9 +53,26 @@ export const unrecordedOps = {
     gradient: { builtFrom: ['slice'] },
     doc: { torch: 'torch.chunk', notes: 'Views of ceil(size / chunks) elements, the last smaller; fewer pieces when they do not all fill (as PyTorch).' },
   },
+  maskedFill: {
+    gradient: { builtFrom: ['where'] },
+    doc: { torch: 'Tensor.masked_fill', notes: 'mask (nonzero, NaN included, meaning true) broadcasts to x\'s shape; value is a number or a rank-0 tensor. The gradient is 0 where filled (selected by where, not multiplied by a mask, so an infinite gradient never gives NaN).' },
+  },
+  sort: {
+    gradient: { builtFrom: ['gather'] },
+    doc: { torch: 'torch.sort(stable=True)', notes: 'Stable: ties keep their order. NaN sorts as the largest value (last ascending, first descending), as PyTorch. indices are int32; the gradient of values goes back to the positions they came from.' },
+  },
+  topk: {
+    gradient: { builtFrom: ['gather'] },
+    doc: { torch: 'torch.topk', notes: 'Sorted; ties come in the order of their positions (PyTorch leaves their order open); NaN counts as the largest value. indices are int32; the gradient of values goes to the chosen positions.' },
+  },
   // No gradient.
   argmax: { gradient: 'none', doc: { torch: 'torch.argmax', method: 'argmax', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the largest.' } },
   argmin: { gradient: 'none', doc: { torch: 'torch.argmin', method: 'argmin', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the smallest.' } },
+  argsort: { gradient: 'none', doc: { torch: 'torch.argsort(stable=True)', notes: 'int32 positions; stable, NaN largest, as sort.' } },
+  multinomial: {
+    gradient: 'none',
+    doc: { torch: 'torch.multinomial', dtypes: FLOAT_ONLY, notes: 'int32 samples from a Generator (opts.rng or the global one): reproducible from a seed, not PyTorch\'s stream. probs is 1-D or 2-D, finite, non-negative, no row all zero; without replacement numSamples is at most the nonzero count.' },
+  },
   eq: { gradient: 'none', doc: { torch: 'torch.eq', method: 'eq', notes: comparisonNotes } },
   ne: { gradient: 'none', doc: { torch: 'torch.ne', method: 'ne', notes: comparisonNotes } },
   lt: { gradient: 'none', doc: { torch: 'torch.lt', method: 'lt', notes: comparisonNotes } },

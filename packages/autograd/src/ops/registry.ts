@@ -20,6 +20,7 @@ import { clampDoc, clampOp } from './clamp.js';
 import { structureDocs, structureOps } from './structure.js';
 import { scanDocs, scanOps } from './scan.js';
 import { reduceMoreDocs, reduceMoreOps } from './reduce-more.js';
+import { indexingDocs, indexingOps } from './indexing.js';
 
 export const primitiveOps = {
   ...unaryOps,
@@ -30,6 +31,7 @@ export const primitiveOps = {
   ...structureOps,
   ...scanOps,
   ...reduceMoreOps,
+  ...indexingOps,
   where: whereOp,
   clamp: clampOp,
   concat: concatOp,
@@ -50,6 +52,7 @@ const primitiveDocs: { readonly [Name in PrimitiveOpName]: OpDoc } = {
   ...structureDocs,
   ...scanDocs,
   ...reduceMoreDocs,
+  ...indexingDocs,
   where: whereDoc,
   clamp: clampDoc,
   concat: concatDoc,
