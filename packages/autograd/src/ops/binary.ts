@@ -15,7 +15,7 @@ import { eq, ge, gt, lt } from './compare.js';
 import { where } from './where.js';
 
 /** Draws a broadcasting pair: one operand broadcast or both, either way round. */
-function drawPair(draw: Draw, domains: [Domain, Domain]): { inputs: Tensor[]; attrs: undefined } {
+export function drawPair(draw: Draw, domains: [Domain, Domain]): { inputs: Tensor[]; attrs: undefined } {
   const [sa, sb] = drawBroadcastPair(draw, drawShape(draw));
   return { inputs: [drawTensor(draw, sa, domains[0]), drawTensor(draw, sb, domains[1])], attrs: undefined };
 }
@@ -30,7 +30,8 @@ function drawDistinctPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
   return { inputs: [make(a, 0), make(b, a.size)], attrs: undefined };
 }
 
-function binaryOp(
+/** Builds the record of a binary element-wise op: forward by mapBinary, both scalar rules, the test spec. */
+export function binaryOp(
   name: string,
   f: (x: number, y: number) => number,
   backward: BuiltinOp['backward'],
@@ -150,7 +151,8 @@ export const binaryDocs = {
   minimum: { torch: 'torch.minimum', method: 'minimum', notes: tieNotes },
 } satisfies OpDocs<typeof binaryOps>;
 
-function binary(op: BuiltinOp, a: TensorLike, b: TensorLike): Tensor {
+/** Applies a binary op to two tensors or numbers (a number takes the other operand's dtype). */
+export function binary(op: BuiltinOp, a: TensorLike, b: TensorLike): Tensor {
   // Two tensors (most calls in a scalar graph) need no operands array.
   if (a instanceof Tensor && b instanceof Tensor) return applyBinary(op, a, b);
   const [x, y] = operands(a, b, op.name);

@@ -18,6 +18,8 @@ import { reduceMethods } from './reduce.js';
 import { viewMethods } from './view.js';
 import { matmulMethods } from './matmul.js';
 import { softmaxMethods } from './softmax.js';
+import { unaryMoreMethods } from './unary-more.js';
+import { roundingMethods } from './rounding.js';
 
 /** Every op method, each declared (with its TSDoc) in its family's file. */
 export type OpMethods = ReturnType<typeof unaryMethods> &
@@ -27,7 +29,9 @@ export type OpMethods = ReturnType<typeof unaryMethods> &
   ReturnType<typeof reduceMethods> &
   ReturnType<typeof viewMethods> &
   ReturnType<typeof matmulMethods> &
-  ReturnType<typeof softmaxMethods>;
+  ReturnType<typeof softmaxMethods> &
+  ReturnType<typeof unaryMoreMethods> &
+  ReturnType<typeof roundingMethods>;
 
 /** Every op method, by name. */
 export function opMethods(): OpMethods {
@@ -40,6 +44,8 @@ export function opMethods(): OpMethods {
     ...viewMethods(),
     ...matmulMethods(),
     ...softmaxMethods(),
+    ...unaryMoreMethods(),
+    ...roundingMethods(),
   };
 }
 

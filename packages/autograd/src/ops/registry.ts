@@ -17,6 +17,9 @@ import { matmulDoc, matmulOp } from './matmul.js';
 import { castDoc, castOp } from './reduce-to-shape.js';
 import { softmaxDocs, softmaxOps } from './softmax.js';
 import { clampDoc, clampOp } from './clamp.js';
+import { unaryMoreDocs, unaryMoreOps } from './unary-more.js';
+import { roundingDocs, roundingOps } from './rounding.js';
+import { binaryMoreDocs, binaryMoreOps } from './binary-more.js';
 
 export const primitiveOps = {
   ...unaryOps,
@@ -29,6 +32,9 @@ export const primitiveOps = {
   concat: concatOp,
   matmul: matmulOp,
   cast: castOp,
+  ...unaryMoreOps,
+  ...roundingOps,
+  ...binaryMoreOps,
 };
 
 /** The names of the primitive ops. */
@@ -46,6 +52,9 @@ const primitiveDocs: { readonly [Name in PrimitiveOpName]: OpDoc } = {
   concat: concatDoc,
   matmul: matmulDoc,
   cast: castDoc,
+  ...unaryMoreDocs,
+  ...roundingDocs,
+  ...binaryMoreDocs,
 };
 
 /** An op of the table: a primitive (with its own backward rule), a composite, or an op without a gradient. */

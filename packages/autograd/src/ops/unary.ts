@@ -20,7 +20,7 @@ import { where } from './where.js';
  * side by side: with tensor ops (the definition, differentiable again) and on numbers (the same
  * formula, for the scalar path of the engine; `a` is the input, see `ScalarRule`).
  */
-function unaryOp(
+export function unaryOp(
   name: string,
   f: (v: number) => number,
   derivative: (grad: Tensor, x: Tensor, y: Tensor) => Tensor,
