@@ -8,7 +8,8 @@ import type { Draw } from '../check/spec.js';
 import { drawBroadcastPair, drawShape, drawTensor } from '../check/sampling.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { tensor } from './creation.js';
-import { binary, binaryOp, drawPair } from './binary.js';
+import { binary } from './binary.js';
+import { binaryOp, drawPair } from './binary-record.js';
 import { exp } from './unary.js';
 import { mapBinary } from './pointwise.js';
 

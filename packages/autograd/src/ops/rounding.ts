@@ -8,7 +8,7 @@ import type { BuiltinOp, OpDocs } from '../op.js';
 import { applyUnary } from '../op.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { toTensor, zerosLike } from './creation.js';
-import { unaryOp } from './unary.js';
+import { unaryOp } from './unary-record.js';
 
 /** The nearest integer, a tie going to the even one (as torch.round, C's nearbyint). */
 export function roundHalfToEven(v: number): number {
@@ -29,14 +29,13 @@ export const roundingOps = {
   trunc: roundingOp('trunc', Math.trunc),
 } satisfies Record<string, BuiltinOp>;
 
-const notes = 'Gradient 0 (it is piecewise constant). NaN and +-Infinity stay as they are; an int32 input is returned as it is.';
-
 /** What docs/ops.md says of each rounding op (a table apart from the records, so that bundles leave it out). */
 export const roundingDocs = {
-  floor: { torch: 'torch.floor', method: 'floor', notes },
-  ceil: { torch: 'torch.ceil', method: 'ceil', notes },
-  round: { torch: 'torch.round', method: 'round', notes: 'Half to even: round(0.5) = 0, round(1.5) = 2, round(-2.5) = -2. ' + notes },
-  trunc: { torch: 'torch.trunc', method: 'trunc', notes: 'Toward zero. ' + notes },
+  floor: { torch: 'torch.floor', method: 'floor', notes: 'Gradient 0 (it is piecewise constant). NaN and +-Infinity stay as they are; an int32 input is returned as it is.' },
+  ceil: { torch: 'torch.ceil', method: 'ceil', notes: 'Gradient 0 (it is piecewise constant). NaN and +-Infinity stay as they are; an int32 input is returned as it is.' },
+  round: { torch: 'torch.round', method: 'round', notes: 'Half to even: round(0.5) = 0, round(1.5) = 2, round(-2.5) = -2. ' +
+      'Gradient 0 (it is piecewise constant). NaN and +-Infinity stay as they are; an int32 input is returned as it is.' },
+  trunc: { torch: 'torch.trunc', method: 'trunc', notes: 'Toward zero. ' + 'Gradient 0 (it is piecewise constant). NaN and +-Infinity stay as they are; an int32 input is returned as it is.' },
 } satisfies OpDocs<typeof roundingOps>;
 
 /** The largest integer not above x. */

@@ -11,7 +11,8 @@ import { applyUnary } from '../op.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { erf as erfOf, erfc as erfcOf } from '../erf.js';
 import { toTensor } from './creation.js';
-import { unaryOp, exp } from './unary.js';
+import { unaryOp } from './unary-record.js';
+import { exp } from './unary.js';
 import { sub } from './binary.js';
 
 /** 2/sqrt(pi), erf's derivative at 0. */
@@ -52,26 +53,24 @@ export const unaryMoreOps = {
     ({ grad, output }, r) => r(r(grad * r(r(output * output) * output)) * -0.5), 'positive', 'float'),
 } satisfies Record<string, BuiltinOp>;
 
-const intToFloat = 'An int32 input gives the default float dtype.';
-
 /** What docs/ops.md says of each op of this family (a table apart from the records, so that bundles leave it out). */
 export const unaryMoreDocs = {
-  log1p: { torch: 'torch.log1p', method: 'log1p', notes: 'Accurate near 0; log1p(-1) = -Infinity, NaN below -1. ' + intToFloat },
-  expm1: { torch: 'torch.expm1', method: 'expm1', notes: 'Accurate near 0. ' + intToFloat },
-  log2: { torch: 'torch.log2', method: 'log2', notes: 'log2(0) = -Infinity, NaN below 0. ' + intToFloat },
-  log10: { torch: 'torch.log10', method: 'log10', notes: 'log10(0) = -Infinity, NaN below 0. ' + intToFloat },
-  erf: { torch: 'torch.erf', method: 'erf', notes: "fdlibm's rational approximations, within an ulp of float64. " + intToFloat },
-  erfc: { torch: 'torch.erfc', method: 'erfc', notes: '1 - erf(x) without cancellation: tiny values for large x stay accurate. ' + intToFloat },
-  tan: { torch: 'torch.tan', method: 'tan', notes: 'The gradient 1 + tan(x)^2 is taken from the result. ' + intToFloat },
-  atan: { torch: 'torch.atan', method: 'atan', notes: intToFloat },
-  asin: { torch: 'torch.asin', method: 'asin', notes: 'NaN outside [-1, 1]; the gradient is Infinity at +-1. ' + intToFloat },
-  acos: { torch: 'torch.acos', method: 'acos', notes: 'NaN outside [-1, 1]; the gradient is -Infinity at +-1. ' + intToFloat },
-  sinh: { torch: 'torch.sinh', method: 'sinh', notes: intToFloat },
-  cosh: { torch: 'torch.cosh', method: 'cosh', notes: intToFloat },
-  asinh: { torch: 'torch.asinh', method: 'asinh', notes: intToFloat },
-  acosh: { torch: 'torch.acosh', method: 'acosh', notes: 'NaN below 1; the gradient is Infinity at 1. ' + intToFloat },
-  atanh: { torch: 'torch.atanh', method: 'atanh', notes: 'atanh(+-1) = +-Infinity, NaN outside [-1, 1]. ' + intToFloat },
-  rsqrt: { torch: 'torch.rsqrt', method: 'rsqrt', notes: 'rsqrt(0) = Infinity, NaN below 0. ' + intToFloat },
+  log1p: { torch: 'torch.log1p', method: 'log1p', notes: 'Accurate near 0; log1p(-1) = -Infinity, NaN below -1. ' + 'An int32 input gives the default float dtype.' },
+  expm1: { torch: 'torch.expm1', method: 'expm1', notes: 'Accurate near 0. ' + 'An int32 input gives the default float dtype.' },
+  log2: { torch: 'torch.log2', method: 'log2', notes: 'log2(0) = -Infinity, NaN below 0. ' + 'An int32 input gives the default float dtype.' },
+  log10: { torch: 'torch.log10', method: 'log10', notes: 'log10(0) = -Infinity, NaN below 0. ' + 'An int32 input gives the default float dtype.' },
+  erf: { torch: 'torch.erf', method: 'erf', notes: "fdlibm's rational approximations, within an ulp of float64. " + 'An int32 input gives the default float dtype.' },
+  erfc: { torch: 'torch.erfc', method: 'erfc', notes: '1 - erf(x) without cancellation: tiny values for large x stay accurate. ' + 'An int32 input gives the default float dtype.' },
+  tan: { torch: 'torch.tan', method: 'tan', notes: 'The gradient 1 + tan(x)^2 is taken from the result. ' + 'An int32 input gives the default float dtype.' },
+  atan: { torch: 'torch.atan', method: 'atan', notes: 'An int32 input gives the default float dtype.' },
+  asin: { torch: 'torch.asin', method: 'asin', notes: 'NaN outside [-1, 1]; the gradient is Infinity at +-1. ' + 'An int32 input gives the default float dtype.' },
+  acos: { torch: 'torch.acos', method: 'acos', notes: 'NaN outside [-1, 1]; the gradient is -Infinity at +-1. ' + 'An int32 input gives the default float dtype.' },
+  sinh: { torch: 'torch.sinh', method: 'sinh', notes: 'An int32 input gives the default float dtype.' },
+  cosh: { torch: 'torch.cosh', method: 'cosh', notes: 'An int32 input gives the default float dtype.' },
+  asinh: { torch: 'torch.asinh', method: 'asinh', notes: 'An int32 input gives the default float dtype.' },
+  acosh: { torch: 'torch.acosh', method: 'acosh', notes: 'NaN below 1; the gradient is Infinity at 1. ' + 'An int32 input gives the default float dtype.' },
+  atanh: { torch: 'torch.atanh', method: 'atanh', notes: 'atanh(+-1) = +-Infinity, NaN outside [-1, 1]. ' + 'An int32 input gives the default float dtype.' },
+  rsqrt: { torch: 'torch.rsqrt', method: 'rsqrt', notes: 'rsqrt(0) = Infinity, NaN below 0. ' + 'An int32 input gives the default float dtype.' },
 } satisfies OpDocs<typeof unaryMoreOps>;
 
 // The free functions and, below them, their method forms.
