@@ -35,7 +35,7 @@ function floorDivideOf(a: number, b: number): number {
   const m = a % b;
   let quotient = (a - m) / b;
   if (m !== 0 && b < 0 !== m < 0) quotient -= 1;
-  if (quotient === 0) return a / b < 0 ? -0 : 0;
+  if (quotient === 0) return a / b < 0 || Object.is(a / b, -0) ? -0 : 0; // The zero of a / b's sign, as copysign.
   const down = Math.floor(quotient);
   return quotient - down > 0.5 ? down + 1 : down;
 }
