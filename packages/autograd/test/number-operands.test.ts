@@ -36,9 +36,14 @@ const rows: Record<string, OpRow | NotAnOp> = {
   neg: unary(nn.neg), exp: unary(nn.exp), log: unary(nn.log), sqrt: unary(nn.sqrt), abs: unary(nn.abs), tanh: unary(nn.tanh),
   sigmoid: unary(nn.sigmoid), relu: unary(nn.relu), sin: unary(nn.sin), cos: unary(nn.cos), square: unary(nn.square),
   reciprocal: unary(nn.reciprocal), sign: unary(nn.sign),
+  log1p: unary(nn.log1p), expm1: unary(nn.expm1), log2: unary(nn.log2), log10: unary(nn.log10), erf: unary(nn.erf), erfc: unary(nn.erfc),
+  tan: unary(nn.tan), atan: unary(nn.atan), asin: unary(nn.asin), acos: unary(nn.acos), sinh: unary(nn.sinh), cosh: unary(nn.cosh),
+  asinh: unary(nn.asinh), acosh: { run: ([x]) => nn.acosh(x!), values: [1.5] }, atanh: unary(nn.atanh), rsqrt: unary(nn.rsqrt),
+  floor: unary(nn.floor), ceil: unary(nn.ceil), round: unary(nn.round), trunc: unary(nn.trunc),
   // Binary and comparisons.
   add: binary(nn.add), sub: binary(nn.sub), mul: binary(nn.mul), div: binary(nn.div), pow: binary(nn.pow),
   maximum: binary(nn.maximum), minimum: binary(nn.minimum),
+  atan2: binary(nn.atan2), remainder: binary(nn.remainder), logAddExp: binary(nn.logAddExp),
   eq: binary(nn.eq), ne: binary(nn.ne), lt: binary(nn.lt), le: binary(nn.le), gt: binary(nn.gt), ge: binary(nn.ge),
   // Reductions.
   sum: { run: ([x]) => nn.sum(x!), values: [3] },

@@ -16,9 +16,12 @@ const STEPS = 2 ** 24;
  * - `uniform`: uniform in [-3, 3];
  * - `positive`: [0.1, 3] (log, sqrt, pow base, reciprocal);
  * - `awayFromZero`: sign * [0.05, 3] (relu, abs, divisors);
- * - `distinct`: a shuffled range plus jitter, so no two values tie (max, min, maximum, minimum).
+ * - `distinct`: a shuffled range plus jitter, so no two values tie (max, min, maximum, minimum);
+ * - `awayFromHalves`: [-2.95, 2.95], at least 0.05 from every multiple of 0.5 (floor, ceil, trunc
+ *   and round, the dividend of remainder);
+ * - `{ from, to }`: uniform in that interval (asin in (-1, 1), acosh above 1, tan inside (-pi/2, pi/2)).
  */
-export type Domain = 'uniform' | 'positive' | 'awayFromZero' | 'distinct';
+export type Domain = 'uniform' | 'positive' | 'awayFromZero' | 'distinct' | 'awayFromHalves' | { readonly from: number; readonly to: number };
 
 /** A shape of rank `minRank..maxRank` with dimensions 1..4. */
 export function drawShape(draw: Draw, minRank = 0, maxRank = 4): number[] {
@@ -52,6 +55,7 @@ export function drawBroadcastPair(draw: Draw, shape: Shape): [number[], number[]
 /** `count` values from `domain`. */
 export function drawValues(draw: Draw, count: number, domain: Domain): number[] {
   const raw = draw.integers(count, 0, STEPS);
+  if (typeof domain === 'object') return raw.map((i) => domain.from + ((domain.to - domain.from) * i) / STEPS);
   switch (domain) {
     case 'uniform':
       return raw.map((i) => -3 + (6 * i) / STEPS);
@@ -70,6 +74,11 @@ export function drawValues(draw: Draw, count: number, domain: Domain): number[] 
         values[i] = -0.1 * (count / 2) + 0.1 * rank + (0.04 * jitter[i]!) / STEPS;
       });
       return values;
+    }
+    case 'awayFromHalves': {
+      // One of the twelve half-unit cells of [-3, 3], and a point at least 0.05 inside it.
+      const cells = draw.integers(count, 0, 11);
+      return raw.map((i, k) => -3 + 0.5 * cells[k]! + 0.05 + (0.4 * i) / STEPS);
     }
   }
 }

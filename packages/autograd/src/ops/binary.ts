@@ -2,23 +2,16 @@
  * Binary element-wise ops with NumPy broadcasting and dtype promotion. A rule may return a gradient
  * of the broadcast output's shape: the engine sums it back to each operand's shape.
  */
-import type { BuiltinOp, OpDocs, ScalarRule } from '../op.js';
+import type { BuiltinOp, OpDocs } from '../op.js';
 import { applyBinary } from '../op.js';
 import type { Draw } from '../check/spec.js';
-import type { Domain } from '../check/sampling.js';
-import { drawBroadcastPair, drawShape, drawTensor, drawValues } from '../check/sampling.js';
+import { drawValues } from '../check/sampling.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import type { Arithmetic } from '../kernels/elementwise.js';
 import { tensor } from './creation.js';
-import { mapBinary, operands, type Int32Rule } from './pointwise.js';
+import { operands } from './pointwise.js';
+import { binaryOp, drawPair } from './binary-record.js';
 import { eq, ge, gt, lt } from './compare.js';
 import { where } from './where.js';
-
-/** Draws a broadcasting pair: one operand broadcast or both, either way round. */
-function drawPair(draw: Draw, domains: [Domain, Domain]): { inputs: Tensor[]; attrs: undefined } {
-  const [sa, sb] = drawBroadcastPair(draw, drawShape(draw));
-  return { inputs: [drawTensor(draw, sa, domains[0]), drawTensor(draw, sb, domains[1])], attrs: undefined };
-}
 
 /** A pair whose values are all distinct, across both operands, so no element ties. */
 function drawDistinctPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
@@ -28,27 +21,6 @@ function drawDistinctPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {
   const make = (t: Tensor, from: number): Tensor =>
     tensor(Float64Array.from(values.slice(from, from + t.size)), { shape: t.shape, dtype: 'float64' });
   return { inputs: [make(a, 0), make(b, a.size)], attrs: undefined };
-}
-
-function binaryOp(
-  name: string,
-  f: (x: number, y: number) => number,
-  backward: BuiltinOp['backward'],
-  scalarBackward: [ScalarRule, ScalarRule],
-  sample: BuiltinOp['spec']['sample'],
-  arithmetic?: Arithmetic,
-  int32?: Int32Rule<(x: number, y: number) => number>,
-): BuiltinOp {
-  return {
-    name,
-    forward: (inputs) => mapBinary(inputs[0]!, inputs[1]!, name, f, arithmetic, int32),
-    backward,
-    scalarBackward,
-    // The rank-0 forward of mapBinary: its arithmetic loops compute exactly f.
-    scalarForward: f,
-    scalarArithmetic: arithmetic,
-    spec: { sample },
-  };
 }
 
 /**
@@ -150,7 +122,8 @@ export const binaryDocs = {
   minimum: { torch: 'torch.minimum', method: 'minimum', notes: tieNotes },
 } satisfies OpDocs<typeof binaryOps>;
 
-function binary(op: BuiltinOp, a: TensorLike, b: TensorLike): Tensor {
+/** Applies a binary op to two tensors or numbers (a number takes the other operand's dtype). */
+export function binary(op: BuiltinOp, a: TensorLike, b: TensorLike): Tensor {
   // Two tensors (most calls in a scalar graph) need no operands array.
   if (a instanceof Tensor && b instanceof Tensor) return applyBinary(op, a, b);
   const [x, y] = operands(a, b, op.name);

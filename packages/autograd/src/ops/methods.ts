@@ -20,6 +20,8 @@ import { matmulMethods } from './matmul.js';
 import { softmaxMethods } from './softmax.js';
 import { scanMethods } from './scan.js';
 import { reduceMoreMethods } from './reduce-more.js';
+import { unaryMoreMethods } from './unary-more.js';
+import { roundingMethods } from './rounding.js';
 
 /** Every op method, each declared (with its TSDoc) in its family's file. */
 export type OpMethods = ReturnType<typeof unaryMethods> &
@@ -31,7 +33,9 @@ export type OpMethods = ReturnType<typeof unaryMethods> &
   ReturnType<typeof matmulMethods> &
   ReturnType<typeof softmaxMethods> &
   ReturnType<typeof scanMethods> &
-  ReturnType<typeof reduceMoreMethods>;
+  ReturnType<typeof reduceMoreMethods> &
+  ReturnType<typeof unaryMoreMethods> &
+  ReturnType<typeof roundingMethods>;
 
 /** Every op method, by name. */
 export function opMethods(): OpMethods {
@@ -46,6 +50,8 @@ export function opMethods(): OpMethods {
     ...softmaxMethods(),
     ...scanMethods(),
     ...reduceMoreMethods(),
+    ...unaryMoreMethods(),
+    ...roundingMethods(),
   };
 }
 

@@ -47,12 +47,20 @@ export function int32ResultDtype(dtype: DType, rule: Int32Rule<unknown> | undefi
 export function mapUnary(x: Tensor, f: (v: number) => number, code?: UnaryCode, int32?: Int32Rule<(v: number) => number>): Tensor {
   const dtype = int32ResultDtype(x.dtype, int32);
   if (dtype === 'int32' && typeof int32 === 'function') [f, code] = [int32, undefined];
+  // As PyTorch's, an int32 input is cast to the float result dtype before the op (2^31 - 1 becomes
+  // 2^31 in float32); the op's own loop expects float input, so the plain loop takes it.
+  if (x.dtype === 'int32' && dtype === 'float32') [f, code] = [castThen(f), undefined];
   if (x.shape.length === 0) return scalar(f(x.storage[x.offset]!), dtype);
   const out = allocate(dtype, x.size);
   const contiguous = x.isContiguous;
   if (code === undefined) unaryKernel(out, x, contiguous, f);
   else if (!(runsOnWasm(out.length >= WASM_ELEMENTWISE_MIN) && unaryWasm(code, out, x, contiguous))) unaryCodeKernel(code, out, x, contiguous);
   return fromStorage(out, x.shape);
+}
+
+/** `f` of its argument rounded to float32. */
+function castThen(f: (v: number) => number): (v: number) => number {
+  return (v) => f(Math.fround(v));
 }
 
 /** Both operands as tensors (see `toTensor`): a JS number takes the other operand's dtype. */

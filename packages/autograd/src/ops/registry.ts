@@ -21,6 +21,9 @@ import { structureDocs, structureOps } from './structure.js';
 import { scanDocs, scanOps } from './scan.js';
 import { reduceMoreDocs, reduceMoreOps } from './reduce-more.js';
 import { indexingDocs, indexingOps } from './indexing.js';
+import { unaryMoreDocs, unaryMoreOps } from './unary-more.js';
+import { roundingDocs, roundingOps } from './rounding.js';
+import { binaryMoreDocs, binaryMoreOps } from './binary-more.js';
 
 export const primitiveOps = {
   ...unaryOps,
@@ -37,6 +40,9 @@ export const primitiveOps = {
   concat: concatOp,
   matmul: matmulOp,
   cast: castOp,
+  ...unaryMoreOps,
+  ...roundingOps,
+  ...binaryMoreOps,
 };
 
 /** The names of the primitive ops. */
@@ -58,6 +64,9 @@ const primitiveDocs: { readonly [Name in PrimitiveOpName]: OpDoc } = {
   concat: concatDoc,
   matmul: matmulDoc,
   cast: castDoc,
+  ...unaryMoreDocs,
+  ...roundingDocs,
+  ...binaryMoreDocs,
 };
 
 /** An op of the table: a primitive (with its own backward rule), a composite, or an op without a gradient. */

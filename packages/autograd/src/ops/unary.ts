@@ -3,40 +3,15 @@
  * the backward rule written with Tensor ops (so that it is differentiable again) and beside it the
  * same rule on numbers (for rank-0 graphs), and the domain the gradient tests draw from.
  */
-import type { BuiltinOp, OpDocs, ScalarRule } from '../op.js';
+import type { BuiltinOp, OpDocs } from '../op.js';
 import { applyUnary } from '../op.js';
-import type { Domain } from '../check/sampling.js';
-import { drawShape, drawTensor } from '../check/sampling.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { toTensor } from './creation.js';
-import { isUnaryCode } from '../kernels/elementwise.js';
-import { mapUnary, type Int32Rule } from './pointwise.js';
+import { mapUnary } from './pointwise.js';
+import { unaryOp } from './unary-record.js';
 import { sub } from './binary.js';
 import { ne } from './compare.js';
 import { where } from './where.js';
-
-/**
- * Builds the record of a unary op from its scalar function and its derivative rule, written twice
- * side by side: with tensor ops (the definition, differentiable again) and on numbers (the same
- * formula, for the scalar path of the engine; `a` is the input, see `ScalarRule`).
- */
-function unaryOp(
-  name: string,
-  f: (v: number) => number,
-  derivative: (grad: Tensor, x: Tensor, y: Tensor) => Tensor,
-  scalarDerivative: ScalarRule,
-  domain: Domain,
-  int32?: Int32Rule<(v: number) => number>,
-): BuiltinOp {
-  return {
-    name,
-    forward: isUnaryCode(name) ? (inputs) => mapUnary(inputs[0]!, f, name, int32) : (inputs) => mapUnary(inputs[0]!, f, undefined, int32),
-    backward: (grad, { inputs, output }) => [derivative(grad, inputs[0]!, output)],
-    scalarBackward: [scalarDerivative],
-    scalarForward: f,
-    spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw), domain)], attrs: undefined }) },
-  };
-}
 
 /** sigmoid(v) = 1 / (1 + e^-v), in a form that never overflows: e^-|v| <= 1. */
 function sigmoidScalar(v: number): number {
