@@ -144,4 +144,17 @@ describe('examples', () => {
     const [, after, before] = /loss (\S+) \(before saving (\S+)\)/.exec(out)!;
     expect(after).toBe(before);
   });
+
+  test('safetensors-weights: a trained network saved as safetensors and restored gives the same predictions', () => {
+    const path = join(scratch, 'digits.safetensors');
+    const out = runExample('safetensors-weights', [path]);
+    expect(out).toContain('1.running_mean, 1.running_var');
+    expect(out).toContain('metadata {"format":"pt","trainedSteps":"30"}');
+    expect(out).toContain('restored network: predictions identical on 1797 digits');
+    // The file on disk holds what the bytes held: the header length, then a JSON header naming each key.
+    const file = readFileSync(path);
+    const headerLength = Number(file.readBigUInt64LE(0));
+    const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, unknown>;
+    expect(Object.keys(header).sort()).toEqual(['0.bias', '0.weight', '1.bias', '1.num_batches_tracked', '1.running_mean', '1.running_var', '1.weight', '3.bias', '3.weight', '__metadata__']);
+  });
 });

@@ -29,6 +29,7 @@ export const DTYPES: Readonly<Record<SafetensorsDtype, DtypeInfo>> = {
   I64: { bytes: 8, rank: 11 },
 };
 
+/** Whether `name` is one of the dtypes the decoder reads (a header's `dtype` field is untrusted). */
 export function isSafetensorsDtype(name: unknown): name is SafetensorsDtype {
   return typeof name === 'string' && Object.hasOwn(DTYPES, name);
 }

@@ -2,6 +2,7 @@
 import type { Callback, Logs, TrainingTarget } from './callbacks.js';
 import { defaultSink, type ProgressSink } from './progress.js';
 
+/** Options of `TerminateOnNaN`. */
 export interface TerminateOnNaNOptions {
   /** Where the line saying that training stops goes (default: standard output, or the console). */
   output?: ProgressSink;
