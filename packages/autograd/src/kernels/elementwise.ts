@@ -237,18 +237,6 @@ export function whereKernel(out: Storage, cond: View, a: View, b: View): void {
   const cd = cond.storage;
   const ad = a.storage;
   const bd = b.storage;
-  // Fast path: each view contiguous over the output's shape (step 1) or one broadcast value (step 0),
-  // the common case of a gradient masked by a comparison (relu's, clamp's, maximum's backward). One
-  // flat loop instead of rows.
-  const cStep = flatStep(cond);
-  const aStep = flatStep(a);
-  const bStep = flatStep(b);
-  if (cStep >= 0 && aStep >= 0 && bStep >= 0) {
-    for (let i = 0, p = cond.offset, q = a.offset, r = b.offset; i < out.length; i++, p += cStep, q += aStep, r += bStep) {
-      out[i] = cd[p] !== 0 ? ad[q]! : bd[r]!;
-    }
-    return;
-  }
   const cStarts = rowStarts(cond.shape, cond.strides, cond.offset);
   const aStarts = rowStarts(a.shape, a.strides, a.offset);
   const bStarts = rowStarts(b.shape, b.strides, b.offset);
@@ -262,21 +250,6 @@ export function whereKernel(out: Storage, cond: View, a: View, b: View): void {
     let r = bStarts[row]!;
     for (let j = 0; j < length; j++, p += cs, q += as, r += bs) out[o++] = cd[p] !== 0 ? ad[q]! : bd[r]!;
   }
-}
-
-/** 1 when `v` reads its elements in order with no gaps, 0 when every element is the same one, else -1. */
-function flatStep(v: View): number {
-  let contiguous = true;
-  let broadcast = true;
-  let expected = 1;
-  for (let i = v.shape.length - 1; i >= 0; i--) {
-    const dim = v.shape[i]!;
-    if (dim === 1) continue;
-    if (v.strides[i] !== expected) contiguous = false;
-    if (v.strides[i] !== 0) broadcast = false;
-    expected *= dim;
-  }
-  return contiguous ? 1 : broadcast ? 0 : -1;
 }
 
 /** Writes the view `src` into the view `dst` of the same shape, element by element. */
