@@ -152,6 +152,12 @@ function trace(name: string, f: (...args: Tensor[]) => Tensor, args: readonly Te
     const callArgs = [...args];
     const targets = argnums.map((index) => {
       const x = checkTensor(name, `argument ${index}`, args[index]);
+      if (x.dtype === 'int32') {
+        throw new Error(
+          `${name}: argument ${index} is an int32 tensor of shape ${formatShape(x.shape)}; gradients are taken with respect to ` +
+            `float tensors only (cast it with cast(x, 'float64'), or leave it out of argnums)`,
+        );
+      }
       let target: Tensor;
       if (x.requiresGrad) {
         target = alias(x);

@@ -225,6 +225,15 @@ describe('int32 never requires grad', () => {
     const i = tensor([1], { dtype: 'int32' });
     expect(() => { i.requiresGrad = true; }).toThrow(/requiresGrad: an int32 tensor cannot require grad/);
   });
+  test('the functional transforms name the int32 argument they were asked to differentiate', () => {
+    const labels = tensor([1, 2], { dtype: 'int32' });
+    const w = tensor([0.5, 2], { dtype: 'float64' });
+    const message = "argument 1 is an int32 tensor of shape [2]; gradients are taken with respect to float tensors only";
+    expect(() => nn.grad((a: Tensor, b: Tensor) => a.mul(b).sum(), { argnums: [0, 1] })(w, labels)).toThrow(`grad: ${message}`);
+    expect(() => nn.valueAndGrad((a: Tensor, b: Tensor) => a.mul(b).sum(), { argnums: 1 })(w, labels)).toThrow(`valueAndGrad: ${message}`);
+    // Left out of argnums, an int32 argument is data: the gradient with respect to w is b.
+    expect(nn.grad((a: Tensor, b: Tensor) => a.mul(b).sum())(w, labels).toArray()).toEqual([1, 2]);
+  });
   test('cast of a float that requires grad to int32 records no graph', () => {
     const x = tensor([1.5, -2.5], { requiresGrad: true });
     const i = x.cast('int32');

@@ -10,8 +10,8 @@
  * ./kernels/cross-entropy.ts: sums in float64, each result rounded once to the dtype.
  *
  * Both take targets `t` of the predictions' shape [N, C] (one-hot rows, or probabilities) and average
- * over the N rows; a shape that differs is an error naming both shapes, and float32 with float64
- * computes in float64, as every op does.
+ * over the N rows; a shape that differs is an error naming both shapes, float32 with float64
+ * computes in float64, as every op does, and int32 targets take the predictions' dtype.
  */
 import { defineOp, full, vjp, zeros, type Tensor } from '@nn/autograd';
 import { expectTensor, formatShape } from './util.js';
@@ -61,8 +61,9 @@ function fusedLoss(spec: {
     if (y.ndim === 0 || t.ndim !== y.ndim || t.shape.some((d, i) => d !== y.shape[i])) {
       throw new Error(`${spec.name}: target of shape ${formatShape(t.shape)} does not match ${spec.predictions} of shape ${formatShape(y.shape)} (expected the same shape, classes on the last axis)`);
     }
-    // float32 with float64 gives float64, as for every op.
-    const [tt, yy] = t.dtype === y.dtype ? [t, y] : [t.cast('float64'), y.cast('float64')];
+    if (y.dtype === 'int32') throw new Error(`${spec.name}: ${spec.predictions} must be a float tensor, got int32`);
+    // float32 with float64 gives float64, as for every op; int32 targets (one-hot) take the predictions' dtype, as Keras casts them.
+    const [tt, yy] = t.dtype === y.dtype ? [t, y] : t.dtype === 'int32' ? [t.cast(y.dtype), y] : [t.cast('float64'), y.cast('float64')];
     if (yy.ndim === 2) return lossOp(tt, yy);
     // Other ranks: every axis but the last is a row.
     const classes = yy.shape[yy.ndim - 1]!;

@@ -208,6 +208,13 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
   const t = expectTensor(target, `${name}: target`);
   const labels = t.ndim === 1 && t.shape[0] === n;
   const probabilities = t.ndim === 2 && t.shape[0] === n && t.shape[1] === classes;
+  if (probabilities && t.dtype === 'int32') {
+    // As torch.nn.functional.cross_entropy: a target of the logits' shape holds probabilities, which are floats.
+    throw new Error(
+      `${name}: target of shape ${formatShape(t.shape)} (the logits' shape) holds class probabilities, which must be a float tensor, got int32 ` +
+        `(class indices are an int32 tensor of shape [${n}]; a one-hot int32 target can be cast with cast(target, 'float32'))`,
+    );
+  }
   if (weight === null && reduction === 'mean' && (labels || probabilities)) {
     // The common case as one fused op; smoothing mixes the uniform distribution into the targets.
     const hot = labels ? oneHotLabels(name, t, classes, x) : t;

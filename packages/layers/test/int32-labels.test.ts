@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { tensor, type DType, type Tensor } from '@nn/autograd';
-import { crossEntropy, nllLoss } from '../src/index.js';
+import { crossEntropy, crossEntropyOfLogits, crossEntropyOfProbabilities, nllLoss } from '../src/index.js';
 
 const logits = (): Tensor => tensor([[2, -1, 0.5, 0], [0, 3, -2, 1], [1, 1, 1, -1]], { dtype: 'float64', requiresGrad: true });
 const LABELS = [3, 1, 0];
@@ -49,5 +49,35 @@ describe('bad class targets', () => {
   });
   test('an int32 target out of range is an error naming the loss', () => {
     expect(() => crossEntropy(logits(), tensor([4, 1, 0], { dtype: 'int32' }))).toThrow('crossEntropy: target[0] = 4 is out of range for 4 classes (expected 0..3)');
+  });
+  test('an int32 target of the logits\' shape is an error, as PyTorch (probabilities are floats)', () => {
+    const oneHot = tensor([[0, 0, 0, 1], [0, 1, 0, 0], [1, 0, 0, 0]], { dtype: 'int32' });
+    expect(() => crossEntropy(logits(), oneHot)).toThrow(
+      "crossEntropy: target of shape [3,4] (the logits' shape) holds class probabilities, which must be a float tensor, got int32",
+    );
+    expect(() => crossEntropy(logits(), oneHot, { reduction: 'sum' })).toThrow(/crossEntropy: target of shape \[3,4\]/);
+  });
+});
+
+describe('the fused cross-entropies (the Keras losses) take one-hot int32 targets, in the predictions\' dtype', () => {
+  const hotRows = [[0, 0, 0, 1], [0, 1, 0, 0], [1, 0, 0, 0]];
+  test.each([
+    ['crossEntropyOfLogits', crossEntropyOfLogits, logits],
+    ['crossEntropyOfProbabilities', crossEntropyOfProbabilities, () => logits().detach().softmax(1)],
+  ] as const)('%s', (_, loss, predictions) => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const y = predictions().detach().cast(dtype);
+      y.requiresGrad = true;
+      const fromInt = loss(tensor(hotRows, { dtype: 'int32' }), y);
+      expect(fromInt.dtype).toBe(dtype);
+      fromInt.backward();
+      const intGradient = Array.from(y.grad!.data());
+      y.grad = null;
+      const fromFloat = loss(tensor(hotRows, { dtype }), y);
+      fromFloat.backward();
+      expect(fromInt.item()).toBe(fromFloat.item());
+      expect(intGradient).toEqual(Array.from(y.grad!.data()));
+    }
+    expect(() => loss(tensor(hotRows, { dtype: 'float64' }), tensor(hotRows, { dtype: 'int32' }))).toThrow(`${_}: `);
   });
 });

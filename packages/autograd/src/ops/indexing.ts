@@ -42,6 +42,27 @@ function checkFits(op: string, x: Tensor, axis: number, index: Tensor): void {
   }
 }
 
+/**
+ * The axis of a rank-0 tensor, which PyTorch's indexing ops treat as a 1-element vector: 0 or -1
+ * are that axis (normalized to 0), anything else is an error naming the op.
+ */
+function axisOfScalar(axis: number, op: string): number {
+  if (axis !== 0 && axis !== -1) throw new Error(`${op}: axis ${axis} is out of range for a rank-0 tensor (0 or -1)`);
+  return 0;
+}
+
+/**
+ * `src` cut to `shape` from its start on every axis (a view): scatterAdd, as torch.scatter_add,
+ * takes a src as large as the index or larger and ignores the rest, whose gradient is then 0.
+ */
+function leadingPart(src: Tensor, shape: readonly number[]): Tensor {
+  const fits = src.ndim === shape.length && shape.every((dim, d) => dim <= src.shape[d]!);
+  if (!fits) {
+    throw new Error(`scatterAdd: src of shape ${formatShape(src.shape)} must have the index's rank and be no smaller on any axis than the index's shape ${formatShape(shape)}`);
+  }
+  return shapesEqual(src.shape, shape) ? src : src.slice(shape.map(() => 0), shape);
+}
+
 /** `t` in `dtype`, cast only when it is not already (a cast copies). */
 function inDtype(t: Tensor, dtype: DType): Tensor {
   return t.dtype === dtype ? t : t.cast(dtype);
@@ -131,16 +152,19 @@ export const indexingDocs = {
   gather: {
     torch: 'torch.gather',
     notes: 'index is an int32 tensor of x\'s rank; an index outside [0, size) is an error naming its value and position (nothing wraps ' +
-      'or clamps; negative indices are rejected, as torch.gather). The gradient is a scatterAdd: exact with repeated indices.',
+      'or clamps; negative indices are rejected, as torch.gather). A rank-0 x with a rank-0 index is a 1-element vector, as in PyTorch. ' +
+      'The gradient is a scatterAdd: exact with repeated indices.',
   },
   scatterAdd: {
     torch: 'Tensor.scatter_add',
-    notes: 'Out of place (x.clone().scatter_add_(...)); repeated indices add up; an index outside [0, size) is an error. src must have ' +
-      'the index\'s shape (PyTorch also takes a larger src and ignores the rest). The gradient is the identity for x and a gather for src.',
+    notes: 'Out of place (x.clone().scatter_add_(...)); repeated indices add up; an index outside [0, size) is an error. src may be ' +
+      'larger than the index on any axis: its leading part is used and the rest ignored (gradient 0), as PyTorch. A rank-0 x is a ' +
+      '1-element vector, as in PyTorch. The gradient is the identity for x and a gather for src.',
   },
   indexSelect: {
     torch: 'torch.index_select',
-    notes: 'index is a 1-D int32 tensor; an index outside [0, size) is an error. The gradient is a scatterAdd: exact with repeated indices.',
+    notes: 'index is a 1-D int32 tensor; an index outside [0, size) is an error. A rank-0 x takes a 1-element index and gives a ' +
+      'rank-0 result, as PyTorch. The gradient is a scatterAdd: exact with repeated indices.',
   },
 } satisfies OpDocs<typeof indexingOps>;
 
@@ -151,6 +175,7 @@ export const indexingDocs = {
 export function gather(x: TensorLike, axis: number, index: Tensor): Tensor {
   const input = toTensor(x, 'gather');
   const positions = checkIndexTensor(index, 'gather');
+  if (input.ndim === 0 && positions.ndim === 0) return gather(input.reshape([1]), axisOfScalar(axis, 'gather'), positions.reshape([1])).reshape([]);
   const normalized = normalizeAxis(axis, input.ndim, 'gather');
   checkFits('gather', input, normalized, positions);
   return apply(indexingOps.gather, [input], { axis: normalized, index: positions });
@@ -159,18 +184,19 @@ export function gather(x: TensorLike, axis: number, index: Tensor): Tensor {
 /**
  * A copy of `x` with each value of `src` added at the position `index` names along `axis`:
  * `out[index[i][j]][j] += src[i][j]` for axis 0. Repeated indices add up. Out of place, as
- * `x.clone().scatter_add_(axis, index, src)`; `src` has the index's shape (a number is spread to it).
+ * `x.clone().scatter_add_(axis, index, src)`. `src` has the index's shape or is larger (its leading
+ * part is used, as PyTorch does); a number is spread to the index's shape.
  */
 export function scatterAdd(x: TensorLike, axis: number, index: Tensor, src: TensorLike): Tensor {
   const positions = checkIndexTensor(index, 'scatterAdd');
   const base = toTensor(x, 'scatterAdd', src instanceof Tensor ? src.dtype : undefined);
   const given = toTensor(src, 'scatterAdd', base.dtype);
+  if (base.ndim === 0 && positions.ndim === 0 && given.ndim === 0) {
+    return scatterAdd(base.reshape([1]), axisOfScalar(axis, 'scatterAdd'), positions.reshape([1]), given.reshape([1])).reshape([]);
+  }
   const normalized = normalizeAxis(axis, base.ndim, 'scatterAdd');
   checkFits('scatterAdd', base, normalized, positions);
-  const values = given.ndim === 0 && positions.ndim > 0 ? given.expand(positions.shape) : given;
-  if (!shapesEqual(values.shape, positions.shape)) {
-    throw new Error(`scatterAdd: src of shape ${formatShape(values.shape)} must have the index's shape ${formatShape(positions.shape)}`);
-  }
+  const values = given.ndim === 0 && positions.ndim > 0 ? given.expand(positions.shape) : leadingPart(given, positions.shape);
   const dtype = promoteDtypes(base.dtype, values.dtype);
   return apply(indexingOps.scatterAdd, [inDtype(base, dtype), inDtype(values, dtype)], { axis: normalized, index: positions });
 }
@@ -179,6 +205,9 @@ export function scatterAdd(x: TensorLike, axis: number, index: Tensor, src: Tens
 export function indexSelect(x: TensorLike, axis: number, index: Tensor): Tensor {
   const input = toTensor(x, 'indexSelect');
   const positions = checkIndexTensor(index, 'indexSelect');
+  if (input.ndim === 0 && positions.size === 1 && positions.ndim <= 1) {
+    return indexSelect(input.reshape([1]), axisOfScalar(axis, 'indexSelect'), positions.reshape([1])).reshape([]);
+  }
   if (positions.ndim !== 1) throw new Error(`indexSelect: index must be 1-D, got shape ${formatShape(positions.shape)}`);
   return apply(indexingOps.indexSelect, [input], { axis: normalizeAxis(axis, input.ndim, 'indexSelect'), index: positions });
 }

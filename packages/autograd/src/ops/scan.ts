@@ -16,6 +16,7 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { contiguousData, fromStorage, tensor, toTensor } from './creation.js';
 import { gt } from './compare.js';
 import { where } from './where.js';
+import { isGradEnabled } from '../mode.js';
 
 /** The normalised arguments of a scan. */
 export interface ScanAttrs {
@@ -50,15 +51,57 @@ function axisBack(t: Tensor, axis: number): Tensor {
 }
 
 /**
- * The gradient of cumprod, exact where inputs are zero (no division by the input): d out_j / d x_k
- * is the product of x_i over i <= j without i = k. Along the scan axis (moved last, length n) a
- * [n, n] matrix per line holds x with 1 on the diagonal; its cumulative product along j gives those
- * products for every k at once, and the gradient sums them against the incoming gradient over
- * j >= k (j <= k for a reverse scan). This costs n times the memory of the input: the price of being
- * exact with zeros and of differentiating again through cumprod itself.
+ * The gradient of cumprod, PyTorch's rule: d out_j / d x_k is the product of x_i over i <= j
+ * without i = k, and the gradient sums it against the incoming gradient over j >= k (j <= k for a
+ * reverse scan). Where no input of the tensor is zero that product is out_j / x_k, so the gradient
+ * is a reverse cumsum of grad * out divided by x: O(n) and differentiable again everywhere. With
+ * zeros (or infinities, NaN, products that underflow), no division by them: see the two rules below.
  */
-function cumprodBackward(grad: Tensor, x: Tensor, { axis, reverse }: ScanAttrs): Tensor {
+function cumprodBackward(grad: Tensor, x: Tensor, output: Tensor, attrs: ScanAttrs): Tensor {
   if (x.ndim === 0) return grad;
+  if (everywhere(finite(x).mul(x.ne(0))) && everywhere(finite(output).mul(output.ne(0)))) {
+    return reverseCumsum(grad.mul(output), attrs).div(x);
+  }
+  // The O(n) rule divides before the first zero: exact only if nothing there is infinite, NaN, or a
+  // product that underflowed to 0. Otherwise, and when a graph is recorded (the rule must then
+  // differentiate again, also across the zeros), the square rule.
+  const zeros = x.eq(0);
+  const zerosSoFar = apply(scanOps.cumsum, [zeros.cast('int32')], attrs);
+  const regular = everywhere(finite(x)) && everywhere(finite(output)) && everywhere(output.eq(0).eq(zerosSoFar.gt(0)));
+  return regular && !isGradEnabled() ? cumprodBackwardWithZeros(grad, x, zeros, zerosSoFar, output, attrs) : cumprodBackwardSquare(grad, x, attrs);
+}
+
+/** 1 where `t` is finite, 0 where it is infinite or NaN. */
+const finite = (t: Tensor): Tensor => t.abs().lt(Infinity);
+
+/** Whether every element of a 0/1 mask is 1. */
+const everywhere = (mask: Tensor): boolean => mask.sum().item() === mask.size;
+
+/** The cumulative sum of `t` in the direction opposite to the scan's: the sums over j >= k. */
+const reverseCumsum = (t: Tensor, { axis, reverse }: ScanAttrs): Tensor => apply(scanOps.cumsum, [t], { axis, reverse: !reverse });
+
+/**
+ * The first-order rule with zeros, O(n) (PyTorch's): before the first zero of a line (in scan
+ * order) x_k is nonzero and the division rule holds, since every out_j from the first zero on is 0;
+ * at the first zero, the products leave that zero out: the cumprod of x with it replaced by 1;
+ * after it every product holds the first zero, so the gradient is 0.
+ */
+function cumprodBackwardWithZeros(grad: Tensor, x: Tensor, zeros: Tensor, zerosSoFar: Tensor, output: Tensor, attrs: ScanAttrs): Tensor {
+  const beforeFirstZero = zerosSoFar.eq(0);
+  const firstZero = zeros.mul(zerosSoFar.eq(1));
+  const before = where(beforeFirstZero, reverseCumsum(grad.mul(output), attrs).div(where(beforeFirstZero, x, 1)), 0);
+  const withoutFirstZero = apply(scanOps.cumprod, [where(firstZero, 1, x)], attrs);
+  return where(firstZero, reverseCumsum(grad.mul(withoutFirstZero), attrs), before);
+}
+
+/**
+ * The rule with zeros that differentiates again: along the scan axis (moved last, length n) a
+ * [n, n] matrix per line holds x with 1 on the diagonal; its cumulative product along j gives the
+ * products for every k at once, summed against the gradient over j >= k. n times the memory of the
+ * input, as PyTorch's double-backward rule; it runs only when a graph is recorded and x has a zero,
+ * or where the other rules would divide by an infinite, NaN or underflowed value.
+ */
+function cumprodBackwardSquare(grad: Tensor, x: Tensor, { axis, reverse }: ScanAttrs): Tensor {
   const n = x.shape[axis]!;
   const diagonal = new Float64Array(n * n);
   const after = new Float64Array(n * n); // [k, j]: whether out_j depends on x_k
@@ -94,7 +137,7 @@ export const scanOps: { readonly cumsum: BuiltinOp<ScanAttrs>; readonly cumprod:
   cumprod: {
     name: 'cumprod',
     forward: ([x], attrs) => scanForward(x!, attrs, 'prod'),
-    backward: (grad, { inputs: [x], attrs }) => [cumprodBackward(grad, x!, attrs)],
+    backward: (grad, { inputs: [x], output, attrs }) => [cumprodBackward(grad, x!, output, attrs)],
     spec: { sample: (draw) => drawScan(draw, 'uniform') },
   },
   /**
@@ -119,8 +162,10 @@ export const scanDocs = {
   cumprod: {
     torch: 'torch.cumprod',
     method: 'cumprod',
-    notes: 'An int32 cumprod stays int32 and wraps. The gradient is exact where inputs are zero (products of the other inputs, ' +
-      'no division by the input); it takes n times the memory of the input along an axis of length n.',
+    notes: 'An int32 cumprod stays int32 and wraps. The gradient is PyTorch\'s: without zeros, a reverse cumsum of grad * out ' +
+      'divided by x; with zeros, no division (the products of the other inputs, exact), O(n); exact at NaN and Infinity too ' +
+      '(PyTorch\'s is NaN there), by a rule, also used when a graph is recorded over zeros, that takes n times the memory ' +
+      'of the input along an axis of length n.',
   },
   logCumSumExp: {
     torch: 'torch.logcumsumexp',

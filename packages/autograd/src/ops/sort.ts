@@ -92,6 +92,8 @@ export function topk(x: TensorLike, k: number, opts: TopkOptions = {}): SortResu
   if (!Number.isInteger(k) || k < 0 || k > length) {
     throw new Error(`topk: k must be an integer in [0, ${length}] (the size of axis ${axis}), got ${describeValue(k)}`);
   }
+  // A rank-0 result holds one element, so k = 0 has no rank-0 answer (PyTorch returns the element anyway).
+  if (scalar && k !== 1) throw new Error(`topk: k must be 1 for a rank-0 tensor, got ${k}`);
   const order = sortedPositions(input, axis, largest);
   const indices = order.slice(input.shape.map(() => 0), input.shape.map((dim, d) => (d === axis ? k : dim)));
   const values = gather(input, axis, indices);
