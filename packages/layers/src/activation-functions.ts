@@ -5,7 +5,7 @@
  * SiLU, Softplus, ELU and Mish (activations.ts) call them.
  */
 import { checkOptions, where, type Tensor } from '@nn/autograd';
-import { log1pExp } from './special.js';
+import { expm1WithExpDerivative, log1pExp } from './special.js';
 import { expectNumber, expectTensor } from './util.js';
 
 /** x * sigmoid(x), element-wise (the swish of Ramachandran et al.). `F.silu`. */
@@ -61,17 +61,20 @@ export function eluOptions(options: ELUOptions, owner: string): { alpha: number 
 }
 
 /**
- * x for x > 0, alpha * (e^x - 1) (by expm1, exact near 0) for x <= 0, element-wise: PyTorch's
+ * x for x > 0, alpha * (e^x - 1) (by expm1, exact near 0; its derivative alpha e^x computed
+ * by exp, exact far left) for x <= 0, element-wise: PyTorch's
  * `F.elu` (default alpha 1). Its derivative at 0 is alpha, the left one, as PyTorch's (which
- * tests x <= 0), and so is the second. NaN gives NaN.
+ * tests x <= 0), and so is the second. NaN gives NaN, and a NaN gradient, as PyTorch's.
  */
 export function elu(x: Tensor, options: ELUOptions = {}): Tensor {
   expectTensor(x, 'elu: input');
   const { alpha } = eluOptions(options, 'elu');
+  // As PyTorch's kernel, the test is x > 0: NaN takes the exponential branch, so that both the result
+  // and its gradient are NaN (what PyTorch 1.13 gives).
   const positive = x.gt(0);
   // The exponential sees 0 where x > 0: e^x of a large x would overflow, and its infinite
   // derivative times the zero gradient of the branch not taken would give NaN.
-  const negativePart = where(positive, 0, x).expm1().mul(alpha);
+  const negativePart = expm1WithExpDerivative(where(positive, 0, x)).mul(alpha);
   return where(positive, x, negativePart);
 }
 
