@@ -6,7 +6,7 @@ import { checkOptions, getDefaultDtype, type DType, type Tensor } from '@nn/auto
 import { Module, parameter } from './module.js';
 import { ones as onesInit, zeros as zerosInit } from './initializers.js';
 import { affine, normalize, positive } from './normalization.js';
-import { expectBoolean, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
+import { expectBoolean, expectInteger, expectNumber, expectTensor, formatShape, sizeOf } from './util.js';
 
 /** Options of GroupNorm. */
 export interface GroupNormOptions {
@@ -57,7 +57,7 @@ export class GroupNorm extends Module {
       throw new Error(`${name}: expected input of shape [N, ${c}, *], got ${formatShape(x.shape)}`);
     }
     // [N, G, C/G * prod(*)]: a group's channels are consecutive, so its values are one row here.
-    const perGroup = (x.size / (x.shape[0]! * this.numGroups)) | 0;
+    const perGroup = (c / this.numGroups) * sizeOf(x.shape.slice(2));
     const grouped = x.reshape([x.shape[0]!, this.numGroups, perGroup]);
     const y = normalize(grouped, [2], this.eps).y.reshape(x.shape);
     return affine(y, this.weight, this.bias, [c, ...x.shape.slice(2).map(() => 1)]);

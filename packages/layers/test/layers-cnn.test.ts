@@ -191,6 +191,28 @@ describe('BatchNorm2d: training and evaluation', () => {
   });
 });
 
+describe('NaN (PyTorch\'s positions are checked in layers-cnn-pytorch.test.ts)', () => {
+  test('a NaN stays in its channel (BatchNorm2d) or in its sample\'s group (GroupNorm)', () => {
+    const x = randn([2, 4, 2, 2], { ...f64, rng: new Generator(9) });
+    const data = x.data().slice();
+    data[0] = NaN; // sample 0, channel 0
+    const withNaN = tensor(data, { shape: x.shape, ...f64 });
+    const nanChannels = (y: Tensor): string[] => {
+      const v = y.data();
+      return [0, 1].flatMap((n) => [0, 1, 2, 3].filter((c) => [0, 1, 2, 3].some((i) => Number.isNaN(v[n * 16 + c * 4 + i]!))).map((c) => `${n}:${c}`));
+    };
+    expect(nanChannels(new BatchNorm2d(4, f64).call(withNaN))).toEqual(['0:0', '1:0']);
+    expect(nanChannels(new GroupNorm(2, 4, f64).call(withNaN))).toEqual(['0:0', '0:1']);
+  });
+
+  test('the activations give NaN at NaN', () => {
+    const x = tensor([NaN, 1], f64);
+    for (const f of [silu, mish, elu, softplus, (t: Tensor) => new Identity().call(t)]) {
+      expect(Number.isNaN(f(x).data()[0]!), f.name).toBe(true);
+    }
+  });
+});
+
 describe('errors name the layer and the shapes', () => {
   test('BatchNorm2d', () => {
     expect(() => new BatchNorm2d(3).call(randn([2, 3, 4]))).toThrow('BatchNorm2d(3): expected input of shape [N, 3, H, W], got [2,3,4]');
