@@ -5,7 +5,15 @@
 import { checkOptions, describeValue, where, type Tensor } from '@nn/autograd';
 import { Module } from './module.js';
 import { normalCdf } from './special.js';
+import { elu, eluOptions, mish, silu, softplus, softplusOptions, type ELUOptions, type SoftplusOptions } from './activation-functions.js';
 import { expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
+
+/** Returns its input unchanged (the input itself): a placeholder layer, PyTorch's `nn.Identity`. */
+export class Identity extends Module {
+  override forward(x: Tensor): Tensor {
+    return expectTensor(x, 'Identity: input');
+  }
+}
 
 /** max(x, 0), element-wise. PyTorch's `nn.ReLU`, Keras's `ReLU`. */
 export class ReLU extends Module {
@@ -134,5 +142,68 @@ export class LogSoftmax extends AlongAxis {
 
   override forward(x: Tensor): Tensor {
     return this.checked(x).logSoftmax(this.axis);
+  }
+}
+
+/** x * sigmoid(x), element-wise (`silu`). PyTorch's `nn.SiLU`, Keras's `swish` / `silu`. */
+export class SiLU extends Module {
+  override forward(x: Tensor): Tensor {
+    expectTensor(x, 'SiLU: input');
+    return silu(x);
+  }
+}
+
+/**
+ * log(1 + e^(beta x)) / beta, and x where beta * x > threshold (`softplus`; defaults beta 1,
+ * threshold 20). PyTorch's `nn.Softplus(beta, threshold)`; Keras's `softplus` has neither option.
+ */
+export class Softplus extends Module {
+  readonly beta: number;
+  readonly threshold: number;
+
+  constructor(options: SoftplusOptions = {}) {
+    super();
+    const { beta, threshold } = softplusOptions(options, 'Softplus');
+    this.beta = beta;
+    this.threshold = threshold;
+  }
+
+  override forward(x: Tensor): Tensor {
+    expectTensor(x, 'Softplus: input');
+    return softplus(x, { beta: this.beta, threshold: this.threshold });
+  }
+
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+
+/**
+ * x for x > 0, alpha * (e^x - 1) for x <= 0 (`elu`; default alpha 1); the derivative at 0 is alpha,
+ * as PyTorch's. PyTorch's `nn.ELU(alpha)`, Keras's `ELU`.
+ */
+export class ELU extends Module {
+  readonly alpha: number;
+
+  constructor(options: ELUOptions = {}) {
+    super();
+    this.alpha = eluOptions(options, 'ELU').alpha;
+  }
+
+  override forward(x: Tensor): Tensor {
+    expectTensor(x, 'ELU: input');
+    return elu(x, { alpha: this.alpha });
+  }
+
+  override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/** x * tanh(softplus(x)), element-wise (`mish`). PyTorch's `nn.Mish`, Keras's `mish`. */
+export class Mish extends Module {
+  override forward(x: Tensor): Tensor {
+    expectTensor(x, 'Mish: input');
+    return mish(x);
   }
 }

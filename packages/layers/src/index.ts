@@ -6,14 +6,18 @@ export { Module, parameter, functionalCall } from './module.js';
 export type { LoadStateDictOptions, ParameterQueryOptions, RegisterBufferOptions } from './module.js';
 export { Dense } from './dense.js';
 export type { DenseOptions } from './dense.js';
-export { ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activations.js';
+export { ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Identity, SiLU, Softplus, ELU, Mish } from './activations.js';
 export type { GELUOptions } from './activations.js';
 export { Dropout } from './dropout.js';
 export type { DropoutOptions } from './dropout.js';
 export { Flatten } from './flatten.js';
 export type { FlattenOptions } from './flatten.js';
-export { LayerNorm, BatchNorm1d } from './normalization.js';
-export type { LayerNormOptions, BatchNorm1dOptions } from './normalization.js';
+export { LayerNorm } from './normalization.js';
+export type { LayerNormOptions } from './normalization.js';
+export { BatchNorm1d, BatchNorm2d } from './batch-norm.js';
+export type { BatchNormOptions, BatchNorm1dOptions, BatchNorm2dOptions } from './batch-norm.js';
+export { GroupNorm } from './group-norm.js';
+export type { GroupNormOptions } from './group-norm.js';
 export { Sequential } from './sequential.js';
 export { glorotUniform, glorotNormal, heUniform, heNormal, zeros, ones, computeFans } from './initializers.js';
 export type { Initializer, InitializerOptions, InitializerTarget } from './initializers.js';
@@ -28,4 +32,6 @@ export type {
   BinaryCrossEntropyOptions,
   BinaryCrossEntropyWithLogitsOptions,
 } from './losses.js';
-export { erf, normalCdf, softplus } from './special.js';
+export { erf, normalCdf } from './special.js';
+export { silu, softplus, elu, mish } from './activation-functions.js';
+export type { SoftplusOptions, ELUOptions } from './activation-functions.js';

@@ -5,7 +5,7 @@
  * naming itself in the error.
  */
 import { broadcastShapes, tensor, where, type Tensor, checkOptions, describeValue } from '@nn/autograd';
-import { softplus } from './special.js';
+import { log1pExp } from './special.js';
 import { crossEntropyOfLogits } from './fused-cross-entropy.js';
 import { expectNumber, expectTensor, formatShape } from './util.js';
 
@@ -273,6 +273,6 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   const posWeight = weightFor(name, 'posWeight', options.posWeight, x.shape);
   // softplus(-x) = log(1 + e^-x) = log(1 + e^-|x|) + max(-x, 0), one smooth op.
   const logWeight = posWeight === null ? null : posWeight.sub(1).mul(y).add(1);
-  const loss = y.neg().add(1).mul(x).add(logWeight === null ? softplus(x.neg()) : softplus(x.neg()).mul(logWeight));
+  const loss = y.neg().add(1).mul(x).add(logWeight === null ? log1pExp(x.neg()) : log1pExp(x.neg()).mul(logWeight));
   return reduce(weight === null ? loss : loss.mul(weight), reduction);
 }

@@ -1,6 +1,6 @@
 /**
  * Special functions that @nn/autograd has no primitive for, built as custom ops with its public
- * `defineOp`: erf, the standard normal CDF (GELU's Phi) and softplus. Each forward computes the
+ * `defineOp`: erf, the standard normal CDF (GELU's Phi) and log(1 + e^x) (softplus's core). Each forward computes the
  * values element by element in float64; each backward is written with tensor ops, so the ops are
  * differentiable twice (gradgradcheck verifies them).
  *
@@ -93,12 +93,25 @@ export const normalCdf: (x: Tensor) => Tensor = defineOp({
 });
 
 /**
- * softplus(x) = log(1 + e^x), element-wise and stable at any x. A single op with derivative sigmoid(x)
- * rather than a composition of relu and abs, whose kinks at 0 would give a wrong gradient at x = 0
- * exactly (the sum of two one-sided derivatives taken as 0).
+ * log(1 + e^x), element-wise and stable at any x, with no threshold (binaryCrossEntropyWithLogits
+ * and mish use it as it is; the public `softplus` adds PyTorch's beta and threshold). A single op
+ * with derivative sigmoid(x) rather than a composition of relu and abs, whose kinks at 0 would give
+ * a wrong gradient at x = 0 exactly (the sum of two one-sided derivatives taken as 0).
  */
-export const softplus: (x: Tensor) => Tensor = defineOp({
-  name: 'softplus',
+export const log1pExp: (x: Tensor) => Tensor = defineOp({
+  name: 'log1pExp',
   forward: (x) => mapElements(x, softplusScalar),
   backward: (grad, { inputs: [x] }) => [grad.mul(x!.sigmoid())],
+});
+
+/**
+ * e^x - 1, element-wise, exact near 0 (Math.expm1), whose derivative is computed as e^x: ELU's
+ * negative branch. The op expm1 of @nn/autograd takes its derivative from the result as PyTorch's
+ * (result + 1), which keeps only absolute accuracy: at x = -30 that is 1e-3 relative, where
+ * PyTorch's elu_backward (which calls exp) is exact.
+ */
+export const expm1WithExpDerivative: (x: Tensor) => Tensor = defineOp({
+  name: 'expm1WithExpDerivative',
+  forward: (x) => mapElements(x, Math.expm1),
+  backward: (grad, { inputs: [x] }) => [grad.mul(x!.exp())],
 });
