@@ -211,6 +211,15 @@ describe('a plain reference loop, on awkward sizes', () => {
     expect(Array.from(avgPool2d(view, 3, { stride: 1, padding: 1 }).data())).toEqual(Array.from(avgPool2d(copy, 3, { stride: 1, padding: 1 }).data()));
   });
 
+  test('an empty batch pools to an empty batch, and back', () => {
+    const x = zeros([0, 3, 4, 4], { dtype: 'float64', requiresGrad: true });
+    for (const y of [maxPool2d(x, 2), avgPool2d(x, 3, { stride: 1, padding: 1 }), adaptiveAvgPool2d(x, [3, 1])]) {
+      expect(y.shape.slice(0, 2)).toEqual([0, 3]);
+      y.sum().backward();
+      expect(x.grad!.shape).toEqual([0, 3, 4, 4]);
+    }
+  });
+
   test('ties: the gradient goes to the first maximum of each window, in row-major order', () => {
     const x = tensor([[[[1, 1], [1, 1]]]], { dtype: 'float64', requiresGrad: true });
     maxPool2d(x, 2).sum().backward();
