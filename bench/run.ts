@@ -4,7 +4,7 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,add,scalar-chain,scalar-mlp,mlp-step,digits-fit]
+ *   node build/bench/run.js [--quick] [--only matmul,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
  * --only runs the listed parts.
@@ -19,9 +19,10 @@ import { formatTable, medianMillis } from './measure.js';
 import { configurationsFor, headerRow, resultRow, type Configuration, type Figure, type PeerFigure } from './table.js';
 import { fitWithNn, fitWithTfjs, type FitResult } from './digits-fit.js';
 import { mlpStepNn, mlpStepTfjs } from './mlp-step.js';
+import { maxPoolStepNn, maxPoolStepTfjs } from './max-pool.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 
-const PARTS = ['matmul', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'digits-fit'] as const;
+const PARTS = ['matmul', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -149,6 +150,20 @@ async function benchMlpStep(): Promise<void> {
 }
 
 /**
+ * Max pool 2x2 forward + backward on [64, 16, 24, 24] (a LeNet shape): maxPool2d, and the same pooling
+ * by reshape and max (the way before the op). Its loops are JavaScript under either backend setting,
+ * so it is timed in the first configuration only.
+ */
+async function benchMaxPool(): Promise<void> {
+  const minMillis = quick ? 300 : 2000;
+  const cpu = msFigure(await maxPoolStepTfjs('cpu', minMillis));
+  const wasm = msFigure(await maxPoolStepTfjs('wasm', minMillis));
+  const shape = '[64, 16, 24, 24] float32, forward + backward';
+  await addRow(`maxPool2d 2x2 on ${shape}`, () => msFigure(maxPoolStepNn(minMillis, 'maxPool2d')), { cpu, wasm }, { jsOnly: true });
+  await addRow(`the same by reshape + max over the window axes, ${shape}`, () => msFigure(maxPoolStepNn(minMillis, 'reshape + max')), { cpu, wasm }, { jsOnly: true });
+}
+
+/**
  * The digits fit: for each library, a one-epoch fit first (so that every code path is compiled, as
  * in a process that has trained before), then the median of `runs` timed fits, with that fit's test
  * accuracy. TensorFlow.js's CPU backend takes about 20 s a fit, so it is timed once.
@@ -180,6 +195,7 @@ const benches: Record<Part, () => Promise<void>> = {
   'scalar-chain': benchScalarChain,
   'scalar-mlp': benchScalarMlp,
   'mlp-step': benchMlpStep,
+  'max-pool': benchMaxPool,
   'digits-fit': benchDigitsFit,
 };
 

@@ -42,6 +42,8 @@ export { detach, zeroGrad } from './ops/graph.js';
 export { log1p, expm1, log2, log10, erf, erfc, tan, atan, asin, acos, sinh, cosh, asinh, acosh, atanh, rsqrt } from './ops/unary-more.js';
 export { floor, ceil, round, trunc } from './ops/rounding.js';
 export { atan2, remainder, logAddExp } from './ops/binary-more.js';
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from './ops/pool.js';
+export type { PoolSize, MaxPool1dOptions, MaxPool2dOptions, AvgPool1dOptions, AvgPool2dOptions } from './ops/pool.js';
 export { detectAnomaly } from './mode.js';
 export { setBackend, getBackend, type Backend, type BackendSetting } from './backend.js';
 export type { GradientHook } from './tensor.js';

@@ -14,6 +14,8 @@ import { drawnArb, gradcheckProperty } from '../src/testing.js';
 import { drawAxes, drawShape, drawTensor } from '../src/check/sampling.js';
 import type { Tensor } from '../src/index.js';
 import { chunk, concat, flatten, gt, logSumExp, maskedFill, mean, roll, sort, split, squeeze, stack, tile, topk, transpose, unsqueeze } from '../src/index.js';
+import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../src/index.js';
+import type { Domain } from '../src/check/sampling.js';
 import { drawBroadcastPartner } from '../src/check/sampling.js';
 import { smallestDraw } from './draw.js';
 
@@ -47,6 +49,51 @@ function withAxes(draw: Draw, f: (x: Tensor, axis: number | number[] | undefined
   const axis = drawAxes(draw, x.ndim);
   const keepDims = draw.integer(0, 1) === 1;
   return { inputs: [x], run: (t: Tensor) => f(t, axis, keepDims) };
+}
+
+/** One spatial axis of a pooling case: a size and options that PyTorch accepts. */
+function drawPoolAxis(draw: Draw, dilated: boolean): { size: number; kernel: number; stride: number; padding: number; dilation: number } {
+  const kernel = draw.integer(1, 3);
+  const padding = draw.integer(0, Math.floor(kernel / 2));
+  const dilation = dilated ? draw.integer(1, 2) : 1;
+  // The kernel fits the padded input, and a dilated first window keeps a tap inside the input.
+  const size = draw.integer(Math.max(1, dilation * (kernel - 1) + 1 - 2 * padding, dilation), 5);
+  return { size, kernel, stride: draw.integer(1, 3), padding, dilation };
+}
+
+/** x for a pool over `axes` spatial axes of the given sizes: batched [N, C, ...] or unbatched [C, ...]. */
+function drawPoolInput(draw: Draw, sizes: number[], domain: Domain): Tensor {
+  const leading = draw.integer(0, 1) === 1 ? [draw.integer(1, 2), draw.integer(1, 3)] : [draw.integer(1, 3)];
+  return drawTensor(draw, [...leading, ...sizes], domain);
+}
+
+/** A case of a max pool (distinct values: no ties in a window) or an average pool, over 1 or 2 axes, every option drawn. */
+function poolCase(draw: Draw, axes: 1 | 2, kind: 'max' | 'avg') {
+  const along = Array.from({ length: axes }, () => drawPoolAxis(draw, kind === 'max'));
+  const pick = (key: 'kernel' | 'stride' | 'padding' | 'dilation'): [number, number] => [along[0]![key], along[axes - 1]![key]];
+  const ceilMode = draw.integer(0, 1) === 1;
+  const countIncludePad = draw.integer(0, 1) === 1;
+  const x = drawPoolInput(draw, along.map((a) => a.size), kind === 'max' ? 'distinct' : 'uniform');
+  const run = (t: Tensor): Tensor => {
+    if (axes === 1) {
+      const [a] = along as [ReturnType<typeof drawPoolAxis>];
+      return kind === 'max'
+        ? maxPool1d(t, a.kernel, { stride: a.stride, padding: a.padding, dilation: a.dilation, ceilMode })
+        : avgPool1d(t, a.kernel, { stride: a.stride, padding: a.padding, ceilMode, countIncludePad });
+    }
+    return kind === 'max'
+      ? maxPool2d(t, pick('kernel'), { stride: pick('stride'), padding: pick('padding'), dilation: pick('dilation'), ceilMode })
+      : avgPool2d(t, pick('kernel'), { stride: pick('stride'), padding: pick('padding'), ceilMode, countIncludePad });
+  };
+  return { inputs: [x], run };
+}
+
+/** A case of an adaptive average pool: input sizes 1..5, output sizes 1..4 (smaller or larger than the input). */
+function adaptiveCase(draw: Draw, axes: 1 | 2) {
+  const sizes = Array.from({ length: axes }, () => draw.integer(1, 5));
+  const out = Array.from({ length: axes }, () => draw.integer(1, 4));
+  const x = drawPoolInput(draw, sizes, 'uniform');
+  return { inputs: [x], run: (t: Tensor) => (axes === 1 ? adaptiveAvgPool1d(t, out[0]!) : adaptiveAvgPool2d(t, out as [number, number])) };
 }
 
 // The mapped type makes tsc demand a case for every composite op name.
@@ -149,6 +196,12 @@ const compositeCases: { [K in CompositeOpName]: CompositeCase } = {
       return { inputs: [x], run: (t) => topk(t, k, { axis, largest }).values };
     },
   },
+  maxPool1d: { sample: (draw) => poolCase(draw, 1, 'max') },
+  maxPool2d: { sample: (draw) => poolCase(draw, 2, 'max') },
+  avgPool1d: { sample: (draw) => poolCase(draw, 1, 'avg') },
+  avgPool2d: { sample: (draw) => poolCase(draw, 2, 'avg') },
+  adaptiveAvgPool1d: { sample: (draw) => adaptiveCase(draw, 1) },
+  adaptiveAvgPool2d: { sample: (draw) => adaptiveCase(draw, 2) },
 };
 
 describe('every composite op', () => {

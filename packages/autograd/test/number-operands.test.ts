@@ -55,6 +55,13 @@ const rows: Record<string, OpRow | NotAnOp> = {
   variance: { run: ([x]) => nn.variance(x!, undefined, { correction: 0 }), values: [3] },
   std: { run: ([x]) => nn.std(x!, undefined, { correction: 0 }), values: [3] },
   norm: { run: ([x]) => nn.norm(x!, { ord: 3 }), values: [-3] },
+  // Pooling: a number is rank 0, which no pool takes.
+  maxPool1d: { run: ([x]) => nn.maxPool1d(x!, 1), values: [3], rankZeroError: /^maxPool1d: x must be \[N, C, L\] or \[C, L\], got shape \[\]/ },
+  maxPool2d: { run: ([x]) => nn.maxPool2d(x!, 1), values: [3], rankZeroError: /^maxPool2d: x must be \[N, C, H, W\] or \[C, H, W\], got shape \[\]/ },
+  avgPool1d: { run: ([x]) => nn.avgPool1d(x!, 1), values: [3], rankZeroError: /^avgPool1d: x must be/ },
+  avgPool2d: { run: ([x]) => nn.avgPool2d(x!, 1), values: [3], rankZeroError: /^avgPool2d: x must be/ },
+  adaptiveAvgPool1d: { run: ([x]) => nn.adaptiveAvgPool1d(x!, 1), values: [3], rankZeroError: /^adaptiveAvgPool1d: x must be/ },
+  adaptiveAvgPool2d: { run: ([x]) => nn.adaptiveAvgPool2d(x!, 1), values: [3], rankZeroError: /^adaptiveAvgPool2d: x must be/ },
   argmax: { run: ([x]) => nn.argmax(x!), values: [3] },
   argmin: { run: ([x]) => nn.argmin(x!, 0), values: [3] },
   // Scans.

@@ -11,6 +11,7 @@ export type { GELUOptions } from './activations.js';
 export { Dropout } from './dropout.js';
 export type { DropoutOptions } from './dropout.js';
 export { Flatten } from './flatten.js';
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './pooling.js';
 export type { FlattenOptions } from './flatten.js';
 export { LayerNorm } from './normalization.js';
 export type { LayerNormOptions } from './normalization.js';

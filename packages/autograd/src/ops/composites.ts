@@ -16,6 +16,16 @@ export interface UnrecordedOp {
 const comparisonNotes = "Exact 0/1 values in the operands' promoted dtype; never requires grad. NaN compares unequal to everything.";
 const creationNotes = 'A leaf; requiresGrad: true makes it one that collects a gradient.';
 const FLOAT_ONLY = ['float32', 'float64'] as const;
+const maxPoolNotes =
+  'Batched or unbatched; the stride defaults to the kernel size; padding is -Infinity, at most half the kernel; ceilMode keeps a last window ' +
+  'that starts inside the input or the left padding. The gradient goes to the first maximum of each window (row-major); a NaN in a window ' +
+  'makes the output NaN and takes the gradient (the last NaN, as PyTorch). A dilated window wholly in the padding is an error.';
+const avgPoolNotes =
+  'Batched or unbatched; the stride defaults to the kernel size; padding is zeros, at most half the kernel, counted in the divisor unless ' +
+  'countIncludePad is false; with ceilMode a window past the padded edge divides by its part up to that edge (PyTorch\'s divisors). ' +
+  'Linear: the gradient is the transposed pool (meanPool2dTranspose).';
+const adaptiveNotes =
+  'Window i along an axis of length L covers [floor(i * L / out), ceil((i + 1) * L / out)), as PyTorch; outputSize is a number or one per axis.';
 
 export const unrecordedOps = {
   // Composites.
@@ -64,6 +74,30 @@ export const unrecordedOps = {
   topk: {
     gradient: { builtFrom: ['gather'] },
     doc: { torch: 'torch.topk', notes: 'Sorted; ties come in the order of their positions (PyTorch leaves their order open); NaN counts as the largest value. indices are int32; the gradient of values goes to the chosen positions.' },
+  },
+  maxPool1d: {
+    gradient: { builtFrom: ['gather', 'reshape'] },
+    doc: { torch: 'torch.nn.functional.max_pool1d', dtypes: FLOAT_ONLY, notes: maxPoolNotes },
+  },
+  maxPool2d: {
+    gradient: { builtFrom: ['gather', 'reshape'] },
+    doc: { torch: 'torch.nn.functional.max_pool2d', dtypes: FLOAT_ONLY, notes: maxPoolNotes },
+  },
+  avgPool1d: {
+    gradient: { builtFrom: ['meanPool2d', 'reshape'] },
+    doc: { torch: 'torch.nn.functional.avg_pool1d', dtypes: FLOAT_ONLY, notes: avgPoolNotes },
+  },
+  avgPool2d: {
+    gradient: { builtFrom: ['meanPool2d', 'reshape'] },
+    doc: { torch: 'torch.nn.functional.avg_pool2d', dtypes: FLOAT_ONLY, notes: avgPoolNotes },
+  },
+  adaptiveAvgPool1d: {
+    gradient: { builtFrom: ['meanPool2d', 'reshape'] },
+    doc: { torch: 'torch.nn.functional.adaptive_avg_pool1d', dtypes: FLOAT_ONLY, notes: adaptiveNotes },
+  },
+  adaptiveAvgPool2d: {
+    gradient: { builtFrom: ['meanPool2d', 'reshape'] },
+    doc: { torch: 'torch.nn.functional.adaptive_avg_pool2d', dtypes: FLOAT_ONLY, notes: adaptiveNotes },
   },
   // No gradient.
   argmax: { gradient: 'none', doc: { torch: 'torch.argmax', method: 'argmax', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the largest.' } },
