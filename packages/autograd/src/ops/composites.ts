@@ -65,6 +65,14 @@ export const unrecordedOps = {
     gradient: { builtFrom: ['gather'] },
     doc: { torch: 'torch.topk', notes: 'Sorted; ties come in the order of their positions (PyTorch leaves their order open); NaN counts as the largest value. indices are int32; the gradient of values goes to the chosen positions.' },
   },
+  einsum: {
+    gradient: { builtFrom: ['reshape', 'permute', 'expand', 'diagonal', 'sum', 'mul', 'matmul'] },
+    doc: {
+      torch: 'torch.einsum',
+      notes: 'Explicit (->) and implicit output (the indices that occur once, alphabetical, after ...); a repeated index takes a diagonal; ... and size-1 axes broadcast. ' +
+        'Lowered onto views, sum and one batched matmul per pair of operands (the pair with the smallest result first). int32 operands give int32, as matmul.',
+    },
+  },
   // No gradient.
   argmax: { gradient: 'none', doc: { torch: 'torch.argmax', method: 'argmax', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the largest.' } },
   argmin: { gradient: 'none', doc: { torch: 'torch.argmin', method: 'argmin', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the smallest.' } },
