@@ -1,8 +1,10 @@
 /**
  * einsum against a plain reference loop on drawn equations (traces, diagonals, contractions,
  * broadcast `...` and size-1 axes, implicit output), its gradients to second order, its errors,
- * NaN, int32 and the views it returns. PyTorch's values are in test/fixtures/ops-einsum.test.ts.
+ * NaN, int32 and the views it returns; and PyTorch's values and gradients (test/fixtures/ops-einsum.json,
+ * written by test/fixtures/ops-einsum.py).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { einsum, matmul, tensor, zeros, type Tensor } from '../src/index.js';
@@ -10,8 +12,41 @@ import { drawTensor } from '../src/check/sampling.js';
 import { drawFrom, drawnArb, gradcheckProperty } from '../src/testing.js';
 import { parseEquationCached } from '../src/ops/einsum-parse.js';
 import { drawEinsumCase, referenceEinsum, type EinsumCase } from './einsum-draw.js';
+import { mismatches } from '../../../test/fixtures/nan-fixture.js';
 
 const f64 = (data: number[], shape: number[]): Tensor => tensor(Float64Array.from(data), { shape, dtype: 'float64' });
+
+interface Encoded {
+  shape: number[];
+  data: number[];
+}
+interface FixtureCase {
+  equation: string;
+  inputs: Encoded[];
+  cotangent: Encoded;
+  values: Encoded;
+  grads: Encoded[];
+}
+
+const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/ops-einsum.json', import.meta.url), 'utf8'), (_, v: unknown) =>
+  typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v) as { cases: FixtureCase[] };
+
+describe("PyTorch's cases", () => {
+  for (const [n, c] of fixture.cases.entries()) {
+    test(`"${c.equation}" (case ${n}): values and the gradient of every operand in float64`, () => {
+      const leaves = c.inputs.map((x) => tensor(x.data, { shape: x.shape, dtype: 'float64', requiresGrad: true }));
+      const values = einsum(c.equation, ...leaves);
+      expect(values.shape).toEqual(c.values.shape);
+      expect(mismatches(values.data(), c.values.data), 'values').toEqual([]);
+      values.backward(f64(c.cotangent.data, c.cotangent.shape));
+      c.grads.forEach((g, i) => {
+        expect(leaves[i]!.grad!.shape).toEqual(g.shape);
+        expect(mismatches(leaves[i]!.grad!.data(), g.data), `gradient of operand ${i}`).toEqual([]);
+      });
+    });
+  }
+});
 
 describe('einsum against the reference loop', () => {
   const cases = fc.gen().map((g) => {
