@@ -70,7 +70,7 @@ export const unrecordedOps = {
     doc: {
       torch: 'torch.einsum',
       notes: 'Explicit (->) and implicit output (the indices that occur once, alphabetical, after ...); a repeated index takes a diagonal; ... and size-1 axes broadcast. ' +
-        'Lowered onto views, sum and one batched matmul per pair of operands (the pair with the smallest result first). int32 operands give int32, as matmul.',
+        'Lowered onto views, sum and one batched matmul per pair of operands (the pair with the smallest result first). int32 operands give int32 and mixed dtypes promote, as matmul\'s (PyTorch requires one dtype).',
     },
   },
   // No gradient.
