@@ -55,6 +55,11 @@ function squeezeBroadcast(x: Labelled, sizes: ReadonlyMap<string, number>): Labe
   };
 }
 
+/** `permute`, skipped when `axes` keeps every axis in place (no node in the graph for nothing). */
+function reorder(x: Tensor, axes: readonly number[]): Tensor {
+  return axes.every((axis, k) => axis === k) ? x : permute(x, axes);
+}
+
 /**
  * `x` with its axes arranged as `groups` (each group of labels merged into one axis of their total
  * size; an empty group is an axis of size 1). When `x` is contiguous and each merged group is a run
@@ -68,21 +73,21 @@ function arrange(x: Labelled, groups: readonly (readonly string[])[], sizes: Rea
   const firstAxes = groups.map((group) => (group.length === 0 ? -1 : x.labels.indexOf(group[0]!)));
   const runs = groups.every((group, g) => group.every((label, k) => x.labels[firstAxes[g]! + k] === label));
   const needsReshape = groups.some((group) => group.length !== 1);
-  if (!needsReshape) return permute(x.tensor, order.map((label) => x.labels.indexOf(label)));
+  if (!needsReshape) return reorder(x.tensor, order.map((label) => x.labels.indexOf(label)));
   if (runs && x.tensor.isContiguous) {
     // The groups in x's own axis order, the empty ones (size-1 axes) last: a view of x.
     const byPosition = groups.map((_, g) => g).sort((a, b) => (firstAxes[a] === -1 ? Infinity : firstAxes[a]!) - (firstAxes[b] === -1 ? Infinity : firstAxes[b]!));
     const merged = reshape(x.tensor, byPosition.map((g) => target[g]!));
-    return permute(merged, groups.map((_, g) => byPosition.indexOf(g)));
+    return reorder(merged, groups.map((_, g) => byPosition.indexOf(g)));
   }
   if (groups.every((group) => group.length <= 1) && !x.tensor.isContiguous) {
     // Only size-1 axes to add to a strided operand: expand adds them in front (stride 0), a view.
     const empty = groups.filter((group) => group.length === 0).length;
     const grown = expand(x.tensor, [...new Array<number>(empty).fill(1), ...x.tensor.shape]);
     let nextEmpty = 0;
-    return permute(grown, groups.map((group) => (group.length === 0 ? nextEmpty++ : empty + x.labels.indexOf(group[0]!))));
+    return reorder(grown, groups.map((group) => (group.length === 0 ? nextEmpty++ : empty + x.labels.indexOf(group[0]!))));
   }
-  return reshape(permute(x.tensor, order.map((label) => x.labels.indexOf(label))), target);
+  return reshape(reorder(x.tensor, order.map((label) => x.labels.indexOf(label))), target);
 }
 
 /** The labels of `a` and `b` that survive their contraction: those in `keep` (the output's and the other operands'). */
@@ -173,5 +178,5 @@ export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
   }
   const last = sumOut(work[0]!, output);
   const axes = bound.output.map((label) => last.labels.indexOf(label));
-  return axes.every((axis, k) => axis === k) ? last.tensor : permute(last.tensor, axes);
+  return reorder(last.tensor, axes);
 }
