@@ -137,6 +137,43 @@ describe('einsum forms', () => {
     expect(einsum('ij->ij', m)).toBe(m);
   });
 
+  /** The op names of the graph that made `y`, from the output back, and whether each reshape in it copied. */
+  function graphOf(y: Tensor): { ops: string[]; copies: string[] } {
+    const ops: string[] = [];
+    const copies: string[] = [];
+    const seen = new Set<Tensor>();
+    const visit = (t: Tensor): void => {
+      const node = t.node;
+      if (node === null || seen.has(t)) return;
+      seen.add(t);
+      ops.push(node.op.name);
+      if (node.op.name === 'reshape' && node.output.storage !== node.inputs[0]!.storage) copies.push(`reshape of [${node.inputs[0]!.shape.join(',')}]`);
+      node.inputs.forEach(visit);
+    };
+    visit(y);
+    return { ops, copies };
+  }
+
+  test('contiguous operands are arranged for matmul with views only (no reshape copies)', () => {
+    const leaf = (shape: number[]): Tensor => zeros(shape, { dtype: 'float64', requiresGrad: true });
+    expect(graphOf(einsum('ij,jk->ik', leaf([2, 3]), leaf([3, 4]))).ops).toEqual(['matmul']);
+    expect(graphOf(einsum('bij,bjk->bik', leaf([2, 2, 3]), leaf([2, 3, 4]))).ops).toEqual(['matmul']);
+    expect(graphOf(einsum('bhqd,bhkd->bhqk', leaf([2, 2, 3, 4]), leaf([2, 2, 5, 4]))).ops.sort()).toEqual(['matmul', 'permute']);
+    for (const [equation, shapes] of [
+      ['bqhd,bkhd->bhqk', [[2, 3, 2, 4], [2, 5, 2, 4]]],
+      ['abc,cd,de->abe', [[2, 2, 3], [3, 2], [2, 3]]],
+      ['bn,anm,bm->ba', [[2, 3], [4, 3, 5], [2, 5]]],
+      ['ij,kl->ijkl', [[2, 2], [3, 2]]],
+      ['i,i->', [[3], [3]]],
+    ] as const) {
+      const { ops, copies } = graphOf(einsum(equation, ...shapes.map((shape) => leaf([...shape]))));
+      expect(ops, equation).toContain(equation === 'ij,kl->ijkl' ? 'mul' : 'matmul');
+      expect(copies, equation).toEqual([]);
+    }
+    // Contracted axes that are not adjacent in an operand (i and k of ijk) cannot merge without a copy.
+    expect(graphOf(einsum('ijk,ikl->jl', leaf([2, 3, 2]), leaf([2, 2, 4]))).copies).toEqual(['reshape of [3,2,2]']);
+  });
+
   test('more than two operands, in any order of contraction, match the pairwise products', () => {
     const x = f64([1, 2, 3, 4, 5, 6], [2, 3]);
     const y = f64([1, -1, 2, 0, 1, 3, 1, 1, -2, 2, 0, 1], [3, 4]);
