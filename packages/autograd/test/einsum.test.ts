@@ -113,6 +113,12 @@ describe('einsum forms', () => {
     expect(einsum('ij,jk->ik', f64([1, 2], [2, 1]), f64([1, 2, 3, 4, 5, 6], [3, 2])).toArray()).toEqual([[9, 12], [18, 24]]);
   });
 
+  test('a size-1 diagonal broadcasts too, and a size-1 axis against an empty one gives an empty index (as PyTorch)', () => {
+    expect(einsum('ii,i->i', f64([2], [1, 1]), f64([0, 1, 2], [3])).toArray()).toEqual([0, 2, 4]);
+    expect(einsum('i,i->', zeros([0], { dtype: 'float64' }), f64([5], [1])).item()).toBe(0);
+    expect(einsum('i,i->i', f64([5], [1]), zeros([0], { dtype: 'float64' })).shape).toEqual([0]);
+  });
+
   test('an output `...` without any input `...` is empty; an input `...` left out of the output is summed', () => {
     expect(einsum('i->...', f64([1, 2, 3], [3])).shape).toEqual([]);
     expect(einsum('...i->i', a).toArray()).toEqual([5, 7, 9]);
