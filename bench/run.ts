@@ -4,10 +4,11 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit]
+ *   node build/bench/run.js [--quick] [--only matmul,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
- * --only runs the listed parts.
+ * --only runs the listed parts. The einsum part prints a table of its own after the notes: einsum
+ * against the hand-written views and matmul for the same contraction, on the JS backend, one thread.
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -21,8 +22,9 @@ import { fitWithNn, fitWithTfjs, type FitResult } from './digits-fit.js';
 import { mlpStepNn, mlpStepTfjs } from './mlp-step.js';
 import { maxPoolStepNn, maxPoolStepTfjs } from './max-pool.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
+import { benchEinsum } from './einsum.js';
 
-const PARTS = ['matmul', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit'] as const;
+const PARTS = ['matmul', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -42,6 +44,8 @@ const { quick, parts } = parseArguments(process.argv.slice(2));
 const cores = os.cpus().length;
 const configurations = configurationsFor(cores);
 const rows: string[][] = [headerRow(configurations)];
+/** The einsum part's table (einsum against the hand-written contraction), printed after the main one. */
+let einsumRows: string[][] = [];
 
 async function configure({ backend, threads }: Configuration): Promise<void> {
   setBackend(backend);
@@ -197,6 +201,10 @@ const benches: Record<Part, () => Promise<void>> = {
   'mlp-step': benchMlpStep,
   'max-pool': benchMaxPool,
   'digits-fit': benchDigitsFit,
+  einsum: async () => {
+    await configure(configurations[0]!);
+    einsumRows = benchEinsum(quick);
+  },
 };
 
 /** The commit measured, with a mark when the working tree differs from it. */
@@ -226,6 +234,12 @@ async function main(): Promise<void> {
       ? `TensorFlow.js's WASM backend could run threads here; it was asked for 1 and ran on ${tfjsWasm.threads}. The ${cores}-thread column has no peer and no ratio.`
       : `No peer runs on ${cores} threads here, so the ${cores}-thread column has no ratio: TensorFlow.js's CPU backend is JavaScript on one thread, and its WASM backend ran on ${tfjsWasm.threads} (it uses its threaded build only where WASM_HAS_MULTITHREAD_SUPPORT holds, which TensorFlow.js sets to false in Node).`,
   );
+  if (einsumRows.length > 0) {
+    console.log('');
+    console.log(formatTable(einsumRows));
+    console.log('');
+    console.log(`einsum against the same contraction written by hand (views and matmul), ${configurations[0]!.backend} backend, ${configurations[0]!.threads} thread; medians of alternating rounds. A ratio below 1x means einsum is faster.`);
+  }
 }
 
 await main();

@@ -21,6 +21,7 @@ export { eq, ne, lt, le, gt, ge } from './ops/compare.js';
 export { sum, mean, max, min, logSumExp } from './ops/reduce.js';
 export { reshape, transpose, permute, expand, squeeze, unsqueeze, slice, pad } from './ops/view.js';
 export { matmul } from './ops/matmul.js';
+export { einsum } from './ops/einsum.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { concat, stack } from './ops/join.js';
 export { tril, triu, flip, diagonal, roll, tile, flatten, split, chunk } from './ops/structure.js';

@@ -13,11 +13,12 @@ import { assertGradcheck, assertGradgradcheck } from '../src/index.js';
 import { drawnArb, gradcheckProperty } from '../src/testing.js';
 import { drawAxes, drawShape, drawTensor } from '../src/check/sampling.js';
 import type { Tensor } from '../src/index.js';
-import { chunk, concat, flatten, gt, logSumExp, maskedFill, mean, roll, sort, split, squeeze, stack, tile, topk, transpose, unsqueeze } from '../src/index.js';
+import { chunk, concat, einsum, flatten, gt, logSumExp, maskedFill, mean, roll, sort, split, squeeze, stack, tile, topk, transpose, unsqueeze } from '../src/index.js';
 import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../src/index.js';
 import type { Domain } from '../src/check/sampling.js';
 import { drawBroadcastPartner } from '../src/check/sampling.js';
 import { smallestDraw } from './draw.js';
+import { drawEinsumCase } from './einsum-draw.js';
 
 describe('every primitive op', () => {
   for (const { name, op } of listPrimitiveOps()) {
@@ -185,6 +186,13 @@ const compositeCases: { [K in CompositeOpName]: CompositeCase } = {
       const axis = draw.integer(-x.ndim, x.ndim - 1);
       const descending = draw.integer(0, 1) === 1;
       return { inputs: [x], run: (t) => sort(t, { axis, descending }).values };
+    },
+  },
+  // Drawn equations: contractions, traces, diagonals, broadcast `...` and size-1 axes, implicit output.
+  einsum: {
+    sample(draw) {
+      const { equation, shapes } = drawEinsumCase(draw, { maxOperands: 3, maxSize: 2, maxLetters: 3 });
+      return { inputs: shapes.map((shape) => drawTensor(draw, shape)), run: (...xs) => einsum(equation, ...xs) };
     },
   },
   topk: {

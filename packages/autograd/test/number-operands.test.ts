@@ -88,6 +88,7 @@ const rows: Record<string, OpRow | NotAnOp> = {
   diagonal: { run: ([x]) => nn.diagonal(x!), values: [2], rankZeroError: /^diagonal: needs a tensor of at least 2 dimensions, got shape \[\]/ },
   // Linear algebra, nn, joining, selection.
   matmul: { ...binary(nn.matmul), rankZeroError: /^matmul: operands must have at least one axis/ },
+  einsum: { run: ([a, b]) => nn.einsum(',->', a!, b!), values: [0.75, 1.5] },
   softmax: { run: ([x]) => nn.softmax(x!, 0), values: [2], rankZeroError: /^softmax: axis 0 is out of range for rank 0/ },
   logSoftmax: { run: ([x]) => nn.logSoftmax(x!, 0), values: [2], rankZeroError: /^logSoftmax: axis 0 is out of range for rank 0/ },
   stack: { run: (xs) => nn.stack(xs), values: [1, 2, 3] },

@@ -99,6 +99,14 @@ export const unrecordedOps = {
     gradient: { builtFrom: ['meanPool2d', 'reshape'] },
     doc: { torch: 'torch.nn.functional.adaptive_avg_pool2d', dtypes: FLOAT_ONLY, notes: adaptiveNotes },
   },
+  einsum: {
+    gradient: { builtFrom: ['reshape', 'permute', 'expand', 'diagonal', 'sum', 'mul', 'matmul'] },
+    doc: {
+      torch: 'torch.einsum',
+      notes: 'Explicit (->) and implicit output (the indices that occur once, alphabetical, after ...); a repeated index takes a diagonal; ... and size-1 axes broadcast. ' +
+        'Lowered onto views, sum and one batched matmul per pair of operands (the pair with the smallest result first). int32 operands give int32 and mixed dtypes promote, as matmul\'s (PyTorch requires one dtype).',
+    },
+  },
   // No gradient.
   argmax: { gradient: 'none', doc: { torch: 'torch.argmax', method: 'argmax', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the largest.' } },
   argmin: { gradient: 'none', doc: { torch: 'torch.argmin', method: 'argmin', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the smallest.' } },
