@@ -42,6 +42,8 @@ export { detach, zeroGrad } from './ops/graph.js';
 export { log1p, expm1, log2, log10, erf, erfc, tan, atan, asin, acos, sinh, cosh, asinh, acosh, atanh, rsqrt } from './ops/unary-more.js';
 export { floor, ceil, round, trunc } from './ops/rounding.js';
 export { atan2, remainder, logAddExp } from './ops/binary-more.js';
+export { conv1d, conv2d, convTranspose1d, convTranspose2d } from './ops/conv.js';
+export type { ConvOptions, ConvTransposeOptions } from './ops/conv.js';
 export { detectAnomaly } from './mode.js';
 export { setBackend, getBackend, type Backend, type BackendSetting } from './backend.js';
 export type { GradientHook } from './tensor.js';

@@ -13,7 +13,7 @@ import { assertGradcheck, assertGradgradcheck } from '../src/index.js';
 import { drawnArb, gradcheckProperty } from '../src/testing.js';
 import { drawAxes, drawShape, drawTensor } from '../src/check/sampling.js';
 import type { Tensor } from '../src/index.js';
-import { chunk, concat, flatten, gt, logSumExp, maskedFill, mean, roll, sort, split, squeeze, stack, tile, topk, transpose, unsqueeze } from '../src/index.js';
+import { chunk, concat, conv1d, convTranspose1d, flatten, gt, logSumExp, maskedFill, mean, roll, sort, split, squeeze, stack, tile, topk, transpose, unsqueeze } from '../src/index.js';
 import { drawBroadcastPartner } from '../src/check/sampling.js';
 import { smallestDraw } from './draw.js';
 
@@ -138,6 +138,32 @@ const compositeCases: { [K in CompositeOpName]: CompositeCase } = {
       const axis = draw.integer(-x.ndim, x.ndim - 1);
       const descending = draw.integer(0, 1) === 1;
       return { inputs: [x], run: (t) => sort(t, { axis, descending }).values };
+    },
+  },
+  // The 1-D convolutions: the 2-D primitives on views, with bias, unbatched input and 'same'.
+  conv1d: {
+    sample(draw) {
+      const [groups, perGroupIn, perGroupOut, k, stride, dilation] = [draw.integer(1, 2), draw.integer(1, 2), draw.integer(1, 2), draw.integer(1, 3), draw.integer(1, 3), draw.integer(1, 2)];
+      const same = draw.integer(0, 2) === 0;
+      const padding = same ? 'same' as const : draw.integer(0, 2);
+      const length = Math.max(1, dilation * (k - 1) + 1 - 2 * (same ? 0 : padding as number)) + draw.integer(0, 2) + (same ? dilation * (k - 1) : 0);
+      const unbatched = draw.integer(0, 1) === 1;
+      const x = drawTensor(draw, unbatched ? [perGroupIn * groups, length] : [draw.integer(1, 2), perGroupIn * groups, length]);
+      const w = drawTensor(draw, [perGroupOut * groups, perGroupIn, k]);
+      const b = drawTensor(draw, [perGroupOut * groups]);
+      return { inputs: [x, w, b], run: (xs, ws, bs) => conv1d(xs!, ws!, bs, { stride: same ? 1 : stride, padding, dilation, groups }) };
+    },
+  },
+  convTranspose1d: {
+    sample(draw) {
+      const [groups, perGroupIn, perGroupOut, k, stride, dilation, padding] = [draw.integer(1, 2), draw.integer(1, 2), draw.integer(1, 2), draw.integer(1, 3), draw.integer(1, 3), draw.integer(1, 2), draw.integer(0, 1)];
+      const outputPadding = draw.integer(0, Math.max(stride, dilation) - 1);
+      const length = draw.integer(1, 3) + 2 * padding;
+      const unbatched = draw.integer(0, 1) === 1;
+      const x = drawTensor(draw, unbatched ? [perGroupIn * groups, length] : [draw.integer(1, 2), perGroupIn * groups, length]);
+      const w = drawTensor(draw, [perGroupIn * groups, perGroupOut, k]);
+      const b = drawTensor(draw, [perGroupOut * groups]);
+      return { inputs: [x, w, b], run: (xs, ws, bs) => convTranspose1d(xs!, ws!, bs, { stride, padding, outputPadding, dilation, groups }) };
     },
   },
   topk: {

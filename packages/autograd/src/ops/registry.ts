@@ -24,6 +24,7 @@ import { indexingDocs, indexingOps } from './indexing.js';
 import { unaryMoreDocs, unaryMoreOps } from './unary-more.js';
 import { roundingDocs, roundingOps } from './rounding.js';
 import { binaryMoreDocs, binaryMoreOps } from './binary-more.js';
+import { convDocs, convOps } from './conv.js';
 
 export const primitiveOps = {
   ...unaryOps,
@@ -43,6 +44,7 @@ export const primitiveOps = {
   ...unaryMoreOps,
   ...roundingOps,
   ...binaryMoreOps,
+  ...convOps,
 };
 
 /** The names of the primitive ops. */
@@ -67,6 +69,7 @@ const primitiveDocs: { readonly [Name in PrimitiveOpName]: OpDoc } = {
   ...unaryMoreDocs,
   ...roundingDocs,
   ...binaryMoreDocs,
+  ...convDocs,
 };
 
 /** An op of the table: a primitive (with its own backward rule), a composite, or an op without a gradient. */
