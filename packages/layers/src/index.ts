@@ -14,6 +14,8 @@ export { Flatten } from './flatten.js';
 export type { FlattenOptions } from './flatten.js';
 export { LayerNorm, BatchNorm1d } from './normalization.js';
 export type { LayerNormOptions, BatchNorm1dOptions } from './normalization.js';
+export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d } from './conv.js';
+export type { ConvLayerOptions, ConvTransposeLayerOptions } from './conv.js';
 export { Sequential } from './sequential.js';
 export { glorotUniform, glorotNormal, heUniform, heNormal, zeros, ones, computeFans } from './initializers.js';
 export type { Initializer, InitializerOptions, InitializerTarget } from './initializers.js';
