@@ -125,6 +125,8 @@ const geometries: Geometry[] = [
   { n: 1, cIn: 3, cOut: 3, h: 7, w: 6, kH: 3, kW: 3, stride: [2, 2], padding: [1, 1], dilation: [2, 1], groups: 3 },
   { n: 3, cIn: 3, cOut: 4, h: 6, w: 5, kH: 1, kW: 1, stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 },
   { n: 1, cIn: 3, cOut: 2, h: 6, w: 6, kH: 1, kW: 1, stride: [2, 2], padding: [1, 0], dilation: [1, 1], groups: 1 },
+  { n: 2, cIn: 2, cOut: 3, h: 6, w: 7, kH: 2, kW: 3, stride: [1, 1], padding: [0, 2], dilation: [1, 2], groups: 1 },
+  { n: 1, cIn: 2, cOut: 2, h: 3, w: 2, kH: 3, kW: 5, stride: [1, 1], padding: [3, 2], dilation: [2, 1], groups: 1 },
   { n: 2, cIn: 16, cOut: 32, h: 20, w: 20, kH: 3, kW: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 },
 ];
 

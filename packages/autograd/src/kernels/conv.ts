@@ -121,6 +121,7 @@ function validRange(outSize: number, inSize: number, stride: number, shift: numb
  * margins and a valid middle without tests (a plain strided read of one row of x).
  */
 function im2col(cols: FloatStorage, x: Storage, base: number, channels: number, g: ConvGeometry): void {
+  if (g.strideH === 1 && g.strideW === 1 && g.outW === g.inW && x.constructor === cols.constructor) return im2colShifted(cols, x as FloatStorage, base, channels, g);
   const { inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW } = g;
   let d = 0;
   for (let c = 0; c < channels; c++) {
@@ -141,6 +142,51 @@ function im2col(cols: FloatStorage, x: Storage, base: number, channels: number, 
           let s = plane + h * inW + q0 * strideW + shiftW;
           for (let q = q0; q < q1; q++, s += strideW) cols[d++] = x[s]!;
           for (let q = q1; q < outW; q++) cols[d++] = 0;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * im2col for stride 1 with rows as wide as x's (padding 'same' and the like): the row of `cols` for
+ * tap (c, i, j) is then plane c of x shifted by (i dH - padH) rows and (j dW - padW) columns, so its
+ * valid rows are one native copy of a stretch of x; the values that the shift wraps in from the next
+ * or previous row, which are padding, are zeroed afterwards (|shift| columns a row). A native copy
+ * moves 4 to 8 bytes in well under a nanosecond, where the element loop took several.
+ */
+function im2colShifted(cols: FloatStorage, x: FloatStorage, base: number, channels: number, g: ConvGeometry): void {
+  const { inH, inW, outH, outW, kH, kW, padH, padW, dilationH, dilationW } = g;
+  const plane = inH * inW;
+  const block = outH * outW;
+  let d = 0;
+  for (let c = 0; c < channels; c++) {
+    const planeStart = base + c * plane;
+    for (let i = 0; i < kH; i++) {
+      const shiftH = i * dilationH - padH;
+      const [p0, p1] = validRange(outH, inH, 1, shiftH);
+      for (let j = 0; j < kW; j++, d += block) {
+        const shiftW = j * dilationW - padW;
+        const [q0, q1] = validRange(outW, inW, 1, shiftW);
+        if (p0 === p1 || q0 === q1) {
+          cols.fill(0, d, d + block);
+          continue;
+        }
+        cols.fill(0, d, d + p0 * outW);
+        cols.fill(0, d + p1 * outW, d + block);
+        // Positions t of the valid rows read x at srcStart + t; keep the reads inside the plane (the
+        // positions clipped off are padding columns, zeroed below).
+        const first = d + p0 * outW;
+        const srcStart = planeStart + (p0 + shiftH) * inW + shiftW;
+        const lo = Math.max(0, planeStart - srcStart);
+        const hi = Math.min((p1 - p0) * outW, planeStart + plane - srcStart);
+        cols.set(x.subarray(srcStart + lo, srcStart + hi), first + lo);
+        if (q0 > 0 || q1 < outW) {
+          // Usually one column a row: element stores, a fill call per row cost more than the copy.
+          for (let row = first; row < first + (p1 - p0) * outW; row += outW) {
+            for (let q = 0; q < q0; q++) cols[row + q] = 0;
+            for (let q = q1; q < outW; q++) cols[row + q] = 0;
+          }
         }
       }
     }
