@@ -250,6 +250,7 @@ describe('errors name the op and the shapes', () => {
     expect(convTranspose2d(x, wt, null, { stride: 1, dilation: 2, outputPadding: 1 }).shape).toEqual([2, 2, 10, 10]);
   });
   test('a plain array is not a tensor', () => {
-    expect(() => conv2d([1, 2] as never, w)).toThrow('conv2d: input must be a Tensor, got');
+    expect(() => conv2d([1, 2] as never, w)).toThrow('conv2d: expected a Tensor or a number, got');
+    expect(() => conv2d(2, w)).toThrow('conv2d: input must be [N, C, H, W] or [C, H, W], got shape []');
   });
 });

@@ -23,8 +23,8 @@ import type { Draw } from '../check/spec.js';
 import { drawTensor } from '../check/sampling.js';
 import { checkOptions } from '../options.js';
 import { describeValue } from '../describe-value.js';
-import { Tensor, type TensorLike } from '../tensor.js';
-import { contiguousData, fromStorage } from './creation.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { contiguousData, fromStorage, toTensor } from './creation.js';
 
 /** The attrs of the three primitives: the geometry, and the spatial extent of the result. */
 export interface ConvAttrs {
@@ -213,8 +213,9 @@ function perAxis(where: Spatial, name: string, value: unknown, fallback: number,
 }
 
 /** `value` as a float tensor, or an error naming the op. */
-function floatOperand(op: string, name: string, value: unknown): Tensor {
-  if (!(value instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor, got ${describeValue(value)}`);
+function floatOperand(op: string, name: string, given: TensorLike): Tensor {
+  // A number is a rank-0 tensor, as everywhere (API.md), and is then rejected for its rank.
+  const value = toTensor(given, op);
   if (value.dtype === 'int32') throw new Error(`${op}: ${name} must be float32 or float64, got int32 of shape ${formatShape(value.shape)} (cast it first)`);
   return value;
 }
