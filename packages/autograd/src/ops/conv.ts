@@ -131,10 +131,11 @@ export const convDocs: OpDocs<typeof convOps> = {
  * that leave rows a stride drops or an output padding.
  */
 function drawCase(draw: Draw, op: keyof typeof convOps): { inputs: Tensor[]; attrs: ConvAttrs } {
-  const [batch, perGroupIn, perGroupOut, kH, kW] = draw.integers(5, 1, 3) as [number, number, number, number, number];
+  const [batch, perGroupIn, perGroupOut] = draw.integers(3, 1, 2) as [number, number, number];
+  const [kH, kW] = draw.integers(2, 1, 3) as [number, number];
   const depthwise = draw.integer(0, 3) === 3;
   const groups = depthwise ? draw.integer(1, 3) : draw.integer(1, 2);
-  const [cIn, cOut] = depthwise ? [groups, groups] : [Math.min(perGroupIn, 2) * groups, Math.min(perGroupOut, 2) * groups];
+  const [cIn, cOut] = depthwise ? [groups, groups] : [perGroupIn * groups, perGroupOut * groups];
   const stride = draw.integers(2, 1, 3) as [number, number];
   const dilation = draw.integers(2, 1, 2) as [number, number];
   const padding = draw.integers(2, 0, 2) as [number, number];
