@@ -4,7 +4,7 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum]
+ *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
  * --only runs the listed parts. The einsum part prints a table of its own after the notes: einsum
@@ -23,8 +23,9 @@ import { mlpStepNn, mlpStepTfjs } from './mlp-step.js';
 import { maxPoolStepNn, maxPoolStepTfjs } from './max-pool.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 import { benchEinsum } from './einsum.js';
+import { CONV_BENCH, convFlops, convInputs, timeConv } from './conv.js';
 
-const PARTS = ['matmul', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum'] as const;
+const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -111,6 +112,32 @@ async function benchMatmul(n: number, dtype: DType, layout: 'A B' | 'A^T B' | 'A
   await addRow(`matmul ${dtype} n=${n}${layout === 'A B' ? '' : `, ${layout}`}`, ours, { cpu, wasm }, { higherIsBetter: true });
 }
 
+/**
+ * conv2d forward (float32, NCHW) in GFLOPS, and beside it our matmul on the product the im2col
+ * lowering runs, measured in the same configuration right after: the conv's share of the GEMM's
+ * speed is what the lowering costs. TensorFlow.js runs tf.conv2d on the same values in NHWC.
+ */
+async function benchConv2d(): Promise<void> {
+  const { n, cIn, cOut, h, w, k } = CONV_BENCH;
+  const inputs = convInputs();
+  const minMillis = quick ? 300 : 2000;
+  const gflops = (ms: number): Figure => gflopsFigure(convFlops() / ms / 1e6);
+  // NCHW -> NHWC and OIHW -> HWIO for TensorFlow.js.
+  const xNhwc = { data: inputs.x.permute([0, 2, 3, 1]).data() as Float32Array, shape: [n, h, w, cIn] };
+  const wHwio = { data: inputs.weight.permute([2, 3, 1, 0]).data() as Float32Array, shape: [k, k, cIn, cOut] };
+  const convolve = (x: tf.Tensor, f: tf.Tensor): tf.Tensor => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same');
+  const wasm = gflops(await onTfjs('wasm', [xNhwc, wHwio], convolve));
+  const gemms: Figure[] = [];
+  const ours = (): Figure => {
+    const { conv, gemm } = timeConv(inputs, minMillis);
+    const convFigure = gflops(conv);
+    const gemmFigure = gflops(gemm);
+    gemms.push(gemmFigure);
+    return { value: convFigure.value, text: `${convFigure.text} (${((100 * gemm) / conv).toFixed(0)}% of matmul's ${gemmFigure.value.toFixed(2)})` };
+  };
+  await addRow(`conv2d float32 [${n}, ${cIn}, ${h}, ${w}] * [${cOut}, ${cIn}, ${k}, ${k}], padding 1 (beside: our matmul on the lowered product)`, ours, { cpu: 'not run', wasm }, { higherIsBetter: true });
+}
+
 async function benchAdd(): Promise<void> {
   const size = 1_000_000;
   const a = rand([size]);
@@ -195,6 +222,7 @@ const benches: Record<Part, () => Promise<void>> = {
       for (const layout of ['A^T B', 'A B^T'] as const) await benchMatmul(quick ? 256 : 1024, dtype, layout);
     }
   },
+  conv2d: benchConv2d,
   add: benchAdd,
   'scalar-chain': benchScalarChain,
   'scalar-mlp': benchScalarMlp,

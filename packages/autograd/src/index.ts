@@ -45,6 +45,8 @@ export { floor, ceil, round, trunc } from './ops/rounding.js';
 export { atan2, remainder, logAddExp } from './ops/binary-more.js';
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from './ops/pool.js';
 export type { PoolSize, MaxPool1dOptions, MaxPool2dOptions, AvgPool1dOptions, AvgPool2dOptions } from './ops/pool.js';
+export { conv1d, conv2d, convTranspose1d, convTranspose2d } from './ops/conv.js';
+export type { ConvOptions, ConvTransposeOptions } from './ops/conv.js';
 export { detectAnomaly } from './mode.js';
 export { setBackend, getBackend, type Backend, type BackendSetting } from './backend.js';
 export type { GradientHook } from './tensor.js';

@@ -13,7 +13,7 @@ import { assertGradcheck, assertGradgradcheck } from '../src/index.js';
 import { drawnArb, gradcheckProperty } from '../src/testing.js';
 import { drawAxes, drawShape, drawTensor } from '../src/check/sampling.js';
 import type { Tensor } from '../src/index.js';
-import { chunk, concat, einsum, flatten, gt, logSumExp, maskedFill, mean, roll, sort, split, squeeze, stack, tile, topk, transpose, unsqueeze } from '../src/index.js';
+import { chunk, concat, conv1d, convTranspose1d, einsum, flatten, gt, logSumExp, maskedFill, mean, roll, sort, split, squeeze, stack, tile, topk, transpose, unsqueeze } from '../src/index.js';
 import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../src/index.js';
 import type { Domain } from '../src/check/sampling.js';
 import { drawBroadcastPartner } from '../src/check/sampling.js';
@@ -193,6 +193,32 @@ const compositeCases: { [K in CompositeOpName]: CompositeCase } = {
     sample(draw) {
       const { equation, shapes } = drawEinsumCase(draw, { maxOperands: 3, maxSize: 2, maxLetters: 3 });
       return { inputs: shapes.map((shape) => drawTensor(draw, shape)), run: (...xs) => einsum(equation, ...xs) };
+    },
+  },
+  // The 1-D convolutions: the 2-D primitives on views, with bias, unbatched input and 'same'.
+  conv1d: {
+    sample(draw) {
+      const [groups, perGroupIn, perGroupOut, k, stride, dilation] = [draw.integer(1, 2), draw.integer(1, 2), draw.integer(1, 2), draw.integer(1, 3), draw.integer(1, 3), draw.integer(1, 2)];
+      const same = draw.integer(0, 2) === 0;
+      const padding = same ? 'same' as const : draw.integer(0, 2);
+      const length = Math.max(1, dilation * (k - 1) + 1 - 2 * (same ? 0 : padding as number)) + draw.integer(0, 2) + (same ? dilation * (k - 1) : 0);
+      const unbatched = draw.integer(0, 1) === 1;
+      const x = drawTensor(draw, unbatched ? [perGroupIn * groups, length] : [draw.integer(1, 2), perGroupIn * groups, length]);
+      const w = drawTensor(draw, [perGroupOut * groups, perGroupIn, k]);
+      const b = drawTensor(draw, [perGroupOut * groups]);
+      return { inputs: [x, w, b], run: (xs, ws, bs) => conv1d(xs!, ws!, bs, { stride: same ? 1 : stride, padding, dilation, groups }) };
+    },
+  },
+  convTranspose1d: {
+    sample(draw) {
+      const [groups, perGroupIn, perGroupOut, k, stride, dilation, padding] = [draw.integer(1, 2), draw.integer(1, 2), draw.integer(1, 2), draw.integer(1, 3), draw.integer(1, 3), draw.integer(1, 2), draw.integer(0, 1)];
+      const outputPadding = draw.integer(0, Math.max(stride, dilation) - 1);
+      const length = draw.integer(1, 3) + 2 * padding;
+      const unbatched = draw.integer(0, 1) === 1;
+      const x = drawTensor(draw, unbatched ? [perGroupIn * groups, length] : [draw.integer(1, 2), perGroupIn * groups, length]);
+      const w = drawTensor(draw, [perGroupIn * groups, perGroupOut, k]);
+      const b = drawTensor(draw, [perGroupOut * groups]);
+      return { inputs: [x, w, b], run: (xs, ws, bs) => convTranspose1d(xs!, ws!, bs, { stride, padding, outputPadding, dilation, groups }) };
     },
   },
   topk: {

@@ -107,6 +107,11 @@ const rows: Record<string, OpRow | NotAnOp> = {
   argsort: { run: ([x]) => nn.argsort(x!), values: [2] },
   topk: { run: ([x]) => nn.topk(x!, 1).values, values: [2] },
   multinomial: { run: ([p]) => nn.multinomial(p!, 1), values: [2], rankZeroError: /^multinomial: probs must be 1-D or 2-D/ },
+  // Convolutions: a number is a rank-0 input, which they reject for its rank.
+  conv1d: { run: ([x, w]) => nn.conv1d(x!, w!), values: [1, 2], rankZeroError: /^conv1d: input must be \[N, C, L\] or \[C, L\], got shape \[\]/ },
+  conv2d: { run: ([x, w]) => nn.conv2d(x!, w!), values: [1, 2], rankZeroError: /^conv2d: input must be \[N, C, H, W\] or \[C, H, W\], got shape \[\]/ },
+  convTranspose1d: { run: ([x, w]) => nn.convTranspose1d(x!, w!), values: [1, 2], rankZeroError: /^convTranspose1d: input must be \[N, C, L\] or \[C, L\]/ },
+  convTranspose2d: { run: ([x, w]) => nn.convTranspose2d(x!, w!), values: [1, 2], rankZeroError: /^convTranspose2d: input must be \[N, C, H, W\] or \[C, H, W\]/ },
   detach: unary(nn.detach),
   zeroGrad: { run: ([x]) => { nn.zeroGrad(x!); return tensor(0); }, values: [1] },
   zerosLike: unary(nn.zerosLike), onesLike: unary(nn.onesLike),

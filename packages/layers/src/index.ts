@@ -19,6 +19,8 @@ export { BatchNorm1d, BatchNorm2d } from './batch-norm.js';
 export type { BatchNormOptions, BatchNorm1dOptions, BatchNorm2dOptions } from './batch-norm.js';
 export { GroupNorm } from './group-norm.js';
 export type { GroupNormOptions } from './group-norm.js';
+export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d } from './conv.js';
+export type { ConvLayerOptions, ConvTransposeLayerOptions } from './conv.js';
 export { Sequential } from './sequential.js';
 export { glorotUniform, glorotNormal, heUniform, heNormal, zeros, ones, computeFans } from './initializers.js';
 export type { Initializer, InitializerOptions, InitializerTarget } from './initializers.js';

@@ -107,6 +107,14 @@ export const unrecordedOps = {
         'Lowered onto views, sum and one batched matmul per pair of operands (the pair with the smallest result first). int32 operands give int32 and mixed dtypes promote, as matmul\'s (PyTorch requires one dtype).',
     },
   },
+  conv1d: {
+    gradient: { builtFrom: ['unsqueeze', 'conv2d', 'add', 'squeeze'] },
+    doc: { torch: 'torch.nn.functional.conv1d', dtypes: FLOAT_ONLY, notes: "conv2d on views with H = 1 (no copy): [N, C, L] or [C, L]; padding 'same' and 'valid' as conv2d." },
+  },
+  convTranspose1d: {
+    gradient: { builtFrom: ['unsqueeze', 'convTranspose2d', 'add', 'squeeze'] },
+    doc: { torch: 'torch.nn.functional.conv_transpose1d', dtypes: FLOAT_ONLY, notes: 'convTranspose2d on views with H = 1 (no copy); weight [Cin, Cout / groups, K].' },
+  },
   // No gradient.
   argmax: { gradient: 'none', doc: { torch: 'torch.argmax', method: 'argmax', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the largest.' } },
   argmin: { gradient: 'none', doc: { torch: 'torch.argmin', method: 'argmin', notes: 'int32 positions; no axis: the index into the flattened tensor. The first occurrence wins a tie; a NaN counts as the smallest.' } },

@@ -25,6 +25,7 @@ import { unaryMoreDocs, unaryMoreOps } from './unary-more.js';
 import { roundingDocs, roundingOps } from './rounding.js';
 import { binaryMoreDocs, binaryMoreOps } from './binary-more.js';
 import { poolDocs, poolOps } from './pool.js';
+import { convDocs, convOps } from './conv.js';
 
 export const primitiveOps = {
   ...unaryOps,
@@ -45,6 +46,7 @@ export const primitiveOps = {
   ...roundingOps,
   ...binaryMoreOps,
   ...poolOps,
+  ...convOps,
 };
 
 /** The names of the primitive ops. */
@@ -70,6 +72,7 @@ const primitiveDocs: { readonly [Name in PrimitiveOpName]: OpDoc } = {
   ...roundingDocs,
   ...binaryMoreDocs,
   ...poolDocs,
+  ...convDocs,
 };
 
 /** An op of the table: a primitive (with its own backward rule), a composite, or an op without a gradient. */

@@ -1,0 +1,392 @@
+/**
+ * 2-D convolution kernels (NCHW), all three faces of one trilinear form
+ *
+ *   T(x, w, y) = sum over n, group g, output channel o, input channel c, p, q, i, j of
+ *                y[n, o, p, q] * w[o, c, i, j] * x[n, c, p * sH - padH + i * dH, q * sW - padW + j * dW]
+ *
+ * (c ranging over the input channels of o's group; a position of x outside its extent counts as 0):
+ * - `convForwardKernel` computes y from x and w (the convolution),
+ * - `convTransposeKernel` computes x from y and w (the transposed convolution, the input gradient),
+ * - `convWeightKernel` computes w from x and y (the weight gradient).
+ * Every extent is given, so the three agree for any sizes (those of a transposed convolution with an
+ * output padding, or rows that a stride drops, included).
+ *
+ * Each one lowers to the matrix product (../matmul.ts and its WebAssembly twin, with their packing
+ * and threads) through im2col: for one image and one group, `cols` is the (C/groups * kH * kW) x
+ * (outH * outW) matrix whose row (c, i, j) holds the values of x that weight tap (c, i, j) meets at
+ * each output position, so that y = W cols, x = col2im(W^T y) and dW = sum over images of y cols^T.
+ * `cols` is scratch reused across calls. A 1 x 1 kernel with stride 1 and no padding needs no
+ * lowering: x itself is `cols`, read in place. A depthwise convolution (one input and one output
+ * channel per group) is a direct loop: its products are 1 x kH kW x outH outW, far too thin for the
+ * packed kernels.
+ */
+import type { Storage } from '../dtype.js';
+import { matmulKernel, type MatrixOperand } from './matmul.js';
+import { matmulKernelWasm } from './wasm/matmul.js';
+import { runsOnWasm } from '../backend.js';
+
+/** The sizes of one convolution: x is [batch, inChannels, inH, inW], w [outChannels, inChannels / groups, kH, kW], y [batch, outChannels, outH, outW]. */
+export interface ConvGeometry {
+  readonly batch: number;
+  readonly groups: number;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly inH: number;
+  readonly inW: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  /** Padding before the first row and column (the padding after only shows in outH and outW). */
+  readonly padH: number;
+  readonly padW: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+}
+
+/** A contiguous NCHW (or OIHW) operand: its storage and where element 0 is. */
+export interface DenseOperand {
+  readonly data: Storage;
+  readonly offset: number;
+}
+
+type FloatStorage = Float32Array | Float64Array;
+
+// Scratch reused across calls (allocated on the first call that needs it, grown to the largest):
+// the im2col matrix, and a product to add into the weight gradient. One pair per precision, so that
+// every loop over them sees one array type.
+let cols32 = new Float32Array(0);
+let cols64 = new Float64Array(0);
+let sum32 = new Float32Array(0);
+let sum64 = new Float64Array(0);
+
+function colsScratch(like: FloatStorage, size: number): FloatStorage {
+  if (like instanceof Float32Array) {
+    if (cols32.length < size) cols32 = new Float32Array(size);
+    return cols32;
+  }
+  if (cols64.length < size) cols64 = new Float64Array(size);
+  return cols64;
+}
+
+function sumScratch(like: FloatStorage, size: number): FloatStorage {
+  if (like instanceof Float32Array) {
+    if (sum32.length < size) sum32 = new Float32Array(size);
+    return sum32;
+  }
+  if (sum64.length < size) sum64 = new Float64Array(size);
+  return sum64;
+}
+
+/** The same crossover as ops/matmul.ts: where WebAssembly beats the JS kernel for one product. */
+function wasmPaysOff(m: number, k: number, n: number): boolean {
+  return m * k * n >= 512 && (n > 1 || m * k >= 2048);
+}
+
+/** out[0 .. m n) = A (m x k) B (k x n), on whichever backend pays off. */
+function multiply(out: FloatStorage, a: MatrixOperand, b: MatrixOperand, m: number, k: number, n: number): void {
+  const kernel = runsOnWasm(wasmPaysOff(m, k, n)) ? matmulKernelWasm : matmulKernel;
+  kernel(out, a, b, [], m, k, n);
+}
+
+const matrix = (data: Storage, offset: number, rowStride: number, colStride: number): MatrixOperand => ({ data, offset, rowStride, colStride, batchStrides: [] });
+
+/** True when im2col would copy x unchanged: a 1 x 1 kernel, stride 1, no padding, same extent. */
+function isPointwise(g: ConvGeometry): boolean {
+  return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0 && g.inH === g.outH && g.inW === g.outW;
+}
+
+/** True for a depthwise convolution: one input and one output channel per group. */
+function isDepthwise(g: ConvGeometry): boolean {
+  return g.groups > 1 && g.inChannels === g.groups && g.outChannels === g.groups;
+}
+
+/**
+ * The valid output positions q of one kernel tap along an axis: those whose input position
+ * q * stride - pad + tap * dilation lies in [0, inSize). Returns [first, end), clipped to [0, outSize).
+ */
+function validRange(outSize: number, inSize: number, stride: number, shift: number): [number, number] {
+  // shift = tap * dilation - pad; valid when 0 <= q * stride + shift < inSize.
+  const first = shift >= 0 ? 0 : Math.ceil(-shift / stride);
+  const end = inSize - shift <= 0 ? 0 : Math.floor((inSize - 1 - shift) / stride) + 1;
+  return [Math.min(first, outSize), Math.max(Math.min(end, outSize), Math.min(first, outSize))];
+}
+
+/**
+ * Writes im2col of the channels [c0, c0 + channels) of image x (at `base`) into `cols`
+ * (channels kH kW rows of outH outW). Loop order: row of cols (c, i, j), then output row p, then
+ * output column q, so `cols` is written strictly in order; the q loop is split into its zero
+ * margins and a valid middle without tests (a plain strided read of one row of x).
+ */
+function im2col(cols: FloatStorage, x: Storage, base: number, channels: number, g: ConvGeometry): void {
+  if (g.strideH === 1 && g.strideW === 1 && g.outW === g.inW && x.constructor === cols.constructor) return im2colShifted(cols, x as FloatStorage, base, channels, g);
+  const { inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW } = g;
+  let d = 0;
+  for (let c = 0; c < channels; c++) {
+    const plane = base + c * inH * inW;
+    for (let i = 0; i < kH; i++) {
+      const shiftH = i * dilationH - padH;
+      for (let j = 0; j < kW; j++) {
+        const shiftW = j * dilationW - padW;
+        const [q0, q1] = validRange(outW, inW, strideW, shiftW);
+        for (let p = 0; p < outH; p++) {
+          const h = p * strideH + shiftH;
+          if (h < 0 || h >= inH || q0 === q1) {
+            cols.fill(0, d, d + outW);
+            d += outW;
+            continue;
+          }
+          for (let q = 0; q < q0; q++) cols[d++] = 0;
+          let s = plane + h * inW + q0 * strideW + shiftW;
+          for (let q = q0; q < q1; q++, s += strideW) cols[d++] = x[s]!;
+          for (let q = q1; q < outW; q++) cols[d++] = 0;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * im2col for stride 1 with rows as wide as x's (padding 'same' and the like): the row of `cols` for
+ * tap (c, i, j) is then plane c of x shifted by (i dH - padH) rows and (j dW - padW) columns, so its
+ * valid rows are one native copy of a stretch of x; the values that the shift wraps in from the next
+ * or previous row, which are padding, are zeroed afterwards (|shift| columns a row). A native copy
+ * moves 4 to 8 bytes in well under a nanosecond, where the element loop took several.
+ */
+function im2colShifted(cols: FloatStorage, x: FloatStorage, base: number, channels: number, g: ConvGeometry): void {
+  const { inH, inW, outH, outW, kH, kW, padH, padW, dilationH, dilationW } = g;
+  const plane = inH * inW;
+  const block = outH * outW;
+  let d = 0;
+  for (let c = 0; c < channels; c++) {
+    const planeStart = base + c * plane;
+    for (let i = 0; i < kH; i++) {
+      const shiftH = i * dilationH - padH;
+      const [p0, p1] = validRange(outH, inH, 1, shiftH);
+      for (let j = 0; j < kW; j++, d += block) {
+        const shiftW = j * dilationW - padW;
+        const [q0, q1] = validRange(outW, inW, 1, shiftW);
+        if (p0 === p1 || q0 === q1) {
+          cols.fill(0, d, d + block);
+          continue;
+        }
+        cols.fill(0, d, d + p0 * outW);
+        cols.fill(0, d + p1 * outW, d + block);
+        // Positions t of the valid rows read x at srcStart + t; keep the reads inside the plane (the
+        // positions clipped off are padding columns, zeroed below).
+        const first = d + p0 * outW;
+        const srcStart = planeStart + (p0 + shiftH) * inW + shiftW;
+        const lo = Math.max(0, planeStart - srcStart);
+        const hi = Math.min((p1 - p0) * outW, planeStart + plane - srcStart);
+        cols.set(x.subarray(srcStart + lo, srcStart + hi), first + lo);
+        if (q0 > 0 || q1 < outW) {
+          // Usually one column a row: element stores, a fill call per row cost more than the copy.
+          for (let row = first; row < first + (p1 - p0) * outW; row += outW) {
+            for (let q = 0; q < q0; q++) cols[row + q] = 0;
+            for (let q = q1; q < outW; q++) cols[row + q] = 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: adds each value of `cols` into the position of x (at `base`) it was read from. Same loop order. */
+function col2imAdd(x: FloatStorage, base: number, cols: FloatStorage, channels: number, g: ConvGeometry): void {
+  const { inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW } = g;
+  let d = 0;
+  for (let c = 0; c < channels; c++) {
+    const plane = base + c * inH * inW;
+    for (let i = 0; i < kH; i++) {
+      const shiftH = i * dilationH - padH;
+      for (let j = 0; j < kW; j++) {
+        const shiftW = j * dilationW - padW;
+        const [q0, q1] = validRange(outW, inW, strideW, shiftW);
+        for (let p = 0; p < outH; p++, d += outW) {
+          const h = p * strideH + shiftH;
+          if (h < 0 || h >= inH) continue;
+          let s = plane + h * inW + q0 * strideW + shiftW;
+          for (let q = q0; q < q1; q++, s += strideW) x[s] = x[s]! + cols[d + q]!;
+        }
+      }
+    }
+  }
+}
+
+/** y = conv(x, w): `out` is y, contiguous [batch, outChannels, outH, outW], fully overwritten. */
+export function convForwardKernel(out: FloatStorage, x: DenseOperand, w: DenseOperand, g: ConvGeometry): void {
+  if (out.length === 0) return;
+  if (isDepthwise(g)) return depthwiseForward(out, x, w, g);
+  const inC = g.inChannels / g.groups;
+  const outC = g.outChannels / g.groups;
+  const taps = inC * g.kH * g.kW;
+  const inPlane = g.inH * g.inW;
+  const outPlane = g.outH * g.outW;
+  const pointwise = isPointwise(g);
+  const cols = pointwise ? null : colsScratch(out, taps * outPlane);
+  // Loop order: image, group; per (image, group) one product W_g (outC x taps) cols (taps x outPlane).
+  for (let n = 0; n < g.batch; n++) {
+    for (let group = 0; group < g.groups; group++) {
+      const xBase = x.offset + (n * g.inChannels + group * inC) * inPlane;
+      const yStart = (n * g.outChannels + group * outC) * outPlane;
+      let b: MatrixOperand;
+      if (cols === null) {
+        b = matrix(x.data, xBase, inPlane, 1);
+      } else {
+        im2col(cols, x.data, xBase, inC, g);
+        b = matrix(cols, 0, outPlane, 1);
+      }
+      const a = matrix(w.data, w.offset + group * outC * taps, taps, 1);
+      multiply(out.subarray(yStart, yStart + outC * outPlane), a, b, outC, taps, outPlane);
+    }
+  }
+}
+
+/** x = convTranspose(y, w): `out` is x, contiguous [batch, inChannels, inH, inW], fully overwritten. */
+export function convTransposeKernel(out: FloatStorage, y: DenseOperand, w: DenseOperand, g: ConvGeometry): void {
+  if (out.length === 0) return;
+  if (isDepthwise(g)) return depthwiseTranspose(out, y, w, g);
+  const inC = g.inChannels / g.groups;
+  const outC = g.outChannels / g.groups;
+  const taps = inC * g.kH * g.kW;
+  const inPlane = g.inH * g.inW;
+  const outPlane = g.outH * g.outW;
+  const pointwise = isPointwise(g);
+  out.fill(0);
+  if (outPlane === 0 || outC === 0) return;
+  const cols = pointwise ? null : colsScratch(out, taps * outPlane);
+  // Loop order: image, group; per (image, group) cols = W_g^T (taps x outC) y_g (outC x outPlane), then col2im.
+  for (let n = 0; n < g.batch; n++) {
+    for (let group = 0; group < g.groups; group++) {
+      const xStart = (n * g.inChannels + group * inC) * inPlane;
+      const a = matrix(w.data, w.offset + group * outC * taps, 1, taps);
+      const b = matrix(y.data, y.offset + (n * g.outChannels + group * outC) * outPlane, outPlane, 1);
+      if (cols === null) {
+        multiply(out.subarray(xStart, xStart + inC * inPlane), a, b, taps, outC, outPlane);
+      } else {
+        multiply(cols, a, b, taps, outC, outPlane);
+        col2imAdd(out, xStart, cols, inC, g);
+      }
+    }
+  }
+}
+
+/** dw = convWeight(x, y): `out` is w, contiguous [outChannels, inChannels / groups, kH, kW], fully overwritten. */
+export function convWeightKernel(out: FloatStorage, x: DenseOperand, y: DenseOperand, g: ConvGeometry): void {
+  if (out.length === 0) return;
+  if (isDepthwise(g)) return depthwiseWeight(out, x, y, g);
+  const inC = g.inChannels / g.groups;
+  const outC = g.outChannels / g.groups;
+  const taps = inC * g.kH * g.kW;
+  const inPlane = g.inH * g.inW;
+  const outPlane = g.outH * g.outW;
+  const pointwise = isPointwise(g);
+  out.fill(0);
+  if (outPlane === 0 || g.batch === 0) return;
+  const cols = pointwise ? null : colsScratch(out, taps * outPlane);
+  const product = sumScratch(out, outC * taps);
+  // Loop order: group, image; per (group, image) the product y_g (outC x outPlane) cols^T
+  // (outPlane x taps) is added into W_g, images in order (the order of PyTorch's sum over the batch).
+  for (let group = 0; group < g.groups; group++) {
+    const wStart = group * outC * taps;
+    for (let n = 0; n < g.batch; n++) {
+      const xBase = x.offset + (n * g.inChannels + group * inC) * inPlane;
+      let b: MatrixOperand;
+      if (cols === null) {
+        b = matrix(x.data, xBase, 1, inPlane);
+      } else {
+        im2col(cols, x.data, xBase, inC, g);
+        b = matrix(cols, 0, 1, outPlane);
+      }
+      const a = matrix(y.data, y.offset + (n * g.outChannels + group * outC) * outPlane, outPlane, 1);
+      multiply(product, a, b, outC, outPlane, taps);
+      for (let e = 0; e < outC * taps; e++) out[wStart + e] = out[wStart + e]! + product[e]!;
+    }
+  }
+}
+
+// Depthwise: channel c of x meets only filter c. Loop order: image, channel, tap (i, j), output row
+// p, then the valid output columns q of that tap: the innermost loop is a strided read of one row of
+// x against a contiguous row of y, with the tap's weight held in a local.
+
+function depthwiseForward(out: FloatStorage, x: DenseOperand, w: DenseOperand, g: ConvGeometry): void {
+  out.fill(0);
+  const { inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW } = g;
+  for (let n = 0; n < g.batch; n++) {
+    for (let c = 0; c < g.groups; c++) {
+      const xPlane = x.offset + (n * g.groups + c) * inH * inW;
+      const yPlane = (n * g.groups + c) * outH * outW;
+      for (let i = 0; i < kH; i++) {
+        const shiftH = i * dilationH - padH;
+        for (let j = 0; j < kW; j++) {
+          const weight = w.data[w.offset + (c * kH + i) * kW + j]!;
+          const shiftW = j * dilationW - padW;
+          const [q0, q1] = validRange(outW, inW, strideW, shiftW);
+          for (let p = 0; p < outH; p++) {
+            const h = p * strideH + shiftH;
+            if (h < 0 || h >= inH) continue;
+            let s = xPlane + h * inW + q0 * strideW + shiftW;
+            const row = yPlane + p * outW;
+            for (let q = q0; q < q1; q++, s += strideW) out[row + q] = out[row + q]! + weight * x.data[s]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+function depthwiseTranspose(out: FloatStorage, y: DenseOperand, w: DenseOperand, g: ConvGeometry): void {
+  out.fill(0);
+  const { inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW } = g;
+  for (let n = 0; n < g.batch; n++) {
+    for (let c = 0; c < g.groups; c++) {
+      const xPlane = (n * g.groups + c) * inH * inW;
+      const yPlane = y.offset + (n * g.groups + c) * outH * outW;
+      for (let i = 0; i < kH; i++) {
+        const shiftH = i * dilationH - padH;
+        for (let j = 0; j < kW; j++) {
+          const weight = w.data[w.offset + (c * kH + i) * kW + j]!;
+          const shiftW = j * dilationW - padW;
+          const [q0, q1] = validRange(outW, inW, strideW, shiftW);
+          for (let p = 0; p < outH; p++) {
+            const h = p * strideH + shiftH;
+            if (h < 0 || h >= inH) continue;
+            let s = xPlane + h * inW + q0 * strideW + shiftW;
+            const row = yPlane + p * outW;
+            for (let q = q0; q < q1; q++, s += strideW) out[s] = out[s]! + weight * y.data[row + q]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+function depthwiseWeight(out: FloatStorage, x: DenseOperand, y: DenseOperand, g: ConvGeometry): void {
+  out.fill(0);
+  const { inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW } = g;
+  for (let n = 0; n < g.batch; n++) {
+    for (let c = 0; c < g.groups; c++) {
+      const xPlane = x.offset + (n * g.groups + c) * inH * inW;
+      const yPlane = y.offset + (n * g.groups + c) * outH * outW;
+      for (let i = 0; i < kH; i++) {
+        const shiftH = i * dilationH - padH;
+        for (let j = 0; j < kW; j++) {
+          const shiftW = j * dilationW - padW;
+          const [q0, q1] = validRange(outW, inW, strideW, shiftW);
+          let sum = 0;
+          for (let p = 0; p < outH; p++) {
+            const h = p * strideH + shiftH;
+            if (h < 0 || h >= inH) continue;
+            let s = xPlane + h * inW + q0 * strideW + shiftW;
+            const row = yPlane + p * outW;
+            for (let q = q0; q < q1; q++, s += strideW) sum += y.data[row + q]! * x.data[s]!;
+          }
+          const at = (c * kH + i) * kW + j;
+          out[at] = out[at]! + sum;
+        }
+      }
+    }
+  }
+}
