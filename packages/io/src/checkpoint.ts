@@ -175,10 +175,16 @@ export function encodeCheckpoint(contents: CheckpointContents, owner = 'encodeCh
  * optimizer tensors are missing or malformed is an Error naming `owner` and what is wrong.
  */
 export function decodeCheckpoint(bytes: Uint8Array, owner = 'decodeCheckpoint'): DecodedCheckpoint {
-  const { tensors, metadata } = decodeSafetensors(bytes);
   const fail = (message: string): never => {
     throw new Error(`${owner}: ${message}`);
   };
+  let file: ReturnType<typeof decodeSafetensors>;
+  try {
+    file = decodeSafetensors(bytes);
+  } catch (error) {
+    throw new Error(`${owner}: ${(error as Error).message}`, { cause: error });
+  }
+  const { tensors, metadata } = file;
   if (metadata.format !== CHECKPOINT_FORMAT) {
     fail(`not a checkpoint: the metadata's format is ${describeValue(metadata.format)}, expected '${CHECKPOINT_FORMAT}' (a weights file is read with decodeSafetensors)`);
   }

@@ -5,6 +5,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { checkOptions, describeValue, type Tensor } from '@nn/autograd';
 import { writeFileAtomic } from './atomic-write.js';
+
+export { writeFileAtomic };
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type CheckpointContents, type CheckpointTargets, type RestoredCheckpoint } from './checkpoint.js';
 import { decodeSafetensors, type DecodedSafetensors, type DecodeOptions } from './decode.js';
 import { encodeSafetensors } from './encode.js';

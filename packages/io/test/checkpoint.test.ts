@@ -130,7 +130,7 @@ describe('errors name the file and what is wrong', () => {
     const cut = join(dir, 'truncated.safetensors');
     writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
     await expect(loadCheckpoint(cut, { model: net() })).rejects.toThrow(
-      `loadCheckpoint: ${cut}: decodeSafetensors: tensor 'optimizer.state.5.expAvgSq': data_offsets [1080,1096] run past the end of the data (1086 bytes)`,
+      `loadCheckpoint: ${cut}: decodeCheckpoint: decodeSafetensors: tensor 'optimizer.state.5.expAvgSq': data_offsets [1080,1096] run past the end of the data (1086 bytes)`,
     );
     await expect(loadCheckpoint(join(dir, 'absent.safetensors'), { model: net() })).rejects.toThrow('ENOENT');
   });
