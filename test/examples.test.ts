@@ -157,4 +157,11 @@ describe('examples', () => {
     const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, unknown>;
     expect(Object.keys(header).sort()).toEqual(['0.bias', '0.weight', '1.bias', '1.num_batches_tracked', '1.running_mean', '1.running_var', '1.weight', '3.bias', '3.weight', '__metadata__']);
   });
+
+  test('save-and-resume: trained, stopped after 3 epochs, resumed from its ModelCheckpoint file, identical to an uninterrupted run', () => {
+    const out = runExample('save-and-resume', [scratch]);
+    expect(out).toContain('saved digits-01.safetensors, digits-02.safetensors, digits-03.safetensors');
+    expect(out).toContain('resumed at epoch 4, trained to epoch 6');
+    expect(out).toContain('weights identical: true; losses identical: true; Adam state identical: true');
+  });
 });

@@ -145,7 +145,7 @@ describe('each package installed on its own, from npm pack, offline', () => {
     expect(out['main.js']).toBe('[150,4] [150,4] function');
   });
 
-  test('@nn/train (with the four others) trains a model', () => {
+  test('@nn/train (with the five others) trains a model', () => {
     const out = installAlone('train', {
       'main.js': [
         "import { manualSeed } from '@nn/autograd';",
@@ -191,7 +191,7 @@ describe('each package installed on its own, from npm pack, offline', () => {
       ['layers', ['autograd', 'layers']],
       ['optim', ['autograd', 'optim']],
       ['data', ['autograd', 'data']],
-      ['train', ['autograd', 'data', 'layers', 'optim', 'train']],
+      ['train', ['autograd', 'data', 'io', 'layers', 'optim', 'train']],
       ['io', ['autograd', 'io', 'layers']],
     ]);
   });

@@ -9,6 +9,7 @@ export { setDefaultDtype, getDefaultDtype, AllocationError } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes } from './shape.js';
 export { Generator, manualSeed, globalGenerator, checkGenerator } from './random.js';
+export type { GeneratorState } from './random.js';
 export { checkOptions } from './options.js';
 export { describeValue } from './describe-value.js';
 export { noGrad, enableGrad, isGradEnabled } from './mode.js';

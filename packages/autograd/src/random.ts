@@ -8,6 +8,18 @@
  */
 import { describeValue } from './describe-value.js';
 
+/**
+ * A generator's whole state as plain data (what `getState` returns and `setState` takes): the four
+ * 32-bit words of sfc32 and the normal sample kept back from the last Box-Muller pair. A checkpoint
+ * stores it so that a resumed run draws the same numbers as one that never stopped.
+ */
+export interface GeneratorState {
+  /** sfc32's state words a, b, c, d, each an integer in [0, 2^32 - 1]. */
+  words: [number, number, number, number];
+  /** The second sample of the last normal pair, not yet returned, or null. */
+  spareNormal: number | null;
+}
+
 export class Generator {
   private a = 0;
   private b = 0;
@@ -26,6 +38,35 @@ export class Generator {
    */
   seed(seed: number): void {
     this.restart(checkSeed(seed, 'Generator.seed'));
+  }
+
+  /** The generator's state, a copy: `setState` of it continues the stream from exactly here. */
+  getState(): GeneratorState {
+    return { words: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0], spareNormal: this.spareNormal };
+  }
+
+  /**
+   * Continues from a state that `getState` returned (of this generator or another): the next
+   * numbers are those that followed it. A malformed state throws, naming what is wrong, and
+   * leaves the generator as it was.
+   */
+  setState(state: GeneratorState): void {
+    const given: unknown = state;
+    const fail = (what: string): never => {
+      throw new Error(`Generator.setState: ${what}, got ${describeValue(given)}`);
+    };
+    if (given === null || typeof given !== 'object') return fail('expected { words, spareNormal } as getState() returns');
+    const { words, spareNormal } = given as { words?: unknown; spareNormal?: unknown };
+    if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= MAX_SEED)) {
+      fail('words must be four integers in [0, 2^32 - 1]');
+    }
+    if (spareNormal !== null && (typeof spareNormal !== 'number' || !Number.isFinite(spareNormal))) fail('spareNormal must be a finite number or null');
+    const [a, b, c, d] = words as number[];
+    this.a = a! | 0;
+    this.b = b! | 0;
+    this.c = c! | 0;
+    this.d = d! | 0;
+    this.spareNormal = spareNormal as number | null;
   }
 
   private restart(seed: number): void {

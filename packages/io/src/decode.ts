@@ -13,9 +13,10 @@ import { convertInto, findBadBool, type FloatStorage } from './kernels/convert.j
 export interface DecodeOptions {
   /**
    * The dtype of every decoded tensor. By default F16, BF16 and F32 give float32, F64 gives float64,
-   * and the integer dtypes (I8, I16, I32, I64, U8, BOOL) give float64, which holds them exactly (they
-   * will give int32 once @nn has the int32 dtype). With `'float32'`, F64 and the wide integers are
-   * rounded to float32 as a cast would.
+   * and the integer dtypes (I8, I16, I32, I64, U8, BOOL) give int32 (an I64 value outside int32's
+   * range is an error). With `'float32'` or `'float64'` every tensor is converted as a cast would
+   * (F64 and the wide integers round to float32; I64 up to ±(2^53 - 1) is exact in float64); with
+   * `'int32'` only integer tensors are accepted (a float tensor is an error, not a truncation).
    */
   dtype?: DType;
 }
@@ -31,14 +32,16 @@ const DEFAULT_DTYPE: Readonly<Record<SafetensorsDtype, DType>> = {
   BF16: 'float32',
   F32: 'float32',
   F64: 'float64',
-  // Exact in float64; they become int32 with the int32 dtype.
-  BOOL: 'float64',
-  U8: 'float64',
-  I8: 'float64',
-  I16: 'float64',
-  I32: 'float64',
-  I64: 'float64',
+  // PyTorch's integer tensors (labels, indices, counters) stay integers; I64 must fit int32.
+  BOOL: 'int32',
+  U8: 'int32',
+  I8: 'int32',
+  I16: 'int32',
+  I32: 'int32',
+  I64: 'int32',
 };
+
+const INTEGER_DTYPES: readonly SafetensorsDtype[] = ['BOOL', 'U8', 'I8', 'I16', 'I32', 'I64'];
 
 /**
  * Decodes a safetensors file (Hugging Face's format, what `safetensors.torch.save_file` writes).
@@ -46,8 +49,9 @@ const DEFAULT_DTYPE: Readonly<Record<SafetensorsDtype, DType>> = {
  * the tensor and what is wrong, e.g.
  * `decodeSafetensors: tensor 'fc.weight': data_offsets [0,24] hold 6 F32 values, but shape [2,4] needs 8`.
  *
- * Read: F16, BF16, F32, F64 (to float32 / float64, exactly), I8, I16, I32, I64, U8, BOOL (to float64,
- * exactly; an I64 value beyond ±(2^53 - 1) is an error). `opts.dtype` sets every tensor's dtype.
+ * Read: F16, BF16, F32, F64 (to float32 / float64, exactly), I8, I16, I32, I64, U8, BOOL (to int32,
+ * exactly; an I64 value outside int32's range is an error, not a wrap). `opts.dtype` sets every
+ * tensor's dtype (see `DecodeOptions`).
  *
  * A tensor that keeps its dtype and is aligned in the file is a view of `bytes`, not a copy: it
  * keeps the file's buffer alive, and writing into `bytes` afterwards changes it.
@@ -56,10 +60,16 @@ export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): 
   checkOptions('decodeSafetensors', opts, ['dtype']);
   if (!(bytes instanceof Uint8Array)) throw new Error(`decodeSafetensors: expected a Uint8Array, got ${describeValue(bytes)}`);
   const wanted = opts.dtype;
-  if (wanted !== undefined && wanted !== 'float32' && wanted !== 'float64') {
-    throw new Error(`decodeSafetensors: dtype must be 'float32' or 'float64', got ${describeValue(wanted)}`);
+  if (wanted !== undefined && wanted !== 'float32' && wanted !== 'float64' && wanted !== 'int32') {
+    throw new Error(`decodeSafetensors: dtype must be 'float32', 'float64' or 'int32', got ${describeValue(wanted)}`);
   }
   const { dataStart, entries, metadata } = readHeader(bytes);
+  if (wanted === 'int32') {
+    const float = entries.find((entry) => !INTEGER_DTYPES.includes(entry.dtype));
+    if (float !== undefined) {
+      throw new Error(`decodeSafetensors: tensor '${float.name}' is ${float.dtype}; dtype 'int32' decodes only the integer dtypes (${INTEGER_DTYPES.join(', ')})`);
+    }
+  }
   for (const entry of entries) {
     if (entry.dtype !== 'BOOL') continue;
     const bad = findBadBool(bytes.subarray(dataStart + entry.begin, dataStart + entry.end));
@@ -72,8 +82,8 @@ export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): 
 
 function decodeTensor(bytes: Uint8Array, dataStart: number, entry: HeaderEntry, dtype: DType): Tensor {
   const at = bytes.byteOffset + dataStart + entry.begin;
-  const same = (entry.dtype === 'F32' && dtype === 'float32') || (entry.dtype === 'F64' && dtype === 'float64');
-  const Storage = dtype === 'float32' ? Float32Array : Float64Array;
+  const same = (entry.dtype === 'F32' && dtype === 'float32') || (entry.dtype === 'F64' && dtype === 'float64') || (entry.dtype === 'I32' && dtype === 'int32');
+  const Storage = dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Float64Array;
   let storage: FloatStorage;
   if (same && LITTLE_ENDIAN && at % DTYPES[entry.dtype].bytes === 0) {
     storage = new Storage(bytes.buffer as ArrayBuffer, at, entry.size);
@@ -86,9 +96,8 @@ function decodeTensor(bytes: Uint8Array, dataStart: number, entry: HeaderEntry, 
     const outOfRange = convertInto(storage, new DataView(bytes.buffer, at, entry.end - entry.begin), 0, entry.dtype);
     if (outOfRange >= 0) {
       const value = new DataView(bytes.buffer, at + 8 * outOfRange, 8).getBigInt64(0, true);
-      throw new Error(
-        `decodeSafetensors: tensor '${entry.name}': I64 element ${outOfRange} is ${value}, beyond ±(2^53 - 1), which float64 holds exactly`,
-      );
+      const range = dtype === 'int32' ? "outside int32's range [-2^31, 2^31 - 1] (decode with dtype 'float64' for up to ±(2^53 - 1))" : 'beyond ±(2^53 - 1), which float64 holds exactly';
+      throw new Error(`decodeSafetensors: tensor '${entry.name}': I64 element ${outOfRange} is ${value}, ${range}`);
     }
   }
   return new Tensor(storage, entry.shape, contiguousStrides(entry.shape), 0);

@@ -15,16 +15,17 @@ interface Planned {
   key: Uint8Array;
   dtype: SafetensorsDtype;
   shape: readonly number[];
-  data: Float32Array | Float64Array;
+  data: Float32Array | Float64Array | Int32Array;
   begin: number;
 }
 
-/** The safetensors dtype written for a tensor. I32 joins these with the int32 dtype. */
+/** The safetensors dtype written for a tensor. */
 function fileDtype(name: string, t: Tensor): SafetensorsDtype {
   const dtype: string = t.dtype;
   if (dtype === 'float32') return 'F32';
   if (dtype === 'float64') return 'F64';
-  throw new Error(`encodeSafetensors: tensor '${name}' has dtype ${describeValue(dtype)}; float32 (F32) and float64 (F64) are written`);
+  if (dtype === 'int32') return 'I32';
+  throw new Error(`encodeSafetensors: tensor '${name}' has dtype ${describeValue(dtype)}; float32 (F32), float64 (F64) and int32 (I32) are written`);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -35,7 +36,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 /**
  * Encodes tensors (by name) and optional string metadata as a safetensors file, which PyTorch reads
- * with `safetensors.torch.load_file`. Writes float32 as F32 and float64 as F64. The name
+ * with `safetensors.torch.load_file`. Writes float32 as F32, float64 as F64 and int32 as I32. The name
  * `__metadata__` is reserved; metadata values must be strings.
  */
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
@@ -53,7 +54,7 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
     if (name === '__metadata__') throw new Error(`encodeSafetensors: '__metadata__' is reserved for the metadata and cannot name a tensor`);
     if (!(t instanceof Tensor)) throw new Error(`encodeSafetensors: tensor '${name}': expected a Tensor, got ${describeValue(t)}`);
     const dtype = fileDtype(name, t);
-    return { name, key: encoder.encode(name), dtype, shape: t.shape, data: t.data() as Float32Array | Float64Array, begin: 0 };
+    return { name, key: encoder.encode(name), dtype, shape: t.shape, data: t.data(), begin: 0 };
   });
   planned.sort((a, b) => DTYPES[b.dtype].rank - DTYPES[a.dtype].rank || compareBytes(a.key, b.key));
   let dataLength = 0;

@@ -5,3 +5,16 @@
 export { encodeSafetensors } from './encode.js';
 export { decodeSafetensors, type DecodeOptions, type DecodedSafetensors } from './decode.js';
 export type { SafetensorsDtype } from './dtypes.js';
+export { encodeCheckpoint, decodeCheckpoint, restoreCheckpoint, CHECKPOINT_FORMAT } from './checkpoint.js';
+export type {
+  CheckpointContents,
+  CheckpointTargets,
+  RestoredCheckpoint,
+  DecodedCheckpoint,
+  CheckpointModel,
+  CheckpointOptimizer,
+  CheckpointOptimizerState,
+  CheckpointParamState,
+  CheckpointScheduler,
+} from './checkpoint.js';
+export type { CheckpointValue } from './checkpoint-json.js';

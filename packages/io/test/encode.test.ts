@@ -53,7 +53,7 @@ describe('the bytes, read by a strict reader of the specification', () => {
         expect(file.metadata).toEqual(metadata);
         expect(file.names.sort()).toEqual(Object.keys(tensors).sort());
         for (const [name, t] of Object.entries(tensors)) {
-          expect(file.tensors[name]!.dtype).toBe(t.dtype === 'float32' ? 'F32' : 'F64');
+          expect(file.tensors[name]!.dtype).toBe({ float32: 'F32', float64: 'F64', int32: 'I32' }[t.dtype]);
           expect(file.tensors[name]!.shape).toEqual(t.shape);
           expect(file.tensors[name]!.values).toEqual(Array.from(t.data()));
         }

@@ -16,14 +16,17 @@ export interface TrainingTarget {
   /** The optimizer's learning rate (of its first parameter group). */
   getLearningRate(): number;
   setLearningRate(lr: number): void;
+  /** Saves the model to a file (Model.save), for ModelCheckpoint. */
+  save?(path: string): Promise<void>;
 }
 
+/** Hooks into `fit`. A hook may return a promise (ModelCheckpoint writes a file); `fit` awaits it before going on. */
 export interface Callback {
-  onTrainBegin?(target: TrainingTarget): void;
-  onEpochBegin?(epoch: number, target: TrainingTarget): void;
-  onBatchEnd?(batch: number, logs: Logs, target: TrainingTarget): void;
-  onEpochEnd?(epoch: number, logs: Logs, target: TrainingTarget): void;
-  onTrainEnd?(logs: Logs, target: TrainingTarget): void;
+  onTrainBegin?(target: TrainingTarget): void | Promise<void>;
+  onEpochBegin?(epoch: number, target: TrainingTarget): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: Logs, target: TrainingTarget): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: Logs, target: TrainingTarget): void | Promise<void>;
+  onTrainEnd?(logs: Logs, target: TrainingTarget): void | Promise<void>;
 }
 
 export interface EarlyStoppingOptions {

@@ -1,9 +1,12 @@
 /**
  * @nn/train: Keras-style training. `new Model(net)`, then `compile`, `fit`, `evaluate`, `predict`;
- * metrics, callbacks (EarlyStopping, LearningRateScheduler, TerminateOnNaN), progress output, and SVG plots.
+ * metrics, callbacks (EarlyStopping, LearningRateScheduler, TerminateOnNaN, ModelCheckpoint), model files
+ * (`save` / `load`, or `toBytes` / `fromBytes` in a browser), progress output, and SVG plots.
  */
 export { Model } from './model.js';
-export type { CompileOptions, FitOptions, EvaluateOptions, OptimizerName } from './model.js';
+export type { CompileOptions, FitOptions, EvaluateOptions, OptimizerName, LoadModelOptions } from './model.js';
+export { ModelCheckpoint, formatCheckpointPath } from './model-checkpoint.js';
+export type { ModelCheckpointOptions } from './model-checkpoint.js';
 export { History } from './history.js';
 export { EarlyStopping, LearningRateScheduler } from './callbacks.js';
 export type { Callback, Logs, TrainingTarget, EarlyStoppingOptions, SchedulerLike } from './callbacks.js';

@@ -5,6 +5,7 @@
  */
 import { checkGenerator, checkOptions, concat, describeValue, noGrad, Tensor, type Generator } from '@nn/autograd';
 import { DataLoader, TensorDataset } from '@nn/data';
+import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from '@nn/io';
 import type { Module } from '@nn/layers';
 import { Adagrad, Adam, AdamW, RMSprop, SGD, type Optimizer } from '@nn/optim';
 import type { Callback, Logs, TrainingTarget } from './callbacks.js';
@@ -12,6 +13,7 @@ import { History } from './history.js';
 import { LOSS_NAMES, LOSS_SPEC_KEYS, makeLoss, type LossFn, type LossName, type LossSpec } from './keras-losses.js';
 import { makeMetric, METRIC_NAMES, type Metric, type MetricName } from './metrics.js';
 import { defaultSink, Progress, type ProgressSink, type Verbosity } from './progress.js';
+import { nodeFiles, readSavedCompile, savedCompile, type SavedCompile } from './saving.js';
 
 export type OptimizerName = 'sgd' | 'adam' | 'rmsprop' | 'adamw' | 'adagrad';
 
@@ -56,7 +58,29 @@ export interface FitOptions {
   rng?: Generator;
   /** Where progress goes (default: standard output, or the console in a browser). */
   output?: ProgressSink;
+  /**
+   * The epoch to start at (default 0), to continue a run, as Keras's `initial_epoch`: `epochs` is the
+   * index of the final epoch, not a count, so `fit(x, y, { initialEpoch: 3, epochs: 5 })` runs the
+   * epochs numbered 3 and 4 (shown as 4/5 and 5/5).
+   */
+  initialEpoch?: number;
 }
+
+/** Options of `Model.load` and `Model.fromBytes`. */
+export interface LoadModelOptions {
+  /**
+   * Also restore the global random generator to its state at the save (default false, as loading a
+   * Keras model leaves the random state alone); true continues shuffling and dropout exactly as the
+   * saved run would have, for a resumed `fit` that is identical to one that never stopped.
+   */
+  restoreRng?: boolean;
+  /** The loss, needed when the model was compiled with a loss function (a file holds only names). */
+  loss?: LossName | LossSpec | LossFn;
+  /** The optimizer, needed when the model was compiled with an optimizer that `compile` cannot build by name. */
+  optimizer?: OptimizerName | Optimizer;
+}
+
+const LOAD_OPTIONS = ['restoreRng', 'loss', 'optimizer'];
 
 export interface EvaluateOptions {
   batchSize?: number;
@@ -64,13 +88,16 @@ export interface EvaluateOptions {
 
 const EVALUATE_OPTIONS = ['batchSize'];
 
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'rng', 'output'];
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'rng', 'output', 'initialEpoch'];
 
 interface Compiled {
   optimizer: Optimizer;
   loss: LossFn;
   lossName: string;
   metrics: Metric[];
+  /** The loss as a name (null for a function) and the metric names: what a model file keeps. */
+  lossSpec: LossSpec | null;
+  metricNames: MetricName[];
 }
 
 const fmt = (t: Tensor): string => `[${t.shape.join(',')}]`;
@@ -114,6 +141,7 @@ export class Model implements TrainingTarget {
     let lossFn: LossFn;
     let lossName: string;
     let fromLogits = false;
+    let lossSpec: LossSpec | null = null;
     if (typeof loss === 'function') {
       lossFn = loss;
       lossName = loss.name || 'custom';
@@ -127,12 +155,20 @@ export class Model implements TrainingTarget {
       lossFn = makeLoss(spec);
       lossName = spec.name;
       fromLogits = spec.fromLogits ?? false;
+      lossSpec = { name: spec.name, fromLogits };
     }
     for (const name of metrics) {
       if (!METRIC_NAMES.includes(name)) throw new Error(`Model.compile: unknown metric '${name}' (known: ${METRIC_NAMES.join(', ')})`);
     }
     const context = { threshold: fromLogits ? 0 : 0.5, fromLogits };
-    this.compiled = { optimizer: resolvedOptimizer, loss: lossFn, lossName, metrics: metrics.map((name) => makeMetric(name, context)) };
+    this.compiled = {
+      optimizer: resolvedOptimizer,
+      loss: lossFn,
+      lossName,
+      metrics: metrics.map((name) => makeMetric(name, context)),
+      lossSpec,
+      metricNames: [...metrics],
+    };
   }
 
   /**
@@ -185,8 +221,9 @@ export class Model implements TrainingTarget {
     const compiled = this.requireCompiled('fit');
     checkOptions('Model.fit', opts, FIT_OPTIONS);
     [x, y] = this.checkData('fit', x, y);
-    const { epochs = 1, batchSize = 32, shuffle = true, callbacks = [], verbose = 1, validationSplit = 0 } = opts;
+    const { epochs = 1, batchSize = 32, shuffle = true, callbacks = [], verbose = 1, validationSplit = 0, initialEpoch = 0 } = opts;
     if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`Model.fit: epochs must be a positive integer, got ${describeValue(epochs)}`);
+    if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`Model.fit: initialEpoch must be a non-negative integer, got ${describeValue(initialEpoch)}`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Model.fit: batchSize must be a positive integer, got ${describeValue(batchSize)}`);
     if (typeof validationSplit !== 'number' || !(validationSplit >= 0 && validationSplit < 1)) throw new Error(`Model.fit: validationSplit must be in [0, 1), got ${describeValue(validationSplit)}`);
 
@@ -208,11 +245,13 @@ export class Model implements TrainingTarget {
     const progress = new Progress(verbose, epochs, opts.output ?? defaultSink());
     const history = new History();
     this.stopTraining = false;
-    callbacks.forEach((cb) => cb.onTrainBegin?.(this));
+    // Callbacks may be async (ModelCheckpoint writes a file): each is awaited before training goes on.
+    for (const cb of callbacks) await cb.onTrainBegin?.(this);
     let logs: Logs = {};
     let warnedNonFinite = false;
-    for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
-      callbacks.forEach((cb) => cb.onEpochBegin?.(epoch, this));
+    // As Keras: epochs [initialEpoch, epochs); an initialEpoch at or past epochs trains nothing.
+    for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
+      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, this);
       progress.epochBegin();
       this.net.train();
       compiled.metrics.forEach((m) => m.reset());
@@ -237,7 +276,7 @@ export class Model implements TrainingTarget {
         compiled.metrics.forEach((m) => m.update(yb!, detached));
         logs = this.logsOf(lossSum / seen, compiled.metrics);
         progress.batchEnd(epoch, batch, loader.length, logs);
-        callbacks.forEach((cb) => cb.onBatchEnd?.(batch, logs, this));
+        for (const cb of callbacks) await cb.onBatchEnd?.(batch, logs, this);
         batch++;
         if (this.stopTraining) break; // set by a callback at this batch (TerminateOnNaN), as Keras
         await yieldToEventLoop();
@@ -248,9 +287,9 @@ export class Model implements TrainingTarget {
       }
       history.record(epoch, logs);
       progress.epochEnd(epoch, loader.length, logs, batch);
-      callbacks.forEach((cb) => cb.onEpochEnd?.(epoch, logs, this));
+      for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs, this);
     }
-    callbacks.forEach((cb) => cb.onTrainEnd?.(logs, this));
+    for (const cb of callbacks) await cb.onTrainEnd?.(logs, this);
     return history;
   }
 
@@ -311,6 +350,79 @@ export class Model implements TrainingTarget {
     const shape = inputShape ?? this.inputShape;
     if (shape === null) throw new Error('Model.summary: give the input shape (without the batch axis), or call fit first');
     return this.net.summary(shape);
+  }
+
+  /**
+   * The model as the bytes of a model file (an @nn/io checkpoint, one safetensors file): the
+   * weights and buffers, the optimizer's state (Adam's moments, step counts, the options such as
+   * lr), and the compile settings that are plain data (the optimizer's and the loss's names, the
+   * metrics). `Model.fromBytes` reads it back; in Node, `save` writes it to a file.
+   */
+  toBytes(): Uint8Array {
+    const compiled = this.compiled;
+    if (compiled === null) return encodeCheckpoint({ model: this.net, extra: { compile: null } }, 'Model.toBytes');
+    const settings = savedCompile(compiled.optimizer, compiled.lossSpec, compiled.metricNames);
+    return encodeCheckpoint({ model: this.net, optimizer: compiled.optimizer, extra: { compile: { ...settings } } }, 'Model.toBytes');
+  }
+
+  /**
+   * Saves the model to the file `path` (see `toBytes`), atomically: a crash leaves the old file or
+   * the new one. Node only; in a browser use `toBytes`.
+   */
+  async save(path: string): Promise<void> {
+    const bytes = this.toBytes();
+    const files = await nodeFiles('Model.save', 'model.toBytes()');
+    try {
+      await files.writeFileAtomic(path, bytes);
+    } catch (error) {
+      throw new Error(`Model.save: ${path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /**
+   * A model of `net` (the same architecture as the saved one, built anew) from the bytes of a model
+   * file: the weights loaded, compiled as saved, and the optimizer's state restored, so that `fit`
+   * continues where the saved model stopped. A model compiled with a loss function, or an optimizer
+   * `compile` cannot build by name, needs it again in `opts`. A file of another architecture is an
+   * Error naming what differs.
+   */
+  static fromBytes(bytes: Uint8Array, net: Module, opts: LoadModelOptions = {}): Model {
+    checkOptions('Model.fromBytes', opts, LOAD_OPTIONS);
+    return Model.restore('Model.fromBytes', bytes, net, opts);
+  }
+
+  /**
+   * Loads the model file `path` that `save` wrote into `net` (see `fromBytes`). Node only; in a
+   * browser use `Model.fromBytes`.
+   */
+  static async load(path: string, net: Module, opts: LoadModelOptions = {}): Promise<Model> {
+    checkOptions('Model.load', opts, LOAD_OPTIONS);
+    const files = await nodeFiles('Model.load', 'Model.fromBytes(bytes, net)');
+    try {
+      const file = await files.readFile(path);
+      return Model.restore(path, new Uint8Array(file.buffer, file.byteOffset, file.byteLength), net, opts);
+    } catch (error) {
+      throw new Error(`Model.load: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private static restore(owner: string, bytes: Uint8Array, net: Module, opts: LoadModelOptions): Model {
+    const decoded = decodeCheckpoint(bytes, owner);
+    const settings: SavedCompile | null = readSavedCompile(owner, decoded.extra);
+    const model = new Model(net);
+    if (settings !== null) {
+      const optimizer = opts.optimizer ?? settings.optimizer;
+      const loss = opts.loss ?? settings.loss;
+      if (optimizer === null) throw new Error(`${owner}: the model was compiled with an optimizer that compile cannot build by name; pass it as opts.optimizer`);
+      if (loss === null) throw new Error(`${owner}: the model was compiled with a loss function, which a file cannot hold; pass it as opts.loss`);
+      model.compile({ optimizer: optimizer as OptimizerName | Optimizer, loss, metrics: settings.metrics });
+    }
+    restoreCheckpoint(
+      decoded,
+      { model: net, ...(model.compiled !== null && decoded.optimizer !== null ? { optimizer: model.compiled.optimizer } : {}), restoreRng: opts.restoreRng ?? false },
+      owner,
+    );
+    return model;
   }
 
   // TrainingTarget, for callbacks.
