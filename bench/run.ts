@@ -4,7 +4,7 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,add,scalar-chain,scalar-mlp,mlp-step,digits-fit]
+ *   node build/bench/run.js [--quick] [--only matmul,add,scalar-chain,scalar-mlp,mlp-step,digits-fit,lstm]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
  * --only runs the listed parts.
@@ -19,9 +19,10 @@ import { formatTable, medianMillis } from './measure.js';
 import { configurationsFor, headerRow, resultRow, type Configuration, type Figure, type PeerFigure } from './table.js';
 import { fitWithNn, fitWithTfjs, type FitResult } from './digits-fit.js';
 import { mlpStepNn, mlpStepTfjs } from './mlp-step.js';
+import { lstmStepNn, lstmStepTfjs } from './lstm-step.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 
-const PARTS = ['matmul', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'digits-fit'] as const;
+const PARTS = ['matmul', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'digits-fit', 'lstm'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -148,6 +149,13 @@ async function benchMlpStep(): Promise<void> {
   await addRow('MLP step 784-256-10, batch 128, SGD: a hand-written step for both', () => msFigure(mlpStepNn(minMillis)), { cpu, wasm });
 }
 
+/** The LSTM training step (BPTT); TensorFlow.js on WASM only (its CPU backend takes seconds a step). */
+async function benchLstmStep(): Promise<void> {
+  const minMillis = quick ? 300 : 3000;
+  const wasm = msFigure(await lstmStepTfjs('wasm', minMillis));
+  await addRow('LSTM step, input 32, hidden 128, 2 layers, sequence 50, batch 32, Adam, MSE', () => msFigure(lstmStepNn(minMillis)), { cpu: '', wasm });
+}
+
 /**
  * The digits fit: for each library, a one-epoch fit first (so that every code path is compiled, as
  * in a process that has trained before), then the median of `runs` timed fits, with that fit's test
@@ -181,6 +189,7 @@ const benches: Record<Part, () => Promise<void>> = {
   'scalar-mlp': benchScalarMlp,
   'mlp-step': benchMlpStep,
   'digits-fit': benchDigitsFit,
+  lstm: benchLstmStep,
 };
 
 /** The commit measured, with a mark when the working tree differs from it. */
