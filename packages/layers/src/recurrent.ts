@@ -374,7 +374,9 @@ export class LSTMCell extends CellBase {
   constructor(inputSize: number, hiddenSize: number, options: CellOptions = {}) {
     super('LSTM', inputSize, hiddenSize, options);
   }
-  override forward(x: Tensor): Tensor {
+  override forward(x: Tensor, ...extra: unknown[]): Tensor {
+    // A state passed here would be silently ignored (forward starts from zeros): point to run.
+    if (extra.length > 0) throw new Error(`${this.label}: forward(x) starts from a zero state; pass a state as run(x, { h, c })`);
     return this.stepCell(x, undefined, undefined).h;
   }
   /** One step from `state` (zeros when omitted): the next { h, c }. */

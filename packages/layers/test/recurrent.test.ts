@@ -147,6 +147,8 @@ describe('recurrent errors', () => {
     expect(() => new RNN(3, 2, { nonlinearity: 'sigmoid' as 'tanh' })).toThrow("RNN: option nonlinearity must be 'tanh' or 'relu'");
     expect(() => new LSTM(3, 2, { nonlinearity: 'relu' } as never)).toThrow('LSTM');
     expect(() => new GRUCell(3, 2).forward(randn([2, 4]))).toThrow('GRUCell(3 -> 2): expected input [batch, 3] or unbatched [3], got shape [2,4]');
+    expect(() => (new LSTMCell(3, 2).forward as (x: Tensor, h: Tensor) => Tensor)(randn([2, 3]), randn([2, 2]))).toThrow('LSTMCell(3 -> 2): forward(x) starts from a zero state');
+    expect(() => new LSTM(3, 2).run(randn([4, 2, 3]), { h: randn([1, 2, 2]), c: randn([2, 2]) })).toThrow('LSTM(3 -> 2): state.c must have shape [1,2,2]');
     expect(() => new RNNCell(3, 2).forward(randn([2, 3]), randn([3, 2]))).toThrow('RNNCell(3 -> 2): h must have shape [2,2], got [3,2]');
   });
 
