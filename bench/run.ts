@@ -4,7 +4,7 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum]
+ *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
  * --only runs the listed parts. The einsum part prints a table of its own after the notes: einsum
@@ -21,11 +21,12 @@ import { configurationsFor, headerRow, resultRow, type Configuration, type Figur
 import { fitWithNn, fitWithTfjs, type FitResult } from './digits-fit.js';
 import { mlpStepNn, mlpStepTfjs } from './mlp-step.js';
 import { maxPoolStepNn, maxPoolStepTfjs } from './max-pool.js';
+import { lstmStepNn, lstmStepTfjs } from './lstm-step.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 import { benchEinsum } from './einsum.js';
 import { CONV_BENCH, convFlops, convInputs, timeConv } from './conv.js';
 
-const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum'] as const;
+const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -180,6 +181,13 @@ async function benchMlpStep(): Promise<void> {
   await addRow('MLP step 784-256-10, batch 128, SGD: a hand-written step for both', () => msFigure(mlpStepNn(minMillis)), { cpu, wasm });
 }
 
+/** The LSTM training step (BPTT); TensorFlow.js on WASM only (its CPU backend takes seconds a step). */
+async function benchLstmStep(): Promise<void> {
+  const minMillis = quick ? 300 : 3000;
+  const wasm = msFigure(await lstmStepTfjs('wasm', minMillis));
+  await addRow('LSTM step, input 32, hidden 128, 2 layers, sequence 50, batch 32, Adam, MSE', () => msFigure(lstmStepNn(minMillis)), { cpu: '', wasm });
+}
+
 /**
  * Max pool 2x2 forward + backward on [64, 16, 24, 24] (a LeNet shape): maxPool2d, and the same pooling
  * by reshape and max (the way before the op). Its loops are JavaScript under either backend setting,
@@ -233,6 +241,7 @@ const benches: Record<Part, () => Promise<void>> = {
     await configure(configurations[0]!);
     einsumRows = benchEinsum(quick);
   },
+  lstm: benchLstmStep,
 };
 
 /** The commit measured, with a mark when the working tree differs from it. */

@@ -93,6 +93,14 @@ describe('examples', () => {
     expect(image).toContain('>validation accuracy</text>');
   });
 
+  test('lstm-digits: the default run reads the rows with an LSTM and reaches 0.95 test accuracy', () => {
+    const out = runExample('lstm-digits');
+    expect(out).toContain('lstm-digits: 1437 training and 360 test images, read as 8 rows of 8 pixels, LSTM hidden 32');
+    expect(out.match(/^Epoch \d+\/15 /gm)).toHaveLength(15);
+    const accuracy = Number(/test accuracy (\S+)/.exec(out)![1]);
+    expect(accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
   test('mse-history: 20 updates plotted', () => {
     const svg = join(scratch, 'mse.svg');
     const out = runExample('mse-history', [svg]);

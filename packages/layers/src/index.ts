@@ -38,3 +38,7 @@ export type {
 export { erf, normalCdf } from './special.js';
 export { silu, softplus, elu, mish } from './activation-functions.js';
 export type { SoftplusOptions, ELUOptions } from './activation-functions.js';
+export { Embedding, embedding } from './embedding.js';
+export type { EmbeddingOptions, EmbeddingFunctionOptions } from './embedding.js';
+export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './recurrent.js';
+export type { RecurrentOptions, CellOptions } from './recurrent.js';
