@@ -156,6 +156,11 @@ abstract class RecurrentBase extends Module {
   }
 
   /** Runs all layers; `h0` and `c0` are [L*D, N, H] or null for zeros. */
+  /** The output sequence only, so that the layer sits in a Sequential; `run` also gives the final states. */
+  override forward(x: Tensor): Tensor {
+    return this.runAll(x, undefined, undefined).output;
+  }
+
   protected runAll(x: Tensor, h0: Tensor | undefined, c0: Tensor | undefined): { output: Tensor; h: Tensor; c: Tensor | null } {
     expectTensor(x, `${this.label}: input`);
     if (x.ndim !== 2 && x.ndim !== 3) {
@@ -239,9 +244,6 @@ export class RNN extends RecurrentBase {
   constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
     super('RNN', inputSize, hiddenSize, options);
   }
-  override forward(x: Tensor): Tensor {
-    return this.runAll(x, undefined, undefined).output;
-  }
   /** The output sequence and the final hidden states. */
   run(x: Tensor, h0?: Tensor): { output: Tensor; h: Tensor } {
     const { output, h } = this.runAll(x, h0, undefined);
@@ -255,9 +257,6 @@ export class GRU extends RecurrentBase {
   constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
     super('GRU', inputSize, hiddenSize, options);
   }
-  override forward(x: Tensor): Tensor {
-    return this.runAll(x, undefined, undefined).output;
-  }
   /** The output sequence and the final hidden states. */
   run(x: Tensor, h0?: Tensor): { output: Tensor; h: Tensor } {
     const { output, h } = this.runAll(x, h0, undefined);
@@ -270,9 +269,6 @@ export class LSTM extends RecurrentBase {
   protected readonly kind = 'LSTM';
   constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
     super('LSTM', inputSize, hiddenSize, options);
-  }
-  override forward(x: Tensor): Tensor {
-    return this.runAll(x, undefined, undefined).output;
   }
   /** The output sequence and the final hidden and cell states; `state` gives both or neither. */
   run(x: Tensor, state?: { h: Tensor; c: Tensor }): { output: Tensor; h: Tensor; c: Tensor } {
