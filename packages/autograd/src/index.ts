@@ -58,3 +58,6 @@ export type { GradientsOptions } from './functional.js';
 export { gradcheck, gradgradcheck, assertGradcheck, assertGradgradcheck } from './check/gradcheck.js';
 export type { GradcheckOptions, GradcheckReport, GradcheckFailure, CheckedFunction } from './check/gradcheck.js';
 export { grad, valueAndGrad, vjp, jvp, jacobian, hessian, hvp, type Argnums, type TransformOptions } from './functional.js';
+// Low-level: the op trace that @nn/io's ONNX export records a forward with.
+export { traceOps } from './trace.js';
+export type { TracedOp } from './trace.js';

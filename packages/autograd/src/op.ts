@@ -9,6 +9,7 @@ import { checksForwardAnomalies, isAnomalyDetectionEnabled, isGradEnabled } from
 import { checkForwardAnomaly, recordCallSite } from './anomaly.js';
 import { Node } from './graph-node.js';
 import { recordOnTape } from './tape.js';
+import { activeTracer, tracedForward } from './trace.js';
 import { AllocationError } from './dtype.js';
 import type { Tensor } from './tensor.js';
 import type { DType } from './dtype.js';
@@ -118,7 +119,7 @@ export interface BuiltinOp<Attrs = undefined> extends OpRecord<Attrs> {
  * op with scalar rules is recorded on the engine's scalar tape instead when it can be (see `Tape`).
  */
 export function apply<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], attrs: Attrs): Tensor {
-  if (op.scalarForward !== undefined && attrs === undefined && (inputs.length === 1 || inputs.length === 2)) {
+  if (op.scalarForward !== undefined && attrs === undefined && (inputs.length === 1 || inputs.length === 2) && activeTracer() === null) {
     const taped = recordOnTape(op as OpRecord<unknown>, inputs[0]!, inputs.length === 2 ? inputs[1]! : null);
     if (taped !== null) return taped;
   }
@@ -127,12 +128,12 @@ export function apply<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], att
 
 /** A unary op with scalar rules: `apply` without making an inputs array on the scalar tape. */
 export function applyUnary(op: OpRecord, x: Tensor): Tensor {
-  return recordOnTape(op as OpRecord<unknown>, x, null) ?? applyRecorded(op, [x], undefined);
+  return (activeTracer() === null ? recordOnTape(op as OpRecord<unknown>, x, null) : null) ?? applyRecorded(op, [x], undefined);
 }
 
 /** A binary op with scalar rules: `apply` without making an inputs array on the scalar tape. */
 export function applyBinary(op: OpRecord, a: Tensor, b: Tensor): Tensor {
-  return recordOnTape(op as OpRecord<unknown>, a, b) ?? applyRecorded(op, [a, b], undefined);
+  return (activeTracer() === null ? recordOnTape(op as OpRecord<unknown>, a, b) : null) ?? applyRecorded(op, [a, b], undefined);
 }
 
 /** Runs the forward; storage that could not be made is reported under the op's name. */
@@ -149,7 +150,10 @@ function forwardNamingAllocations<Attrs>(op: OpRecord<Attrs>, inputs: readonly T
  * tensors never require grad, so no gradient flows back through one.
  */
 function applyRecorded<Attrs>(op: OpRecord<Attrs>, inputs: readonly Tensor[], attrs: Attrs): Tensor {
-  const output = forwardNamingAllocations(op, inputs, attrs);
+  // While a trace runs (traceOps), the call is reported to it; otherwise this is one null check.
+  const output = activeTracer() === null
+    ? forwardNamingAllocations(op, inputs, attrs)
+    : tracedForward(op.name, inputs, attrs, () => forwardNamingAllocations(op, inputs, attrs));
   const anomalyDetection = isAnomalyDetectionEnabled();
   if (anomalyDetection && checksForwardAnomalies()) checkForwardAnomaly(op.name, inputs, output);
   if (isGradEnabled() && !(output.storage instanceof Int32Array)) {

@@ -18,3 +18,5 @@ export type {
   CheckpointScheduler,
 } from './checkpoint.js';
 export type { CheckpointValue } from './checkpoint-json.js';
+export { exportOnnx, SUPPORTED_OPSETS } from './onnx/export.js';
+export type { ExportOnnxOptions } from './onnx/export.js';
