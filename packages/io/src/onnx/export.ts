@@ -130,7 +130,12 @@ export function exportOnnx(module: Module, exampleInput: Tensor, opts: ExportOnn
     graph.current = describeModule(event.path, modules.get(event.path));
     if (event.kind === 'module') {
       const convert = moduleConverterOf(event.module)!;
-      graph.bind(event.output, convert(graph, event.module, event.input, event.output, event.path));
+      const names = convert(graph, event.module, event.call, event.path);
+      for (const [key, t] of Object.entries(event.call.results)) {
+        const name = names[key];
+        if (name === undefined) throw graph.fail(`the result '${key}' of ${event.call.method} has no ONNX form`);
+        graph.bind(t, name);
+      }
       return;
     }
     const convert = opConverters[event.op.name];
@@ -171,7 +176,9 @@ function sameStructure(a: readonly TraceEvent[], b: readonly TraceEvent[]): bool
   return a.every((e, i) => {
     const f = b[i]!;
     if (e.kind !== f.kind || e.path !== f.path) return false;
-    return e.kind === 'op' ? f.kind === 'op' && e.op.name === f.op.name && e.op.inputs.length === f.op.inputs.length : f.kind === 'module' && e.module === f.module;
+    return e.kind === 'op'
+      ? f.kind === 'op' && e.op.name === f.op.name && e.op.inputs.length === f.op.inputs.length
+      : f.kind === 'module' && e.module === f.module && e.call.method === f.call.method;
   });
 }
 
@@ -185,8 +192,14 @@ function noteAltShapes(graph: GraphBuilder, a: readonly TraceEvent[], b: readonl
       reads.forEach((t, j) => graph.setAltShape(t, altReads[j]!.shape));
       graph.setAltShape(e.op.output, f.op.output.shape);
     } else if (e.kind === 'module' && f.kind === 'module') {
-      graph.setAltShape(e.input, f.input.shape);
-      graph.setAltShape(e.output, f.output.shape);
+      e.call.args.forEach((t, j) => {
+        const u = f.call.args[j];
+        if (t !== undefined && u !== undefined) graph.setAltShape(t, u.shape);
+      });
+      for (const [key, t] of Object.entries(e.call.results)) {
+        const u = f.call.results[key];
+        if (u !== undefined) graph.setAltShape(t, u.shape);
+      }
     }
   });
 }

@@ -6,17 +6,19 @@
  * kernel, which a trace of ops cannot see). Everything else is exported from its traced ops.
  */
 import type { Tensor } from '@nn/autograd';
-import { Embedding, GRU, LSTM, MaxPool1d, MaxPool2d, RNN, type Module } from '@nn/layers';
+import { Embedding, GRU, GRUCell, LSTM, LSTMCell, MaxPool1d, MaxPool2d, RNN, RNNCell, type Module } from '@nn/layers';
+import type { ModuleCall } from './record.js';
 import { int, ints, str, strs, type ExportContext } from './graph.js';
 
-/** Writes the nodes of one call of a leaf module and returns the result's name. */
-export type ModuleConverter = (ctx: ExportContext, module: Module, input: Tensor, output: Tensor, path: string) => string;
+/** Writes the nodes of one call of a leaf module; returns the names of its results, by result name. */
+export type ModuleConverter = (ctx: ExportContext, module: Module, call: ModuleCall, path: string) => Record<string, string>;
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
 function maxPool(axes: 1 | 2): ModuleConverter {
-  return (ctx, module, x) => {
+  return (ctx, module, call) => {
     const m = module as MaxPool2d;
+    const x = call.args[0]!;
     const take = (v: number | readonly [number, number]): number[] => (axes === 2 ? pair(v) : [typeof v === 'number' ? v : v[0]]);
     const padding = take(m.padding);
     const unbatched = x.ndim === axes + 1;
@@ -26,25 +28,24 @@ function maxPool(axes: 1 | 2): ModuleConverter {
       kernel_shape: ints(take(m.kernelSize)), strides: ints(take(m.stride)), dilations: ints(take(m.dilation)),
       pads: ints([...padding, ...padding]), ceil_mode: int(m.ceilMode ? 1 : 0),
     })[0]!;
-    return unbatched ? ctx.node('Squeeze', [value, ctx.int64s([0])])[0]! : value;
+    return { result: unbatched ? ctx.node('Squeeze', [value, ctx.int64s([0])])[0]! : value };
   };
 }
 
-const embedding: ModuleConverter = (ctx, module, indices) => {
+const embedding: ModuleConverter = (ctx, module, call) => {
   const m = module as Embedding;
-  return ctx.node('Gather', [ctx.value(m.weight), ctx.value(indices)], { axis: int(0) })[0]!;
+  return { result: ctx.node('Gather', [ctx.value(m.weight), ctx.value(call.args[0]!)], { axis: int(0) })[0]! };
 };
 
-/** What the exporter reads of a recurrent layer (its kind and nonlinearity are protected fields). */
+/** What the exporter reads of a recurrent layer or cell (kind and nonlinearity are protected fields). */
 interface RecurrentView {
   readonly kind: 'RNN' | 'LSTM' | 'GRU';
   readonly relu: boolean;
-  readonly inputSize: number;
   readonly hiddenSize: number;
-  readonly numLayers: number;
-  readonly bias: boolean;
-  readonly batchFirst: boolean;
-  readonly bidirectional: boolean;
+  readonly numLayers?: number;
+  readonly bias?: boolean;
+  readonly batchFirst?: boolean;
+  readonly bidirectional?: boolean;
 }
 
 /**
@@ -62,52 +63,116 @@ function reorderGates(t: Tensor, order: readonly number[], hidden: number): Floa
   return out;
 }
 
-const recurrent: ModuleConverter = (ctx, module, x, _output, path) => {
-  const m = module as unknown as RecurrentView;
-  const fields = module as unknown as Record<string, Tensor | null>;
-  const order = GATE_ORDER[m.kind];
+/** The stacked recurrence written as one ONNX op per layer. */
+interface Recurrence {
+  readonly kind: 'RNN' | 'LSTM' | 'GRU';
+  readonly relu: boolean;
+  readonly hidden: number;
+  readonly layers: number;
+  readonly directions: number;
+  /** A parameter of layer l, direction d (`weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`), or null. */
+  param(name: string, layer: number, direction: number): Tensor | null;
+  /** Names the initializers. */
+  readonly prefix: string;
+}
+
+/**
+ * seq [T, N, I] through the layers, from initial states h0, c0 ([L*D, N, H] values, or null for
+ * zeros). Returns the last layer's output [T, N, D*H] and the final states [L*D, N, H].
+ */
+function writeRecurrence(ctx: ExportContext, r: Recurrence, input: string, h0: string | null, c0: string | null): { y: string; h: string; c: string | null } {
+  const order = GATE_ORDER[r.kind];
   const gates = order.length;
-  const hidden = m.hiddenSize;
-  const directions = m.bidirectional ? 2 : 1;
-  const unbatched = x.ndim === 2;
-  // ONNX's layout 0: [T, N, features].
-  let seq = ctx.value(x);
-  if (unbatched) seq = ctx.node('Unsqueeze', [seq, ctx.int64s([1])])[0]!;
-  else if (m.batchFirst) seq = ctx.node('Transpose', [seq], { perm: ints([1, 0, 2]) })[0]!;
-  const prefix = path === '' ? '' : `${path}.`;
-  for (let layer = 0; layer < m.numLayers; layer++) {
-    const suffixes = m.bidirectional ? [`_l${layer}`, `_l${layer}_reverse`] : [`_l${layer}`];
-    const inSize = fields[`weight_ih${suffixes[0]}`]!.shape[1]!;
+  const { hidden, directions } = r;
+  let seq = input;
+  const hs: string[] = [];
+  const cs: string[] = [];
+  for (let layer = 0; layer < r.layers; layer++) {
+    const dirs = Array.from({ length: directions }, (_, d) => d);
+    const inSize = r.param('weight_ih', layer, 0)!.shape[1]!;
     const stacked = (name: string, columns: number): Float32Array => {
       const out = new Float32Array(directions * gates * hidden * columns);
-      suffixes.forEach((s, d) => out.set(reorderGates(fields[`${name}${s}`]!, order, hidden), d * gates * hidden * columns));
+      dirs.forEach((d) => out.set(reorderGates(r.param(name, layer, d)!, order, hidden), d * gates * hidden * columns));
       return out;
     };
-    const w = ctx.weight(`${prefix}W_l${layer}`, stacked('weight_ih', inSize), [directions, gates * hidden, inSize]);
-    const r = ctx.weight(`${prefix}R_l${layer}`, stacked('weight_hh', hidden), [directions, gates * hidden, hidden]);
-    const inputs = [seq, w, r];
-    if (m.bias) {
-      // B is [Wb, Rb] per direction.
-      const b = new Float32Array(directions * 2 * gates * hidden);
-      suffixes.forEach((s, d) => {
-        b.set(reorderGates(fields[`bias_ih${s}`]!, order, hidden), (2 * d) * gates * hidden);
-        b.set(reorderGates(fields[`bias_hh${s}`]!, order, hidden), (2 * d + 1) * gates * hidden);
+    const w = ctx.weight(`${r.prefix}W_l${layer}`, stacked('weight_ih', inSize), [directions, gates * hidden, inSize]);
+    const rw = ctx.weight(`${r.prefix}R_l${layer}`, stacked('weight_hh', hidden), [directions, gates * hidden, hidden]);
+    // B is [Wb, Rb] per direction; absent, ONNX takes zeros.
+    let b = '';
+    if (r.param('bias_ih', layer, 0) !== null) {
+      const values = new Float32Array(directions * 2 * gates * hidden);
+      dirs.forEach((d) => {
+        values.set(reorderGates(r.param('bias_ih', layer, d)!, order, hidden), 2 * d * gates * hidden);
+        values.set(reorderGates(r.param('bias_hh', layer, d)!, order, hidden), (2 * d + 1) * gates * hidden);
       });
-      inputs.push(ctx.weight(`${prefix}B_l${layer}`, b, [directions, 2 * gates * hidden]));
+      b = ctx.weight(`${r.prefix}B_l${layer}`, values, [directions, 2 * gates * hidden]);
     }
+    const slab = (state: string | null): string =>
+      state === null ? '' : ctx.node('Slice', [state, ctx.int64s([layer * directions]), ctx.int64s([(layer + 1) * directions]), ctx.int64s([0])])[0]!;
+    const inputs = [seq, w, rw, b, '', slab(h0)];
+    if (r.kind === 'LSTM') inputs.push(slab(c0));
+    while (inputs[inputs.length - 1] === '') inputs.pop();
     const attributes: Parameters<ExportContext['node']>[2] = {
       hidden_size: int(hidden),
-      direction: str(m.bidirectional ? 'bidirectional' : 'forward'),
+      direction: str(directions === 2 ? 'bidirectional' : 'forward'),
     };
-    if (m.kind === 'RNN') attributes['activations'] = strs(new Array<string>(directions).fill(m.relu ? 'Relu' : 'Tanh'));
-    if (m.kind === 'GRU') attributes['linear_before_reset'] = int(1);
-    // Y: [T, directions, N, H] -> [T, N, directions * H], the next layer's input.
-    const [y] = ctx.node(m.kind, inputs, attributes, 1);
-    const yt = ctx.node('Transpose', [y!], { perm: ints([0, 2, 1, 3]) })[0]!;
+    if (r.kind === 'RNN') attributes['activations'] = strs(new Array<string>(directions).fill(r.relu ? 'Relu' : 'Tanh'));
+    if (r.kind === 'GRU') attributes['linear_before_reset'] = int(1);
+    const outs = ctx.node(r.kind, inputs, attributes, r.kind === 'LSTM' ? 3 : 2);
+    hs.push(outs[1]!);
+    if (r.kind === 'LSTM') cs.push(outs[2]!);
+    // Y: [T, D, N, H] -> [T, N, D * H], the next layer's input.
+    const yt = ctx.node('Transpose', [outs[0]!], { perm: ints([0, 2, 1, 3]) })[0]!;
     seq = ctx.node('Reshape', [yt, ctx.int64s([0, 0, directions * hidden])])[0]!;
   }
-  if (unbatched) return ctx.node('Squeeze', [seq, ctx.int64s([1])])[0]!;
-  return m.batchFirst ? ctx.node('Transpose', [seq], { perm: ints([1, 0, 2]) })[0]! : seq;
+  const join = (states: string[]): string => (states.length === 1 ? states[0]! : ctx.node('Concat', states, { axis: int(0) })[0]!);
+  return { y: seq, h: join(hs), c: cs.length > 0 ? join(cs) : null };
+}
+
+const unsqueeze = (ctx: ExportContext, v: string, axes: number[]): string => ctx.node('Unsqueeze', [v, ctx.int64s(axes)])[0]!;
+const squeeze = (ctx: ExportContext, v: string, axes: number[]): string => ctx.node('Squeeze', [v, ctx.int64s(axes)])[0]!;
+
+/** RNN, LSTM, GRU: forward(x), run(x, h0?) or run(x, { h, c }?), batchFirst and unbatched inputs. */
+const recurrent: ModuleConverter = (ctx, module, call, path) => {
+  const m = module as unknown as RecurrentView;
+  const fields = module as unknown as Record<string, Tensor | undefined>;
+  const directions = m.bidirectional === true ? 2 : 1;
+  const [x, h0, c0] = call.args as [Tensor, Tensor | undefined, Tensor | undefined];
+  const unbatched = x.ndim === 2;
+  // ONNX's layout 0: [T, N, features]; states [L*D, N, H].
+  let seq = ctx.value(x);
+  if (unbatched) seq = unsqueeze(ctx, seq, [1]);
+  else if (m.batchFirst === true) seq = ctx.node('Transpose', [seq], { perm: ints([1, 0, 2]) })[0]!;
+  const state = (t: Tensor | undefined): string | null => (t === undefined ? null : unbatched ? unsqueeze(ctx, ctx.value(t), [1]) : ctx.value(t));
+  const { y, h, c } = writeRecurrence(ctx, {
+    kind: m.kind, relu: m.relu, hidden: m.hiddenSize, layers: m.numLayers ?? 1, directions,
+    param: (name, layer, d) => fields[`${name}_l${layer}${d === 1 ? '_reverse' : ''}`] ?? null,
+    prefix: path === '' ? '' : `${path}.`,
+  }, seq, state(h0), state(c0));
+  const output = unbatched ? squeeze(ctx, y, [1]) : m.batchFirst === true ? ctx.node('Transpose', [y], { perm: ints([1, 0, 2]) })[0]! : y;
+  const final = (s: string): string => (unbatched ? squeeze(ctx, s, [1]) : s);
+  const names: Record<string, string> = { result: output, output, h: final(h) };
+  if (c !== null) names['c'] = final(c);
+  return names;
+};
+
+/** RNNCell, GRUCell, LSTMCell: one step, a sequence of length 1. forward(x, h?) or run(x, { h, c }?). */
+const cell: ModuleConverter = (ctx, module, call, path) => {
+  const m = module as unknown as RecurrentView;
+  const fields = module as unknown as Record<string, Tensor | null>;
+  const [x, h0, c0] = call.args as [Tensor, Tensor | undefined, Tensor | undefined];
+  // [N, I] -> [1, N, I]; unbatched [I] -> [1, 1, I]; states [N, H] -> [1, N, H].
+  const axes = x.ndim === 1 ? [0, 1] : [0];
+  const state = (t: Tensor | undefined): string | null => (t === undefined ? null : unsqueeze(ctx, ctx.value(t), axes));
+  const { h, c } = writeRecurrence(ctx, {
+    kind: m.kind, relu: m.relu, hidden: m.hiddenSize, layers: 1, directions: 1,
+    param: (name) => fields[name] ?? null,
+    prefix: path === '' ? '' : `${path}.`,
+  }, unsqueeze(ctx, ctx.value(x), axes), state(h0), state(c0));
+  const hOut = squeeze(ctx, h, axes);
+  const names: Record<string, string> = { result: hOut, h: hOut };
+  if (c !== null) names['c'] = squeeze(ctx, c, axes);
+  return names;
 };
 
 /** The module-level exporters, by class. */
@@ -118,6 +183,9 @@ const moduleConverters: readonly (readonly [abstract new (...args: never[]) => M
   [RNN, recurrent],
   [LSTM, recurrent],
   [GRU, recurrent],
+  [RNNCell, cell],
+  [LSTMCell, cell],
+  [GRUCell, cell],
 ];
 
 /** The module-level exporter of `module`, or undefined when its traced ops are exported. */

@@ -5,13 +5,47 @@
  * shadowing each module's `forward` with a wrapper for the duration of the recording; the wrappers
  * are removed afterwards, whatever happens.
  */
-import { noGrad, traceOps, type Tensor, type TracedOp } from '@nn/autograd';
+import { noGrad, traceOps, Tensor, type TracedOp } from '@nn/autograd';
 import type { Module } from '@nn/layers';
+
+/**
+ * A call of a leaf module: `forward(x, h?)`, or `run(x, h0?)` / `run(x, { h, c }?)` of a recurrent
+ * layer, its tensor arguments as [x, h, c] and its results by name (`result` for forward's tensor;
+ * `output`, `h`, `c` for run's fields).
+ */
+export interface ModuleCall {
+  readonly method: 'forward' | 'run';
+  readonly args: readonly (Tensor | undefined)[];
+  readonly results: Readonly<Record<string, Tensor>>;
+}
 
 /** One recorded event: an op call, or a call of a leaf module. */
 export type TraceEvent =
   | { readonly kind: 'op'; readonly op: TracedOp; readonly path: string }
-  | { readonly kind: 'module'; readonly module: Module; readonly input: Tensor; readonly output: Tensor; readonly path: string };
+  | { readonly kind: 'module'; readonly module: Module; readonly call: ModuleCall; readonly path: string };
+
+/** The tensor arguments of a leaf call as [x, h, c]; anything else is an error. */
+function tensorArgs(args: readonly unknown[], where: string): (Tensor | undefined)[] {
+  const [x, state, ...rest] = args;
+  if (!(x instanceof Tensor) || rest.length > 0) throw new Error(`exportOnnx: ${where} must be called with a tensor and at most a state to be exported`);
+  if (state === undefined || state instanceof Tensor) return [x, state];
+  if (typeof state === 'object' && state !== null && 'h' in state && 'c' in state) {
+    const { h, c } = state as { h: unknown; c: unknown };
+    if (h instanceof Tensor && c instanceof Tensor) return [x, h, c];
+  }
+  throw new Error(`exportOnnx: ${where}: the state must be a tensor or { h, c } of tensors to be exported`);
+}
+
+/** The results of a leaf call by name. */
+function namedResults(result: unknown, where: string): Record<string, Tensor> {
+  if (result instanceof Tensor) return { result };
+  const named: Record<string, Tensor> = {};
+  if (typeof result === 'object' && result !== null) {
+    for (const [key, value] of Object.entries(result)) if (value instanceof Tensor) named[key] = value;
+  }
+  if (Object.keys(named).length === 0) throw new Error(`exportOnnx: ${where} returned no tensor`);
+  return named;
+}
 
 /** How a module is named in messages: its path and class (`'layers.2' (MaxPool2d)`). */
 export function describeModule(path: string, module: Module | undefined): string {
@@ -28,36 +62,40 @@ export function recordForward(root: Module, input: Tensor, isLeaf: (m: Module) =
   const stack: string[] = [];
   let insideLeaf = 0;
   const restore: (() => void)[] = [];
-  for (const [path, module] of root.namedModules()) {
+  const wrap = (path: string, module: Module, method: 'forward' | 'run', leaf: boolean): void => {
     const fields = module as unknown as Record<string, unknown>;
-    const hadOwn = Object.hasOwn(fields, 'forward');
-    const previous = fields['forward'];
-    const original = module.forward;
-    const leaf = isLeaf(module);
-    fields['forward'] = function tracedForward(this: Module, ...args: unknown[]): Tensor {
+    const original = fields[method];
+    if (typeof original !== 'function') return;
+    const hadOwn = Object.hasOwn(fields, method);
+    fields[method] = function traced(this: Module, ...args: unknown[]): unknown {
       stack.push(path);
       try {
-        if (!leaf || insideLeaf > 0) return (original as (...a: unknown[]) => Tensor).apply(this, args);
-        if (args.length !== 1) {
-          throw new Error(`exportOnnx: ${describeModule(path, module)} was called with ${args.length} arguments; only forward(x) can be exported`);
-        }
+        if (!leaf || insideLeaf > 0) return (original as (...a: unknown[]) => unknown).apply(this, args);
+        const where = `${describeModule(path, module)}.${method}`;
+        const tensors = tensorArgs(args, where);
         insideLeaf++;
-        let output: Tensor;
+        let result: unknown;
         try {
-          output = (original as (...a: unknown[]) => Tensor).apply(this, args);
+          result = (original as (...a: unknown[]) => unknown).apply(this, args);
         } finally {
           insideLeaf--;
         }
-        events.push({ kind: 'module', module, input: args[0] as Tensor, output, path });
-        return output;
+        events.push({ kind: 'module', module, call: { method, args: tensors, results: namedResults(result, where) }, path });
+        return result;
       } finally {
         stack.pop();
       }
     };
     restore.push(() => {
-      if (hadOwn) fields['forward'] = previous;
-      else delete fields['forward'];
+      if (hadOwn) fields[method] = original;
+      else delete fields[method];
     });
+  };
+  for (const [path, module] of root.namedModules()) {
+    const leaf = isLeaf(module);
+    wrap(path, module, 'forward', leaf);
+    // A recurrent layer's run (its states too) is exported whole as well.
+    if (leaf) wrap(path, module, 'run', leaf);
   }
   try {
     const output = noGrad(() =>
