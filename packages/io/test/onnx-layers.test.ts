@@ -1,0 +1,95 @@
+/**
+ * Every layer of @nn/layers exported to ONNX and run in ONNX Runtime at two batch sizes (the model
+ * exported with dynamicBatch on the first), agreeing with our forward in float32.
+ */
+import { describe, it } from 'vitest';
+import { manualSeed, randint, randn, type Tensor } from '@nn/autograd';
+import {
+  AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, ConvTranspose1d,
+  ConvTranspose2d, Dense, Dropout, ELU, Embedding, Flatten, GELU, GroupNorm, GRU, GRUCell, Identity, LayerNorm, LeakyReLU,
+  LogSoftmax, LSTM, LSTMCell, MaxPool1d, MaxPool2d, Mish, Module, ReLU, RNN, RNNCell, Sequential, Sigmoid, SiLU, Softmax,
+  Softplus, Tanh,
+} from '@nn/layers';
+import { expectAgreement } from './onnx-runtime.js';
+
+interface Case {
+  readonly make: () => Module;
+  /**
+   * An input whose axis 0 (the axis dynamicBatch makes symbolic) has size n: the batch, or the time
+   * steps of a time-major recurrent layer.
+   */
+  readonly input: (n: number) => Tensor;
+}
+
+const features = (n: number): Tensor => randn([n, 5]);
+
+/** A BatchNorm with running statistics other than 0 and 1 (trained a few steps), so eval mode shows. */
+function trainedBatchNorm<T extends Module>(norm: T, input: Tensor): T {
+  norm.train();
+  for (let i = 0; i < 3; i++) norm.forward(input.mul(2).add(i));
+  return norm;
+}
+
+const cases: Record<string, Case> = {
+  Dense: { make: () => new Dense(5, 3), input: features },
+  'Dense without bias, on [N, T, F]': { make: () => new Dense(5, 3, { bias: false }), input: (n) => randn([n, 2, 5]) },
+  ReLU: { make: () => new ReLU(), input: features },
+  Sigmoid: { make: () => new Sigmoid(), input: features },
+  Tanh: { make: () => new Tanh(), input: features },
+  GELU: { make: () => new GELU(), input: features },
+  "GELU approximate 'tanh'": { make: () => new GELU({ approximate: 'tanh' }), input: features },
+  LeakyReLU: { make: () => new LeakyReLU(0.2), input: features },
+  SiLU: { make: () => new SiLU(), input: features },
+  Softplus: { make: () => new Softplus({ beta: 2, threshold: 3 }), input: (n) => randn([n, 5]).mul(3) },
+  ELU: { make: () => new ELU({ alpha: 0.7 }), input: features },
+  Mish: { make: () => new Mish(), input: features },
+  Identity: { make: () => new Identity(), input: features },
+  Softmax: { make: () => new Softmax(), input: features },
+  'Softmax over axis 1 of 3': { make: () => new Softmax(1), input: (n) => randn([n, 4, 2]) },
+  LogSoftmax: { make: () => new LogSoftmax(), input: features },
+  'Dropout (eval: identity)': { make: () => new Dropout(0.5), input: features },
+  Flatten: { make: () => new Flatten(), input: (n) => randn([n, 2, 3, 2]) },
+  LayerNorm: { make: () => new LayerNorm(5), input: features },
+  'LayerNorm over two axes': { make: () => new LayerNorm([2, 5]), input: (n) => randn([n, 2, 5]) },
+  BatchNorm1d: { make: () => trainedBatchNorm(new BatchNorm1d(5), randn([8, 5])), input: features },
+  BatchNorm2d: { make: () => trainedBatchNorm(new BatchNorm2d(3), randn([4, 3, 2, 2])), input: (n) => randn([n, 3, 2, 2]) },
+  GroupNorm: { make: () => new GroupNorm(2, 4), input: (n) => randn([n, 4, 3, 3]) },
+  Conv1d: { make: () => new Conv1d(2, 3, 3, { stride: 2, padding: 1 }), input: (n) => randn([n, 2, 7]) },
+  "Conv1d padding 'same', dilated": { make: () => new Conv1d(2, 3, 4, { padding: 'same', dilation: 2 }), input: (n) => randn([n, 2, 9]) },
+  Conv2d: { make: () => new Conv2d(2, 4, 3, { padding: 1 }), input: (n) => randn([n, 2, 5, 5]) },
+  'Conv2d grouped, strided, no bias': { make: () => new Conv2d(4, 6, [3, 2], { stride: [2, 1], groups: 2, bias: false }), input: (n) => randn([n, 4, 6, 5]) },
+  "Conv2d padding 'same' (even kernel)": { make: () => new Conv2d(2, 3, 2, { padding: 'same' }), input: (n) => randn([n, 2, 4, 4]) },
+  ConvTranspose1d: { make: () => new ConvTranspose1d(2, 3, 3, { stride: 2, outputPadding: 1 }), input: (n) => randn([n, 2, 5]) },
+  ConvTranspose2d: { make: () => new ConvTranspose2d(3, 2, 3, { stride: 2, padding: 1 }), input: (n) => randn([n, 3, 4, 4]) },
+  'ConvTranspose2d grouped, dilated': { make: () => new ConvTranspose2d(4, 2, 2, { groups: 2, dilation: 2 }), input: (n) => randn([n, 4, 3, 3]) },
+  MaxPool1d: { make: () => new MaxPool1d(3, { stride: 2, padding: 1 }), input: (n) => randn([n, 2, 8]) },
+  MaxPool2d: { make: () => new MaxPool2d(2), input: (n) => randn([n, 3, 4, 6]) },
+  'MaxPool2d dilated, ceilMode': { make: () => new MaxPool2d(2, { stride: 2, dilation: 2, ceilMode: true }), input: (n) => randn([n, 2, 7, 7]) },
+  AvgPool1d: { make: () => new AvgPool1d(3, { stride: 2, padding: 1, countIncludePad: false }), input: (n) => randn([n, 2, 8]) },
+  AvgPool2d: { make: () => new AvgPool2d(2, { stride: 1, padding: 1 }), input: (n) => randn([n, 3, 4, 4]) },
+  'AvgPool2d ceilMode': { make: () => new AvgPool2d(3, { stride: 2, ceilMode: true }), input: (n) => randn([n, 2, 6, 6]) },
+  AdaptiveAvgPool1d: { make: () => new AdaptiveAvgPool1d(3), input: (n) => randn([n, 2, 7]) },
+  AdaptiveAvgPool2d: { make: () => new AdaptiveAvgPool2d([2, 3]), input: (n) => randn([n, 2, 5, 7]) },
+  Embedding: { make: () => new Embedding(10, 4), input: (n) => randint(0, 10, [n, 3]) },
+  RNN: { make: () => new RNN(3, 4), input: (n) => randn([n, 2, 3]) },
+  "RNN relu, batchFirst, 2 layers": { make: () => new RNN(3, 4, { nonlinearity: 'relu', batchFirst: true, numLayers: 2 }), input: (n) => randn([n, 4, 3]) },
+  LSTM: { make: () => new LSTM(3, 4, { batchFirst: true }), input: (n) => randn([n, 5, 3]) },
+  'LSTM 2 layers, bidirectional': { make: () => new LSTM(3, 4, { numLayers: 2, bidirectional: true }), input: (n) => randn([n, 2, 3]) },
+  'LSTM without bias': { make: () => new LSTM(3, 2, { bias: false }), input: (n) => randn([n, 2, 3]) },
+  GRU: { make: () => new GRU(3, 4, { batchFirst: true }), input: (n) => randn([n, 5, 3]) },
+  'GRU bidirectional, unbatched': { make: () => new GRU(3, 4, { bidirectional: true }), input: (n) => randn([n, 3]) },
+  RNNCell: { make: () => new RNNCell(3, 4), input: (n) => randn([n, 3]) },
+  LSTMCell: { make: () => new LSTMCell(3, 4), input: (n) => randn([n, 3]) },
+  GRUCell: { make: () => new GRUCell(3, 4), input: (n) => randn([n, 3]) },
+  Sequential: { make: () => new Sequential([new Dense(5, 4), new Tanh(), new Dense(4, 2), new Softmax()]), input: features },
+};
+
+describe('exportOnnx: every layer agrees with ONNX Runtime at two batch sizes', () => {
+  for (const [name, { make, input }] of Object.entries(cases)) {
+    it(name, async () => {
+      manualSeed(17);
+      const module = make();
+      await expectAgreement(name, module, [input(2), input(3)]);
+    });
+  }
+});
