@@ -185,6 +185,13 @@ const where: OpConverter = (ctx, op) => ctx.node('Where', [ctx.boolValue(op.inpu
 
 const SQRT1_2 = Math.SQRT1_2;
 
+/** tril / triu: Trilu, which exists from opset 14. */
+function trilu(ctx: ExportContext, op: TracedOp, upper: 0 | 1): string {
+  if (ctx.opset < 14) throw ctx.fail(`op '${op.name}' needs opset 14 or later (ONNX's Trilu); got opset ${ctx.opset}`);
+  const k = ctx.int64s([(op.attrs as { diagonal: number }).diagonal], []);
+  return ctx.node('Trilu', [input(ctx, op, 0), k], { upper: int(upper) })[0]!;
+}
+
 export const opConverters: Readonly<Record<string, OpConverter>> = {
   // Unary.
   neg: same('Neg'), exp: same('Exp'), log: same('Log'), sqrt: same('Sqrt'), abs: same('Abs'), tanh: same('Tanh'),
@@ -222,8 +229,8 @@ export const opConverters: Readonly<Record<string, OpConverter>> = {
   alias: same('Identity'), reshape, expand, slice, pad,
   permute: (ctx, op) => ctx.node('Transpose', [input(ctx, op, 0)], { perm: ints(op.attrs as number[]) })[0]!,
   concat: (ctx, op) => ctx.node('Concat', op.inputs.map((t) => ctx.value(t)), { axis: int(op.attrs as number) })[0]!,
-  tril: (ctx, op) => ctx.node('Trilu', [input(ctx, op, 0), ctx.int64s([(op.attrs as { diagonal: number }).diagonal], [])], { upper: int(0) })[0]!,
-  triu: (ctx, op) => ctx.node('Trilu', [input(ctx, op, 0), ctx.int64s([(op.attrs as { diagonal: number }).diagonal], [])], { upper: int(1) })[0]!,
+  tril: (ctx, op) => trilu(ctx, op, 0),
+  triu: (ctx, op) => trilu(ctx, op, 1),
   // Indexing: the index is an attribute of the op, a value of the graph here.
   gather: (ctx, op) => {
     const { axis, index } = op.attrs as IndexAttrs;
