@@ -166,6 +166,18 @@ describe('examples', () => {
     expect(Object.keys(header).sort()).toEqual(['0.bias', '0.weight', '1.bias', '1.num_batches_tracked', '1.running_mean', '1.running_var', '1.weight', '3.bias', '3.weight', '__metadata__']);
   });
 
+  test('export-onnx: a digits CNN exported to ONNX agrees with ONNX Runtime on every test image', () => {
+    const path = join(scratch, 'digits-cnn.onnx');
+    const out = runExample('export-onnx', [path]);
+    expect(out).toMatch(/^exported \d+ bytes of ONNX \(opset 17, input 'pixels' \[batch, 64\], output 'logits' \[batch, 10\]\)$/m);
+    const diff = Number(/largest logit difference (\S+), same class for 360\/360/.exec(out)![1]);
+    expect(diff).toBeLessThan(1e-4);
+    expect(Number(/test accuracy in ONNX Runtime (\S+)/.exec(out)![1])).toBeGreaterThan(0.9);
+    expect(out).toContain('ONNX Runtime and @nn agree');
+    // The file is the exported ModelProto: its first field is ir_version (field 1, varint) = 8.
+    expect([...readFileSync(path).subarray(0, 2)]).toEqual([0x08, 0x08]);
+  });
+
   test('save-and-resume: trained, stopped after 3 epochs, resumed from its ModelCheckpoint file, identical to an uninterrupted run', () => {
     const out = runExample('save-and-resume', [scratch]);
     expect(out).toContain('saved digits-01.safetensors, digits-02.safetensors, digits-03.safetensors');
