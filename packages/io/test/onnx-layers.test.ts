@@ -3,12 +3,12 @@
  * exported with dynamicBatch on the first), agreeing with our forward in float32.
  */
 import { describe, it } from 'vitest';
-import { manualSeed, randint, randn, type Tensor } from '@nn/autograd';
+import { manualSeed, randint, randn, tensor, type Tensor } from '@nn/autograd';
 import {
   AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, ConvTranspose1d,
   ConvTranspose2d, Dense, Dropout, ELU, Embedding, Flatten, GELU, GroupNorm, GRU, GRUCell, Identity, LayerNorm, LeakyReLU,
-  LogSoftmax, LSTM, LSTMCell, MaxPool1d, MaxPool2d, Mish, Module, ReLU, RNN, RNNCell, Sequential, Sigmoid, SiLU, Softmax,
-  Softplus, Tanh,
+  LogSoftmax, LSTM, LSTMCell, MaxPool1d, MaxPool2d, Mish, Module, MultiheadAttention, ReLU, RNN, RNNCell, Sequential, Sigmoid,
+  SiLU, Softmax, Softplus, Tanh, TransformerEncoder, TransformerEncoderLayer,
 } from '@nn/layers';
 import { expectAgreement } from './onnx-runtime.js';
 
@@ -22,6 +22,30 @@ interface Case {
 }
 
 const features = (n: number): Tensor => randn([n, 5]);
+
+/** A layer's run with causal: true, as a module. */
+class Causal extends Module {
+  constructor(readonly layer: TransformerEncoderLayer) {
+    super();
+  }
+  override forward(x: Tensor): Tensor {
+    return this.layer.run(x, { causal: true });
+  }
+}
+
+/** Cross-attention from x [N, 3, 8] to a memory of other widths expanded to the batch, a padding mask, and the weights read. */
+class CrossAttention extends Module {
+  readonly attention = new MultiheadAttention(8, 2, { batchFirst: true, kdim: 6, vdim: 4 });
+  readonly memory = randn([1, 4, 6]);
+  readonly values = randn([1, 4, 4]);
+  override forward(x: Tensor): Tensor {
+    const n = x.shape[0]!;
+    // A float mask is added to the scores: -1e9 leaves the last key out.
+    const keyPaddingMask = tensor([[0, 0, 0, -1e9]]).expand([n, 4]);
+    const { output, weights } = this.attention.run(x, this.memory.expand([n, 4, 6]), this.values.expand([n, 4, 4]), { keyPaddingMask });
+    return output.add(weights!.max(-1, true));
+  }
+}
 
 /** A BatchNorm with running statistics other than 0 and 1 (trained a few steps), so eval mode shows. */
 function trainedBatchNorm<T extends Module>(norm: T, input: Tensor): T {
@@ -81,6 +105,18 @@ const cases: Record<string, Case> = {
   RNNCell: { make: () => new RNNCell(3, 4), input: (n) => randn([n, 3]) },
   LSTMCell: { make: () => new LSTMCell(3, 4), input: (n) => randn([n, 3]) },
   GRUCell: { make: () => new GRUCell(3, 4), input: (n) => randn([n, 3]) },
+  'MultiheadAttention (batchFirst)': { make: () => new MultiheadAttention(8, 2, { batchFirst: true }), input: (n) => randn([n, 5, 8]) },
+  'MultiheadAttention (sequence first, no bias)': { make: () => new MultiheadAttention(8, 4, { bias: false }), input: (n) => randn([n, 2, 8]) },
+  'MultiheadAttention.run with kdim, vdim, a key padding mask and needWeights': {
+    make: () => new CrossAttention(),
+    input: (n) => randn([n, 3, 8]),
+  },
+  TransformerEncoderLayer: { make: () => new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), input: (n) => randn([n, 5, 8]) },
+  'TransformerEncoderLayer normFirst, gelu, causal': {
+    make: () => new Causal(new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, normFirst: true, activation: 'gelu' })),
+    input: (n) => randn([n, 5, 8]),
+  },
+  TransformerEncoder: { make: () => new TransformerEncoder(new TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }), 2), input: (n) => randn([n, 2, 8]) },
   Sequential: { make: () => new Sequential([new Dense(5, 4), new Tanh(), new Dense(4, 2), new Softmax()]), input: features },
 };
 

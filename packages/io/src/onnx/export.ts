@@ -104,6 +104,9 @@ export function exportOnnx(module: Module, exampleInput: Tensor, opts: ExportOnn
   }
   const isLeaf = (m: Module): boolean => moduleConverterOf(m) !== undefined;
   const [first, second] = inEvalMode(module, () => {
+    // A first, untraced run fills what a forward caches (a causal mask, ...), so that the two traces
+    // see the same state: otherwise the first would record ops that the second skips.
+    noGrad(() => module.forward(exampleInput));
     const a = recordForward(module, exampleInput, isLeaf);
     const b = recordForward(module, secondInput(exampleInput, dynamicBatch), isLeaf);
     return [a, b];
@@ -115,7 +118,8 @@ export function exportOnnx(module: Module, exampleInput: Tensor, opts: ExportOnn
 
   const parameterNames = new Map<Tensor, string>();
   for (const [name, t] of [...module.namedParameters(), ...module.namedBuffers()]) if (!parameterNames.has(t)) parameterNames.set(t, name);
-  const graph = new GraphBuilder(opset, parameterNames);
+  const altBatch = dynamicBatch ? exampleInput.shape[0]! + 1 : exampleInput.shape[0]!;
+  const graph = new GraphBuilder(opset, parameterNames, { name: inputName, batch: exampleInput.shape[0]!, altBatch });
   graph.reserve(inputName);
   graph.reserve(outputName);
   graph.bind(exampleInput, inputName);

@@ -28,6 +28,11 @@ export interface ExportContext {
   int64s(values: readonly number[], dims?: readonly number[]): string;
   /** An initializer named after a parameter (made unique), holding float32 values. */
   weight(name: string, values: ArrayLike<number>, dims: readonly number[]): string;
+  /**
+   * A 1-D INT64 value holding `sizes`, whose entries that differ in `altSizes` (the second trace's)
+   * follow the batch size: each such entry is k * batch + c, computed from the input's axis 0 at run time.
+   */
+  sizes(sizes: readonly number[], altSizes: readonly number[] | null): string;
   /** For each axis of `t`, whether its size follows the batch size (from the second trace). */
   batchAxes(t: Tensor): boolean[];
   /** `t`'s shape in the second trace (its own without one). */
@@ -67,10 +72,45 @@ export class GraphBuilder implements ExportContext {
   /** Where the op or module being converted ran, for `fail`. */
   current = '';
 
+  private batchValue: string | null = null;
+
   constructor(
     readonly opset: number,
     private readonly parameterNames: Map<Tensor, string>,
+    /** The graph input's name, its example batch size, and the second trace's. */
+    private readonly input: { readonly name: string; readonly batch: number; readonly altBatch: number },
   ) {}
+
+  /** The input's axis 0 at run time, as INT64 [1] (made once). */
+  private batch(): string {
+    this.batchValue ??= this.node('Slice', [this.node('Shape', [this.input.name])[0]!, this.int64s([0]), this.int64s([1])])[0]!;
+    return this.batchValue;
+  }
+
+  sizes(sizes: readonly number[], altSizes: readonly number[] | null): string {
+    const varying = sizes.map((d, i) => altSizes !== null && altSizes[i] !== d);
+    if (!varying.some(Boolean)) return this.int64s(sizes);
+    const step = this.input.altBatch - this.input.batch;
+    const pieces: string[] = [];
+    let run: number[] = [];
+    sizes.forEach((d, i) => {
+      if (!varying[i]) {
+        run.push(d);
+        return;
+      }
+      if (run.length > 0) pieces.push(this.int64s(run));
+      run = [];
+      const k = (altSizes![i]! - d) / step;
+      const c = d - k * this.input.batch;
+      if (!Number.isInteger(k)) throw this.fail(`size ${d} (${altSizes![i]} at batch ${this.input.altBatch}) is not a whole multiple of the batch size plus a constant`);
+      let v = this.batch();
+      if (k !== 1) v = this.node('Mul', [v, this.int64s([k])])[0]!;
+      if (c !== 0) v = this.node('Add', [v, this.int64s([c])])[0]!;
+      pieces.push(v);
+    });
+    if (run.length > 0) pieces.push(this.int64s(run));
+    return pieces.length === 1 ? pieces[0]! : this.node('Concat', pieces, { axis: int(0) })[0]!;
+  }
 
   private fresh(base: string): string {
     let name = base;

@@ -62,20 +62,15 @@ function reduce(opType: string, axesInputSince: number): OpConverter {
 }
 
 /**
- * A target shape with the batch-dependent entries (those that differ in the second trace)
- * replaced: at most one, by -1 (Reshape infers it).
+ * A reshape's target: one batch-dependent entry (one that differs in the second trace) is written as
+ * -1, which Reshape infers; more are computed from the input's batch size (`ctx.sizes`).
  */
-function reshapeTarget(ctx: ExportContext, target: readonly number[], alt: readonly number[] | null): number[] {
-  if (alt === null) return [...target];
-  const varying = target.map((d, i) => d !== alt[i]);
-  const count = varying.filter(Boolean).length;
-  if (count > 1) throw ctx.fail(`reshape to ${JSON.stringify(target)}: more than one of its sizes follows the batch size; write it with -1 for one of them`);
-  return target.map((d, i) => (varying[i] ? -1 : d));
-}
-
 const reshape: OpConverter = (ctx, op, alt) => {
-  const target = reshapeTarget(ctx, op.attrs as number[], alt === null ? null : (alt.attrs as number[]));
-  return ctx.node('Reshape', [input(ctx, op, 0), ctx.int64s(target)])[0]!;
+  const target = op.attrs as number[];
+  const altTarget = alt === null ? null : (alt.attrs as number[]);
+  const varying = target.filter((d, i) => altTarget !== null && altTarget[i] !== d).length;
+  const shape = varying === 1 ? ctx.int64s(target.map((d, i) => (altTarget![i] !== d ? -1 : d))) : ctx.sizes(target, altTarget);
+  return ctx.node('Reshape', [input(ctx, op, 0), shape])[0]!;
 };
 
 const expand: OpConverter = (ctx, op, alt) => {
@@ -83,14 +78,14 @@ const expand: OpConverter = (ctx, op, alt) => {
   const altTarget = alt === null ? target : (alt.attrs as number[]);
   const x = op.inputs[0]!;
   const xBatch = ctx.batchAxes(x);
-  const shape = target.map((d, i) => {
-    if (d === altTarget[i]) return d;
-    // Expand broadcasts: a 1 keeps the input's size, which is the batch size there.
+  // Expand broadcasts: a 1 keeps the input's size, which follows the batch there; an axis of size 1
+  // expanded to a batch-dependent size gets it computed from the input's batch size.
+  const kept = target.map((d, i) => {
     const from = i - (target.length - x.ndim);
-    if (from >= 0 && xBatch[from]) return 1;
-    throw ctx.fail(`expand to ${JSON.stringify(target)}: size ${d} follows the batch size but the input's axis does not`);
+    return d !== altTarget[i] && from >= 0 && xBatch[from]! ? 1 : d;
   });
-  return ctx.node('Expand', [ctx.value(x), ctx.int64s(shape)])[0]!;
+  const altKept = kept.map((d, i) => (d === 1 && target[i] !== 1 ? 1 : altTarget[i]!));
+  return ctx.node('Expand', [ctx.value(x), ctx.sizes(kept, altKept)])[0]!;
 };
 
 const slice: OpConverter = (ctx, op, alt) => {
