@@ -1,12 +1,16 @@
 /**
  * The examples' models exported to ONNX and run in ONNX Runtime on real digits at two batch sizes:
  * the digits MLP (examples/digits.ts), a small digits CNN (the kind examples/cnn-digits.ts trains),
- * and the row-reading LSTM (examples/lstm-digits.ts, which calls lstm.run for the final state).
+ * the row-reading LSTM (examples/lstm-digits.ts, which calls lstm.run for the final state), and a
+ * small character Transformer.
  * Each is trained a few steps first, so that the weights are not those of the initialization.
  */
 import { describe, it } from 'vitest';
-import { manualSeed, type Tensor } from '@nn/autograd';
-import { Conv2d, Dense, Flatten, LSTM, MaxPool2d, Module, ReLU, Sequential, Softmax, crossEntropy } from '@nn/layers';
+import { manualSeed, randint, randn, type Tensor } from '@nn/autograd';
+import {
+  Conv2d, crossEntropy, Dense, Embedding, Flatten, LayerNorm, LSTM, MaxPool2d, Module, parameter, ReLU, Sequential, Softmax,
+  TransformerEncoder, TransformerEncoderLayer,
+} from '@nn/layers';
 import { Adam } from '@nn/optim';
 import { loadDigits } from '@nn/data';
 import { expectAgreement } from './onnx-runtime.js';
@@ -29,6 +33,32 @@ class RowReader extends Module {
     const n = x.shape[0]!;
     const { h } = this.lstm.run(x.reshape([n, 8, 8]));
     return h.reshape([n, this.lstm.hiddenSize]);
+  }
+}
+
+/**
+ * A small character Transformer (the kind a character language model trains): token and learned
+ * position embeddings, two causal encoder layers (pre-norm, GELU), a final LayerNorm and a Dense head
+ * to next-character logits [N, T, vocab].
+ */
+class CharTransformer extends Module {
+  readonly tokens: Embedding;
+  readonly positions: Tensor;
+  readonly encoder: TransformerEncoder;
+  readonly norm: LayerNorm;
+  readonly head: Dense;
+  constructor(vocab: number, context: number, dModel: number) {
+    super();
+    this.tokens = new Embedding(vocab, dModel);
+    this.positions = parameter(randn([context, dModel]).mul(0.1));
+    this.encoder = new TransformerEncoder(new TransformerEncoderLayer(dModel, 2, { dimFeedforward: 4 * dModel, dropout: 0.1, activation: 'gelu', normFirst: true, batchFirst: true }), 2);
+    this.norm = new LayerNorm(dModel);
+    this.head = new Dense(dModel, vocab);
+  }
+  override forward(ids: Tensor): Tensor {
+    const t = ids.shape[1]!;
+    const h = this.tokens.forward(ids).add(this.positions.slice([0, 0], [t, this.positions.shape[1]!]));
+    return this.head.forward(this.norm.forward(this.encoder.run(h, { causal: true })));
   }
 }
 
@@ -58,6 +88,21 @@ const models: Record<string, () => Module> = {
 };
 
 describe('exportOnnx: the example models agree with ONNX Runtime', () => {
+  it('a character Transformer (causal, pre-norm, GELU), trained a few steps', async () => {
+    manualSeed(8);
+    const vocab = 12;
+    const net = new CharTransformer(vocab, 8, 16);
+    const ids = randint(0, vocab, [16, 9]);
+    const optimizer = new Adam(net.parameters(), { lr: 0.01 });
+    for (let step = 0; step < 3; step++) {
+      optimizer.zeroGrad();
+      const logits = net.forward(ids.slice([0, 0], [16, 8]));
+      crossEntropy(logits.reshape([16 * 8, vocab]), ids.slice([0, 1], [16, 9]).reshape([16 * 8])).backward();
+      optimizer.step();
+    }
+    await expectAgreement('char Transformer', net, [randint(0, vocab, [2, 8]), randint(0, vocab, [5, 8])]);
+  });
+
   for (const [name, make] of Object.entries(models)) {
     it(name, async () => {
       manualSeed(42);
