@@ -84,6 +84,12 @@ describe('exportOnnx: mode, names, opsets, tracing', () => {
     expect(net.namedModules().some(([, m]) => m.training)).toBe(false);
   });
 
+  it('exports a float64 module as float32', async () => {
+    manualSeed(6);
+    const net = new Sequential([new Dense(3, 4, { dtype: 'float64' }), new Tanh(), new Dense(4, 2, { dtype: 'float64' })]);
+    await expectAgreement('float64', net, [randn([2, 3], { dtype: 'float64' }), randn([5, 3], { dtype: 'float64' })]);
+  });
+
   it('uses the given input and output names', async () => {
     const net = new Sequential([new Dense(2, 3), new Tanh()]);
     await expectAgreement('named', net, [randn([3, 2]), randn([1, 2])], { inputName: 'features', outputName: 'logits', dynamicBatch: true });

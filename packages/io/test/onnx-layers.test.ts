@@ -89,6 +89,8 @@ const cases: Record<string, Case> = {
   MaxPool1d: { make: () => new MaxPool1d(3, { stride: 2, padding: 1 }), input: (n) => randn([n, 2, 8]) },
   MaxPool2d: { make: () => new MaxPool2d(2), input: (n) => randn([n, 3, 4, 6]) },
   'MaxPool2d dilated, ceilMode': { make: () => new MaxPool2d(2, { stride: 2, dilation: 2, ceilMode: true }), input: (n) => randn([n, 2, 7, 7]) },
+  'MaxPool2d ceilMode (a last partial window)': { make: () => new MaxPool2d(2, { ceilMode: true }), input: (n) => randn([n, 2, 5, 5]) },
+  'MaxPool1d ceilMode, padded (a last window dropped, as PyTorch)': { make: () => new MaxPool1d(2, { stride: 2, padding: 1, ceilMode: true }), input: (n) => randn([n, 2, 5]) },
   AvgPool1d: { make: () => new AvgPool1d(3, { stride: 2, padding: 1, countIncludePad: false }), input: (n) => randn([n, 2, 8]) },
   AvgPool2d: { make: () => new AvgPool2d(2, { stride: 1, padding: 1 }), input: (n) => randn([n, 3, 4, 4]) },
   'AvgPool2d ceilMode': { make: () => new AvgPool2d(3, { stride: 2, ceilMode: true }), input: (n) => randn([n, 2, 6, 6]) },
