@@ -155,12 +155,13 @@ export function exportOnnx(module: Module, exampleInput: Tensor, opts: ExportOnn
   graph.nodes.push({ ...last, outputs: [outputName] });
   if (alt !== null) checkConstants(graph, first.events, alt.events, modules);
 
-  const batchDims = (t: Tensor): (number | string)[] => {
+  // A size that follows the batch is symbolic: 'batch' where it is the batch size, else named by its axis.
+  const dims = (t: Tensor, name: string): (number | string)[] => {
     const axes = graph.batchAxes(t);
-    return t.shape.map((d, i) => (axes[i] ? (i === 0 && d === exampleInput.shape[0] ? 'batch' : `${inputName}_dim${i}_${outputName}`) : d));
+    return t.shape.map((d, i) => (!axes[i] ? d : d === exampleInput.shape[0] && graph.altShape(t)[i] === altBatch ? 'batch' : `${name}_dim${i}`));
   };
-  const inputInfo: ValueInfo = { name: inputName, dataType: dataTypeOf(exampleInput), dims: batchDims(exampleInput) };
-  const outputInfo: ValueInfo = { name: outputName, dataType: dataTypeOf(first.output), dims: batchDims(first.output) };
+  const inputInfo: ValueInfo = { name: inputName, dataType: dataTypeOf(exampleInput), dims: dims(exampleInput, inputName) };
+  const outputInfo: ValueInfo = { name: outputName, dataType: dataTypeOf(first.output), dims: dims(first.output, outputName) };
   return encodeModel({
     irVersion: IR_VERSION[opset]!,
     opsetVersion: opset,
