@@ -120,7 +120,7 @@ export class TransformerEncoderLayer extends Module {
 
   /** The block on `src` ([L, batch, dModel], [batch, L, dModel] with batchFirst, or [L, dModel]), with masks. */
   run(src: Tensor, opts: TransformerEncoderRunOptions = {}): Tensor {
-    checkOptions(`${this.label}.run`, opts, RUN_OPTIONS);
+    checkOptions(`${this.constructor.name}.run`, opts, RUN_OPTIONS);
     expectTensor(src, `${this.label}: src`);
     if ((src.ndim !== 2 && src.ndim !== 3) || src.shape[src.ndim - 1] !== this.dModel) {
       const layout = this.batchFirst ? '[batch, length, dModel]' : '[length, batch, dModel]';
