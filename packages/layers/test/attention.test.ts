@@ -298,7 +298,8 @@ describe('attention errors', () => {
     const layer = new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true });
     expect(() => layer.forward(randn([2, 3, 4]))).toThrow('TransformerEncoderLayer(8, 2): expected src [batch, length, dModel] (batchFirst=true) or unbatched [length, dModel] with dModel = 8, got shape [2,3,4]');
     expect(() => layer.forward(randn([8]))).toThrow('got shape [8]');
-    expect(() => layer.run(randn([2, 3, 8]), { srcKeyPaddingMask: int32([0, 0, 1]) })).toThrow('keyPaddingMask must have shape [2,3] (batch, S), got [3]');
+    expect(() => layer.run(randn([2, 3, 8]), { srcKeyPaddingMask: int32([0, 0, 1]) })).toThrow('TransformerEncoderLayer(8, 2): self_attn: MultiheadAttention(8, 2): keyPaddingMask must have shape [2,3] (batch, S), got [3]');
+    expect(() => new TransformerEncoder(layer, 2).run(randn([2, 3, 8]), { mask: zeros([3, 2]) })).toThrow('TransformerEncoderLayer(8, 2): self_attn: MultiheadAttention(8, 2): attnMask must have shape [3,3] (L, S) or [4,3,3] (batch * numHeads, L, S), got [3,2]');
     expect(() => new TransformerEncoder(new MultiheadAttention(8, 2) as never, 2)).toThrow('TransformerEncoder: layer must be a TransformerEncoderLayer');
     expect(() => new TransformerEncoder(layer, 0)).toThrow('TransformerEncoder: numLayers must be an integer >= 1, got 0');
     expect(() => new TransformerEncoder(layer, 1).run(randn([2, 3, 8]), { srcMask: zeros([3, 3]) } as never)).toThrow("TransformerEncoder.run: unknown option 'srcMask'");
