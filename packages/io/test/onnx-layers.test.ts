@@ -19,6 +19,8 @@ interface Case {
    * steps of a time-major recurrent layer.
    */
   readonly input: (n: number) => Tensor;
+  /** Exported with a fixed batch instead (unbatched inputs, whose axis 0 is no batch). */
+  readonly fixed?: true;
 }
 
 const features = (n: number): Tensor => randn([n, 5]);
@@ -119,15 +121,23 @@ const cases: Record<string, Case> = {
     input: (n) => randn([n, 5, 8]),
   },
   TransformerEncoder: { make: () => new TransformerEncoder(new TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }), 2), input: (n) => randn([n, 2, 8]) },
+  'BatchNorm1d on [N, C, L]': { make: () => trainedBatchNorm(new BatchNorm1d(3), randn([4, 3, 6])), input: (n) => randn([n, 3, 6]) },
+  'LayerNorm and GroupNorm without affine': {
+    make: () => new Sequential([new LayerNorm(6, { elementwiseAffine: false }), new GroupNorm(3, 6, { affine: false })]),
+    input: (n) => randn([n, 6]),
+  },
+  'Embedding with paddingIdx': { make: () => new Embedding(6, 3, { paddingIdx: 0 }), input: (n) => randint(0, 6, [n, 5]) },
+  'Conv2d and MaxPool2d, unbatched [C, H, W]': { make: () => new Sequential([new Conv2d(2, 3, 3), new MaxPool2d(2)]), input: () => randn([2, 6, 6]), fixed: true },
   Sequential: { make: () => new Sequential([new Dense(5, 4), new Tanh(), new Dense(4, 2), new Softmax()]), input: features },
 };
 
 describe('exportOnnx: every layer agrees with ONNX Runtime at two batch sizes', () => {
-  for (const [name, { make, input }] of Object.entries(cases)) {
+  for (const [name, { make, input, fixed }] of Object.entries(cases)) {
     it(name, async () => {
       manualSeed(17);
       const module = make();
-      await expectAgreement(name, module, [input(2), input(3)]);
+      if (fixed === true) await expectAgreement(name, module, [input(0), input(0)], {});
+      else await expectAgreement(name, module, [input(2), input(3)]);
     });
   }
 });
