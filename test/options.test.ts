@@ -135,6 +135,7 @@ const rows: [string, (options: never) => unknown][] = [
   // @nn/io
   ['decodeSafetensors', (o) => io.decodeSafetensors(io.encodeSafetensors({ w: ag.tensor([1]) }), o)],
   ['loadSafetensors', (o) => loadSafetensors('.', o)],
+  ['exportOnnx', (o) => io.exportOnnx(net(), x(), o)],
 ];
 
 /** Calls `f`, awaiting it when it returns a promise (fit is async), and returns what it threw. */

@@ -11,7 +11,7 @@
  * outside the traced ops (so it would be wrong for any other input) and is an error; with
  * `dynamicBatch`, the sizes that differ between the traces are those that follow the batch size.
  */
-import { concat, describeValue, noGrad, Tensor } from '@nn/autograd';
+import { checkOptions, concat, describeValue, noGrad, Tensor } from '@nn/autograd';
 import { Module } from '@nn/layers';
 import { encodeModel, type ValueInfo } from './messages.js';
 import { dataTypeOf, GraphBuilder } from './graph.js';
@@ -39,11 +39,8 @@ const IR_VERSION: Readonly<Record<number, number>> = { 13: 7, 14: 7, 15: 8, 16: 
 
 const OPTION_NAMES = ['opset', 'inputName', 'outputName', 'dynamicBatch'];
 
-function checkOptions(opts: ExportOnnxOptions): Required<ExportOnnxOptions> {
-  if (opts === null || typeof opts !== 'object') throw new Error(`exportOnnx: options must be an object, got ${describeValue(opts)}`);
-  for (const key of Object.keys(opts)) {
-    if (!OPTION_NAMES.includes(key)) throw new Error(`exportOnnx: unknown option '${key}' (expected one of ${OPTION_NAMES.join(', ')})`);
-  }
+function checkedOptions(opts: ExportOnnxOptions): Required<ExportOnnxOptions> {
+  checkOptions('exportOnnx', opts, OPTION_NAMES);
   const opset = opts.opset ?? 17;
   if (!SUPPORTED_OPSETS.includes(opset)) throw new Error(`exportOnnx: opset ${describeValue(opset)} is not supported (supported: ${SUPPORTED_OPSETS.join(', ')})`);
   const name = (key: 'inputName' | 'outputName', fallback: string): string => {
@@ -98,7 +95,7 @@ function inEvalMode<T>(module: Module, fn: () => T): T {
 export function exportOnnx(module: Module, exampleInput: Tensor, opts: ExportOnnxOptions = {}): Uint8Array {
   if (!(module instanceof Module)) throw new Error(`exportOnnx: module must be a Module, got ${describeValue(module)}`);
   if (!(exampleInput instanceof Tensor)) throw new Error(`exportOnnx: exampleInput must be a Tensor, got ${describeValue(exampleInput)}`);
-  const { opset, inputName, outputName, dynamicBatch } = checkOptions(opts);
+  const { opset, inputName, outputName, dynamicBatch } = checkedOptions(opts);
   if (exampleInput.ndim === 0 || exampleInput.shape[0] === 0) {
     throw new Error(`exportOnnx: exampleInput must have a non-empty first axis (the batch), got shape [${exampleInput.shape.join(', ')}]`);
   }
