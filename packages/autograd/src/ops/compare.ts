@@ -5,12 +5,13 @@
 import type { Comparison } from '../kernels/elementwise.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { mapBinary, operands } from './pointwise.js';
-import { tracedForward } from '../trace.js';
+import { activeTracer, tracedForward } from '../trace.js';
 
 function compare(name: Comparison, a: TensorLike, b: TensorLike, test: (x: number, y: number) => boolean): Tensor {
   const [ta, tb] = operands(a, b, name);
+  const run = (): Tensor => mapBinary(ta, tb, name, (x, y) => (test(x, y) ? 1 : 0), name);
   // No record (no gradient), so the trace hears of a comparison here rather than in `apply`.
-  return tracedForward(name, [ta, tb], undefined, () => mapBinary(ta, tb, name, (x, y) => (test(x, y) ? 1 : 0), name));
+  return activeTracer() === null ? run() : tracedForward(name, [ta, tb], undefined, run);
 }
 
 /** 1 where a == b, else 0. */
