@@ -90,6 +90,11 @@ describe('exportOnnx: mode, names, opsets, tracing', () => {
     await expectAgreement('float64', net, [randn([2, 3], { dtype: 'float64' }), randn([5, 3], { dtype: 'float64' })]);
   });
 
+  it('promotes int32 operands as @nn does (true division, int32 with float)', async () => {
+    const net = new Lambda((ids) => ids.div(3).add(ids.gt(2.5)).add(ids.mul(2)).add(ids.eq(ids.mul(0).add(4))));
+    await expectAgreement('int32 arithmetic', net, [randint(0, 6, [2, 4]), randint(0, 6, [3, 4])]);
+  });
+
   it('uses the given input and output names', async () => {
     const net = new Sequential([new Dense(2, 3), new Tanh()]);
     await expectAgreement('named', net, [randn([3, 2]), randn([1, 2])], { inputName: 'features', outputName: 'logits', dynamicBatch: true });

@@ -26,9 +26,18 @@ interface MeanWindows { inputSize: number; starts: Int32Array; ends: Int32Array;
 
 const input = (ctx: ExportContext, op: TracedOp, i: number): string => ctx.value(op.inputs[i]!);
 
+/**
+ * An input's value in the op's computing type: an int32 operand of an op whose result is a float
+ * (true division, int32 with float32) is cast to FLOAT, as @nn promotes it; ONNX's ops take one type.
+ */
+function promoted(ctx: ExportContext, op: TracedOp, t: Tensor, float: boolean): string {
+  const value = ctx.value(t);
+  return float && t.dtype === 'int32' ? ctx.node('Cast', [value], { to: int(DataType.FLOAT) })[0]! : value;
+}
+
 /** An op that is one ONNX node of the same inputs. */
 function same(opType: string, attributes: Parameters<ExportContext['node']>[2] = {}): OpConverter {
-  return (ctx, op) => ctx.node(opType, op.inputs.map((t) => ctx.value(t)), attributes)[0]!;
+  return (ctx, op) => ctx.node(opType, op.inputs.map((t) => promoted(ctx, op, t, op.output.dtype !== 'int32')), attributes)[0]!;
 }
 
 /** f(x) written as nodes on x's value. */
@@ -43,7 +52,9 @@ const un = (ctx: ExportContext, opType: string, a: string): string => ctx.node(o
 /** A comparison: its BOOL result serves Where; its 0/1 float value is written only if read. */
 function comparison(write: (ctx: ExportContext, a: string, b: string) => string): OpConverter {
   return (ctx, op) => {
-    const b = write(ctx, input(ctx, op, 0), input(ctx, op, 1));
+    // Operands of mixed types (int32 with a float) compare as floats.
+    const float = op.inputs.some((t) => t.dtype !== 'int32');
+    const b = write(ctx, promoted(ctx, op, op.inputs[0]!, float), promoted(ctx, op, op.inputs[1]!, float));
     ctx.bindBool(op.output, b);
     ctx.bindLazily(op.output, () => ctx.node('Cast', [b], { to: int(DataType.FLOAT) })[0]!);
     return null;
