@@ -232,11 +232,44 @@ export function copyKernel(out: Storage, x: View, contiguous: boolean): void {
   }
 }
 
+/**
+ * How a view broadcast to an output's shape steps through its storage when the output is walked
+ * flat: 1 for a contiguous row-major view, 0 for one value repeated (a broadcast scalar), -1 otherwise.
+ */
+function flatStep(view: View): 1 | 0 | -1 {
+  const { shape, strides } = view;
+  let zeros = true;
+  let contiguous = true;
+  let expected = 1;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    const extent = shape[axis]!;
+    const stride = strides[axis]!;
+    if (stride !== 0 && extent > 1) zeros = false;
+    if (extent > 1 && stride !== expected) contiguous = false;
+    expected *= extent;
+  }
+  return contiguous ? 1 : zeros ? 0 : -1;
+}
+
+/**
+ * out = cond != 0 ? a : b over one flat run: each operand steps by 1 (contiguous) or 0 (a repeated
+ * value). The common cases (relu's and the masks' gradients: a contiguous condition and gradient,
+ * a scalar 0) take this loop instead of one per row.
+ */
+function whereFlat(out: Storage, cd: Storage, c: number, cs: number, ad: Storage, p: number, as: number, bd: Storage, q: number, bs: number): void {
+  for (let o = 0; o < out.length; o++, c += cs, p += as, q += bs) out[o] = cd[c] !== 0 ? ad[p]! : bd[q]!;
+}
+
 /** out = cond != 0 ? a : b, all three views broadcast to the output's shape. */
 export function whereKernel(out: Storage, cond: View, a: View, b: View): void {
   const cd = cond.storage;
   const ad = a.storage;
   const bd = b.storage;
+  const steps = [flatStep(cond), flatStep(a), flatStep(b)] as const;
+  if (steps[0] >= 0 && steps[1] >= 0 && steps[2] >= 0) {
+    whereFlat(out, cd, cond.offset, steps[0], ad, a.offset, steps[1], bd, b.offset, steps[2]);
+    return;
+  }
   const cStarts = rowStarts(cond.shape, cond.strides, cond.offset);
   const aStarts = rowStarts(a.shape, a.strides, a.offset);
   const bStarts = rowStarts(b.shape, b.strides, b.offset);
