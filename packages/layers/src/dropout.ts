@@ -3,6 +3,19 @@ import { rand, type Generator, type Tensor, checkGenerator, checkOptions } from 
 import { Module } from './module.js';
 import { expectNumber, expectTensor } from './util.js';
 
+/**
+ * Inverted dropout of `x` with probability `p` (always applied: the caller decides when, e.g. in
+ * training mode only): each element is zeroed with probability p, the others scaled by 1 / (1 - p).
+ * Shared by Dropout, the recurrent layers and attention, so that they draw their masks alike.
+ */
+export function dropout(x: Tensor, p: number, rng: Generator | undefined): Tensor {
+  if (p === 0) return x;
+  // Uniforms in float64 (a float32 uniform can round up to 1), kept where u >= p: probability 1 - p.
+  // The mask carries the 1 / (1 - p) scale, in the input's dtype so the output keeps it.
+  const keep = rand(x.shape, { dtype: 'float64', rng }).ge(p);
+  return x.mul(keep.mul(1 / (1 - p)).cast(x.dtype));
+}
+
 /** Options of Dropout. */
 export interface DropoutOptions {
   /** The generator of the masks (default: the global one that `manualSeed` seeds). */
@@ -30,10 +43,7 @@ export class Dropout extends Module {
   override forward(x: Tensor): Tensor {
     expectTensor(x, 'Dropout: input');
     if (!this.training || this.p === 0) return x;
-    // Uniforms in float64 (a float32 uniform can round up to 1), kept where u >= p: probability 1 - p.
-    // The mask carries the 1 / (1 - p) scale, in the input's dtype so the output keeps it.
-    const keep = rand(x.shape, { dtype: 'float64', rng: this.rng }).ge(this.p);
-    return x.mul(keep.mul(1 / (1 - this.p)).cast(x.dtype));
+    return dropout(x, this.p, this.rng);
   }
 
   override extraRepr(): string {

@@ -6,9 +6,10 @@
  * before the time loop; each step then costs one h W_hh^T matmul plus the gate arithmetic on
  * slices (chunk) of one [N, gates*H] tensor.
  */
-import { checkGenerator, checkOptions, chunk, getDefaultDtype, rand, split, stack, concat, tensor, type DType, type Generator, type Tensor } from '@nn/autograd';
+import { checkGenerator, checkOptions, chunk, getDefaultDtype, split, stack, concat, tensor, type DType, type Generator, type Tensor } from '@nn/autograd';
 import { Module, parameter } from './module.js';
 import { uniformValues } from './initializers.js';
+import { dropout } from './dropout.js';
 import { expectBoolean, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
 
 type Kind = 'RNN' | 'LSTM' | 'GRU';
@@ -183,8 +184,7 @@ abstract class RecurrentBase extends Module {
     const cStates = cStart === null ? null : split(cStart, 1, 0);
     for (let layer = 0; layer < this.numLayers; layer++) {
       if (layer > 0 && this.training && this.dropout > 0) {
-        const keep = rand(seq.shape, { dtype: 'float64', rng: this.rng }).ge(this.dropout);
-        seq = seq.mul(keep.mul(1 / (1 - this.dropout)).cast(seq.dtype));
+        seq = dropout(seq, this.dropout, this.rng);
       }
       const features = seq.shape[2]!;
       const outputs: Tensor[] = [];
