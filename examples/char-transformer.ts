@@ -110,9 +110,9 @@ function main(): void {
   const every = Number(option('every', '200'));
   const dModel = Number(option('d-model', '64'));
   const heads = Number(option('heads', '4'));
-  const context = Number(option('context', '64'));
-  const batch = Number(option('batch', '16'));
-  const lr = Number(option('lr', '0.003'));
+  const context = Number(option('context', '32'));
+  const batch = Number(option('batch', '32'));
+  const lr = Number(option('lr', '0.005'));
   const sampleLength = Number(option('sample', '160'));
   const temperature = Number(option('temperature', '0.8'));
   const out = option('out', 'char-transformer.svg');
