@@ -101,6 +101,18 @@ describe('where', () => {
   // The condition is read as nonzero or not, so the matrix's own values (zeros, NaN, infinities) serve.
   const triple = fc.tuple(matrix, kind, kind, kind).map(([x, kc, ka, kb]) => [part(x, kc), part(x.neg(), ka), part(x.mul(2), kb)] as const);
 
+  test('operands that start inside their storage (contiguous, with an offset), in every dtype', () => {
+    for (const dtype of ['float32', 'float64', 'int32'] as const) {
+      const values = tensor([9, 1, -2, 3, 0, -5, 7], { dtype });
+      const cond = tensor([1, 0, 0, 1, 1, 0], { dtype: 'float32' });
+      const result = where(cond, values.slice([1], [7]), values.slice([0], [6]).neg());
+      expect(result.dtype).toBe(dtype);
+      expect(result.toArray()).toEqual([1, -1, 2, 0, -5, 5]);
+    }
+    const bits = tensor([Number.NaN, -0, Infinity], { dtype: 'float64' });
+    expectSameValues(where(tensor([1, 1, 0]), bits, tensor([0, 0, -Infinity], { dtype: 'float64' })).data(), [Number.NaN, -0, -Infinity]);
+  });
+
   propTest.prop([triple])('equals picking element by element', ([cond, a, b]) => {
     const result = where(cond, a, b);
     const shape = result.shape;
