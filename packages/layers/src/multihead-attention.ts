@@ -217,7 +217,7 @@ export class MultiheadAttention extends Module {
    * out gives NaN, as in PyTorch. Dropout on the weights in training mode only.
    */
   run(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionRunOptions = {}): MultiheadAttentionResult {
-    checkOptions(`${this.label}.run`, opts, RUN_OPTIONS);
+    checkOptions(`${this.constructor.name}.run`, opts, RUN_OPTIONS);
     const needWeights = expectBoolean(opts.needWeights ?? true, `${this.label}: option needWeights`);
     const average = expectBoolean(opts.averageAttnWeights ?? true, `${this.label}: option averageAttnWeights`);
     const { q: q0, k: k0, v: v0, unbatched } = this.batchFirstInputs(query, key, value);

@@ -10,7 +10,7 @@ import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { GELU } from './activations.js';
 import { LayerNorm, positive } from './normalization.js';
-import { MultiheadAttention } from './multihead-attention.js';
+import { MultiheadAttention, type MultiheadAttentionRunOptions } from './multihead-attention.js';
 import { checkDropout } from './attention.js';
 import { expectBoolean, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
 
@@ -120,7 +120,7 @@ export class TransformerEncoderLayer extends Module {
 
   /** The block on `src` ([L, batch, dModel], [batch, L, dModel] with batchFirst, or [L, dModel]), with masks. */
   run(src: Tensor, opts: TransformerEncoderRunOptions = {}): Tensor {
-    checkOptions(`${this.label}.run`, opts, RUN_OPTIONS);
+    checkOptions(`${this.constructor.name}.run`, opts, RUN_OPTIONS);
     expectTensor(src, `${this.label}: src`);
     if ((src.ndim !== 2 && src.ndim !== 3) || src.shape[src.ndim - 1] !== this.dModel) {
       const layout = this.batchFirst ? '[batch, length, dModel]' : '[length, batch, dModel]';
@@ -132,7 +132,7 @@ export class TransformerEncoderLayer extends Module {
       ...(opts.srcKeyPaddingMask === undefined ? {} : { keyPaddingMask: opts.srcKeyPaddingMask }),
       ...(opts.causal === undefined ? {} : { causal: opts.causal }),
     };
-    const sa = (x: Tensor): Tensor => this.dropout1.call(this.self_attn.run(x, x, x, attention).output);
+    const sa = (x: Tensor): Tensor => this.dropout1.call(this.selfAttention(x, attention));
     const ff = (x: Tensor): Tensor => this.dropout2.call(this.linear2.call(this.dropout.call(this.activate(this.linear1.call(x)))));
     let x = src;
     if (this.normFirst) {
@@ -141,6 +141,22 @@ export class TransformerEncoderLayer extends Module {
     }
     x = this.norm1.call(x.add(sa(x)));
     return this.norm2.call(x.add(ff(x)));
+  }
+
+  /**
+   * self_attn on x, its errors (a mask of the wrong shape) prefixed with this layer's name, so that
+   * they say which encoder layer got the bad mask (`mask` is its attnMask, `srcKeyPaddingMask` its
+   * keyPaddingMask).
+   */
+  private selfAttention(x: Tensor, options: MultiheadAttentionRunOptions): Tensor {
+    try {
+      return this.self_attn.run(x, x, x, options).output;
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith(this.self_attn.label)) {
+        throw new Error(`${this.label}: self_attn: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   /** A new layer with the same settings and a copy of the parameters (PyTorch's `copy.deepcopy`). */
