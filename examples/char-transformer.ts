@@ -144,6 +144,9 @@ function main(): void {
   const optimizer = new Adam(parameters, { lr });
   const trainingCurve: [number, number][] = [];
   const validationCurve: [number, number][] = [];
+  const initial = validationLoss();
+  validationCurve.push([0, initial]);
+  console.log(`step 0: held-out loss ${initial.toFixed(3)} (untrained: about ln ${vocab.size} = ${Math.log(vocab.size).toFixed(3)})`);
   const started = performance.now();
   let sinceReport = 0;
   for (let step = 1; step <= steps; step++) {
@@ -172,7 +175,7 @@ function main(): void {
     [
       { label: 'training loss (each step)', values: trainingCurve },
       { label: 'held-out loss', values: validationCurve },
-      { label: 'unigram entropy', values: [[1, baseline], [steps, baseline]], dashed: true },
+      { label: 'unigram entropy', values: [[0, baseline], [steps, baseline]], dashed: true },
     ],
     { title: 'Character Transformer on Genesis (KJV)', xLabel: 'step', yLabel: 'cross-entropy (nats per character)' },
   );

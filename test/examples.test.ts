@@ -106,6 +106,8 @@ describe('examples', () => {
     const out = runExample('char-transformer', ['--steps', '150', '--every', '75', '--d-model', '32', '--sample', '40', '--out', svg]);
     expect(out).toContain('char-transformer: Genesis (KJV), 196818 characters, 60 distinct; 177136 for training, 19682 held out');
     expect(out).toContain('unigram entropy (the loss of character frequencies alone): 3.017 nats');
+    const untrained = Number(/^step 0: held-out loss (\S+)/m.exec(out)![1]);
+    expect(untrained).toBeGreaterThan(3.5);
     const reports = [...out.matchAll(/^step (\d+): training loss (\S+), held-out loss (\S+)/gm)].map((m) => ({ step: Number(m[1]), heldOut: Number(m[3]) }));
     expect(reports.map((r) => r.step)).toEqual([75, 150]);
     expect(reports[1]!.heldOut).toBeLessThan(reports[0]!.heldOut);
