@@ -59,10 +59,10 @@ export class CharTransformer extends Module {
   }
 
   override forward(ids: Tensor): Tensor {
-    const length = ids.shape[1]!;
-    if (ids.ndim !== 2 || length > this.config.context) {
+    if (ids.ndim !== 2 || ids.shape[1]! > this.config.context) {
       throw new Error(`CharTransformer: expected token ids [batch, length <= ${this.config.context}], got shape [${ids.shape.join(', ')}]`);
     }
+    const length = ids.shape[1]!;
     const x = this.tokens.forward(ids).add(this.positions.forward(arange(0, length, 1, { dtype: 'int32' })));
     return this.head.forward(this.norm.forward(this.encoder.run(x, { causal: true })));
   }
