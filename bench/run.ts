@@ -4,7 +4,7 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm]
+ *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm,gpt-step]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
  * --only runs the listed parts. The einsum part prints a table of its own after the notes: einsum
@@ -22,11 +22,12 @@ import { fitWithNn, fitWithTfjs, type FitResult } from './digits-fit.js';
 import { mlpStepNn, mlpStepTfjs } from './mlp-step.js';
 import { maxPoolStepNn, maxPoolStepTfjs } from './max-pool.js';
 import { lstmStepNn, lstmStepTfjs } from './lstm-step.js';
+import { GPT_BENCH, gptStepNn } from './gpt-step.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 import { benchEinsum } from './einsum.js';
 import { CONV_BENCH, convFlops, convInputs, timeConv } from './conv.js';
 
-const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm'] as const;
+const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm', 'gpt-step'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -189,6 +190,17 @@ async function benchLstmStep(): Promise<void> {
 }
 
 /**
+ * A small GPT's training step. No TensorFlow.js peer (it has no attention layer); PyTorch's figure
+ * comes from bench/reference/gpt_step.py, run by hand on the same machine.
+ */
+async function benchGptStep(): Promise<void> {
+  const minMillis = quick ? 300 : 3000;
+  const { vocab, sequence, dModel, heads, layers, feedforward, batch } = GPT_BENCH;
+  const workload = `GPT step, vocab ${vocab}, sequence ${sequence}, dModel ${dModel}, ${heads} heads, ${layers} layers (causal), feed-forward ${feedforward}, batch ${batch}, Adam`;
+  await addRow(workload, () => msFigure(gptStepNn(minMillis)), { cpu: '', wasm: '' });
+}
+
+/**
  * Max pool 2x2 forward + backward on [64, 16, 24, 24] (a LeNet shape): maxPool2d, and the same pooling
  * by reshape and max (the way before the op). Its loops are JavaScript under either backend setting,
  * so it is timed in the first configuration only.
@@ -242,6 +254,7 @@ const benches: Record<Part, () => Promise<void>> = {
     einsumRows = benchEinsum(quick);
   },
   lstm: benchLstmStep,
+  'gpt-step': benchGptStep,
 };
 
 /** The commit measured, with a mark when the working tree differs from it. */

@@ -101,6 +101,27 @@ describe('examples', () => {
     expect(accuracy).toBeGreaterThanOrEqual(0.95);
   });
 
+  test('char-transformer: on small settings the held-out loss falls well below the unigram entropy, samples printed, curves drawn', () => {
+    const svg = join(scratch, 'char-transformer.svg');
+    const out = runExample('char-transformer', ['--steps', '150', '--every', '75', '--d-model', '32', '--sample', '40', '--out', svg]);
+    expect(out).toContain('char-transformer: Genesis (KJV), 196818 characters, 60 distinct; 177136 for training, 19682 held out');
+    expect(out).toContain('unigram entropy (the loss of character frequencies alone): 3.017 nats');
+    const untrained = Number(/^step 0: held-out loss (\S+)/m.exec(out)![1]);
+    expect(untrained).toBeGreaterThan(3.5);
+    const reports = [...out.matchAll(/^step (\d+): training loss (\S+), held-out loss (\S+)/gm)].map((m) => ({ step: Number(m[1]), heldOut: Number(m[3]) }));
+    expect(reports.map((r) => r.step)).toEqual([75, 150]);
+    expect(reports[1]!.heldOut).toBeLessThan(reports[0]!.heldOut);
+    // The stated threshold for these settings: 2.5 nats, half a nat under the unigram entropy (3.017).
+    expect(reports[1]!.heldOut).toBeLessThan(2.5);
+    const samples = [...out.matchAll(/^ {2}sample: (".*")$/gm)].map((m) => JSON.parse(m[1]!) as string);
+    expect(samples).toHaveLength(2);
+    for (const sample of samples) expect(sample).toMatch(/^And [\s\S]{40}$/);
+    const image = readFileSync(svg, 'utf8');
+    expect(image).toMatch(/^<svg /);
+    expect(image.match(/<polyline/g)).toHaveLength(3);
+    expect(image).toContain('>held-out loss</text>');
+  });
+
   test('mse-history: 20 updates plotted', () => {
     const svg = join(scratch, 'mse.svg');
     const out = runExample('mse-history', [svg]);

@@ -1,7 +1,8 @@
 /**
  * The element-wise ops that have loops of their own (per-op code paths in kernels/elementwise.ts)
  * give exactly what mapping the op's scalar function gives, on contiguous, transposed, sliced and
- * broadcast operands of both dtypes, including zeros, infinities and NaN.
+ * broadcast operands of both dtypes, including zeros, infinities and NaN. `where` (a flat loop when
+ * every operand is contiguous or one repeated value, a loop per row otherwise) is checked the same way.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -10,7 +11,7 @@ import { isUnaryCode, unaryKernel, binaryKernel, type BinaryCode } from '../src/
 import { unaryOps } from '../src/ops/unary.js';
 import { mapBinary, mapUnary, viewAs } from '../src/ops/pointwise.js';
 import { allocate, type DType } from '../src/dtype.js';
-import { tensor, type Tensor } from '../src/index.js';
+import { tensor, where, type Tensor } from '../src/index.js';
 
 const special = fc.constantFrom(0, -0, 1, -1, 0.5, Infinity, -Infinity, NaN, 1e-310, 3.5e38);
 const value = fc.oneof(fc.double({ min: -50, max: 50, noNaN: true }), special);
@@ -83,5 +84,39 @@ describe('binary ops with their own loop', () => {
         expectSameValues(result.data(), expected);
       }
     }
+  });
+});
+
+describe('where', () => {
+  // The condition and the two branches: each the matrix itself, a row, a column or one element of it,
+  // so that every mix of the flat loop (contiguous or repeated operands) and the per-row loop is run.
+  const part = (x: Tensor, kind: string): Tensor => {
+    const [rows, cols] = x.shape as [number, number];
+    if (kind === 'row') return x.slice([0, 0], [1, cols]).reshape([cols]);
+    if (kind === 'column') return x.slice([0, 0], [rows, 1]);
+    if (kind === 'scalar') return x.slice([0, 0], [1, 1]).reshape([]);
+    return x;
+  };
+  const kind = fc.constantFrom('same', 'row', 'column', 'scalar');
+  // The condition is read as nonzero or not, so the matrix's own values (zeros, NaN, infinities) serve.
+  const triple = fc.tuple(matrix, kind, kind, kind).map(([x, kc, ka, kb]) => [part(x, kc), part(x.neg(), ka), part(x.mul(2), kb)] as const);
+
+  test('operands that start inside their storage (contiguous, with an offset), in every dtype', () => {
+    for (const dtype of ['float32', 'float64', 'int32'] as const) {
+      const values = tensor([9, 1, -2, 3, 0, -5, 7], { dtype });
+      const cond = tensor([1, 0, 0, 1, 1, 0], { dtype: 'float32' });
+      const result = where(cond, values.slice([1], [7]), values.slice([0], [6]).neg());
+      expect(result.dtype).toBe(dtype);
+      expect(result.toArray()).toEqual([1, -1, 2, 0, -5, 5]);
+    }
+    const bits = tensor([Number.NaN, -0, Infinity], { dtype: 'float64' });
+    expectSameValues(where(tensor([1, 1, 0]), bits, tensor([0, 0, -Infinity], { dtype: 'float64' })).data(), [Number.NaN, -0, -Infinity]);
+  });
+
+  propTest.prop([triple])('equals picking element by element', ([cond, a, b]) => {
+    const result = where(cond, a, b);
+    const shape = result.shape;
+    const [c, x, y] = [cond, a, b].map((t) => t.expand(shape).data());
+    expectSameValues(result.data(), Array.from(c!, (v, i) => (v !== 0 ? x![i]! : y![i]!)));
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The WebAssembly element-wise kernels give exactly what the JavaScript loops give: every op with a
  * SIMD form, float32, float64 and mixed, on awkward lengths, with b the same length, one repeated
- * value or one repeated row, and special values (signed zeros, infinities, NaN, subnormals). The same
+ * value, one repeated row or block, or one value per row repeated along it, and special values (signed zeros, infinities, NaN, subnormals). The same
  * for the sum over a block of consecutive axes.
  */
 import fc from 'fast-check';
@@ -55,6 +55,43 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
       const actual = make(outKind, new Array<number>(n).fill(7));
       expect(binaryWasm(code, actual, a, true, b, bLayout === 'same'), code).toBe(true);
       expect(Array.from(actual, show), code).toEqual(Array.from(expected, show));
+    }
+  });
+
+  // [outer, rows, cols] outputs with b a [rows, cols] block repeated over outer (an attention mask on
+  // every head), an [outer, rows] column repeated along cols (x - mean(x, -1)), or a [cols] row
+  // repeated over both leading axes.
+  const broadcasts = fc.record({
+    outer: fc.constantFrom(1, 2, 3, 5),
+    rows: awkward,
+    cols: awkward,
+    aKind: kind,
+    bKind: kind,
+    bLayout: fc.constantFrom('block', 'column', 'row'),
+    offset: fc.integer({ min: 0, max: 3 }),
+  }).filter(({ outer, rows, cols }) => outer * rows * cols <= 20000);
+
+  propTest.prop([broadcasts, fc.array(value, { minLength: 64, maxLength: 64 })])('binary ops with a repeated block or column equal the JavaScript loops', (layout, pool) => {
+    const { outer, rows, cols, aKind, bKind, bLayout, offset } = layout;
+    const n = outer * rows * cols;
+    const pick = (count: number, shift: number): number[] => Array.from({ length: count }, (_, i) => pool[(i * 7 + shift) % pool.length]!);
+    const shape = [outer, rows, cols];
+    const a = view(make(aKind, pick(offset + n, 1)), shape, [rows * cols, cols, 1], offset);
+    const bCount = bLayout === 'block' ? rows * cols : bLayout === 'column' ? outer * rows : cols;
+    const bStrides = bLayout === 'block' ? [0, cols, 1] : bLayout === 'column' ? [rows, 1, 0] : [0, 0, 1];
+    const b = view(make(bKind, pick(offset + bCount, 3)), shape, bStrides, offset);
+    const outKind = aKind === 'f64' || bKind === 'f64' ? 'f64' : 'f32';
+    // What the kernel takes on: everything but columns too short to pay (they stay in JavaScript), and
+    // layouts that are really one value or one row.
+    const handled = bLayout !== 'column' || cols >= 16 || outer * rows === 1;
+    for (const code of SIMD_BINARY as BinaryCode[]) {
+      const expected = make(outKind, new Array<number>(n).fill(0));
+      binaryCodeKernel(code, expected, a, b, false);
+      const actual = make(outKind, new Array<number>(n).fill(7));
+      const done = binaryWasm(code, actual, a, true, b, false);
+      if (handled) expect(done, code).toBe(true);
+      if (done) expect(Array.from(actual, show), code).toEqual(Array.from(expected, show));
+      else expect(Array.from(actual), code).toEqual(new Array<number>(n).fill(7));
     }
   });
 

@@ -1,10 +1,12 @@
 /**
- * @nn/data: bundled datasets (digits, iris, breast cancer), CSV reading, splits, encodings,
- * datasets and loaders. Browser-safe; Node-only readers (loadMnist) live in '@nn/data/node'.
+ * @nn/data: bundled datasets (digits, iris, breast cancer, the text of Genesis), a character
+ * vocabulary, CSV reading, splits, encodings, datasets and loaders. Browser-safe; Node-only readers (loadMnist) live in '@nn/data/node'.
  */
 export { loadDigits } from './datasets/digits.js';
 export { loadIris, loadBreastCancer } from './datasets/tabular.js';
+export { loadGenesis } from './datasets/genesis.js';
 export type { LabelledData, LoadOptions } from './datasets/bundled.js';
+export { CharVocabulary } from './char-vocabulary.js';
 export { readCsv } from './csv.js';
 export type { ReadCsvOptions, CsvTable } from './csv.js';
 export { trainTestSplit } from './split.js';

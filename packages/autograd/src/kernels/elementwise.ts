@@ -232,11 +232,75 @@ export function copyKernel(out: Storage, x: View, contiguous: boolean): void {
   }
 }
 
+/**
+ * How a view broadcast to an output's shape steps through its storage when the output is walked
+ * flat: 1 for a contiguous row-major view, 0 for one value repeated (a broadcast scalar), -1 otherwise.
+ */
+function flatStep(view: View): 1 | 0 | -1 {
+  const { shape, strides } = view;
+  let zeros = true;
+  let contiguous = true;
+  let expected = 1;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    const extent = shape[axis]!;
+    const stride = strides[axis]!;
+    if (stride !== 0 && extent > 1) zeros = false;
+    if (extent > 1 && stride !== expected) contiguous = false;
+    expected *= extent;
+  }
+  return contiguous ? 1 : zeros ? 0 : -1;
+}
+
+/**
+ * out = cond != 0 ? a : b over one flat run: each operand steps by 1 (contiguous) or 0 (a repeated
+ * value). The common cases (relu's and the masks' gradients: a contiguous condition and gradient,
+ * a scalar 0) take this loop instead of one per row.
+ */
+function whereFlat(out: Storage, cd: Storage, c: number, cs: number, ad: Storage, p: number, as: number, bd: Storage, q: number, bs: number): void {
+  if (ad.constructor === out.constructor && bd.constructor === out.constructor) {
+    whereBits(words(out), cd, c, cs, words(ad), p, as, words(bd), q, bs, out.BYTES_PER_ELEMENT / 4);
+    return;
+  }
+  for (let o = 0; o < out.length; o++, c += cs, p += as, q += bs) out[o] = cd[c] !== 0 ? ad[p]! : bd[q]!;
+}
+
+/** The 32-bit words of a typed array's elements (two per float64), over the same memory. */
+function words(array: Storage): Int32Array {
+  return new Int32Array(array.buffer, array.byteOffset, (array.length * array.BYTES_PER_ELEMENT) / 4);
+}
+
+/**
+ * whereFlat on the bits of the values, `width` 32-bit words per element: each word is picked with a
+ * mask (all ones where the condition holds, else zero) instead of a branch. A condition that is true
+ * for half the elements at random (relu's gradient) makes a branch mispredict every other element,
+ * which costs more than the selection itself; the bits copied are the values, NaN and -0 included.
+ */
+function whereBits(out: Int32Array, cd: Storage, c: number, cs: number, a: Int32Array, p: number, as: number, b: Int32Array, q: number, bs: number, width: number): void {
+  const n = out.length / width;
+  if (width === 1) {
+    for (let o = 0; o < n; o++, c += cs, p += as, q += bs) {
+      const m = -(+(cd[c]! !== 0));
+      out[o] = (a[p]! & m) | (b[q]! & ~m);
+    }
+    return;
+  }
+  for (let o = 0; o < n; o++, c += cs, p += as, q += bs) {
+    const m = -(+(cd[c]! !== 0));
+    out[2 * o] = (a[2 * p]! & m) | (b[2 * q]! & ~m);
+    out[2 * o + 1] = (a[2 * p + 1]! & m) | (b[2 * q + 1]! & ~m);
+  }
+}
+
 /** out = cond != 0 ? a : b, all three views broadcast to the output's shape. */
 export function whereKernel(out: Storage, cond: View, a: View, b: View): void {
   const cd = cond.storage;
   const ad = a.storage;
   const bd = b.storage;
+  const steps = [flatStep(cond), flatStep(a), flatStep(b)] as const;
+  if (steps[0] >= 0 && steps[1] >= 0 && steps[2] >= 0) {
+    whereFlat(out, cd, cond.offset, steps[0], ad, a.offset, steps[1], bd, b.offset, steps[2]);
+    return;
+  }
   const cStarts = rowStarts(cond.shape, cond.strides, cond.offset);
   const aStarts = rowStarts(a.shape, a.strides, a.offset);
   const bStarts = rowStarts(b.shape, b.strides, b.offset);

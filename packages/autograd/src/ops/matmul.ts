@@ -98,10 +98,23 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
   const left = ta.ndim === 1 ? ta.unsqueeze(0) : ta;
   const right = tb.ndim === 1 ? tb.unsqueeze(1) : tb;
   broadcastShapes(left.shape.slice(0, -2), right.shape.slice(0, -2), `matmul: batch axes of ${formatShape(ta.shape)} and ${formatShape(tb.shape)}`);
-  let product = apply(matmulOp, [left, right], undefined);
+  let product = right.ndim === 2 && left.ndim > 2 ? foldedProduct(left, right) : apply(matmulOp, [left, right], undefined);
   if (ta.ndim === 1) product = product.squeeze(-2);
   if (tb.ndim === 1) product = product.squeeze(-1);
   return product;
+}
+
+/**
+ * A stack of matrices times one matrix ([..., m, k] @ [k, n], as Dense's input times its weight) as
+ * one product of [(...) * m, k] rows, as PyTorch folds it: one large product instead of one per
+ * matrix of the stack, and the gradient of the right operand is then one product too, A^T dC over all
+ * rows, instead of a stack of products that the engine must sum over the broadcast batch axes.
+ */
+function foldedProduct(left: Tensor, right: Tensor): Tensor {
+  const rows = left.shape.slice(0, -1);
+  const k = left.shape[left.ndim - 1]!;
+  const flat = apply(matmulOp, [left.reshape([sizeOf(rows), k]), right], undefined);
+  return flat.reshape([...rows, right.shape[1]!]);
 }
 
 /** The method form: `a.matmul(b)` is `matmul(a, b)`. (A function: see ops/methods.ts.) */

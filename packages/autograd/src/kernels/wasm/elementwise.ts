@@ -9,8 +9,10 @@
  * cost of a call (about a microsecond) would dominate.
  *
  * Handled layouts: `a` (or the unary op's input) contiguous with the output's shape; `b` the same, or
- * one value (a scalar, or a tensor broadcast from one element), or one row repeated along the last
- * axis (a bias added to a batch); for a sum, a contiguous input reduced over consecutive axes.
+ * one value (a scalar, or a tensor broadcast from one element), or one block repeated over the
+ * leading axes (a row: a bias added to a batch; a matrix: an attention mask added to every head), or
+ * one value per row repeated along the trailing axes (x - mean(x, -1, true), as in a layer norm); for
+ * a sum, a contiguous input reduced over consecutive axes.
  * Others return false, and the caller runs its JavaScript loop.
  */
 import type { Storage } from '../../dtype.js';
@@ -66,26 +68,31 @@ export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous:
   // converting the input first would round twice.
   const narrowing = out instanceof Float32Array && !(a.storage instanceof Float32Array && b.storage instanceof Float32Array);
   if (rt === null || n === 0 || narrowing || !aContiguous || anyInt32(out, a.storage, b.storage)) return false;
-  const rank = b.shape.length;
-  const rowLength = b.shape[rank - 1]!;
-  // b's layout: the whole output (bContiguous), one value (every stride 0), or a row (stride 1 on the last axis, 0 before).
-  const single = b.strides.every((s) => s === 0);
-  const row = !single && !bContiguous && b.strides[rank - 1] === 1 && b.strides.every((s, axis) => s === 0 || axis === rank - 1);
-  if (!bContiguous && !single && !row) return false;
+  // b's layout: the whole output (bContiguous), one value (every stride 0), a block repeated over the
+  // leading axes (a row is the block of the last axis), or one value per row repeated along the
+  // trailing axes (a column), which is spread out into a whole b in the module's memory.
+  const block = bContiguous ? n : repeatedBlock(b);
+  const single = !bContiguous && (block === 1 || b.strides.every((s) => s === 0));
+  const row = !bContiguous && !single && block > 1;
+  const rowLength = row ? block : 0;
+  const column = bContiguous || single || row ? null : repeatedValues(b);
+  if (!bContiguous && !single && !row && column === null) return false;
   const bytes = out.BYTES_PER_ELEMENT;
   const padded = roundUp(n * bytes, VECTOR);
   const rowBytes = roundUp(rowLength * bytes, VECTOR);
   // Memory: [ a, padded ][ b: padded, or one vector, or one padded row ][ out, padded ]
   const aAt = 0;
   const bAt = padded;
-  const bBytes = bContiguous ? padded : single ? VECTOR : rowBytes;
+  const bBytes = bContiguous || column !== null ? padded : single ? VECTOR : rowBytes;
   const outAt = copyOutOffset(bAt + bBytes);
   const view = rt.view(out, outAt + padded, 'binaryWasm');
   const lanes = VECTOR / bytes;
   view.set(a.storage.subarray(a.offset, a.offset + n), aAt / bytes);
   if (bContiguous) view.set(b.storage.subarray(b.offset, b.offset + n), bAt / bytes);
   else if (single) view.fill(b.storage[b.offset]!, bAt / bytes, bAt / bytes + lanes);
-  else view.set(b.storage.subarray(b.offset, b.offset + rowLength), bAt / bytes);
+  else if (column !== null) {
+    for (let r = 0, at = bAt / bytes; r < column.values; r++, at += column.repeats) view.fill(b.storage[b.offset + r]!, at, at + column.repeats);
+  } else view.set(b.storage.subarray(b.offset, b.offset + rowLength), bAt / bytes);
   const run = current(rt).binary.get(`${code}_${precisionOf(out)}`)!;
   if (row && rowLength % lanes !== 0) {
     // Rows that do not fill whole vectors: one call per row, each row of a and out copied apart.
@@ -104,6 +111,51 @@ export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous:
   }
   out.set(view.subarray(outAt / bytes, outAt / bytes + n));
   return true;
+}
+
+/**
+ * The length of the block that `b` repeats over its leading axes: b is contiguous (row-major) over
+ * its trailing axes and broadcast (stride 0) over the others (1: one value). -1 when b is not so.
+ */
+function repeatedBlock(b: View): number {
+  const { shape, strides } = b;
+  let length = 1;
+  let axis = shape.length - 1;
+  for (; axis >= 0; axis--) {
+    if (shape[axis] === 1) continue;
+    if (strides[axis] !== length) break;
+    length *= shape[axis]!;
+  }
+  for (; axis >= 0; axis--) if (shape[axis]! > 1 && strides[axis] !== 0) return -1;
+  return length;
+}
+
+/**
+ * Columns shorter than this stay in JavaScript: b is spread out with one `fill` per value, whose
+ * fixed cost a short run does not repay.
+ */
+const MIN_COLUMN_REPEATS = 16;
+
+/**
+ * `b` as `values` consecutive elements of its storage, each repeated `repeats` times along the
+ * trailing axes (stride 0 there, contiguous over the leading ones), or null when b is not so.
+ */
+function repeatedValues(b: View): { values: number; repeats: number } | null {
+  const { shape, strides } = b;
+  let repeats = 1;
+  let axis = shape.length - 1;
+  for (; axis >= 0; axis--) {
+    if (shape[axis] === 1) continue;
+    if (strides[axis] !== 0) break;
+    repeats *= shape[axis]!;
+  }
+  let values = 1;
+  for (; axis >= 0; axis--) {
+    if (shape[axis] === 1) continue;
+    if (strides[axis] !== values) return null;
+    values *= shape[axis]!;
+  }
+  return repeats >= MIN_COLUMN_REPEATS && values > 1 ? { values, repeats } : null;
 }
 
 /** out = op(x) on WebAssembly, for a contiguous `x` and an op with a SIMD form; false otherwise. */
