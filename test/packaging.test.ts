@@ -18,7 +18,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const npm = (args: string[], cwd: string): string =>
   execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', timeout: 120_000 });
 
-const names = ['autograd', 'layers', 'optim', 'data', 'train', 'io'] as const;
+const names = ['autograd', 'layers', 'optim', 'data', 'train', 'io', 'linalg'] as const;
 type Name = (typeof names)[number];
 interface Manifest {
   name: string;
@@ -193,6 +193,7 @@ describe('each package installed on its own, from npm pack, offline', () => {
       ['data', ['autograd', 'data']],
       ['train', ['autograd', 'data', 'io', 'layers', 'optim', 'train']],
       ['io', ['autograd', 'io', 'layers']],
+      ['linalg', ['autograd', 'linalg']],
     ]);
   });
 });

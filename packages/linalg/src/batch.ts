@@ -1,0 +1,58 @@
+/**
+ * Batches of matrices as the kernels see them: the leading axes flattened into a count, each matrix
+ * a contiguous row-major block of a Float64Array. The kernels compute in float64 whatever the input
+ * dtype; `toTensor` rounds the result back to the input's dtype (so float32 results are float64
+ * results rounded once, never float32 arithmetic).
+ */
+import { Tensor, tensor, type FloatDType } from '@nn/autograd';
+
+/** A batch of `count` matrices of `rows` x `cols`, stored one after another in `data`. */
+export interface MatrixBatch {
+  readonly data: Float64Array;
+  /** The leading (batch) axes. */
+  readonly batchShape: readonly number[];
+  readonly count: number;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** The product of a shape's extents. */
+export function sizeOf(shape: readonly number[]): number {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return size;
+}
+
+/**
+ * The matrices of `a` (rank >= 2) as a float64 batch, contiguous. With `batchShape`, `a`'s batch axes
+ * are first broadcast to it (the caller has checked that they broadcast).
+ */
+export function readBatch(a: Tensor, batchShape?: readonly number[]): MatrixBatch {
+  const rows = a.shape[a.ndim - 2]!;
+  const cols = a.shape[a.ndim - 1]!;
+  const own = a.shape.slice(0, -2);
+  const target = batchShape ?? own;
+  const source = sameShape(own, target) ? a : a.expand([...target, rows, cols]);
+  const data = Float64Array.from(source.data());
+  return { data, batchShape: target, count: sizeOf(target), rows, cols };
+}
+
+/** A tensor of `dtype` holding `data` (float64) in `shape`: float32 rounds each value once. */
+export function toTensor(data: Float64Array, shape: readonly number[], dtype: FloatDType): Tensor {
+  return tensor(dtype === 'float64' ? data : Float32Array.from(data), { dtype, shape });
+}
+
+/** The matrix at batch index `index` of a batch, as a subarray view (no copy). */
+export function matrixAt(batch: MatrixBatch, index: number): Float64Array {
+  const size = batch.rows * batch.cols;
+  return batch.data.subarray(index * size, (index + 1) * size);
+}
+
+/** 'linalg.solve: (Batch element 3): ' for batched inputs, 'linalg.solve: ' for one matrix. */
+export function batchPrefix(op: string, batchShape: readonly number[], index: number): string {
+  return batchShape.length === 0 ? `${op}: ` : `${op}: (Batch element ${index}): `;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

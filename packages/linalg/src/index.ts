@@ -1,0 +1,6 @@
+/**
+ * @nn/linalg: linear algebra with gradients (as torch.linalg), batched over leading axes, float32
+ * and float64. Every function is a differentiable op of @nn/autograd whose backward rule is written
+ * in tensor ops, so it can be differentiated again.
+ */
+export {};
