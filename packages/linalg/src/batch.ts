@@ -4,7 +4,7 @@
  * dtype; `toTensor` rounds the result back to the input's dtype (so float32 results are float64
  * results rounded once, never float32 arithmetic).
  */
-import { Tensor, tensor, type FloatDType } from '@nn/autograd';
+import { Tensor, tensor, type DType } from '@nn/autograd';
 
 /** A batch of `count` matrices of `rows` x `cols`, stored one after another in `data`. */
 export interface MatrixBatch {
@@ -37,9 +37,12 @@ export function readBatch(a: Tensor, batchShape?: readonly number[]): MatrixBatc
   return { data, batchShape: target, count: sizeOf(target), rows, cols };
 }
 
-/** A tensor of `dtype` holding `data` (float64) in `shape`: float32 rounds each value once. */
-export function toTensor(data: Float64Array, shape: readonly number[], dtype: FloatDType): Tensor {
-  return tensor(dtype === 'float64' ? data : Float32Array.from(data), { dtype, shape });
+/**
+ * A tensor holding `data` (float64) in `shape`, of `dtype` (a float dtype: the callers have checked
+ * their inputs' dtypes): float32 rounds each value once.
+ */
+export function toTensor(data: Float64Array, shape: readonly number[], dtype: DType): Tensor {
+  return dtype === 'float64' ? tensor(data, { dtype, shape }) : tensor(Float32Array.from(data), { dtype: 'float32', shape });
 }
 
 /** The matrix at batch index `index` of a batch, as a subarray view (no copy). */

@@ -3,4 +3,5 @@
  * and float64. Every function is a differentiable op of @nn/autograd whose backward rule is written
  * in tensor ops, so it can be differentiated again.
  */
-export {};
+export { cholesky, type CholeskyOptions } from './cholesky.js';
+export { solveTriangular, type SolveTriangularOptions } from './solve-triangular.js';

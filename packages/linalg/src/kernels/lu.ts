@@ -1,0 +1,120 @@
+/**
+ * LU factorization with partial pivoting, P A = L U, of one n x n matrix in place (as LAPACK's getrf),
+ * and the solves and determinants built on it.
+ */
+
+/** What `luInPlace` found besides the factors. */
+export interface LuInfo {
+  /** +1 or -1: the sign of the row permutation (the parity of the swaps). */
+  permutationSign: number;
+  /** 0, or the 1-based index of the first exactly zero pivot U[k][k] (the matrix is then singular). */
+  zeroPivot: number;
+}
+
+/**
+ * Overwrites `a` (n x n row-major from `offset`) with L (below the diagonal, unit diagonal implied)
+ * and U (on and above it); `perm[i]` receives the original row now at row i. As LAPACK, an exactly
+ * zero pivot does not stop the factorization (that column is skipped) and is reported.
+ *
+ * Loop order (right-looking, kij): for each pivot column k, the row with the largest |a[i][k]| is
+ * swapped into place, then every row below subtracts a multiple of row k from its trailing part: a
+ * unit-stride axpy along row-major rows; 2 n^3 / 3 multiply-adds.
+ */
+export function luInPlace(a: Float64Array, n: number, perm: Int32Array, offset = 0): LuInfo {
+  let permutationSign = 1;
+  let zeroPivot = 0;
+  for (let i = 0; i < n; i++) perm[i] = i;
+  for (let k = 0; k < n; k++) {
+    const rowK = offset + k * n;
+    let p = k;
+    let best = Math.abs(a[rowK + k]!);
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(a[offset + i * n + k]!);
+      // `!(v <= best)` also takes a NaN as pivot, so NaN propagates instead of hiding behind a swap.
+      if (v > best || (best === best && v !== v)) { best = v; p = i; }
+    }
+    if (p !== k) {
+      const rowP = offset + p * n;
+      for (let c = 0; c < n; c++) { const t = a[rowK + c]!; a[rowK + c] = a[rowP + c]!; a[rowP + c] = t; }
+      const t = perm[k]!; perm[k] = perm[p]!; perm[p] = t;
+      permutationSign = -permutationSign;
+    }
+    const pivot = a[rowK + k]!;
+    if (pivot === 0) {
+      if (zeroPivot === 0) zeroPivot = k + 1;
+      continue;
+    }
+    for (let i = k + 1; i < n; i++) {
+      const rowI = offset + i * n;
+      const l = (a[rowI + k]! /= pivot);
+      if (l === 0) continue;
+      for (let c = k + 1; c < n; c++) a[rowI + c]! -= l * a[rowK + c]!;
+    }
+  }
+  return { permutationSign, zeroPivot };
+}
+
+/**
+ * Solves A X = B from A's factors (`lu`, `perm` from `luInPlace`) for B n x k: X = U^-1 L^-1 P B,
+ * written to `x` (n x k from `xOffset`), reading B from `b` (n x k from `bOffset`).
+ * Loop order: the permuted rows of B are copied, then forward (unit lower) and back (upper)
+ * substitution run row by row with unit-stride axpys, 2 n^2 k multiply-adds.
+ */
+export function luSolve(
+  lu: Float64Array, luOffset: number, perm: Int32Array, n: number,
+  b: Float64Array, bOffset: number, k: number,
+  x: Float64Array, xOffset: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const src = bOffset + perm[i]! * k;
+    const dst = xOffset + i * k;
+    for (let c = 0; c < k; c++) x[dst + c] = b[src + c]!;
+  }
+  for (let i = 0; i < n; i++) {
+    const rowI = xOffset + i * k;
+    const luRow = luOffset + i * n;
+    for (let j = 0; j < i; j++) {
+      const f = lu[luRow + j]!;
+      if (f === 0) continue;
+      const rowJ = xOffset + j * k;
+      for (let c = 0; c < k; c++) x[rowI + c]! -= f * x[rowJ + c]!;
+    }
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const rowI = xOffset + i * k;
+    const luRow = luOffset + i * n;
+    for (let j = i + 1; j < n; j++) {
+      const f = lu[luRow + j]!;
+      if (f === 0) continue;
+      const rowJ = xOffset + j * k;
+      for (let c = 0; c < k; c++) x[rowI + c]! -= f * x[rowJ + c]!;
+    }
+    const d = lu[luRow + i]!;
+    for (let c = 0; c < k; c++) x[rowI + c]! /= d;
+  }
+}
+
+/**
+ * sign(det A) and log|det A| from A's factors: the permutation's sign times the signs of U's diagonal,
+ * and the sum of log|U[i][i]| (a sum of logs, so it neither overflows nor underflows as the product
+ * would). A zero pivot gives sign 0 and -Infinity; NaN gives NaN for both.
+ */
+export function luSlogdet(lu: Float64Array, offset: number, n: number, permutationSign: number): { sign: number; logabsdet: number } {
+  let sign = permutationSign;
+  let logabsdet = 0;
+  for (let i = 0; i < n; i++) {
+    const d = lu[offset + i * n + i]!;
+    if (d !== d) return { sign: NaN, logabsdet: NaN };
+    if (d < 0) sign = -sign;
+    else if (d === 0) sign = 0;
+    logabsdet += Math.log(Math.abs(d));
+  }
+  return { sign, logabsdet };
+}
+
+/** det A from A's factors: the permutation's sign times the product of U's diagonal. */
+export function luDet(lu: Float64Array, offset: number, n: number, permutationSign: number): number {
+  let det = permutationSign;
+  for (let i = 0; i < n; i++) det *= lu[offset + i * n + i]!;
+  return det;
+}
