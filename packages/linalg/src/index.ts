@@ -5,3 +5,6 @@
  */
 export { cholesky, type CholeskyOptions } from './cholesky.js';
 export { solveTriangular, type SolveTriangularOptions } from './solve-triangular.js';
+export { solve } from './solve.js';
+export { inv } from './inv.js';
+export { det, slogdet, type SlogdetResult } from './det.js';

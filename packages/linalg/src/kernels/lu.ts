@@ -46,8 +46,8 @@ export function luInPlace(a: Float64Array, n: number, perm: Int32Array, offset =
     }
     for (let i = k + 1; i < n; i++) {
       const rowI = offset + i * n;
+      // No skip when l is 0: 0 * NaN must still reach the row, as LAPACK's update does.
       const l = (a[rowI + k]! /= pivot);
-      if (l === 0) continue;
       for (let c = k + 1; c < n; c++) a[rowI + c]! -= l * a[rowK + c]!;
     }
   }
@@ -75,7 +75,6 @@ export function luSolve(
     const luRow = luOffset + i * n;
     for (let j = 0; j < i; j++) {
       const f = lu[luRow + j]!;
-      if (f === 0) continue;
       const rowJ = xOffset + j * k;
       for (let c = 0; c < k; c++) x[rowI + c]! -= f * x[rowJ + c]!;
     }
@@ -85,7 +84,6 @@ export function luSolve(
     const luRow = luOffset + i * n;
     for (let j = i + 1; j < n; j++) {
       const f = lu[luRow + j]!;
-      if (f === 0) continue;
       const rowJ = xOffset + j * k;
       for (let c = 0; c < k; c++) x[rowI + c]! -= f * x[rowJ + c]!;
     }
@@ -117,4 +115,26 @@ export function luDet(lu: Float64Array, offset: number, n: number, permutationSi
   let det = permutationSign;
   for (let i = 0; i < n; i++) det *= lu[offset + i * n + i]!;
   return det;
+}
+
+/**
+ * The cofactor matrix det(A) A^-T of one matrix from its factors, also when A is singular: each
+ * exactly zero pivot U[k][k] is replaced by `delta` (that column of L is zero below the diagonal, so
+ * this is A plus delta in one entry), and det(A') A'^-T is formed. The cofactors are polynomials in
+ * A's entries, so this is the cofactor matrix of A to O(delta); PyTorch's first-order det gradient
+ * at singular matrices perturbs the LU the same way. `lu` is left unchanged.
+ * Loop order: n solves against the identity (as `luSolve`), then a transposed, scaled copy.
+ */
+export function luCofactors(
+  lu: Float64Array, offset: number, perm: Int32Array, n: number, permutationSign: number, delta: number,
+  out: Float64Array, outOffset: number,
+): void {
+  const factors = lu.slice(offset, offset + n * n);
+  for (let i = 0; i < n; i++) if (factors[i * n + i] === 0) factors[i * n + i] = delta;
+  const det = luDet(factors, 0, n, permutationSign);
+  const identity = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) identity[i * n + i] = 1;
+  const inverse = new Float64Array(n * n);
+  luSolve(factors, 0, perm, n, identity, 0, n, inverse, 0);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[outOffset + i * n + j] = det * inverse[j * n + i]!;
 }
