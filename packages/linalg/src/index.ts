@@ -8,3 +8,6 @@ export { solveTriangular, type SolveTriangularOptions } from './solve-triangular
 export { solve } from './solve.js';
 export { inv } from './inv.js';
 export { det, slogdet, type SlogdetResult } from './det.js';
+export { lstsq, type LstsqResult } from './lstsq.js';
+export { matrixExp } from './matrix-exp.js';
+export { matrixNorm, type MatrixNormOptions, type MatrixNormOrd } from './matrix-norm.js';
