@@ -1,7 +1,8 @@
 /** LU factors of a batch of square matrices, shared by solve, inv, det and slogdet. */
 import type { Tensor } from '@nn/autograd';
 import { readBatch, type MatrixBatch } from './batch.js';
-import { luInPlace, type LuInfo } from './kernels/lu.js';
+import { luBlockedInPlace, type LuInfo } from './kernels/lu.js';
+import { multiply } from './gemm.js';
 
 /** The factors of each matrix of a batch: L and U in `batch.data`, the row permutations, the infos. */
 export interface LuBatch {
@@ -16,6 +17,6 @@ export function factorBatch(a: Tensor, batchShape?: readonly number[]): LuBatch 
   const n = batch.rows;
   const perms = new Int32Array(batch.count * n);
   const infos: LuInfo[] = [];
-  for (let i = 0; i < batch.count; i++) infos.push(luInPlace(batch.data, n, perms.subarray(i * n, (i + 1) * n), i * n * n));
+  for (let i = 0; i < batch.count; i++) infos.push(luBlockedInPlace(batch.data, n, perms.subarray(i * n, (i + 1) * n), multiply, i * n * n));
   return { batch, perms, infos };
 }
