@@ -52,5 +52,5 @@ export function separatedSingularFrom(x: Tensor): Tensor {
 /** Largest |entry| of A - B, as a number (shapes must agree). */
 export function largestDifference(a: Tensor, b: Tensor): number {
   if (a.shape.join() !== b.shape.join()) throw new Error(`largestDifference: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
-  return a.sub(b).abs().data().reduce((m, v) => (Number.isNaN(v) ? NaN : Math.max(m, v)), 0);
+  return Array.from(a.sub(b).abs().data()).reduce((m, v) => (Number.isNaN(v) ? NaN : Math.max(m, v)), 0);
 }

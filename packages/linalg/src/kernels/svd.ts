@@ -11,8 +11,9 @@
  * Jacobi is simple and accurate but slower than LAPACK's bidiagonal methods for k in the hundreds.
  *
  * Results: s descending; each pair (u_i, v_i) scaled by -1 where needed so that the component of u_i
- * of largest magnitude is positive. For a zero singular value, u_i completes the basis (Gram-Schmidt
- * on unit vectors).
+ * of largest magnitude is positive. For a singular value at the rounding level (below
+ * max(k, 2) eps s_max, zero included), u_i completes the basis (Gram-Schmidt on unit vectors): its
+ * direction is not determined by A to working precision anyway.
  */
 import { householderQR, writeQ, writeR } from './householder.js';
 import { fixSigns } from './symmetric-eigen.js';
@@ -84,7 +85,10 @@ export function singularValueDecomposition(
       vR[to * k + j] = vt[from * k + j]!;
     }
   });
-  completeBasis(uR, sSorted, k);
+  // Columns at the rounding level of the largest are not resolved by the rotations (see jacobiSweeps):
+  // their left vectors complete the basis instead.
+  const negligible = Array.from(sSorted, (v) => v <= Math.max(k, 2) * 2 ** -52 * sSorted[0]!);
+  completeBasis(uR, negligible, k);
   // The left vectors of B: Q (rows x qCols) times blockdiag(U_R, I); the right vectors: V_R.
   const qCols = tall ? uCols : vRows;
   const q = new Float64Array(rows * qCols);
@@ -120,6 +124,8 @@ export function singularValueDecomposition(
  */
 function jacobiSweeps(g: Float64Array, vt: Float64Array, k: number): boolean {
   const eps = 2 ** -52;
+  // Orthogonal to working precision: |cos| of the angle below sqrt(k) eps, as LAPACK's dgesvj.
+  const tol = Math.sqrt(Math.max(k, 1)) * eps;
   for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
     let rotated = false;
     for (let p = 0; p < k - 1; p++) {
@@ -129,7 +135,11 @@ function jacobiSweeps(g: Float64Array, vt: Float64Array, k: number): boolean {
         const alpha = dot(g, pp, g, pp, k);
         const beta = dot(g, qq, g, qq, k);
         const gamma = dot(g, pp, g, qq, k);
-        if (gamma === 0 || Math.abs(gamma) <= eps * Math.sqrt(alpha * beta)) continue;
+        if (gamma === 0 || Math.abs(gamma) <= tol * Math.sqrt(alpha * beta)) continue;
+        // A column below the rounding level of the other (|q| <= eps |p|) cannot be made orthogonal to
+        // it: rotating only turns it into rounding noise, smaller each sweep. Its singular value is
+        // negligible, and its left vector is replaced by a completion of the basis at the end.
+        if (Math.min(alpha, beta) <= eps * eps * Math.max(alpha, beta)) continue;
         rotated = true;
         // The rotation that makes columns p and q orthogonal (the smaller of the two angles).
         const zeta = (beta - alpha) / (2 * gamma);
@@ -168,12 +178,12 @@ function transpose(a: Float64Array, offset: number, m: number, n: number): Float
 }
 
 /**
- * Rows of `uR` whose singular value is 0 are zero vectors: replaces each with a unit vector
- * orthogonal to all the others (Gram-Schmidt, twice, on the unit vector e_j that keeps most).
+ * Replaces each row of `uR` marked negligible with a unit vector orthogonal to all the others
+ * (Gram-Schmidt, twice, on the first unit vector e_j that keeps at least half its length).
  */
-function completeBasis(uR: Float64Array, s: Float64Array, k: number): void {
+function completeBasis(uR: Float64Array, negligible: readonly boolean[], k: number): void {
   for (let i = 0; i < k; i++) {
-    if (s[i]! > 0) continue;
+    if (!negligible[i]) continue;
     let bestNorm = -1;
     let best = new Float64Array(k);
     for (let j = 0; j < k; j++) {
@@ -181,7 +191,7 @@ function completeBasis(uR: Float64Array, s: Float64Array, k: number): void {
       candidate[j] = 1;
       for (let pass = 0; pass < 2; pass++) {
         for (let other = 0; other < k; other++) {
-          if (other === i || (s[other]! === 0 && other > i)) continue;
+          if (other === i || (negligible[other] && other > i)) continue;
           const proj = dot(uR, other * k, candidate, 0, k);
           for (let t = 0; t < k; t++) candidate[t] = candidate[t]! - proj * uR[other * k + t]!;
         }
