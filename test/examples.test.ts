@@ -125,6 +125,22 @@ describe('examples', () => {
     expect(readFileSync(svg, 'utf8').match(/<polyline/g)).toHaveLength(1);
   });
 
+  test('gaussian-process: the hyperparameters fitted by the log marginal likelihood, gradchecked, plotted with a 2-sigma band', () => {
+    const svg = join(scratch, 'gp.svg');
+    const out = runExample('gaussian-process', [svg]);
+    expect(out).toMatch(/^gradcheck of the log marginal likelihood passed/m);
+    const [, before, after] = /log marginal likelihood (\S+) -> (\S+)/.exec(out)!;
+    expect(Number(after)).toBeGreaterThan(Number(before) + 10);
+    // The data's noise is 0.1: the fit finds it.
+    const noise = Number(/noise ([\d.]+)/.exec(out)![1]);
+    expect(Math.abs(noise - 0.1)).toBeLessThan(0.03);
+    expect(Number(/rmse ([\d.]+)/.exec(out)![1])).toBeLessThan(0.2);
+    const image = readFileSync(svg, 'utf8');
+    expect(image).toMatch(/^<svg /);
+    expect(image.match(/<polygon/g)).toHaveLength(1);
+    expect(image.match(/<circle/g)).toHaveLength(40);
+  });
+
   test('keras-mnist: the bundled digits without a directory, MNIST IDX files with one', () => {
     const digits = runExample('keras-mnist', ['--epochs', '2']);
     expect(digits).toContain('no MNIST directory given: using the bundled 8x8 digits');

@@ -24,8 +24,8 @@ export function solveTriangularInPlace(
     const from = upper ? i + 1 : 0;
     const to = upper ? n : i;
     for (let j = from; j < to; j++) {
+      // No skip when f is 0: a NaN in a solved row must still propagate.
       const f = t[tRow + j]!;
-      if (f === 0) continue;
       const rowJ = bOffset + j * k;
       for (let c = 0; c < k; c++) b[rowI + c]! -= f * b[rowJ + c]!;
     }
