@@ -93,6 +93,22 @@ describe('examples', () => {
     expect(image).toContain('>validation accuracy</text>');
   });
 
+  test('pca-digits: PCA by svd gives the explained variances PyTorch gives, eigh agrees, and a scatter SVG', () => {
+    const svg = join(scratch, 'pca-digits.svg');
+    const out = runExample('pca-digits', ['--out', svg]);
+    expect(out).toMatch(/^pca-digits: 1797 images of 64 pixels; svd of the centered 1797 x 64 matrix/m);
+    // torch.linalg.svdvals of the same centered matrix: s^2 / sum(s^2) for the first five components.
+    const expected = [0.14890593584063877, 0.13618771239635455, 0.117945937639758, 0.08409979421009178, 0.057824146640055196];
+    const ratios = [...out.matchAll(/component +\d+: explained variance ([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(ratios).toHaveLength(10);
+    expected.forEach((r, i) => expect(ratios[i]).toBeCloseTo(r, 4));
+    const gap = Number(/largest difference (\S+) of the largest variance/.exec(out)![1]);
+    expect(gap).toBeLessThan(1e-12);
+    const image = readFileSync(svg, 'utf8');
+    expect(image).toMatch(/^<svg /);
+    expect(image.match(/<circle /g)).toHaveLength(1797 + 10);
+  });
+
   test('lstm-digits: the default run reads the rows with an LSTM and reaches 0.95 test accuracy', () => {
     const out = runExample('lstm-digits');
     expect(out).toContain('lstm-digits: 1437 training and 360 test images, read as 8 rows of 8 pixels, LSTM hidden 32');

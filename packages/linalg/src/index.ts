@@ -5,6 +5,10 @@
  */
 export { cholesky, type CholeskyOptions } from './cholesky.js';
 export { solveTriangular, type SolveTriangularOptions } from './solve-triangular.js';
+export { qr, type QrOptions, type QrResult } from './qr.js';
+export { eigh, type EighOptions, type EighResult } from './eigh.js';
+export { svd, svdvals, type SvdOptions, type SvdResult } from './svd.js';
+export { pinv } from './pinv.js';
 export { solve } from './solve.js';
 export { inv } from './inv.js';
 export { det, slogdet, type SlogdetResult } from './det.js';
