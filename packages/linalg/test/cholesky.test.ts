@@ -114,6 +114,13 @@ describe('solveTriangular', () => {
     );
   });
 
+  test('NaN propagates, also past a zero entry of T (no skipped multiply)', () => {
+    const x = solveTriangular(tensor([[1, 0], [0, 1]], { dtype: 'float64' }), tensor([[NaN], [1]], { dtype: 'float64' }), { upper: false });
+    expect(Number.isNaN(x.data()[0]!)).toBe(true);
+    const y = solveTriangular(tensor([[1, 0], [0, 1]], { dtype: 'float64' }), tensor([[1], [NaN]], { dtype: 'float64' }), { upper: true });
+    expect(Number.isNaN(y.data()[0]!) && Number.isNaN(y.data()[1]!)).toBe(true);
+  });
+
   test('a zero on the diagonal gives inf, as PyTorch (no check)', () => {
     const x = solveTriangular(tensor([[0, 0], [1, 1]], { dtype: 'float64' }), tensor([[1], [1]], { dtype: 'float64' }), { upper: false });
     expect(x.data()[0]).toBe(Infinity);

@@ -82,6 +82,11 @@ describe('inv', () => {
     }), { numRuns: 40 });
   });
 
+  test('NaN propagates', () => {
+    expect(inv(f64([[1, NaN], [0, 1]])).data().some((v) => Number.isNaN(v))).toBe(true);
+    expect(inv(f64([[NaN, 0], [0, 1]])).data()[0]).toBeNaN();
+  });
+
   test('a singular matrix is an error naming the zero diagonal element of U, as PyTorch', () => {
     expect(() => inv(f64([[1, 2], [2, 4]]))).toThrow('linalg.inv: The diagonal element 2 is zero, the inversion could not be completed because the input matrix is singular.');
     expect(() => inv(tensor([[[1]], [[0]]]))).toThrow('linalg.inv: (Batch element 1): The diagonal element 1 is zero');

@@ -138,6 +138,12 @@ describe('matrixNorm', () => {
     expect(abs(matrixNorm(a.cast('float32'))).dtype).toBe('float32');
   });
 
+  test('NaN propagates through every ord', () => {
+    for (const ord of ['fro', 'nuc', 1, -1, 2, -2, Infinity, -Infinity] as const) {
+      expect(Number.isNaN(matrixNorm(f64([[1, NaN], [0, 2]]), { ord }).item()), String(ord)).toBe(true);
+    }
+  });
+
   test('errors name the function', () => {
     expect(() => matrixNorm(tensor([1, 2]))).toThrow('linalg.matrix_norm: The input tensor A must have at least 2 dimensions');
     expect(() => matrixNorm(tensor([[1]]), { ord: 3 as never })).toThrow("linalg.matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, Infinity or -Infinity, got 3");
