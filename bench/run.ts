@@ -4,7 +4,7 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm]
+ *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm,linalg-eigh]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
  * --only runs the listed parts. The einsum part prints a table of its own after the notes: einsum
@@ -24,9 +24,10 @@ import { maxPoolStepNn, maxPoolStepTfjs } from './max-pool.js';
 import { lstmStepNn, lstmStepTfjs } from './lstm-step.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 import { benchEinsum } from './einsum.js';
+import { benchEigh } from './linalg-eigh.js';
 import { CONV_BENCH, convFlops, convInputs, timeConv } from './conv.js';
 
-const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm'] as const;
+const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm', 'linalg-eigh'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -48,6 +49,8 @@ const configurations = configurationsFor(cores);
 const rows: string[][] = [headerRow(configurations)];
 /** The einsum part's table (einsum against the hand-written contraction), printed after the main one. */
 let einsumRows: string[][] = [];
+/** The linalg-eigh part's table (eigh against PyTorch), printed after the main one. */
+let eighRows: string[][] = [];
 
 async function configure({ backend, threads }: Configuration): Promise<void> {
   setBackend(backend);
@@ -242,6 +245,10 @@ const benches: Record<Part, () => Promise<void>> = {
     einsumRows = benchEinsum(quick);
   },
   lstm: benchLstmStep,
+  'linalg-eigh': async () => {
+    await configure(configurations[0]!);
+    eighRows = benchEigh(quick);
+  },
 };
 
 /** The commit measured, with a mark when the working tree differs from it. */
@@ -276,6 +283,12 @@ async function main(): Promise<void> {
     console.log(formatTable(einsumRows));
     console.log('');
     console.log(`einsum against the same contraction written by hand (views and matmul), ${configurations[0]!.backend} backend, ${configurations[0]!.threads} thread; medians of alternating rounds. A ratio below 1x means einsum is faster.`);
+  }
+  if (eighRows.length > 0) {
+    console.log('');
+    console.log(formatTable(eighRows));
+    console.log('');
+    console.log('@nn/linalg eigh (tridiagonalization + implicit QL, JavaScript, 1 thread) against torch.linalg.eigh (LAPACK dsyevd, torch.set_num_threads(1)) in a child process of the same run; medians. A ratio above 1x means @nn is slower.');
   }
 }
 
