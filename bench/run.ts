@@ -4,11 +4,12 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm,linalg-eigh]
+ *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm,linalg]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
  * --only runs the listed parts. The einsum part prints a table of its own after the notes: einsum
  * against the hand-written views and matmul for the same contraction, on the JS backend, one thread.
+ * The linalg part prints one too: @nn/linalg against PyTorch (LAPACK) on one thread, float64.
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -24,10 +25,10 @@ import { maxPoolStepNn, maxPoolStepTfjs } from './max-pool.js';
 import { lstmStepNn, lstmStepTfjs } from './lstm-step.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 import { benchEinsum } from './einsum.js';
-import { benchEigh } from './linalg-eigh.js';
+import { benchLinalg } from './linalg.js';
 import { CONV_BENCH, convFlops, convInputs, timeConv } from './conv.js';
 
-const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm', 'linalg-eigh'] as const;
+const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm', 'linalg'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -49,8 +50,8 @@ const configurations = configurationsFor(cores);
 const rows: string[][] = [headerRow(configurations)];
 /** The einsum part's table (einsum against the hand-written contraction), printed after the main one. */
 let einsumRows: string[][] = [];
-/** The linalg-eigh part's table (eigh against PyTorch), printed after the main one. */
-let eighRows: string[][] = [];
+/** The linalg part's table (against PyTorch) and its note, printed last. */
+let linalgTable: { rows: string[][]; note: string } | null = null;
 
 async function configure({ backend, threads }: Configuration): Promise<void> {
   setBackend(backend);
@@ -245,9 +246,9 @@ const benches: Record<Part, () => Promise<void>> = {
     einsumRows = benchEinsum(quick);
   },
   lstm: benchLstmStep,
-  'linalg-eigh': async () => {
+  linalg: async () => {
     await configure(configurations[0]!);
-    eighRows = benchEigh(quick);
+    linalgTable = benchLinalg(quick);
   },
 };
 
@@ -284,11 +285,11 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`einsum against the same contraction written by hand (views and matmul), ${configurations[0]!.backend} backend, ${configurations[0]!.threads} thread; medians of alternating rounds. A ratio below 1x means einsum is faster.`);
   }
-  if (eighRows.length > 0) {
+  if (linalgTable !== null) {
     console.log('');
-    console.log(formatTable(eighRows));
+    console.log(formatTable(linalgTable.rows));
     console.log('');
-    console.log('@nn/linalg eigh (tridiagonalization + implicit QL, JavaScript, 1 thread) against torch.linalg.eigh (LAPACK dsyevd, torch.set_num_threads(1)) in a child process of the same run; medians. A ratio above 1x means @nn is slower.');
+    console.log(`@nn/linalg on the ${configurations[0]!.backend} backend, ${configurations[0]!.threads} thread. ${linalgTable.note}`);
   }
 }
 

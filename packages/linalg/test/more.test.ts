@@ -114,6 +114,15 @@ describe('matrixNorm', () => {
       uniformArb([...b, m, n]).map((x) => ({ f: (t: Tensor) => matrixNorm(t.add(2), { ord }), inputs: [x] })))), runs);
   });
 
+  test("gradcheck and gradgradcheck of 'nuc', 2 and -2 (distinct singular values), batched, non-square", () => {
+    fc.assert(gradcheckProperty(fc.tuple(batchShapeArb(1), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom('nuc' as const, 2 as const, -2 as const)).chain(([b, m, n, ord]) =>
+      uniformArb([...b, m, n]).map((x) => ({
+        // A fixed spread of singular values (1, 2.5, 4 on the diagonal) keeps them apart and away from 0.
+        f: (t: Tensor) => matrixNorm(t.mul(0.3).add(tensor(Float64Array.from({ length: m * n }, (_, i) => (Math.floor(i / n) === i % n ? 1 + 1.5 * (i % n) : 0)), { shape: [m, n] })), { ord }),
+        inputs: [x],
+      })))), runs);
+  });
+
   test('values as torch.linalg.matrix_norm on one matrix', () => {
     const a = f64([[1, -2], [3, 4]]);
     expect(matrixNorm(a).item()).toBeCloseTo(Math.sqrt(30), 14);
@@ -121,6 +130,10 @@ describe('matrixNorm', () => {
     expect(matrixNorm(a, { ord: -1 }).item()).toBe(4);
     expect(matrixNorm(a, { ord: Infinity }).item()).toBe(7);
     expect(matrixNorm(a, { ord: -Infinity }).item()).toBe(3);
+    const d = f64([[3, 0], [0, -2], [0, 0]]);
+    expect(matrixNorm(d, { ord: 'nuc' }).item()).toBeCloseTo(5, 14);
+    expect(matrixNorm(d, { ord: 2 }).item()).toBeCloseTo(3, 14);
+    expect(matrixNorm(d, { ord: -2 }).item()).toBeCloseTo(2, 14);
     expect(matrixNorm(tensor([[[1, 0], [0, 1]], [[2, 0], [0, 0]]]), { ord: 1 }).toArray()).toEqual([1, 2]);
     expect(abs(matrixNorm(a.cast('float32'))).dtype).toBe('float32');
   });
