@@ -1,14 +1,15 @@
 /**
  * The symmetric eigenproblem A = V diag(w) V^T of one n x n matrix: Householder reduction to
- * tridiagonal form (as LAPACK's dsytd2), then the implicit QL algorithm with Wilkinson-like shifts
+ * tridiagonal form (as LAPACK's dsytd2, lower triangle), then the implicit QL algorithm with Wilkinson-like shifts
  * (EISPACK's tql2), accumulating the rotations into the eigenvectors.
  *
  * Accuracy: backward stable, so each eigenvalue is within O(eps ||A||) of the exact one and
  * ||A V - V diag(w)|| = O(eps ||A||); V is orthogonal to O(eps). Eigenvectors of close eigenvalues are
  * accurate only to O(eps ||A|| / gap), as with any method.
- * Cost: 4/3 n^3 flops for the reduction, 4/3 n^3 to form its orthogonal factor, and about 6 n^3
- * for the QL iterations on the eigenvectors (1 to 2 iterations per eigenvalue, each a sweep of
- * rotations over n-long rows).
+ * Cost: 4/3 n^3 flops for the reduction (lower triangle only), 4/3 n^3 to form its orthogonal factor
+ * (by blocks of reflectors and matrix products when a product is given), and about 6 n^3 for the QL
+ * iterations on the eigenvectors (1 to 2 iterations per eigenvalue, each a sweep of rotations over
+ * n-long rows, applied four at a time).
  *
  * Results: eigenvalues ascending; each eigenvector scaled so that its component of largest magnitude
  * (the first of them on a tie) is positive. LAPACK's signs are arbitrary: this one is deterministic and
