@@ -11,7 +11,7 @@ import { eye, matmul, tensor, transpose, type Tensor } from '@nn/autograd';
 import { gradcheckProperty } from '@nn/autograd/testing';
 import { svd, svdvals } from '../src/index.js';
 import { uniformArb } from './matrices.js';
-import { decode, expectMatches, spectralFixture } from './spectral-fixture.js';
+import { decode, expectGradientAndHvp, expectMatches, spectralFixture } from './spectral-fixture.js';
 import { largestDifference, rectShapeArb, separatedSingularFrom } from './spectral-matrices.js';
 
 const mT = (x: Tensor): Tensor => transpose(x, -2, -1);
@@ -79,7 +79,7 @@ describe('svd', () => {
     }), { numRuns: 30 });
   });
 
-  describe("PyTorch's S, u_i v_i^T, u_i u_i^T, v_i v_i^T and gradients (float64, 1e-10 relative)", () => {
+  describe("PyTorch's S, u_i v_i^T, u_i u_i^T, v_i v_i^T, gradients and Hessian-vector products (float64, 1e-10 relative)", () => {
     for (const [i, c] of spectralFixture.svd.entries()) {
       test(`fullMatrices ${String(c.fullMatrices)}, A ${JSON.stringify(c.a.shape)} (case ${i})`, () => {
         const fullMatrices = c.fullMatrices as unknown as boolean;
@@ -100,6 +100,13 @@ describe('svd', () => {
           const r = run();
           r[output].mul(decode(c[weights])).sum().backward();
           expectMatches(r.a.grad!, c[grad], `gradient of <${weights}, ${output}>`);
+          const hvp = `hvp${grad.slice(4)}`;
+          expectGradientAndHvp((t) => {
+            const { u, s, vh } = svd(t, { fullMatrices });
+            const { uk, vhk } = leading(u, s, vh);
+            const parts = { s, pairs: outerPairs(uk, vhk), left: outerPairs(uk, mT(uk)), right: outerPairs(mT(vhk), vhk) };
+            return parts[output].mul(decode(c[weights])).sum();
+          }, c, grad, hvp);
         }
       });
     }
@@ -170,12 +177,13 @@ describe('svdvals', () => {
   });
 
   for (const [i, c] of spectralFixture.svdvals.entries()) {
-    test(`PyTorch's values and gradient, A ${JSON.stringify(c.a.shape)} (case ${i})`, () => {
+    test(`PyTorch's values, gradient and Hessian-vector product, A ${JSON.stringify(c.a.shape)} (case ${i})`, () => {
       const a = decode(c.a, true);
       const s = svdvals(a);
       expectMatches(s, c.s, 'S');
       s.mul(decode(c.cs)).sum().backward();
       expectMatches(a.grad!, c.grad, 'gradient of <cs, S>');
+      expectGradientAndHvp((t) => svdvals(t).mul(decode(c.cs!)).sum(), c, 'grad', 'hvp');
     });
   }
 });
