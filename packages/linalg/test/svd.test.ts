@@ -7,9 +7,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { eye, matmul, tensor, transpose, type Tensor } from '@nn/autograd';
+import { Generator, eye, matmul, randn, tensor, transpose, type Tensor } from '@nn/autograd';
 import { gradcheckProperty } from '@nn/autograd/testing';
-import { svd, svdvals } from '../src/index.js';
+import { qr, svd, svdvals } from '../src/index.js';
 import { uniformArb } from './matrices.js';
 import { decode, expectGradientAndHvp, expectMatches, spectralFixture } from './spectral-fixture.js';
 import { largestDifference, rectShapeArb, separatedSingularFrom } from './spectral-matrices.js';
@@ -149,6 +149,49 @@ describe('svd', () => {
     expect(largestDifference(matmul(mT(u), u), identity(4, []))).toBeLessThan(1e-15 * 8);
     expect(largestDifference(matmul(vh, mT(vh)), identity(4, []))).toBeLessThan(1e-15 * 8);
     expect(largestDifference(matmul(u.mul(s.unsqueeze(-2)), vh), a)).toBeLessThan(1e-14 * 16);
+  });
+
+  test('k >= 24 (sweeps from the eigenvectors of R^T R): full rank, rank 10, and singular values from 1 to 1e-12', () => {
+    const rng = new Generator(24);
+    const check = (a: Tensor, where: string): Tensor => {
+      const { u, s, vh } = svd(a);
+      const [m, n] = a.shape as [number, number];
+      const k = Math.min(m, n);
+      const scale = s.data()[0]!;
+      expect(largestDifference(matmul(mT(u), u), identity(k, [])), `${where}: U^T U`).toBeLessThan(1e-14 * k);
+      expect(largestDifference(matmul(vh, mT(vh)), identity(k, [])), `${where}: Vh Vh^T`).toBeLessThan(1e-14 * k);
+      expect(largestDifference(matmul(u.mul(s.unsqueeze(-2)), vh), a), `${where}: U S Vh`).toBeLessThan(1e-15 * k * scale);
+      return s;
+    };
+    check(randn([45, 30], { dtype: 'float64', rng }), '45 x 30');
+    check(randn([30, 45], { dtype: 'float64', rng }), '30 x 45');
+    const low = check(matmul(randn([40, 10], { dtype: 'float64', rng }), randn([10, 30], { dtype: 'float64', rng })), 'rank 10');
+    expect(low.data()[10]!).toBeLessThan(1e-14 * low.data()[0]!);
+    // Q1 diag(10^-(12 i / 29)) Q2^T: each singular value found to an absolute eps ||A||.
+    const q1 = qr(randn([40, 30], { dtype: 'float64', rng })).q;
+    const q2 = qr(randn([30, 30], { dtype: 'float64', rng })).q;
+    const graded = Float64Array.from({ length: 30 }, (_, i) => 10 ** ((-12 * i) / 29));
+    const a = matmul(q1.mul(tensor(graded, { dtype: 'float64' }).unsqueeze(0)), mT(q2));
+    const s = check(a, 'graded');
+    s.data().forEach((v, i) => expect(Math.abs(v - graded[i]!), `singular value ${i}`).toBeLessThan(1e-14));
+  });
+
+  test('rank-deficient products X Y^T of any rank, scaled by 1, 1e-150 or 1e150: converge, U S Vh = A, U and Vh orthonormal', () => {
+    // Such matrices once stalled the sweeps on columns of rounding noise, and the squared norms of
+    // far-scaled ones underflow or overflow without the power-of-2 scaling.
+    const cases = fc.tuple(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 30 }), fc.constantFrom(1, 1e-150, 1e150), fc.integer({ min: 0, max: 1e6 }));
+    fc.assert(fc.property(cases, ([m, n, rank, scale, seed]) => {
+      const r = Math.min(rank, m, n);
+      const rng = new Generator(seed);
+      const a = matmul(randn([m, r], { dtype: 'float64', rng }), randn([r, n], { dtype: 'float64', rng })).mul(scale);
+      const { u, s, vh } = svd(a);
+      const k = Math.min(m, n);
+      const top = s.data()[0]!;
+      expect(largestDifference(matmul(mT(u), u), identity(k, []))).toBeLessThan(1e-14 * k);
+      expect(largestDifference(matmul(vh, mT(vh)), identity(k, []))).toBeLessThan(1e-14 * k);
+      expect(largestDifference(matmul(u.mul(s.unsqueeze(-2)), vh), a)).toBeLessThan(1e-15 * k * top);
+      if (r < k) expect(s.data()[r]!).toBeLessThan(1e-14 * k * top);
+    }), { numRuns: 60 });
   });
 
   test('bad shapes, dtypes and options are errors naming the function', () => {
