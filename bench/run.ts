@@ -289,7 +289,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(formatTable(linalgTable.rows));
     console.log('');
-    console.log(`@nn/linalg on the ${configurations[0]!.backend} backend, ${configurations[0]!.threads} thread. ${linalgTable.note}`);
+    console.log(`@nn/linalg on one thread. ${linalgTable.note}`);
   }
 }
 

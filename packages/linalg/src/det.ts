@@ -2,10 +2,12 @@
  * det and slogdet from the LU factorization, as torch.linalg.det and torch.linalg.slogdet.
  * Gradients (Giles 2008): d det = det tr(A^-1 dA), so gA = g det A^-T; d log|det| = tr(A^-1 dA), so
  * gA = g A^-T. Both are tensor ops (inv, det) and differentiate again. At an exactly singular matrix
- * det's first-order gradient is the cofactor matrix (computed from a perturbed LU, as PyTorch's
- * first-order path); its second order there is not available and says so.
+ * det's gradient is the cofactor matrix: from a perturbed LU when no second derivative is recorded
+ * (as PyTorch); when one is and A is nearly singular (LU pivots spread by more than 1e6), from the
+ * SVD (as PyTorch's singular path; its derivative needs the other singular values distinct).
  */
-import { Tensor, defineOp, detach, isGradEnabled } from '@nn/autograd';
+import { Tensor, defineOp, detach, eye, isGradEnabled, matmul, prod } from '@nn/autograd';
+import { svd } from './svd.js';
 import { toTensor } from './batch.js';
 import { luCofactors, luDet, luSlogdet } from './kernels/lu.js';
 import { factorBatch } from './lu-batch.js';
@@ -26,17 +28,53 @@ const determinant: (a: Tensor) => Tensor = defineOp({
     return toTensor(out, batch.batchShape, a.dtype);
   },
   backward: (g, { inputs: [a], output: d }) => {
-    const values = d.data();
-    const singular = values.findIndex((v) => v === 0);
-    if (singular < 0) return [asMatrixScale(g.mul(d)).mul(mT(inv(a!)))];
     if (isGradEnabled()) {
-      throw new Error(
-        `${DET}: the second derivative at a singular matrix (batch element ${singular} has determinant 0) is not available; the first derivative (the cofactor matrix) is`,
-      );
+      // Recording a second derivative. det A^-T, differentiated, loses about cond(A) eps to
+      // cancellation (det -> 0 while A^-1 grows): near singular, the SVD form is used instead.
+      if (nearlySingular(detach(a!))) return [asMatrixScale(g).mul(svdCofactors(a!))];
+      return [asMatrixScale(g.mul(d)).mul(mT(inv(a!)))];
     }
-    return [asMatrixScale(g).mul(cofactors(detach(a!)))];
+    if (Array.from(d.data()).some((v) => v === 0)) return [asMatrixScale(g).mul(cofactors(detach(a!)))];
+    return [asMatrixScale(g.mul(d)).mul(mT(inv(a!)))];
   },
 }) as (a: Tensor) => Tensor;
+
+/**
+ * The cofactor matrices as PyTorch forms them for singular A when it records a second derivative:
+ * with A = U diag(s) Vh, cof(A) = det(U) det(Vh) U diag(prod_{j != i} s_j) Vh. The products leave
+ * out one factor each (no division), so a zero singular value is fine; the rule's own gradient is
+ * svd's, which needs the other singular values distinct.
+ */
+function svdCofactors(a: Tensor): Tensor {
+  const { u, s, vh } = svd(a);
+  const k = s.shape[s.ndim - 1]!;
+  const identity = eye(k, { dtype: s.dtype });
+  // Row i of `others` holds s with its i-th entry replaced by 1.
+  const others = s.unsqueeze(-2).mul(identity.neg().add(1)).add(identity);
+  const sign = detach(det(u).mul(det(vh)));
+  const d = prod(others, -1).mul(sign.unsqueeze(-1));
+  return matmul(u.mul(d.unsqueeze(-2)), vh);
+}
+
+/** Below this ratio of the smallest to the largest |U_ii| of its LU, a matrix counts as nearly singular. */
+const NEARLY_SINGULAR = 1e-6;
+
+/** Whether some matrix of the batch is singular or nearly so, judged by its LU pivots. */
+function nearlySingular(a: Tensor): boolean {
+  const { batch } = factorBatch(a);
+  const n = batch.rows;
+  for (let i = 0; i < batch.count; i++) {
+    let smallest = Infinity;
+    let largest = 0;
+    for (let j = 0; j < n; j++) {
+      const u = Math.abs(batch.data[i * n * n + j * n + j]!);
+      smallest = Math.min(smallest, u);
+      largest = Math.max(largest, u);
+    }
+    if (smallest <= NEARLY_SINGULAR * largest) return true;
+  }
+  return false;
+}
 
 /** The cofactor matrices det(A) A^-T of a batch, also for singular A (see `luCofactors`). */
 function cofactors(a: Tensor): Tensor {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { add, eye, gradients, matmul, tensor, transpose, zeros, type Tensor } from '@nn/autograd';
+import { add, concat, eye, gradients, matmul, tensor, transpose, zeros, type Tensor } from '@nn/autograd';
 import { cholesky, det, inv, lstsq, matrixExp, matrixNorm, slogdet, solve, solveTriangular, type MatrixNormOrd } from '../src/index.js';
 
 interface Encoded {
@@ -15,7 +15,7 @@ interface Encoded {
 interface FixtureCase {
   fn: string;
   opts: Record<string, unknown>;
-  prep: 'spd' | 'dominant' | 'tall' | 'none';
+  prep: 'spd' | 'dominant' | 'tall' | 'singular' | 'none';
   leaves: Encoded[];
   output: Encoded;
   cotangent: Encoded;
@@ -39,6 +39,13 @@ function prepare(how: FixtureCase['prep'], x: Tensor): Tensor {
   if (how === 'tall') {
     const lift = zeros([m, n], { dtype: 'float64' }).add(tensor(Float64Array.from({ length: m * n }, (_, i) => (Math.floor(i / n) === i % n ? 2 * n : 0)), { shape: [m, n] }));
     return add(x, lift);
+  }
+  if (how === 'singular') {
+    const start = x.shape.map(() => 0);
+    const rowsEnd = (r: number): number[] => [...x.shape.slice(0, -2), r, n];
+    const fromRow = (r: number): number[] => [...start.slice(0, -2), r, 0];
+    const sumOfFirstTwo = x.slice(start, rowsEnd(1)).add(x.slice(fromRow(1), rowsEnd(2)));
+    return concat([x.slice(start, rowsEnd(m - 1)), sumOfFirstTwo], -2);
   }
   return x;
 }

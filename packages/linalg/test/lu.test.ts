@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { assertGradcheck, eye, matmul, tensor, type Tensor } from '@nn/autograd';
+import { assertGradcheck, assertGradgradcheck, eye, gradients, matmul, tensor, type Tensor } from '@nn/autograd';
 import { gradcheckProperty } from '@nn/autograd/testing';
 import { det, inv, slogdet, solve } from '../src/index.js';
 import { batchShapeArb, maxAbsDiff, squareShapeArb, uniformArb, wellConditionedFrom } from './matrices.js';
@@ -125,11 +125,18 @@ describe('det and slogdet', () => {
     expect(maxAbsDiff(zero.grad!, tensor(new Float64Array(9), { shape: [3, 3] }))).toBeLessThan(1e-12);
   });
 
-  test('det at a singular matrix has a checked first derivative, and its second derivative is an error', () => {
+  test('det at singular matrices: gradcheck and gradgradcheck (the cofactors by the SVD when recording), batched with a regular one', () => {
     const a = f64([[1, 2, 3], [2, 4, 6], [0.5, -1, 2]]);
     assertGradcheck((t) => det(t), [a]);
-    const leaf = tensor([[1, 2], [2, 4]], { dtype: 'float64', requiresGrad: true });
-    expect(() => det(leaf).backward(undefined, { createGraph: true })).toThrow('linalg.det: the second derivative at a singular matrix (batch element 0 has determinant 0) is not available');
+    assertGradgradcheck((t) => det(t), [a]);
+    const batch = tensor([[[1, 2], [2, 4]], [[2, 1], [0.5, 3]]], { dtype: 'float64' });
+    assertGradcheck((t) => det(t), [batch]);
+    assertGradgradcheck((t) => det(t), [batch]);
+    // The recorded rule gives the same first derivative as the perturbed-LU one.
+    const leaf = tensor([[1, 2, 3], [2, 4, 6], [0.5, -1, 2]], { dtype: 'float64', requiresGrad: true });
+    const [recorded] = gradients(det(leaf), [leaf], tensor(1, { dtype: 'float64' }), { createGraph: true });
+    const [plain] = gradients(det(leaf), [leaf], tensor(1, { dtype: 'float64' }));
+    expect(maxAbsDiff(recorded!, plain!)).toBeLessThan(1e-12);
   });
 
   test('float32, 0 x 0 (det 1, as PyTorch), errors and NaN', () => {

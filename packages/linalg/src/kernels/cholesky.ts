@@ -36,13 +36,15 @@ export function choleskyInPlace(a: Float64Array, n: number, offset = 0, ld = n):
 
 /** Columns per block of `choleskyBlockedInPlace`; below 2 blocks the unblocked loop is as fast. */
 export const CHOLESKY_BLOCK = 64;
+/** Rows of the trailing update multiplied at a time (see step 3 of `choleskyBlockedInPlace`). */
+const UPDATE_CHUNK = 128;
 
 /**
  * The same factorization (and the same return value) as `choleskyInPlace`, blocked right-looking (as
  * LAPACK's potrf over potf2): for each block column, (1) the diagonal block is factored by the
  * unblocked loop; (2) the panel below it becomes L21 = A21 L11^-T, a forward substitution per row
  * (unit-stride dot products with rows of L11); (3) the trailing matrix takes A22 -= L21 L21^T through
- * `multiply` (@nn/autograd's packed matmul kernel), of which only the lower triangle is kept.
+ * `multiply` (@nn/autograd's packed matmul kernel), in row chunks that stop at the diagonal.
  */
 export function choleskyBlockedInPlace(a: Float64Array, n: number, multiply: Multiply, offset = 0): number {
   if (n < 2 * CHOLESKY_BLOCK) return choleskyInPlace(a, n, offset);
@@ -64,15 +66,20 @@ export function choleskyBlockedInPlace(a: Float64Array, n: number, multiply: Mul
         a[rowI + j] = s / a[rowJ + j]!;
       }
     }
-    // (3) A22 -= L21 L21^T, lower triangle.
+    // (3) A22 -= L21 L21^T, lower triangle only: the rows go in chunks, each multiplied by the
+    // columns up to its last row, so about half the full product's work is done.
     const l21 = new Float64Array(rows * depth);
     for (let i = 0; i < rows; i++) l21.set(a.subarray(offset + (k1 + i) * n + k0, offset + (k1 + i) * n + k1), i * depth);
-    const l21t = new Float64Array(depth * rows);
-    for (let i = 0; i < rows; i++) for (let j = 0; j < depth; j++) l21t[j * rows + i] = l21[i * depth + j]!;
-    const product = multiply(l21, l21t, rows, depth, rows);
-    for (let i = 0; i < rows; i++) {
-      const row = offset + (k1 + i) * n + k1;
-      for (let c = 0; c <= i; c++) a[row + c]! -= product[i * rows + c]!;
+    for (let r0 = 0; r0 < rows; r0 += UPDATE_CHUNK) {
+      const r1 = Math.min(rows, r0 + UPDATE_CHUNK);
+      const l21t = new Float64Array(depth * r1);
+      for (let i = 0; i < r1; i++) for (let j = 0; j < depth; j++) l21t[j * r1 + i] = l21[i * depth + j]!;
+      const product = multiply(l21.subarray(r0 * depth, r1 * depth), l21t, r1 - r0, depth, r1);
+      for (let i = r0; i < r1; i++) {
+        const row = offset + (k1 + i) * n + k1;
+        const p = (i - r0) * r1;
+        for (let c = 0; c <= i; c++) a[row + c]! -= product[p + c]!;
+      }
     }
   }
   for (let i = 0; i < n; i++) a.fill(0, offset + i * n + i + 1, offset + (i + 1) * n);
