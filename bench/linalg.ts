@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Generator, eye, getBackend, matmul, randn, setBackend, transpose, type Tensor } from '@nn/autograd';
-import { cholesky, solve } from '@nn/linalg';
+import { cholesky, eigh, solve } from '@nn/linalg';
 import { medianMillis } from './measure.js';
 
 interface LinalgCase {
@@ -37,6 +37,8 @@ export const LINALG_CASES: LinalgCase[] = [
     run: (a, b) => solve(a!, b!),
     goal: 3,
   },
+  // Eigenvalues and eigenvectors (PyTorch: LAPACK's dsyevd); ours forms the orthogonal factor by matmul, the rest is JavaScript.
+  { name: 'eigh', sizes: [256, 512], make: (n, rng) => [spd(n, rng)], run: (a) => eigh(a!), goal: 5 },
 ];
 
 /** PyTorch's medians by 'name:n', or null (with the reason) when /usr/bin/python3 has no torch. */

@@ -10,6 +10,7 @@
  */
 import { Tensor, checkOptions, matmul } from '@nn/autograd';
 import { batchPrefix, readBatch, toTensor } from './batch.js';
+import { multiply } from './gemm.js';
 import { symmetricEigen } from './kernels/symmetric-eigen.js';
 import { mT } from './matrix.js';
 import { gaps, scaleColumns } from './matrix-parts.js';
@@ -56,7 +57,7 @@ export function eigh(a: Tensor, opts: EighOptions = {}): EighResult {
   const values = new Float64Array(batch.count * n);
   const vectors = new Float64Array(batch.count * n * n);
   for (let b = 0; b < batch.count; b++) {
-    const result = symmetricEigen(batch.data, b * n * n, n, uplo);
+    const result = symmetricEigen(batch.data, b * n * n, n, uplo, multiply);
     if (!result.converged) {
       throw new Error(`${batchPrefix(OP, batch.batchShape, b)}The algorithm failed to converge because the input matrix is ill-conditioned or has too many repeated eigenvalues.`);
     }

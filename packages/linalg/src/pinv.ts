@@ -8,6 +8,7 @@
  */
 import { Tensor, defineOp, matmul } from '@nn/autograd';
 import { batchPrefix, readBatch, toTensor } from './batch.js';
+import { multiply } from './gemm.js';
 import { singularValueDecomposition } from './kernels/svd.js';
 import { mT } from './matrix.js';
 import { checkMatrices } from './shape.js';
@@ -26,7 +27,7 @@ const pinvOp = defineOp({
     const rtol = EPSILON[a.dtype as 'float32' | 'float64'] * Math.max(m, n);
     const out = new Float64Array(count * n * m);
     for (let b = 0; b < count; b++) {
-      const { s, u, vh, converged } = singularValueDecomposition(batch.data, b * m * n, m, n, false);
+      const { s, u, vh, converged } = singularValueDecomposition(batch.data, b * m * n, m, n, false, true, multiply);
       if (!converged) throw new Error(`${batchPrefix(OP, batch.batchShape, b)}The algorithm failed to converge because the input matrix is ill-conditioned or has too many repeated singular values.`);
       // P = V diag(1 / s) U^T over the singular values above rtol * s_max (the others count as 0).
       const cutoff = rtol * (k > 0 ? s[0]! : 0);

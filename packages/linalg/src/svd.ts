@@ -13,6 +13,7 @@
  */
 import { Tensor, checkOptions, isGradEnabled, matmul } from '@nn/autograd';
 import { batchPrefix, readBatch, toTensor } from './batch.js';
+import { multiply } from './gemm.js';
 import { singularValueDecomposition } from './kernels/svd.js';
 import { mT } from './matrix.js';
 import { columns, gaps, rows, scaleColumns, scaleRows, skew } from './matrix-parts.js';
@@ -54,7 +55,7 @@ function factorize(op: string, a: Tensor, fullMatrices: boolean, computeUV: bool
   const uData = new Float64Array(computeUV ? count * m * uCols : 0);
   const vData = new Float64Array(computeUV ? count * vRows * n : 0);
   for (let b = 0; b < count; b++) {
-    const result = singularValueDecomposition(batch.data, b * m * n, m, n, fullMatrices, computeUV);
+    const result = singularValueDecomposition(batch.data, b * m * n, m, n, fullMatrices, computeUV, multiply);
     if (!result.converged) throw new Error(`${batchPrefix(op, batch.batchShape, b)}The algorithm failed to converge because the input matrix is ill-conditioned or has too many repeated singular values.`);
     sData.set(result.s, b * k);
     if (computeUV) {

@@ -10,7 +10,7 @@ import { eye, matmul, tensor, transpose, type Tensor } from '@nn/autograd';
 import { gradcheckProperty } from '@nn/autograd/testing';
 import { eigh } from '../src/index.js';
 import { squareShapeArb, uniformArb } from './matrices.js';
-import { decode, expectMatches, spectralFixture } from './spectral-fixture.js';
+import { decode, expectGradientAndHvp, expectMatches, spectralFixture } from './spectral-fixture.js';
 import { largestDifference, separatedSymmetricFrom } from './spectral-matrices.js';
 
 const mT = (x: Tensor): Tensor => transpose(x, -2, -1);
@@ -63,7 +63,7 @@ describe('eigh', () => {
     expect(eigh(upper, { uplo: 'U' }).eigenvalues.data()).toEqual(new Float64Array([1, 3]));
   });
 
-  describe("PyTorch's eigenvalues, projections v_i v_i^T and gradients (float64, 1e-10 relative)", () => {
+  describe("PyTorch's eigenvalues, projections v_i v_i^T, gradients and Hessian-vector products (float64, 1e-10 relative)", () => {
     for (const [i, c] of spectralFixture.eigh.entries()) {
       test(`uplo ${c.uplo as unknown as string}, A ${JSON.stringify(c.a.shape)} (case ${i})`, () => {
         const uplo = c.uplo as unknown as 'L' | 'U';
@@ -76,6 +76,8 @@ describe('eigh', () => {
         const b = decode(c.a, true);
         projections(eigh(b, { uplo }).eigenvectors).mul(decode(c.cp)).sum().backward();
         expectMatches(b.grad!, c.gradProjections, 'gradient of sum_i <C_i, v_i v_i^T>');
+        expectGradientAndHvp((t) => eigh(t, { uplo }).eigenvalues.mul(decode(c.cw!)).sum(), c, 'gradEigenvalues', 'hvpEigenvalues');
+        expectGradientAndHvp((t) => projections(eigh(t, { uplo }).eigenvectors).mul(decode(c.cp!)).sum(), c, 'gradProjections', 'hvpProjections');
       });
     }
   });

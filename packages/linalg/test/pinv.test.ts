@@ -9,7 +9,7 @@ import { matmul, tensor, transpose, type Tensor } from '@nn/autograd';
 import { gradcheckProperty } from '@nn/autograd/testing';
 import { pinv } from '../src/index.js';
 import { batchShapeArb, uniformArb } from './matrices.js';
-import { decode, expectMatches, spectralFixture } from './spectral-fixture.js';
+import { decode, expectGradientAndHvp, expectMatches, spectralFixture } from './spectral-fixture.js';
 import { fullRankFrom, largestDifference, rectShapeArb } from './spectral-matrices.js';
 
 const mT = (x: Tensor): Tensor => transpose(x, -2, -1);
@@ -55,7 +55,7 @@ describe('pinv', () => {
     expect(pinv(tensor([[1, 0], [0, 1e-7]], { dtype: 'float64' })).data()[3]).toBeCloseTo(1e7, 3);
   });
 
-  describe("PyTorch's values and gradients (float64, 1e-10 relative)", () => {
+  describe("PyTorch's values, gradients and Hessian-vector products (float64, 1e-10 relative)", () => {
     for (const [i, c] of spectralFixture.pinv.entries()) {
       test(`A ${JSON.stringify(c.a.shape)} (case ${i})`, () => {
         const a = decode(c.a, true);
@@ -63,6 +63,7 @@ describe('pinv', () => {
         expectMatches(p, c.pinv, 'pinv');
         p.mul(decode(c.c)).sum().backward();
         expectMatches(a.grad!, c.grad, 'gradient of <C, pinv(A)>');
+        expectGradientAndHvp((t) => pinv(t).mul(decode(c.c!)).sum(), c, 'grad', 'hvp');
       });
     }
   });

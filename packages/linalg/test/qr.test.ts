@@ -9,7 +9,7 @@ import { eye, matmul, tensor, transpose, triu, type Tensor } from '@nn/autograd'
 import { gradcheckProperty } from '@nn/autograd/testing';
 import { qr } from '../src/index.js';
 import { uniformArb } from './matrices.js';
-import { decode, expectMatches, spectralFixture } from './spectral-fixture.js';
+import { decode, expectGradientAndHvp, expectMatches, spectralFixture } from './spectral-fixture.js';
 import { fullRankFrom, largestDifference, rectShapeArb } from './spectral-matrices.js';
 
 const mT = (x: Tensor): Tensor => transpose(x, -2, -1);
@@ -58,7 +58,7 @@ describe('qr', () => {
     }), { numRuns: 30 });
   });
 
-  describe("PyTorch's Q, R and gradients (float64, 1e-10 relative)", () => {
+  describe("PyTorch's Q, R, gradients and Hessian-vector products (float64, 1e-10 relative)", () => {
     for (const [i, c] of spectralFixture.qr.entries()) {
       test(`mode ${c.mode as unknown as string}, A ${JSON.stringify(c.a.shape)} (case ${i})`, () => {
         const a = decode(c.a, true);
@@ -69,6 +69,11 @@ describe('qr', () => {
           const loss = q.mul(decode(c.cq)).sum().add(r.mul(decode(c.cr)).sum());
           loss.backward();
           expectMatches(a.grad!, c.grad, 'gradient of <CQ, Q> + <CR, R>');
+          const mode = c.mode as unknown as 'reduced' | 'complete';
+          expectGradientAndHvp((t) => {
+            const f = qr(t, { mode });
+            return f.q.mul(decode(c.cq!)).sum().add(f.r.mul(decode(c.cr!)).sum());
+          }, c, 'grad', 'hvp');
         }
       });
     }

@@ -3,7 +3,7 @@
  * by test/fixtures/linalg-spectral.py), and the comparison its tests make: float64, 1e-10 relative.
  */
 import { readFileSync } from 'node:fs';
-import { tensor, type Tensor } from '@nn/autograd';
+import { gradients, tensor, type Tensor } from '@nn/autograd';
 import { expectClose } from '../../../test/close.js';
 
 /** A tensor as the fixture writes it (NaN and the infinities as strings). */
@@ -35,4 +35,18 @@ export function expectMatches(actual: Tensor, expected: Encoded, where: string):
   const values = Float64Array.from(expected.data, Number);
   const largest = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   expectClose(actual.data(), values, { atol: 1e-10 * Math.max(largest, 1e-300), rtol: 1e-10 }, where);
+}
+
+/**
+ * Expects the gradient of `loss` at the case's A to match `grad` and its Hessian-vector product in
+ * the case's direction `dir` (the gradient of <grad, dir>, through a recorded backward) to match
+ * `hvp`, PyTorch's double backward.
+ */
+export function expectGradientAndHvp(loss: (a: Tensor) => Tensor, c: Record<string, Encoded>, grad: string, hvp: string): void {
+  const a = decode(c.a!, true);
+  const one = tensor(1, { dtype: 'float64' });
+  const [g] = gradients(loss(a), [a], one, { createGraph: true });
+  expectMatches(g!, c[grad]!, `gradient (${grad})`);
+  const [h] = gradients(g!.mul(decode(c.dir!)).sum(), [a], one);
+  expectMatches(h!, c[hvp]!, `Hessian-vector product (${hvp})`);
 }

@@ -7,11 +7,11 @@
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { eye, matmul, tensor, transpose, type Tensor } from '@nn/autograd';
+import { Generator, eye, matmul, randn, tensor, transpose, type Tensor } from '@nn/autograd';
 import { gradcheckProperty } from '@nn/autograd/testing';
-import { svd, svdvals } from '../src/index.js';
+import { qr, svd, svdvals } from '../src/index.js';
 import { uniformArb } from './matrices.js';
-import { decode, expectMatches, spectralFixture } from './spectral-fixture.js';
+import { decode, expectGradientAndHvp, expectMatches, spectralFixture } from './spectral-fixture.js';
 import { largestDifference, rectShapeArb, separatedSingularFrom } from './spectral-matrices.js';
 
 const mT = (x: Tensor): Tensor => transpose(x, -2, -1);
@@ -79,7 +79,7 @@ describe('svd', () => {
     }), { numRuns: 30 });
   });
 
-  describe("PyTorch's S, u_i v_i^T, u_i u_i^T, v_i v_i^T and gradients (float64, 1e-10 relative)", () => {
+  describe("PyTorch's S, u_i v_i^T, u_i u_i^T, v_i v_i^T, gradients and Hessian-vector products (float64, 1e-10 relative)", () => {
     for (const [i, c] of spectralFixture.svd.entries()) {
       test(`fullMatrices ${String(c.fullMatrices)}, A ${JSON.stringify(c.a.shape)} (case ${i})`, () => {
         const fullMatrices = c.fullMatrices as unknown as boolean;
@@ -100,6 +100,13 @@ describe('svd', () => {
           const r = run();
           r[output].mul(decode(c[weights])).sum().backward();
           expectMatches(r.a.grad!, c[grad], `gradient of <${weights}, ${output}>`);
+          const hvp = `hvp${grad.slice(4)}`;
+          expectGradientAndHvp((t) => {
+            const { u, s, vh } = svd(t, { fullMatrices });
+            const { uk, vhk } = leading(u, s, vh);
+            const parts = { s, pairs: outerPairs(uk, vhk), left: outerPairs(uk, mT(uk)), right: outerPairs(mT(vhk), vhk) };
+            return parts[output].mul(decode(c[weights])).sum();
+          }, c, grad, hvp);
         }
       });
     }
@@ -144,6 +151,49 @@ describe('svd', () => {
     expect(largestDifference(matmul(u.mul(s.unsqueeze(-2)), vh), a)).toBeLessThan(1e-14 * 16);
   });
 
+  test('k >= 24 (sweeps from the eigenvectors of R^T R): full rank, rank 10, and singular values from 1 to 1e-12', () => {
+    const rng = new Generator(24);
+    const check = (a: Tensor, where: string): Tensor => {
+      const { u, s, vh } = svd(a);
+      const [m, n] = a.shape as [number, number];
+      const k = Math.min(m, n);
+      const scale = s.data()[0]!;
+      expect(largestDifference(matmul(mT(u), u), identity(k, [])), `${where}: U^T U`).toBeLessThan(1e-14 * k);
+      expect(largestDifference(matmul(vh, mT(vh)), identity(k, [])), `${where}: Vh Vh^T`).toBeLessThan(1e-14 * k);
+      expect(largestDifference(matmul(u.mul(s.unsqueeze(-2)), vh), a), `${where}: U S Vh`).toBeLessThan(1e-15 * k * scale);
+      return s;
+    };
+    check(randn([45, 30], { dtype: 'float64', rng }), '45 x 30');
+    check(randn([30, 45], { dtype: 'float64', rng }), '30 x 45');
+    const low = check(matmul(randn([40, 10], { dtype: 'float64', rng }), randn([10, 30], { dtype: 'float64', rng })), 'rank 10');
+    expect(low.data()[10]!).toBeLessThan(1e-14 * low.data()[0]!);
+    // Q1 diag(10^-(12 i / 29)) Q2^T: each singular value found to an absolute eps ||A||.
+    const q1 = qr(randn([40, 30], { dtype: 'float64', rng })).q;
+    const q2 = qr(randn([30, 30], { dtype: 'float64', rng })).q;
+    const graded = Float64Array.from({ length: 30 }, (_, i) => 10 ** ((-12 * i) / 29));
+    const a = matmul(q1.mul(tensor(graded, { dtype: 'float64' }).unsqueeze(0)), mT(q2));
+    const s = check(a, 'graded');
+    s.data().forEach((v, i) => expect(Math.abs(v - graded[i]!), `singular value ${i}`).toBeLessThan(1e-14));
+  });
+
+  test('rank-deficient products X Y^T of any rank, scaled by 1, 1e-150 or 1e150: converge, U S Vh = A, U and Vh orthonormal', () => {
+    // Such matrices once stalled the sweeps on columns of rounding noise, and the squared norms of
+    // far-scaled ones underflow or overflow without the power-of-2 scaling.
+    const cases = fc.tuple(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 30 }), fc.constantFrom(1, 1e-150, 1e150), fc.integer({ min: 0, max: 1e6 }));
+    fc.assert(fc.property(cases, ([m, n, rank, scale, seed]) => {
+      const r = Math.min(rank, m, n);
+      const rng = new Generator(seed);
+      const a = matmul(randn([m, r], { dtype: 'float64', rng }), randn([r, n], { dtype: 'float64', rng })).mul(scale);
+      const { u, s, vh } = svd(a);
+      const k = Math.min(m, n);
+      const top = s.data()[0]!;
+      expect(largestDifference(matmul(mT(u), u), identity(k, []))).toBeLessThan(1e-14 * k);
+      expect(largestDifference(matmul(vh, mT(vh)), identity(k, []))).toBeLessThan(1e-14 * k);
+      expect(largestDifference(matmul(u.mul(s.unsqueeze(-2)), vh), a)).toBeLessThan(1e-15 * k * top);
+      if (r < k) expect(s.data()[r]!).toBeLessThan(1e-14 * k * top);
+    }), { numRuns: 60 });
+  });
+
   test('bad shapes, dtypes and options are errors naming the function', () => {
     expect(() => svd(tensor([1, 2]))).toThrow('linalg.svd: The input tensor A must have at least 2 dimensions (got shape [2])');
     expect(() => svdvals(tensor([1, 2]))).toThrow('linalg.svdvals: The input tensor A must have at least 2 dimensions (got shape [2])');
@@ -170,12 +220,13 @@ describe('svdvals', () => {
   });
 
   for (const [i, c] of spectralFixture.svdvals.entries()) {
-    test(`PyTorch's values and gradient, A ${JSON.stringify(c.a.shape)} (case ${i})`, () => {
+    test(`PyTorch's values, gradient and Hessian-vector product, A ${JSON.stringify(c.a.shape)} (case ${i})`, () => {
       const a = decode(c.a, true);
       const s = svdvals(a);
       expectMatches(s, c.s, 'S');
       s.mul(decode(c.cs)).sum().backward();
       expectMatches(a.grad!, c.grad, 'gradient of <cs, S>');
+      expectGradientAndHvp((t) => svdvals(t).mul(decode(c.cs!)).sum(), c, 'grad', 'hvp');
     });
   }
 });
