@@ -1,45 +1,41 @@
 /**
  * lstsq: the least-squares solution of A X = B for tall, full-column-rank A, by Householder QR, as
- * torch.linalg.lstsq's `solution`.
- * Gradient: with X = (A^T A)^-1 A^T B, the residual R = B - A X and Y = (A^T A)^-1 gX,
- * gB = A Y and gA = R Y^T - A Y X^T. Y is a `solve` with A^T A (so the backward, unlike the forward,
- * sees cond(A)^2); tensor ops throughout, so it differentiates again.
+ * torch.linalg.lstsq's `solution`: X = R^-1 Q^T B. Its gradient is that of qr, matmul and
+ * solveTriangular (all differentiable twice); mathematically it is gB = A Y and
+ * gA = (B - A X) Y^T - A Y X^T with Y = (A^T A)^-1 gX, formed here through Q and R, never A^T A.
  */
-import { Tensor, defineOp, describeValue, matmul } from '@nn/autograd';
-import { batchPrefix, readBatch, toTensor } from './batch.js';
-import { leastSquaresInPlace } from './kernels/least-squares.js';
+import { Tensor, describeValue, detach, diagonal, matmul } from '@nn/autograd';
+import { batchPrefix } from './batch.js';
 import { mT } from './matrix.js';
 import { broadcastBatch, checkMatrices, checkSameDtype, formatShape } from './shape.js';
-import { solve } from './solve.js';
+import { qr } from './qr.js';
+import { solveTriangular } from './solve-triangular.js';
 
 const OP = 'linalg.lstsq';
 
-const leastSquares: (a: Tensor, b: Tensor) => Tensor = defineOp({
-  name: OP,
-  forward: (a, b) => {
-    const batchShape = broadcastBatch(OP, a.shape.slice(0, -2), b.shape.slice(0, -2), a.shape, b.shape);
-    const ab = readBatch(a, batchShape);
-    const bb = readBatch(b, batchShape);
-    const { rows: m, cols: n } = ab;
-    const k = bb.cols;
-    const x = new Float64Array(ab.count * n * k);
-    for (let i = 0; i < ab.count; i++) {
-      const column = leastSquaresInPlace(ab.data, i * m * n, m, n, bb.data, i * m * k, k, x, i * n * k);
-      if (column !== 0) {
-        throw new Error(
-          `${batchPrefix(OP, batchShape, i)}A is rank-deficient (column ${column} of R is zero to working precision); this lstsq needs A of full column rank`,
-        );
-      }
+/**
+ * X = R^-1 Q^T B from A = Q R (reduced): composed from the differentiable qr, matmul and
+ * solveTriangular, so the gradient is theirs. A numerically rank-deficient A (a diagonal entry of R
+ * at or below max(m, n) eps max|R_jj|, the rank test LAPACK's gelsy makes with rcond = m eps) is an
+ * Error: the solution would be rounding noise.
+ */
+function leastSquares(a: Tensor, b: Tensor): Tensor {
+  const { q, r } = qr(a);
+  const [m, n] = a.shape.slice(-2) as [number, number];
+  const diagonals = detach(diagonal(r)).data();
+  const batchShape = a.shape.slice(0, -2);
+  for (let i = 0; i * n < diagonals.length; i++) {
+    const d = Array.from(diagonals.subarray(i * n, (i + 1) * n), Math.abs);
+    const tolerance = Math.max(m, n) * Number.EPSILON * Math.max(...d);
+    const column = d.findIndex((v) => v <= tolerance);
+    if (column >= 0) {
+      throw new Error(
+        `${batchPrefix(OP, batchShape, i)}A is rank-deficient (column ${column + 1} of R is zero to working precision); this lstsq needs A of full column rank`,
+      );
     }
-    return toTensor(x, [...batchShape, n, k], a.dtype);
-  },
-  backward: (gX, { inputs: [a, b], output: x, needsInputGrad }) => {
-    const y = solve(matmul(mT(a!), a!), gX);
-    const ay = matmul(a!, y);
-    const gA = needsInputGrad[0] ? matmul(b!.sub(matmul(a!, x)), mT(y)).sub(matmul(ay, mT(x))) : null;
-    return [gA, ay];
-  },
-}) as (a: Tensor, b: Tensor) => Tensor;
+  }
+  return solveTriangular(r, matmul(mT(q), b), { upper: true });
+}
 
 /** What `lstsq` returns (torch.linalg.lstsq's `solution`; the residuals, rank and singular values are not computed). */
 export interface LstsqResult {
