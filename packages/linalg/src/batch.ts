@@ -59,3 +59,34 @@ export function batchPrefix(op: string, batchShape: readonly number[], index: nu
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
+
+/**
+ * For each matrix index of the broadcast batch `target`, the index of the matrix it reads in the
+ * batch `own` (which broadcasts to `target`): so that a broadcast operand is factored once, not once
+ * per copy.
+ */
+export function broadcastSources(own: readonly number[], target: readonly number[]): Int32Array {
+  const count = sizeOf(target);
+  const sources = new Int32Array(count);
+  const rank = target.length;
+  // The step in `own` of each target axis: 0 where `own` has 1 (or lacks the axis).
+  const steps = new Array<number>(rank).fill(0);
+  let step = 1;
+  for (let axis = rank - 1; axis >= 0; axis--) {
+    const ownAxis = axis - (rank - own.length);
+    const d = ownAxis >= 0 ? own[ownAxis]! : 1;
+    steps[axis] = d === 1 ? 0 : step;
+    step *= d;
+  }
+  for (let i = 0; i < count; i++) {
+    let rest = i;
+    let source = 0;
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      const d = target[axis]!;
+      source += (rest % d) * steps[axis]!;
+      rest = Math.floor(rest / d);
+    }
+    sources[i] = source;
+  }
+  return sources;
+}

@@ -4,7 +4,7 @@
  * it differentiates again.
  */
 import { Tensor, defineOp, describeValue, matmul } from '@nn/autograd';
-import { batchPrefix, readBatch, toTensor } from './batch.js';
+import { batchPrefix, broadcastSources, readBatch, toTensor } from './batch.js';
 import { luSolve } from './kernels/lu.js';
 import { factorBatch } from './lu-batch.js';
 import { mT } from './matrix.js';
@@ -16,14 +16,19 @@ const solveMatrices: (a: Tensor, b: Tensor) => Tensor = defineOp({
   name: OP,
   forward: (a, b) => {
     const batchShape = broadcastBatch(OP, a.shape.slice(0, -2), b.shape.slice(0, -2), a.shape, b.shape);
-    const { batch, perms, infos } = factorBatch(a, batchShape);
+    // A is factored once per matrix of its own batch, however often the batch broadcast reuses it.
+    const { batch, perms, infos } = factorBatch(a);
+    const sources = broadcastSources(batch.batchShape, batchShape);
     const rhs = readBatch(b, batchShape);
     const n = batch.rows;
     const k = rhs.cols;
     const x = new Float64Array(rhs.data.length);
-    for (let i = 0; i < batch.count; i++) {
-      if (infos[i]!.zeroPivot !== 0) throw new Error(`${batchPrefix(OP, batchShape, i)}The solver failed because the input matrix is singular.`);
-      luSolve(batch.data, i * n * n, perms.subarray(i * n, (i + 1) * n), n, rhs.data, i * n * k, k, x, i * n * k);
+    for (let j = 0; j < batch.count; j++) {
+      if (infos[j]!.zeroPivot !== 0) throw new Error(`${batchPrefix(OP, batch.batchShape, j)}The solver failed because the input matrix is singular.`);
+    }
+    for (let i = 0; i < rhs.count; i++) {
+      const j = sources[i]!;
+      luSolve(batch.data, j * n * n, perms.subarray(j * n, (j + 1) * n), n, rhs.data, i * n * k, k, x, i * n * k);
     }
     return toTensor(x, [...batchShape, n, k], a.dtype);
   },

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { assertGradcheck, assertGradgradcheck, eye, gradients, matmul, tensor, type Tensor } from '@nn/autograd';
 import { gradcheckProperty } from '@nn/autograd/testing';
 import { det, inv, slogdet, solve } from '../src/index.js';
+import { broadcastSources } from '../src/batch.js';
 import { batchShapeArb, maxAbsDiff, squareShapeArb, uniformArb, wellConditionedFrom } from './matrices.js';
 
 const runs = { numRuns: 12 };
@@ -38,6 +39,20 @@ describe('solve', () => {
       expect(sol32.dtype).toBe('float32');
       expect(maxAbsDiff(sol32.cast('float64'), sol)).toBeLessThan(1e-5);
     }), { numRuns: 40 });
+  });
+
+  test('a broadcast A is factored once per matrix of its own batch: the sources of each broadcast matrix', () => {
+    expect(Array.from(broadcastSources([2, 1], [3, 2, 4]))).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1]);
+    expect(Array.from(broadcastSources([], [2, 2]))).toEqual([0, 0, 0, 0]);
+    expect(Array.from(broadcastSources([3], [2, 3]))).toEqual([0, 1, 2, 0, 1, 2]);
+    // One A against a batch of right-hand sides, and a batch of A against one B, agree with the loop.
+    const a = f64([[3, 1], [1, 2]]);
+    const bs = tensor([[[1], [0]], [[0], [1]], [[2], [2]]], { dtype: 'float64' });
+    const x = solve(a, bs);
+    for (let i = 0; i < 3; i++) {
+      const xi = solve(a, bs.slice([i, 0, 0], [i + 1, 2, 1]).squeeze(0));
+      expect(maxAbsDiff(x.slice([i, 0, 0], [i + 1, 2, 1]).squeeze(0), xi)).toBe(0);
+    }
   });
 
   test('needs pivoting: a zero in the top-left corner', () => {
