@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Every test runs once with the default backend ('auto': each kernel call picks JavaScript or
 // WebAssembly by size). The tensor-level suites (autograd, layers, optim) run again with each backend
 // forced, so both kernel sets pass the whole gradient suite on every size.
-const kernelSuites = ['packages/autograd/test/**/*.test.ts', 'packages/layers/test/**/*.test.ts', 'packages/optim/test/**/*.test.ts'];
+const kernelSuites = ['packages/autograd/test/**/*.test.ts', 'packages/layers/test/**/*.test.ts', 'packages/optim/test/**/*.test.ts', 'packages/linalg/test/**/*.test.ts'];
 // Suites that call kernels directly or set the backend themselves gain nothing from a forced backend.
 const backendIndependent = ['packages/*/test/kernels-*.test.ts', 'packages/autograd/test/backend.test.ts', 'packages/autograd/test/threads.test.ts'];
 

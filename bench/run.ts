@@ -4,11 +4,12 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm,gpt-step]
+ *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm,gpt-step,linalg]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
  * --only runs the listed parts. The einsum part prints a table of its own after the notes: einsum
  * against the hand-written views and matmul for the same contraction, on the JS backend, one thread.
+ * The linalg part prints one too: @nn/linalg against PyTorch (LAPACK) on one thread, float64.
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -25,9 +26,10 @@ import { lstmStepNn, lstmStepTfjs } from './lstm-step.js';
 import { GPT_BENCH, gptStepNn } from './gpt-step.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 import { benchEinsum } from './einsum.js';
+import { benchLinalg } from './linalg.js';
 import { CONV_BENCH, convFlops, convInputs, timeConv } from './conv.js';
 
-const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm', 'gpt-step'] as const;
+const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm', 'gpt-step', 'linalg'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -49,6 +51,8 @@ const configurations = configurationsFor(cores);
 const rows: string[][] = [headerRow(configurations)];
 /** The einsum part's table (einsum against the hand-written contraction), printed after the main one. */
 let einsumRows: string[][] = [];
+/** The linalg part's table (against PyTorch) and its note, printed last. */
+let linalgTable: { rows: string[][]; note: string } | null = null;
 
 async function configure({ backend, threads }: Configuration): Promise<void> {
   setBackend(backend);
@@ -255,6 +259,10 @@ const benches: Record<Part, () => Promise<void>> = {
   },
   lstm: benchLstmStep,
   'gpt-step': benchGptStep,
+  linalg: async () => {
+    await configure(configurations[0]!);
+    linalgTable = benchLinalg(quick);
+  },
 };
 
 /** The commit measured, with a mark when the working tree differs from it. */
@@ -289,6 +297,12 @@ async function main(): Promise<void> {
     console.log(formatTable(einsumRows));
     console.log('');
     console.log(`einsum against the same contraction written by hand (views and matmul), ${configurations[0]!.backend} backend, ${configurations[0]!.threads} thread; medians of alternating rounds. A ratio below 1x means einsum is faster.`);
+  }
+  if (linalgTable !== null) {
+    console.log('');
+    console.log(formatTable(linalgTable.rows));
+    console.log('');
+    console.log(`@nn/linalg on one thread. ${linalgTable.note}`);
   }
 }
 

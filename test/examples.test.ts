@@ -93,6 +93,22 @@ describe('examples', () => {
     expect(image).toContain('>validation accuracy</text>');
   });
 
+  test('pca-digits: PCA by svd gives the explained variances PyTorch gives, eigh agrees, and a scatter SVG', () => {
+    const svg = join(scratch, 'pca-digits.svg');
+    const out = runExample('pca-digits', ['--out', svg]);
+    expect(out).toMatch(/^pca-digits: 1797 images of 64 pixels; svd of the centered 1797 x 64 matrix/m);
+    // torch.linalg.svdvals of the same centered matrix: s^2 / sum(s^2) for the first five components.
+    const expected = [0.14890593584063877, 0.13618771239635455, 0.117945937639758, 0.08409979421009178, 0.057824146640055196];
+    const ratios = [...out.matchAll(/component +\d+: explained variance ([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(ratios).toHaveLength(10);
+    expected.forEach((r, i) => expect(ratios[i]).toBeCloseTo(r, 4));
+    const gap = Number(/largest difference (\S+) of the largest variance/.exec(out)![1]);
+    expect(gap).toBeLessThan(1e-12);
+    const image = readFileSync(svg, 'utf8');
+    expect(image).toMatch(/^<svg /);
+    expect(image.match(/<circle /g)).toHaveLength(1797 + 10);
+  });
+
   test('lstm-digits: the default run reads the rows with an LSTM and reaches 0.95 test accuracy', () => {
     const out = runExample('lstm-digits');
     expect(out).toContain('lstm-digits: 1437 training and 360 test images, read as 8 rows of 8 pixels, LSTM hidden 32');
@@ -128,6 +144,22 @@ describe('examples', () => {
     expect(out.match(/^update +\d+: mean squared error/gm)).toHaveLength(20);
     expect(out).toContain('update  1: mean squared error 2.5000e+1');
     expect(readFileSync(svg, 'utf8').match(/<polyline/g)).toHaveLength(1);
+  });
+
+  test('gaussian-process: the hyperparameters fitted by the log marginal likelihood, gradchecked, plotted with a 2-sigma band', () => {
+    const svg = join(scratch, 'gp.svg');
+    const out = runExample('gaussian-process', [svg]);
+    expect(out).toMatch(/^gradcheck of the log marginal likelihood passed/m);
+    const [, before, after] = /log marginal likelihood (\S+) -> (\S+)/.exec(out)!;
+    expect(Number(after)).toBeGreaterThan(Number(before) + 10);
+    // The data's noise is 0.1: the fit finds it.
+    const noise = Number(/noise ([\d.]+)/.exec(out)![1]);
+    expect(Math.abs(noise - 0.1)).toBeLessThan(0.03);
+    expect(Number(/rmse ([\d.]+)/.exec(out)![1])).toBeLessThan(0.2);
+    const image = readFileSync(svg, 'utf8');
+    expect(image).toMatch(/^<svg /);
+    expect(image.match(/<polygon/g)).toHaveLength(1);
+    expect(image.match(/<circle/g)).toHaveLength(40);
   });
 
   test('keras-mnist: the bundled digits without a directory, MNIST IDX files with one', () => {

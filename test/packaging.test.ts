@@ -18,7 +18,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const npm = (args: string[], cwd: string): string =>
   execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', timeout: 120_000 });
 
-const names = ['autograd', 'layers', 'optim', 'data', 'train', 'io'] as const;
+const names = ['autograd', 'layers', 'optim', 'data', 'train', 'io', 'linalg'] as const;
 type Name = (typeof names)[number];
 interface Manifest {
   name: string;
@@ -185,6 +185,20 @@ describe('each package installed on its own, from npm pack, offline', () => {
     expect(out['main.js']).toBe('bias,weight nn [1.5,-2]');
   });
 
+  test('@nn/linalg (with @nn/autograd only) factors, solves and differentiates', () => {
+    const out = installAlone('linalg', {
+      'main.js': [
+        "import { tensor } from '@nn/autograd';",
+        "import { cholesky, solve } from '@nn/linalg';",
+        "const a = tensor([[4, 2], [2, 5]], { dtype: 'float64', requiresGrad: true });",
+        "const l = cholesky(a);",
+        "solve(a, tensor([2, 1], { dtype: 'float64' })).sum().backward();",
+        "console.log(JSON.stringify(l.toArray()), a.grad.shape.join('x'));",
+      ].join('\n'),
+    });
+    expect(out['main.js']).toBe('[[2,0],[1,2]] 2x2');
+  });
+
   test('every package is covered above, with the @nn packages it needs', () => {
     expect(names.map((n) => [n, withDependencies(n).sort()])).toEqual([
       ['autograd', ['autograd']],
@@ -193,6 +207,7 @@ describe('each package installed on its own, from npm pack, offline', () => {
       ['data', ['autograd', 'data']],
       ['train', ['autograd', 'data', 'io', 'layers', 'optim', 'train']],
       ['io', ['autograd', 'io', 'layers']],
+      ['linalg', ['autograd', 'linalg']],
     ]);
   });
 });
