@@ -7,10 +7,10 @@
  *
  * Accuracy: high relative accuracy for the singular values of R (Demmel and Veselic), so the result
  * is as accurate as the QR step allows: each s_i within O(eps ||A||); U and V orthogonal to O(eps).
- * Cost: the QR (2 m k^2 flops), then per Jacobi sweep about 7 k^3 flops; 8 to 11 sweeps (the last one
- * only checks) from the identity. From k = 24 on (with a matrix product given) the sweeps start from the eigenvectors of
- * R^T R, an eigh and two products, and then take 2 or 3. Slower than LAPACK's bidiagonal
- * methods for k in the hundreds.
+ * Cost: the QR (2 m k^2 flops), then per Jacobi sweep about 7 k^3 flops; 8 to 11 sweeps (the last
+ * one only checks) from the identity. From k = 24 on (with a matrix product given) the sweeps start
+ * from the eigenvectors of R^T R, an eigh and two products, and then take 2 or 3. Slower than
+ * LAPACK's bidiagonal methods for k in the hundreds.
  *
  * Results: s descending; each pair (u_i, v_i) scaled by -1 where needed so that the component of u_i
  * of largest magnitude is positive. For a singular value at the rounding level (below
