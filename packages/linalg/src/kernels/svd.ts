@@ -7,10 +7,10 @@
  *
  * Accuracy: high relative accuracy for the singular values of R (Demmel and Veselic), so the result
  * is as accurate as the QR step allows: each s_i within O(eps ||A||); U and V orthogonal to O(eps).
- * Cost: the QR (2 m k^2 flops), then per Jacobi sweep about 7 k^3 flops; 5 to 10 sweeps from the
- * identity. From k = 24 on (with a matrix product given) the sweeps start from the eigenvectors of
- * R^T R, an eigh and two products, and then take one to three. Slower than LAPACK's bidiagonal
- * methods for k in the hundreds.
+ * Cost: the QR (2 m k^2 flops), then per Jacobi sweep about 7 k^3 flops; 8 to 11 sweeps (the last
+ * one only checks) from the identity. From k = 24 on (with a matrix product given) the sweeps start
+ * from the eigenvectors of R^T R, an eigh and two products, and then take 2 or 3. Slower than
+ * LAPACK's bidiagonal methods for k in the hundreds.
  *
  * Results: s descending; each pair (u_i, v_i) scaled by -1 where needed so that the component of u_i
  * of largest magnitude is positive. For a singular value at the rounding level (below
@@ -149,7 +149,7 @@ function identity(k: number): Float64Array {
 /**
  * A start for the sweeps: V0, the eigenvectors of R^T R (orthogonal to working precision), and the
  * columns of G = R V0, which are then orthogonal but for the rounding of the squared problem. The
- * sweeps on G finish the work in a sweep or two instead of five to ten, and since G is R times an
+ * sweeps on G finish the work in 2 or 3 sweeps (the last one only checks) instead of 8 to 11, and since G is R times an
  * orthogonal matrix, its singular values are R's: the squaring costs no accuracy in the result, only
  * in the start (the preconditioning idea of Drmac and Veselic's Jacobi SVD, with the eigensolver as
  * the preconditioner). Null when the eigensolver does not converge (the plain start is used).
