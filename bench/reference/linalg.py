@@ -9,9 +9,15 @@ Run by bench/run.ts when /usr/bin/python3 has PyTorch; by hand:
 It prints one JSON object: {"torch": version, "cases": {"cholesky:256": median milliseconds, ...}}.
 """
 import json
+import os
 import statistics
 import sys
 import time
+
+# Debian's torch calls the system BLAS and LAPACK (OpenBLAS once libopenblas0 is installed, the
+# reference libblas3 otherwise); torch.set_num_threads does not reach OpenBLAS's own threads, so
+# they are set here, before torch loads.
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 
 import torch
 
