@@ -4,11 +4,13 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm]
+ *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm,index-ops]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
  * --only runs the listed parts. The einsum part prints a table of its own after the notes: einsum
  * against the hand-written views and matmul for the same contraction, on the JS backend, one thread.
+ * The index-ops part prints one too: gather, indexSelect, scatterAdd, cumsum, argmax, tril and sort
+ * at training sizes, on the JS backend, one thread, beside TensorFlow.js where it has the op.
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -24,9 +26,10 @@ import { maxPoolStepNn, maxPoolStepTfjs } from './max-pool.js';
 import { lstmStepNn, lstmStepTfjs } from './lstm-step.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 import { benchEinsum } from './einsum.js';
+import { benchIndexOps } from './index-ops.js';
 import { CONV_BENCH, convFlops, convInputs, timeConv } from './conv.js';
 
-const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm'] as const;
+const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm', 'index-ops'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -48,6 +51,8 @@ const configurations = configurationsFor(cores);
 const rows: string[][] = [headerRow(configurations)];
 /** The einsum part's table (einsum against the hand-written contraction), printed after the main one. */
 let einsumRows: string[][] = [];
+/** The index-ops part's table, printed after the einsum one. */
+let indexOpsRows: string[][] = [];
 
 async function configure({ backend, threads }: Configuration): Promise<void> {
   setBackend(backend);
@@ -242,6 +247,10 @@ const benches: Record<Part, () => Promise<void>> = {
     einsumRows = benchEinsum(quick);
   },
   lstm: benchLstmStep,
+  'index-ops': async () => {
+    await configure(configurations[0]!);
+    indexOpsRows = await benchIndexOps(quick);
+  },
 };
 
 /** The commit measured, with a mark when the working tree differs from it. */
@@ -276,6 +285,12 @@ async function main(): Promise<void> {
     console.log(formatTable(einsumRows));
     console.log('');
     console.log(`einsum against the same contraction written by hand (views and matmul), ${configurations[0]!.backend} backend, ${configurations[0]!.threads} thread; medians of alternating rounds. A ratio below 1x means einsum is faster.`);
+  }
+  if (indexOpsRows.length > 0) {
+    console.log('');
+    console.log(formatTable(indexOpsRows));
+    console.log('');
+    console.log('Index, scan and sort ops: @nn on the JS backend, one thread (their loops are JavaScript under either backend), timed before TensorFlow.js; medians. Ratios above 1x mean @nn is faster.');
   }
 }
 
