@@ -301,7 +301,7 @@ function argsortReference(keys: Storage, shape: readonly number[], axis: number,
 
 describe('the argsort kernel', () => {
   const cases = fc.record({
-    // Lines on both sides of the insertion-sort bound (24), along the last axis or an inner one.
+    // Lines on both sides of the insertion-sort bound (48), along the last axis or an inner one.
     shape: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 2 })),
     axis: fc.constantFrom(1, 2),
     dtype: anyDtype,
