@@ -55,7 +55,7 @@ export function gatherKernel(out: Storage, x: View, axis: number, index: View): 
     const indexAt = indexRows[row]!;
     const xAt = xRows[row]!;
     if (fast && xStep === 0) {
-      // Along the last axis: each index picks within the row.
+      // Along the last axis (or x is the same along it, stride 0): each index picks within the row.
       const start = xAt | 0;
       for (let c = 0, p = indexAt | 0; c < length; c++, k++, p += indexStep) {
         const i = indices[p]!;
