@@ -4,12 +4,14 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm,gpt-step,linalg]
+ *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm,gpt-step,linalg,index-ops]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
  * --only runs the listed parts. The einsum part prints a table of its own after the notes: einsum
  * against the hand-written views and matmul for the same contraction, on the JS backend, one thread.
  * The linalg part prints one too: @nn/linalg against PyTorch (LAPACK) on one thread, float64.
+ * The index-ops part prints one too: gather, indexSelect, scatterAdd, cumsum, argmax, tril and sort
+ * at training sizes, on the JS backend, one thread, beside TensorFlow.js where it has the op.
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -27,9 +29,10 @@ import { GPT_BENCH, gptStepNn } from './gpt-step.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 import { benchEinsum } from './einsum.js';
 import { benchLinalg } from './linalg.js';
+import { benchIndexOps } from './index-ops.js';
 import { CONV_BENCH, convFlops, convInputs, timeConv } from './conv.js';
 
-const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm', 'gpt-step', 'linalg'] as const;
+const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm', 'gpt-step', 'linalg', 'index-ops'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -53,6 +56,8 @@ const rows: string[][] = [headerRow(configurations)];
 let einsumRows: string[][] = [];
 /** The linalg part's table (against PyTorch) and its note, printed last. */
 let linalgTable: { rows: string[][]; note: string } | null = null;
+/** The index-ops part's table, printed after the einsum one. */
+let indexOpsRows: string[][] = [];
 
 async function configure({ backend, threads }: Configuration): Promise<void> {
   setBackend(backend);
@@ -263,6 +268,10 @@ const benches: Record<Part, () => Promise<void>> = {
     await configure(configurations[0]!);
     linalgTable = benchLinalg(quick);
   },
+  'index-ops': async () => {
+    await configure(configurations[0]!);
+    indexOpsRows = await benchIndexOps(quick);
+  },
 };
 
 /** The commit measured, with a mark when the working tree differs from it. */
@@ -303,6 +312,12 @@ async function main(): Promise<void> {
     console.log(formatTable(linalgTable.rows));
     console.log('');
     console.log(`@nn/linalg on one thread. ${linalgTable.note}`);
+  }
+  if (indexOpsRows.length > 0) {
+    console.log('');
+    console.log(formatTable(indexOpsRows));
+    console.log('');
+    console.log('Index, scan and sort ops: @nn on the JS backend, one thread (their loops are JavaScript under either backend), timed before TensorFlow.js; medians. Ratios above 1x mean @nn is faster.');
   }
 }
 

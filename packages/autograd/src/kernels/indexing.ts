@@ -5,12 +5,17 @@
  * and nothing wraps or clamps (negative indices included, as torch.gather rejects them).
  *
  * gather and scatterAdd walk the index row by row (`rowStarts`, as the element-wise kernels do):
- * the operands' offsets are computed once per row, and the last axis is a plain loop.
+ * the operands' offsets are computed once per row, and the last axis is a plain loop, of one of
+ * three kinds: indices along the last axis itself (each picks within the row), an index that is the
+ * same along the row (a broadcast one, as indexSelect's gradient scatters through: one check and a
+ * row copied or added), or the general strided loop. All three visit positions in the same order;
+ * the first two index with int32 offsets (see offsets.ts).
  */
 import type { Storage } from '../dtype.js';
 import { contiguousStrides, formatShape, isContiguous } from '../shape.js';
 import type { View } from './elementwise.js';
 import { lastAxis, rowStarts } from './strided.js';
+import { offsetsFitInt32 } from './offsets.js';
 
 /** The error of an index outside its axis: `gather: index 7 at [1,2] is out of range for axis 1 of size 5`. */
 function outOfRange(op: string, value: number, flat: number, shape: readonly number[], axis: number, size: number): Error {
@@ -44,14 +49,30 @@ export function gatherKernel(out: Storage, x: View, axis: number, index: View): 
   const xStep = lastAxis(shape, xStrides).stride;
   const indices = index.storage;
   const xs = x.storage;
+  const fast = offsetsFitInt32(out, xs, indices);
   let k = 0;
   for (let row = 0; row < indexRows.length; row++) {
     const indexAt = indexRows[row]!;
     const xAt = xRows[row]!;
-    for (let c = 0; c < length; c++, k++) {
-      const i = indices[indexAt + c * indexStep]!;
+    if (fast && xStep === 0) {
+      // Along the last axis (or x is the same along it, stride 0): each index picks within the row.
+      const start = xAt | 0;
+      for (let c = 0, p = indexAt | 0; c < length; c++, k++, p += indexStep) {
+        const i = indices[p]!;
+        if (i < 0 || i >= size) throw outOfRange('gather', i, k, shape, axis, size);
+        out[k] = xs[start + i * axisStride]!;
+      }
+    } else if (fast && indexStep === 0 && length > 0) {
+      // The index is the same along the row (broadcast): one check, then a strided copy.
+      const i = indices[indexAt]!;
       if (i < 0 || i >= size) throw outOfRange('gather', i, k, shape, axis, size);
-      out[k] = xs[xAt + c * xStep + i * axisStride]!;
+      for (let c = 0, q = (xAt + i * axisStride) | 0; c < length; c++, k++, q += xStep) out[k] = xs[q]!;
+    } else {
+      for (let c = 0; c < length; c++, k++) {
+        const i = indices[indexAt + c * indexStep]!;
+        if (i < 0 || i >= size) throw outOfRange('gather', i, k, shape, axis, size);
+        out[k] = xs[xAt + c * xStep + i * axisStride]!;
+      }
     }
   }
 }
@@ -75,15 +96,34 @@ export function scatterAddKernel(out: Storage, outShape: readonly number[], axis
   const srcStep = lastAxis(shape, src.strides).stride;
   const indices = index.storage;
   const values = src.storage;
+  const fast = offsetsFitInt32(out, values, indices);
   let k = 0;
   for (let row = 0; row < indexRows.length; row++) {
     const indexAt = indexRows[row]!;
     const targetAt = targetRows[row]!;
     const srcAt = srcRows[row]!;
-    for (let c = 0; c < length; c++, k++) {
-      const i = indices[indexAt + c * indexStep]!;
+    if (fast && indexStep === 0 && length > 0) {
+      // The index is the same along the row, as in indexSelect's gradient (an index [n] expanded to
+      // [n, d]): one check, then a row of src added to one row of out.
+      const i = indices[indexAt]!;
       if (i < 0 || i >= size) throw outOfRange('scatterAdd', i, k, shape, axis, size);
-      out[targetAt + c * targetStep + i * axisStride]! += values[srcAt + c * srcStep]!;
+      let q = (targetAt + i * axisStride) | 0;
+      for (let c = 0, p = srcAt | 0; c < length; c++, p += srcStep, q += targetStep) out[q]! += values[p]!;
+      k += length;
+    } else if (fast && targetStep === 0) {
+      // Along the last axis: each index picks within one row of out.
+      const start = targetAt | 0;
+      for (let c = 0, p = indexAt | 0, q = srcAt | 0; c < length; c++, k++, p += indexStep, q += srcStep) {
+        const i = indices[p]!;
+        if (i < 0 || i >= size) throw outOfRange('scatterAdd', i, k, shape, axis, size);
+        out[start + i * axisStride]! += values[q]!;
+      }
+    } else {
+      for (let c = 0; c < length; c++, k++) {
+        const i = indices[indexAt + c * indexStep]!;
+        if (i < 0 || i >= size) throw outOfRange('scatterAdd', i, k, shape, axis, size);
+        out[targetAt + c * targetStep + i * axisStride]! += values[srcAt + c * srcStep]!;
+      }
     }
   }
 }

@@ -318,6 +318,14 @@ export function contiguousData(t: Tensor): Storage {
   return out;
 }
 
+/**
+ * A tensor's elements in row-major order, to READ only: a window on its storage when it is
+ * contiguous (no copy), else a contiguous copy. For kernels that read their input once.
+ */
+export function contiguousValues(t: Tensor): Storage {
+  return t.isContiguous ? t.storage.subarray(t.offset, t.offset + t.size) : contiguousData(t);
+}
+
 /** A contiguous tensor with the same values (the tensor itself when already contiguous and unshifted). */
 export function contiguous(t: Tensor, dtype: DType = t.dtype): Tensor {
   if (dtype === t.dtype && t.isContiguous && t.offset === 0 && t.storage.length === t.size) return t;

@@ -12,7 +12,7 @@ import { describeValue } from '../describe-value.js';
 import type { Draw } from '../check/spec.js';
 import { drawAxes, drawShape, drawTensor, drawValues } from '../check/sampling.js';
 import type { Axis, Tensor, TensorLike } from '../tensor.js';
-import { contiguousData, fromStorage, ones, tensor, toTensor, zerosLike } from './creation.js';
+import { contiguousValues, fromStorage, ones, tensor, toTensor, zerosLike } from './creation.js';
 import { eq, ne } from './compare.js';
 import { where } from './where.js';
 import { sign } from './unary.js';
@@ -318,7 +318,7 @@ function argReduce(operand: TensorLike, axis: number | undefined, keepDims: bool
   const a = flat ? 0 : normalizeAxis(axis, Math.max(x.ndim, 1), op);
   if (shape[a] === 0) throw new Error(`${op}: cannot reduce the empty axis ${flat ? '(all axes)' : a} of shape ${formatShape(x.shape)}`);
   const out = new Int32Array(x.size / shape[a]!);
-  argKernel(out, contiguousData(x), shape, a, kind);
+  argKernel(out, contiguousValues(x), shape, a, kind);
   if (flat) return fromStorage(out, keepDims ? x.shape.map(() => 1) : []);
   if (x.ndim === 0) return fromStorage(out, []);
   return fromStorage(out, keepDims ? keptShape(x.shape, [a]) : x.shape.filter((_, i) => i !== a));

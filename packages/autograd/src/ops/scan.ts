@@ -13,7 +13,7 @@ import type { Draw } from '../check/spec.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
 import type { Domain } from '../check/sampling.js';
 import type { Tensor, TensorLike } from '../tensor.js';
-import { contiguousData, fromStorage, tensor, toTensor } from './creation.js';
+import { contiguousValues, fromStorage, tensor, toTensor } from './creation.js';
 import { gt } from './compare.js';
 import { where } from './where.js';
 import { isGradEnabled } from '../mode.js';
@@ -28,7 +28,7 @@ export interface ScanAttrs {
 
 function scanForward(x: Tensor, { axis, reverse }: ScanAttrs, scan: Scan): Tensor {
   const out = allocate(x.dtype, x.size);
-  scanKernel(out, contiguousData(x), x.ndim === 0 ? [1] : x.shape, axis, scan, reverse);
+  scanKernel(out, contiguousValues(x), x.ndim === 0 ? [1] : x.shape, axis, scan, reverse);
   return fromStorage(out, x.shape);
 }
 

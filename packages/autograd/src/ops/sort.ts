@@ -9,7 +9,7 @@ import { argsortKernel } from '../kernels/sort.js';
 import { checkOptions } from '../options.js';
 import { describeValue } from '../describe-value.js';
 import type { Tensor, TensorLike } from '../tensor.js';
-import { contiguousData, fromStorage, toTensor } from './creation.js';
+import { contiguousValues, fromStorage, toTensor } from './creation.js';
 import { gather } from './indexing.js';
 
 /** Options of sort and argsort. */
@@ -51,7 +51,7 @@ function lines(op: string, operand: TensorLike, axis: number | undefined): { x: 
 /** The int32 positions that sort each line of x along `axis`, stably. */
 function sortedPositions(x: Tensor, axis: number, descending: boolean): Tensor {
   const out = allocate('int32', x.size) as Int32Array;
-  argsortKernel(out, contiguousData(x), x.shape, axis, descending);
+  argsortKernel(out, contiguousValues(x), x.shape, axis, descending);
   return fromStorage(out, x.shape);
 }
 
