@@ -136,6 +136,7 @@ const rows: Record<string, OpRow | NotAnOp> = {
   vjp: { noOperand: 'a transform of a function' }, jvp: { noOperand: 'a transform of a function' },
   jacobian: { noOperand: 'a transform of a function' }, hessian: { noOperand: 'a transform of a function' },
   hvp: { noOperand: 'a transform of a function' },
+  traceOps: { noOperand: 'takes a function and a listener (the op trace of ONNX export)' },
 };
 
 const exported = Object.keys(nn).filter((name) => typeof (nn as Record<string, unknown>)[name] === 'function');
