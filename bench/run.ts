@@ -4,7 +4,7 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm]
+ *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,lenet-step,digits-fit,einsum,lstm]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
  * --only runs the listed parts. The einsum part prints a table of its own after the notes: einsum
@@ -22,11 +22,12 @@ import { fitWithNn, fitWithTfjs, type FitResult } from './digits-fit.js';
 import { mlpStepNn, mlpStepTfjs } from './mlp-step.js';
 import { maxPoolStepNn, maxPoolStepTfjs } from './max-pool.js';
 import { lstmStepNn, lstmStepTfjs } from './lstm-step.js';
+import { lenetStepNnMillis, lenetStepTfjs } from './lenet-step.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 import { benchEinsum } from './einsum.js';
 import { CONV_BENCH, convFlops, convInputs, timeConv } from './conv.js';
 
-const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm'] as const;
+const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'lenet-step', 'digits-fit', 'einsum', 'lstm'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -203,6 +204,17 @@ async function benchMaxPool(): Promise<void> {
 }
 
 /**
+ * The LeNet-5 training step (batch 64, SGD); TensorFlow.js on both backends. PyTorch's time for the
+ * same step is bench/reference/lenet_step.py's (docs/benchmarks.md).
+ */
+async function benchLenetStep(): Promise<void> {
+  const minMillis = quick ? 300 : 3000;
+  const cpu = msFigure(await lenetStepTfjs('cpu', minMillis));
+  const wasm = msFigure(await lenetStepTfjs('wasm', minMillis));
+  await addRow('LeNet-5 step, 28x28, batch 64, conv 6 and 16 5x5, max pool, Dense 256-120-84-10, SGD: a hand-written step for both', () => msFigure(lenetStepNnMillis(minMillis)), { cpu, wasm });
+}
+
+/**
  * The digits fit: for each library, a one-epoch fit first (so that every code path is compiled, as
  * in a process that has trained before), then the median of `runs` timed fits, with that fit's test
  * accuracy. TensorFlow.js's CPU backend takes about 20 s a fit, so it is timed once.
@@ -236,6 +248,7 @@ const benches: Record<Part, () => Promise<void>> = {
   'scalar-mlp': benchScalarMlp,
   'mlp-step': benchMlpStep,
   'max-pool': benchMaxPool,
+  'lenet-step': benchLenetStep,
   'digits-fit': benchDigitsFit,
   einsum: async () => {
     await configure(configurations[0]!);

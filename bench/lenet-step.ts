@@ -1,0 +1,101 @@
+/**
+ * One training step of LeNet-5 on 28x28 inputs, batch 64 (conv 1->6 5x5, ReLU, max pool 2,
+ * conv 6->16 5x5, ReLU, max pool 2, flatten, Dense 256-120-84-10 with ReLU between, cross-entropy,
+ * SGD): the issue's CNN workload. @nn: lenet5({ padding: 0 }) from examples/lenet.ts, `backward()`,
+ * SGD. TensorFlow.js: the same layers (tf.layers, NHWC, its own layout) applied inside
+ * `optimizer.minimize`, as the MLP step. Each step reads its loss back so that it is finished when
+ * the timer stops. Same random data for both; PyTorch's time for the same step comes from
+ * bench/reference/lenet_step.py.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { Generator, rand, tensor } from '@nn/autograd';
+import { crossEntropy } from '@nn/layers';
+import { SGD } from '@nn/optim';
+import { lenet5 } from '../examples/lenet.js';
+import { medianMillis } from './measure.js';
+import { useTfjs } from './tfjs.js';
+
+const BATCH = 64;
+const rng = new Generator(5);
+const inputs = rand([BATCH, 1, 28, 28], { rng });
+const labels = tensor(Array.from({ length: BATCH }, (_, i) => i % 10), { dtype: 'int32' });
+
+/** The @nn step, made once: call it to run one step (returns the loss). */
+export function lenetStepNn(): () => number {
+  const net = lenet5({ padding: 0, rng });
+  const optimizer = new SGD(net.parameters(), { lr: 0.01 });
+  return () => {
+    optimizer.zeroGrad();
+    const loss = crossEntropy(net.call(inputs), labels);
+    loss.backward();
+    optimizer.step();
+    return loss.item();
+  };
+}
+
+/** Milliseconds per step for @nn. */
+export function lenetStepNnMillis(minMillis: number): number {
+  const step = lenetStepNn();
+  return medianMillis(() => { step(); }, { minMillis, minRuns: 5 });
+}
+
+/**
+ * TensorFlow.js 4.22's WASM backend has no kernel for the filter gradient of a 2-D convolution
+ * (`Conv2DBackpropFilter`), so tf.layers' conv2d cannot train there. Registered here for the bench:
+ * the same gradient through the WASM backend's own 3-D kernel (`Conv3DBackpropFilterV2`) on views
+ * of depth 1, so that every kernel of the step still runs in TensorFlow.js's WebAssembly. Only
+ * stride and padding are passed on (LeNet-5 uses neither dilation nor NCHW here).
+ */
+function registerWasmConv2dFilterGradient(): void {
+  if (tf.getKernel(tf.Conv2DBackpropFilter, 'wasm') !== undefined) return;
+  const conv3dFilter = tf.getKernel(tf.Conv3DBackpropFilterV2, 'wasm');
+  if (conv3dFilter === undefined) throw new Error('bench lenet-step: the tfjs WASM backend has neither Conv2DBackpropFilter nor Conv3DBackpropFilterV2');
+  tf.registerKernel({
+    kernelName: tf.Conv2DBackpropFilter,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+      const { strides, pad, filterShape } = attrs as unknown as { strides: number | [number, number]; pad: 'valid' | 'same' | number; filterShape: [number, number, number, number] };
+      const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
+      const depth1 = (t: tf.TensorInfo): tf.TensorInfo => ({ dataId: t.dataId, dtype: t.dtype, shape: [t.shape[0]!, 1, ...t.shape.slice(1)] });
+      const dw = conv3dFilter.kernelFunc({
+        inputs: { x: depth1(x), dy: depth1(dy) },
+        backend,
+        attrs: { strides: [1, sh, sw], pad, filterShape: [1, ...filterShape] },
+      }) as tf.TensorInfo;
+      return { dataId: dw.dataId, dtype: dw.dtype, shape: filterShape };
+    },
+  });
+}
+
+/** Milliseconds per step for TensorFlow.js on `backend`. */
+export async function lenetStepTfjs(backend: 'cpu' | 'wasm', minMillis: number): Promise<number> {
+  await useTfjs(backend);
+  if (backend === 'wasm') registerWasmConv2dFilterGradient();
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, activation: 'relu' }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 120, activation: 'relu' }),
+      tfl.layers.dense({ units: 84, activation: 'relu' }),
+      tfl.layers.dense({ units: 10 }),
+    ],
+  });
+  const optimizer = tf.train.sgd(0.01);
+  // NCHW -> NHWC (one channel: the same values in the same order).
+  const xs = tf.tensor(inputs.data() as Float32Array, [BATCH, 28, 28, 1]);
+  const ys = tf.oneHot(tf.tensor1d(Array.from(labels.data()), 'int32'), 10);
+  const ms = medianMillis(() => {
+    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs) as tf.Tensor) as tf.Scalar, true)!;
+    loss.dataSync();
+    loss.dispose();
+  }, { minMillis, minRuns: 3 });
+  tf.dispose([xs, ys]);
+  optimizer.dispose();
+  tf.disposeVariables();
+  return ms;
+}
