@@ -192,6 +192,32 @@ describe('a plain reference loop, on awkward sizes', () => {
     }
   }
 
+  // 2 x 2 windows take a loop of their own (kernels/pool.ts, maxPoolTwoByTwo): ties go to the first
+  // maximum, a NaN wins (the last NaN of the window), -Infinity windows give their first position,
+  // on stride 2, overlapping stride 1, odd extents and ceilMode's clipped last window (general loop).
+  const twoByTwo: Config[] = [
+    { kind: 'max', shape: [2, 3, 6, 8], kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false, countIncludePad: true },
+    { kind: 'max', shape: [1, 2, 5, 7], kernel: [2, 2], stride: [1, 1], padding: [0, 0], dilation: [1, 1], ceilMode: false, countIncludePad: true },
+    { kind: 'max', shape: [1, 2, 5, 7], kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: true, countIncludePad: true },
+  ];
+  for (const c of twoByTwo) {
+    for (const dtype of ['float64', 'float32'] as FloatDType[]) {
+      test(`2 x 2 max pool with ties, NaN, -0 and -Infinity, ${JSON.stringify(c.shape)} stride ${c.stride[0]}${c.ceilMode ? ' ceilMode' : ''}, ${dtype}`, () => {
+        const size = c.shape.reduce((p, s) => p * s, 1);
+        const palette = [0, -0, 1, 1, 2, NaN, -Infinity, -Infinity, -Infinity, 3, NaN, 1];
+        const values = Float64Array.from({ length: size }, (_, i) => palette[(i * 7 + (i >> 3)) % palette.length]!);
+        const x = tensor(values, { shape: c.shape, dtype, requiresGrad: true });
+        const y = maxPool2d(x, 2, { stride: c.stride, ceilMode: c.ceilMode });
+        const cotangent = (flat: number): number => flat + 1; // distinct, so each gradient names its window
+        const expected = reference(c, values, cotangent);
+        expect(y.shape).toEqual(expected.outShape);
+        expect(Array.from(y.data(), String)).toEqual(expected.out.map((v) => String(dtype === 'float32' ? Math.fround(v) : v)));
+        y.backward(tensor(Float64Array.from({ length: y.size }, (_, k) => cotangent(k)), { shape: y.shape, dtype }));
+        expect(Array.from(x.grad!.data())).toEqual(expected.grad);
+      });
+    }
+  }
+
   test('a 1-D pool is the 2-D pool on height 1; unbatched is batched with N = 1', () => {
     const x = tensor(Float64Array.from({ length: 3 * 11 }, (_, i) => Math.sin(i * 1.7)), { shape: [3, 11] });
     const rows = x.reshape([3, 1, 11]);
