@@ -1,6 +1,7 @@
 /**
  * conv1d, conv2d, convTranspose1d, convTranspose2d: PyTorch's values and gradients
- * (test/fixtures/conv.json, written by test/fixtures/conv.py) to 1e-10 relative in float64; the
+ * (test/fixtures/conv.json, written by test/fixtures/conv.py) to 1e-10 relative in float64, and
+ * PyTorch's own float32 run of every case within 16 float32 steps of the largest value; the
  * forward of both backends against the textbook loop on awkward sizes, in float64 and float32; the
  * public options ('same', unbatched, bias) gradchecked to second order; and the errors. The
  * primitives themselves are gradchecked from their records' specs (gradients.test.ts).
@@ -11,6 +12,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import {
   assertGradcheck, assertGradgradcheck, conv1d, conv2d, convTranspose1d, convTranspose2d, getBackend, setBackend, tensor, type Tensor,
 } from '../src/index.js';
+import { EPSILON, firstMismatch, scaledTolerance } from '../../../test/close.js';
 import { drawnArb, gradcheckProperty } from '../src/testing.js';
 import { drawTensor } from '../src/check/sampling.js';
 
@@ -22,6 +24,8 @@ interface OpCase {
   opts: OpOptions;
   x: Encoded; weight: Encoded; bias: Encoded | null; cotangent: Encoded;
   output: Encoded; gradX: Encoded; gradWeight: Encoded; gradBias: Encoded | null;
+  /** PyTorch's results in float32, on the inputs and cotangent cast to float32. */
+  float32: { output: Encoded; gradX: Encoded; gradWeight: Encoded; gradBias: Encoded | null };
 }
 
 const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/conv.json', import.meta.url), 'utf8')) as { ops: OpCase[] };
@@ -68,6 +72,33 @@ describe("PyTorch's cases (float64, 1e-10 relative)", () => {
       expect(relativeError(x.grad!.data(), c.gradX.data), 'gradient of x').toBeLessThan(1e-10);
       expect(relativeError(w.grad!.data(), c.gradWeight.data), 'gradient of weight').toBeLessThan(1e-10);
       if (b !== null) expect(relativeError(b.grad!.data(), c.gradBias!.data), 'gradient of bias').toBeLessThan(1e-10);
+    });
+  }
+});
+
+describe("PyTorch's cases in float32 (PyTorch's own float32 run, within float32 tolerance)", () => {
+  // Both sides round the inputs to float32 and then round in every product and sum, in different
+  // orders (PyTorch's own kernels against im2col and the packed product, and a different order of
+  // the batch sum in the weight gradient): sums of at most 3 * 4 * 4 = 48 terms, each side a few
+  // float32 steps of the largest value from the exact result (PyTorch's float32 is within 3 of its
+  // float64). 16 steps of the largest value, and of each element, as the layers' float32 tests.
+  const ULPS = 16;
+  const f32 = (e: Encoded, requiresGrad = false): Tensor => tensor(Float32Array.from(e.data), { shape: e.shape, dtype: 'float32', requiresGrad });
+  const close = (actual: ArrayLike<number>, expected: Encoded): string | undefined =>
+    firstMismatch(actual, expected.data, scaledTolerance(expected.data, EPSILON.float32, ULPS));
+  for (const [n, c] of fixture.ops.entries()) {
+    test(`${c.op} ${JSON.stringify(c.opts)} (case ${n}) in float32`, () => {
+      const x = f32(c.x, true);
+      const w = f32(c.weight, true);
+      const b = c.bias === null ? null : f32(c.bias, true);
+      const y = call(c.op, x, w, b, c.opts);
+      expect(y.dtype).toBe('float32');
+      expect(y.shape).toEqual(c.float32.output.shape);
+      expect(close(y.data(), c.float32.output), 'output').toBeUndefined();
+      y.backward(f32(c.cotangent));
+      expect(close(x.grad!.data(), c.float32.gradX), 'gradient of x').toBeUndefined();
+      expect(close(w.grad!.data(), c.float32.gradWeight), 'gradient of weight').toBeUndefined();
+      if (b !== null) expect(close(b.grad!.data(), c.float32.gradBias!), 'gradient of bias').toBeUndefined();
     });
   }
 });
