@@ -1,6 +1,6 @@
 /**
  * The pooling ops: PyTorch's values and input gradients (test/fixtures/pool.json, written by
- * test/fixtures/pool.py), a plain reference loop on awkward sizes in both float dtypes (this file
+ * test/fixtures/pool.py) in float64, and PyTorch's own float32 run of each case in float32, a plain reference loop on awkward sizes in both float dtypes (this file
  * runs under each backend setting, see vitest.config.ts), and the errors. First and second order
  * gradients on drawn options come from the gradient suite (the composite cases and the meanPool2d
  * records' specs).
@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import {
   adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d, tensor, zeros, type Tensor, type FloatDType,
 } from '../src/index.js';
-import { mismatches } from '../../../test/fixtures/nan-fixture.js';
+import { float32Mismatches, mismatches } from '../../../test/fixtures/nan-fixture.js';
 import { EPSILON, firstMismatch, scaledTolerance } from '../../../test/close.js';
 
 interface Encoded {
@@ -35,6 +35,8 @@ interface FixtureCase {
   cotangent: Encoded;
   output: Encoded;
   grad: Encoded;
+  /** PyTorch's output and input gradient computed in float32. */
+  float32: { output: Encoded; grad: Encoded };
 }
 
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
@@ -79,6 +81,16 @@ describe("PyTorch's cases", () => {
       expect(mismatches(y.data(), c.output.data), 'output').toEqual([]);
       y.backward(f64(c.cotangent));
       expect(mismatches(x.grad!.data(), c.grad.data), 'input gradient').toEqual([]);
+    });
+    test(`${c.op} ${JSON.stringify(c.kernelSize ?? c.outputSize)} ${JSON.stringify(c.opts)} ${c.note} (case ${n}): in float32, as PyTorch's float32 run`, () => {
+      // A max pool selects (exact); an average sums at most 9 values in float64 and rounds once on
+      // both sides; an input gradient adds at most 9 shares of the cotangent. 4 float32 steps.
+      const x = tensor(Float32Array.from(c.input.data), { shape: c.input.shape, dtype: 'float32', requiresGrad: true });
+      const y = run(c, x);
+      expect(y.dtype).toBe('float32');
+      expect(float32Mismatches(y.data(), c.float32.output.data, 4), 'output').toEqual([]);
+      y.backward(tensor(Float32Array.from(c.cotangent.data), { shape: c.cotangent.shape, dtype: 'float32' }));
+      expect(float32Mismatches(x.grad!.data(), c.float32.grad.data, 4), 'input gradient').toEqual([]);
     });
   }
 });
