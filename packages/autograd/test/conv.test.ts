@@ -285,3 +285,75 @@ describe('errors name the op and the shapes', () => {
     expect(() => conv2d(2, w)).toThrow('conv2d: input must be [N, C, H, W] or [C, H, W], got shape []');
   });
 });
+
+describe('the widened lowering (stride 1, rows a little narrower than the input: LeNet\'s 5 x 5 on 28 x 28)', () => {
+  // Geometries with outW < inW <= 1.25 outW, so that kernels/conv.ts widens the product; odd and
+  // even kernels, dilation, padding, groups, batch 1, channels 1 and 3. Forward and weight gradient
+  // against the textbook loops in float64 (integer data: exact), on both backends.
+  const cases: Geometry[] = [
+    { n: 2, cIn: 1, cOut: 3, h: 10, w: 28, kH: 5, kW: 5, stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 },
+    { n: 1, cIn: 3, cOut: 2, h: 6, w: 9, kH: 3, kW: 2, stride: [1, 1], padding: [1, 0], dilation: [1, 1], groups: 1 },
+    { n: 2, cIn: 4, cOut: 2, h: 7, w: 12, kH: 2, kW: 2, stride: [1, 1], padding: [0, 0], dilation: [2, 2], groups: 2 },
+    { n: 1, cIn: 3, cOut: 3, h: 5, w: 10, kH: 3, kW: 5, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 },
+  ];
+  /** dW[o, c, i, j] = sum over n, p, q of dy[n, o, p, q] x[n, group c, p - pad + i d, q - pad + j d]. */
+  function referenceWeightGrad(x: ArrayLike<number>, dy: ArrayLike<number>, g: Geometry, oH: number, oW: number): number[] {
+    const inPerGroup = g.cIn / g.groups;
+    const outPerGroup = g.cOut / g.groups;
+    const out: number[] = [];
+    for (let o = 0; o < g.cOut; o++) {
+      const group = Math.floor(o / outPerGroup);
+      for (let c = 0; c < inPerGroup; c++) {
+        for (let i = 0; i < g.kH; i++) {
+          for (let j = 0; j < g.kW; j++) {
+            let sum = 0;
+            for (let n = 0; n < g.n; n++) {
+              for (let p = 0; p < oH; p++) {
+                for (let q = 0; q < oW; q++) {
+                  const h = p - g.padding[0] + i * g.dilation[0];
+                  const v = q - g.padding[1] + j * g.dilation[1];
+                  if (h < 0 || h >= g.h || v < 0 || v >= g.w) continue;
+                  sum += dy[((n * g.cOut + o) * oH + p) * oW + q]! * x[((n * g.cIn + group * inPerGroup + c) * g.h + h) * g.w + v]!;
+                }
+              }
+            }
+            out.push(sum);
+          }
+        }
+      }
+    }
+    return out;
+  }
+  for (const backend of ['js', 'wasm'] as const) {
+    for (const [k, g] of cases.entries()) {
+      test(`case ${k}: x [${g.n}, ${g.cIn}, ${g.h}, ${g.w}], kernel ${g.kH}x${g.kW}, padding ${g.padding.join('/')}, dilation ${g.dilation.join('/')}, groups ${g.groups}, ${backend}`, () => {
+        setBackend(backend);
+        const xs = Array.from({ length: g.n * g.cIn * g.h * g.w }, (_, i) => ((i * 37) % 11) - 5);
+        const ws = Array.from({ length: g.cOut * (g.cIn / g.groups) * g.kH * g.kW }, (_, i) => ((i * 13) % 7) - 3);
+        const x = tensor(xs, { shape: [g.n, g.cIn, g.h, g.w], dtype: 'float64' });
+        const w = tensor(ws, { shape: [g.cOut, g.cIn / g.groups, g.kH, g.kW], dtype: 'float64', requiresGrad: true });
+        const y = conv2d(x, w, null, { padding: g.padding, dilation: g.dilation, groups: g.groups });
+        const expected = referenceConv(xs, ws, g);
+        expect(y.shape).toEqual(expected.shape);
+        expect(y.shape[3]).toBeLessThan(g.w);
+        expect(Array.from(y.data())).toEqual(expected.data);
+        const dy = Array.from({ length: y.size }, (_, i) => ((i * 17) % 9) - 4);
+        y.backward(tensor(dy, { shape: y.shape, dtype: 'float64' }));
+        expect(Array.from(w.grad!.data())).toEqual(referenceWeightGrad(xs, dy, g, y.shape[2]!, y.shape[3]!));
+      });
+    }
+  }
+
+  test('an infinite input column reaches only the taps that read it: no 0 * Infinity from the extra columns', () => {
+    // x [1, 1, 4, 10], kernel 3 x 3 (outW 8): only column j = 2 of the kernel reads x's last column.
+    const xs = Array.from({ length: 40 }, (_, i) => (i % 10 === 9 ? Infinity : (i % 5) - 2));
+    const x = tensor(xs, { shape: [1, 1, 4, 10], dtype: 'float64' });
+    const w = tensor(Array.from({ length: 9 }, (_, i) => i - 4), { shape: [1, 1, 3, 3], dtype: 'float64', requiresGrad: true });
+    conv2d(x, w).sum().backward();
+    const grad = Array.from(w.grad!.data());
+    const g: Geometry = { n: 1, cIn: 1, cOut: 1, h: 4, w: 10, kH: 3, kW: 3, stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 };
+    const expected = referenceWeightGrad(xs, new Array<number>(16).fill(1), g, 2, 8);
+    expect(grad).toEqual(expected);
+    expect(grad.filter((_, k) => k % 3 !== 2).every(Number.isFinite)).toBe(true);
+  });
+});
