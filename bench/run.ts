@@ -47,6 +47,8 @@ const { quick, parts } = parseArguments(process.argv.slice(2));
 const cores = os.cpus().length;
 const configurations = configurationsFor(cores);
 const rows: string[][] = [headerRow(configurations)];
+/** Lines printed after the table's notes (figures that have no column, such as the 'auto' backend's). */
+const extraNotes: string[] = [];
 /** The einsum part's table (einsum against the hand-written contraction), printed after the main one. */
 let einsumRows: string[][] = [];
 
@@ -212,6 +214,12 @@ async function benchLenetStep(): Promise<void> {
   const cpu = msFigure(await lenetStepTfjs('cpu', minMillis));
   const wasm = msFigure(await lenetStepTfjs('wasm', minMillis));
   await addRow('LeNet-5 step, 28x28, batch 64, conv 6 and 16 5x5, max pool, Dense 256-120-84-10, SGD: a hand-written step for both', () => msFigure(lenetStepNnMillis(minMillis)), { cpu, wasm });
+  // The default backend ('auto': each kernel call picks js or wasm by size), on one thread.
+  setBackend('auto');
+  await setNumThreads(1);
+  const auto = lenetStepNnMillis(minMillis);
+  await configure(configurations[0]!);
+  extraNotes.push(`LeNet-5 step on the default 'auto' backend, 1 thread: ${auto.toFixed(2)} ms (${(wasm.value / auto).toFixed(2)}x tfjs wasm).`);
 }
 
 /**
@@ -284,6 +292,7 @@ async function main(): Promise<void> {
       ? `TensorFlow.js's WASM backend could run threads here; it was asked for 1 and ran on ${tfjsWasm.threads}. The ${cores}-thread column has no peer and no ratio.`
       : `No peer runs on ${cores} threads here, so the ${cores}-thread column has no ratio: TensorFlow.js's CPU backend is JavaScript on one thread, and its WASM backend ran on ${tfjsWasm.threads} (it uses its threaded build only where WASM_HAS_MULTITHREAD_SUPPORT holds, which TensorFlow.js sets to false in Node).`,
   );
+  for (const note of extraNotes) console.log(note);
   if (einsumRows.length > 0) {
     console.log('');
     console.log(formatTable(einsumRows));
