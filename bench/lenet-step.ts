@@ -69,8 +69,8 @@ function registerWasmConv2dFilterGradient(): void {
   });
 }
 
-/** Milliseconds per step for TensorFlow.js on `backend`. */
-export async function lenetStepTfjs(backend: 'cpu' | 'wasm', minMillis: number): Promise<number> {
+/** The TensorFlow.js step on `backend`, made once: call `step` to run one; `dispose` frees the model. */
+export async function lenetStepTfjsStep(backend: 'cpu' | 'wasm'): Promise<{ step: () => number; dispose: () => void }> {
   await useTfjs(backend);
   if (backend === 'wasm') registerWasmConv2dFilterGradient();
   const model = tfl.sequential({
@@ -89,13 +89,24 @@ export async function lenetStepTfjs(backend: 'cpu' | 'wasm', minMillis: number):
   // NCHW -> NHWC (one channel: the same values in the same order).
   const xs = tf.tensor(inputs.data() as Float32Array, [BATCH, 28, 28, 1]);
   const ys = tf.oneHot(tf.tensor1d(Array.from(labels.data()), 'int32'), 10);
-  const ms = medianMillis(() => {
+  const step = (): number => {
     const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs) as tf.Tensor) as tf.Scalar, true)!;
-    loss.dataSync();
+    const value = loss.dataSync()[0]!;
     loss.dispose();
-  }, { minMillis, minRuns: 3 });
-  tf.dispose([xs, ys]);
-  optimizer.dispose();
-  tf.disposeVariables();
+    return value;
+  };
+  const dispose = (): void => {
+    tf.dispose([xs, ys]);
+    optimizer.dispose();
+    tf.disposeVariables();
+  };
+  return { step, dispose };
+}
+
+/** Milliseconds per step for TensorFlow.js on `backend`. */
+export async function lenetStepTfjs(backend: 'cpu' | 'wasm', minMillis: number): Promise<number> {
+  const { step, dispose } = await lenetStepTfjsStep(backend);
+  const ms = medianMillis(() => { step(); }, { minMillis, minRuns: 3 });
+  dispose();
   return ms;
 }

@@ -126,7 +126,10 @@ function widened(g: ConvGeometry): ConvGeometry | null {
 
 /** Zeros columns [outW, wideW) of every row of a widened cols (rows of outH x wideW): x's values there must not reach a weight gradient. */
 function zeroExtraColumns(cols: FloatStorage, taps: number, outH: number, wideW: number, outW: number): void {
-  for (let row = 0; row < taps * outH; row++) cols.fill(0, row * wideW + outW, (row + 1) * wideW);
+  // A few columns a row (kW - 1 without padding): element stores; a fill call per row cost 3% of a LeNet step.
+  for (let end = wideW; end <= taps * outH * wideW; end += wideW) {
+    for (let at = end - wideW + outW; at < end; at++) cols[at] = 0;
+  }
 }
 
 /** True for a depthwise convolution: one input and one output channel per group. */
