@@ -4,7 +4,7 @@
  * Prints a line naming the run, a markdown table and its notes: paste them over the lead table of
  * docs/benchmarks.md. Ratios are thread for thread: @nn on one thread against TensorFlow.js on one.
  *
- *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,digits-fit,einsum,lstm,gpt-step,linalg,index-ops]
+ *   node build/bench/run.js [--quick] [--only matmul,conv2d,add,scalar-chain,scalar-mlp,mlp-step,max-pool,lenet-step,digits-fit,einsum,lstm,gpt-step,linalg,index-ops]
  *
  * --quick runs smaller sizes and fewer repeats (to check that the bench works, not for figures);
  * --only runs the listed parts. The einsum part prints a table of its own after the notes: einsum
@@ -26,13 +26,14 @@ import { mlpStepNn, mlpStepTfjs } from './mlp-step.js';
 import { maxPoolStepNn, maxPoolStepTfjs } from './max-pool.js';
 import { lstmStepNn, lstmStepTfjs } from './lstm-step.js';
 import { GPT_BENCH, gptStepNn } from './gpt-step.js';
+import { lenetStepNnMillis, lenetStepTfjs } from './lenet-step.js';
 import { tfjsWasmThreads, useTfjs } from './tfjs.js';
 import { benchEinsum } from './einsum.js';
 import { benchLinalg } from './linalg.js';
 import { benchIndexOps } from './index-ops.js';
 import { CONV_BENCH, convFlops, convInputs, timeConv } from './conv.js';
 
-const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'digits-fit', 'einsum', 'lstm', 'gpt-step', 'linalg', 'index-ops'] as const;
+const PARTS = ['matmul', 'conv2d', 'add', 'scalar-chain', 'scalar-mlp', 'mlp-step', 'max-pool', 'lenet-step', 'digits-fit', 'einsum', 'lstm', 'gpt-step', 'linalg', 'index-ops'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The command line: `--quick`, and `--only` with a comma-separated list of parts. */
@@ -52,6 +53,8 @@ const { quick, parts } = parseArguments(process.argv.slice(2));
 const cores = os.cpus().length;
 const configurations = configurationsFor(cores);
 const rows: string[][] = [headerRow(configurations)];
+/** Lines printed after the table's notes (figures that have no column, such as the 'auto' backend's). */
+const extraNotes: string[] = [];
 /** The einsum part's table (einsum against the hand-written contraction), printed after the main one. */
 let einsumRows: string[][] = [];
 /** The linalg part's table (against PyTorch) and its note, printed last. */
@@ -224,6 +227,23 @@ async function benchMaxPool(): Promise<void> {
 }
 
 /**
+ * The LeNet-5 training step (batch 64, SGD); TensorFlow.js on both backends. PyTorch's time for the
+ * same step is bench/reference/lenet_step.py's (docs/benchmarks.md).
+ */
+async function benchLenetStep(): Promise<void> {
+  const minMillis = quick ? 300 : 3000;
+  const cpu = msFigure(await lenetStepTfjs('cpu', minMillis));
+  const wasm = msFigure(await lenetStepTfjs('wasm', minMillis));
+  await addRow('LeNet-5 step, 28x28, batch 64, conv 6 and 16 5x5, max pool, Dense 256-120-84-10, SGD: a hand-written step for both', () => msFigure(lenetStepNnMillis(minMillis)), { cpu, wasm });
+  // The default backend ('auto': each kernel call picks js or wasm by size), on one thread.
+  setBackend('auto');
+  await setNumThreads(1);
+  const auto = lenetStepNnMillis(minMillis);
+  await configure(configurations[0]!);
+  extraNotes.push(`LeNet-5 step on the default 'auto' backend, 1 thread: ${auto.toFixed(2)} ms (${(wasm.value / auto).toFixed(2)}x tfjs wasm).`);
+}
+
+/**
  * The digits fit: for each library, a one-epoch fit first (so that every code path is compiled, as
  * in a process that has trained before), then the median of `runs` timed fits, with that fit's test
  * accuracy. TensorFlow.js's CPU backend takes about 20 s a fit, so it is timed once.
@@ -257,6 +277,7 @@ const benches: Record<Part, () => Promise<void>> = {
   'scalar-mlp': benchScalarMlp,
   'mlp-step': benchMlpStep,
   'max-pool': benchMaxPool,
+  'lenet-step': benchLenetStep,
   'digits-fit': benchDigitsFit,
   einsum: async () => {
     await configure(configurations[0]!);
@@ -301,6 +322,7 @@ async function main(): Promise<void> {
       ? `TensorFlow.js's WASM backend could run threads here; it was asked for 1 and ran on ${tfjsWasm.threads}. The ${cores}-thread column has no peer and no ratio.`
       : `No peer runs on ${cores} threads here, so the ${cores}-thread column has no ratio: TensorFlow.js's CPU backend is JavaScript on one thread, and its WASM backend ran on ${tfjsWasm.threads} (it uses its threaded build only where WASM_HAS_MULTITHREAD_SUPPORT holds, which TensorFlow.js sets to false in Node).`,
   );
+  for (const note of extraNotes) console.log(note);
   if (einsumRows.length > 0) {
     console.log('');
     console.log(formatTable(einsumRows));

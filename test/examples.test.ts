@@ -138,6 +138,27 @@ describe('examples', () => {
     expect(image).toContain('>held-out loss</text>');
   });
 
+  test('cnn-digits: a small CNN on the 8x8 images reaches 0.98 test accuracy and draws the training curves', () => {
+    const svg = join(scratch, 'cnn-digits-training.svg');
+    const started = Date.now();
+    const out = runExample('cnn-digits', ['--out', svg]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(out).toContain('cnn-digits: 1437 training and 360 test images of 1x8x8 pixels, 10 classes');
+    expect(out).toMatch(/0 \(Conv2d\) +\[1,16,8,8\] +160/);
+    expect(out).toMatch(/5 \(MaxPool2d\) +\[1,32,2,2\] +0/);
+    expect(out).toMatch(/Total params: 6,090/);
+    expect(out.match(/^Epoch \d+\/30 /gm)).toHaveLength(30);
+    const accuracy = Number(/test accuracy (\S+)/.exec(out)![1]);
+    expect(accuracy).toBeGreaterThanOrEqual(0.98);
+    const matrix = out.split('confusion matrix')[1]!.split('\n').slice(2, 12).map((line) => line.trim().split(/\s+/).slice(1).map(Number));
+    expect(matrix.flat().reduce((a, b) => a + b, 0)).toBe(360);
+    const correct = matrix.reduce((sum, row, i) => sum + row[i]!, 0);
+    expect(correct / 360).toBeCloseTo(accuracy, 4);
+    const image = readFileSync(svg, 'utf8');
+    expect(image).toMatch(/^<svg /);
+    expect(image.match(/<polyline/g)).toHaveLength(4);
+  });
+
   test('mse-history: 20 updates plotted', () => {
     const svg = join(scratch, 'mse.svg');
     const out = runExample('mse-history', [svg]);
@@ -162,10 +183,13 @@ describe('examples', () => {
     expect(image.match(/<circle/g)).toHaveLength(40);
   });
 
-  test('keras-mnist: the bundled digits without a directory, MNIST IDX files with one', () => {
+  test('keras-mnist: the MLP on the bundled digits without a directory, LeNet-5 (or the MLP) on MNIST IDX files with one', () => {
     const digits = runExample('keras-mnist', ['--epochs', '2']);
     expect(digits).toContain('no MNIST directory given: using the bundled 8x8 digits');
+    expect(digits).toContain('model: MLP 512 hidden units');
     expect(Number(/test accuracy (\S+)/.exec(digits)![1])).toBeGreaterThan(0.7);
+    const refused = (): string => execFileSync(process.execPath, ['build/examples/keras-mnist.js', '--model', 'lenet'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+    expect(refused).toThrow(/LeNet-5 needs 28x28 images: give an MNIST directory/);
     // A tiny stand-in for MNIST: 28x28 images in the four IDX files, gzipped.
     const dir = join(scratch, 'mnist');
     execFileSync('mkdir', ['-p', dir]);
@@ -181,9 +205,16 @@ describe('examples', () => {
       writeFileSync(join(dir, `${prefix}-images-idx3-ubyte.gz`), gzipSync(idx([count, 28, 28], pixels)));
       writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte.gz`), gzipSync(idx([count], labels)));
     }
-    const mnist = runExample('keras-mnist', [dir, '--epochs', '3']);
-    expect(mnist).toContain(`MNIST from ${dir}: 40 training and 20 test images`);
-    expect(mnist).toMatch(/test accuracy \S+/);
+    const lenet = runExample('keras-mnist', [dir, '--epochs', '3']);
+    expect(lenet).toContain(`MNIST from ${dir}: 40 training and 20 test images`);
+    expect(lenet).toContain('model: LeNet-5');
+    expect(lenet).toMatch(/Model: Sequential, input shape \[1,1,28,28\]/);
+    expect(lenet).toMatch(/Total params: 61,706/);
+    expect(lenet.match(/^Epoch \d+\/3 /gm)).toHaveLength(3);
+    expect(lenet).toMatch(/test accuracy \S+/);
+    const mlp = runExample('keras-mnist', ['--model', 'mlp', dir, '--epochs', '1']);
+    expect(mlp).toContain('model: MLP 512 hidden units');
+    expect(mlp).toMatch(/Total params: 407,050/);
   });
 
   test('bank-network: the notes\' forward pass by hand, then SGD training with the loss falling', () => {

@@ -1,6 +1,7 @@
 /**
  * conv1d, conv2d, convTranspose1d, convTranspose2d: PyTorch's values and gradients
- * (test/fixtures/conv.json, written by test/fixtures/conv.py) to 1e-10 relative in float64; the
+ * (test/fixtures/conv.json, written by test/fixtures/conv.py) to 1e-10 relative in float64, and
+ * PyTorch's own float32 run of every case within 16 float32 steps of the largest value; the
  * forward of both backends against the textbook loop on awkward sizes, in float64 and float32; the
  * public options ('same', unbatched, bias) gradchecked to second order; and the errors. The
  * primitives themselves are gradchecked from their records' specs (gradients.test.ts).
@@ -11,6 +12,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import {
   assertGradcheck, assertGradgradcheck, conv1d, conv2d, convTranspose1d, convTranspose2d, getBackend, setBackend, tensor, type Tensor,
 } from '../src/index.js';
+import { EPSILON, firstMismatch, scaledTolerance } from '../../../test/close.js';
 import { drawnArb, gradcheckProperty } from '../src/testing.js';
 import { drawTensor } from '../src/check/sampling.js';
 
@@ -22,6 +24,8 @@ interface OpCase {
   opts: OpOptions;
   x: Encoded; weight: Encoded; bias: Encoded | null; cotangent: Encoded;
   output: Encoded; gradX: Encoded; gradWeight: Encoded; gradBias: Encoded | null;
+  /** PyTorch's results in float32, on the inputs and cotangent cast to float32. */
+  float32: { output: Encoded; gradX: Encoded; gradWeight: Encoded; gradBias: Encoded | null };
 }
 
 const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/conv.json', import.meta.url), 'utf8')) as { ops: OpCase[] };
@@ -68,6 +72,33 @@ describe("PyTorch's cases (float64, 1e-10 relative)", () => {
       expect(relativeError(x.grad!.data(), c.gradX.data), 'gradient of x').toBeLessThan(1e-10);
       expect(relativeError(w.grad!.data(), c.gradWeight.data), 'gradient of weight').toBeLessThan(1e-10);
       if (b !== null) expect(relativeError(b.grad!.data(), c.gradBias!.data), 'gradient of bias').toBeLessThan(1e-10);
+    });
+  }
+});
+
+describe("PyTorch's cases in float32 (PyTorch's own float32 run, within float32 tolerance)", () => {
+  // Both sides round the inputs to float32 and then round in every product and sum, in different
+  // orders (PyTorch's own kernels against im2col and the packed product, and a different order of
+  // the batch sum in the weight gradient): sums of at most 3 * 4 * 4 = 48 terms, each side a few
+  // float32 steps of the largest value from the exact result (PyTorch's float32 is within 3 of its
+  // float64). 16 steps of the largest value, and of each element, as the layers' float32 tests.
+  const ULPS = 16;
+  const f32 = (e: Encoded, requiresGrad = false): Tensor => tensor(Float32Array.from(e.data), { shape: e.shape, dtype: 'float32', requiresGrad });
+  const close = (actual: ArrayLike<number>, expected: Encoded): string | undefined =>
+    firstMismatch(actual, expected.data, scaledTolerance(expected.data, EPSILON.float32, ULPS));
+  for (const [n, c] of fixture.ops.entries()) {
+    test(`${c.op} ${JSON.stringify(c.opts)} (case ${n}) in float32`, () => {
+      const x = f32(c.x, true);
+      const w = f32(c.weight, true);
+      const b = c.bias === null ? null : f32(c.bias, true);
+      const y = call(c.op, x, w, b, c.opts);
+      expect(y.dtype).toBe('float32');
+      expect(y.shape).toEqual(c.float32.output.shape);
+      expect(close(y.data(), c.float32.output), 'output').toBeUndefined();
+      y.backward(f32(c.cotangent));
+      expect(close(x.grad!.data(), c.float32.gradX), 'gradient of x').toBeUndefined();
+      expect(close(w.grad!.data(), c.float32.gradWeight), 'gradient of weight').toBeUndefined();
+      if (b !== null) expect(close(b.grad!.data(), c.float32.gradBias!), 'gradient of bias').toBeUndefined();
     });
   }
 });
@@ -252,5 +283,77 @@ describe('errors name the op and the shapes', () => {
   test('a plain array is not a tensor', () => {
     expect(() => conv2d([1, 2] as never, w)).toThrow('conv2d: expected a Tensor or a number, got');
     expect(() => conv2d(2, w)).toThrow('conv2d: input must be [N, C, H, W] or [C, H, W], got shape []');
+  });
+});
+
+describe('the widened lowering (stride 1, rows a little narrower than the input: LeNet\'s 5 x 5 on 28 x 28)', () => {
+  // Geometries with outW < inW <= 1.25 outW, so that kernels/conv.ts widens the product; odd and
+  // even kernels, dilation, padding, groups, batch 1, channels 1 and 3. Forward and weight gradient
+  // against the textbook loops in float64 (integer data: exact), on both backends.
+  const cases: Geometry[] = [
+    { n: 2, cIn: 1, cOut: 3, h: 10, w: 28, kH: 5, kW: 5, stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 },
+    { n: 1, cIn: 3, cOut: 2, h: 6, w: 9, kH: 3, kW: 2, stride: [1, 1], padding: [1, 0], dilation: [1, 1], groups: 1 },
+    { n: 2, cIn: 4, cOut: 2, h: 7, w: 12, kH: 2, kW: 2, stride: [1, 1], padding: [0, 0], dilation: [2, 2], groups: 2 },
+    { n: 1, cIn: 3, cOut: 3, h: 5, w: 10, kH: 3, kW: 5, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 },
+  ];
+  /** dW[o, c, i, j] = sum over n, p, q of dy[n, o, p, q] x[n, group c, p - pad + i d, q - pad + j d]. */
+  function referenceWeightGrad(x: ArrayLike<number>, dy: ArrayLike<number>, g: Geometry, oH: number, oW: number): number[] {
+    const inPerGroup = g.cIn / g.groups;
+    const outPerGroup = g.cOut / g.groups;
+    const out: number[] = [];
+    for (let o = 0; o < g.cOut; o++) {
+      const group = Math.floor(o / outPerGroup);
+      for (let c = 0; c < inPerGroup; c++) {
+        for (let i = 0; i < g.kH; i++) {
+          for (let j = 0; j < g.kW; j++) {
+            let sum = 0;
+            for (let n = 0; n < g.n; n++) {
+              for (let p = 0; p < oH; p++) {
+                for (let q = 0; q < oW; q++) {
+                  const h = p - g.padding[0] + i * g.dilation[0];
+                  const v = q - g.padding[1] + j * g.dilation[1];
+                  if (h < 0 || h >= g.h || v < 0 || v >= g.w) continue;
+                  sum += dy[((n * g.cOut + o) * oH + p) * oW + q]! * x[((n * g.cIn + group * inPerGroup + c) * g.h + h) * g.w + v]!;
+                }
+              }
+            }
+            out.push(sum);
+          }
+        }
+      }
+    }
+    return out;
+  }
+  for (const backend of ['js', 'wasm'] as const) {
+    for (const [k, g] of cases.entries()) {
+      test(`case ${k}: x [${g.n}, ${g.cIn}, ${g.h}, ${g.w}], kernel ${g.kH}x${g.kW}, padding ${g.padding.join('/')}, dilation ${g.dilation.join('/')}, groups ${g.groups}, ${backend}`, () => {
+        setBackend(backend);
+        const xs = Array.from({ length: g.n * g.cIn * g.h * g.w }, (_, i) => ((i * 37) % 11) - 5);
+        const ws = Array.from({ length: g.cOut * (g.cIn / g.groups) * g.kH * g.kW }, (_, i) => ((i * 13) % 7) - 3);
+        const x = tensor(xs, { shape: [g.n, g.cIn, g.h, g.w], dtype: 'float64' });
+        const w = tensor(ws, { shape: [g.cOut, g.cIn / g.groups, g.kH, g.kW], dtype: 'float64', requiresGrad: true });
+        const y = conv2d(x, w, null, { padding: g.padding, dilation: g.dilation, groups: g.groups });
+        const expected = referenceConv(xs, ws, g);
+        expect(y.shape).toEqual(expected.shape);
+        expect(y.shape[3]).toBeLessThan(g.w);
+        expect(Array.from(y.data())).toEqual(expected.data);
+        const dy = Array.from({ length: y.size }, (_, i) => ((i * 17) % 9) - 4);
+        y.backward(tensor(dy, { shape: y.shape, dtype: 'float64' }));
+        expect(Array.from(w.grad!.data())).toEqual(referenceWeightGrad(xs, dy, g, y.shape[2]!, y.shape[3]!));
+      });
+    }
+  }
+
+  test('an infinite input column reaches only the taps that read it: no 0 * Infinity from the extra columns', () => {
+    // x [1, 1, 4, 10], kernel 3 x 3 (outW 8): only column j = 2 of the kernel reads x's last column.
+    const xs = Array.from({ length: 40 }, (_, i) => (i % 10 === 9 ? Infinity : (i % 5) - 2));
+    const x = tensor(xs, { shape: [1, 1, 4, 10], dtype: 'float64' });
+    const w = tensor(Array.from({ length: 9 }, (_, i) => i - 4), { shape: [1, 1, 3, 3], dtype: 'float64', requiresGrad: true });
+    conv2d(x, w).sum().backward();
+    const grad = Array.from(w.grad!.data());
+    const g: Geometry = { n: 1, cIn: 1, cOut: 1, h: 4, w: 10, kH: 3, kW: 3, stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 };
+    const expected = referenceWeightGrad(xs, new Array<number>(16).fill(1), g, 2, 8);
+    expect(grad).toEqual(expected);
+    expect(grad.filter((_, k) => k % 3 !== 2).every(Number.isFinite)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The pooling ops: PyTorch's values and input gradients (test/fixtures/pool.json, written by
- * test/fixtures/pool.py), a plain reference loop on awkward sizes in both float dtypes (this file
+ * test/fixtures/pool.py) in float64, and PyTorch's own float32 run of each case in float32, a plain reference loop on awkward sizes in both float dtypes (this file
  * runs under each backend setting, see vitest.config.ts), and the errors. First and second order
  * gradients on drawn options come from the gradient suite (the composite cases and the meanPool2d
  * records' specs).
@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import {
   adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d, tensor, zeros, type Tensor, type FloatDType,
 } from '../src/index.js';
-import { mismatches } from '../../../test/fixtures/nan-fixture.js';
+import { float32Mismatches, mismatches } from '../../../test/fixtures/nan-fixture.js';
 import { EPSILON, firstMismatch, scaledTolerance } from '../../../test/close.js';
 
 interface Encoded {
@@ -35,6 +35,8 @@ interface FixtureCase {
   cotangent: Encoded;
   output: Encoded;
   grad: Encoded;
+  /** PyTorch's output and input gradient computed in float32. */
+  float32: { output: Encoded; grad: Encoded };
 }
 
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
@@ -79,6 +81,16 @@ describe("PyTorch's cases", () => {
       expect(mismatches(y.data(), c.output.data), 'output').toEqual([]);
       y.backward(f64(c.cotangent));
       expect(mismatches(x.grad!.data(), c.grad.data), 'input gradient').toEqual([]);
+    });
+    test(`${c.op} ${JSON.stringify(c.kernelSize ?? c.outputSize)} ${JSON.stringify(c.opts)} ${c.note} (case ${n}): in float32, as PyTorch's float32 run`, () => {
+      // A max pool selects (exact); an average sums at most 9 values in float64 and rounds once on
+      // both sides; an input gradient adds at most 9 shares of the cotangent. 4 float32 steps.
+      const x = tensor(Float32Array.from(c.input.data), { shape: c.input.shape, dtype: 'float32', requiresGrad: true });
+      const y = run(c, x);
+      expect(y.dtype).toBe('float32');
+      expect(float32Mismatches(y.data(), c.float32.output.data, 4), 'output').toEqual([]);
+      y.backward(tensor(Float32Array.from(c.cotangent.data), { shape: c.cotangent.shape, dtype: 'float32' }));
+      expect(float32Mismatches(x.grad!.data(), c.float32.grad.data, 4), 'input gradient').toEqual([]);
     });
   }
 });
@@ -188,6 +200,32 @@ describe('a plain reference loop, on awkward sizes', () => {
         expect(close(y.data(), expected.out)).toBeUndefined();
         y.backward(tensor(Float64Array.from({ length: y.size }, (_, k) => cotangent(k)), { shape: y.shape, dtype }));
         expect(close(x.grad!.data(), expected.grad)).toBeUndefined();
+      });
+    }
+  }
+
+  // 2 x 2 windows take a loop of their own (kernels/pool.ts, maxPoolTwoByTwo): ties go to the first
+  // maximum, a NaN wins (the last NaN of the window), -Infinity windows give their first position,
+  // on stride 2, overlapping stride 1, odd extents and ceilMode's clipped last window (general loop).
+  const twoByTwo: Config[] = [
+    { kind: 'max', shape: [2, 3, 6, 8], kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false, countIncludePad: true },
+    { kind: 'max', shape: [1, 2, 5, 7], kernel: [2, 2], stride: [1, 1], padding: [0, 0], dilation: [1, 1], ceilMode: false, countIncludePad: true },
+    { kind: 'max', shape: [1, 2, 5, 7], kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: true, countIncludePad: true },
+  ];
+  for (const c of twoByTwo) {
+    for (const dtype of ['float64', 'float32'] as FloatDType[]) {
+      test(`2 x 2 max pool with ties, NaN, -0 and -Infinity, ${JSON.stringify(c.shape)} stride ${c.stride[0]}${c.ceilMode ? ' ceilMode' : ''}, ${dtype}`, () => {
+        const size = c.shape.reduce((p, s) => p * s, 1);
+        const palette = [0, -0, 1, 1, 2, NaN, -Infinity, -Infinity, -Infinity, 3, NaN, 1];
+        const values = Float64Array.from({ length: size }, (_, i) => palette[(i * 7 + (i >> 3)) % palette.length]!);
+        const x = tensor(values, { shape: c.shape, dtype, requiresGrad: true });
+        const y = maxPool2d(x, 2, { stride: c.stride, ceilMode: c.ceilMode });
+        const cotangent = (flat: number): number => flat + 1; // distinct, so each gradient names its window
+        const expected = reference(c, values, cotangent);
+        expect(y.shape).toEqual(expected.outShape);
+        expect(Array.from(y.data(), String)).toEqual(expected.out.map((v) => String(dtype === 'float32' ? Math.fround(v) : v)));
+        y.backward(tensor(Float64Array.from({ length: y.size }, (_, k) => cotangent(k)), { shape: y.shape, dtype }));
+        expect(Array.from(x.grad!.data())).toEqual(expected.grad);
       });
     }
   }

@@ -1,12 +1,14 @@
 /**
  * Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d: PyTorch's layers (test/fixtures/conv.json,
  * written by test/fixtures/conv.py) loaded through loadStateDict give PyTorch's output and input and
- * parameter gradients to 1e-10 relative in float64; PyTorch's initialization bounds and shapes; the
+ * parameter gradients to 1e-10 relative in float64, and PyTorch's own float32 results within 16
+ * float32 steps of the largest value in float32; PyTorch's initialization bounds and shapes; the
  * unbatched case; summary's output shapes; and errors that name the layer and the shapes.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { Generator, tensor, type Tensor } from '@nn/autograd';
+import { Generator, tensor, type DType, type Tensor } from '@nn/autograd';
+import { EPSILON, firstMismatch, scaledTolerance } from '../../../test/close.js';
 import { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Flatten, Module, ReLU, Sequential } from '@nn/layers';
 
 interface Encoded { shape: number[]; data: number[] }
@@ -17,14 +19,16 @@ interface LayerCase {
   state: Record<string, Encoded>;
   x: Encoded; cotangent: Encoded; output: Encoded; gradX: Encoded;
   grads: Record<string, Encoded>;
+  /** PyTorch's results in float32 (the same layer, input and cotangent cast to float32). */
+  float32: { output: Encoded; gradX: Encoded; grads: Record<string, Encoded> };
 }
 
 const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/conv.json', import.meta.url), 'utf8')) as { layers: LayerCase[] };
 const f64 = (e: Encoded, requiresGrad = false): Tensor => tensor(e.data, { shape: e.shape, dtype: 'float64', requiresGrad });
 
-function build(c: LayerCase): Module {
+function build(c: LayerCase, dtype: DType = 'float64'): Module {
   const [a, b, k] = c.args;
-  const opts = { ...c.opts, dtype: 'float64' } as never;
+  const opts = { ...c.opts, dtype } as never;
   switch (c.layer) {
     case 'Conv1d': return new Conv1d(a, b, k as number, opts);
     case 'Conv2d': return new Conv2d(a, b, k, opts);
@@ -55,6 +59,28 @@ describe("PyTorch's layers through loadStateDict (float64, 1e-10 relative)", () 
       for (const [name, p] of layer.namedParameters()) {
         expect(worstRelative(p.grad!.data(), c.grads[name]!.data), `gradient of ${name}`).toBeLessThan(1e-10);
       }
+    });
+  }
+});
+
+describe("PyTorch's layers in float32 (PyTorch's own float32 run, within float32 tolerance)", () => {
+  // As the ops' float32 cases (packages/autograd/test/conv.test.ts): both sides round inputs and
+  // state to float32, then round in sums of at most 3 * 3 * 3 = 27 products in different orders.
+  const ULPS = 16;
+  const f32 = (e: Encoded, requiresGrad = false): Tensor => tensor(Float32Array.from(e.data), { shape: e.shape, dtype: 'float32', requiresGrad });
+  const close = (actual: ArrayLike<number>, expected: Encoded): string | undefined =>
+    firstMismatch(actual, expected.data, scaledTolerance(expected.data, EPSILON.float32, ULPS));
+  for (const [n, c] of fixture.layers.entries()) {
+    test(`${c.layer}(${JSON.stringify(c.args)}, ${JSON.stringify(c.opts)}) (case ${n}) in float32`, () => {
+      const layer = build(c, 'float32');
+      layer.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, f32(v)])));
+      const x = f32(c.x, true);
+      const y = layer.call(x);
+      expect(y.dtype).toBe('float32');
+      expect(close(y.data(), c.float32.output), 'output').toBeUndefined();
+      y.backward(f32(c.cotangent));
+      expect(close(x.grad!.data(), c.float32.gradX), 'input gradient').toBeUndefined();
+      for (const [name, p] of layer.namedParameters()) expect(close(p.grad!.data(), c.float32.grads[name]!), `gradient of ${name}`).toBeUndefined();
     });
   }
 });

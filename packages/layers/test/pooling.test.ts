@@ -1,6 +1,7 @@
 /**
  * The pooling layers: PyTorch's nn modules in float64 (the "layers" part of test/fixtures/pool.json,
- * written by test/fixtures/pool.py: output and input gradient, to 1e-12 relative), their settings
+ * written by test/fixtures/pool.py: output and input gradient, to 1e-12 relative, and in float32
+ * within 4 float32 steps of PyTorch's own float32 run), their settings
  * and defaults, the errors naming the layer, and summary()'s output shapes in a small CNN.
  */
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tensor, zeros, type PoolSize, type Tensor } from '@nn/autograd';
 import {
   AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Dense, Flatten, MaxPool1d, MaxPool2d, Module, ReLU, Sequential,
 } from '@nn/layers';
-import { mismatches } from '../../../test/fixtures/nan-fixture.js';
+import { float32Mismatches, mismatches } from '../../../test/fixtures/nan-fixture.js';
 
 interface Encoded {
   shape: number[];
@@ -24,6 +25,8 @@ interface LayerCase {
   cotangent: Encoded;
   output: Encoded;
   grad: Encoded;
+  /** PyTorch's output and input gradient computed in float32. */
+  float32: { output: Encoded; grad: Encoded };
 }
 
 const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/pool.json', import.meta.url), 'utf8')) as { layers: LayerCase[] };
@@ -60,6 +63,14 @@ describe("PyTorch's nn modules", () => {
       expect(mismatches(y.data(), c.output.data), 'output').toEqual([]);
       y.backward(f64(c.cotangent));
       expect(mismatches(x.grad!.data(), c.grad.data), 'input gradient').toEqual([]);
+    });
+    test(`${c.repr}: in float32, as PyTorch's float32 run (4 float32 steps)`, () => {
+      const x = tensor(Float32Array.from(c.input.data), { shape: c.input.shape, dtype: 'float32', requiresGrad: true });
+      const y = build(c).call(x);
+      expect(y.dtype).toBe('float32');
+      expect(float32Mismatches(y.data(), c.float32.output.data, 4), 'output').toEqual([]);
+      y.backward(tensor(Float32Array.from(c.cotangent.data), { shape: c.cotangent.shape, dtype: 'float32' }));
+      expect(float32Mismatches(x.grad!.data(), c.float32.grad.data, 4), 'input gradient').toEqual([]);
     });
   }
 });

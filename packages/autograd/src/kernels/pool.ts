@@ -40,6 +40,7 @@ export interface MeanWindows {
  * `xs` holds the planes from `offset` on; out is int32, planes x rows x cols.
  */
 export function maxPoolIndicesKernel(out: Int32Array, xs: Storage, offset: number, planes: number, rows: MaxWindows, cols: MaxWindows): void {
+  if (isTwoByTwo(rows) && isTwoByTwo(cols)) return maxPoolTwoByTwo(out, xs, offset, planes, rows, cols);
   const width = cols.inputSize;
   const planeSize = rows.inputSize * width;
   const outRows = rows.firsts.length;
@@ -67,6 +68,51 @@ export function maxPoolIndicesKernel(out: Int32Array, xs: Storage, offset: numbe
           }
         }
         out[k++] = best;
+      }
+    }
+  }
+}
+
+/** True when every window along the axis reads two adjacent positions (a 2-wide kernel, dilation 1, none clipped). */
+function isTwoByTwo(w: MaxWindows): boolean {
+  if (w.dilation !== 1 && w.counts.length > 0) return false;
+  for (let o = 0; o < w.counts.length; o++) if (w.counts[o] !== 2) return false;
+  return true;
+}
+
+/**
+ * maxPoolIndicesKernel for 2 x 2 windows (LeNet's pooling): the position of the first maximum
+ * computed without a branch on the values. The window's values a, b (first row), c, d (second row)
+ * give m = max(a, b, c, d); the first k whose value equals m is (1 - e0) (1 + (1 - e1) (1 + (1 - e2)))
+ * with e_k = 1 when value k equals m, 0 otherwise. On random activations the comparisons of the
+ * general loop mispredict often; here they only feed arithmetic. A window holding a NaN (m is NaN,
+ * which equals nothing) takes the general rule, the last NaN, in a branch that is rarely taken.
+ */
+function maxPoolTwoByTwo(out: Int32Array, xs: Storage, offset: number, planes: number, rows: MaxWindows, cols: MaxWindows): void {
+  const width = cols.inputSize;
+  const planeSize = rows.inputSize * width;
+  const outRows = rows.firsts.length;
+  const outCols = cols.firsts.length;
+  let k = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = offset + p * planeSize;
+    for (let i = 0; i < outRows; i++) {
+      const rowAt = rows.firsts[i]! * width;
+      for (let j = 0; j < outCols; j++) {
+        const at = rowAt + cols.firsts[j]!;
+        const a = xs[base + at]!;
+        const b = xs[base + at + 1]!;
+        const c = xs[base + at + width]!;
+        const d = xs[base + at + width + 1]!;
+        const m = Math.max(a, b, c, d);
+        if (m !== m) {
+          // The last NaN of the window in row-major order, as the general loop.
+          out[k++] = d !== d ? at + width + 1 : c !== c ? at + width : b !== b ? at + 1 : at;
+          continue;
+        }
+        const first = (1 - +(a === m)) * (1 + (1 - +(b === m)) * (1 + (1 - +(c === m))));
+        // first: 0 a, 1 b, 2 c, 3 d; the column is first & 1, the row first >> 1.
+        out[k++] = at + (first & 1) + (first >> 1) * width;
       }
     }
   }

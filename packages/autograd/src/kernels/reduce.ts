@@ -5,7 +5,7 @@
  * in float64 whatever the float dtype, then are rounded once into `out`; int32 sums wrap at each step.
  */
 import type { Storage } from '../dtype.js';
-import { lastAxis, rowStarts } from './strided.js';
+import { lastAxis, mergeAxes, rowStarts } from './strided.js';
 import type { View } from './elementwise.js';
 
 export type Reduction = 'sum' | 'max' | 'min';
@@ -16,13 +16,24 @@ export function reduceKernel(out: Storage, x: View, outStrides: readonly number[
   if (reduction === 'min') acc.fill(Infinity);
   const data = x.storage;
   const integer = out instanceof Int32Array;
-  const inStarts = rowStarts(x.shape, x.strides, x.offset);
-  const outStarts = rowStarts(x.shape, outStrides, 0);
-  const { length, stride } = lastAxis(x.shape, x.strides);
-  const outStride = lastAxis(x.shape, outStrides).stride;
+  // Merged axes: a bias gradient, [N, C, H, W] summed to [C], walks N C rows of H W.
+  const walk = mergeAxes(x.shape, [x.strides, outStrides]);
+  const [inStrides, slotStrides] = walk.strides as [number[], number[]];
+  const inStarts = rowStarts(walk.shape, inStrides, x.offset);
+  const outStarts = rowStarts(walk.shape, slotStrides, 0);
+  const { length, stride } = lastAxis(walk.shape, inStrides);
+  const outStride = lastAxis(walk.shape, slotStrides).stride;
   for (let row = 0; row < inStarts.length; row++) {
     let p = inStarts[row]!;
     let q = outStarts[row]!;
+    if (outStride === 0 && reduction === 'sum' && !integer) {
+      // A row that lands in one slot: summed in a local, in the same order (the same float64
+      // result), without a store and a load of the slot per element.
+      let sum = acc[q]!;
+      for (let j = 0; j < length; j++, p += stride) sum += data[p]!;
+      acc[q] = sum;
+      continue;
+    }
     // A NaN wins a max or min, as in NumPy and PyTorch: `v !== v` takes it, and no later value
     // compares greater (or smaller) than it, so it stays.
     if (reduction === 'sum' && integer) {

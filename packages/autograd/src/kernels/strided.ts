@@ -37,3 +37,30 @@ export function lastAxis(shape: Shape, strides: readonly number[]): { length: nu
   const rank = shape.length;
   return rank === 0 ? { length: 1, stride: 0 } : { length: shape[rank - 1]!, stride: strides[rank - 1]! };
 }
+
+/**
+ * The same walk over fewer, longer rows: adjacent axes merged wherever every operand steps through
+ * them as through one axis (stride of the outer = stride of the inner times its extent), so that a
+ * bias [C, 1, 1] added to [N, C, H, W] walks N C rows of H W, not N C H rows of W, and contiguous or
+ * broadcast-scalar operands walk one row. Axes of extent 1 are dropped first (their stride is never
+ * used). The element order, row-major over the shape, is unchanged; returns the merged shape and each
+ * operand's merged strides.
+ */
+export function mergeAxes(shape: Shape, strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const merged: number[] = [];
+  const mergedStrides: number[][] = strides.map(() => []);
+  for (let axis = 0; axis < shape.length; axis++) {
+    const extent = shape[axis]!;
+    if (extent === 1) continue;
+    const last = merged.length - 1;
+    // The previous kept axis merges with this one when each operand's stride there is this one's times its extent.
+    if (last >= 0 && strides.every((s, k) => mergedStrides[k]![last] === s[axis]! * extent)) {
+      merged[last]! *= extent;
+      strides.forEach((s, k) => { mergedStrides[k]![last] = s[axis]!; });
+      continue;
+    }
+    merged.push(extent);
+    strides.forEach((s, k) => mergedStrides[k]!.push(s[axis]!));
+  }
+  return { shape: merged, strides: mergedStrides };
+}

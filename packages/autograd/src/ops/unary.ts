@@ -10,7 +10,6 @@ import { toTensor } from './creation.js';
 import { mapUnary } from './pointwise.js';
 import { unaryOp } from './unary-record.js';
 import { sub } from './binary.js';
-import { ne } from './compare.js';
 import { where } from './where.js';
 
 /** sigmoid(v) = 1 / (1 + e^-v), in a form that never overflows: e^-|v| <= 1. */
@@ -36,8 +35,10 @@ export const unaryOps = {
   // As PyTorch: relu(NaN) is NaN, and the gradient is 0 where the result is 0 (threshold_backward
   // tests result <= 0), so relu'(0) = 0 and the gradient passes at NaN.
   // The gradient is selected, not multiplied by a 0/1 mask, so an infinite incoming gradient where the
-  // result is 0 gives 0, not 0 * Infinity = NaN (sqrt(relu(x)) at x < 0), as PyTorch's.
-  relu: unaryOp('relu', (v) => (v <= 0 ? 0 : v), (g, _x, y) => where(ne(y, 0), g, 0), ({ grad, output }) => (output !== 0 ? grad : 0),
+  // result is 0 gives 0, not 0 * Infinity = NaN (sqrt(relu(x)) at x < 0), as PyTorch's. The result
+  // itself is the condition (where reads nonzero as true, NaN included): the same selection as
+  // where(ne(y, 0), g, 0) without making the mask, a tensor as large as the activations.
+  relu: unaryOp('relu', (v) => (v <= 0 ? 0 : v), (g, _x, y) => where(y, g, 0), ({ grad, output }) => (output !== 0 ? grad : 0),
     'awayFromZero'),
   sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), ({ grad, a }, r) => r(grad * r(Math.cos(a))), 'uniform', 'float'),
   cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), ({ grad, a }, r) => -r(grad * r(Math.sin(a))), 'uniform', 'float'),
