@@ -7,9 +7,15 @@ step (lr 0.01).
 Not run by npm; needs PyTorch:  /usr/bin/python3 bench/reference/lenet_step.py [threads]
 It prints the median time of a training step (threads: torch.set_num_threads, default 1).
 """
+import os
 import statistics
 import sys
 import time
+
+# Debian's torch calls the system BLAS and LAPACK (OpenBLAS once libopenblas0 is installed, the
+# reference libblas3 otherwise); torch.set_num_threads does not reach OpenBLAS's own threads, so
+# they are set here, before torch loads.
+os.environ.setdefault('OPENBLAS_NUM_THREADS', sys.argv[1] if len(sys.argv) > 1 else '1')
 
 import torch
 import torch.nn as nn
