@@ -3,13 +3,16 @@
  * (LSTM i, f, g, o; GRU r, z, n), parameter names, shapes and init, so PyTorch state dicts load.
  *
  * Speed: the input projection x W_ih^T + b_ih of every time step is one matmul over [T*N, input]
- * before the time loop; each step then costs one h W_hh^T matmul plus the gate arithmetic on
- * slices (chunk) of one [N, gates*H] tensor.
+ * before the time loop. An LSTM direction then runs as one op over the whole sequence
+ * (./lstm-sequence.ts: per step one h W_hh^T matmul and one fused gate loop, and a backward rule of
+ * its own); RNN and GRU steps cost one h W_hh^T matmul plus the gate arithmetic on slices (chunk) of
+ * one [N, gates*H] tensor.
  */
 import { checkGenerator, checkOptions, chunk, getDefaultDtype, split, stack, concat, tensor, type DType, type Generator, type Tensor } from '@nn/autograd';
 import { Module, parameter } from './module.js';
 import { uniformValues } from './initializers.js';
 import { dropout } from './dropout.js';
+import { lstmSequence } from './lstm-sequence.js';
 import { expectBoolean, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
 
 type Kind = 'RNN' | 'LSTM' | 'GRU';
@@ -56,17 +59,18 @@ interface StepWeights {
  * PyTorch's equations (torch.nn.RNN / LSTM / GRU docs).
  */
 function step(kind: Kind, relu: boolean, xp: Tensor, h: Tensor, c: Tensor | null, w: StepWeights): { h: Tensor; c: Tensor | null } {
+  if (kind === 'LSTM') {
+    const [batch, width] = xp.shape as [number, number];
+    const y = lstmDirection(w.biasHh === null ? xp : xp.add(w.biasHh), w.weightHh, h, c!, false, 1, batch, width / 4);
+    return { h: y.h, c: y.c };
+  }
   let hp = h.matmul(w.weightHh.transpose());
   if (w.biasHh !== null) hp = hp.add(w.biasHh);
   if (kind === 'RNN') {
     const pre = xp.add(hp);
     return { h: relu ? pre.relu() : pre.tanh(), c: null };
   }
-  if (kind === 'LSTM') {
-    const [i, f, g, o] = chunk(xp.add(hp), 4, -1) as [Tensor, Tensor, Tensor, Tensor];
-    const cNext = f.sigmoid().mul(c!).add(i.sigmoid().mul(g.tanh()));
-    return { h: o.sigmoid().mul(cNext.tanh()), c: cNext };
-  }
+
   // GRU: n = tanh(x_n + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h = n + z * (h - n).
   const [xr, xz, xn] = chunk(xp, 3, -1) as [Tensor, Tensor, Tensor];
   const [hr, hz, hn] = chunk(hp, 3, -1) as [Tensor, Tensor, Tensor];
@@ -74,6 +78,19 @@ function step(kind: Kind, relu: boolean, xp: Tensor, h: Tensor, c: Tensor | null
   const z = xz.add(hz).sigmoid();
   const n = xn.add(r.mul(hn)).tanh();
   return { h: n.add(z.mul(h.sub(n))), c: null };
+}
+
+/**
+ * An LSTM direction over the sequence (one op, ./lstm-sequence.ts) from `xp` = x W_ih^T + b_ih + b_hh
+ * ([T * N, 4H] or [N, 4H] for one step): the output sequence [T, N, H] and the final h and c.
+ */
+function lstmDirection(xp: Tensor, weightHh: Tensor, h0: Tensor, c0: Tensor, reverse: boolean, steps: number, batch: number, hidden: number): { output: Tensor; h: Tensor; c: Tensor } {
+  const dtype = [xp, weightHh, h0, c0].some((t) => t.dtype === 'float64') ? 'float64' : xp.dtype;
+  const same = (t: Tensor): Tensor => (t.dtype === dtype ? t : t.cast(dtype));
+  const y = lstmSequence(same(xp).reshape([steps, batch, 4 * hidden]), same(weightHh), same(h0), same(c0), reverse);
+  const last = reverse ? 0 : steps - 1;
+  const at = (plane: number, t: number): Tensor => y.slice([plane, t, 0, 0], [plane + 1, t + 1, batch, hidden]).reshape([batch, hidden]);
+  return { output: y.slice([0, 0, 0, 0], [1, steps, batch, hidden]).reshape([steps, batch, hidden]), h: at(0, last), c: at(1, last) };
 }
 
 function initParameter(shape: number[], bound: number, dtype: DType, rng: Generator | undefined): Tensor {
@@ -192,22 +209,29 @@ abstract class RecurrentBase extends Module {
         const index = layer * this.directions + direction;
         let xp = seq.reshape([steps * batch, features]).matmul(this.param(`weight_ih${suffix}`)!.transpose());
         const biasIh = this.param(`bias_ih${suffix}`);
+        const biasHh = this.param(`bias_hh${suffix}`);
+        let h = hStates === null ? zeros : hStates[index]!.reshape([batch, this.hiddenSize]);
+        if (this.kind === 'LSTM') {
+          // Both biases folded into the projection: one add over [T * N, 4H] instead of one per step.
+          if (biasIh !== null) xp = xp.add(biasIh.add(biasHh!));
+          const c0 = cStates === null ? zeros : cStates[index]!.reshape([batch, this.hiddenSize]);
+          const run = lstmDirection(xp, this.param(`weight_hh${suffix}`)!, h, c0, direction === 1, steps, batch, this.hiddenSize);
+          outputs.push(run.output);
+          hFinal.push(run.h);
+          cFinal.push(run.c);
+          return;
+        }
         if (biasIh !== null) xp = xp.add(biasIh);
         const perStep = split(xp.reshape([steps, batch, xp.shape[1]!]), 1, 0);
-        const weights = { weightHh: this.param(`weight_hh${suffix}`)!, biasHh: this.param(`bias_hh${suffix}`) };
-        let h = hStates === null ? zeros : hStates[index]!.reshape([batch, this.hiddenSize]);
-        let c: Tensor | null = this.kind === 'LSTM' ? (cStates === null ? zeros : cStates[index]!.reshape([batch, this.hiddenSize])) : null;
+        const weights = { weightHh: this.param(`weight_hh${suffix}`)!, biasHh };
         const hs = new Array<Tensor>(steps);
         for (let k = 0; k < steps; k++) {
           const t = direction === 0 ? k : steps - 1 - k;
-          const next = step(this.kind, this.relu, perStep[t]!.reshape([batch, xp.shape[1]!]), h, c, weights);
-          h = next.h;
-          c = next.c;
+          h = step(this.kind, this.relu, perStep[t]!.reshape([batch, xp.shape[1]!]), h, null, weights).h;
           hs[t] = h;
         }
         outputs.push(stack(hs, 0));
         hFinal.push(h);
-        if (c !== null) cFinal.push(c);
       });
       seq = outputs.length === 1 ? outputs[0]! : concat(outputs, 2);
     }
