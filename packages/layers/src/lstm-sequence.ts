@@ -15,6 +15,7 @@
  * for the reverse direction); the layer takes views of the h and c planes.
  */
 import { defineOp, isGradEnabled, Tensor, concat, chunk, stack, vjp, zeros } from '@nn/autograd';
+import { formatShape } from './util.js';
 import { lstmStepBackward, lstmStepForward, type StepLayout, type Storage } from './kernels/lstm.js';
 
 /** The elements of `t` in row-major order, without a copy when it is contiguous. */
@@ -133,8 +134,20 @@ const reverseOp = makeOp(true);
 /**
  * One LSTM layer direction over the sequence: `xp` [T, N, 4H] the input projection with both biases,
  * `whh` [4H, H], `h0` and `c0` [N, H], all of one float dtype; `reverse` runs from the last step to
- * the first. Returns [6, T, N, H]: h, c, i, f, g, o of every step. The caller checks the shapes.
+ * the first. Returns [6, T, N, H]: h, c, i, f, g, o of every step. Shapes that do not fit, or
+ * dtypes that differ, are an error naming them.
  */
 export function lstmSequence(xp: Tensor, whh: Tensor, h0: Tensor, c0: Tensor, reverse: boolean): Tensor {
+  const [steps, batch, width] = xp.shape;
+  const hidden = whh.shape[1]!;
+  const fits = xp.ndim === 3 && steps! >= 1 && whh.ndim === 2 && whh.shape[0] === 4 * hidden && width === 4 * hidden
+    && [h0, c0].every((s) => s.ndim === 2 && s.shape[0] === batch && s.shape[1] === hidden);
+  if (!fits) {
+    throw new Error(`lstmSequence: expected xp [T, N, 4H] (T >= 1), whh [4H, H], h0 and c0 [N, H]; got xp ${formatShape(xp.shape)}, whh ${formatShape(whh.shape)}, h0 ${formatShape(h0.shape)}, c0 ${formatShape(c0.shape)}`);
+  }
+  const dtypes = [xp, whh, h0, c0].map((t) => t.dtype);
+  if (dtypes.some((d) => d !== dtypes[0]) || dtypes[0] === 'int32') {
+    throw new Error(`lstmSequence: xp, whh, h0 and c0 must share one float dtype, got ${dtypes.join(', ')}`);
+  }
   return (reverse ? reverseOp : forwardOp)(xp, whh, h0, c0);
 }
