@@ -32,11 +32,6 @@ function tanh32(x: number): number {
   return 1 - 2 / (Math.exp(2 * x) + 1); // NaN stays NaN (Math.exp(NaN) is NaN); +-1 at the ends
 }
 
-/** The tanh a storage's dtype takes. */
-function tanhFor(y: Storage): (x: number) => number {
-  return y instanceof Float32Array ? tanh32 : Math.tanh;
-}
-
 /** Where one step lives: `y` and its plane size (T * N * H), the step's offset in a plane, N and H. */
 export interface StepLayout {
   y: Storage;
@@ -54,7 +49,8 @@ export interface StepLayout {
 export function lstmStepForward(step: StepLayout, xp: Storage, xpOffset: number, hp: Storage, hpOffset: number, c: Storage, cOffset: number): void {
   const { y, plane, at, batch, hidden } = step;
   const width = 4 * hidden;
-  const tanh = tanhFor(y);
+  // A branch that always goes one way in a loop (and lets both calls inline), not a function value.
+  const f32 = y instanceof Float32Array;
   for (let n = 0; n < batch; n++) {
     const x0 = xpOffset + n * width;
     const h0 = hpOffset + n * width;
@@ -63,7 +59,8 @@ export function lstmStepForward(step: StepLayout, xp: Storage, xpOffset: number,
     for (let j = 0; j < hidden; j++) {
       const i = sigmoid(xp[x0 + j]! + hp[h0 + j]!);
       const f = sigmoid(xp[x0 + hidden + j]! + hp[h0 + hidden + j]!);
-      const g = tanh(xp[x0 + 2 * hidden + j]! + hp[h0 + 2 * hidden + j]!);
+      const pg = xp[x0 + 2 * hidden + j]! + hp[h0 + 2 * hidden + j]!;
+      const g = f32 ? tanh32(pg) : Math.tanh(pg);
       const o = sigmoid(xp[x0 + 3 * hidden + j]! + hp[h0 + 3 * hidden + j]!);
       const k = row + j;
       y[2 * plane + k] = i;
@@ -73,7 +70,8 @@ export function lstmStepForward(step: StepLayout, xp: Storage, xpOffset: number,
       // Read back the rounded gates and cell, so the step is the chain of rounded ops the tensor form computes.
       const cNext = (y[3 * plane + k]! * c[cRow + j]!) + (y[2 * plane + k]! * y[4 * plane + k]!);
       y[plane + k] = cNext;
-      y[k] = y[5 * plane + k]! * tanh(y[plane + k]!);
+      const cs = y[plane + k]!;
+      y[k] = y[5 * plane + k]! * (f32 ? tanh32(cs) : Math.tanh(cs));
     }
   }
 }
@@ -90,7 +88,8 @@ export function lstmStepBackward(
 ): void {
   const { y, plane, at, batch, hidden } = step;
   const width = 4 * hidden;
-  const tanh = tanhFor(y);
+  // A branch that always goes one way in a loop (and lets both calls inline), not a function value.
+  const f32 = y instanceof Float32Array;
   for (let n = 0; n < batch; n++) {
     const row = at + n * hidden;
     const state = n * hidden;
@@ -101,7 +100,8 @@ export function lstmStepBackward(
       const f = y[3 * plane + k]!;
       const g = y[4 * plane + k]!;
       const o = y[5 * plane + k]!;
-      const tc = tanh(y[plane + k]!);
+      const cs = y[plane + k]!;
+      const tc = f32 ? tanh32(cs) : Math.tanh(cs);
       const gh = gy[k]! + (dh === null ? 0 : dh[dhOffset + state + j]!);
       const gc = gy[plane + k]! + dc[state + j]! + gh * o * (1 - tc * tc);
       const gi = gc * g + gy[2 * plane + k]!;
