@@ -83,17 +83,26 @@ describe('lstmSequence', () => {
     }
   });
 
-  test('tanh of float32 storage at small, large and infinite pre-activations', () => {
-    // g = tanh(pre_g) lands in plane 4: compare it with Math.tanh where the exp-based form is delicate.
-    const values = [0, 1e-9, -3e-5, 1e-4, -2e-4, 0.3, -0.55, 4, -19, 40, -800, Infinity, -Infinity];
-    const [, whh, h0, c0] = inputs(1, 1, values.length, 1, 'float32');
-    const pre = new Float32Array(4 * values.length);
-    values.forEach((v, j) => { pre[2 * values.length + j] = v; });
-    const xp = tensor(pre, { shape: [1, 1, 4 * values.length], dtype: 'float32' });
-    // h0 = 0 so that pre is xp alone.
-    const y = lstmSequence(xp, whh!, h0!.mul(0), c0!, false);
-    const g = Array.from(y.data()).slice(4 * values.length, 5 * values.length);
-    values.forEach((v, j) => expect(Math.abs(g[j]! - Math.fround(Math.tanh(Math.fround(v)))), `tanh(${v})`).toBeLessThanOrEqual(2 ** -22 * Math.abs(Math.tanh(v))));
+  test('sigmoid and tanh of float32 storage, from small to infinite pre-activations', () => {
+    // With h0 = 0 a step's pre-activations are xp alone: gate i (sigmoid) lands in plane 2, g (tanh) in plane 4.
+    const values = [0, 1e-9, -3e-5, 1e-4, -2e-4, 9e-4, 1.1e-3, -0.3, 0.55, 1, -4, 19, -20, 40, 88, -88, 103, -103, 200, -800, Infinity, -Infinity];
+    const width = values.length;
+    const [, whh, h0, c0] = inputs(1, 1, width, 1, 'float32');
+    const pre = new Float32Array(4 * width);
+    values.forEach((v, j) => { pre[j] = v; pre[2 * width + j] = v; });
+    const y = lstmSequence(tensor(pre, { shape: [1, 1, 4 * width], dtype: 'float32' }), whh!, h0!.mul(0), c0!, false).data();
+    const expectRounded = (got: number, exact: number, what: string): void => {
+      // Within an ulp of float32 (2^-23 relative, 2^-149 absolute for subnormals) of the correctly rounded value.
+      expect(Math.abs(got - Math.fround(exact)), what).toBeLessThanOrEqual(Math.max(2 ** -23 * Math.abs(exact), 2 ** -149));
+    };
+    values.forEach((v, j) => {
+      expectRounded(y[2 * width + j]!, 1 / (1 + Math.exp(-v)), `sigmoid(${v})`);
+      expectRounded(y[4 * width + j]!, Math.tanh(v), `tanh(${v})`);
+    });
+    // NaN in, NaN out.
+    const nan = new Float32Array(4).fill(NaN);
+    const [, w1, h1, c1] = inputs(1, 1, 1, 1, 'float32');
+    expect(Array.from(lstmSequence(tensor(nan, { shape: [1, 1, 4], dtype: 'float32' }), w1!, h1!.mul(0), c1!, false).data()).every(Number.isNaN)).toBe(true);
   });
 
   test('NaN propagates from its step on, and not before', () => {
