@@ -70,7 +70,6 @@ function step(kind: Kind, relu: boolean, xp: Tensor, h: Tensor, c: Tensor | null
     const pre = xp.add(hp);
     return { h: relu ? pre.relu() : pre.tanh(), c: null };
   }
-
   // GRU: n = tanh(x_n + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h = n + z * (h - n).
   const [xr, xz, xn] = chunk(xp, 3, -1) as [Tensor, Tensor, Tensor];
   const [hr, hz, hn] = chunk(hp, 3, -1) as [Tensor, Tensor, Tensor];
