@@ -14,25 +14,10 @@
  * Output: [6, T, N, H], the planes h, c, i, f, g, o of every step (time in the input's order, also
  * for the reverse direction); the layer takes views of the h and c planes.
  */
-import { defineOp, isGradEnabled, Tensor, concat, chunk, stack, vjp, zeros } from '@nn/autograd';
+import { defineOp, isGradEnabled, chunk, stack, vjp, zeros, type Tensor } from '@nn/autograd';
+import { contiguous, matrixView, order, previousStates } from './sequence-loop.js';
 import { formatShape } from './util.js';
 import { lstmStepBackward, lstmStepForward, type StepLayout, type Storage } from './kernels/lstm.js';
-
-/** The elements of `t` in row-major order, without a copy when it is contiguous. */
-function contiguous(t: Tensor): { data: Storage; offset: number } {
-  if (t.isContiguous) return { data: t.storage as Storage, offset: t.offset };
-  return { data: t.data() as Storage, offset: 0 };
-}
-
-/** A row-major [rows, cols] view of `storage` from `offset` (no graph: used under no-grad). */
-function matrixView(storage: Storage, offset: number, rows: number, cols: number): Tensor {
-  return new Tensor(storage, [rows, cols], [cols, 1], offset);
-}
-
-/** The time steps in the order the recurrence visits them. */
-function order(steps: number, reverse: boolean): number[] {
-  return Array.from({ length: steps }, (_, k) => (reverse ? steps - 1 - k : k));
-}
 
 /**
  * The layer as tensor ops: `xp` [T, N, 4H] (x W_ih^T + b_ih + b_hh), `whh` [4H, H], `h0`, `c0`
@@ -103,13 +88,8 @@ function backwardLoop(reverse: boolean, gy: Tensor, y: Tensor, xp: Tensor, whh: 
     lstmStepBackward(layout, gData, dhs === null ? null : dhs.data, dhs === null ? 0 : dhs.offset, dc, c, cOffset, dpreData, t * batch * width);
     dh = matrixView(dpreData, t * batch * width, batch, width).matmul(whh);
   }
-  // dW_hh = sum over steps of dpre_t^T h_prev(t): one matmul over all steps, h_prev stacked in time order.
-  const hs = y.slice([0, 0, 0, 0], [1, steps, batch, hidden]).reshape([steps, batch, hidden]);
-  const h0Row = h0.reshape([1, batch, hidden]);
-  const hPrev = steps === 1 ? h0Row
-    : reverse ? concat([hs.slice([1, 0, 0], [steps, batch, hidden]), h0Row], 0)
-      : concat([h0Row, hs.slice([0, 0, 0], [steps - 1, batch, hidden])], 0);
-  const dwhh = dpre.reshape([steps * batch, width]).transpose().matmul(hPrev.reshape([steps * batch, hidden]));
+  // dW_hh = sum over steps of dpre_t^T h_prev(t): one matmul over all steps.
+  const dwhh = dpre.reshape([steps * batch, width]).transpose().matmul(previousStates(y, h0, reverse));
   return [dpre, dwhh, dh ?? zeros([batch, hidden], { dtype }), dc0];
 }
 
