@@ -5,14 +5,15 @@
  * Speed: the input projection x W_ih^T + b_ih of every time step is one matmul over [T*N, input]
  * before the time loop. An LSTM direction then runs as one op over the whole sequence
  * (./lstm-sequence.ts: per step one h W_hh^T matmul and one fused gate loop, and a backward rule of
- * its own); RNN and GRU steps cost one h W_hh^T matmul plus the gate arithmetic on slices (chunk) of
- * one [N, gates*H] tensor.
+ * its own), and so does a GRU direction (./gru-sequence.ts); RNN steps cost one h W_hh^T matmul plus
+ * the activation of a [N, H] tensor.
  */
-import { checkGenerator, checkOptions, chunk, getDefaultDtype, split, stack, concat, tensor, type DType, type Generator, type Tensor } from '@nn/autograd';
+import { checkGenerator, checkOptions, getDefaultDtype, split, stack, concat, tensor, zeros as zerosOf, type DType, type Generator, type Tensor } from '@nn/autograd';
 import { Module, parameter } from './module.js';
 import { uniformValues } from './initializers.js';
 import { dropout } from './dropout.js';
 import { lstmSequence } from './lstm-sequence.js';
+import { gruSequence } from './gru-sequence.js';
 import { expectBoolean, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
 
 type Kind = 'RNN' | 'LSTM' | 'GRU';
@@ -56,7 +57,7 @@ interface StepWeights {
 
 /**
  * One time step given the input projection `xp` = x W_ih^T + b_ih ([N, gates*H]) and the state.
- * PyTorch's equations (torch.nn.RNN / LSTM / GRU docs).
+ * PyTorch's equations (torch.nn.RNN / LSTM / GRU docs); LSTM and GRU run their sequence ops on one step.
  */
 function step(kind: Kind, relu: boolean, xp: Tensor, h: Tensor, c: Tensor | null, w: StepWeights): { h: Tensor; c: Tensor | null } {
   if (kind === 'LSTM') {
@@ -64,19 +65,43 @@ function step(kind: Kind, relu: boolean, xp: Tensor, h: Tensor, c: Tensor | null
     const y = lstmDirection(w.biasHh === null ? xp : xp.add(w.biasHh), w.weightHh, h, c!, false, 1, batch, width / 4);
     return { h: y.h, c: y.c };
   }
+  if (kind === 'GRU') {
+    const [batch, width] = xp.shape as [number, number];
+    return { h: gruDirection(xp, w.weightHh, w.biasHh, h, false, 1, batch, width / 3).h, c: null };
+  }
   let hp = h.matmul(w.weightHh.transpose());
   if (w.biasHh !== null) hp = hp.add(w.biasHh);
-  if (kind === 'RNN') {
-    const pre = xp.add(hp);
-    return { h: relu ? pre.relu() : pre.tanh(), c: null };
-  }
-  // GRU: n = tanh(x_n + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h = n + z * (h - n).
-  const [xr, xz, xn] = chunk(xp, 3, -1) as [Tensor, Tensor, Tensor];
-  const [hr, hz, hn] = chunk(hp, 3, -1) as [Tensor, Tensor, Tensor];
-  const r = xr.add(hr).sigmoid();
-  const z = xz.add(hz).sigmoid();
-  const n = xn.add(r.mul(hn)).tanh();
-  return { h: n.add(z.mul(h.sub(n))), c: null };
+  const pre = xp.add(hp);
+  return { h: relu ? pre.relu() : pre.tanh(), c: null };
+}
+
+/** The dtype the inputs of a fused op promote to, and a cast to it. */
+function promoted(tensors: readonly Tensor[]): (t: Tensor) => Tensor {
+  const dtype = tensors.some((t) => t.dtype === 'float64') ? 'float64' : tensors[0]!.dtype;
+  return (t) => (t.dtype === dtype ? t : t.cast(dtype));
+}
+
+/** A view of step t of plane `plane` of a fused op's [planes, T, N, H] output, as [N, H]. */
+function stepView(y: Tensor, plane: number, t: number): Tensor {
+  const [, , batch, hidden] = y.shape as [number, number, number, number];
+  return y.slice([plane, t, 0, 0], [plane + 1, t + 1, batch, hidden]).reshape([batch, hidden]);
+}
+
+/** Plane 0 (the states after each step) of a fused op's output, as [T, N, H]. */
+function statesView(y: Tensor): Tensor {
+  const [, steps, batch, hidden] = y.shape as [number, number, number, number];
+  return y.slice([0, 0, 0, 0], [1, steps, batch, hidden]).reshape([steps, batch, hidden]);
+}
+
+/**
+ * A GRU direction over the sequence (one op, ./gru-sequence.ts) from `xp` = x W_ih^T + b_ih
+ * ([T * N, 3H] or [N, 3H] for one step): the output sequence [T, N, H] and the final h.
+ */
+function gruDirection(xp: Tensor, weightHh: Tensor, biasHh: Tensor | null, h0: Tensor, reverse: boolean, steps: number, batch: number, hidden: number): { output: Tensor; h: Tensor } {
+  const bias = biasHh ?? zerosOf([3 * hidden], { dtype: weightHh.dtype });
+  const same = promoted([xp, weightHh, bias, h0]);
+  const y = gruSequence(same(xp).reshape([steps, batch, 3 * hidden]), same(weightHh), same(bias), same(h0), reverse);
+  return { output: statesView(y), h: stepView(y, 0, reverse ? 0 : steps - 1) };
 }
 
 /**
@@ -84,12 +109,10 @@ function step(kind: Kind, relu: boolean, xp: Tensor, h: Tensor, c: Tensor | null
  * ([T * N, 4H] or [N, 4H] for one step): the output sequence [T, N, H] and the final h and c.
  */
 function lstmDirection(xp: Tensor, weightHh: Tensor, h0: Tensor, c0: Tensor, reverse: boolean, steps: number, batch: number, hidden: number): { output: Tensor; h: Tensor; c: Tensor } {
-  const dtype = [xp, weightHh, h0, c0].some((t) => t.dtype === 'float64') ? 'float64' : xp.dtype;
-  const same = (t: Tensor): Tensor => (t.dtype === dtype ? t : t.cast(dtype));
+  const same = promoted([xp, weightHh, h0, c0]);
   const y = lstmSequence(same(xp).reshape([steps, batch, 4 * hidden]), same(weightHh), same(h0), same(c0), reverse);
   const last = reverse ? 0 : steps - 1;
-  const at = (plane: number, t: number): Tensor => y.slice([plane, t, 0, 0], [plane + 1, t + 1, batch, hidden]).reshape([batch, hidden]);
-  return { output: y.slice([0, 0, 0, 0], [1, steps, batch, hidden]).reshape([steps, batch, hidden]), h: at(0, last), c: at(1, last) };
+  return { output: statesView(y), h: stepView(y, 0, last), c: stepView(y, 1, last) };
 }
 
 function initParameter(shape: number[], bound: number, dtype: DType, rng: Generator | undefined): Tensor {
@@ -221,6 +244,12 @@ abstract class RecurrentBase extends Module {
           return;
         }
         if (biasIh !== null) xp = xp.add(biasIh);
+        if (this.kind === 'GRU') {
+          const run = gruDirection(xp, this.param(`weight_hh${suffix}`)!, biasHh, h, direction === 1, steps, batch, this.hiddenSize);
+          outputs.push(run.output);
+          hFinal.push(run.h);
+          return;
+        }
         const perStep = split(xp.reshape([steps, batch, xp.shape[1]!]), 1, 0);
         const weights = { weightHh: this.param(`weight_hh${suffix}`)!, biasHh };
         const hs = new Array<Tensor>(steps);
