@@ -14,6 +14,7 @@ import { uniformValues } from './initializers.js';
 import { dropout } from './dropout.js';
 import { lstmSequence } from './lstm-sequence.js';
 import { gruSequence } from './gru-sequence.js';
+import { rnnSequence } from './rnn-sequence.js';
 import { expectBoolean, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
 
 type Kind = 'RNN' | 'LSTM' | 'GRU';
@@ -69,10 +70,8 @@ function step(kind: Kind, relu: boolean, xp: Tensor, h: Tensor, c: Tensor | null
     const [batch, width] = xp.shape as [number, number];
     return { h: gruDirection(xp, w.weightHh, w.biasHh, h, false, 1, batch, width / 3).h, c: null };
   }
-  let hp = h.matmul(w.weightHh.transpose());
-  if (w.biasHh !== null) hp = hp.add(w.biasHh);
-  const pre = xp.add(hp);
-  return { h: relu ? pre.relu() : pre.tanh(), c: null };
+  const [batch, hidden] = xp.shape as [number, number];
+  return { h: rnnDirection(xp, w.weightHh, w.biasHh, h, false, relu, 1, batch, hidden).h, c: null };
 }
 
 /** The dtype the inputs of a fused op promote to, and a cast to it. */
@@ -91,6 +90,17 @@ function stepView(y: Tensor, plane: number, t: number): Tensor {
 function statesView(y: Tensor): Tensor {
   const [, steps, batch, hidden] = y.shape as [number, number, number, number];
   return y.slice([0, 0, 0, 0], [1, steps, batch, hidden]).reshape([steps, batch, hidden]);
+}
+
+/**
+ * An RNN direction over the sequence (one op, ./rnn-sequence.ts) from `xp` = x W_ih^T + b_ih
+ * ([T * N, H] or [N, H] for one step): the output sequence [T, N, H] and the final h.
+ */
+function rnnDirection(xp: Tensor, weightHh: Tensor, biasHh: Tensor | null, h0: Tensor, reverse: boolean, relu: boolean, steps: number, batch: number, hidden: number): { output: Tensor; h: Tensor } {
+  const bias = biasHh ?? zerosOf([hidden], { dtype: weightHh.dtype });
+  const same = promoted([xp, weightHh, bias, h0]);
+  const y = rnnSequence(same(xp).reshape([steps, batch, hidden]), same(weightHh), same(bias), same(h0), reverse, relu);
+  return { output: statesView(y), h: stepView(y, 0, reverse ? 0 : steps - 1) };
 }
 
 /**
@@ -232,7 +242,7 @@ abstract class RecurrentBase extends Module {
         let xp = seq.reshape([steps * batch, features]).matmul(this.param(`weight_ih${suffix}`)!.transpose());
         const biasIh = this.param(`bias_ih${suffix}`);
         const biasHh = this.param(`bias_hh${suffix}`);
-        let h = hStates === null ? zeros : hStates[index]!.reshape([batch, this.hiddenSize]);
+        const h = hStates === null ? zeros : hStates[index]!.reshape([batch, this.hiddenSize]);
         if (this.kind === 'LSTM') {
           // Both biases folded into the projection: one add over [T * N, 4H] instead of one per step.
           if (biasIh !== null) xp = xp.add(biasIh.add(biasHh!));
@@ -244,22 +254,12 @@ abstract class RecurrentBase extends Module {
           return;
         }
         if (biasIh !== null) xp = xp.add(biasIh);
-        if (this.kind === 'GRU') {
-          const run = gruDirection(xp, this.param(`weight_hh${suffix}`)!, biasHh, h, direction === 1, steps, batch, this.hiddenSize);
-          outputs.push(run.output);
-          hFinal.push(run.h);
-          return;
-        }
-        const perStep = split(xp.reshape([steps, batch, xp.shape[1]!]), 1, 0);
-        const weights = { weightHh: this.param(`weight_hh${suffix}`)!, biasHh };
-        const hs = new Array<Tensor>(steps);
-        for (let k = 0; k < steps; k++) {
-          const t = direction === 0 ? k : steps - 1 - k;
-          h = step(this.kind, this.relu, perStep[t]!.reshape([batch, xp.shape[1]!]), h, null, weights).h;
-          hs[t] = h;
-        }
-        outputs.push(stack(hs, 0));
-        hFinal.push(h);
+        const weightHh = this.param(`weight_hh${suffix}`)!;
+        const run = this.kind === 'GRU'
+          ? gruDirection(xp, weightHh, biasHh, h, direction === 1, steps, batch, this.hiddenSize)
+          : rnnDirection(xp, weightHh, biasHh, h, direction === 1, this.relu, steps, batch, this.hiddenSize);
+        outputs.push(run.output);
+        hFinal.push(run.h);
       });
       seq = outputs.length === 1 ? outputs[0]! : concat(outputs, 2);
     }
