@@ -3,13 +3,18 @@
  * (LSTM i, f, g, o; GRU r, z, n), parameter names, shapes and init, so PyTorch state dicts load.
  *
  * Speed: the input projection x W_ih^T + b_ih of every time step is one matmul over [T*N, input]
- * before the time loop; each step then costs one h W_hh^T matmul plus the gate arithmetic on
- * slices (chunk) of one [N, gates*H] tensor.
+ * before the time loop. An LSTM direction then runs as one op over the whole sequence
+ * (./lstm-sequence.ts: per step one h W_hh^T matmul and one fused gate loop, and a backward rule of
+ * its own), and so does a GRU direction (./gru-sequence.ts); RNN steps cost one h W_hh^T matmul plus
+ * the activation of a [N, H] tensor.
  */
-import { checkGenerator, checkOptions, chunk, getDefaultDtype, split, stack, concat, tensor, type DType, type Generator, type Tensor } from '@nn/autograd';
+import { checkGenerator, checkOptions, getDefaultDtype, split, stack, concat, tensor, zeros as zerosOf, type DType, type Generator, type Tensor } from '@nn/autograd';
 import { Module, parameter } from './module.js';
 import { uniformValues } from './initializers.js';
 import { dropout } from './dropout.js';
+import { lstmSequence } from './lstm-sequence.js';
+import { gruSequence } from './gru-sequence.js';
+import { rnnSequence } from './rnn-sequence.js';
 import { expectBoolean, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
 
 type Kind = 'RNN' | 'LSTM' | 'GRU';
@@ -53,27 +58,71 @@ interface StepWeights {
 
 /**
  * One time step given the input projection `xp` = x W_ih^T + b_ih ([N, gates*H]) and the state.
- * PyTorch's equations (torch.nn.RNN / LSTM / GRU docs).
+ * PyTorch's equations (torch.nn.RNN / LSTM / GRU docs); LSTM and GRU run their sequence ops on one step.
  */
 function step(kind: Kind, relu: boolean, xp: Tensor, h: Tensor, c: Tensor | null, w: StepWeights): { h: Tensor; c: Tensor | null } {
-  let hp = h.matmul(w.weightHh.transpose());
-  if (w.biasHh !== null) hp = hp.add(w.biasHh);
-  if (kind === 'RNN') {
-    const pre = xp.add(hp);
-    return { h: relu ? pre.relu() : pre.tanh(), c: null };
-  }
   if (kind === 'LSTM') {
-    const [i, f, g, o] = chunk(xp.add(hp), 4, -1) as [Tensor, Tensor, Tensor, Tensor];
-    const cNext = f.sigmoid().mul(c!).add(i.sigmoid().mul(g.tanh()));
-    return { h: o.sigmoid().mul(cNext.tanh()), c: cNext };
+    const [batch, width] = xp.shape as [number, number];
+    const y = lstmDirection(w.biasHh === null ? xp : xp.add(w.biasHh), w.weightHh, h, c!, false, 1, batch, width / 4);
+    return { h: y.h, c: y.c };
   }
-  // GRU: n = tanh(x_n + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h = n + z * (h - n).
-  const [xr, xz, xn] = chunk(xp, 3, -1) as [Tensor, Tensor, Tensor];
-  const [hr, hz, hn] = chunk(hp, 3, -1) as [Tensor, Tensor, Tensor];
-  const r = xr.add(hr).sigmoid();
-  const z = xz.add(hz).sigmoid();
-  const n = xn.add(r.mul(hn)).tanh();
-  return { h: n.add(z.mul(h.sub(n))), c: null };
+  if (kind === 'GRU') {
+    const [batch, width] = xp.shape as [number, number];
+    return { h: gruDirection(xp, w.weightHh, w.biasHh, h, false, 1, batch, width / 3).h, c: null };
+  }
+  const [batch, hidden] = xp.shape as [number, number];
+  return { h: rnnDirection(xp, w.weightHh, w.biasHh, h, false, relu, 1, batch, hidden).h, c: null };
+}
+
+/** The dtype the inputs of a fused op promote to, and a cast to it. */
+function promoted(tensors: readonly Tensor[]): (t: Tensor) => Tensor {
+  const dtype = tensors.some((t) => t.dtype === 'float64') ? 'float64' : tensors[0]!.dtype;
+  return (t) => (t.dtype === dtype ? t : t.cast(dtype));
+}
+
+/** A view of step t of plane `plane` of a fused op's [planes, T, N, H] output, as [N, H]. */
+function stepView(y: Tensor, plane: number, t: number): Tensor {
+  const [, , batch, hidden] = y.shape as [number, number, number, number];
+  return y.slice([plane, t, 0, 0], [plane + 1, t + 1, batch, hidden]).reshape([batch, hidden]);
+}
+
+/** Plane 0 (the states after each step) of a fused op's output, as [T, N, H]. */
+function statesView(y: Tensor): Tensor {
+  const [, steps, batch, hidden] = y.shape as [number, number, number, number];
+  return y.slice([0, 0, 0, 0], [1, steps, batch, hidden]).reshape([steps, batch, hidden]);
+}
+
+/**
+ * An RNN direction over the sequence (one op, ./rnn-sequence.ts) from `xp` = x W_ih^T + b_ih
+ * ([T * N, H] or [N, H] for one step): the output sequence [T, N, H] and the final h.
+ */
+function rnnDirection(xp: Tensor, weightHh: Tensor, biasHh: Tensor | null, h0: Tensor, reverse: boolean, relu: boolean, steps: number, batch: number, hidden: number): { output: Tensor; h: Tensor } {
+  const bias = biasHh ?? zerosOf([hidden], { dtype: weightHh.dtype });
+  const same = promoted([xp, weightHh, bias, h0]);
+  const y = rnnSequence(same(xp).reshape([steps, batch, hidden]), same(weightHh), same(bias), same(h0), reverse, relu);
+  return { output: statesView(y), h: stepView(y, 0, reverse ? 0 : steps - 1) };
+}
+
+/**
+ * A GRU direction over the sequence (one op, ./gru-sequence.ts) from `xp` = x W_ih^T + b_ih
+ * ([T * N, 3H] or [N, 3H] for one step): the output sequence [T, N, H] and the final h.
+ */
+function gruDirection(xp: Tensor, weightHh: Tensor, biasHh: Tensor | null, h0: Tensor, reverse: boolean, steps: number, batch: number, hidden: number): { output: Tensor; h: Tensor } {
+  const bias = biasHh ?? zerosOf([3 * hidden], { dtype: weightHh.dtype });
+  const same = promoted([xp, weightHh, bias, h0]);
+  const y = gruSequence(same(xp).reshape([steps, batch, 3 * hidden]), same(weightHh), same(bias), same(h0), reverse);
+  return { output: statesView(y), h: stepView(y, 0, reverse ? 0 : steps - 1) };
+}
+
+/**
+ * An LSTM direction over the sequence (one op, ./lstm-sequence.ts) from `xp` = x W_ih^T + b_ih + b_hh
+ * ([T * N, 4H] or [N, 4H] for one step): the output sequence [T, N, H] and the final h and c.
+ */
+function lstmDirection(xp: Tensor, weightHh: Tensor, h0: Tensor, c0: Tensor, reverse: boolean, steps: number, batch: number, hidden: number): { output: Tensor; h: Tensor; c: Tensor } {
+  const same = promoted([xp, weightHh, h0, c0]);
+  const y = lstmSequence(same(xp).reshape([steps, batch, 4 * hidden]), same(weightHh), same(h0), same(c0), reverse);
+  const last = reverse ? 0 : steps - 1;
+  return { output: statesView(y), h: stepView(y, 0, last), c: stepView(y, 1, last) };
 }
 
 function initParameter(shape: number[], bound: number, dtype: DType, rng: Generator | undefined): Tensor {
@@ -192,22 +241,25 @@ abstract class RecurrentBase extends Module {
         const index = layer * this.directions + direction;
         let xp = seq.reshape([steps * batch, features]).matmul(this.param(`weight_ih${suffix}`)!.transpose());
         const biasIh = this.param(`bias_ih${suffix}`);
-        if (biasIh !== null) xp = xp.add(biasIh);
-        const perStep = split(xp.reshape([steps, batch, xp.shape[1]!]), 1, 0);
-        const weights = { weightHh: this.param(`weight_hh${suffix}`)!, biasHh: this.param(`bias_hh${suffix}`) };
-        let h = hStates === null ? zeros : hStates[index]!.reshape([batch, this.hiddenSize]);
-        let c: Tensor | null = this.kind === 'LSTM' ? (cStates === null ? zeros : cStates[index]!.reshape([batch, this.hiddenSize])) : null;
-        const hs = new Array<Tensor>(steps);
-        for (let k = 0; k < steps; k++) {
-          const t = direction === 0 ? k : steps - 1 - k;
-          const next = step(this.kind, this.relu, perStep[t]!.reshape([batch, xp.shape[1]!]), h, c, weights);
-          h = next.h;
-          c = next.c;
-          hs[t] = h;
+        const biasHh = this.param(`bias_hh${suffix}`);
+        const h = hStates === null ? zeros : hStates[index]!.reshape([batch, this.hiddenSize]);
+        if (this.kind === 'LSTM') {
+          // Both biases folded into the projection: one add over [T * N, 4H] instead of one per step.
+          if (biasIh !== null) xp = xp.add(biasIh.add(biasHh!));
+          const c0 = cStates === null ? zeros : cStates[index]!.reshape([batch, this.hiddenSize]);
+          const run = lstmDirection(xp, this.param(`weight_hh${suffix}`)!, h, c0, direction === 1, steps, batch, this.hiddenSize);
+          outputs.push(run.output);
+          hFinal.push(run.h);
+          cFinal.push(run.c);
+          return;
         }
-        outputs.push(stack(hs, 0));
-        hFinal.push(h);
-        if (c !== null) cFinal.push(c);
+        if (biasIh !== null) xp = xp.add(biasIh);
+        const weightHh = this.param(`weight_hh${suffix}`)!;
+        const run = this.kind === 'GRU'
+          ? gruDirection(xp, weightHh, biasHh, h, direction === 1, steps, batch, this.hiddenSize)
+          : rnnDirection(xp, weightHh, biasHh, h, direction === 1, this.relu, steps, batch, this.hiddenSize);
+        outputs.push(run.output);
+        hFinal.push(run.h);
       });
       seq = outputs.length === 1 ? outputs[0]! : concat(outputs, 2);
     }

@@ -1,0 +1,36 @@
+/**
+ * What the fused recurrent ops (./lstm-sequence.ts, ./gru-sequence.ts) share: views without a graph
+ * (their loops run under no-grad), the order of the time steps, and the states before each step.
+ */
+import { concat, Tensor } from '@nn/autograd';
+import type { Storage } from './kernels/lstm.js';
+
+/** The elements of `t` in row-major order, without a copy when it is contiguous. */
+export function contiguous(t: Tensor): { data: Storage; offset: number } {
+  if (t.isContiguous) return { data: t.storage as Storage, offset: t.offset };
+  return { data: t.data() as Storage, offset: 0 };
+}
+
+/** A row-major [rows, cols] view of `storage` from `offset` (no graph: used under no-grad). */
+export function matrixView(storage: Storage, offset: number, rows: number, cols: number): Tensor {
+  return new Tensor(storage, [rows, cols], [cols, 1], offset);
+}
+
+/** The time steps in the order the recurrence visits them. */
+export function order(steps: number, reverse: boolean): number[] {
+  return Array.from({ length: steps }, (_, k) => (reverse ? steps - 1 - k : k));
+}
+
+/**
+ * The state before each step, in time order, as [T * N, H]: h_{t-1} (h0 at t = 0), or h_{t+1} (h0
+ * at the last step) for the reverse direction. `y`'s plane 0 holds the states after each step.
+ */
+export function previousStates(y: Tensor, h0: Tensor, reverse: boolean): Tensor {
+  const [, steps, batch, hidden] = y.shape as [number, number, number, number];
+  const hs = y.slice([0, 0, 0, 0], [1, steps, batch, hidden]).reshape([steps, batch, hidden]);
+  const h0Row = h0.reshape([1, batch, hidden]);
+  const before = steps === 1 ? h0Row
+    : reverse ? concat([hs.slice([1, 0, 0], [steps, batch, hidden]), h0Row], 0)
+      : concat([h0Row, hs.slice([0, 0, 0], [steps - 1, batch, hidden])], 0);
+  return before.reshape([steps * batch, hidden]);
+}
