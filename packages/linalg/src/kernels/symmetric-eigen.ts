@@ -17,6 +17,8 @@
  */
 
 import type { Multiply } from './lu.js';
+import { blockEigenvectors } from './tridiagonal-vectors.js';
+import { tridiagonalizeBlocked } from './tridiagonalize-blocked.js';
 
 /** Reflectors per block when the orthogonal factor is formed with matrix products. */
 export const REFLECTOR_BLOCK = 32;
@@ -47,15 +49,29 @@ export function symmetricEigen(a: Float64Array, offset: number, n: number, uplo:
     for (let j = 0; j <= i; j++) {
       const v = uplo === 'L' ? a[offset + i * n + j]! : a[offset + j * n + i]!;
       if (!Number.isFinite(v)) finite = false;
+      // The lower triangle only: the reductions read no other.
       work[i * n + j] = v;
-      work[j * n + i] = v;
     }
   }
   if (!finite) return { values: new Float64Array(n).fill(NaN), vectorsT: new Float64Array(n * n).fill(NaN), converged: true };
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   const tau = new Float64Array(Math.max(n - 2, 0));
-  tridiagonalize(work, n, d, e, tau);
+  const blocked = multiply !== undefined && n >= 2 * REFLECTOR_BLOCK;
+  if (blocked) tridiagonalizeBlocked(work, n, d, e, tau, multiply);
+  else tridiagonalize(work, n, d, e, tau);
+  if (blocked) {
+    const tridiagonal = eigenByInverseIteration(d, e, n);
+    if (tridiagonal !== null) {
+      // Row i of V^T is z_i^T Q^T: one product with the orthogonal factor, formed by blocks.
+      const qT = blockedOrthogonalFactorT(work, n, tau, multiply);
+      const product = multiply(tridiagonal.vectorsT, qT, n, n, n);
+      const vectorsT = product instanceof Float64Array ? product : Float64Array.from(product);
+      sortAscending(tridiagonal.values, vectorsT, n);
+      fixSigns(vectorsT, n, n);
+      return { values: tridiagonal.values, vectorsT, converged: true };
+    }
+  }
   const vectorsT = multiply !== undefined && n >= 2 * REFLECTOR_BLOCK ? blockedOrthogonalFactorT(work, n, tau, multiply) : orthogonalFactorT(work, n, tau);
   const converged = tridiagonalQL(d, e, vectorsT, n);
   sortAscending(d, vectorsT, n);
@@ -242,10 +258,39 @@ function transposeInPlace(q: Float64Array, n: number): void {
 }
 
 /**
- * Implicit QL on the tridiagonal (d, e[0 .. n-2]), applying each rotation to the rows of `zt`
- * (row i of zt is column i of the eigenvector matrix). Returns false if it does not converge.
+ * The eigenvalues of the tridiagonal (d, e[0 .. n-2]) by QL without vectors, block by block where
+ * an off-diagonal entry is negligible (|e_i| <= eps (|d_i| + |d_i+1|)), and the eigenvectors of T by
+ * inverse iteration within each block (./tridiagonal-vectors.ts); `vectorsT` row i is the vector of
+ * `values[i]`, the values ascending within each block. Null when QL or inverse iteration fails (the
+ * caller then runs QL with the rotations applied). d and e are not modified.
  */
-function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: number): boolean {
+function eigenByInverseIteration(d: Float64Array, e: Float64Array, n: number): { values: Float64Array; vectorsT: Float64Array } | null {
+  const values = new Float64Array(n);
+  const vectorsT = new Float64Array(n * n);
+  const eps = 2 ** -52;
+  let lo = 0;
+  for (let i = 0; i < n; i++) {
+    if (i < n - 1 && Math.abs(e[i]!) > eps * (Math.abs(d[i]!) + Math.abs(d[i + 1]!))) continue;
+    const hi = i + 1;
+    const size = hi - lo;
+    const blockD = d.slice(lo, hi);
+    const blockE = new Float64Array(size);
+    blockE.set(e.subarray(lo, hi - 1));
+    if (!tridiagonalQL(blockD, blockE, null, size)) return null;
+    blockD.sort();
+    values.set(blockD, lo);
+    if (!blockEigenvectors(d, e, lo, hi, values, lo, size, vectorsT, lo * n, n)) return null;
+    lo = hi;
+  }
+  return { values, vectorsT };
+}
+
+/**
+ * Implicit QL on the tridiagonal (d, e[0 .. n-2]), applying each rotation to the rows of `zt`
+ * (row i of zt is column i of the eigenvector matrix) unless it is null. Returns false if it does
+ * not converge.
+ */
+function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array | null, n: number): boolean {
   if (n > 0) e[n - 1] = 0;
   const eps = 2 ** -52;
   // The rotations of one sweep, by the lower row of the pair: computed first, then applied together.
@@ -295,7 +340,7 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: nu
           cs[i] = c;
           ss[i] = s;
         }
-        applySweep(zt, n, l, m, cs, ss);
+        if (zt !== null) applySweep(zt, n, l, m, cs, ss);
         p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
         e[l] = s * p;
         d[l] = c * p;
