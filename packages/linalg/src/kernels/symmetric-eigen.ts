@@ -85,7 +85,7 @@ export function symmetricEigen(a: Float64Array, offset: number, n: number, uplo:
  * (dsytd2 with uplo 'L'), 4/3 n^3 flops. Reflector k (acting on indices k+1 ...) is kept in the upper
  * part of row k (w[k][k+2 ...], with v[k+1] = 1) and tau[k].
  */
-function tridiagonalize(w: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array): void {
+export function tridiagonalize(w: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array): void {
   const p = new Float64Array(n);
   const v = new Float64Array(n);
   for (let k = 0; k < n - 2; k++) {
