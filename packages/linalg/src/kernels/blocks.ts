@@ -2,6 +2,7 @@
  * Moving blocks of a row-major matrix (rows `ld` apart) in and out of the dense arrays that the
  * matrix product reads and returns: the copies around each trailing update of the recursive kernels.
  */
+import type { Multiply } from './lu.js';
 
 /** The rows x cols block of `a` at `offset` (rows `ld` apart), as a dense row-major array. */
 export function gatherBlock(a: Float64Array, offset: number, ld: number, rows: number, cols: number): Float64Array {
@@ -25,5 +26,27 @@ export function subtractBlock(c: Float64Array, offset: number, ld: number, p: Ar
     const from = i * cols;
     const end = lower ? Math.min(cols, i + 1) : cols;
     for (let j = 0; j < end; j++) c[row + j]! -= p[from + j]!;
+  }
+}
+
+/** Rows of C per product in `subtractLowerProduct`. */
+const LOWER_CHUNK = 96;
+
+/**
+ * The lower triangle of the m x m block of `c` at `offset` (rows `ld` apart) takes -= L R^T, for
+ * dense row-major L and R (m x depth): the rows go in chunks, each multiplied by the rows of R up to
+ * its last row, so that about half of the full square product's work is done.
+ */
+export function subtractLowerProduct(
+  c: Float64Array, offset: number, ld: number, left: Float64Array, right: Float64Array, m: number, depth: number, multiply: Multiply,
+): void {
+  for (let r0 = 0; r0 < m; r0 += LOWER_CHUNK) {
+    const r1 = Math.min(m, r0 + LOWER_CHUNK);
+    const product = multiply(left.subarray(r0 * depth, r1 * depth), right.subarray(0, r1 * depth), r1 - r0, depth, r1, true);
+    for (let i = r0; i < r1; i++) {
+      const row = offset + i * ld;
+      const p = (i - r0) * r1;
+      for (let j = 0; j <= i; j++) c[row + j]! -= product[p + j]!;
+    }
   }
 }

@@ -8,13 +8,17 @@
  * in JavaScript, the bulk of a dense eigh. Inverse iteration costs O(n^2) outside clusters, and the
  * eigenvectors of A then come from one matrix product with the reduction's orthogonal factor.
  *
- * Accuracy: each vector has a residual ||T z - w z|| of O(eps ||T||). Eigenvalues closer than
- * 1e-3 ||T|| (dstein's ORTOL) form a cluster, whose vectors are made orthogonal by modified
- * Gram-Schmidt at every iteration; vectors of different clusters are orthogonal to
- * O(eps ||T|| / gap) <= O(1e3 eps). Equal or nearly equal computed eigenvalues are first pulled
- * apart by 10 eps |w| (dstein's PERTOL), so that each iteration has a distinct shift.
+ * Accuracy: each vector has a residual ||T z - w z|| of O(eps ||T||). At every iteration a vector
+ * is made orthogonal, by modified Gram-Schmidt, to the vectors already computed whose eigenvalues lie
+ * within 1e-3 ||T|| of its own (dstein's ORTOL); vectors whose eigenvalues are further apart are
+ * orthogonal to O(eps ||T|| / gap) <= O(1e3 eps) without it. (dstein reorthogonalizes against a
+ * whole chain of eigenvalues each within ORTOL of the next, which on a dense spectrum is most of
+ * it, and O(n^3); the window gives the same bound at O(n^2) for such spectra.) Equal or nearly
+ * equal computed eigenvalues are first pulled apart by 10 eps |w| (dstein's PERTOL), so that each
+ * iteration has a distinct shift.
  * Cost: about 10 n flops per iteration and eigenvalue, 3 to 5 iterations, plus 4 n c flops per
- * iteration for a vector in a cluster of c vectors (O(n^3) only when the whole spectrum clusters).
+ * iteration for a vector with c eigenvalues within ORTOL below it (O(n^3) only when the whole
+ * spectrum lies within 1e-3 ||T||, as for a multiple of the identity plus a tiny perturbation).
  */
 
 /** Inverse iterations per eigenvalue before dstein gives up on a vector (its MAXITS). */
@@ -54,12 +58,11 @@ export function blockEigenvectors(
   const swapped = new Uint8Array(size);
   const x = new Float64Array(size);
   let seed = 1;
-  let clusterStart = 0;
+  let windowStart = 0;
   let previous = 0;
   for (let r = 0; r < count; r++) {
     let w = values[first + r]!;
     if (r > 0) {
-      if (w - previous > ortol) clusterStart = r;
       const separation = 10 * EPS * Math.abs(w);
       if (w - previous < separation) w = previous + separation;
     }
@@ -79,8 +82,9 @@ export function blockEigenvectors(
       const scale = (size * norm * Math.max(EPS, Math.abs(u0[size - 1]!))) / sum;
       for (let i = 0; i < size; i++) x[i] = x[i]! * scale;
       solve(size, u0, u1, u2, mult, swapped, x);
-      // Modified Gram-Schmidt against the cluster's vectors so far.
-      for (let q = clusterStart; q < r; q++) {
+      // Modified Gram-Schmidt against the vectors so far whose eigenvalues lie within ORTOL.
+      while (values[first + windowStart]! < w - ortol && windowStart < r) windowStart++;
+      for (let q = windowStart; q < r; q++) {
         const row = ztOffset + q * n + lo;
         let dot = 0;
         for (let i = 0; i < size; i++) dot += x[i]! * zt[row + i]!;

@@ -11,7 +11,7 @@
  * matrix product (`multiply`). Half of the 4/3 n^3 flops go to the product; the other half (the
  * B v) stays a JavaScript loop over the lower triangle, row by row (unit stride in row-major).
  */
-import { subtractBlock } from './blocks.js';
+import { subtractLowerProduct } from './blocks.js';
 import { makeReflector } from './householder.js';
 import type { Multiply } from './lu.js';
 
@@ -137,7 +137,7 @@ export function tridiagonalizeBlocked(w: Float64Array, n: number, d: Float64Arra
         right[base + width + p] = vi;
       }
     }
-    subtractBlock(w, k1 * n + k1, n, multiply(left, right, m, 2 * width, m, true), m, m, true);
+    subtractLowerProduct(w, k1 * n + k1, n, left, right, m, 2 * width, multiply);
   }
   if (n >= 2) {
     d[n - 2] = w[(n - 2) * n + n - 2]!;
