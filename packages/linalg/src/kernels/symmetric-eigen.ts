@@ -16,6 +16,7 @@
  * locally constant, so that finite differences of the eigenvectors are meaningful.
  */
 
+import { gatherBlock, subtractBlock } from './blocks.js';
 import type { Multiply } from './lu.js';
 import { blockEigenvectors } from './tridiagonal-vectors.js';
 import { tridiagonalizeBlocked } from './tridiagonalize-blocked.js';
@@ -63,10 +64,9 @@ export function symmetricEigen(a: Float64Array, offset: number, n: number, uplo:
   if (blocked) {
     const tridiagonal = eigenByInverseIteration(d, e, n);
     if (tridiagonal !== null) {
-      // Row i of V^T is z_i^T Q^T: one product with the orthogonal factor, formed by blocks.
-      const qT = blockedOrthogonalFactorT(work, n, tau, multiply);
-      const product = multiply(tridiagonal.vectorsT, qT, n, n, n);
-      const vectorsT = product instanceof Float64Array ? product : Float64Array.from(product);
+      // Row i of V^T is (Q z_i)^T: the reflectors applied to the rows by blocks, Q never formed.
+      const vectorsT = tridiagonal.vectorsT;
+      applyOrthogonalFactorT(vectorsT, n, work, tau, multiply);
       sortAscending(tridiagonal.values, vectorsT, n);
       fixSigns(vectorsT, n, n);
       return { values: tridiagonal.values, vectorsT, converged: true };
@@ -197,6 +197,37 @@ export function blockedOrthogonalFactorT(w: Float64Array, n: number, tau: Float6
     const b = Math.min(REFLECTOR_BLOCK, reflectors - j0);
     const lo = j0 + 1;
     const s = n - lo;
+    const { y, yt, t } = compactWY(w, n, tau, j0, b);
+    // S = q[lo.., lo..]; S -= Y (T (Y^T S)).
+    const sub = new Float64Array(s * s);
+    for (let i = 0; i < s; i++) sub.set(q.subarray((lo + i) * n + lo, (lo + i) * n + n), i * s);
+    const yts = multiply(yt, sub, b, s, s);
+    const tyts = new Float64Array(b * s);
+    for (let r = 0; r < b; r++) {
+      for (let p = r; p < b; p++) {
+        const f = t[r * b + p]!;
+        if (f === 0) continue;
+        for (let j = 0; j < s; j++) tyts[r * s + j] = tyts[r * s + j]! + f * yts[p * s + j]!;
+      }
+    }
+    const update = multiply(y, tyts, s, b, s);
+    for (let i = 0; i < s; i++) {
+      const row = (lo + i) * n + lo;
+      for (let j = 0; j < s; j++) q[row + j] = sub[i * s + j]! - update[i * s + j]!;
+    }
+  }
+  transposeInPlace(q, n);
+  return q;
+}
+
+/**
+ * The compact WY form of reflectors j0 ... j0+b-1 of the reduction: H_j0 ... H_j0+b-1 = I - Y T Y^T
+ * on rows and columns lo = j0+1 ..., with Y (s x b, s = n - lo) and Y^T (b x s) both returned
+ * (column c of Y is v_{j0+c}, zero above its 1) and T (b x b) upper triangular as LAPACK's dlarft.
+ */
+function compactWY(w: Float64Array, n: number, tau: Float64Array, j0: number, b: number): { y: Float64Array; yt: Float64Array; t: Float64Array } {
+  const lo = j0 + 1;
+  const s = n - lo;
     // Y (s x b) and Y^T (b x s): column c holds v_{j0 + c} on rows lo ..., zero above its 1.
     const y = new Float64Array(s * b);
     const yt = new Float64Array(b * s);
@@ -225,26 +256,37 @@ export function blockedOrthogonalFactorT(w: Float64Array, n: number, tau: Float6
       }
       t[c * b + c] = tc;
     }
-    // S = q[lo.., lo..]; S -= Y (T (Y^T S)).
-    const sub = new Float64Array(s * s);
-    for (let i = 0; i < s; i++) sub.set(q.subarray((lo + i) * n + lo, (lo + i) * n + n), i * s);
-    const yts = multiply(yt, sub, b, s, s);
-    const tyts = new Float64Array(b * s);
-    for (let r = 0; r < b; r++) {
-      for (let p = r; p < b; p++) {
-        const f = t[r * b + p]!;
-        if (f === 0) continue;
-        for (let j = 0; j < s; j++) tyts[r * s + j] = tyts[r * s + j]! + f * yts[p * s + j]!;
+  return { y, yt, t };
+}
+
+/**
+ * X := X Q^T for the reduction's Q = H_0 ... H_{n-3} and X n x n row-major (row i of the result is
+ * (Q x_i)^T for row x_i of X), by blocks of REFLECTOR_BLOCK reflectors, last block first:
+ * X[:, lo ...] -= ((X[:, lo ...] Y) T^T) Y^T, two matrix products per block (LAPACK's dormtr by
+ * dlarfb). 2 n^3 flops, against 4/3 n^3 to form Q and 2 n^3 to multiply by it.
+ */
+export function applyOrthogonalFactorT(x: Float64Array, n: number, w: Float64Array, tau: Float64Array, multiply: Multiply): void {
+  const reflectors = tau.length;
+  const blocks = Math.ceil(reflectors / REFLECTOR_BLOCK);
+  for (let block = blocks - 1; block >= 0; block--) {
+    const j0 = block * REFLECTOR_BLOCK;
+    const b = Math.min(REFLECTOR_BLOCK, reflectors - j0);
+    const lo = j0 + 1;
+    const s = n - lo;
+    const { y, yt, t } = compactWY(w, n, tau, j0, b);
+    const columns = gatherBlock(x, lo, n, n, s);
+    const xy = multiply(columns, y, n, s, b);
+    // (X Y) T^T: entry (i, r) is the sum over p >= r of (X Y)[i][p] T[r][p].
+    const xyt = new Float64Array(n * b);
+    for (let i = 0; i < n; i++) {
+      for (let r = 0; r < b; r++) {
+        let sum = 0;
+        for (let p = r; p < b; p++) sum += xy[i * b + p]! * t[r * b + p]!;
+        xyt[i * b + r] = sum;
       }
     }
-    const update = multiply(y, tyts, s, b, s);
-    for (let i = 0; i < s; i++) {
-      const row = (lo + i) * n + lo;
-      for (let j = 0; j < s; j++) q[row + j] = sub[i * s + j]! - update[i * s + j]!;
-    }
+    subtractBlock(x, lo, n, multiply(xyt, yt, n, b, s), n, s);
   }
-  transposeInPlace(q, n);
-  return q;
 }
 
 function transposeInPlace(q: Float64Array, n: number): void {

@@ -57,7 +57,7 @@ export function blockEigenvectors(
   const mult = new Float64Array(size);
   const swapped = new Uint8Array(size);
   const x = new Float64Array(size);
-  let seed = 1;
+  let seed = 2463534242;
   let windowStart = 0;
   let previous = 0;
   for (let r = 0; r < count; r++) {
@@ -68,10 +68,13 @@ export function blockEigenvectors(
     }
     previous = w;
     factor(d, e, lo, size, w, u0, u1, u2, mult, swapped, tol);
-    // A fixed pseudo-random start in [-1, 1) (dstein uses dlarnv's uniform numbers).
+    // A fixed pseudo-random start in [-1, 1) (dstein uses dlarnv's uniform numbers), by xorshift32:
+    // integer operations only, where a floating-point remainder per entry cost a tenth of the time.
     for (let i = 0; i < size; i++) {
-      seed = (seed * 16807) % 2147483647;
-      x[i] = (seed / 2147483647) * 2 - 1;
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      x[i] = (seed | 0) / 2147483648;
     }
     let passed = 0;
     let converged = false;
