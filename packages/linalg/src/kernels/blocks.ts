@@ -4,9 +4,27 @@
  */
 import type { Multiply } from './lu.js';
 
-/** The rows x cols block of `a` at `offset` (rows `ld` apart), as a dense row-major array. */
-export function gatherBlock(a: Float64Array, offset: number, ld: number, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(rows * cols);
+/**
+ * Two scratch arrays that `gatherBlock` reuses, grown to the largest block seen: the product copies
+ * its operands into tensors at once, so a gathered block is dead when `multiply` returns, and
+ * reusing the scratch saves an allocation (and its zero fill) per operand.
+ */
+const scratch = [new Float64Array(0), new Float64Array(0)];
+
+/**
+ * The rows x cols block of `a` at `offset` (rows `ld` apart), as a dense row-major array. With
+ * `slot` (0 or 1) the array is a view of that scratch slot, valid until the next gather into the
+ * same slot; without it, a new array.
+ */
+export function gatherBlock(a: Float64Array, offset: number, ld: number, rows: number, cols: number, slot?: 0 | 1): Float64Array {
+  const size = rows * cols;
+  let out: Float64Array;
+  if (slot === undefined) {
+    out = new Float64Array(size);
+  } else {
+    if (scratch[slot]!.length < size) scratch[slot] = new Float64Array(Math.max(size, 2 * scratch[slot]!.length));
+    out = scratch[slot]!.subarray(0, size);
+  }
   if (cols === ld) {
     out.set(a.subarray(offset, offset + rows * cols));
     return out;

@@ -101,8 +101,8 @@ function solveRightLowerTransposed(a: Float64Array, lOff: number, bOff: number, 
   const c1 = splitPoint(cols);
   const c2 = cols - c1;
   solveRightLowerTransposed(a, lOff, bOff, ld, rows, c1, multiply);
-  const x1 = gatherBlock(a, bOff, ld, rows, c1);
-  const l2 = gatherBlock(a, lOff + c1 * ld, ld, c2, c1);
+  const x1 = gatherBlock(a, bOff, ld, rows, c1, 0);
+  const l2 = gatherBlock(a, lOff + c1 * ld, ld, c2, c1, 1);
   subtractBlock(a, bOff + c1, ld, multiply(x1, l2, rows, c1, c2, true), rows, c2);
   solveRightLowerTransposed(a, lOff + c1 * ld + c1, bOff + c1, ld, rows, c2, multiply);
 }
@@ -114,15 +114,15 @@ function solveRightLowerTransposed(a: Float64Array, lOff: number, bOff: number, 
  */
 function symmetricUpdate(a: Float64Array, xOff: number, cOff: number, ld: number, size: number, depth: number, multiply: Multiply): void {
   if (size <= UPDATE_LEAF) {
-    const x = gatherBlock(a, xOff, ld, size, depth);
+    const x = gatherBlock(a, xOff, ld, size, depth, 0);
     subtractBlock(a, cOff, ld, multiply(x, x, size, depth, size, true), size, size, true);
     return;
   }
   const h1 = splitPoint(size);
   const h2 = size - h1;
   symmetricUpdate(a, xOff, cOff, ld, h1, depth, multiply);
-  const x1 = gatherBlock(a, xOff, ld, h1, depth);
-  const x2 = gatherBlock(a, xOff + h1 * ld, ld, h2, depth);
+  const x1 = gatherBlock(a, xOff, ld, h1, depth, 1);
+  const x2 = gatherBlock(a, xOff + h1 * ld, ld, h2, depth, 0);
   subtractBlock(a, cOff + h1 * ld, ld, multiply(x2, x1, h2, depth, h1, true), h2, h1);
   symmetricUpdate(a, xOff + h1 * ld, cOff + h1 * ld + h1, ld, h2, depth, multiply);
 }

@@ -108,8 +108,8 @@ function luColumns(a: Float64Array, off: number, n: number, perm: Int32Array, c0
   solveUnitLower(a, off + c0 * n + c0, off + c0 * n + mid, n, depth, right, multiply);
   if (mid < n) {
     const below = n - mid;
-    const l21 = gatherBlock(a, off + mid * n + c0, n, below, depth);
-    const u12 = gatherBlock(a, off + c0 * n + mid, n, depth, right);
+    const l21 = gatherBlock(a, off + mid * n + c0, n, below, depth, 0);
+    const u12 = gatherBlock(a, off + c0 * n + mid, n, depth, right, 1);
     subtractBlock(a, off + mid * n + mid, n, multiply(l21, u12, below, depth, right), below, right);
   }
   luColumns(a, off, n, perm, mid, c1, info, multiply);
@@ -169,8 +169,8 @@ function solveUnitLower(a: Float64Array, lOff: number, bOff: number, ld: number,
   const r1 = splitPoint(rows);
   const r2 = rows - r1;
   solveUnitLower(a, lOff, bOff, ld, r1, cols, multiply);
-  const l2 = gatherBlock(a, lOff + r1 * ld, ld, r2, r1);
-  const b1 = gatherBlock(a, bOff, ld, r1, cols);
+  const l2 = gatherBlock(a, lOff + r1 * ld, ld, r2, r1, 0);
+  const b1 = gatherBlock(a, bOff, ld, r1, cols, 1);
   subtractBlock(a, bOff + r1 * ld, ld, multiply(l2, b1, r2, r1, cols), r2, cols);
   solveUnitLower(a, lOff + r1 * ld + r1, bOff + r1 * ld, ld, r2, cols, multiply);
 }
@@ -186,6 +186,10 @@ export function luSolve(
   b: Float64Array, bOffset: number, k: number,
   x: Float64Array, xOffset: number,
 ): void {
+  if (k === 1) {
+    luSolveVector(lu, luOffset, perm, n, b, bOffset, x, xOffset);
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const src = bOffset + perm[i]! * k;
     const dst = xOffset + i * k;
@@ -210,6 +214,26 @@ export function luSolve(
     }
     const d = lu[luRow + i]!;
     for (let c = 0; c < k; c++) x[rowI + c]! /= d;
+  }
+}
+
+/**
+ * `luSolve` for one right-hand side: the substitutions as dot products of a row of L or U with the
+ * solved part of x (unit stride along the row-major factors), where the k-column loop would run
+ * once per (i, j).
+ */
+function luSolveVector(lu: Float64Array, luOffset: number, perm: Int32Array, n: number, b: Float64Array, bOffset: number, x: Float64Array, xOffset: number): void {
+  for (let i = 0; i < n; i++) {
+    const luRow = luOffset + i * n;
+    let s = b[bOffset + perm[i]!]!;
+    for (let j = 0; j < i; j++) s -= lu[luRow + j]! * x[xOffset + j]!;
+    x[xOffset + i] = s;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const luRow = luOffset + i * n;
+    let s = x[xOffset + i]!;
+    for (let j = i + 1; j < n; j++) s -= lu[luRow + j]! * x[xOffset + j]!;
+    x[xOffset + i] = s / lu[luRow + i]!;
   }
 }
 
