@@ -68,3 +68,55 @@ export function subtractLowerProduct(
     }
   }
 }
+
+/**
+ * Products of up to this many multiply-adds are done by the loop in `subtractProduct`: below it,
+ * the three arrays a call of the matrix product allocates (two operand tensors and the result) and
+ * the copies cost more than the loop. (Allocating a fresh 512 KiB Float64Array took 230 us on the
+ * 2-core test machine, against 7 us to copy into an existing one.)
+ */
+let smallProduct = 16384;
+
+/** Sets the size below which products take the loop, and returns the previous value: for tests, to run both paths at small sizes. */
+export function setSmallProduct(multiplyAdds: number): number {
+  const previous = smallProduct;
+  smallProduct = multiplyAdds;
+  return previous;
+}
+
+/**
+ * C -= A B (or A B^T when `bTransposed`) for blocks of one row-major array `a` (rows `ld` apart):
+ * C m x n at `cOff`, A m x k at `aOff`, B k x n at `bOff` (n x k when transposed). C must not
+ * overlap A or B. Small products run as a loop in place (unit-stride axpys along rows of B, or dot
+ * products of rows when transposed); larger ones gather A and B into scratch and call `multiply`.
+ */
+export function subtractProduct(
+  a: Float64Array, cOff: number, aOff: number, bOff: number, ld: number,
+  m: number, k: number, n: number, bTransposed: boolean, multiply: Multiply,
+): void {
+  if (m === 0 || n === 0 || k === 0) return;
+  if (m * k * n > smallProduct) {
+    const left = gatherBlock(a, aOff, ld, m, k, 0);
+    const right = bTransposed ? gatherBlock(a, bOff, ld, n, k, 1) : gatherBlock(a, bOff, ld, k, n, 1);
+    subtractBlock(a, cOff, ld, multiply(left, right, m, k, n, bTransposed), m, n);
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    const rowC = cOff + i * ld;
+    const rowA = aOff + i * ld;
+    if (bTransposed) {
+      for (let j = 0; j < n; j++) {
+        const rowB = bOff + j * ld;
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[rowA + p]! * a[rowB + p]!;
+        a[rowC + j]! -= s;
+      }
+    } else {
+      for (let p = 0; p < k; p++) {
+        const f = a[rowA + p]!;
+        const rowB = bOff + p * ld;
+        for (let j = 0; j < n; j++) a[rowC + j]! -= f * a[rowB + j]!;
+      }
+    }
+  }
+}

@@ -2,7 +2,7 @@
  * Cholesky factorization A = L L^T of one symmetric positive-definite matrix, in place, reading only
  * the lower triangle of A (as LAPACK's potrf with uplo = 'L', what torch.linalg.cholesky calls).
  */
-import { gatherBlock, subtractBlock } from './blocks.js';
+import { gatherBlock, subtractBlock, subtractProduct } from './blocks.js';
 import type { Multiply } from './lu.js';
 
 /**
@@ -101,9 +101,7 @@ function solveRightLowerTransposed(a: Float64Array, lOff: number, bOff: number, 
   const c1 = splitPoint(cols);
   const c2 = cols - c1;
   solveRightLowerTransposed(a, lOff, bOff, ld, rows, c1, multiply);
-  const x1 = gatherBlock(a, bOff, ld, rows, c1, 0);
-  const l2 = gatherBlock(a, lOff + c1 * ld, ld, c2, c1, 1);
-  subtractBlock(a, bOff + c1, ld, multiply(x1, l2, rows, c1, c2, true), rows, c2);
+  subtractProduct(a, bOff + c1, bOff, lOff + c1 * ld, ld, rows, c1, c2, true, multiply);
   solveRightLowerTransposed(a, lOff + c1 * ld + c1, bOff + c1, ld, rows, c2, multiply);
 }
 
@@ -121,8 +119,6 @@ function symmetricUpdate(a: Float64Array, xOff: number, cOff: number, ld: number
   const h1 = splitPoint(size);
   const h2 = size - h1;
   symmetricUpdate(a, xOff, cOff, ld, h1, depth, multiply);
-  const x1 = gatherBlock(a, xOff, ld, h1, depth, 1);
-  const x2 = gatherBlock(a, xOff + h1 * ld, ld, h2, depth, 0);
-  subtractBlock(a, cOff + h1 * ld, ld, multiply(x2, x1, h2, depth, h1, true), h2, h1);
+  subtractProduct(a, cOff + h1 * ld, xOff + h1 * ld, xOff, ld, h2, depth, h1, true, multiply);
   symmetricUpdate(a, xOff + h1 * ld, cOff + h1 * ld + h1, ld, h2, depth, multiply);
 }

@@ -2,7 +2,7 @@
  * LU factorization with partial pivoting, P A = L U, of one n x n matrix in place (as LAPACK's getrf),
  * and the solves and determinants built on it.
  */
-import { gatherBlock, subtractBlock } from './blocks.js';
+import { subtractProduct } from './blocks.js';
 
 /** What `luInPlace` found besides the factors. */
 export interface LuInfo {
@@ -108,9 +108,7 @@ function luColumns(a: Float64Array, off: number, n: number, perm: Int32Array, c0
   solveUnitLower(a, off + c0 * n + c0, off + c0 * n + mid, n, depth, right, multiply);
   if (mid < n) {
     const below = n - mid;
-    const l21 = gatherBlock(a, off + mid * n + c0, n, below, depth, 0);
-    const u12 = gatherBlock(a, off + c0 * n + mid, n, depth, right, 1);
-    subtractBlock(a, off + mid * n + mid, n, multiply(l21, u12, below, depth, right), below, right);
+    subtractProduct(a, off + mid * n + mid, off + mid * n + c0, off + c0 * n + mid, n, below, depth, right, false, multiply);
   }
   luColumns(a, off, n, perm, mid, c1, info, multiply);
 }
@@ -169,9 +167,7 @@ function solveUnitLower(a: Float64Array, lOff: number, bOff: number, ld: number,
   const r1 = splitPoint(rows);
   const r2 = rows - r1;
   solveUnitLower(a, lOff, bOff, ld, r1, cols, multiply);
-  const l2 = gatherBlock(a, lOff + r1 * ld, ld, r2, r1, 0);
-  const b1 = gatherBlock(a, bOff, ld, r1, cols, 1);
-  subtractBlock(a, bOff + r1 * ld, ld, multiply(l2, b1, r2, r1, cols), r2, cols);
+  subtractProduct(a, bOff + r1 * ld, lOff + r1 * ld, bOff, ld, r2, r1, cols, false, multiply);
   solveUnitLower(a, lOff + r1 * ld + r1, bOff + r1 * ld, ld, r2, cols, multiply);
 }
 
