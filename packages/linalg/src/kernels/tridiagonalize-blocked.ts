@@ -59,27 +59,45 @@ export function tridiagonalizeBlocked(w: Float64Array, n: number, d: Float64Arra
       for (let i = j + 2; i < n; i++) v[i] = w[row + i]!;
       // y = B v over rows and columns j+1 ..., B the stale trailing matrix (lower triangle: each
       // entry below the diagonal serves two products).
-      // Two rows at a time, so that each y[c] and v[c] loaded serves both.
+      // Four rows at a time, so that each y[c] and v[c] loaded serves all four.
       y.fill(0, 0, n);
       let i = j + 1;
-      for (; i + 1 < n; i += 2) {
+      for (; i + 3 < n; i += 4) {
         const r0 = i * n;
         const r1 = r0 + n;
+        const r2 = r1 + n;
+        const r3 = r2 + n;
         const v0 = v[i]!;
         const v1 = v[i + 1]!;
+        const v2 = v[i + 2]!;
+        const v3 = v[i + 3]!;
         let sum0 = 0;
         let sum1 = 0;
+        let sum2 = 0;
+        let sum3 = 0;
         for (let c = j + 1; c < i; c++) {
           const a0 = w[r0 + c]!;
           const a1 = w[r1 + c]!;
+          const a2 = w[r2 + c]!;
+          const a3 = w[r3 + c]!;
           const vc = v[c]!;
           sum0 += a0 * vc;
           sum1 += a1 * vc;
-          y[c] = y[c]! + a0 * v0 + a1 * v1;
+          sum2 += a2 * vc;
+          sum3 += a3 * vc;
+          y[c] = y[c]! + a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
         }
+        // The 4 x 4 diagonal block (its lower triangle), each entry below the diagonal used twice.
         const a10 = w[r1 + i]!;
-        y[i] = y[i]! + sum0 + w[r0 + i]! * v0 + a10 * v1;
-        y[i + 1] = y[i + 1]! + sum1 + a10 * v0 + w[r1 + i + 1]! * v1;
+        const a20 = w[r2 + i]!;
+        const a21 = w[r2 + i + 1]!;
+        const a30 = w[r3 + i]!;
+        const a31 = w[r3 + i + 1]!;
+        const a32 = w[r3 + i + 2]!;
+        y[i] = y[i]! + sum0 + w[r0 + i]! * v0 + a10 * v1 + a20 * v2 + a30 * v3;
+        y[i + 1] = y[i + 1]! + sum1 + a10 * v0 + w[r1 + i + 1]! * v1 + a21 * v2 + a31 * v3;
+        y[i + 2] = y[i + 2]! + sum2 + a20 * v0 + a21 * v1 + w[r2 + i + 2]! * v2 + a32 * v3;
+        y[i + 3] = y[i + 3]! + sum3 + a30 * v0 + a31 * v1 + a32 * v2 + w[r3 + i + 3]! * v3;
       }
       for (; i < n; i++) {
         const ri = i * n;
