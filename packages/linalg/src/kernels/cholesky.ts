@@ -38,7 +38,7 @@ export function choleskyInPlace(a: Float64Array, n: number, offset = 0, ld = n):
 /** Orders up to this are factored by the unblocked loop at the bottom of the recursion. */
 export const CHOLESKY_LEAF = 32;
 /** Columns up to this are solved by the substitution loop in `solveRightLowerTransposed`. */
-const SOLVE_LEAF = 16;
+const SOLVE_LEAF = 32;
 /** Orders up to this take their symmetric update as one (full, square) product. */
 const UPDATE_LEAF = 128;
 
