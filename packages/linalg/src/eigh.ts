@@ -35,8 +35,10 @@ export interface EighResult {
 
 /**
  * Eigenvalues (ascending) and orthonormal eigenvectors of a batch of symmetric matrices
- * `[..., n, n]`, of which only the `uplo` triangle is read. Householder tridiagonalization and the
- * implicit QL algorithm, in float64 (about 9 n^3 flops; a float32 result is rounded once).
+ * `[..., n, n]`, of which only the `uplo` triangle is read. Householder tridiagonalization (blocked
+ * from n = 64), the implicit QL algorithm for the eigenvalues and, from n = 64, inverse iteration for
+ * the eigenvectors of the tridiagonal, in float64 (about 10/3 n^3 flops from n = 64, mostly in
+ * matmul; about 9 n^3 below; a float32 result is rounded once).
  * Eigenvectors are defined up to sign: each is returned with its component of largest magnitude
  * positive (LAPACK's, and so PyTorch's, signs are arbitrary). A non-finite input gives NaN.
  * Differentiable twice; eigenvector gradients need distinct eigenvalues (see the module note).

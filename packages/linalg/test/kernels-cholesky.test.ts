@@ -4,11 +4,11 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Generator, eye, matmul, randn, transpose } from '@nn/autograd';
-import { CHOLESKY_BLOCK, choleskyBlockedInPlace, choleskyInPlace } from '../src/kernels/cholesky.js';
+import { CHOLESKY_LEAF, choleskyBlockedInPlace, choleskyInPlace } from '../src/kernels/cholesky.js';
 import { multiply } from '../src/gemm.js';
 
-// Past four blocks, so that the trailing update runs in more than one row chunk.
-const n = 4 * CHOLESKY_BLOCK + 29;
+// Past four leaves, so that the recursion is three levels deep and the update recurses.
+const n = 4 * CHOLESKY_LEAF + 29;
 
 function spd(size: number, seed: number): Float64Array {
   const x = randn([size, size], { dtype: 'float64', rng: new Generator(seed) });

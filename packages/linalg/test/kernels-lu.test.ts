@@ -1,9 +1,12 @@
 /**
  * The blocked LU against the unblocked one on matrices large enough to take the blocked path: the
- * same pivots, the same factors to rounding, zero pivots found, and solve / det through it.
+ * same pivots, the same factors to rounding, zero pivots found, and solve / det through it; and both
+ * recursive kernels with their updates all by the product or all by the in-place loop.
  */
 import { describe, expect, test } from 'vitest';
-import { Generator, matmul, randn, tensor } from '@nn/autograd';
+import { Generator, eye, matmul, randn, tensor } from '@nn/autograd';
+import { setSmallProduct } from '../src/kernels/blocks.js';
+import { choleskyBlockedInPlace, choleskyInPlace } from '../src/kernels/cholesky.js';
 import { LU_BLOCK, luBlockedInPlace, luInPlace } from '../src/kernels/lu.js';
 import { multiply } from '../src/gemm.js';
 import { det, slogdet, solve } from '../src/index.js';
@@ -50,4 +53,36 @@ describe('luBlockedInPlace', () => {
     expect(Math.sign(d)).toBe(sign.item());
     expect(Math.log(Math.abs(d))).toBeCloseTo(logabsdet.item(), 9);
   });
+});
+
+describe('the recursive kernels with every update by the product, and with every update by the loop', () => {
+  for (const threshold of [0, Infinity]) {
+    test(`small-product threshold ${threshold}: LU and Cholesky as the unblocked loops`, () => {
+      const previous = setSmallProduct(threshold);
+      try {
+        const a = randomMatrix(n, 5);
+        const plain = a.slice();
+        const blocked = a.slice();
+        const p1 = new Int32Array(n);
+        const p2 = new Int32Array(n);
+        luInPlace(plain, n, p1);
+        luBlockedInPlace(blocked, n, p2, multiply);
+        expect(Array.from(p2)).toEqual(Array.from(p1));
+        let worst = 0;
+        for (let i = 0; i < n * n; i++) worst = Math.max(worst, Math.abs(plain[i]! - blocked[i]!));
+        expect(worst).toBeLessThan(1e-12);
+        const x = tensor(a, { dtype: 'float64', shape: [n, n] });
+        const spd = matmul(x, x.transpose(0, 1)).div(n).add(eye(n, { dtype: 'float64' })).data() as Float64Array;
+        const c1 = spd.slice();
+        const c2 = spd.slice();
+        expect(choleskyInPlace(c1, n)).toBe(0);
+        expect(choleskyBlockedInPlace(c2, n, multiply)).toBe(0);
+        let worstL = 0;
+        for (let i = 0; i < n * n; i++) worstL = Math.max(worstL, Math.abs(c1[i]! - c2[i]!));
+        expect(worstL).toBeLessThan(1e-12);
+      } finally {
+        setSmallProduct(previous);
+      }
+    });
+  }
 });

@@ -2,6 +2,7 @@
  * Cholesky factorization A = L L^T of one symmetric positive-definite matrix, in place, reading only
  * the lower triangle of A (as LAPACK's potrf with uplo = 'L', what torch.linalg.cholesky calls).
  */
+import { gatherBlock, subtractBlock, subtractProduct } from './blocks.js';
 import type { Multiply } from './lu.js';
 
 /**
@@ -34,54 +35,90 @@ export function choleskyInPlace(a: Float64Array, n: number, offset = 0, ld = n):
   return 0;
 }
 
-/** Columns per block of `choleskyBlockedInPlace`; below 2 blocks the unblocked loop is as fast. */
-export const CHOLESKY_BLOCK = 64;
-/** Rows of the trailing update multiplied at a time (see step 3 of `choleskyBlockedInPlace`). */
-const UPDATE_CHUNK = 128;
+/** Orders up to this are factored by the unblocked loop at the bottom of the recursion. */
+export const CHOLESKY_LEAF = 32;
+/** Columns up to this are solved by the substitution loop in `solveRightLowerTransposed`. */
+const SOLVE_LEAF = 32;
+/** Orders up to this take their symmetric update as one (full, square) product. */
+const UPDATE_LEAF = 128;
 
 /**
- * The same factorization (and the same return value) as `choleskyInPlace`, blocked right-looking (as
- * LAPACK's potrf over potf2): for each block column, (1) the diagonal block is factored by the
- * unblocked loop; (2) the panel below it becomes L21 = A21 L11^-T, a forward substitution per row
- * (unit-stride dot products with rows of L11); (3) the trailing matrix takes A22 -= L21 L21^T through
- * `multiply` (@nn/autograd's packed matmul kernel), in row chunks that stop at the diagonal.
+ * The same factorization (and the same return value) as `choleskyInPlace`, recursive (as
+ * LAPACK 3.6's potrf2, in row-major): A11 (the leading half) is factored, the panel below it becomes
+ * L21 = A21 L11^-T (a recursive triangular solve), the trailing A22 -= L21 L21^T (a recursive
+ * symmetric update) and A22 is factored. The solve and the update recurse too, so that nearly all
+ * the flops are matrix products of half the order, a third or so of the order in depth, through
+ * `multiply` (@nn/autograd's matmul); the unblocked loop only factors diagonal blocks of
+ * `CHOLESKY_LEAF`, and the substitution loop only the thin solves. A blocked right-looking loop with
+ * 64 columns per block made products of depth 64 only, where the WebAssembly kernel runs at half its
+ * speed, and spent most of its time in the JavaScript panel solve.
  */
 export function choleskyBlockedInPlace(a: Float64Array, n: number, multiply: Multiply, offset = 0): number {
-  if (n < 2 * CHOLESKY_BLOCK) return choleskyInPlace(a, n, offset);
-  for (let k0 = 0; k0 < n; k0 += CHOLESKY_BLOCK) {
-    const k1 = Math.min(n, k0 + CHOLESKY_BLOCK);
-    const depth = k1 - k0;
-    // (1) L11; it zeroes the block's strict upper triangle, which is all it writes above the diagonal.
-    const order = choleskyInPlace(a, depth, offset + k0 * n + k0, n);
-    if (order !== 0) return k0 + order;
-    if (k1 === n) break;
-    const rows = n - k1;
-    // (2) L21 = A21 L11^-T, one row at a time.
-    for (let i = k1; i < n; i++) {
-      const rowI = offset + i * n + k0;
-      for (let j = 0; j < depth; j++) {
-        const rowJ = offset + (k0 + j) * n + k0;
+  const order = choleskyRecursive(a, offset, n, n, multiply);
+  if (order === 0) for (let i = 0; i < n; i++) a.fill(0, offset + i * n + i + 1, offset + (i + 1) * n);
+  return order;
+}
+
+/** Where a recursive kernel cuts `size`: about half, on a multiple of 16 once that is large. */
+export function splitPoint(size: number): number {
+  const half = size >> 1;
+  return half >= 32 ? half - (half % 16) : half;
+}
+
+/** Factors the size x size block at `off` (rows `ld` apart); returns as `choleskyInPlace`. */
+function choleskyRecursive(a: Float64Array, off: number, ld: number, size: number, multiply: Multiply): number {
+  if (size <= CHOLESKY_LEAF) return choleskyInPlace(a, size, off, ld);
+  const n1 = splitPoint(size);
+  const n2 = size - n1;
+  const first = choleskyRecursive(a, off, ld, n1, multiply);
+  if (first !== 0) return first;
+  const a21 = off + n1 * ld;
+  solveRightLowerTransposed(a, off, a21, ld, n2, n1, multiply);
+  symmetricUpdate(a, a21, a21 + n1, ld, n2, n1, multiply);
+  const second = choleskyRecursive(a, a21 + n1, ld, n2, multiply);
+  return second === 0 ? 0 : n1 + second;
+}
+
+/**
+ * X L^T = B in place of B (rows x cols at `bOff`), L the cols x cols lower triangle at `lOff`. The
+ * loop works row by row of X: x_j = (b_j - x[0:j] . L[j][0:j]) / L[j][j], a unit-stride dot
+ * product of two rows. Above `SOLVE_LEAF` columns, B = [B1 B2] and L = [L1 0; L2 L3] split into
+ * X1 L1^T = B1, B2 -= X1 L2^T (a product), X2 L3^T = B2.
+ */
+function solveRightLowerTransposed(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, multiply: Multiply): void {
+  if (cols <= SOLVE_LEAF) {
+    for (let i = 0; i < rows; i++) {
+      const rowI = bOff + i * ld;
+      for (let j = 0; j < cols; j++) {
+        const rowJ = lOff + j * ld;
         let s = a[rowI + j]!;
         for (let p = 0; p < j; p++) s -= a[rowI + p]! * a[rowJ + p]!;
         a[rowI + j] = s / a[rowJ + j]!;
       }
     }
-    // (3) A22 -= L21 L21^T, lower triangle only: the rows go in chunks, each multiplied by the
-    // columns up to its last row, so about half the full product's work is done.
-    const l21 = new Float64Array(rows * depth);
-    for (let i = 0; i < rows; i++) l21.set(a.subarray(offset + (k1 + i) * n + k0, offset + (k1 + i) * n + k1), i * depth);
-    for (let r0 = 0; r0 < rows; r0 += UPDATE_CHUNK) {
-      const r1 = Math.min(rows, r0 + UPDATE_CHUNK);
-      const l21t = new Float64Array(depth * r1);
-      for (let i = 0; i < r1; i++) for (let j = 0; j < depth; j++) l21t[j * r1 + i] = l21[i * depth + j]!;
-      const product = multiply(l21.subarray(r0 * depth, r1 * depth), l21t, r1 - r0, depth, r1);
-      for (let i = r0; i < r1; i++) {
-        const row = offset + (k1 + i) * n + k1;
-        const p = (i - r0) * r1;
-        for (let c = 0; c <= i; c++) a[row + c]! -= product[p + c]!;
-      }
-    }
+    return;
   }
-  for (let i = 0; i < n; i++) a.fill(0, offset + i * n + i + 1, offset + (i + 1) * n);
-  return 0;
+  const c1 = splitPoint(cols);
+  const c2 = cols - c1;
+  solveRightLowerTransposed(a, lOff, bOff, ld, rows, c1, multiply);
+  subtractProduct(a, bOff + c1, bOff, lOff + c1 * ld, ld, rows, c1, c2, true, multiply);
+  solveRightLowerTransposed(a, lOff + c1 * ld + c1, bOff + c1, ld, rows, c2, multiply);
+}
+
+/**
+ * C -= X X^T on the lower triangle of C (size x size at `cOff`), X size x depth at `xOff`. Above
+ * `UPDATE_LEAF`, C's rows split in two: the diagonal blocks recurse and the block below the first
+ * is one product, so about half of the full square product's work is done.
+ */
+function symmetricUpdate(a: Float64Array, xOff: number, cOff: number, ld: number, size: number, depth: number, multiply: Multiply): void {
+  if (size <= UPDATE_LEAF) {
+    const x = gatherBlock(a, xOff, ld, size, depth, 0);
+    subtractBlock(a, cOff, ld, multiply(x, x, size, depth, size, true), size, size, true);
+    return;
+  }
+  const h1 = splitPoint(size);
+  const h2 = size - h1;
+  symmetricUpdate(a, xOff, cOff, ld, h1, depth, multiply);
+  subtractProduct(a, cOff + h1 * ld, xOff + h1 * ld, xOff, ld, h2, depth, h1, true, multiply);
+  symmetricUpdate(a, xOff + h1 * ld, cOff + h1 * ld + h1, ld, h2, depth, multiply);
 }

@@ -2,6 +2,7 @@
  * LU factorization with partial pivoting, P A = L U, of one n x n matrix in place (as LAPACK's getrf),
  * and the solves and determinants built on it.
  */
+import { subtractProduct } from './blocks.js';
 
 /** What `luInPlace` found besides the factors. */
 export interface LuInfo {
@@ -54,78 +55,120 @@ export function luInPlace(a: Float64Array, n: number, perm: Int32Array, offset =
   return { permutationSign, zeroPivot };
 }
 
-/** C = A B for row-major A (m x k) and B (k x n): the blocked kernels' matrix product, passed in. */
-export type Multiply = (a: Float64Array, b: Float64Array, m: number, k: number, n: number) => ArrayLike<number>;
+/**
+ * C = A B for row-major A (m x k) and B (k x n), or C = A B^T for B given as n x k when
+ * `bTransposed`: the blocked kernels' matrix product, passed in.
+ */
+export type Multiply = (a: Float64Array, b: Float64Array, m: number, k: number, n: number, bTransposed?: boolean) => ArrayLike<number>;
 
-/** Columns per block of `luBlockedInPlace`; below 2 blocks the unblocked loop is as fast. */
+/** From this order on, `luBlockedInPlace` recurses; below it the unblocked loop is as fast. */
 export const LU_BLOCK = 48;
+/** Panels of up to this many columns are factored by the unblocked loop at the bottom of the recursion. */
+export const LU_LEAF = 16;
+/** Up to this many rows, the unit lower solve of the block row is the axpy loop. */
+const SOLVE_LEAF = 16;
 
 /**
- * The same factorization as `luInPlace` (the same pivots, as LAPACK's getrf against getf2), blocked
- * so that most of the work is one matrix product per block column: for each panel of `LU_BLOCK`
- * columns, (1) the panel is factored with partial pivoting, swapping whole rows; (2) the block row
- * right of it becomes U12 = L11^-1 A12 (unit lower substitution, unit-stride axpys along rows);
- * (3) the trailing matrix takes A22 -= L21 U12 through `multiply` (the packed, register-blocked
- * matmul kernel of @nn/autograd). The unblocked loop streams the whole trailing matrix through
- * the cache once per column; this streams it once per block.
+ * The same factorization as `luInPlace` (the same pivot choices, as LAPACK's getrf against getf2:
+ * with exact arithmetic the same permutation; rounding can differ in the last bits, so a near tie
+ * between two pivot candidates could go the other way), recursive on the columns (Toledo's
+ * recursive LU, LAPACK 3.6's getrf2, in row-major): the left half of the columns is factored (rows
+ * swapped whole, so every column sees each swap), the block row right of it becomes
+ * U12 = L11^-1 A12 (a recursive unit lower solve), the rest of the right half takes
+ * A22 -= L21 U12 (one product through `multiply`, @nn/autograd's matmul), and the right half is
+ * factored on the rows below. Nearly all the flops are in products of depth n/4 to n/2; the
+ * unblocked loop only factors panels of `LU_LEAF` columns. The earlier blocked right-looking loop
+ * (48 columns per block) multiplied at depth 48 only and did the block-row solve in JavaScript.
  */
 export function luBlockedInPlace(a: Float64Array, n: number, perm: Int32Array, multiply: Multiply, offset = 0): LuInfo {
-  if (n < 2 * LU_BLOCK) return luInPlace(a, n, perm, offset);
-  let permutationSign = 1;
-  let zeroPivot = 0;
+  if (n < LU_BLOCK) return luInPlace(a, n, perm, offset);
   for (let i = 0; i < n; i++) perm[i] = i;
-  for (let k0 = 0; k0 < n; k0 += LU_BLOCK) {
-    const k1 = Math.min(n, k0 + LU_BLOCK);
-    // (1) The panel: columns k0..k1, all rows below k0.
-    for (let k = k0; k < k1; k++) {
-      const rowK = offset + k * n;
-      let p = k;
-      let best = Math.abs(a[rowK + k]!);
-      for (let i = k + 1; i < n; i++) {
-        const v = Math.abs(a[offset + i * n + k]!);
-        if (v > best || (best === best && v !== v)) { best = v; p = i; }
-      }
-      if (p !== k) {
-        const rowP = offset + p * n;
-        for (let c = 0; c < n; c++) { const t = a[rowK + c]!; a[rowK + c] = a[rowP + c]!; a[rowP + c] = t; }
-        const t = perm[k]!; perm[k] = perm[p]!; perm[p] = t;
-        permutationSign = -permutationSign;
-      }
-      const pivot = a[rowK + k]!;
-      if (pivot === 0) {
-        if (zeroPivot === 0) zeroPivot = k + 1;
-        continue;
-      }
-      for (let i = k + 1; i < n; i++) {
-        const rowI = offset + i * n;
-        const l = (a[rowI + k]! /= pivot);
-        for (let c = k + 1; c < k1; c++) a[rowI + c]! -= l * a[rowK + c]!;
-      }
+  const info: LuInfo = { permutationSign: 1, zeroPivot: 0 };
+  luColumns(a, offset, n, perm, 0, n, info, multiply);
+  return info;
+}
+
+/** Where the recursion cuts `size` columns or rows: about half, on a multiple of 16 once that is large. */
+function splitPoint(size: number): number {
+  const half = size >> 1;
+  return half >= 32 ? half - (half % 16) : half;
+}
+
+/** Factors columns c0 .. c1 on rows c0 .. n (the columns left of c0 are done and applied). */
+function luColumns(a: Float64Array, off: number, n: number, perm: Int32Array, c0: number, c1: number, info: LuInfo, multiply: Multiply): void {
+  const width = c1 - c0;
+  if (width <= LU_LEAF) {
+    luPanel(a, off, n, perm, c0, c1, info);
+    return;
+  }
+  const mid = c0 + splitPoint(width);
+  luColumns(a, off, n, perm, c0, mid, info, multiply);
+  const depth = mid - c0;
+  const right = c1 - mid;
+  solveUnitLower(a, off + c0 * n + c0, off + c0 * n + mid, n, depth, right, multiply);
+  if (mid < n) {
+    const below = n - mid;
+    subtractProduct(a, off + mid * n + mid, off + mid * n + c0, off + c0 * n + mid, n, below, depth, right, false, multiply);
+  }
+  luColumns(a, off, n, perm, mid, c1, info, multiply);
+}
+
+/**
+ * The unblocked loop on the panel of columns c0 .. c1, rows c0 .. n: for each column, the row with
+ * the largest |a[i][k]| below the diagonal is swapped in (whole rows, all n columns), and the rows
+ * below subtract multiples of it within the panel (unit-stride axpys along the row-major rows).
+ */
+function luPanel(a: Float64Array, off: number, n: number, perm: Int32Array, c0: number, c1: number, info: LuInfo): void {
+  for (let k = c0; k < c1; k++) {
+    const rowK = off + k * n;
+    let p = k;
+    let best = Math.abs(a[rowK + k]!);
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(a[off + i * n + k]!);
+      if (v > best || (best === best && v !== v)) { best = v; p = i; }
     }
-    if (k1 === n) break;
-    const width = n - k1;
-    const depth = k1 - k0;
-    // (2) U12 = L11^-1 A12, row by row.
-    for (let i = k0 + 1; i < k1; i++) {
-      const rowI = offset + i * n;
-      for (let j = k0; j < i; j++) {
-        const l = a[rowI + j]!;
-        const rowJ = offset + j * n;
-        for (let c = k1; c < n; c++) a[rowI + c]! -= l * a[rowJ + c]!;
-      }
+    if (p !== k) {
+      const rowP = off + p * n;
+      for (let c = 0; c < n; c++) { const t = a[rowK + c]!; a[rowK + c] = a[rowP + c]!; a[rowP + c] = t; }
+      const t = perm[k]!; perm[k] = perm[p]!; perm[p] = t;
+      info.permutationSign = -info.permutationSign;
     }
-    // (3) A22 -= L21 U12.
-    const l21 = new Float64Array(width * depth);
-    for (let i = 0; i < width; i++) for (let j = 0; j < depth; j++) l21[i * depth + j] = a[offset + (k1 + i) * n + k0 + j]!;
-    const u12 = new Float64Array(depth * width);
-    for (let i = 0; i < depth; i++) u12.set(a.subarray(offset + (k0 + i) * n + k1, offset + (k0 + i) * n + n), i * width);
-    const product = multiply(l21, u12, width, depth, width);
-    for (let i = 0; i < width; i++) {
-      const row = offset + (k1 + i) * n + k1;
-      for (let c = 0; c < width; c++) a[row + c]! -= product[i * width + c]!;
+    const pivot = a[rowK + k]!;
+    if (pivot === 0) {
+      if (info.zeroPivot === 0) info.zeroPivot = k + 1;
+      continue;
+    }
+    for (let i = k + 1; i < n; i++) {
+      const rowI = off + i * n;
+      const l = (a[rowI + k]! /= pivot);
+      for (let c = k + 1; c < c1; c++) a[rowI + c]! -= l * a[rowK + c]!;
     }
   }
-  return { permutationSign, zeroPivot };
+}
+
+/**
+ * B := L^-1 B in place (B rows x cols at `bOff`), L the unit lower triangle of rows x rows at
+ * `lOff`: row i of B subtracts L[i][j] times the solved rows j < i (unit-stride axpys). Above
+ * `SOLVE_LEAF` rows, L = [L1 0; L2 L3] and B = [B1; B2] split into B1 := L1^-1 B1,
+ * B2 -= L2 B1 (a product), B2 := L3^-1 B2.
+ */
+function solveUnitLower(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, multiply: Multiply): void {
+  if (rows <= SOLVE_LEAF) {
+    for (let i = 1; i < rows; i++) {
+      const rowI = bOff + i * ld;
+      for (let j = 0; j < i; j++) {
+        const l = a[lOff + i * ld + j]!;
+        const rowJ = bOff + j * ld;
+        for (let c = 0; c < cols; c++) a[rowI + c]! -= l * a[rowJ + c]!;
+      }
+    }
+    return;
+  }
+  const r1 = splitPoint(rows);
+  const r2 = rows - r1;
+  solveUnitLower(a, lOff, bOff, ld, r1, cols, multiply);
+  subtractProduct(a, bOff + r1 * ld, lOff + r1 * ld, bOff, ld, r2, r1, cols, false, multiply);
+  solveUnitLower(a, lOff + r1 * ld + r1, bOff + r1 * ld, ld, r2, cols, multiply);
 }
 
 /**
@@ -139,6 +182,10 @@ export function luSolve(
   b: Float64Array, bOffset: number, k: number,
   x: Float64Array, xOffset: number,
 ): void {
+  if (k === 1) {
+    luSolveVector(lu, luOffset, perm, n, b, bOffset, x, xOffset);
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const src = bOffset + perm[i]! * k;
     const dst = xOffset + i * k;
@@ -163,6 +210,26 @@ export function luSolve(
     }
     const d = lu[luRow + i]!;
     for (let c = 0; c < k; c++) x[rowI + c]! /= d;
+  }
+}
+
+/**
+ * `luSolve` for one right-hand side: the substitutions as dot products of a row of L or U with the
+ * solved part of x (unit stride along the row-major factors), where the k-column loop would run
+ * once per (i, j).
+ */
+function luSolveVector(lu: Float64Array, luOffset: number, perm: Int32Array, n: number, b: Float64Array, bOffset: number, x: Float64Array, xOffset: number): void {
+  for (let i = 0; i < n; i++) {
+    const luRow = luOffset + i * n;
+    let s = b[bOffset + perm[i]!]!;
+    for (let j = 0; j < i; j++) s -= lu[luRow + j]! * x[xOffset + j]!;
+    x[xOffset + i] = s;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const luRow = luOffset + i * n;
+    let s = x[xOffset + i]!;
+    for (let j = i + 1; j < n; j++) s -= lu[luRow + j]! * x[xOffset + j]!;
+    x[xOffset + i] = s / lu[luRow + i]!;
   }
 }
 

@@ -1,22 +1,31 @@
 /**
  * The symmetric eigenproblem A = V diag(w) V^T of one n x n matrix: Householder reduction to
- * tridiagonal form (as LAPACK's dsytd2, lower triangle), then the implicit QL algorithm with Wilkinson-like shifts
- * (EISPACK's tql2), accumulating the rotations into the eigenvectors.
+ * tridiagonal form T = Q^T A Q (lower triangle, as LAPACK's dsytd2, or blocked as dsytrd from
+ * n = 2 REFLECTOR_BLOCK when a product is given), then
+ * - from that size, the eigenvalues of T by implicit QL without vectors, its eigenvectors by inverse
+ *   iteration (./tridiagonal-vectors.ts, as dstein), and V = Q Z by blocks of reflectors applied
+ *   with matrix products (as dormtr); if inverse iteration fails, the path below is taken;
+ * - below it, the implicit QL algorithm with Wilkinson-like shifts (EISPACK's tql2), accumulating
+ *   the rotations into the explicitly formed Q.
  *
  * Accuracy: backward stable, so each eigenvalue is within O(eps ||A||) of the exact one and
- * ||A V - V diag(w)|| = O(eps ||A||); V is orthogonal to O(eps). Eigenvectors of close eigenvalues are
- * accurate only to O(eps ||A|| / gap), as with any method.
- * Cost: 4/3 n^3 flops for the reduction (lower triangle only), 4/3 n^3 to form its orthogonal factor
- * (by blocks of reflectors and matrix products when a product is given), and about 6 n^3 for the QL
- * iterations on the eigenvectors (1 to 2 iterations per eigenvalue, each a sweep of rotations over
- * n-long rows, applied four at a time).
+ * ||A V - V diag(w)|| = O(eps ||A||); V is orthogonal to O(eps) (see ./tridiagonal-vectors.ts for
+ * inverse iteration's bound). Eigenvectors of close eigenvalues are accurate only to
+ * O(eps ||A|| / gap), as with any method.
+ * Cost, large path: 4/3 n^3 flops for the reduction (half in products), O(n^2) for the tridiagonal
+ * problem outside clusters, 2 n^3 to apply the reflectors (products). Small path: 4/3 n^3 for the
+ * reduction, 4/3 n^3 to form Q, about 6 n^3 for the QL iterations on the eigenvectors (1 to 2
+ * iterations per eigenvalue, each a sweep of rotations over n-long rows, applied four at a time).
  *
  * Results: eigenvalues ascending; each eigenvector scaled so that its component of largest magnitude
  * (the first of them on a tie) is positive. LAPACK's signs are arbitrary: this one is deterministic and
  * locally constant, so that finite differences of the eigenvectors are meaningful.
  */
 
+import { gatherBlock, subtractBlock } from './blocks.js';
 import type { Multiply } from './lu.js';
+import { blockEigenvectors } from './tridiagonal-vectors.js';
+import { tridiagonalizeBlocked } from './tridiagonalize-blocked.js';
 
 /** Reflectors per block when the orthogonal factor is formed with matrix products. */
 export const REFLECTOR_BLOCK = 32;
@@ -47,15 +56,28 @@ export function symmetricEigen(a: Float64Array, offset: number, n: number, uplo:
     for (let j = 0; j <= i; j++) {
       const v = uplo === 'L' ? a[offset + i * n + j]! : a[offset + j * n + i]!;
       if (!Number.isFinite(v)) finite = false;
+      // The lower triangle only: the reductions read no other.
       work[i * n + j] = v;
-      work[j * n + i] = v;
     }
   }
   if (!finite) return { values: new Float64Array(n).fill(NaN), vectorsT: new Float64Array(n * n).fill(NaN), converged: true };
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   const tau = new Float64Array(Math.max(n - 2, 0));
-  tridiagonalize(work, n, d, e, tau);
+  const blocked = multiply !== undefined && n >= 2 * REFLECTOR_BLOCK;
+  if (blocked) tridiagonalizeBlocked(work, n, d, e, tau, multiply);
+  else tridiagonalize(work, n, d, e, tau);
+  if (blocked) {
+    const tridiagonal = eigenByInverseIteration(d, e, n);
+    if (tridiagonal !== null) {
+      // Row i of V^T is (Q z_i)^T: the reflectors applied to the rows by blocks, Q never formed.
+      const vectorsT = tridiagonal.vectorsT;
+      applyOrthogonalFactorT(vectorsT, n, work, tau, multiply);
+      sortAscending(tridiagonal.values, vectorsT, n);
+      fixSigns(vectorsT, n, n);
+      return { values: tridiagonal.values, vectorsT, converged: true };
+    }
+  }
   const vectorsT = multiply !== undefined && n >= 2 * REFLECTOR_BLOCK ? blockedOrthogonalFactorT(work, n, tau, multiply) : orthogonalFactorT(work, n, tau);
   const converged = tridiagonalQL(d, e, vectorsT, n);
   sortAscending(d, vectorsT, n);
@@ -69,7 +91,7 @@ export function symmetricEigen(a: Float64Array, offset: number, n: number, uplo:
  * (dsytd2 with uplo 'L'), 4/3 n^3 flops. Reflector k (acting on indices k+1 ...) is kept in the upper
  * part of row k (w[k][k+2 ...], with v[k+1] = 1) and tau[k].
  */
-function tridiagonalize(w: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array): void {
+export function tridiagonalize(w: Float64Array, n: number, d: Float64Array, e: Float64Array, tau: Float64Array): void {
   const p = new Float64Array(n);
   const v = new Float64Array(n);
   for (let k = 0; k < n - 2; k++) {
@@ -181,6 +203,37 @@ export function blockedOrthogonalFactorT(w: Float64Array, n: number, tau: Float6
     const b = Math.min(REFLECTOR_BLOCK, reflectors - j0);
     const lo = j0 + 1;
     const s = n - lo;
+    const { y, yt, t } = compactWY(w, n, tau, j0, b);
+    // S = q[lo.., lo..]; S -= Y (T (Y^T S)).
+    const sub = new Float64Array(s * s);
+    for (let i = 0; i < s; i++) sub.set(q.subarray((lo + i) * n + lo, (lo + i) * n + n), i * s);
+    const yts = multiply(yt, sub, b, s, s);
+    const tyts = new Float64Array(b * s);
+    for (let r = 0; r < b; r++) {
+      for (let p = r; p < b; p++) {
+        const f = t[r * b + p]!;
+        if (f === 0) continue;
+        for (let j = 0; j < s; j++) tyts[r * s + j] = tyts[r * s + j]! + f * yts[p * s + j]!;
+      }
+    }
+    const update = multiply(y, tyts, s, b, s);
+    for (let i = 0; i < s; i++) {
+      const row = (lo + i) * n + lo;
+      for (let j = 0; j < s; j++) q[row + j] = sub[i * s + j]! - update[i * s + j]!;
+    }
+  }
+  transposeInPlace(q, n);
+  return q;
+}
+
+/**
+ * The compact WY form of reflectors j0 ... j0+b-1 of the reduction: H_j0 ... H_j0+b-1 = I - Y T Y^T
+ * on rows and columns lo = j0+1 ..., with Y (s x b, s = n - lo) and Y^T (b x s) both returned
+ * (column c of Y is v_{j0+c}, zero above its 1) and T (b x b) upper triangular as LAPACK's dlarft.
+ */
+function compactWY(w: Float64Array, n: number, tau: Float64Array, j0: number, b: number): { y: Float64Array; yt: Float64Array; t: Float64Array } {
+  const lo = j0 + 1;
+  const s = n - lo;
     // Y (s x b) and Y^T (b x s): column c holds v_{j0 + c} on rows lo ..., zero above its 1.
     const y = new Float64Array(s * b);
     const yt = new Float64Array(b * s);
@@ -209,26 +262,37 @@ export function blockedOrthogonalFactorT(w: Float64Array, n: number, tau: Float6
       }
       t[c * b + c] = tc;
     }
-    // S = q[lo.., lo..]; S -= Y (T (Y^T S)).
-    const sub = new Float64Array(s * s);
-    for (let i = 0; i < s; i++) sub.set(q.subarray((lo + i) * n + lo, (lo + i) * n + n), i * s);
-    const yts = multiply(yt, sub, b, s, s);
-    const tyts = new Float64Array(b * s);
-    for (let r = 0; r < b; r++) {
-      for (let p = r; p < b; p++) {
-        const f = t[r * b + p]!;
-        if (f === 0) continue;
-        for (let j = 0; j < s; j++) tyts[r * s + j] = tyts[r * s + j]! + f * yts[p * s + j]!;
+  return { y, yt, t };
+}
+
+/**
+ * X := X Q^T for the reduction's Q = H_0 ... H_{n-3} and X n x n row-major (row i of the result is
+ * (Q x_i)^T for row x_i of X), by blocks of REFLECTOR_BLOCK reflectors, last block first:
+ * X[:, lo ...] -= ((X[:, lo ...] Y) T^T) Y^T, two matrix products per block (LAPACK's dormtr by
+ * dlarfb). 2 n^3 flops, against 4/3 n^3 to form Q and 2 n^3 to multiply by it.
+ */
+export function applyOrthogonalFactorT(x: Float64Array, n: number, w: Float64Array, tau: Float64Array, multiply: Multiply): void {
+  const reflectors = tau.length;
+  const blocks = Math.ceil(reflectors / REFLECTOR_BLOCK);
+  for (let block = blocks - 1; block >= 0; block--) {
+    const j0 = block * REFLECTOR_BLOCK;
+    const b = Math.min(REFLECTOR_BLOCK, reflectors - j0);
+    const lo = j0 + 1;
+    const s = n - lo;
+    const { y, yt, t } = compactWY(w, n, tau, j0, b);
+    const columns = gatherBlock(x, lo, n, n, s, 0);
+    const xy = multiply(columns, y, n, s, b);
+    // (X Y) T^T: entry (i, r) is the sum over p >= r of (X Y)[i][p] T[r][p].
+    const xyt = new Float64Array(n * b);
+    for (let i = 0; i < n; i++) {
+      for (let r = 0; r < b; r++) {
+        let sum = 0;
+        for (let p = r; p < b; p++) sum += xy[i * b + p]! * t[r * b + p]!;
+        xyt[i * b + r] = sum;
       }
     }
-    const update = multiply(y, tyts, s, b, s);
-    for (let i = 0; i < s; i++) {
-      const row = (lo + i) * n + lo;
-      for (let j = 0; j < s; j++) q[row + j] = sub[i * s + j]! - update[i * s + j]!;
-    }
+    subtractBlock(x, lo, n, multiply(xyt, yt, n, b, s), n, s);
   }
-  transposeInPlace(q, n);
-  return q;
 }
 
 function transposeInPlace(q: Float64Array, n: number): void {
@@ -242,10 +306,39 @@ function transposeInPlace(q: Float64Array, n: number): void {
 }
 
 /**
- * Implicit QL on the tridiagonal (d, e[0 .. n-2]), applying each rotation to the rows of `zt`
- * (row i of zt is column i of the eigenvector matrix). Returns false if it does not converge.
+ * The eigenvalues of the tridiagonal (d, e[0 .. n-2]) by QL without vectors, block by block where
+ * an off-diagonal entry is negligible (|e_i| <= eps (|d_i| + |d_i+1|)), and the eigenvectors of T by
+ * inverse iteration within each block (./tridiagonal-vectors.ts); `vectorsT` row i is the vector of
+ * `values[i]`, the values ascending within each block. Null when QL or inverse iteration fails (the
+ * caller then runs QL with the rotations applied). d and e are not modified.
  */
-function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: number): boolean {
+function eigenByInverseIteration(d: Float64Array, e: Float64Array, n: number): { values: Float64Array; vectorsT: Float64Array } | null {
+  const values = new Float64Array(n);
+  const vectorsT = new Float64Array(n * n);
+  const eps = 2 ** -52;
+  let lo = 0;
+  for (let i = 0; i < n; i++) {
+    if (i < n - 1 && Math.abs(e[i]!) > eps * (Math.abs(d[i]!) + Math.abs(d[i + 1]!))) continue;
+    const hi = i + 1;
+    const size = hi - lo;
+    const blockD = d.slice(lo, hi);
+    const blockE = new Float64Array(size);
+    blockE.set(e.subarray(lo, hi - 1));
+    if (!tridiagonalQL(blockD, blockE, null, size)) return null;
+    blockD.sort();
+    values.set(blockD, lo);
+    if (!blockEigenvectors(d, e, lo, hi, values, lo, size, vectorsT, lo * n, n)) return null;
+    lo = hi;
+  }
+  return { values, vectorsT };
+}
+
+/**
+ * Implicit QL on the tridiagonal (d, e[0 .. n-2]), applying each rotation to the rows of `zt`
+ * (row i of zt is column i of the eigenvector matrix) unless it is null. Returns false if it does
+ * not converge.
+ */
+function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array | null, n: number): boolean {
   if (n > 0) e[n - 1] = 0;
   const eps = 2 ** -52;
   // The rotations of one sweep, by the lower row of the pair: computed first, then applied together.
@@ -264,7 +357,7 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: nu
         // The shift: the eigenvalue of the leading 2 x 2 block nearer d[l].
         let g = d[l]!;
         let p = (d[l + 1]! - g) / (2 * e[l]!);
-        let r = Math.hypot(p, 1);
+        let r = hypot(p, 1);
         if (p < 0) r = -r;
         d[l] = e[l]! / (p + r);
         d[l + 1] = e[l]! * (p + r);
@@ -286,7 +379,7 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: nu
           s2 = s;
           g = c * e[i]!;
           h = c * p;
-          r = Math.hypot(p, e[i]!);
+          r = hypot(p, e[i]!);
           e[i + 1] = s * r;
           s = e[i]! / r;
           c = p / r;
@@ -295,7 +388,7 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: nu
           cs[i] = c;
           ss[i] = s;
         }
-        applySweep(zt, n, l, m, cs, ss);
+        if (zt !== null) applySweep(zt, n, l, m, cs, ss);
         p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
         e[l] = s * p;
         d[l] = c * p;
@@ -305,6 +398,21 @@ function tridiagonalQL(d: Float64Array, e: Float64Array, zt: Float64Array, n: nu
     e[l] = 0;
   }
   return true;
+}
+
+/**
+ * sqrt(a^2 + b^2) without overflow or harmful underflow, NaN for a NaN argument: Math.hypot's
+ * result to an ulp or two, for the QL iteration's two calls per rotation, where Math.hypot (which
+ * V8 runs as a generic variadic builtin) took a tenth of the eigensolver's time at n = 256.
+ */
+function hypot(a: number, b: number): number {
+  const x = Math.abs(a);
+  const y = Math.abs(b);
+  const big = x > y ? x : y;
+  const small = x > y ? y : x;
+  if (big === 0 || big === Infinity) return big;
+  const r = small / big;
+  return big * Math.sqrt(1 + r * r);
 }
 
 /**

@@ -1,0 +1,122 @@
+/**
+ * Moving blocks of a row-major matrix (rows `ld` apart) in and out of the dense arrays that the
+ * matrix product reads and returns: the copies around each trailing update of the recursive kernels.
+ */
+import type { Multiply } from './lu.js';
+
+/**
+ * Two scratch arrays that `gatherBlock` reuses, grown to the largest block seen: the product copies
+ * its operands into tensors at once, so a gathered block is dead when `multiply` returns, and
+ * reusing the scratch saves an allocation (and its zero fill) per operand.
+ */
+const scratch = [new Float64Array(0), new Float64Array(0)];
+
+/**
+ * The rows x cols block of `a` at `offset` (rows `ld` apart), as a dense row-major array. With
+ * `slot` (0 or 1) the array is a view of that scratch slot, valid until the next gather into the
+ * same slot; without it, a new array.
+ */
+export function gatherBlock(a: Float64Array, offset: number, ld: number, rows: number, cols: number, slot?: 0 | 1): Float64Array {
+  const size = rows * cols;
+  let out: Float64Array;
+  if (slot === undefined) {
+    out = new Float64Array(size);
+  } else {
+    if (scratch[slot]!.length < size) scratch[slot] = new Float64Array(Math.max(size, 2 * scratch[slot]!.length));
+    out = scratch[slot]!.subarray(0, size);
+  }
+  if (cols === ld) {
+    out.set(a.subarray(offset, offset + rows * cols));
+    return out;
+  }
+  for (let i = 0; i < rows; i++) out.set(a.subarray(offset + i * ld, offset + i * ld + cols), i * cols);
+  return out;
+}
+
+/**
+ * c[block] -= p for the rows x cols block of `c` at `offset` (rows `ld` apart) and the dense
+ * row-major p; with `lower`, only the entries on and below the block's diagonal (the rest of p is
+ * ignored).
+ */
+export function subtractBlock(c: Float64Array, offset: number, ld: number, p: ArrayLike<number>, rows: number, cols: number, lower = false): void {
+  for (let i = 0; i < rows; i++) {
+    const row = offset + i * ld;
+    const from = i * cols;
+    const end = lower ? Math.min(cols, i + 1) : cols;
+    for (let j = 0; j < end; j++) c[row + j]! -= p[from + j]!;
+  }
+}
+
+/** Rows of C per product in `subtractLowerProduct`. */
+const LOWER_CHUNK = 96;
+
+/**
+ * The lower triangle of the m x m block of `c` at `offset` (rows `ld` apart) takes -= L R^T, for
+ * dense row-major L and R (m x depth): the rows go in chunks, each multiplied by the rows of R up to
+ * its last row, so that about half of the full square product's work is done.
+ */
+export function subtractLowerProduct(
+  c: Float64Array, offset: number, ld: number, left: Float64Array, right: Float64Array, m: number, depth: number, multiply: Multiply,
+): void {
+  for (let r0 = 0; r0 < m; r0 += LOWER_CHUNK) {
+    const r1 = Math.min(m, r0 + LOWER_CHUNK);
+    const product = multiply(left.subarray(r0 * depth, r1 * depth), right.subarray(0, r1 * depth), r1 - r0, depth, r1, true);
+    for (let i = r0; i < r1; i++) {
+      const row = offset + i * ld;
+      const p = (i - r0) * r1;
+      for (let j = 0; j <= i; j++) c[row + j]! -= product[p + j]!;
+    }
+  }
+}
+
+/**
+ * Products of up to this many multiply-adds are done by the loop in `subtractProduct`: below it,
+ * the three arrays a call of the matrix product allocates (two operand tensors and the result) and
+ * the copies cost more than the loop. (Allocating a fresh 512 KiB Float64Array took 230 us on the
+ * 2-core test machine, against 7 us to copy into an existing one.)
+ */
+let smallProduct = 16384;
+
+/** Sets the size below which products take the loop, and returns the previous value: for tests, to run both paths at small sizes. */
+export function setSmallProduct(multiplyAdds: number): number {
+  const previous = smallProduct;
+  smallProduct = multiplyAdds;
+  return previous;
+}
+
+/**
+ * C -= A B (or A B^T when `bTransposed`) for blocks of one row-major array `a` (rows `ld` apart):
+ * C m x n at `cOff`, A m x k at `aOff`, B k x n at `bOff` (n x k when transposed). C must not
+ * overlap A or B. Small products run as a loop in place (unit-stride axpys along rows of B, or dot
+ * products of rows when transposed); larger ones gather A and B into scratch and call `multiply`.
+ */
+export function subtractProduct(
+  a: Float64Array, cOff: number, aOff: number, bOff: number, ld: number,
+  m: number, k: number, n: number, bTransposed: boolean, multiply: Multiply,
+): void {
+  if (m === 0 || n === 0 || k === 0) return;
+  if (m * k * n > smallProduct) {
+    const left = gatherBlock(a, aOff, ld, m, k, 0);
+    const right = bTransposed ? gatherBlock(a, bOff, ld, n, k, 1) : gatherBlock(a, bOff, ld, k, n, 1);
+    subtractBlock(a, cOff, ld, multiply(left, right, m, k, n, bTransposed), m, n);
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    const rowC = cOff + i * ld;
+    const rowA = aOff + i * ld;
+    if (bTransposed) {
+      for (let j = 0; j < n; j++) {
+        const rowB = bOff + j * ld;
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[rowA + p]! * a[rowB + p]!;
+        a[rowC + j]! -= s;
+      }
+    } else {
+      for (let p = 0; p < k; p++) {
+        const f = a[rowA + p]!;
+        const rowB = bOff + p * ld;
+        for (let j = 0; j < n; j++) a[rowC + j]! -= f * a[rowB + j]!;
+      }
+    }
+  }
+}
