@@ -156,6 +156,7 @@ function validRange(outSize: number, inSize: number, stride: number, shift: numb
  */
 function im2col(cols: FloatStorage, x: Storage, base: number, channels: number, g: ConvGeometry): void {
   if (g.strideH === 1 && g.strideW === 1 && g.outW === g.inW && x.constructor === cols.constructor) return im2colShifted(cols, x as FloatStorage, base, channels, g);
+  if (g.strideH === 1 && g.dilationH === 1) return im2colReusing(cols, x, base, channels, g);
   const { inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW } = g;
   let d = 0;
   for (let c = 0; c < channels; c++) {
@@ -180,6 +181,65 @@ function im2col(cols: FloatStorage, x: Storage, base: number, channels: number, 
       }
     }
   }
+}
+
+/**
+ * im2col for row stride 1 and row dilation 1 (LeNet's second convolution, 12 x 12 to 8 x 8, and most
+ * others), built mostly from itself. Tap (c, i, j) at output row p reads input row p + i - padH, which
+ * tap (c, i - 1, j) read at output row p + 1: so its block is the previous tap's shifted up by one
+ * output row, one native copy, and only its last row is read from x. With column stride and dilation
+ * 1 too, tap (c, 0, j) is likewise tap (c, 0, j - 1) shifted left by one column, and only its last
+ * column is read. The copies are exact (the same values, zeros included, land in the same places),
+ * and the element stores drop from kH kW outH outW a channel to about outH outW + kW outH + kH kW outW:
+ * the element loop measured 1.3 ns an element on this machine, a copy well under a tenth of that.
+ */
+function im2colReusing(cols: FloatStorage, x: Storage, base: number, channels: number, g: ConvGeometry): void {
+  const { inH, inW, outH, outW, kH, kW, strideW, padH, padW, dilationW } = g;
+  const block = outH * outW;
+  const columnsToo = strideW === 1 && dilationW === 1;
+  for (let c = 0; c < channels; c++) {
+    const plane = base + c * inH * inW;
+    for (let i = 0; i < kH; i++) {
+      const shiftH = i - padH;
+      for (let j = 0; j < kW; j++) {
+        const start = ((c * kH + i) * kW + j) * block;
+        const shiftW = j * dilationW - padW;
+        if (i > 0) {
+          // Rows 0 .. outH - 2 from the tap above, row outH - 1 from x.
+          const above = start - kW * block;
+          cols.copyWithin(start, above + outW, above + block);
+          im2colRow(cols, start + block - outW, x, plane, outH - 1 + shiftH, shiftW, g);
+        } else if (j > 0 && columnsToo) {
+          // Columns 0 .. outW - 2 from the tap to the left (the copy also moves each row's first value
+          // into the previous row's last column), then every row's last column from x.
+          const left = start - block;
+          cols.copyWithin(start, left + 1, left + block);
+          const w = outW - 1 + shiftW;
+          const inside = w >= 0 && w < inW;
+          for (let p = 0, d = start + outW - 1; p < outH; p++, d += outW) {
+            const h = p + shiftH;
+            cols[d] = inside && h >= 0 && h < inH ? x[plane + h * inW + w]! : 0;
+          }
+        } else {
+          for (let p = 0; p < outH; p++) im2colRow(cols, start + p * outW, x, plane, p + shiftH, shiftW, g);
+        }
+      }
+    }
+  }
+}
+
+/** Writes one row of im2col (outW values from cols[d]): input row h of the plane at `plane`, columns q strideW + shiftW, zero outside. */
+function im2colRow(cols: FloatStorage, d: number, x: Storage, plane: number, h: number, shiftW: number, g: ConvGeometry): void {
+  const { inH, inW, outW, strideW } = g;
+  const [q0, q1] = h < 0 || h >= inH ? [0, 0] : validRange(outW, inW, strideW, shiftW);
+  if (q0 === q1) {
+    cols.fill(0, d, d + outW);
+    return;
+  }
+  for (let q = 0; q < q0; q++) cols[d++] = 0;
+  let s = plane + h * inW + q0 * strideW + shiftW;
+  for (let q = q0; q < q1; q++, s += strideW) cols[d++] = x[s]!;
+  for (let q = q1; q < outW; q++) cols[d++] = 0;
 }
 
 /**
