@@ -143,6 +143,35 @@ function referenceConv(x: ArrayLike<number>, w: ArrayLike<number>, g: Geometry):
   return { data: out, shape: [g.n, g.cOut, oH, oW] };
 }
 
+/** dw[o, c, i, j] = sum over n, p, q of dy[n, o, p, q] x[n, c of o's group, p s - pad + i d, q s - pad + j d]: the weight gradient, as loops. */
+function referenceWeightGrad(x: ArrayLike<number>, dy: ArrayLike<number>, g: Geometry, oH: number, oW: number): number[] {
+  const inPerGroup = g.cIn / g.groups;
+  const outPerGroup = g.cOut / g.groups;
+  const out: number[] = [];
+  for (let o = 0; o < g.cOut; o++) {
+    const group = Math.floor(o / outPerGroup);
+    for (let c = 0; c < inPerGroup; c++) {
+      for (let i = 0; i < g.kH; i++) {
+        for (let j = 0; j < g.kW; j++) {
+          let sum = 0;
+          for (let n = 0; n < g.n; n++) {
+            for (let p = 0; p < oH; p++) {
+              for (let q = 0; q < oW; q++) {
+                const h = p * g.stride[0] - g.padding[0] + i * g.dilation[0];
+                const v = q * g.stride[1] - g.padding[1] + j * g.dilation[1];
+                if (h < 0 || h >= g.h || v < 0 || v >= g.w) continue;
+                sum += dy[((n * g.cOut + o) * oH + p) * oW + q]! * x[((n * g.cIn + group * inPerGroup + c) * g.h + h) * g.w + v]!;
+              }
+            }
+          }
+          out.push(sum);
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** Integer-valued data, so that float64 sums are exact and float32 ones nearly so. */
 const values = (count: number, seed: number): number[] => Array.from({ length: count }, (_, i) => ((i * 7 + seed * 13) % 11) - 5);
 
@@ -159,6 +188,15 @@ const geometries: Geometry[] = [
   { n: 2, cIn: 2, cOut: 3, h: 6, w: 7, kH: 2, kW: 3, stride: [1, 1], padding: [0, 2], dilation: [1, 2], groups: 1 },
   { n: 1, cIn: 2, cOut: 2, h: 3, w: 2, kH: 3, kW: 5, stride: [1, 1], padding: [3, 2], dilation: [2, 1], groups: 1 },
   { n: 2, cIn: 16, cOut: 32, h: 20, w: 20, kH: 3, kW: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 },
+  // Row stride and dilation 1 with rows narrower than x's: im2col copies each tap's block from the
+  // tap above (and, with column stride and dilation 1, from the tap to the left). LeNet's second
+  // convolution; a column stride; a column dilation; padding with groups; padding past the kernel
+  // (whole rows and columns of zeros).
+  { n: 2, cIn: 6, cOut: 4, h: 12, w: 12, kH: 5, kW: 5, stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 },
+  { n: 1, cIn: 3, cOut: 2, h: 7, w: 9, kH: 3, kW: 4, stride: [1, 2], padding: [2, 1], dilation: [1, 1], groups: 1 },
+  { n: 2, cIn: 1, cOut: 3, h: 6, w: 8, kH: 4, kW: 3, stride: [1, 1], padding: [1, 0], dilation: [1, 3], groups: 1 },
+  { n: 1, cIn: 2, cOut: 2, h: 5, w: 9, kH: 3, kW: 5, stride: [1, 1], padding: [2, 1], dilation: [1, 1], groups: 2 },
+  { n: 1, cIn: 1, cOut: 1, h: 2, w: 3, kH: 2, kW: 2, stride: [1, 1], padding: [2, 3], dilation: [1, 1], groups: 1 },
 ];
 
 describe('the forward against the textbook loop', () => {
@@ -176,6 +214,25 @@ describe('the forward against the textbook loop', () => {
           expect(y.shape, JSON.stringify(g)).toEqual(expected.shape);
           // Integer data: float64 is exact; float32 sums of at most 144 products of size <= 25 are too.
           expect(Array.from(y.data()), JSON.stringify(g)).toEqual(expected.data);
+        }
+      });
+    }
+  }
+
+  for (const backend of ['js', 'wasm'] as const) {
+    for (const dtype of ['float64', 'float32'] as const) {
+      test(`${backend}, ${dtype}: the weight gradient of every geometry`, () => {
+        setBackend(backend);
+        for (const g of geometries) {
+          const x = values(g.n * g.cIn * g.h * g.w, 1);
+          const w = tensor(values(g.cOut * (g.cIn / g.groups) * g.kH * g.kW, 2), { shape: [g.cOut, g.cIn / g.groups, g.kH, g.kW], dtype, requiresGrad: true });
+          const y = conv2d(tensor(x, { shape: [g.n, g.cIn, g.h, g.w], dtype }), w, null, { stride: g.stride, padding: g.padding, dilation: g.dilation, groups: g.groups });
+          const [, , oH, oW] = y.shape as [number, number, number, number];
+          const dy = values(y.size, 3);
+          // sum(y * dy): its gradient into y is dy, so w's gradient is the weight gradient of dy.
+          y.mul(tensor(dy, { shape: y.shape, dtype })).sum().backward();
+          // Integer data: float64 is exact; float32 sums of at most 16 * 32 * 20 * 20 products of size <= 25 are too (below 2^24).
+          expect(Array.from(w.grad!.data()), JSON.stringify(g)).toEqual(referenceWeightGrad(x, dy, g, oH, oW));
         }
       });
     }

@@ -61,19 +61,6 @@ let cols32 = new Float32Array(0);
 let cols64 = new Float64Array(0);
 let sum32 = new Float32Array(0);
 let sum64 = new Float64Array(0);
-// The product of a widened convolution (see `widened`), or the output gradient widened with zeros.
-let wide32 = new Float32Array(0);
-let wide64 = new Float64Array(0);
-
-function wideScratch(like: FloatStorage, size: number): FloatStorage {
-  if (like instanceof Float32Array) {
-    if (wide32.length < size) wide32 = new Float32Array(size);
-    return wide32;
-  }
-  if (wide64.length < size) wide64 = new Float64Array(size);
-  return wide64;
-}
-
 function colsScratch(like: FloatStorage, size: number): FloatStorage {
   if (like instanceof Float32Array) {
     if (cols32.length < size) cols32 = new Float32Array(size);
@@ -110,28 +97,6 @@ function isPointwise(g: ConvGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0 && g.inH === g.outH && g.inW === g.outW;
 }
 
-/**
- * For stride 1 and output rows narrower than x's (no padding or little, LeNet's 'valid' 5 x 5
- * convolutions): the same convolution with output rows as wide as x's, whose first outW columns are
- * the real output, column for column (the same formula at every column). Its im2col is
- * im2colShifted, one native copy per tap instead of a store per element: measured 1.3 ns per
- * element for the element loop on this machine, which made im2col a quarter of a LeNet step. The
- * price is a product wider by inW / outW, so only up to 1.25 times (LeNet's first convolution, 28 / 24;
- * its second, 12 / 8, measured slower widened); null otherwise.
- */
-function widened(g: ConvGeometry): ConvGeometry | null {
-  if (g.strideH !== 1 || g.strideW !== 1 || g.outW >= g.inW || 4 * g.inW > 5 * g.outW) return null;
-  return { ...g, outW: g.inW };
-}
-
-/** Zeros columns [outW, wideW) of every row of a widened cols (rows of outH x wideW): x's values there must not reach a weight gradient. */
-function zeroExtraColumns(cols: FloatStorage, taps: number, outH: number, wideW: number, outW: number): void {
-  // A few columns a row (kW - 1 without padding): element stores; a fill call per row cost 3% of a LeNet step.
-  for (let end = wideW; end <= taps * outH * wideW; end += wideW) {
-    for (let at = end - wideW + outW; at < end; at++) cols[at] = 0;
-  }
-}
-
 /** True for a depthwise convolution: one input and one output channel per group. */
 function isDepthwise(g: ConvGeometry): boolean {
   return g.groups > 1 && g.inChannels === g.groups && g.outChannels === g.groups;
@@ -156,6 +121,7 @@ function validRange(outSize: number, inSize: number, stride: number, shift: numb
  */
 function im2col(cols: FloatStorage, x: Storage, base: number, channels: number, g: ConvGeometry): void {
   if (g.strideH === 1 && g.strideW === 1 && g.outW === g.inW && x.constructor === cols.constructor) return im2colShifted(cols, x as FloatStorage, base, channels, g);
+  if (g.strideH === 1 && g.dilationH === 1) return im2colReusing(cols, x, base, channels, g);
   const { inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW } = g;
   let d = 0;
   for (let c = 0; c < channels; c++) {
@@ -180,6 +146,69 @@ function im2col(cols: FloatStorage, x: Storage, base: number, channels: number, 
       }
     }
   }
+}
+
+/**
+ * im2col for row stride 1 and row dilation 1 (LeNet's convolutions, 28 x 28 to 24 x 24 and 12 x 12
+ * to 8 x 8, and most others), built mostly from itself. Tap (c, i, j) at output row p reads input row p + i - padH, which
+ * tap (c, i - 1, j) read at output row p + 1: so its block is the previous tap's shifted up by one
+ * output row, one native copy, and only its last row is read from x. With column stride and dilation
+ * 1 too, tap (c, 0, j) is likewise tap (c, 0, j - 1) shifted left by one column, and only its last
+ * column is read. The copies are exact (the same values, zeros included, land in the same places),
+ * and the element stores drop from kH kW outH outW a channel to about outH outW + kW outH + kH kW outW:
+ * the element loop measured 1.3 ns an element on this machine, a copy well under a tenth of that.
+ * This replaced widening the product to rows as wide as x's (so that im2col was one native copy per
+ * tap, at the price of a wider product and a copy of the result): for LeNet's first convolution
+ * (batch 64, float32) that measured 1.6 to 2.0 ms for the weight gradient against 0.9 here, and no
+ * faster forward.
+ */
+function im2colReusing(cols: FloatStorage, x: Storage, base: number, channels: number, g: ConvGeometry): void {
+  const { inH, inW, outH, outW, kH, kW, strideW, padH, padW, dilationW } = g;
+  const block = outH * outW;
+  const columnsToo = strideW === 1 && dilationW === 1;
+  for (let c = 0; c < channels; c++) {
+    const plane = base + c * inH * inW;
+    for (let i = 0; i < kH; i++) {
+      const shiftH = i - padH;
+      for (let j = 0; j < kW; j++) {
+        const start = ((c * kH + i) * kW + j) * block;
+        const shiftW = j * dilationW - padW;
+        if (i > 0) {
+          // Rows 0 .. outH - 2 from the tap above, row outH - 1 from x.
+          const above = start - kW * block;
+          cols.copyWithin(start, above + outW, above + block);
+          im2colRow(cols, start + block - outW, x, plane, outH - 1 + shiftH, shiftW, g);
+        } else if (j > 0 && columnsToo) {
+          // Columns 0 .. outW - 2 from the tap to the left (the copy also moves each row's first value
+          // into the previous row's last column), then every row's last column from x.
+          const left = start - block;
+          cols.copyWithin(start, left + 1, left + block);
+          const w = outW - 1 + shiftW;
+          const inside = w >= 0 && w < inW;
+          for (let p = 0, d = start + outW - 1; p < outH; p++, d += outW) {
+            const h = p + shiftH;
+            cols[d] = inside && h >= 0 && h < inH ? x[plane + h * inW + w]! : 0;
+          }
+        } else {
+          for (let p = 0; p < outH; p++) im2colRow(cols, start + p * outW, x, plane, p + shiftH, shiftW, g);
+        }
+      }
+    }
+  }
+}
+
+/** Writes one row of im2col (outW values from cols[d]): input row h of the plane at `plane`, columns q strideW + shiftW, zero outside. */
+function im2colRow(cols: FloatStorage, d: number, x: Storage, plane: number, h: number, shiftW: number, g: ConvGeometry): void {
+  const { inH, inW, outW, strideW } = g;
+  const [q0, q1] = h < 0 || h >= inH ? [0, 0] : validRange(outW, inW, strideW, shiftW);
+  if (q0 === q1) {
+    cols.fill(0, d, d + outW);
+    return;
+  }
+  for (let q = 0; q < q0; q++) cols[d++] = 0;
+  let s = plane + h * inW + q0 * strideW + shiftW;
+  for (let q = q0; q < q1; q++, s += strideW) cols[d++] = x[s]!;
+  for (let q = q1; q < outW; q++) cols[d++] = 0;
 }
 
 /**
@@ -259,8 +288,6 @@ export function convForwardKernel(out: FloatStorage, x: DenseOperand, w: DenseOp
   const inPlane = g.inH * g.inW;
   const outPlane = g.outH * g.outW;
   const pointwise = isPointwise(g);
-  const wide = pointwise ? null : widened(g);
-  if (wide !== null) return wideForward(out, x, w, g, wide);
   const cols = pointwise ? null : colsScratch(out, taps * outPlane);
   // Loop order: image, group; per (image, group) one product W_g (outC x taps) cols (taps x outPlane).
   for (let n = 0; n < g.batch; n++) {
@@ -276,30 +303,6 @@ export function convForwardKernel(out: FloatStorage, x: DenseOperand, w: DenseOp
       }
       const a = matrix(w.data, w.offset + group * outC * taps, taps, 1);
       multiply(out.subarray(yStart, yStart + outC * outPlane), a, b, outC, taps, outPlane);
-    }
-  }
-}
-
-/** convForwardKernel on the widened geometry `wide`: each product is outC x inW-wide rows, then its first outW columns are kept. */
-function wideForward(out: FloatStorage, x: DenseOperand, w: DenseOperand, g: ConvGeometry, wide: ConvGeometry): void {
-  const inC = g.inChannels / g.groups;
-  const outC = g.outChannels / g.groups;
-  const taps = inC * g.kH * g.kW;
-  const inPlane = g.inH * g.inW;
-  const outPlane = g.outH * g.outW;
-  const widePlane = wide.outH * wide.outW;
-  const cols = colsScratch(out, taps * widePlane);
-  const product = wideScratch(out, outC * widePlane);
-  const b = matrix(cols, 0, widePlane, 1);
-  for (let n = 0; n < g.batch; n++) {
-    for (let group = 0; group < g.groups; group++) {
-      im2col(cols, x.data, x.offset + (n * g.inChannels + group * inC) * inPlane, inC, wide);
-      multiply(product, matrix(w.data, w.offset + group * outC * taps, taps, 1), b, outC, taps, widePlane);
-      let d = (n * g.outChannels + group * outC) * outPlane;
-      for (let row = 0; row < outC * g.outH; row++) {
-        const s = row * wide.outW;
-        for (let q = 0; q < g.outW; q++) out[d++] = product[s + q]!;
-      }
     }
   }
 }
@@ -345,8 +348,6 @@ export function convWeightKernel(out: FloatStorage, x: DenseOperand, y: DenseOpe
   const pointwise = isPointwise(g);
   out.fill(0);
   if (outPlane === 0 || g.batch === 0) return;
-  const wide = pointwise ? null : widened(g);
-  if (wide !== null) return wideWeight(out, x, y, g, wide);
   const cols = pointwise ? null : colsScratch(out, taps * outPlane);
   const product = sumScratch(out, outC * taps);
   // Loop order: group, image; per (group, image) the product y_g (outC x outPlane) cols^T
@@ -364,40 +365,6 @@ export function convWeightKernel(out: FloatStorage, x: DenseOperand, y: DenseOpe
       }
       const a = matrix(y.data, y.offset + (n * g.outChannels + group * outC) * outPlane, outPlane, 1);
       multiply(product, a, b, outC, outPlane, taps);
-      for (let e = 0; e < outC * taps; e++) out[wStart + e] = out[wStart + e]! + product[e]!;
-    }
-  }
-}
-
-/**
- * convWeightKernel on the widened geometry `wide` (`out` already zero): y's rows are copied into rows
- * as wide as x's, whose extra columns stay 0, and cols's extra columns are zeroed, so the extra
- * columns add exact zeros (an infinite x there would otherwise give 0 * Infinity = NaN).
- */
-function wideWeight(out: FloatStorage, x: DenseOperand, y: DenseOperand, g: ConvGeometry, wide: ConvGeometry): void {
-  const inC = g.inChannels / g.groups;
-  const outC = g.outChannels / g.groups;
-  const taps = inC * g.kH * g.kW;
-  const inPlane = g.inH * g.inW;
-  const outPlane = g.outH * g.outW;
-  const widePlane = wide.outH * wide.outW;
-  const cols = colsScratch(out, taps * widePlane);
-  const product = sumScratch(out, outC * taps);
-  const dy = wideScratch(out, outC * widePlane);
-  dy.fill(0, 0, outC * widePlane);
-  const a = matrix(dy, 0, widePlane, 1);
-  const b = matrix(cols, 0, 1, widePlane);
-  for (let group = 0; group < g.groups; group++) {
-    const wStart = group * outC * taps;
-    for (let n = 0; n < g.batch; n++) {
-      im2col(cols, x.data, x.offset + (n * g.inChannels + group * inC) * inPlane, inC, wide);
-      zeroExtraColumns(cols, taps, g.outH, wide.outW, g.outW);
-      let s = y.offset + (n * g.outChannels + group * outC) * outPlane;
-      for (let row = 0; row < outC * g.outH; row++) {
-        const d = row * wide.outW;
-        for (let q = 0; q < g.outW; q++) dy[d + q] = y.data[s++]!;
-      }
-      multiply(product, a, b, outC, widePlane, taps);
       for (let e = 0; e < outC * taps; e++) out[wStart + e] = out[wStart + e]! + product[e]!;
     }
   }
