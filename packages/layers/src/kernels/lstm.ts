@@ -9,7 +9,9 @@
  * A value is computed in float64 and rounded once when stored.
  */
 
+import { runsOnWasm } from '@nn/autograd/wasm';
 import { sigmoid, sigmoid32, tanh32 } from './gate-math.js';
+import { lstmStepForwardWasm } from './lstm-wasm.js';
 
 export type Storage = Float32Array | Float64Array;
 
@@ -32,6 +34,9 @@ export function lstmStepForward(step: StepLayout, xp: Storage, xpOffset: number,
   const width = 4 * hidden;
   // A branch that always goes one way in a loop (and lets both calls inline), not a function value.
   const f32 = y instanceof Float32Array;
+  // float32 on WebAssembly SIMD where the backend allows (same results); the loop below otherwise.
+  if (f32 && xp instanceof Float32Array && hp instanceof Float32Array && c instanceof Float32Array && runsOnWasm(true)
+    && lstmStepForwardWasm(step, xp, xpOffset, hp, hpOffset, c, cOffset)) return;
   for (let n = 0; n < batch; n++) {
     const x0 = xpOffset + n * width;
     const h0 = hpOffset + n * width;

@@ -100,6 +100,7 @@ const PLAIN = {
   'f64.mul': [0xa2],
   'f32.demote_f64': [0xb6],
   'f64.promote_f32': [0xbb],
+  'i64.extend_i32_s': [0xac],
   'v128.and': simd(0x4e),
   'v128.bitselect': simd(0x52),
   'f32x4.eq': simd(0x41),
@@ -123,6 +124,13 @@ const PLAIN = {
   'f64x2.sqrt': simd(0xef),
   'f64x2.div': simd(0xf3),
   'f64x2.max': simd(0xf5),
+  'f64x2.min': simd(0xf4),
+  'f64x2.nearest': simd(0x94),
+  'i32x4.trunc_sat_f64x2_s_zero': simd(0xfc),
+  'i64x2.extend_low_i32x4_s': simd(0xc7),
+  'i64x2.splat': simd(0x12),
+  'i64x2.shl': simd(0xcb),
+  'i64x2.add': simd(0xce),
   'f32x4.demote_f64x2_zero': simd(0x5e),
   'f64x2.promote_low_f32x4': simd(0x5f),
   'f32x4.splat': simd(0x13),
@@ -230,6 +238,12 @@ export class FunctionBuilder {
       throw new RangeError(`FunctionBuilder.shuffle: expected 16 byte indices from 0 to 31, got [${lanes.join(', ')}]`);
     }
     this.code.push(...simd(0x0d), ...lanes);
+    return this;
+  }
+
+  /** f64x2.extract_lane: pops a vector, pushes its float64 lane `lane` (0 or 1). */
+  extractF64(lane: 0 | 1): this {
+    this.code.push(...simd(0x21), lane);
     return this;
   }
 
