@@ -43,7 +43,7 @@ function emitSigmoid(f: FunctionBuilder, v: number, out: number, t: number, n: n
   f.f64(1).op('f64x2.splat').f64(1).op('f64x2.splat').get(t).op('f64x2.add').op('f64x2.div').set(out);
 }
 
-/** Emits tanh32 of local `x` into local `out`: 1 - 2 / (exp(2x) + 1), or the odd series below |x| 1e-3. */
+/** Emits tanh32 of local `x` into local `out` (`t` a scratch local other than `x`): 1 - 2 / (exp(2x) + 1), or the odd series below |x| 1e-3. */
 function emitTanh(f: FunctionBuilder, x: number, out: number, t: number, n: number, r: number, small: number): void {
   const splat = (v: number): FunctionBuilder => f.f64(v).op('f64x2.splat');
   // small = x (1 - x^2 (1/3 - x^2 (2/15))), with t = x^2 for a moment.
@@ -61,9 +61,16 @@ function emitRound(f: FunctionBuilder, v: number): void {
   f.get(v).op('f32x4.demote_f64x2_zero').op('f64x2.promote_low_f32x4').set(v);
 }
 
-/** The module's bytes: one exported function, `gates`. */
+/** The module's bytes: two exported functions, `gates` and `gates_backward`. */
 export function lstmGatesModule(): Uint8Array {
   const module = new ModuleBuilder().importMemory('env', 'memory', 1);
+  emitForward(module);
+  emitBackward(module);
+  return module.toBytes();
+}
+
+/** `gates`: the forward step (see the header). */
+function emitForward(module: ModuleBuilder): void {
   const f = module.addFunction([ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], [], 'gates');
   const [xp, hp, c, out, batch, hidden] = [0, 1, 2, 3, 4, 5] as const;
   const i32 = (): number => f.local(ValType.i32);
@@ -119,5 +126,78 @@ export function lstmGatesModule(): Uint8Array {
   f.get(hp).get(gw).i32(4).op('i32.mul').op('i32.add').set(hp);
   f.get(n).i32(1).op('i32.add').tee(n).get(batch).op('i32.lt_u').brIf(0);
   f.end();
-  return module.toBytes();
+}
+
+/**
+ * `gates_backward(y, gy, dh, dc, c, dpre, batch, hidden)`: the backward step as `lstmStepBackward`.
+ * `y` and `gy` are six [N, H] planes h, c, i, f, g, o each (the step's, one after another), `dh` the
+ * gradient reaching h' (zeros for none: the loop adds 0 then too), `dc` that reaching c', replaced by
+ * the previous c's, `c` the previous c, all [N, H]; writes `dpre` [N, 4H].
+ */
+function emitBackward(module: ModuleBuilder): void {
+  const f = module.addFunction([ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], [], 'gates_backward');
+  const [y, gy, dh, dc, c, dpre, batch, hidden] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+  const i32 = (): number => f.local(ValType.i32);
+  const [n, jb, gw, ps, u, d] = [i32(), i32(), i32(), i32(), i32(), i32()];
+  const v = (): number => f.local(ValType.v128);
+  const [gi, gf, gg, go, tc, gh, gc, t, nn, r, small] = [v(), v(), v(), v(), v(), v(), v(), v(), v(), v(), v()];
+  const splat = (value: number): FunctionBuilder => f.f64(value).op('f64x2.splat');
+  /** Pushes the two float32 at `base` + u + k planes, as f64x2. */
+  const load = (base: number, k: number): void => {
+    f.get(base).get(u).op('i32.add');
+    if (k > 0) f.get(ps).i32(k).op('i32.mul').op('i32.add');
+    f.mem('v128.load64_splat').op('f64x2.promote_low_f32x4');
+  };
+  /** Stores the f64x2 on the stack as two float32 at the address under it. */
+  const store = (): void => {
+    f.op('f32x4.demote_f64x2_zero').extractF64(0).mem('f64.store');
+  };
+  /** Stores local `grad` times the gate's derivative (pushed by `derivative`) into gate k of dpre. */
+  const storeGate = (k: number, grad: number, derivative: () => void): void => {
+    f.get(d);
+    if (k > 0) f.get(gw).i32(k).op('i32.mul').op('i32.add');
+    f.get(grad);
+    derivative();
+    f.op('f64x2.mul');
+    store();
+  };
+  /** Pushes s (1 - s) of plane k's value (a sigmoid's derivative). */
+  const sigmoidDerivative = (k: number): void => {
+    load(y, k); splat(1); load(y, k); f.op('f64x2.sub').op('f64x2.mul');
+  };
+
+  f.get(hidden).i32(4).op('i32.mul').set(gw);
+  f.get(batch).get(gw).op('i32.mul').set(ps);
+  f.i32(0).set(n);
+  f.i32(0).set(u);
+  f.get(dpre).set(d);
+  f.loop(); // rows n
+  f.i32(0).set(jb);
+  f.loop(); // pairs of units
+  load(y, 1); f.set(gi); // the cell, for a moment
+  emitTanh(f, gi, tc, t, nn, r, small);
+  // gh = gy_h + dh; gc = (gy_c + dc) + (gh o) (1 - tc^2).
+  load(gy, 0); load(dh, 0); f.op('f64x2.add').set(gh);
+  load(gy, 1); load(dc, 0); f.op('f64x2.add');
+  f.get(gh); load(y, 5); f.op('f64x2.mul'); splat(1).get(tc).get(tc).op('f64x2.mul').op('f64x2.sub').op('f64x2.mul');
+  f.op('f64x2.add').set(gc);
+  // gi = gc g + gy_i, gf = gc c_prev + gy_f, gg = gc i + gy_g, go = gh tc + gy_o.
+  f.get(gc); load(y, 4); f.op('f64x2.mul'); load(gy, 2); f.op('f64x2.add').set(gi);
+  f.get(gc); load(c, 0); f.op('f64x2.mul'); load(gy, 3); f.op('f64x2.add').set(gf);
+  f.get(gc); load(y, 2); f.op('f64x2.mul'); load(gy, 4); f.op('f64x2.add').set(gg);
+  f.get(gh).get(tc).op('f64x2.mul'); load(gy, 5); f.op('f64x2.add').set(go);
+  // dc = gc f.
+  f.get(dc).get(u).op('i32.add').get(gc); load(y, 3); f.op('f64x2.mul'); store();
+  storeGate(0, gi, () => sigmoidDerivative(2));
+  storeGate(1, gf, () => sigmoidDerivative(3));
+  storeGate(2, gg, () => { splat(1); load(y, 4); load(y, 4); f.op('f64x2.mul').op('f64x2.sub'); });
+  storeGate(3, go, () => sigmoidDerivative(5));
+  f.get(u).i32(8).op('i32.add').set(u);
+  f.get(d).i32(8).op('i32.add').set(d);
+  f.get(jb).i32(8).op('i32.add').tee(jb).get(gw).op('i32.lt_u').brIf(0);
+  f.end();
+  // Next row of dpre: d advanced by H in this row, 3H more.
+  f.get(d).get(gw).i32(3).op('i32.mul').op('i32.add').set(d);
+  f.get(n).i32(1).op('i32.add').tee(n).get(batch).op('i32.lt_u').brIf(0);
+  f.end();
 }

@@ -39,3 +39,37 @@ export function lstmStepForwardWasm(step: StepLayout, xp: Float32Array, xpOffset
   for (let k = 0; k < 6; k++) y.set(memory.subarray(out + k * units, out + (k + 1) * units), k * plane + at);
   return true;
 }
+
+type GatesBackward = (y: number, gy: number, dh: number, dc: number, c: number, dpre: number, batch: number, hidden: number) => void;
+const findGatesBackward = (exports: Record<string, unknown>): GatesBackward => exports.gates_backward as GatesBackward;
+
+/**
+ * One backward step as `lstmStepBackward` on float32 storage (`dh` null for none). Returns false,
+ * having done nothing, where WebAssembly SIMD is missing or H is odd.
+ */
+export function lstmStepBackwardWasm(
+  step: StepLayout, gy: Float32Array, dh: Float32Array | null, dhOffset: number, dc: Float32Array, c: Float32Array, cOffset: number, dpre: Float32Array, dpreOffset: number,
+): boolean {
+  const { y, plane, at, batch, hidden } = step;
+  if (hidden % 2 !== 0 || !(y instanceof Float32Array)) return false;
+  if (instance === undefined) instance = instantiateOwnMemory(lstmGatesModule());
+  if (instance === null) return false;
+  const units = batch * hidden;
+  const bytes = units * 4;
+  // y's and gy's six planes, then dh, dc, c; dpre (copied out) 2 KiB into a page.
+  const [yAt, gyAt, dhAt, dcAt, cAt] = [0, 6 * bytes, 12 * bytes, 13 * bytes, 14 * bytes];
+  const dpreAt = copyOutOffset(15 * bytes);
+  const memory = instance.view(y, dpreAt + 4 * bytes, 'lstmSequence') as Float32Array;
+  for (let k = 0; k < 6; k++) {
+    memory.set(y.subarray(k * plane + at, k * plane + at + units), (yAt + k * bytes) / 4);
+    memory.set(gy.subarray(k * plane + at, k * plane + at + units), (gyAt + k * bytes) / 4);
+  }
+  if (dh === null) memory.fill(0, dhAt / 4, dhAt / 4 + units);
+  else memory.set(dh.subarray(dhOffset, dhOffset + units), dhAt / 4);
+  memory.set(dc.subarray(0, units), dcAt / 4);
+  memory.set(c.subarray(cOffset, cOffset + units), cAt / 4);
+  instance.functions(findGatesBackward)(yAt, gyAt, dhAt, dcAt, cAt, dpreAt, batch, hidden);
+  dc.set(memory.subarray(dcAt / 4, dcAt / 4 + units), 0);
+  dpre.set(memory.subarray(dpreAt / 4, dpreAt / 4 + 4 * units), dpreOffset);
+  return true;
+}

@@ -11,7 +11,7 @@
 
 import { runsOnWasm } from '@nn/autograd/wasm';
 import { sigmoid, sigmoid32, tanh32 } from './gate-math.js';
-import { lstmStepForwardWasm } from './lstm-wasm.js';
+import { lstmStepBackwardWasm, lstmStepForwardWasm } from './lstm-wasm.js';
 
 export type Storage = Float32Array | Float64Array;
 
@@ -79,6 +79,9 @@ export function lstmStepBackward(
   const width = 4 * hidden;
   // A branch that always goes one way in a loop (and lets both calls inline), not a function value.
   const f32 = y instanceof Float32Array;
+  // float32 on WebAssembly SIMD where the backend allows (same results); the loop below otherwise.
+  if (f32 && gy instanceof Float32Array && (dh === null || dh instanceof Float32Array) && dc instanceof Float32Array && c instanceof Float32Array
+    && dpre instanceof Float32Array && runsOnWasm(true) && lstmStepBackwardWasm(step, gy, dh, dhOffset, dc, c, cOffset, dpre, dpreOffset)) return;
   for (let n = 0; n < batch; n++) {
     const row = at + n * hidden;
     const state = n * hidden;
