@@ -11,9 +11,9 @@
  * Output: [5, T, N, H], the planes h, r, z, n and hn = W_hn h + b_hn of every step (time in the
  * input's order, also for the reverse direction); the layer takes views of the h plane.
  */
-import { defineOp, isGradEnabled, chunk, stack, vjp, zeros, type Tensor } from '@nn/autograd';
+import { chunk, stack, zeros, type Tensor } from '@nn/autograd';
 import { formatShape } from './util.js';
-import { contiguous, matrixView, order, previousStates } from './sequence-loop.js';
+import { contiguous, matrixView, order, previousStates, sequenceOp } from './sequence-loop.js';
 import { gruStepBackward, gruStepForward } from './kernels/gru.js';
 import type { StepLayout, Storage } from './kernels/lstm.js';
 
@@ -89,18 +89,12 @@ function backwardLoop(reverse: boolean, gy: Tensor, y: Tensor, xp: Tensor, whh: 
 }
 
 function makeOp(reverse: boolean): (xp: Tensor, whh: Tensor, bhh: Tensor, h0: Tensor) => Tensor {
-  const op = defineOp({
-    name: reverse ? 'gruSequenceReverse' : 'gruSequence',
-    forward: (xp, whh, bhh, h0) => forwardLoop(reverse, xp!, whh!, bhh!, h0!),
-    backward: (grad, { inputs: [xp, whh, bhh, h0], output, needsInputGrad }) => {
-      // With createGraph, the tensor-op form, so that the gradient differentiates again.
-      const grads = isGradEnabled()
-        ? vjp((...a: Tensor[]) => gruSequenceOps(reverse, a[0]!, a[1]!, a[2]!, a[3]!), xp!, whh!, bhh!, h0!)[1](grad)
-        : backwardLoop(reverse, grad, output, xp!, whh!, h0!);
-      return grads.map((g, k) => (needsInputGrad[k] ? g : null));
-    },
-  });
-  return (xp, whh, bhh, h0) => op(xp, whh, bhh, h0);
+  return sequenceOp(
+    reverse ? 'gruSequenceReverse' : 'gruSequence',
+    ([xp, whh, bhh, h0]) => forwardLoop(reverse, xp!, whh!, bhh!, h0!),
+    (grad, output, [xp, whh, , h0]) => backwardLoop(reverse, grad, output, xp!, whh!, h0!),
+    (xp, whh, bhh, h0) => gruSequenceOps(reverse, xp!, whh!, bhh!, h0!),
+  );
 }
 
 const forwardOp = makeOp(false);

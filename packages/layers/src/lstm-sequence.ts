@@ -14,8 +14,8 @@
  * Output: [6, T, N, H], the planes h, c, i, f, g, o of every step (time in the input's order, also
  * for the reverse direction); the layer takes views of the h and c planes.
  */
-import { defineOp, isGradEnabled, chunk, stack, vjp, zeros, type Tensor } from '@nn/autograd';
-import { contiguous, matrixView, order, previousStates } from './sequence-loop.js';
+import { chunk, stack, zeros, type Tensor } from '@nn/autograd';
+import { contiguous, matrixView, order, previousStates, sequenceOp } from './sequence-loop.js';
 import { formatShape } from './util.js';
 import { lstmStepBackward, lstmStepForward, type StepLayout, type Storage } from './kernels/lstm.js';
 
@@ -94,18 +94,12 @@ function backwardLoop(reverse: boolean, gy: Tensor, y: Tensor, xp: Tensor, whh: 
 }
 
 function makeOp(reverse: boolean): (xp: Tensor, whh: Tensor, h0: Tensor, c0: Tensor) => Tensor {
-  const op = defineOp({
-    name: reverse ? 'lstmSequenceReverse' : 'lstmSequence',
-    forward: (xp, whh, h0, c0) => forwardLoop(reverse, xp!, whh!, h0!, c0!),
-    backward: (grad, { inputs: [xp, whh, h0, c0], output, needsInputGrad }) => {
-      // With createGraph, the tensor-op form, so that the gradient differentiates again.
-      const grads = isGradEnabled()
-        ? vjp((...a: Tensor[]) => lstmSequenceOps(reverse, a[0]!, a[1]!, a[2]!, a[3]!), xp!, whh!, h0!, c0!)[1](grad)
-        : backwardLoop(reverse, grad, output, xp!, whh!, h0!, c0!);
-      return grads.map((g, k) => (needsInputGrad[k] ? g : null));
-    },
-  });
-  return (xp, whh, h0, c0) => op(xp, whh, h0, c0);
+  return sequenceOp(
+    reverse ? 'lstmSequenceReverse' : 'lstmSequence',
+    ([xp, whh, h0, c0]) => forwardLoop(reverse, xp!, whh!, h0!, c0!),
+    (grad, output, [xp, whh, h0, c0]) => backwardLoop(reverse, grad, output, xp!, whh!, h0!, c0!),
+    (xp, whh, h0, c0) => lstmSequenceOps(reverse, xp!, whh!, h0!, c0!),
+  );
 }
 
 const forwardOp = makeOp(false);

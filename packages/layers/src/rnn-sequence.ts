@@ -8,9 +8,9 @@
  * Output: [1, T, N, H], the states after each step (time in the input's order, also for the reverse
  * direction).
  */
-import { defineOp, isGradEnabled, stack, vjp, zeros, type Tensor } from '@nn/autograd';
+import { stack, zeros, type Tensor } from '@nn/autograd';
 import { formatShape } from './util.js';
-import { contiguous, matrixView, order, previousStates } from './sequence-loop.js';
+import { contiguous, matrixView, order, previousStates, sequenceOp } from './sequence-loop.js';
 import { rnnStepBackward, rnnStepForward } from './kernels/rnn.js';
 import type { StepLayout, Storage } from './kernels/lstm.js';
 
@@ -69,18 +69,12 @@ function backwardLoop(reverse: boolean, relu: boolean, gy: Tensor, y: Tensor, wh
 }
 
 function makeOp(reverse: boolean, relu: boolean): (xp: Tensor, whh: Tensor, bhh: Tensor, h0: Tensor) => Tensor {
-  const op = defineOp({
-    name: `rnnSequence${relu ? 'Relu' : 'Tanh'}${reverse ? 'Reverse' : ''}`,
-    forward: (xp, whh, bhh, h0) => forwardLoop(reverse, relu, xp!, whh!, bhh!, h0!),
-    backward: (grad, { inputs: [xp, whh, bhh, h0], output, needsInputGrad }) => {
-      // With createGraph, the tensor-op form, so that the gradient differentiates again.
-      const grads = isGradEnabled()
-        ? vjp((...a: Tensor[]) => rnnSequenceOps(reverse, relu, a[0]!, a[1]!, a[2]!, a[3]!), xp!, whh!, bhh!, h0!)[1](grad)
-        : backwardLoop(reverse, relu, grad, output, whh!, h0!);
-      return grads.map((g, k) => (needsInputGrad[k] ? g : null));
-    },
-  });
-  return (xp, whh, bhh, h0) => op(xp, whh, bhh, h0);
+  return sequenceOp(
+    `rnnSequence${relu ? 'Relu' : 'Tanh'}${reverse ? 'Reverse' : ''}`,
+    ([xp, whh, bhh, h0]) => forwardLoop(reverse, relu, xp!, whh!, bhh!, h0!),
+    (grad, output, [, whh, , h0]) => backwardLoop(reverse, relu, grad, output, whh!, h0!),
+    (xp, whh, bhh, h0) => rnnSequenceOps(reverse, relu, xp!, whh!, bhh!, h0!),
+  );
 }
 
 const ops = [makeOp(false, false), makeOp(true, false), makeOp(false, true), makeOp(true, true)];

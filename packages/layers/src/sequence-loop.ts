@@ -1,8 +1,10 @@
 /**
- * What the fused recurrent ops (./lstm-sequence.ts, ./gru-sequence.ts) share: views without a graph
- * (their loops run under no-grad), the order of the time steps, and the states before each step.
+ * What the fused recurrent ops (./lstm-sequence.ts, ./gru-sequence.ts, ./rnn-sequence.ts) share: the
+ * op itself (kernel loops forward and backward, the tensor-op form for higher derivatives), views
+ * without a graph (their loops run under no-grad), the order of the time steps, and the states
+ * before each step.
  */
-import { concat, Tensor } from '@nn/autograd';
+import { concat, defineOp, isGradEnabled, Tensor, vjp } from '@nn/autograd';
 import type { Storage } from './kernels/lstm.js';
 
 /** The elements of `t` in row-major order, without a copy when it is contiguous. */
@@ -33,4 +35,27 @@ export function previousStates(y: Tensor, h0: Tensor, reverse: boolean): Tensor 
     : reverse ? concat([hs.slice([1, 0, 0], [steps, batch, hidden]), h0Row], 0)
       : concat([h0Row, hs.slice([0, 0, 0], [steps - 1, batch, hidden])], 0);
   return before.reshape([steps * batch, hidden]);
+}
+
+/**
+ * One layer direction over the whole sequence as one op. `loop` runs the forward kernels and
+ * `loopBackward` backpropagates through time with them; when the backward itself is recorded (a
+ * second derivative is wanted), the gradient is taken through `ops`, the same recurrence written in
+ * tensor ops, so that it differentiates again.
+ */
+export function sequenceOp(
+  name: string,
+  loop: (inputs: readonly Tensor[]) => Tensor,
+  loopBackward: (grad: Tensor, output: Tensor, inputs: readonly Tensor[]) => Tensor[],
+  ops: (...inputs: Tensor[]) => Tensor,
+): (...inputs: Tensor[]) => Tensor {
+  const op = defineOp({
+    name,
+    forward: (...inputs) => loop(inputs),
+    backward: (grad, { inputs, output, needsInputGrad }) => {
+      const grads = isGradEnabled() ? vjp(ops, ...inputs)[1](grad) : loopBackward(grad, output, inputs);
+      return grads.map((g, k) => (needsInputGrad[k] ? g : null));
+    },
+  });
+  return (...inputs) => op(...inputs);
 }
