@@ -1,6 +1,8 @@
 /** Shape ops are views where possible: they share storage and change only shape, strides and offset. */
 import { describe, expect, test } from 'vitest';
-import { arange, tensor } from '../src/index.js';
+import { test as propTest } from '@fast-check/vitest';
+import fc from 'fast-check';
+import { arange, tensor, type Tensor } from '../src/index.js';
 
 const grid = () => arange(0, 24, 1, { dtype: 'float64' }).reshape([2, 3, 4]);
 
@@ -86,5 +88,63 @@ describe('element-wise ops on views', () => {
     expect(t.add(row).toArray()).toEqual(copy.add(row).toArray());
     expect(t.mul(t).sum(1).toArray()).toEqual(copy.mul(copy).sum(1).toArray());
     expect(t.exp().max(0).toArray()).toEqual(copy.exp().max(0).toArray());
+  });
+});
+
+describe('reshape of a strided tensor is a view when its strides allow', () => {
+  test('splitting the last axis of a slice (the heads of a packed projection) shares storage', () => {
+    const x = arange(0, 24, 1, { dtype: 'float64' }).reshape([2, 12]);
+    const middle = x.slice([0, 4], [2, 8]); // [2, 4], strides [12, 1], offset 4
+    const split = middle.reshape([2, 2, 2]);
+    expect(split.storage).toBe(x.storage);
+    expect(split.strides).toEqual([12, 2, 1]);
+    expect(split.toArray()).toEqual([[[4, 5], [6, 7]], [[16, 17], [18, 19]]]);
+    // Merging the sliced axis with its neighbour cannot be a view: that copies.
+    const merged = middle.reshape([8]);
+    expect(merged.storage).not.toBe(x.storage);
+    expect(merged.toArray()).toEqual([4, 5, 6, 7, 16, 17, 18, 19]);
+  });
+
+  test('a transposed pair of axes stays a view when other axes split or size-1 axes are added', () => {
+    const t = arange(0, 24, 1, { dtype: 'float64' }).reshape([2, 3, 4]).transpose(0, 1); // [3, 2, 4]
+    const r = t.reshape([3, 1, 2, 2, 2]);
+    expect(r.storage).toBe(t.storage);
+    expect(r.toArray()).toEqual(tensor(t.toArray() as number[][][], { dtype: 'float64' }).reshape([3, 1, 2, 2, 2]).toArray());
+  });
+
+  /** Targets for `shape`: flattened, two neighbours merged, a 1 inserted, an even axis split. */
+  function targets(shape: readonly number[]): number[][] {
+    const out: number[][] = [[-1]];
+    for (let i = 0; i + 1 < shape.length; i++) out.push([...shape.slice(0, i), shape[i]! * shape[i + 1]!, ...shape.slice(i + 2)]);
+    for (let i = 0; i <= shape.length; i++) out.push([...shape.slice(0, i), 1, ...shape.slice(i)]);
+    shape.forEach((d, i) => { if (d % 2 === 0) out.push([...shape.slice(0, i), 2, d / 2, ...shape.slice(i + 1)]); });
+    return out;
+  }
+
+  propTest.prop([
+    fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }),
+    fc.nat(), fc.nat(), fc.nat(),
+  ], { numRuns: 200, seed: 15 })('gives the values of a reshape of a contiguous copy, with gradients', (shape, permSeed, sliceSeed, targetSeed) => {
+    const size = shape.reduce((p, d) => p * d, 1);
+    const base = arange(0, size, 1, { dtype: 'float64' }).reshape(shape);
+    // A strided input: axes rotated, then the last axis sliced from 1 when it is longer than 1.
+    const rotate = permSeed % shape.length;
+    let x: Tensor = base.permute(shape.map((_, i) => (i + rotate) % shape.length));
+    const last = x.shape[x.ndim - 1]!;
+    if (last > 1 && sliceSeed % 2 === 1) x = x.slice([...x.shape.map(() => 0).slice(0, -1), 1], [...x.shape.slice(0, -1), last]);
+    const options = targets(x.shape);
+    const target = options[targetSeed % options.length]!;
+    const copy = tensor(Array.from(x.data()), { shape: x.shape, dtype: 'float64' });
+    expect(x.reshape(target).toArray()).toEqual(copy.reshape(target).toArray());
+    const leaf = tensor(Array.from(base.data()), { shape, dtype: 'float64' });
+    leaf.requiresGrad = true;
+    let y: Tensor = leaf.permute(shape.map((_, i) => (i + rotate) % shape.length));
+    if (last > 1 && sliceSeed % 2 === 1) y = y.slice([...y.shape.map(() => 0).slice(0, -1), 1], [...y.shape.slice(0, -1), last]);
+    const out = y.reshape(target);
+    out.mul(out).sum().backward();
+    // d/dx sum(x^2) = 2x where x was read, 0 where the slice left it out.
+    const grad = Array.from(leaf.grad!.data());
+    const read = new Set(Array.from(y.data()));
+    grad.forEach((g, i) => expect(g).toBe(read.has(i) ? 2 * i : 0));
   });
 });

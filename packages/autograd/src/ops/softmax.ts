@@ -1,7 +1,7 @@
 /**
  * softmax and logSoftmax: primitives with a fused kernel (../kernels/softmax.ts), whose values are
- * those of the chain x - max(x), exp, sum, log (or divide) bit for bit, in one node of the graph
- * instead of five. Shifting by the maximum keeps exp from overflowing at logits of +-1e4, and working
+ * those of the chain x - max(x), exp, sum, log (or divide), bit for bit in float64 and within a
+ * float32 ulp in float32 (a polynomial exp there), in one node of the graph instead of five. Shifting by the maximum keeps exp from overflowing at logits of +-1e4, and working
  * on the shifted values, not on x - logSumExp(x), keeps float32 precision when the logits are large.
  * The shift is the maximum even when it is infinite, as in PyTorch: a line holding NaN or +Infinity,
  * or only -Infinity, gives NaN all along it (logSumExp, as PyTorch's, shifts by 0 there instead).

@@ -1,5 +1,5 @@
 /**
- * Shape ops. reshape (of a contiguous tensor), permute, expand and slice are views: they share the
+ * Shape ops. reshape (when the strides allow, as PyTorch), permute, expand and slice are views: they share the
  * input's storage and only change shape, strides and offset. squeeze, unsqueeze and transpose are
  * built on reshape and permute. `pad` is slice's adjoint (its backward), zero-filled around the input.
  */
@@ -16,6 +16,39 @@ import { drawShape, drawTensor } from '../check/sampling.js';
 import { Tensor, type Axis, type TensorLike } from '../tensor.js';
 import { contiguous, fromStorage, toTensor } from './creation.js';
 import { describeValue } from '../describe-value.js';
+
+/**
+ * The strides of `shape` as a view of a tensor of shape `from` and strides `strides` (the same
+ * elements in the same row-major order), or null when no strides give that, PyTorch's
+ * computeStride: the input's axes fall into runs that are contiguous among themselves, and each
+ * run must be split or merged into whole axes of the new shape.
+ */
+export function viewStrides(from: readonly number[], strides: readonly number[], shape: readonly number[]): number[] | null {
+  if (from.length === 0 || sizeOf(from) === 0) return null;
+  const out = new Array<number>(shape.length);
+  let target = shape.length - 1;
+  let base = strides[from.length - 1]!;
+  let runSize = 1;
+  let viewSize = 1;
+  for (let axis = from.length - 1; axis >= 0; axis--) {
+    runSize *= from[axis]!;
+    // A run ends at the first axis, or where the next axis out does not continue it.
+    if (axis === 0 || (from[axis - 1] !== 1 && strides[axis - 1] !== runSize * base)) {
+      while (target >= 0 && (viewSize < runSize || shape[target] === 1)) {
+        out[target] = viewSize * base;
+        viewSize *= shape[target]!;
+        target--;
+      }
+      if (viewSize !== runSize) return null;
+      if (axis > 0) {
+        base = strides[axis - 1]!;
+        runSize = 1;
+        viewSize = 1;
+      }
+    }
+  }
+  return target === -1 ? out : null;
+}
 
 /** A view of `x`'s storage with another shape and strides. */
 function view(x: Tensor, shape: Shape, strides: readonly number[], offset = x.offset): Tensor {
@@ -54,6 +87,10 @@ export const viewOps = {
   reshape: {
     name: 'reshape',
     forward([x], shape) {
+      // A view whenever the strides allow it (splitting an axis of a slice, as the heads of a
+      // packed attention projection), as PyTorch's reshape; a copy otherwise.
+      const strides = x!.isContiguous ? null : viewStrides(x!.shape, x!.strides, shape);
+      if (strides !== null) return view(x!, shape, strides);
       const source = contiguous(x!);
       return view(source, shape, contiguousStrides(shape));
     },
@@ -152,7 +189,7 @@ export const viewOps = {
 /** What docs/ops.md says of each shape op (apart from the records, so that bundles leave it out). */
 export const viewDocs = {
   alias: { torch: 'Tensor.view_as(x)', internal: true },
-  reshape: { torch: 'torch.reshape', method: 'reshape', notes: 'One -1 is inferred. A view of a contiguous tensor, else a copy.' },
+  reshape: { torch: 'torch.reshape', method: 'reshape', notes: 'One -1 is inferred. A view whenever the strides allow (as in PyTorch: a contiguous tensor, or a slice or permutation whose regrouped axes stay contiguous), else a copy.' },
   permute: { torch: 'torch.permute', method: 'permute', notes: 'A view.' },
   expand: { torch: 'Tensor.expand', method: 'expand', notes: 'A view (stride 0 on broadcast axes); the gradient is summed back.' },
   slice: {
