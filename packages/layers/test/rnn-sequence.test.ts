@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { test as propTest } from '@fast-check/vitest';
 import { gradcheck, gradgradcheck, gradients, Generator, randn, tensor, type Tensor } from '@nn/autograd';
 import { rnnSequence, rnnSequenceOps } from '../src/rnn-sequence.js';
+import { close, leaf } from './sequence-test-helpers.js';
 
 /** Random inputs of one RNN direction: xp [T, N, H], whh [H, H], bhh [H], h0 [N, H]. */
 function inputs(steps: number, batch: number, hidden: number, seed: number, dtype: 'float32' | 'float64' = 'float64'): Tensor[] {
@@ -20,20 +21,6 @@ function inputs(steps: number, batch: number, hidden: number, seed: number, dtyp
     randn([batch, hidden], { dtype, rng }),
   ];
 }
-
-/** A leaf copy of `t` that requires grad. */
-const leaf = (t: Tensor): Tensor => {
-  const copy = t.detach();
-  copy.requiresGrad = true;
-  return copy;
-};
-
-const close = (actual: Tensor, expected: Tensor, tolerance: number, what: string): void => {
-  const a = actual.data();
-  const e = expected.data();
-  expect(a.length, what).toBe(e.length);
-  a.forEach((v, i) => expect(Math.abs(v - e[i]!), `${what}, element ${i}: ${v} against ${e[i]}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(e[i]!))));
-};
 
 const names = ['xp', 'whh', 'bhh', 'h0'];
 

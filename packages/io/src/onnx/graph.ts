@@ -59,6 +59,11 @@ export interface ConstantUse {
   readonly name: string;
 }
 
+/**
+ * The ExportContext of one export: it names the traced tensors' values, turns parameters into
+ * initializers under their state-dict names and other tensors read into constants, and collects the
+ * nodes in the order the converters add them.
+ */
 export class GraphBuilder implements ExportContext {
   readonly nodes: NodeValue[] = [];
   readonly initializers: TensorValue[] = [];

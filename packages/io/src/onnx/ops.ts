@@ -198,6 +198,10 @@ function trilu(ctx: ExportContext, op: TracedOp, upper: 0 | 1): string {
   return ctx.node('Trilu', [input(ctx, op, 0), k], { upper: int(upper) })[0]!;
 }
 
+/**
+ * The ONNX form of each traced op, by the op's name; an op missing here has none, and exportOnnx
+ * names it and the module where it ran.
+ */
 export const opConverters: Readonly<Record<string, OpConverter>> = {
   // Unary.
   neg: same('Neg'), exp: same('Exp'), log: same('Log'), sqrt: same('Sqrt'), abs: same('Abs'), tanh: same('Tanh'),
