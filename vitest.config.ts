@@ -14,7 +14,8 @@ export default defineConfig({
     // The JSON report is what .ci/run reads to print its closing 'N passed, N failed' line.
     reporters: ['default', ['json', { outputFile: 'build/test-results.json' }]],
     projects: [
-      { extends: true, test: { name: 'auto', include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'] } },
+      // test/browser/ is `npm run test:browser` (vitest.browser.config.ts): it needs Chromium.
+      { extends: true, test: { name: 'auto', include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['test/browser/**'] } },
       { extends: true, test: { name: 'js', include: kernelSuites, exclude: backendIndependent, env: { NN_BACKEND: 'js' } } },
       { extends: true, test: { name: 'wasm', include: kernelSuites, exclude: backendIndependent, env: { NN_BACKEND: 'wasm' } } },
     ],
