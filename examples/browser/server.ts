@@ -8,7 +8,8 @@
  * one thread; the tests start both kinds.
  *
  * Only the parts a page needs are served: the pages and their compiled scripts, the packages' built
- * ESM (dist/), and the bench peers under node_modules. `/` is the demo page.
+ * ESM (dist/), bundles written under build/browser/, and the bench peers under node_modules. `/` is
+ * the demo page.
  *
  *   node build/examples/browser/server.js [port]     # prints the URL; Ctrl-C stops it
  */
@@ -21,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../' : '../../../', import.meta.url));
 
 /** Path prefixes (from the root) that may be served. */
-const SERVED = ['examples/browser/', 'build/examples/browser/', 'packages/', 'node_modules/', 'test/browser/pages/', 'build/test/test/browser/', 'bench/browser/', 'build/bench/browser/'];
+const SERVED = ['examples/browser/', 'build/examples/browser/', 'packages/', 'node_modules/', 'test/browser/pages/', 'build/test/test/browser/', 'bench/browser/', 'build/bench/browser/', 'build/browser/'];
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
