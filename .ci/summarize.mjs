@@ -3,7 +3,8 @@
  * The closing line of CI, 'N passed, N failed', from Vitest's JSON report and the exit status of
  * `npm test`:
  *
- *   node .ci/summarize.mjs build/test-results.json <exit status of npm test>
+ *   node .ci/summarize.mjs build/test-results.json <exit status of npm test> \
+ *                          build/browser-test-results.json <exit status of npm run test:browser>
  *
  * Plain JavaScript with no imports beyond Node's, so that it runs before anything is built. It exits
  * 1 when it counts a failure, 0 otherwise.
@@ -56,11 +57,18 @@ function readReport(path) {
   }
 }
 
-const [reportPath, exitStatusText] = process.argv.slice(2);
-if (reportPath === undefined || !/^\d+$/.test(exitStatusText ?? '')) {
-  console.error('usage: node .ci/summarize.mjs <vitest JSON report> <exit status of the test command>');
+// Pairs of (report, exit status): npm test's, then the browser tests'. The line counts them all.
+const args = process.argv.slice(2);
+if (args.length === 0 || args.length % 2 !== 0 || args.some((arg, i) => i % 2 === 1 && !/^\d+$/.test(arg))) {
+  console.error('usage: node .ci/summarize.mjs <vitest JSON report> <exit status of its test command> [<report> <status> ...]');
   process.exit(2);
 }
-const { passed, failed } = summarize(readReport(reportPath), Number(exitStatusText));
+let passed = 0;
+let failed = 0;
+for (let i = 0; i < args.length; i += 2) {
+  const counts = summarize(readReport(args[i]), Number(args[i + 1]));
+  passed += counts.passed;
+  failed += counts.failed;
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

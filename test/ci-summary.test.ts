@@ -26,9 +26,9 @@ interface Summary {
   status: number | null;
 }
 
-/** Runs the summarizer as .ci/run does, on the report at `reportPath` and a test command's exit status. */
-function summarize(reportPath: string, exitStatus: number): Summary {
-  const run = spawnSync(process.execPath, [summarizer, reportPath, String(exitStatus)], { encoding: 'utf8' });
+/** Runs the summarizer as .ci/run does, on the report at `reportPath` and a test command's exit status (and more such pairs). */
+function summarize(reportPath: string, exitStatus: number, ...more: (string | number)[]): Summary {
+  const run = spawnSync(process.execPath, [summarizer, reportPath, String(exitStatus), ...more.map(String)], { encoding: 'utf8' });
   return { line: run.stdout.trim(), status: run.status };
 }
 
@@ -154,5 +154,14 @@ describe('on hand-made reports', () => {
       ]),
     );
     expect(summarize(path, 1)).toEqual({ line: '3 passed, 4 failed', status: 1 });
+  });
+
+  test("two reports (npm test's and the browser tests') add up, and either one's failure fails the line", () => {
+    const node = write('node.json', report([{ status: 'passed', tests: ['passed', 'passed'] }]));
+    const browser = write('browser.json', report([{ status: 'passed', tests: ['passed'] }]));
+    expect(summarize(node, 0, browser, 0)).toEqual({ line: '3 passed, 0 failed', status: 0 });
+    // The browser tests never ran (no Chromium, say): no report, and a non-zero status.
+    expect(summarize(node, 0, join(scratch, 'no-browser-report.json'), 1)).toEqual({ line: '2 passed, 1 failed', status: 1 });
+    expect(spawnSync(process.execPath, [summarizer, node, '0', browser], { encoding: 'utf8' }).status).toBe(2);
   });
 });
