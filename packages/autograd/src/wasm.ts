@@ -14,6 +14,10 @@
  *   or through `functions(find)`, which finds them once per instance.
  * - `copyOutOffset(at)`: where in memory to put what JS copies out (2 KiB into a page: copies between
  *   addresses at the same offset in their pages were 10 to 15 times slower).
+ * - `relaxedSimdAvailable()`, `setRelaxedSimd(enabled)`, `relaxedSimdInUse()`: where the engine has
+ *   relaxed SIMD (Chromium; Node 20 only with --experimental-wasm-relaxed-simd), matmul (and the
+ *   convolutions lowered onto it) runs micro-kernels with fused multiply-adds; `setRelaxedSimd(false)`
+ *   or NN_RELAXED_SIMD=0 keeps the plain ones, whose float results are the same on every engine.
  * - `runsOnWasm(largeEnough)`: whether a kernel call should run on WebAssembly, following
  *   `setBackend` ('js' and 'wasm' force one; 'auto' takes the caller's size test).
  *
@@ -30,6 +34,7 @@
  */
 export { FunctionBuilder, ModuleBuilder, ValType, type MemoryOp, type PlainOp, type SharedMemoryLimits } from './kernels/wasm/emitter.js';
 export {
-  copyOutOffset, instantiateOwnMemory, KernelInstance, simdWasmApi, type WasmApi, type WasmMemory,
+  copyOutOffset, instantiateOwnMemory, KernelInstance, relaxedSimdAvailable, relaxedSimdInUse, setRelaxedSimd, simdWasmApi,
+  type WasmApi, type WasmMemory,
 } from './kernels/wasm/runtime.js';
 export { runsOnWasm } from './backend.js';

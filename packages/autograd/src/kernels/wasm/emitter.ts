@@ -63,7 +63,7 @@ function encodeVector(items: readonly (readonly number[])[]): number[] {
   return [...unsignedLeb128(items.length), ...items.flat()];
 }
 
-/** A SIMD opcode's bytes: the 0xfd prefix, then the opcode as an unsigned LEB128 (0xe4 takes two bytes). */
+/** A SIMD opcode's bytes: the 0xfd prefix, then the opcode as an unsigned LEB128 (0xe4 and 0x105 take two bytes). */
 const simd = (opcode: number): number[] => [0xfd, ...unsignedLeb128(opcode)];
 
 /** Instructions without immediates, by text-format name. */
@@ -141,6 +141,10 @@ const PLAIN = {
   'f64x2.add': simd(0xf0),
   'f64x2.sub': simd(0xf1),
   'f64x2.mul': simd(0xf2),
+  // Relaxed SIMD (a separate proposal; engines without it reject the module): a * b + c, which an
+  // engine may compute fused (one rounding) or as mul then add. Operands pushed in the order a, b, c.
+  'f32x4.relaxed_madd': simd(0x105),
+  'f64x2.relaxed_madd': simd(0x107),
 } as const satisfies Record<string, readonly number[]>;
 
 /**

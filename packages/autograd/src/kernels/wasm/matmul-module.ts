@@ -19,8 +19,11 @@
  * Loop order (the BLIS one): over NR-column strips of B, then over MR-row strips of A. One strip of B
  * (kc x NR, 8 KiB at kc = 256) stays in L1 while every strip of A streams past it from L2. Inside,
  * the micro-kernel keeps the MR x NR tile of C in SIMD locals for the whole k loop, so each step loads
- * MR + NR values for MR * NR multiply-adds. SIMD128 has no fused multiply-add (relaxed SIMD has, but
- * is behind a flag in Node 20), so each update is a mul then an add.
+ * MR + NR values for MR * NR multiply-adds. SIMD128 has no fused multiply-add, so each update of the
+ * plain module is a mul then an add. The relaxed variant (`{ relaxed: true }`) is the same code with
+ * each pair replaced by one `relaxed_madd`, which engines with FMA run fused (one rounding instead of
+ * two); it only validates where the engine has relaxed SIMD (Chromium; Node 20 behind
+ * --experimental-wasm-relaxed-simd), so ./runtime.ts picks it by feature detection.
  *
  * Tile shape and register budget. V8 on x64 gives SIMD values xmm0..xmm14 (xmm15 is its scratch).
  * The f32 tile is 4 x 8 (two f32x4 a row): 8 accumulators + 2 B vectors + 1 A splat + 1 product = 12
@@ -69,29 +72,42 @@ export type PackFunction = (dst: number, src: number, count: number, width: numb
 /** Import names of the memory: the module imports it so that JS owns it (and could share it with workers). */
 export const MEMORY_IMPORT = { module: 'env', name: 'memory' } as const;
 
+/** Which module: the plain SIMD128 one, or the relaxed-SIMD variant (fused multiply-adds). */
+export interface MatmulModuleOptions {
+  /** Use `f32x4.relaxed_madd` / `f64x2.relaxed_madd` in the micro-kernels (default false). */
+  readonly relaxed?: boolean;
+}
+
 /**
  * The module's bytes, exporting `gemm_f32`, `gemm_f64`, `pack_f32` and `pack_f64`. With `shared`, the
- * module imports a shared memory (for worker threads); the code is the same either way.
+ * module imports a shared memory (for worker threads); the code is the same either way. With
+ * `relaxed`, the micro-kernels multiply-add with relaxed SIMD (see the header); packing is the same.
  */
-export function matmulModuleBytes(shared?: SharedMemoryLimits): Uint8Array {
+export function matmulModuleBytes(shared?: SharedMemoryLimits, options: MatmulModuleOptions = {}): Uint8Array {
   const module = new ModuleBuilder().importMemory(MEMORY_IMPORT.module, MEMORY_IMPORT.name, 1, shared);
   for (const precision of [F32, F64]) {
-    emitGemm(module, precision);
+    emitGemm(module, precision, options.relaxed === true);
     emitPack(module, precision);
   }
   return module.toBytes();
 }
 
 /** Emits `gemm_<precision>` into `module`: the loops over tiles of a packed block, and the micro-kernel. */
-function emitGemm(module: ModuleBuilder, precision: Precision): void {
+function emitGemm(module: ModuleBuilder, precision: Precision, relaxed: boolean): void {
   const { bytes, lanes, tile: { mr, nr } } = precision;
   const vectors = nr / lanes; // v128 per row of the tile
   const mul: PlainOp = precision.name === 'f32' ? 'f32x4.mul' : 'f64x2.mul';
   const add: PlainOp = precision.name === 'f32' ? 'f32x4.add' : 'f64x2.add';
+  const madd: PlainOp = precision.name === 'f32' ? 'f32x4.relaxed_madd' : 'f64x2.relaxed_madd';
   const splat = precision.name === 'f32' ? 'v128.load32_splat' : 'v128.load64_splat';
 
   const i32 = ValType.i32;
   const f = module.addFunction([i32, i32, i32, i32, i32, i32, i32, i32, i32, i32], [], `gemm_${precision.name}`);
+  /** acc += a * b: mul then add, or one relaxed_madd (which takes a, b, then the addend). */
+  const multiplyAdd = (accumulator: number, x: number, y: number): void => {
+    if (relaxed) f.get(x).get(y).get(accumulator).op(madd).set(accumulator);
+    else f.get(accumulator).get(x).get(y).op(mul).op(add).set(accumulator);
+  };
   const [a, b, c, mTiles, nTiles, kc, ldc, accumulate, bStep, bStrip] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
   const aStrip = f.local(i32); // the current strip of A (MR rows)
   const cTile = f.local(i32); // top-left of the current C tile
@@ -128,14 +144,14 @@ function emitGemm(module: ModuleBuilder, precision: Precision): void {
       f.end();
 
       // The micro-kernel: one k step per iteration. Per step, load one row of the B strip (NR values)
-      // and splat each of the MR values of A's column in turn; every accumulator gets one mul and one add.
+      // and splat each of the MR values of A's column in turn; every accumulator gets one multiply-add.
       f.get(aStrip).tee(pa).get(stripBytesA).op('i32.add').set(aEnd);
       f.get(b).set(pb);
       f.loop();
       for (let v = 0; v < vectors; v++) f.get(pb).mem('v128.load', v * 16).set(bv[v]!);
       for (let i = 0; i < mr; i++) {
         f.get(pa).mem(splat, i * bytes).set(av);
-        for (let v = 0; v < vectors; v++) f.get(acc[i]![v]!).get(av).get(bv[v]!).op(mul).op(add).set(acc[i]![v]!);
+        for (let v = 0; v < vectors; v++) multiplyAdd(acc[i]![v]!, av, bv[v]!);
       }
       f.get(pb).get(bStep).op('i32.add').set(pb);
       f.get(pa).i32(mr * bytes).op('i32.add').tee(pa);

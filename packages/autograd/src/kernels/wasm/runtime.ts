@@ -18,6 +18,13 @@
  * place: `replaceMemory` makes a larger one, copies the old contents over and instantiates the module
  * on it again, and the old memory is simply dropped (dropping detaches nothing). A shared memory does
  * grow in place: its buffer is a SharedArrayBuffer, which cannot be detached.
+ *
+ * Which matmul module. Where the engine validates relaxed SIMD (Chromium does; Node 20 only with
+ * --experimental-wasm-relaxed-simd), the runtimes compile the variant whose micro-kernels use
+ * `relaxed_madd` (fused multiply-add on CPUs with FMA), else the plain SIMD128 one, silently.
+ * `setRelaxedSimd(false)`, or the environment variable NN_RELAXED_SIMD=0 (read where there is a
+ * `process`, as NN_BACKEND is), forces the plain one. Workers instantiate the compiled module the
+ * shared runtime hands them, so they run the same variant as the main thread.
  */
 import type { Storage } from '../../dtype.js';
 import { ModuleBuilder, ValType } from './emitter.js';
@@ -65,8 +72,12 @@ function matmulFunctions(exports: Record<string, unknown>): MatmulFunctions {
 export class MatmulRuntime {
   private readonly instance: KernelInstance;
 
-  /** Instantiates a compiled matmul module on `memory`; `maxBytes` is where `reserve` stops. */
-  constructor(api: WasmApi, module: object, memory: WasmMemory, readonly maxBytes: number = Infinity) {
+  /**
+   * Instantiates a compiled matmul module on `memory`; `maxBytes` is where `reserve` stops.
+   * `relaxed` records which variant `module` was compiled from (it changes nothing here); undefined
+   * for a worker's runtime, which runs whatever compiled module the main thread handed it.
+   */
+  constructor(api: WasmApi, module: object, memory: WasmMemory, readonly maxBytes: number = Infinity, readonly relaxed?: boolean) {
     this.instance = new KernelInstance(api, module, memory, maxBytes);
     this.instance.functions(matmulFunctions); // a module without the functions fails here, not in a product
   }
@@ -233,18 +244,74 @@ export function instantiateOwnMemory(bytes: Uint8Array): KernelInstance | null {
   }
 }
 
+/** NN_RELAXED_SIMD: unset, '' or '1' lets the kernels use relaxed SIMD where available; '0' forbids it. */
+function relaxedFromEnvironment(): boolean {
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NN_RELAXED_SIMD;
+  if (value === undefined || value === '' || value === '1') return true;
+  if (value === '0') return false;
+  throw new Error(`NN_RELAXED_SIMD: expected 0 or 1, got ${JSON.stringify(value)}`);
+}
+
+/** Whether the kernels may use relaxed SIMD (where the engine has it): `setRelaxedSimd`, NN_RELAXED_SIMD. */
+let relaxedAllowed = relaxedFromEnvironment();
+/** This engine's answer to the relaxed-SIMD probe, once asked. */
+let relaxedSupported: boolean | undefined;
+
+/**
+ * Whether `api` validates relaxed SIMD's multiply-adds (false for no API, or one whose validate throws).
+ * Feature detection by validation: engines without the proposal reject the opcodes, which never run.
+ */
+export function supportsRelaxedSimd(api: WasmApi | undefined): boolean {
+  try {
+    return api !== undefined && api.validate(relaxedSimdProbe());
+  } catch {
+    return false;
+  }
+}
+
+/** Whether this engine runs relaxed SIMD (and SIMD128): true in Chromium, false in Node 20 without its flag. */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxedSupported === undefined) relaxedSupported = supportsRelaxedSimd(simdWasmApi());
+  return relaxedSupported;
+}
+
+/** Whether matmul products (and the convolutions lowered onto them) run the relaxed-SIMD kernels. */
+export function relaxedSimdInUse(): boolean {
+  return relaxedAllowed && relaxedSimdAvailable();
+}
+
+/**
+ * Lets the matmul kernels use relaxed SIMD's fused multiply-add where the engine has it (true, the
+ * default, unless NN_RELAXED_SIMD=0), or keeps them on the plain SIMD128 kernels (false), whose
+ * float results are the same on every engine. The next single-threaded product compiles the chosen
+ * module. A thread pool's shared runtime keeps the variant it started with, so changing the variant
+ * while one exists is an error: choose before starting threads.
+ */
+export function setRelaxedSimd(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') throw new TypeError(`setRelaxedSimd: expected true or false, got ${String(enabled)}`);
+  const was = relaxedSimdInUse();
+  const next = enabled && relaxedSimdAvailable();
+  if (shared !== undefined && (shared.runtime.relaxed === true) !== next) {
+    throw new Error(`setRelaxedSimd(${String(enabled)}): the thread pool's shared runtime already runs the ${shared.runtime.relaxed ? 'relaxed' : 'plain'} kernels; choose before starting threads`);
+  }
+  relaxedAllowed = enabled;
+  if (was !== next) runtime = undefined; // compiled again, as the other variant, on the next product
+}
+
 /** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
 let runtime: MatmulRuntime | null | undefined;
 
 /**
  * The private runtime, compiled on first call (synchronously: the module is about 2 KiB, under the
- * 4 KiB browsers allow on the main thread); null when WebAssembly or its SIMD is missing.
+ * 4 KiB browsers allow on the main thread), as the relaxed variant when `relaxedSimdInUse()`; null
+ * when WebAssembly or its SIMD is missing.
  */
 export function matmulRuntime(): MatmulRuntime | null {
   if (runtime !== undefined) return runtime;
   const api = simdWasmApi();
   try {
-    runtime = api === undefined ? null : new MatmulRuntime(api, new api.Module(matmulModuleBytes()), new api.Memory({ initial: 1 }));
+    const relaxed = relaxedSimdInUse();
+    runtime = api === undefined ? null : new MatmulRuntime(api, new api.Module(matmulModuleBytes(undefined, { relaxed })), new api.Memory({ initial: 1 }), Infinity, relaxed);
   } catch {
     runtime = null; // an engine that validates SIMD yet fails to compile: report unavailable rather than break callers
   }
@@ -270,16 +337,33 @@ export function sharedRuntime(): SharedRuntime {
   const api = simdWasmApi();
   if (api === undefined) throw new Error('sharedRuntime: this engine has no WebAssembly SIMD');
   const memory = new api.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
-  const module = new api.Module(matmulModuleBytes({ maxPages: SHARED_MAX_PAGES }));
-  shared = { runtime: new MatmulRuntime(api, module, memory, SHARED_MAX_PAGES * PAGE), module, memory };
+  const relaxed = relaxedSimdInUse();
+  const module = new api.Module(matmulModuleBytes({ maxPages: SHARED_MAX_PAGES }, { relaxed }));
+  shared = { runtime: new MatmulRuntime(api, module, memory, SHARED_MAX_PAGES * PAGE, relaxed), module, memory };
   return shared;
 }
 
-/** Instantiates the module of a shared runtime, in a worker, on the same memory. */
+/**
+ * Instantiates the module of a shared runtime, in a worker, on the same memory: the same compiled
+ * module, so the same variant (plain or relaxed) as the main thread's.
+ */
 export function attachSharedRuntime(module: object, memory: WasmMemory): MatmulRuntime {
   const api = simdWasmApi();
   if (api === undefined) throw new Error('attachSharedRuntime: this engine has no WebAssembly SIMD');
   return new MatmulRuntime(api, module, memory, SHARED_MAX_PAGES * PAGE);
+}
+
+/**
+ * A module using both relaxed multiply-adds the kernels use: a function returning
+ * f64x2.relaxed_madd(0, 0, f32x4.relaxed_madd(0, 0, 0)) (the lanes' types do not matter to v128).
+ */
+function relaxedSimdProbe(): Uint8Array {
+  const module = new ModuleBuilder();
+  const f = module.addFunction([], [ValType.v128]);
+  const sum = f.local(ValType.v128);
+  f.v128Zero().v128Zero().v128Zero().op('f32x4.relaxed_madd').set(sum);
+  f.v128Zero().v128Zero().get(sum).op('f64x2.relaxed_madd');
+  return module.toBytes();
 }
 
 /** The smallest module using SIMD: a function returning f32x4.mul of two zero vectors. */
