@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../examples/browser/server.js';
 import { launchChromium, openPage, waitForResult } from './chromium.js';
+import { expectRelaxedWithinBound, type Comparison } from './relaxed-simd-expect.js';
 
 let browser: Browser;
 let server: RunningServer;
@@ -17,20 +18,8 @@ afterAll(async () => {
   await Promise.all([browser?.close(), server?.close()]);
 });
 
-interface Comparison {
-  available: boolean;
-  cases: { dtype: string; shape: number[]; relaxedInUse: boolean; worstOverBound: number; finite: boolean }[];
-}
-
 test('Chromium runs the relaxed-SIMD matmul kernels, within the fused-rounding bound of the plain ones', async () => {
   const { page, errors } = await openPage(browser, `${server.url}test/browser/pages/relaxed-simd.html`);
-  const result = (await waitForResult(page)) as Comparison;
-  expect(result.available).toBe(true);
-  expect(result.cases).toHaveLength(12);
-  for (const c of result.cases) {
-    expect(c.relaxedInUse, `${c.dtype} ${c.shape.join('x')}`).toBe(true);
-    expect(c.finite).toBe(true);
-    expect(c.worstOverBound, `${c.dtype} ${c.shape.join('x')}`).toBeLessThanOrEqual(1);
-  }
+  expectRelaxedWithinBound((await waitForResult(page)) as Comparison);
   expect(errors).toEqual([]);
 });

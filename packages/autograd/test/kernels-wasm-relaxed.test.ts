@@ -9,14 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { matmulModuleBytes } from '../src/kernels/wasm/matmul-module.js';
+import { expectRelaxedWithinBound, type Comparison } from '../../../test/browser/relaxed-simd-expect.js';
 import { relaxedSimdAvailable, relaxedSimdInUse, setRelaxedSimd, supportsRelaxedSimd, type WasmApi } from '../src/kernels/wasm/runtime.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-interface Comparison {
-  available: boolean;
-  cases: { dtype: string; shape: number[]; relaxedInUse: boolean; worstOverBound: number; finite: boolean }[];
-}
 
 /** Runs test/browser/pages/relaxed-simd-check.js on the built package in a child node with `flags`. */
 function compareInChild(flags: string[], env: Record<string, string> = {}): Comparison {
@@ -39,14 +35,7 @@ describe('relaxed-SIMD matmul kernels', () => {
   });
 
   test('with the engine flag: detected, used, and within the fused-rounding bound of the plain kernels (float32, float64)', () => {
-    const result = compareInChild(['--experimental-wasm-relaxed-simd']);
-    expect(result.available).toBe(true);
-    expect(result.cases).toHaveLength(12);
-    for (const c of result.cases) {
-      expect(c.relaxedInUse, `${c.dtype} ${c.shape.join('x')}`).toBe(true);
-      expect(c.finite).toBe(true);
-      expect(c.worstOverBound, `${c.dtype} ${c.shape.join('x')}`).toBeLessThanOrEqual(1);
-    }
+    expectRelaxedWithinBound(compareInChild(['--experimental-wasm-relaxed-simd']));
   });
 
   test('NN_RELAXED_SIMD=0 keeps the plain kernels even where the engine has relaxed SIMD; a bad value is an error naming it', () => {
