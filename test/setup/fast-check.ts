@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 
 const seed = Number(process.env.FC_SEED ?? 20261122);
-const numRuns = Number(process.env.FC_NUM_RUNS ?? 100);
+// FC_DEFAULT_RUNS is set by vitest.config.ts for the passes that force one backend; FC_NUM_RUNS overrides both.
+const numRuns = Number(process.env.FC_NUM_RUNS ?? process.env.FC_DEFAULT_RUNS ?? 100);
 
 fc.configureGlobal({ seed, numRuns });
