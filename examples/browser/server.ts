@@ -53,7 +53,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const isolated = options.isolated ?? true;
   const server = createServer((request, response) => {
-    void respond(request.url ?? '/', isolated).then(({ status, type, body }) => {
+    void respond(request.url ?? '/').then(({ status, type, body }) => {
       const headers: Record<string, string> = { 'Content-Type': type, 'Cache-Control': 'no-store' };
       if (isolated) {
         headers['Cross-Origin-Opener-Policy'] = 'same-origin';
@@ -77,7 +77,7 @@ interface Reply {
   body: Buffer | string;
 }
 
-async function respond(url: string, _isolated: boolean): Promise<Reply> {
+async function respond(url: string): Promise<Reply> {
   const pathname = decodeURIComponent(new URL(url, 'http://localhost').pathname);
   const relative = pathname === '/' ? 'examples/browser/index.html' : normalize(pathname.slice(1));
   if (relative.startsWith('..') || relative.includes(`${sep}..`) || !SERVED.some((prefix) => relative.startsWith(prefix))) {
