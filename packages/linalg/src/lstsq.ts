@@ -1,12 +1,18 @@
 /**
- * lstsq: the least-squares solution of A X = B for tall, full-column-rank A, by Householder QR, as
- * torch.linalg.lstsq's `solution`: X = R^-1 Q^T B. Its gradient is that of qr, matmul and
- * solveTriangular (all differentiable twice); mathematically it is gB = A Y and
- * gA = (B - A X) Y^T - A Y X^T with Y = (A^T A)^-1 gX, formed here through Q and R, never A^T A.
+ * lstsq: the minimum-norm least-squares solution of A X = B, as torch.linalg.lstsq's `solution` with
+ * its SVD driver (gelsd), for A of any shape and rank:
+ * - tall or square A of full column rank: X = R^-1 Q^T B from A = Q R (Householder, as LAPACK's gels);
+ * - wide A of full row rank: X = Q R^-T B from A^T = Q R, the solution of least norm;
+ * - rank-deficient A (either shape): X = pinv(A) B, through the SVD, dropping the singular values at
+ *   or below max(m, n) eps s_max, PyTorch's default rcond.
+ * Each path is composed from differentiable ops (qr, matmul, solveTriangular, pinv), so the gradient
+ * is theirs and differentiates again. On the first path it is gB = A Y, gA = (B - A X) Y^T - A Y X^T
+ * with Y = (A^T A)^-1 gX, formed through Q and R, never A^T A; on the last, PyTorch's (through pinv),
+ * valid where the rank is locally constant.
  */
 import { Tensor, describeValue, detach, diagonal, matmul } from '@nn/autograd';
-import { batchPrefix } from './batch.js';
 import { mT } from './matrix.js';
+import { pinv } from './pinv.js';
 import { broadcastBatch, checkMatrices, checkSameDtype, formatShape } from './shape.js';
 import { qr } from './qr.js';
 import { solveTriangular } from './solve-triangular.js';
@@ -14,27 +20,35 @@ import { solveTriangular } from './solve-triangular.js';
 const OP = 'linalg.lstsq';
 
 /**
- * X = R^-1 Q^T B from A = Q R (reduced): composed from the differentiable qr, matmul and
- * solveTriangular, so the gradient is theirs. A numerically rank-deficient A (a diagonal entry of R
- * at or below max(m, n) eps max|R_jj|, the rank test LAPACK's gelsy makes with rcond = m eps) is an
- * Error: the solution would be rounding noise.
+ * Whether the triangular factor `r` of a QR ([..., p, p]) has a diagonal entry at or below
+ * max(m, n) eps max|R_jj| in some batch element: the rank test LAPACK's gelsy makes with its default
+ * rcond. Without column pivoting it can only say "rank-deficient" (a zero pivot), which is all it is
+ * used for: such A go to the SVD path, which finds the rank itself. NaN entries fail every comparison,
+ * so a NaN matrix stays on the QR path and its NaN reaches the solution.
  */
-function leastSquares(a: Tensor, b: Tensor): Tensor {
-  const { q, r } = qr(a);
-  const [m, n] = a.shape.slice(-2) as [number, number];
+function hasZeroPivot(r: Tensor, m: number, n: number): boolean {
+  const p = r.shape[r.ndim - 1]!;
   const diagonals = detach(diagonal(r)).data();
-  const batchShape = a.shape.slice(0, -2);
-  for (let i = 0; i * n < diagonals.length; i++) {
-    const d = Array.from(diagonals.subarray(i * n, (i + 1) * n), Math.abs);
+  for (let i = 0; i * p < diagonals.length; i++) {
+    const d = Array.from(diagonals.subarray(i * p, (i + 1) * p), Math.abs);
     const tolerance = Math.max(m, n) * Number.EPSILON * Math.max(...d);
-    const column = d.findIndex((v) => v <= tolerance);
-    if (column >= 0) {
-      throw new Error(
-        `${batchPrefix(OP, batchShape, i)}A is rank-deficient (column ${column + 1} of R is zero to working precision); this lstsq needs A of full column rank`,
-      );
-    }
+    if (d.some((v) => v <= tolerance)) return true;
   }
-  return solveTriangular(r, matmul(mT(q), b), { upper: true });
+  return false;
+}
+
+/** X for A [..., m, n] and B [..., m, k] (batch axes broadcast): the paths of the header. */
+function leastSquares(a: Tensor, b: Tensor): Tensor {
+  const [m, n] = a.shape.slice(-2) as [number, number];
+  if (m >= n) {
+    const { q, r } = qr(a);
+    if (!hasZeroPivot(r, m, n)) return solveTriangular(r, matmul(mT(q), b), { upper: true });
+  } else {
+    // A = R^T Q^T, so A X = B is R^T (Q^T X) = B; the X of least norm lies in the range of Q.
+    const { q, r } = qr(mT(a));
+    if (!hasZeroPivot(r, m, n)) return matmul(q, solveTriangular(mT(r), b, { upper: false }));
+  }
+  return matmul(pinv(a), b);
 }
 
 /** What `lstsq` returns (torch.linalg.lstsq's `solution`; the residuals, rank and singular values are not computed). */
@@ -43,11 +57,11 @@ export interface LstsqResult {
 }
 
 /**
- * The X minimizing ||A X - B|| (Frobenius) for A `[..., m, n]` with m >= n and full column rank, by
- * Householder QR (2 m n^2 - 2 n^3 / 3 multiply-adds per matrix, in float64; float32 is rounded once).
- * B is `[..., m, k]`, or `[..., m]` for vectors (torch.linalg.solve's rule); batch axes broadcast.
- * Wide or rank-deficient A is an Error (PyTorch's default driver also returns a minimum-norm solution
- * then; this implementation does not).
+ * The X minimizing ||A X - B|| (Frobenius), and of least norm among those, for A `[..., m, n]` of
+ * any shape and rank: by Householder QR when A has full rank (2 m n^2 - 2 n^3 / 3 multiply-adds per
+ * matrix, n and m swapped for wide A), through the SVD (`pinv`) when it is rank-deficient, as
+ * torch.linalg.lstsq with driver 'gelsd'. In float64; float32 is rounded once. B is `[..., m, k]`,
+ * or `[..., m]` for vectors (torch.linalg.solve's rule); batch axes broadcast.
  *
  * ```ts
  * import { tensor } from '@nn/autograd';
@@ -60,8 +74,6 @@ export function lstsq(a: Tensor, b: Tensor): LstsqResult {
   if (!(b instanceof Tensor)) throw new Error(`${OP}: B must be a Tensor, got ${describeValue(b)}`);
   checkSameDtype(OP, a, b);
   const m = a.shape[a.ndim - 2]!;
-  const n = a.shape[a.ndim - 1]!;
-  if (m < n) throw new Error(`${OP}: A has fewer rows than columns (${m} by ${n}, shape ${formatShape(a.shape)}); this lstsq needs m >= n and full column rank`);
   if (b.ndim === 0) throw new Error(`${OP}: B must have at least 1 dimension (got shape [])`);
   const vector = b.ndim === 1 || (b.ndim === a.ndim - 1 && b.shape.every((d, i) => d === a.shape[i]));
   const rows = vector ? b.shape[b.ndim - 1]! : b.shape[b.ndim - 2]!;

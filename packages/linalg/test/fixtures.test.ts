@@ -15,7 +15,7 @@ interface Encoded {
 interface FixtureCase {
   fn: string;
   opts: Record<string, unknown>;
-  prep: 'spd' | 'dominant' | 'tall' | 'singular' | 'none';
+  prep: 'spd' | 'dominant' | 'tall' | 'singular' | 'dependent' | 'none';
   leaves: Encoded[];
   output: Encoded;
   cotangent: Encoded;
@@ -47,6 +47,7 @@ function prepare(how: FixtureCase['prep'], x: Tensor): Tensor {
     const sumOfFirstTwo = x.slice(start, rowsEnd(1)).add(x.slice(fromRow(1), rowsEnd(2)));
     return concat([x.slice(start, rowsEnd(m - 1)), sumOfFirstTwo], -2);
   }
+  if (how === 'dependent') return transpose(prepare('singular', transpose(x, -2, -1)), -2, -1);
   return x;
 }
 

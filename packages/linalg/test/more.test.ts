@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { abs, eye, matmul, tensor, transpose, type Tensor } from '@nn/autograd';
 import { gradcheckProperty } from '@nn/autograd/testing';
-import { lstsq, matrixExp, matrixNorm, solve } from '../src/index.js';
+import { lstsq, matrixExp, matrixNorm, pinv, solve } from '../src/index.js';
 import { batchShapeArb, maxAbsDiff, squareShapeArb, uniformArb } from './matrices.js';
 
 const runs = { numRuns: 10 };
@@ -16,7 +16,20 @@ const f64 = (data: number[][]): Tensor => tensor(data, { dtype: 'float64' });
 const tallCase = fc
   .tuple(batchShapeArb(1), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }))
   .chain(([batch, n, extra, k]) => fc.tuple(uniformArb([...batch, n + extra, n]), uniformArb(k === 0 ? [...batch, n + extra] : [...batch, n + extra, k])));
-/** A + [2 n I; 0]: full column rank with singular values about 2 n. */
+/** Wide A [batch, m, n] (m < n), and B [batch, m, k] or [batch, m]. */
+const wideCase = fc
+  .tuple(batchShapeArb(1), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 2 }))
+  .chain(([batch, m, extra, k]) => fc.tuple(uniformArb([...batch, m, m + extra]), uniformArb(k === 0 ? [...batch, m] : [...batch, m, k])));
+/**
+ * A rank-deficient A = L R of rank r < min(m, n), from L [m, r] and R^T [n, r] (each lifted to full
+ * column rank), and B [m, k]. Perturbing L or R keeps the rank r, so finite differences stay on the
+ * set where lstsq is differentiable (its rank locally constant).
+ */
+const lowRankCase = fc
+  .tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }))
+  .chain(([r, moreRows, moreColumns, k]) => fc.tuple(uniformArb([r + moreRows, r]), uniformArb([r + moreColumns, r]), uniformArb([r + moreRows, k])));
+const lowRankFrom = (l: Tensor, rt: Tensor): Tensor => matmul(tallFrom(l), transpose(tallFrom(rt), -2, -1));
+/** A + 2 n on the leading diagonal: full rank (column rank when tall, row rank when wide), singular values about 2 n. */
 const tallFrom = (x: Tensor): Tensor => {
   const [m, n] = x.shape.slice(-2) as [number, number];
   const lift = tensor(Float64Array.from({ length: m * n }, (_, i) => (Math.floor(i / n) === i % n ? 2 * n : 0)), { shape: [m, n] });
@@ -26,6 +39,28 @@ const tallFrom = (x: Tensor): Tensor => {
 describe('lstsq', () => {
   test('gradcheck and gradgradcheck on tall full-rank A, matrix and vector B, batched', () => {
     fc.assert(gradcheckProperty(tallCase.map(([x, b]) => ({ f: (t: Tensor, r: Tensor) => lstsq(tallFrom(t), r).solution, inputs: [x, b] }))), runs);
+  });
+
+  test('gradcheck and gradgradcheck on wide full-rank A (the solution of least norm), matrix and vector B, batched', () => {
+    fc.assert(gradcheckProperty(wideCase.map(([x, b]) => ({ f: (t: Tensor, r: Tensor) => lstsq(tallFrom(t), r).solution, inputs: [x, b] }))), runs);
+  });
+
+  test('gradcheck and gradgradcheck on rank-deficient A = L R (through the SVD)', () => {
+    fc.assert(gradcheckProperty(lowRankCase.map(([l, rt, b]) => ({ f: (x: Tensor, y: Tensor, r: Tensor) => lstsq(lowRankFrom(x, y), r).solution, inputs: [l, rt, b] }))), runs);
+  });
+
+  test('wide and rank-deficient A give the minimum-norm solution, pinv(A) B, to 1e-12; wide A fits B exactly', () => {
+    fc.assert(fc.property(wideCase, ([x, b]) => {
+      const a = tallFrom(x);
+      const bm = b.ndim === a.ndim ? b : b.unsqueeze(-1);
+      const xm = lstsq(a, bm).solution;
+      expect(maxAbsDiff(matmul(a, xm), bm)).toBeLessThan(1e-12 * a.shape[a.ndim - 1]!);
+      expect(maxAbsDiff(xm, matmul(pinv(a), bm))).toBeLessThan(1e-12);
+    }), { numRuns: 30 });
+    fc.assert(fc.property(lowRankCase, ([l, rt, b]) => {
+      const a = lowRankFrom(l, rt);
+      expect(maxAbsDiff(lstsq(a, b).solution, matmul(pinv(a), b))).toBeLessThan(1e-12);
+    }), { numRuns: 30 });
   });
 
   test('the normal equations A^T (A X - B) = 0 hold to 1e-12; square A gives solve', () => {
@@ -48,9 +83,18 @@ describe('lstsq', () => {
     expect(maxAbsDiff(solution, tensor([1, 2], { dtype: 'float64' }))).toBeLessThan(1e-15);
   });
 
-  test('errors: wide, rank-deficient, mismatched rows', () => {
-    expect(() => lstsq(f64([[1, 2, 3]]), tensor([1], { dtype: 'float64' }))).toThrow('linalg.lstsq: A has fewer rows than columns (1 by 3, shape [1, 3])');
-    expect(() => lstsq(f64([[1, 2], [2, 4], [3, 6]]), tensor([1, 2, 3], { dtype: 'float64' }))).toThrow('linalg.lstsq: A is rank-deficient (column 2 of R is zero to working precision)');
+  test('rank-deficient and wide examples worked by hand', () => {
+    // A = u v^T with u = [1, 2, 3], v = [1, 2]: pinv(A) = v u^T / (|u|^2 |v|^2), so X = v (u . b) / 70.
+    const rankOne = lstsq(f64([[1, 2], [2, 4], [3, 6]]), tensor([1, 2, 3], { dtype: 'float64' })).solution;
+    expect(maxAbsDiff(rankOne, tensor([0.2, 0.4], { dtype: 'float64' }))).toBeLessThan(1e-15);
+    // One equation x + 2 y + 3 z = 14: the least-norm solution is along [1, 2, 3].
+    const wide = lstsq(f64([[1, 2, 3]]), tensor([14], { dtype: 'float64' })).solution;
+    expect(maxAbsDiff(wide, tensor([1, 2, 3], { dtype: 'float64' }))).toBeLessThan(1e-14);
+    // A zero matrix: every X fits equally badly; the least-norm one is 0.
+    expect(lstsq(f64([[0, 0], [0, 0]]), tensor([1, 2], { dtype: 'float64' })).solution.toArray()).toEqual([0, 0]);
+  });
+
+  test('errors: mismatched rows', () => {
     expect(() => lstsq(f64([[1], [2]]), tensor([1, 2, 3], { dtype: 'float64' }))).toThrow('linalg.lstsq: A and B must have the same number of rows (A [2, 1] has 2, B [3] has 3)');
   });
 
