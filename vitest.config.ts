@@ -12,7 +12,11 @@ const backendIndependent = ['packages/*/test/kernels-*.test.ts', 'packages/autog
 
 export default defineConfig({
   test: {
-    setupFiles: ['test/setup/fast-check.ts'],
+    setupFiles: ['test/setup/fast-check.ts', 'test/setup/isolation.ts'],
+    // A worker evaluates the packages' modules once for all its files, not once per file (more than
+    // half of the suite's time went there); test/setup/isolation.ts resets the global settings before
+    // each file instead.
+    isolate: false,
     testTimeout: 120_000,
     // The JSON report is what .ci/run reads to print its closing 'N passed, N failed' line.
     reporters: ['default', ['json', { outputFile: 'build/test-results.json' }]],
