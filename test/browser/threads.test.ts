@@ -3,10 +3,13 @@
  * starts a Web Worker, and float32 and float64 products and a conv2d run on the pool with the bits
  * of one thread; a failure in a worker is thrown, a wrong worker URL rejects, and a worker that stops
  * answering turns the threads off. Without isolation the worker stays at one thread, and the
- * products are still right. On a page's main thread, setNumThreads(2) rejects either way.
+ * products are still right. On a page's main thread, setNumThreads(2) rejects either way. And a
+ * bundled app (esbuild) starts the pool from its own bundle of @nn/autograd/web-worker.
  *
  * NN_THREAD_TIMINGS=1 also prints median times, 1 against 2 threads, for the record.
  */
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../examples/browser/server.js';
@@ -106,6 +109,24 @@ describe('threads in Chromium', () => {
     }
     expect(worker.results.float32.spotError).toBeLessThan(F32_SPOT);
     expect(worker.results.float64.spotError).toBeLessThan(F64_SPOT);
+    expect(errors).toEqual([]);
+  });
+
+  test('bundled: an app passes its bundle of @nn/autograd/web-worker as workerUrl', async () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    await build({
+      entryPoints: { 'app-worker': 'test/browser/pages/threads-bundled-worker.js', 'matmul-worker': '@nn/autograd/web-worker' },
+      absWorkingDir: root,
+      outdir: 'build/browser/webthreads',
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      logLevel: 'silent',
+    });
+    const { page, errors } = await openPage(browser, `${isolated.url}test/browser/pages/threads-bundled.html`);
+    const result = await waitForResult(page);
+    await page.close();
+    expect(result).toEqual({ threads: 2, sameBits: true, after: 1 });
     expect(errors).toEqual([]);
   });
 });

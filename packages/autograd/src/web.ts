@@ -29,8 +29,9 @@ export interface WebThreadOptions {
    * The URL of the worker script, dist/kernels/wasm/web-thread-worker.js of this package. By default
    * it is found relative to this module (`new URL('./kernels/wasm/web-thread-worker.js',
    * import.meta.url)`), which holds when the package is served as built (through an import map, say).
-   * An app whose code is bundled moves this module, so it serves that file (or a bundle of it) and
-   * passes its URL here.
+   * An app whose code is bundled moves this module, so it serves that file, or its own bundle of
+   * `@nn/autograd/web-worker` (the same file, exported for bundlers), and passes its URL here.
+   * The script must come from the same package version as this module (they share the job layout).
    */
   readonly workerUrl?: string | WebUrl;
 }
