@@ -52,25 +52,40 @@ function products() {
   return out;
 }
 
-/** Median ms of `f` over `reps` runs, after a warm-up. */
+/**
+ * Best and median ms of `f` on the pool and on one thread, alternating run by run (the machine's load
+ * changes from second to second; alternating gives both the same share of it), after a warm-up.
+ */
 function time(f, reps) {
-  f(); f();
-  const ms = [];
-  for (let r = 0; r < reps; r++) { const t = performance.now(); f(); ms.push(performance.now() - t); }
-  ms.sort((p, q) => p - q);
-  return ms[reps >> 1];
+  const executor = parallelExecutor();
+  const ms = { 1: [], 2: [] };
+  try {
+    for (let r = -2; r < reps; r++) {
+      for (const threads of [2, 1]) {
+        setParallelExecutor(threads === 2 ? executor : null);
+        const t = performance.now();
+        f();
+        if (r >= 0) ms[threads].push(performance.now() - t);
+      }
+    }
+  } finally {
+    setParallelExecutor(executor);
+  }
+  const stats = (list) => { list.sort((p, q) => p - q); return { best: list[0], median: list[list.length >> 1] }; };
+  return { 1: stats(ms[1]), 2: stats(ms[2]) };
 }
 
+/** Times of products and a conv2d, 1 thread against 2, with the pool up. */
 function timings() {
   const rows = [];
-  for (const [side, reps] of [[256, 15], [512, 7], [1024, 3]]) {
+  for (const [side, reps] of [[256, 21], [512, 9], [1024, 5]]) {
     for (const dtype of ['float32', 'float64']) {
       const a = rand([side, side], { dtype }), b = rand([side, side], { dtype });
-      rows.push({ side, dtype, ms: time(() => matmul(a, b), reps) });
+      rows.push({ what: `matmul ${side}`, dtype, ...time(() => matmul(a, b), reps) });
     }
   }
   const x = randn([8, 32, 32, 32]), w = randn([64, 32, 3, 3]);
-  rows.push({ side: 'conv2d [8,32,32,32] * [64,32,3,3]', dtype: 'float32', ms: time(() => conv2d(x, w), 5) });
+  rows.push({ what: 'conv2d [8,32,32,32] * [64,32,3,3]', dtype: 'float32', ...time(() => conv2d(x, w), 9) });
   return rows;
 }
 
@@ -79,7 +94,7 @@ async function run({ timings: wantTimings }) {
   await setNumThreads(2);
   report.threads = getNumThreads();
   const threaded = products();
-  const threadedTimes = wantTimings ? timings() : undefined;
+  if (wantTimings && getNumThreads() === 2) report.timings = timings();
   await setNumThreads(1);
   report.threadsAfterOff = getNumThreads();
   report.results = {};
@@ -91,10 +106,6 @@ async function run({ timings: wantTimings }) {
       sameBits: sameBits(p.c.data(), single.data()),
       spotError: name === 'conv' ? undefined : spotError(p.a, p.b, p.c, p.a.shape[0], p.a.shape[1], p.b.shape[1]),
     };
-  }
-  if (wantTimings) {
-    const singleTimes = timings();
-    report.timings = singleTimes.map((row, i) => ({ ...row, ms1: row.ms, ms2: threadedTimes[i].ms, ms: undefined }));
   }
   if (!report.isolated) return report;
 
