@@ -18,6 +18,10 @@ import { CONTROL_SLOTS, QUEUE_SLOTS, SharedMemoryPool, sharedInt32s, type Worker
 /** How long workers get to start. */
 const START_TIMEOUT_MS = 30_000;
 
+/**
+ * Worker threads on the shared runtime's memory, lent to large products (a `ParallelExecutor`);
+ * started by `ThreadPool.start`, stopped by `close`.
+ */
 export class ThreadPool extends SharedMemoryPool {
   private running: number;
 

@@ -14,6 +14,10 @@ import { web, type WebEvent, type WebUrl, type WebWorker } from './web-api.js';
 /** How long workers get to start (fetch the script, compile nothing: the module comes compiled). */
 const START_TIMEOUT_MS = 30_000;
 
+/**
+ * Module Web Workers on the shared runtime's memory, lent to large products (a `ParallelExecutor`);
+ * started by `WebThreadPool.start`, stopped by `close`.
+ */
 export class WebThreadPool extends SharedMemoryPool {
   private constructor(
     threads: number,
