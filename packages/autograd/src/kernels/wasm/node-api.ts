@@ -33,9 +33,7 @@ export interface NodeWorker {
 
 /** node:worker_threads, as far as we use it. */
 export interface WorkerThreads {
-  Worker: new (url: NodeUrl, options: { workerData: unknown; transferList: readonly unknown[] }) => NodeWorker;
-  MessageChannel: new () => { port1: NodePort; port2: NodePort };
-  receiveMessageOnPort(port: NodePort): { message: unknown } | undefined;
+  Worker: new (url: NodeUrl, options: { workerData: unknown }) => NodeWorker;
   /** In a worker: its workerData, and the port to the thread that started it. */
   workerData: unknown;
   parentPort: NodePort | null;

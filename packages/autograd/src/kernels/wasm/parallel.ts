@@ -1,7 +1,8 @@
 /**
  * The hook through which a thread pool lends its threads to the WebAssembly matmul. The core library
- * stays free of Node-only code: ../../node.ts starts the workers and installs an executor here, and
- * ./matmul.ts cuts large products into chunks for its threads when one is installed. Everything
+ * stays free of workers: ../../node.ts (worker_threads) and ../../web.ts (Web Workers) start them
+ * and install an executor here, and ./matmul.ts cuts large products into chunks for its threads
+ * when one is installed. Everything
  * stays synchronous to the caller: the executor blocks the calling thread until every chunk is done.
  */
 import type { Share, Split } from './blocked.js';
