@@ -73,9 +73,10 @@ describe('the package manifests', () => {
     expect(manifest.dependencies ?? {}).toEqual({});
     expect(Object.keys(manifest.peerDependencies ?? {})).toEqual(['fast-check']);
     expect(manifest.peerDependenciesMeta).toEqual({ 'fast-check': { optional: true } });
-    expect(Object.keys(manifest.exports)).toEqual(['.', './testing', './node', './wasm']);
-    // Only the Node entry does something on import (it reads NN_NUM_THREADS).
-    expect(manifest.sideEffects).toEqual(['./dist/node.js']);
+    expect(Object.keys(manifest.exports)).toEqual(['.', './testing', './node', './wasm', './web', './web-worker']);
+    // Only the Node entry (it reads NN_NUM_THREADS) and the browser's thread-worker script (it
+    // starts serving jobs; a bundler must keep it) do something on import.
+    expect(manifest.sideEffects).toEqual(['./dist/node.js', './dist/kernels/wasm/web-thread-worker.js']);
   });
 
   test('runtime dependencies are only @nn packages; every package is side-effect free (but for Node entries) and declares engines', () => {

@@ -30,7 +30,7 @@
  *   a few small objects. It never shrinks: after an m x k x n product it holds about
  *   (m n + m k + k n) elements of the output's dtype, plus the packing scratch of each thread.
  *
- * Threads. When a thread pool has installed an executor (./parallel.ts; Node's ../../node.ts does)
+ * Threads. When a thread pool has installed an executor (./parallel.ts; ../../node.ts and ../../web.ts do)
  * and a product is large enough, the product runs in the pool's shared memory and C is cut into
  * chunks, by columns or by rows, that the threads claim (./blocked.ts); the calling thread stages
  * the operands, computes chunks with the others, waits for them and copies C out. Each C element

@@ -5,9 +5,9 @@
  * The memory belongs to JS and the module imports it (as env.memory): that keeps the module free of
  * state, so that worker threads can run instances of it on one shared memory. There are two kinds of
  * matmul runtime. The private one (`matmulRuntime`) is created on first use, with an unshared memory, and
- * runs every single-threaded product. The shared one (`sharedRuntime`) is created for the Node
- * thread pool (../../node.ts) for the main thread, each worker instantiating the same module on the
- * same memory (`attachSharedRuntime`). Memories only grow (WebAssembly memories cannot shrink); they
+ * runs every single-threaded product. The shared one (`sharedRuntime`) is created for a thread
+ * pool (Node's, ../../node.ts, or the browser's, ../../web.ts) for the calling thread, each worker
+ * instantiating the same module on the same memory (`attachSharedRuntime`). Memories only grow (WebAssembly memories cannot shrink); they
  * are sized by the largest product seen.
  *
  * How an unshared memory grows. `WebAssembly.Memory.prototype.grow` detaches the memory's old buffer,
