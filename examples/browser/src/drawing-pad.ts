@@ -12,7 +12,7 @@ export interface DrawingPad {
 }
 
 /** Makes `canvas` a drawing pad with a pen `penWidth` canvas pixels wide. */
-export function drawingPad(canvas: HTMLCanvasElement, onDigit: (pixels: number[]) => void, penWidth = 18): DrawingPad {
+export function drawingPad(canvas: HTMLCanvasElement, onDigit: (pixels: number[]) => void, penWidth = 28): DrawingPad {
   const g = canvas.getContext('2d', { willReadFrequently: true });
   if (g === null) throw new Error('drawingPad: the canvas has no 2d context');
   // Canvas pixels per CSS pixel: the canvas may be shown at another size than its own.

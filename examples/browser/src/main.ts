@@ -5,7 +5,7 @@
  * the browser test; `?epochs=N` changes the number of epochs (default 15).
  */
 import { drawChart } from './chart.js';
-import { showDigitGrid } from './digit-grid.js';
+import { digitCanvas, showDigitGrid } from './digit-grid.js';
 import { drawingPad } from './drawing-pad.js';
 import { mountainView } from './mountain.js';
 import { showProbabilities } from './probability-bars.js';
@@ -56,13 +56,18 @@ function showTest(test: TestPredictions, how: string): void {
 
 // The drawing pad asks the worker; answers carry the id of their question, and only the latest counts.
 let latest = 0;
+const seen = byId('seen');
 const pad = drawingPad(byId<HTMLCanvasElement>('pad'), (pixels) => {
+  // What the network is given: the drawing at the dataset's 8x8.
+  seen.replaceChildren(digitCanvas(pixels, 8));
+  seen.dataset.pixels = JSON.stringify(pixels.map((p) => p * 16));
   if (document.body.dataset.state === 'training') return;
   send({ type: 'classify', id: ++latest, pixels });
 });
 byId('clear-pad').addEventListener('click', () => {
   pad.clear();
   bars.replaceChildren();
+  seen.replaceChildren();
   delete bars.dataset.predicted;
 });
 
