@@ -45,8 +45,9 @@ export function mountainView(root: HTMLElement): MountainView {
   heat.width = width;
   heat.height = height;
   const h = heat.getContext('2d')!;
+  const BANDS = 16; // colour bands of equal log loss, so that they read as contour lines
   logs.forEach((v, i) => {
-    h.fillStyle = colour((v - low) / (high - low));
+    h.fillStyle = colour(Math.floor(((v - low) / (high - low)) * BANDS) / (BANDS - 1));
     h.fillRect((i % columns) * CELL, Math.floor(i / columns) * CELL, CELL, CELL);
   });
   const best = optimum();
@@ -57,6 +58,8 @@ export function mountainView(root: HTMLElement): MountainView {
     g.fillStyle = '#fff';
     g.font = '12px sans-serif';
     g.fillText('× optimum', ox - 4, oy + 4);
+    const [sx, sy] = toCanvas(START);
+    g.fillText('start', sx + 6, sy - 4);
     g.strokeStyle = '#fff';
     g.fillStyle = '#f33';
     g.lineWidth = 2;
