@@ -129,11 +129,18 @@ describe('the browser page', () => {
     expect(header['8.weight']!.shape).toEqual([10, 128]);
     expect(header['8.bias']!.shape).toEqual([10]);
 
+    // A file that is not safetensors: the page says why, and keeps its model.
+    await page.setInputFiles('#load-weights', { name: 'notes.safetensors', mimeType: 'text/plain', buffer: Buffer.from('not a safetensors file') });
+    await page.waitForFunction("document.querySelector('#error').textContent !== ''");
+    expect(await page.textContent('#error')).toMatch(/^error: decodeSafetensors: the header length \d+ is over the limit/);
+    expect(await page.evaluate('document.body.dataset.reloads')).toBeUndefined();
+
     await page.setInputFiles('#load-weights', file);
     await page.waitForFunction("document.body.dataset.reloads === '1'");
     expect((await dataset('#grid')).predictions).toBe(before.predictions);
     expect((await dataset('#test-accuracy')).value).toBe(accuracyBefore);
     expect(await page.textContent('#test-accuracy')).toMatch(/^loaded weights/);
+    expect(await page.textContent('#error')).toBe('');
 
     await page.screenshot({ path: 'build/browser-page.png', fullPage: true });
     expect(errors).toEqual([]);

@@ -93,6 +93,7 @@ const handlers: { [K in FromWorker['type']]: (message: Extract<FromWorker, { typ
     if (pixels !== undefined) send({ type: 'classify', id: ++latest, pixels });
   },
   reloaded: (m) => {
+    byId('error').textContent = ''; // a failed load before this one is no longer the news
     showTest(m, 'loaded weights');
     document.body.dataset.reloads = String(Number(document.body.dataset.reloads ?? 0) + 1);
     const pixels = pad.pixels();

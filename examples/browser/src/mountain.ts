@@ -7,7 +7,7 @@
 import { gradientDescent, lossGrid, optimum, PRESETS, START, STEPS, type Point, type PresetName, type Step } from './mountain-model.js';
 
 const RANGE = { w1: [-3, 5], w2: [-4, 4] } as const;
-const CELL = 4; // canvas pixels per heat-map cell
+const CELL = 2; // canvas pixels per heat-map cell
 const STEP_MS = 60;
 
 /** A colour for t in 0..1, from dark blue (low loss) through green to yellow (high). */
