@@ -43,7 +43,7 @@ function testPredictions({ xTest, yTest, model }: Trained): TestPredictions {
 
 /** The same pipeline as examples/cnn-digits.ts: seed 42, stratified 80/20 split, Adam, batches of 32, 10% validation. */
 async function train(epochs: number): Promise<void> {
-  post({ type: 'status', text: enableThreads() });
+  post({ type: 'status', text: await enableThreads() });
   manualSeed(42); // one seed fixes the split, the initial weights and the shuffling
   const { x, y } = loadDigits();
   const split = trainTestSplit(x, y, { testSize: 0.2, stratify: true });
