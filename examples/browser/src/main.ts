@@ -28,8 +28,12 @@ const accuracyChart = byId<HTMLCanvasElement>('accuracy-chart');
 const loadInput = byId<HTMLInputElement>('load-weights');
 const downloadButton = byId<HTMLButtonElement>('download-weights');
 
-const requested = Number(new URLSearchParams(location.search).get('epochs') ?? DEFAULT_EPOCHS);
+const epochsParameter = new URLSearchParams(location.search).get('epochs');
+const requested = Number(epochsParameter ?? DEFAULT_EPOCHS);
 const epochs = Number.isInteger(requested) && requested > 0 ? requested : DEFAULT_EPOCHS;
+if (epochs !== requested) {
+  byId('error').textContent = `main: ?epochs= must be a positive integer, got "${epochsParameter}"; training ${DEFAULT_EPOCHS} epochs`;
+}
 
 // Bundled by examples/browser/build.ts; a module worker, as the bundle is an ES module.
 const worker = new Worker('/build/browser/page/worker.js', { type: 'module' });
