@@ -1,0 +1,40 @@
+/**
+ * The browser page's build step (`npm run demo:browser` runs it after `tsc -b`): bundles the
+ * training worker, examples/browser/src/worker.ts with the @nn packages it imports, into one ES
+ * module, build/browser/page/worker.js. The page's own script needs no bundle: tsc compiles it to
+ * build/examples/browser/page/ and the import map of index.html finds the packages' dist/.
+ *
+ *   node build/examples/browser/build.js
+ */
+import { build } from 'esbuild';
+import { normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: this file runs compiled, from build/examples/browser/, or as source (the tests). */
+const root = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../' : '../../../', import.meta.url));
+
+/** Where the bundle goes, from the root; examples/browser/server.ts serves build/browser/. */
+export const WORKER_BUNDLE = 'build/browser/page/worker.js';
+
+/** Writes the worker bundle; resolves to its size in bytes. */
+export async function buildPage(): Promise<number> {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ['examples/browser/src/worker.ts'],
+    outfile: WORKER_BUNDLE,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: true,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return result.metafile.outputs[WORKER_BUNDLE]?.bytes ?? 0;
+}
+
+// Run as a script.
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === normalize(process.argv[1])) {
+  const bytes = await buildPage();
+  console.log(`wrote ${WORKER_BUNDLE} (${(bytes / 1024).toFixed(0)} KiB)`);
+}
