@@ -1,7 +1,9 @@
 /**
  * The browser page's build step (`npm run demo:browser` runs it after `tsc -b`): bundles the
  * training worker, examples/browser/src/worker.ts with the @nn packages it imports, into one ES
- * module, build/browser/page/worker.js. The page's own script needs no bundle: tsc compiles it to
+ * module, build/browser/page/worker.js, and beside it the thread pool's worker script
+ * (`@nn/autograd/web-worker`), build/browser/page/thread-worker.js, whose URL the training worker
+ * passes to `setNumThreads` (src/threads.ts). The page's own script needs no bundle: tsc compiles it to
  * build/examples/browser/page/ and the import map of index.html finds the packages' dist/.
  *
  *   node build/examples/browser/build.js
@@ -16,12 +18,15 @@ const root = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../' : 
 /** Where the bundle goes, from the root; examples/browser/server.ts serves build/browser/. */
 export const WORKER_BUNDLE = 'build/browser/page/worker.js';
 
-/** Writes the worker bundle; resolves to its size in bytes. */
+/** Writes the two worker bundles; resolves to the training worker's size in bytes. */
 export async function buildPage(): Promise<number> {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ['examples/browser/src/worker.ts'],
-    outfile: WORKER_BUNDLE,
+    entryPoints: [
+      { in: 'examples/browser/src/worker.ts', out: 'worker' },
+      { in: '@nn/autograd/web-worker', out: 'thread-worker' },
+    ],
+    outdir: 'build/browser/page',
     bundle: true,
     format: 'esm',
     platform: 'browser',

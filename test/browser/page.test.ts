@@ -96,7 +96,9 @@ describe('the browser page', () => {
     expect(longestTask).toBeLessThan(400);
     expect(accuracy).toBeGreaterThanOrEqual(0.95);
     expect(await page.textContent('#progress')).toMatch(/epoch 15\/15 .* trained 15 epochs/);
-    expect(await page.textContent('#threads')).toContain('threads: 1');
+    // Served isolated, so the training worker runs its large products on Web Workers (this machine
+    // has 2 cores or more).
+    expect(await page.textContent('#threads')).toMatch(/threads: [2-4] \(cross-origin isolated/);
     const predictions = JSON.parse((await dataset('#grid')).predictions!) as number[];
     expect(predictions).toHaveLength(360);
     expect(await page.locator('#grid .digit').count()).toBe(60);
