@@ -2,7 +2,7 @@
 // each, on the main thread, then reports what it computed to window.result for the test to check.
 import { tensor, arange, matmul, manualSeed, setBackend, getBackend } from '@nn/autograd';
 import { loadDigits } from '@nn/data';
-import { Dense, ReLU, Sequential } from '@nn/layers';
+import { Dense, ReLU, Sequential, Softmax } from '@nn/layers';
 import { SGD, Adam } from '@nn/optim';
 import { Model } from '@nn/train';
 import { encodeSafetensors, decodeSafetensors } from '@nn/io';
@@ -37,7 +37,7 @@ function run() {
   const rows = 64;
   const xs = x.slice([0, 0], [rows, 64]);
   const ys = y.slice([0], [rows]);
-  const net = new Sequential([new Dense(64, 16), new ReLU(), new Dense(16, 10)]);
+  const net = new Sequential([new Dense(64, 16), new ReLU(), new Dense(16, 10), new Softmax()]);
   const model = new Model(net);
   model.compile({ optimizer: new Adam(net.parameters(), { lr: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return model.fit(xs, ys, { epochs: 1, batchSize: 16, verbose: 0 }).then((history) => {
