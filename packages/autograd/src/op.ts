@@ -1,6 +1,8 @@
 /**
  * The op record: every differentiable operation is one value holding its forward (a kernel call) and
- * its backward rule side by side, plus the test spec that the property suite uses to check it.
+ * its backward rule side by side. The test spec that the property suite uses to check it is in the
+ * record too, or, for the families whose methods every bundle holds, in a table beside the records
+ * (`OpSpecs`) that the registry joins to them, so that bundles leave the test code out.
  *
  * Composite operations (mean, logSumExp, stack, ...) are not records: they are plain functions built
  * from these primitives, so their gradients follow from the primitives' rules.
@@ -108,6 +110,14 @@ export interface OpDoc {
  * not inside them, so that a bundle, which never reads it, leaves its text out.
  */
 export type OpDocs<Records> = { readonly [Name in keyof Records]: OpDoc };
+
+/**
+ * The test specs of an op family, one per record of `Records`, as a table beside the records (a
+ * mapped type over their names, so that `tsc` rejects a family whose table lacks a record's spec).
+ * Apart from the records for the reason the docs are: a bundle never reads it, so it leaves the
+ * table, and the sampling code that only it calls, out. ops/registry.ts joins each spec to its record.
+ */
+export type OpSpecs<Records> = { readonly [Name in keyof Records]: OpTestSpec<Records[Name] extends OpRecord<infer Attrs> ? Attrs : never> };
 
 /** A built-in op: its record must also say how the property suite draws valid inputs for it. */
 export interface BuiltinOp<Attrs = undefined> extends OpRecord<Attrs> {

@@ -3,7 +3,7 @@
  * divisor, as torch.remainder) and logAddExp. Records as in binary.ts, the backward rules written
  * with Tensor ops (PyTorch's formulas) beside the same rules on numbers.
  */
-import type { BuiltinOp, OpDocs } from '../op.js';
+import type { OpDocs, OpRecord, OpSpecs } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import { drawBroadcastPair, drawShape, drawTensor } from '../check/sampling.js';
 import type { Tensor, TensorLike } from '../tensor.js';
@@ -71,23 +71,19 @@ export const binaryMoreOps = {
       const radius2 = a!.square().add(b!.square());
       return [needsInputGrad[0] ? g.mul(b!).div(radius2) : null, needsInputGrad[1] ? g.mul(a!).div(radius2).neg() : null];
     },
-    [({ grad, a, b }, r) => r(r(grad * b) / r(r(a * a) + r(b * b))), ({ grad, a, b }, r) => -r(r(grad * a) / r(r(a * a) + r(b * b)))],
-    // a away from 0 keeps clear of the origin and of the cut along b < 0.
-    (d) => drawPair(d, ['awayFromZero', 'uniform']), undefined, 'float'),
+    [({ grad, a, b }, r) => r(r(grad * b) / r(r(a * a) + r(b * b))), ({ grad, a, b }, r) => -r(r(grad * a) / r(r(a * a) + r(b * b)))], undefined, 'float'),
   // As PyTorch's: d/da = 1, d/db = -floor(a / b) (PyTorch's floor division).
   remainder: binaryOp('remainder', remainderOf,
     (g, { inputs: [a, b], needsInputGrad }) => [g, needsInputGrad[1] ? g.mul(floorQuotient(a!, b!)).neg() : null],
-    [({ grad }) => grad, ({ grad, a, b }, r) => -r(grad * r(floorDivideOf(a, b)))],
-    drawRemainderPair, undefined, intRemainderOf),
+    [({ grad }) => grad, ({ grad, a, b }, r) => -r(grad * r(floorDivideOf(a, b)))], undefined, intRemainderOf),
   // As PyTorch's: d/da = 1 / (1 + e^(b - a)), d/db = 1 / (1 + e^(a - b)); an overflowing e^ gives 0.
   logAddExp: binaryOp('logAddExp', logAddExpOf,
     (g, { inputs: [a, b], needsInputGrad }) => [
       needsInputGrad[0] ? g.div(exp(b!.sub(a!)).add(1)) : null,
       needsInputGrad[1] ? g.div(exp(a!.sub(b!)).add(1)) : null,
     ],
-    [({ grad, a, b }, r) => r(grad / r(r(Math.exp(r(b - a))) + 1)), ({ grad, a, b }, r) => r(grad / r(r(Math.exp(r(a - b))) + 1))],
-    (d) => drawPair(d, ['uniform', 'uniform']), undefined, 'float'),
-} satisfies Record<string, BuiltinOp>;
+    [({ grad, a, b }, r) => r(grad / r(r(Math.exp(r(b - a))) + 1)), ({ grad, a, b }, r) => r(grad / r(r(Math.exp(r(a - b))) + 1))], undefined, 'float'),
+} satisfies Record<string, OpRecord>;
 
 /** What docs/ops.md says of each op of this family (a table apart from the records, so that bundles leave it out). */
 export const binaryMoreDocs = {
@@ -108,6 +104,14 @@ export const binaryMoreDocs = {
       'as PyTorch\'s; the gradients are then NaN, as PyTorch\'s. int32 operands give the default float dtype.',
   },
 } satisfies OpDocs<typeof binaryMoreOps>;
+
+/** How the property suite draws each op's inputs (a table apart from the records, so that bundles leave it out; ops/registry.ts joins them). */
+export const binaryMoreSpecs = {
+  // a away from 0 keeps clear of the origin and of the cut along b < 0.
+  atan2: { sample: (d) => drawPair(d, ['awayFromZero', 'uniform']) },
+  remainder: { sample: drawRemainderPair },
+  logAddExp: { sample: (d) => drawPair(d, ['uniform', 'uniform']) },
+} satisfies OpSpecs<typeof binaryMoreOps>;
 
 /** The angle of the point (b, a) from the positive b axis, in [-pi, pi], broadcasting (torch.atan2). */
 export const atan2 = (a: TensorLike, b: TensorLike): Tensor => binary(binaryMoreOps.atan2, a, b);

@@ -3,7 +3,7 @@
  * binary-more.ts. A module of its own because those families call it while they load, inside the
  * cycle between tensor.ts and the op files (see unary-record.ts).
  */
-import type { BuiltinOp, ScalarRule } from '../op.js';
+import type { OpRecord, ScalarRule } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import type { Domain } from '../check/sampling.js';
 import { drawBroadcastPair, drawShape, drawTensor } from '../check/sampling.js';
@@ -17,16 +17,15 @@ export function drawPair(draw: Draw, domains: [Domain, Domain]): { inputs: Tenso
   return { inputs: [drawTensor(draw, sa, domains[0]), drawTensor(draw, sb, domains[1])], attrs: undefined };
 }
 
-/** Builds the record of a binary element-wise op: forward by mapBinary, both scalar rules, the test spec. */
+/** Builds the record of a binary element-wise op: forward by mapBinary, both scalar rules (its test spec is in the family's table). */
 export function binaryOp(
   name: string,
   f: (x: number, y: number) => number,
-  backward: BuiltinOp['backward'],
+  backward: OpRecord['backward'],
   scalarBackward: [ScalarRule, ScalarRule],
-  sample: BuiltinOp['spec']['sample'],
   arithmetic?: Arithmetic,
   int32?: Int32Rule<(x: number, y: number) => number>,
-): BuiltinOp {
+): OpRecord {
   return {
     name,
     forward: (inputs) => mapBinary(inputs[0]!, inputs[1]!, name, f, arithmetic, int32),
@@ -35,6 +34,5 @@ export function binaryOp(
     // The rank-0 forward of mapBinary: its arithmetic loops compute exactly f.
     scalarForward: f,
     scalarArithmetic: arithmetic,
-    spec: { sample },
   };
 }

@@ -2,7 +2,7 @@
  * Binary element-wise ops with NumPy broadcasting and dtype promotion. A rule may return a gradient
  * of the broadcast output's shape: the engine sums it back to each operand's shape.
  */
-import type { BuiltinOp, OpDocs } from '../op.js';
+import type { OpDocs, OpRecord, OpSpecs } from '../op.js';
 import { applyBinary } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import { drawValues } from '../check/sampling.js';
@@ -64,15 +64,12 @@ function intPow(a: number, b: number): number {
 // again), and on numbers (`ScalarRule`s, one per input: the same formulas for the scalar path).
 export const binaryOps = {
   add: binaryOp('add', (x, y) => x + y, (g) => [g, g],
-    [({ grad }) => grad, ({ grad }) => grad],
-    (d) => drawPair(d, ['uniform', 'uniform']), 'add'),
+    [({ grad }) => grad, ({ grad }) => grad], 'add'),
   sub: binaryOp('sub', (x, y) => x - y, (g, { needsInputGrad }) => [g, needsInputGrad[1] ? g.neg() : null],
-    [({ grad }) => grad, ({ grad }) => -grad],
-    (d) => drawPair(d, ['uniform', 'uniform']), 'sub'),
+    [({ grad }) => grad, ({ grad }) => -grad], 'sub'),
   mul: binaryOp('mul', (x, y) => x * y,
     (g, { inputs: [a, b], needsInputGrad }) => [needsInputGrad[0] ? g.mul(b!) : null, needsInputGrad[1] ? g.mul(a!) : null],
-    [({ grad, b }, r) => r(grad * b), ({ grad, a }, r) => r(grad * a)],
-    (d) => drawPair(d, ['uniform', 'uniform']), 'mul', Math.imul),
+    [({ grad, b }, r) => r(grad * b), ({ grad, a }, r) => r(grad * a)], 'mul', Math.imul),
   div: binaryOp('div', (x, y) => x / y,
     (g, { inputs: [a, b], needsInputGrad }) => [
       needsInputGrad[0] ? g.div(b!) : null,
@@ -80,7 +77,7 @@ export const binaryOps = {
     ],
     [({ grad, b }, r) => r(grad / b), ({ grad, a, b }, r) => -r(r(grad * a) / r(b * b))],
     // True division, as torch.div: int32 operands give the default float dtype.
-    (d) => drawPair(d, ['uniform', 'awayFromZero']), 'div', 'float'),
+    'div', 'float'),
   // As PyTorch: d/da is 0 where the exponent is 0 (even at a = 0), d/db is 0 where a = 0 and b >= 0.
   // Each product is grouped as in PyTorch's formulas, grad * (b * a^(b - 1)) and grad * (a^b * log a),
   // and `b - 1` is computed in b's dtype as PyTorch's is, so that mixed dtypes round where it rounds.
@@ -92,17 +89,14 @@ export const binaryOps = {
     [
       ({ grad, a, b }, r) => (b === 0 ? 0 : r(grad * r(b * r(powOf(a, r(b - 1)))))),
       ({ grad, a, b, output }, r) => (a === 0 && b >= 0 ? 0 : r(grad * r(output * r(Math.log(a))))),
-    ],
-    (d) => drawPair(d, ['positive', 'uniform']), undefined, intPow),
+    ], undefined, intPow),
   maximum: binaryOp('maximum', (x, y) => (x > y || Number.isNaN(x) ? x : y),
     (g, { inputs: [a, b] }) => [keptGradient(g, a!, b!, lt), keptGradient(g, b!, a!, lt)],
-    [({ grad, a, b }, r) => r(keptGradientOf(grad, a < b, a, b)), ({ grad, a, b }, r) => r(keptGradientOf(grad, b < a, a, b))],
-    drawDistinctPair),
+    [({ grad, a, b }, r) => r(keptGradientOf(grad, a < b, a, b)), ({ grad, a, b }, r) => r(keptGradientOf(grad, b < a, a, b))]),
   minimum: binaryOp('minimum', (x, y) => (x < y || Number.isNaN(x) ? x : y),
     (g, { inputs: [a, b] }) => [keptGradient(g, a!, b!, gt), keptGradient(g, b!, a!, gt)],
-    [({ grad, a, b }, r) => r(keptGradientOf(grad, a > b, a, b)), ({ grad, a, b }, r) => r(keptGradientOf(grad, b > a, a, b))],
-    drawDistinctPair),
-} satisfies Record<string, BuiltinOp>;
+    [({ grad, a, b }, r) => r(keptGradientOf(grad, a > b, a, b)), ({ grad, a, b }, r) => r(keptGradientOf(grad, b > a, a, b))]),
+} satisfies Record<string, OpRecord>;
 
 const tieNotes = 'Ties split the gradient evenly between a and b; a NaN in either operand gives NaN and the whole gradient to both.';
 
@@ -122,8 +116,19 @@ export const binaryDocs = {
   minimum: { torch: 'torch.minimum', method: 'minimum', notes: tieNotes },
 } satisfies OpDocs<typeof binaryOps>;
 
+/** How the property suite draws each op's inputs (a table apart from the records, so that bundles leave it out; ops/registry.ts joins them). */
+export const binarySpecs = {
+  add: { sample: (d) => drawPair(d, ['uniform', 'uniform']) },
+  sub: { sample: (d) => drawPair(d, ['uniform', 'uniform']) },
+  mul: { sample: (d) => drawPair(d, ['uniform', 'uniform']) },
+  div: { sample: (d) => drawPair(d, ['uniform', 'awayFromZero']) },
+  pow: { sample: (d) => drawPair(d, ['positive', 'uniform']) },
+  maximum: { sample: drawDistinctPair },
+  minimum: { sample: drawDistinctPair },
+} satisfies OpSpecs<typeof binaryOps>;
+
 /** Applies a binary op to two tensors or numbers (a number takes the other operand's dtype). */
-export function binary(op: BuiltinOp, a: TensorLike, b: TensorLike): Tensor {
+export function binary(op: OpRecord, a: TensorLike, b: TensorLike): Tensor {
   // Two tensors (most calls in a scalar graph) need no operands array.
   if (a instanceof Tensor && b instanceof Tensor) return applyBinary(op, a, b);
   const [x, y] = operands(a, b, op.name);

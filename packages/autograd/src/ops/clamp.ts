@@ -5,7 +5,8 @@
  * As in PyTorch, min > max sets every element to max, a NaN element stays NaN, and a NaN bound follows
  * PyTorch's rule (see `clamp`).
  */
-import type { BuiltinOp, OpDoc } from '../op.js';
+import type { OpDoc, OpRecord } from '../op.js';
+import type { OpTestSpec } from '../check/spec.js';
 import { apply } from '../op.js';
 import type { Draw } from '../check/spec.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
@@ -39,7 +40,7 @@ function drawClamp(draw: Draw): { inputs: Tensor[]; attrs: ClampAttrs } {
   return { inputs: [x], attrs: { min: low < 0 ? -Infinity : gap(low), max: high > x.size ? Infinity : gap(high) } };
 }
 
-export const clampOp: BuiltinOp<ClampAttrs> = {
+export const clampOp: OpRecord<ClampAttrs> = {
   name: 'clamp',
   forward([x], attrs) {
     const [low, high] = roundedBounds(x!, attrs);
@@ -54,7 +55,6 @@ export const clampOp: BuiltinOp<ClampAttrs> = {
     // Selected, not multiplied by the 0/1 mask: an infinite gradient outside the bounds gives 0, as PyTorch's.
     return [where(x!.ge(low).mul(x!.le(high)), grad, 0)];
   },
-  spec: { sample: drawClamp },
 };
 
 /** What docs/ops.md says of clamp (apart from the record, so that bundles leave it out). */
@@ -64,6 +64,9 @@ export const clampDoc: OpDoc = {
   notes: 'The gradient passes where min <= x <= max (bounds included). min > max gives max everywhere; a NaN element stays NaN; ' +
     'a NaN bound with the other bound makes every element NaN, a NaN bound alone changes nothing (gradient 0).',
 };
+
+/** How the property suite draws the op's inputs (apart from the record, so that bundles leave it out; ops/registry.ts joins it). */
+export const clampSpec: OpTestSpec<ClampAttrs> = { sample: drawClamp };
 
 /**
  * Limits every element of `x` to [min, max]; either bound may be left out (undefined). Throws unless

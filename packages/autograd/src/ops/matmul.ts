@@ -4,7 +4,8 @@
  * broadcast. The primitive works on rank >= 2 and reads transposed or broadcast operands through
  * their strides, without copies.
  */
-import type { BuiltinOp, OpDoc } from '../op.js';
+import type { OpDoc, OpRecord } from '../op.js';
+import type { OpTestSpec } from '../check/spec.js';
 import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf } from '../shape.js';
@@ -40,7 +41,7 @@ function storedTransposed(t: Tensor): boolean {
   return t.strides[rank - 2] === 1 && t.strides[rank - 1]! > 1 && t.shape[rank - 2]! > 1;
 }
 
-export const matmulOp: BuiltinOp = {
+export const matmulOp: OpRecord = {
   name: 'matmul',
   forward([a, b]) {
     const m = a!.shape[a!.ndim - 2]!;
@@ -61,7 +62,6 @@ export const matmulOp: BuiltinOp = {
     needsInputGrad[0] ? (storedTransposed(a!) ? b!.matmul(grad.transpose(-1, -2)).transpose(-1, -2) : grad.matmul(b!.transpose(-1, -2))) : null,
     needsInputGrad[1] ? (storedTransposed(b!) ? grad.transpose(-1, -2).matmul(a!).transpose(-1, -2) : a!.transpose(-1, -2).matmul(grad)) : null,
   ],
-  spec: { sample: drawMatmulPair },
 };
 
 /** What docs/ops.md says of matmul (apart from the record, so that bundles leave it out). */
@@ -70,6 +70,9 @@ export const matmulDoc: OpDoc = {
   method: 'matmul',
   notes: '1-D and 2-D as in NumPy; batch axes broadcast; rank-0 operands are an error (use mul).',
 };
+
+/** How the property suite draws the op's inputs (apart from the record, so that bundles leave it out; ops/registry.ts joins it). */
+export const matmulSpec: OpTestSpec<undefined> = { sample: drawMatmulPair };
 
 /** Two stacks of matrices that multiply: batch axes broadcast (on one side or both), inner sizes agree, sometimes transposed. */
 function drawMatmulPair(draw: Draw): { inputs: Tensor[]; attrs: undefined } {

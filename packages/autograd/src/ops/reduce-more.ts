@@ -2,7 +2,7 @@
  * More reductions: prod, variance, std and norm (primitives, for PyTorch's gradients),
  * argmax and argmin (int32 positions, no gradient; kernels/scan.ts).
  */
-import type { BuiltinOp, OpDocs } from '../op.js';
+import type { OpDocs, OpRecord, OpSpecs } from '../op.js';
 import { apply } from '../op.js';
 import { floatDtype } from '../dtype.js';
 import { formatShape, normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
@@ -147,10 +147,10 @@ function drawNorm(draw: Draw): { inputs: Tensor[]; attrs: NormAttrs } {
 
 /** The records (typed by name: std's forward calls variance's record). */
 export const reduceMoreOps: {
-  readonly prod: BuiltinOp<ReduceAttrs>;
-  readonly variance: BuiltinOp<VarianceAttrs>;
-  readonly std: BuiltinOp<VarianceAttrs>;
-  readonly norm: BuiltinOp<NormAttrs>;
+  readonly prod: OpRecord<ReduceAttrs>;
+  readonly variance: OpRecord<VarianceAttrs>;
+  readonly std: OpRecord<VarianceAttrs>;
+  readonly norm: OpRecord<NormAttrs>;
 } = {
   /**
    * The gradient is the product of the other elements of each group, exclusive cumulative products
@@ -174,7 +174,6 @@ export const reduceMoreOps: {
       const others = undo(scan(before, false).mul(scan(after, true)));
       return [grad.reshape(keptShape(x!.shape, attrs.axes)).mul(others)];
     },
-    spec: { sample: drawProd },
   },
   /**
    * A primitive, not a composite, for PyTorch's rule: 2 (x - mean) g / (N - correction), without
@@ -188,7 +187,6 @@ export const reduceMoreOps: {
       const g = grad.reshape(keptShape(x!.shape, attrs.axes));
       return [centered(x!, attrs.axes).mul(g).mul(2 / varianceDivisor(x!, attrs))];
     },
-    spec: { sample: (draw) => drawVariance(draw) },
   },
   /**
    * sqrt(variance), a primitive for PyTorch's rule at a zero deviation: the gradient is
@@ -204,13 +202,11 @@ export const reduceMoreOps: {
       const g = where(zero, 0, grad.reshape(kept).div(where(zero, 1, s).mul(2)));
       return [centered(x!, attrs.axes).mul(g).mul(2 / varianceDivisor(x!, attrs))];
     },
-    spec: { sample: (draw) => drawVariance(draw, 2) },
   },
   norm: {
     name: 'norm',
     forward: ([x], attrs) => normValue(x!.detach(), attrs),
     backward: (grad, { inputs: [x], output, attrs }) => [normBackward(grad, x!, output, attrs)],
-    spec: { sample: drawNorm },
   },
 };
 
@@ -241,6 +237,14 @@ export const reduceMoreDocs = {
       'as PyTorch\'s (no 0 / 0); for ord Infinity the elements of largest |x| share it evenly. int32 is an error.',
   },
 } satisfies OpDocs<typeof reduceMoreOps>;
+
+/** How the property suite draws each op's inputs (a table apart from the records, so that bundles leave it out; ops/registry.ts joins them). */
+export const reduceMoreSpecs = {
+  prod: { sample: drawProd },
+  variance: { sample: (draw) => drawVariance(draw) },
+  std: { sample: (draw) => drawVariance(draw, 2) },
+  norm: { sample: drawNorm },
+} satisfies OpSpecs<typeof reduceMoreOps>;
 
 /** Options of `norm`. */
 export interface NormOptions {

@@ -2,7 +2,7 @@
  * Reductions over any set of axes (`axis` undefined means all), with `keepDims`. sum, max and min
  * are primitives; mean and logSumExp are built from them.
  */
-import type { BuiltinOp, OpDocs } from '../op.js';
+import type { OpDocs, OpRecord, OpSpecs } from '../op.js';
 import { apply } from '../op.js';
 import { allocate, floatDtype } from '../dtype.js';
 import type { Shape } from '../shape.js';
@@ -71,7 +71,7 @@ function drawReduction(draw: Draw, domain: Domain): { inputs: Tensor[]; attrs: R
  * max and min: the gradient goes to the elements equal to the result, split evenly between ties
  * (PyTorch's convention for full reductions).
  */
-function extremumOp(name: 'max' | 'min'): BuiltinOp<ReduceAttrs> {
+function extremumOp(name: 'max' | 'min'): OpRecord<ReduceAttrs> {
   return {
     name,
     forward: ([x], attrs) => reduceForward(x!, attrs, name, name),
@@ -82,7 +82,6 @@ function extremumOp(name: 'max' | 'min'): BuiltinOp<ReduceAttrs> {
       const ties = winners.sum(attrs.axes, true);
       return [spreadBack(grad, x!, attrs.axes).mul(winners.div(ties))];
     },
-    spec: { sample: (draw) => drawReduction(draw, 'distinct') },
   };
 }
 
@@ -91,8 +90,7 @@ export const reduceOps = {
     name: 'sum',
     forward: ([x], attrs) => reduceForward(x!, attrs, 'sum', 'sum'),
     backward: (grad, { inputs: [x], attrs }) => [spreadBack(grad, x!, attrs.axes)],
-    spec: { sample: (draw) => drawReduction(draw, 'uniform') },
-  } satisfies BuiltinOp<ReduceAttrs>,
+  } satisfies OpRecord<ReduceAttrs>,
   max: extremumOp('max'),
   min: extremumOp('min'),
 };
@@ -107,7 +105,14 @@ export const reduceDocs = {
   min: { torch: 'torch.amin', method: 'min', notes: extremumNotes },
 } satisfies OpDocs<typeof reduceOps>;
 
-function reduceWith(op: BuiltinOp<ReduceAttrs>, operand: TensorLike, axis: Axis | undefined, keepDims: boolean): Tensor {
+/** How the property suite draws each op's inputs (a table apart from the records, so that bundles leave it out; ops/registry.ts joins them). */
+export const reduceSpecs = {
+  sum: { sample: (draw) => drawReduction(draw, 'uniform') },
+  max: { sample: (draw) => drawReduction(draw, 'distinct') },
+  min: { sample: (draw) => drawReduction(draw, 'distinct') },
+} satisfies OpSpecs<typeof reduceOps>;
+
+function reduceWith(op: OpRecord<ReduceAttrs>, operand: TensorLike, axis: Axis | undefined, keepDims: boolean): Tensor {
   const x = toTensor(operand, op.name);
   return apply(op, [x], { axes: normalizeAxes(axis, x.ndim, op.name), keepDims });
 }

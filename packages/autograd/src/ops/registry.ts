@@ -1,50 +1,65 @@
 /**
- * The table of every op. The property suite walks its primitives: each record must carry a backward
- * rule and a test spec (the `BuiltinOp` type demands both, so `tsc` rejects a record without them),
- * and each must have a doc (`primitiveDocs` is a mapped type over the primitives' names).
+ * The table of every op. The property suite walks its primitives: each must have a backward rule and
+ * a test spec, in its record (the `BuiltinOp` type demands both) or, for the families whose methods
+ * every bundle holds, in the family's spec table beside the records (`OpSpecs`, a mapped type over
+ * the records' names), which this module joins to them; `tsc` rejects an op without either. Each
+ * must have a doc too (`primitiveDocs` is a mapped type over the primitives' names).
  * docs/ops.md is generated from the whole table (test/ops-doc/). Nothing in the package's entry
  * imports this file: a bundle holds only the ops it can reach.
  */
-import type { BuiltinOp, OpDoc } from '../op.js';
+import type { BuiltinOp, OpDoc, OpRecord, OpSpecs } from '../op.js';
 import { unrecordedOps, type UnrecordedOp } from './composites.js';
-import { unaryDocs, unaryOps } from './unary.js';
-import { binaryDocs, binaryOps } from './binary.js';
-import { reduceDocs, reduceOps } from './reduce.js';
-import { viewDocs, viewOps } from './view.js';
-import { whereDoc, whereOp } from './where.js';
+import { unaryDocs, unaryOps, unarySpecs } from './unary.js';
+import { binaryDocs, binaryOps, binarySpecs } from './binary.js';
+import { reduceDocs, reduceOps, reduceSpecs } from './reduce.js';
+import { viewDocs, viewOps, viewSpecs } from './view.js';
+import { whereDoc, whereOp, whereSpec } from './where.js';
 import { concatDoc, concatOp } from './join.js';
-import { matmulDoc, matmulOp } from './matmul.js';
-import { castDoc, castOp } from './reduce-to-shape.js';
-import { softmaxDocs, softmaxOps } from './softmax.js';
-import { clampDoc, clampOp } from './clamp.js';
+import { matmulDoc, matmulOp, matmulSpec } from './matmul.js';
+import { castDoc, castOp, castSpec } from './reduce-to-shape.js';
+import { softmaxDocs, softmaxOps, softmaxSpecs } from './softmax.js';
+import { clampDoc, clampOp, clampSpec } from './clamp.js';
 import { structureDocs, structureOps } from './structure.js';
-import { scanDocs, scanOps } from './scan.js';
-import { reduceMoreDocs, reduceMoreOps } from './reduce-more.js';
+import { scanDocs, scanOps, scanSpecs } from './scan.js';
+import { reduceMoreDocs, reduceMoreOps, reduceMoreSpecs } from './reduce-more.js';
 import { indexingDocs, indexingOps } from './indexing.js';
-import { unaryMoreDocs, unaryMoreOps } from './unary-more.js';
-import { roundingDocs, roundingOps } from './rounding.js';
-import { binaryMoreDocs, binaryMoreOps } from './binary-more.js';
+import { unaryMoreDocs, unaryMoreOps, unaryMoreSpecs } from './unary-more.js';
+import { roundingDocs, roundingOps, roundingSpecs } from './rounding.js';
+import { binaryMoreDocs, binaryMoreOps, binaryMoreSpecs } from './binary-more.js';
 import { poolDocs, poolOps } from './pool.js';
 import { convDocs, convOps } from './conv.js';
 
+/** The records of a family with their specs joined, each typed as a `BuiltinOp` of its own attrs. */
+type WithSpecs<Records> = { readonly [Name in keyof Records]: Records[Name] & { readonly spec: OpSpecs<Records>[Name] } };
+
+/**
+ * Gives each record of a family its spec from the family's table (once, when this module loads: the
+ * records stay the objects the ops apply, so the tape and the graph see the same op either way).
+ */
+function withSpecs<Records extends Readonly<Record<string, OpRecord<never>>>>(records: Records, specs: OpSpecs<Records>): WithSpecs<Records> {
+  for (const name of Object.keys(records) as (keyof Records)[]) {
+    const spec: unknown = specs[name];
+    Object.assign(records[name], { spec });
+  }
+  return records as WithSpecs<Records>;
+}
+
 export const primitiveOps = {
-  ...unaryOps,
-  ...binaryOps,
-  ...reduceOps,
-  ...softmaxOps,
-  ...viewOps,
+  ...withSpecs(unaryOps, unarySpecs),
+  ...withSpecs(binaryOps, binarySpecs),
+  ...withSpecs(reduceOps, reduceSpecs),
+  ...withSpecs(softmaxOps, softmaxSpecs),
+  ...withSpecs(viewOps, viewSpecs),
   ...structureOps,
-  ...scanOps,
-  ...reduceMoreOps,
+  ...withSpecs(scanOps, scanSpecs),
+  ...withSpecs(reduceMoreOps, reduceMoreSpecs),
   ...indexingOps,
-  where: whereOp,
-  clamp: clampOp,
+  ...withSpecs({ where: whereOp, clamp: clampOp }, { where: whereSpec, clamp: clampSpec }),
   concat: concatOp,
-  matmul: matmulOp,
-  cast: castOp,
-  ...unaryMoreOps,
-  ...roundingOps,
-  ...binaryMoreOps,
+  ...withSpecs({ matmul: matmulOp, cast: castOp }, { matmul: matmulSpec, cast: castSpec }),
+  ...withSpecs(unaryMoreOps, unaryMoreSpecs),
+  ...withSpecs(roundingOps, roundingSpecs),
+  ...withSpecs(binaryMoreOps, binaryMoreSpecs),
   ...poolOps,
   ...convOps,
 };

@@ -4,11 +4,11 @@
  * the integers and the halves, where finite differences see the same constant. An int32 input comes
  * back as it is (a copy), as PyTorch's.
  */
-import type { BuiltinOp, OpDocs } from '../op.js';
+import type { OpDocs, OpRecord, OpSpecs } from '../op.js';
 import { applyUnary } from '../op.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { toTensor, zerosLike } from './creation.js';
-import { unaryOp } from './unary-record.js';
+import { drawUnary, unaryOp } from './unary-record.js';
 
 /** The nearest integer, a tie going to the even one (as torch.round, C's nearbyint). */
 export function roundHalfToEven(v: number): number {
@@ -19,15 +19,15 @@ export function roundHalfToEven(v: number): number {
 const identity = (v: number): number => v;
 
 /** The record of a rounding op: gradient 0 (a fresh zero tensor, so an infinite gradient gives 0, not NaN). */
-const roundingOp = (name: string, f: (v: number) => number): BuiltinOp =>
-  unaryOp(name, f, (_g, x) => zerosLike(x), () => 0, 'awayFromHalves', identity);
+const roundingOp = (name: string, f: (v: number) => number): OpRecord =>
+  unaryOp(name, f, (_g, x) => zerosLike(x), () => 0, identity);
 
 export const roundingOps = {
   floor: roundingOp('floor', Math.floor),
   ceil: roundingOp('ceil', Math.ceil),
   round: roundingOp('round', roundHalfToEven),
   trunc: roundingOp('trunc', Math.trunc),
-} satisfies Record<string, BuiltinOp>;
+} satisfies Record<string, OpRecord>;
 
 /** What docs/ops.md says of each rounding op (a table apart from the records, so that bundles leave it out). */
 export const roundingDocs = {
@@ -37,6 +37,14 @@ export const roundingDocs = {
       'Gradient 0 (it is piecewise constant). NaN and +-Infinity stay as they are; an int32 input is returned as it is.' },
   trunc: { torch: 'torch.trunc', method: 'trunc', notes: 'Toward zero. ' + 'Gradient 0 (it is piecewise constant). NaN and +-Infinity stay as they are; an int32 input is returned as it is.' },
 } satisfies OpDocs<typeof roundingOps>;
+
+/** How the property suite draws each op's inputs (a table apart from the records, so that bundles leave it out; ops/registry.ts joins them). */
+export const roundingSpecs = {
+  floor: { sample: (draw) => drawUnary(draw, 'awayFromHalves') },
+  ceil: { sample: (draw) => drawUnary(draw, 'awayFromHalves') },
+  round: { sample: (draw) => drawUnary(draw, 'awayFromHalves') },
+  trunc: { sample: (draw) => drawUnary(draw, 'awayFromHalves') },
+} satisfies OpSpecs<typeof roundingOps>;
 
 /** The largest integer not above x. */
 export const floor = (x: TensorLike): Tensor => applyUnary(roundingOps.floor, toTensor(x, 'floor'));

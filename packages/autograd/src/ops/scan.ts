@@ -4,7 +4,7 @@
  * gradient of a cumulative sum is a cumulative sum from the end, so the rules differentiate again
  * through the same records.
  */
-import type { BuiltinOp, OpDocs } from '../op.js';
+import type { OpDocs, OpRecord, OpSpecs } from '../op.js';
 import { apply } from '../op.js';
 import { allocate, floatDtype } from '../dtype.js';
 import { formatShape, normalizeAxis } from '../shape.js';
@@ -127,18 +127,16 @@ function logOfPositive(g: Tensor): Tensor {
 }
 
 /** The records (typed by name: the backward rules call the records themselves). */
-export const scanOps: { readonly cumsum: BuiltinOp<ScanAttrs>; readonly cumprod: BuiltinOp<ScanAttrs>; readonly logCumSumExp: BuiltinOp<ScanAttrs> } = {
+export const scanOps: { readonly cumsum: OpRecord<ScanAttrs>; readonly cumprod: OpRecord<ScanAttrs>; readonly logCumSumExp: OpRecord<ScanAttrs> } = {
   cumsum: {
     name: 'cumsum',
     forward: ([x], attrs) => scanForward(x!, attrs, 'sum'),
     backward: (grad, { attrs }) => [apply(scanOps.cumsum, [grad], { axis: attrs.axis, reverse: !attrs.reverse })],
-    spec: { sample: (draw) => drawScan(draw, 'uniform') },
   },
   cumprod: {
     name: 'cumprod',
     forward: ([x], attrs) => scanForward(x!, attrs, 'prod'),
     backward: (grad, { inputs: [x], output, attrs }) => [cumprodBackward(grad, x!, output, attrs)],
-    spec: { sample: (draw) => drawScan(draw, 'uniform') },
   },
   /**
    * The gradient is sum over j >= k of g_j exp(x_k - out_j), computed as PyTorch does, in log space
@@ -152,7 +150,6 @@ export const scanOps: { readonly cumsum: BuiltinOp<ScanAttrs>; readonly cumprod:
       const part = (logGrad: Tensor) => apply(scanOps.logCumSumExp, [logGrad.sub(output)], back).add(x!).exp();
       return [part(logOfPositive(grad)).sub(part(logOfPositive(grad.neg())))];
     },
-    spec: { sample: (draw) => drawScan(draw, 'uniform') },
   },
 };
 
@@ -176,7 +173,14 @@ export const scanDocs = {
   },
 } satisfies OpDocs<typeof scanOps>;
 
-function scanWith(op: BuiltinOp<ScanAttrs>, operand: TensorLike, axis: number, floatOnly: boolean): Tensor {
+/** How the property suite draws each op's inputs (a table apart from the records, so that bundles leave it out; ops/registry.ts joins them). */
+export const scanSpecs = {
+  cumsum: { sample: (draw) => drawScan(draw, 'uniform') },
+  cumprod: { sample: (draw) => drawScan(draw, 'uniform') },
+  logCumSumExp: { sample: (draw) => drawScan(draw, 'uniform') },
+} satisfies OpSpecs<typeof scanOps>;
+
+function scanWith(op: OpRecord<ScanAttrs>, operand: TensorLike, axis: number, floatOnly: boolean): Tensor {
   const x = toTensor(operand, op.name);
   if (axis === undefined) throw new Error(`${op.name}: an axis is required (the tensor has shape ${formatShape(x.shape)})`);
   if (floatOnly && x.dtype === 'int32') {

@@ -11,7 +11,7 @@
  * with y the output and the sums along the axis.
  */
 import type { Tensor, TensorLike } from '../tensor.js';
-import type { BuiltinOp, OpDocs } from '../op.js';
+import type { OpDocs, OpRecord, OpSpecs } from '../op.js';
 import { apply } from '../op.js';
 import { allocate } from '../dtype.js';
 import { formatShape, normalizeAxis, sizeOf } from '../shape.js';
@@ -42,14 +42,12 @@ export const softmaxOps = {
     name: 'softmax',
     forward: ([x], attrs) => softmaxForward(x!, attrs, false),
     backward: (grad, { output, attrs: { axis } }) => [output.mul(grad.sub(grad.mul(output).sum(axis, true)))],
-    spec: { sample: drawSoftmax },
-  } satisfies BuiltinOp<SoftmaxAttrs>,
+  } satisfies OpRecord<SoftmaxAttrs>,
   logSoftmax: {
     name: 'logSoftmax',
     forward: ([x], attrs) => softmaxForward(x!, attrs, true),
     backward: (grad, { output, attrs: { axis } }) => [grad.sub(output.exp().mul(grad.sum(axis, true)))],
-    spec: { sample: drawSoftmax },
-  } satisfies BuiltinOp<SoftmaxAttrs>,
+  } satisfies OpRecord<SoftmaxAttrs>,
 };
 
 /** What docs/ops.md says of softmax and logSoftmax (apart from the records, so that bundles leave it out). */
@@ -69,6 +67,12 @@ export const softmaxDocs = {
       "(the shift is the maximum, as PyTorch's).",
   },
 } satisfies OpDocs<typeof softmaxOps>;
+
+/** How the property suite draws each op's inputs (a table apart from the records, so that bundles leave it out; ops/registry.ts joins them). */
+export const softmaxSpecs = {
+  softmax: { sample: drawSoftmax },
+  logSoftmax: { sample: drawSoftmax },
+} satisfies OpSpecs<typeof softmaxOps>;
 
 /** softmax and logSoftmax take float tensors only, as PyTorch's (which has no int32 kernel). */
 function floatOperand(operand: TensorLike, op: string): Tensor {

@@ -2,16 +2,16 @@
  * More unary element-wise ops: logarithms and exponentials accurate near 0 or in other bases, the
  * error function, and the inverse and hyperbolic trigonometric functions. Records as in unary.ts:
  * forward by the scalar function, the backward rule written with Tensor ops (PyTorch's formulas, so
- * that it differentiates again) beside the same rule on numbers, and the domain the property suite
- * draws from (inside the op's domain, clear of its edges). On int32 each gives the default float
- * dtype, as PyTorch's.
+ * that it differentiates again) beside the same rule on numbers; in `unaryMoreSpecs`, the domain
+ * the property suite draws from (inside the op's domain, clear of its edges). On int32 each gives
+ * the default float dtype, as PyTorch's.
  */
-import type { BuiltinOp, OpDocs } from '../op.js';
+import type { OpDocs, OpRecord, OpSpecs } from '../op.js';
 import { applyUnary } from '../op.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { erf as erfOf, erfc as erfcOf } from '../erf.js';
 import { toTensor } from './creation.js';
-import { unaryOp } from './unary-record.js';
+import { drawUnary, unaryOp } from './unary-record.js';
 import { exp } from './unary.js';
 import { sub } from './binary.js';
 
@@ -24,34 +24,34 @@ const rsqrtOf = (v: number): number => 1 / Math.sqrt(v);
 const erfSlope = (x: Tensor): Tensor => exp(x.square().neg()).mul(TWO_OVER_SQRT_PI);
 
 export const unaryMoreOps = {
-  log1p: unaryOp('log1p', Math.log1p, (g, x) => g.div(x.add(1)), ({ grad, a }, r) => r(grad / r(a + 1)), { from: -0.9, to: 3 }, 'float'),
-  expm1: unaryOp('expm1', Math.expm1, (g, _x, y) => g.mul(y.add(1)), ({ grad, output }, r) => r(grad * r(output + 1)), 'uniform', 'float'),
-  log2: unaryOp('log2', Math.log2, (g, x) => g.div(x.mul(Math.LN2)), ({ grad, a }, r) => r(grad / r(a * r(Math.LN2))), 'positive', 'float'),
-  log10: unaryOp('log10', Math.log10, (g, x) => g.div(x.mul(Math.LN10)), ({ grad, a }, r) => r(grad / r(a * r(Math.LN10))), 'positive', 'float'),
+  log1p: unaryOp('log1p', Math.log1p, (g, x) => g.div(x.add(1)), ({ grad, a }, r) => r(grad / r(a + 1)), 'float'),
+  expm1: unaryOp('expm1', Math.expm1, (g, _x, y) => g.mul(y.add(1)), ({ grad, output }, r) => r(grad * r(output + 1)), 'float'),
+  log2: unaryOp('log2', Math.log2, (g, x) => g.div(x.mul(Math.LN2)), ({ grad, a }, r) => r(grad / r(a * r(Math.LN2))), 'float'),
+  log10: unaryOp('log10', Math.log10, (g, x) => g.div(x.mul(Math.LN10)), ({ grad, a }, r) => r(grad / r(a * r(Math.LN10))), 'float'),
   erf: unaryOp('erf', erfOf, (g, x) => g.mul(erfSlope(x)),
-    ({ grad, a }, r) => r(grad * r(r(Math.exp(-r(a * a))) * r(TWO_OVER_SQRT_PI))), 'uniform', 'float'),
+    ({ grad, a }, r) => r(grad * r(r(Math.exp(-r(a * a))) * r(TWO_OVER_SQRT_PI))), 'float'),
   erfc: unaryOp('erfc', erfcOf, (g, x) => g.mul(erfSlope(x)).neg(),
-    ({ grad, a }, r) => -r(grad * r(r(Math.exp(-r(a * a))) * r(TWO_OVER_SQRT_PI))), 'uniform', 'float'),
+    ({ grad, a }, r) => -r(grad * r(r(Math.exp(-r(a * a))) * r(TWO_OVER_SQRT_PI))), 'float'),
   // tan' = 1 + tan^2, from the result as PyTorch's.
   tan: unaryOp('tan', Math.tan, (g, _x, y) => g.mul(y.square().add(1)),
-    ({ grad, output }, r) => r(grad * r(r(output * output) + 1)), { from: -1.4, to: 1.4 }, 'float'),
-  atan: unaryOp('atan', Math.atan, (g, x) => g.div(x.square().add(1)), ({ grad, a }, r) => r(grad / r(r(a * a) + 1)), 'uniform', 'float'),
+    ({ grad, output }, r) => r(grad * r(r(output * output) + 1)), 'float'),
+  atan: unaryOp('atan', Math.atan, (g, x) => g.div(x.square().add(1)), ({ grad, a }, r) => r(grad / r(r(a * a) + 1)), 'float'),
   asin: unaryOp('asin', Math.asin, (g, x) => g.mul(rsqrt(sub(1, x.square()))),
-    ({ grad, a }, r) => r(grad * r(rsqrtOf(r(1 - r(a * a))))), { from: -0.9, to: 0.9 }, 'float'),
+    ({ grad, a }, r) => r(grad * r(rsqrtOf(r(1 - r(a * a))))), 'float'),
   acos: unaryOp('acos', Math.acos, (g, x) => g.mul(rsqrt(sub(1, x.square()))).neg(),
-    ({ grad, a }, r) => -r(grad * r(rsqrtOf(r(1 - r(a * a))))), { from: -0.9, to: 0.9 }, 'float'),
-  sinh: unaryOp('sinh', Math.sinh, (g, x) => g.mul(cosh(x)), ({ grad, a }, r) => r(grad * r(Math.cosh(a))), 'uniform', 'float'),
-  cosh: unaryOp('cosh', Math.cosh, (g, x) => g.mul(sinh(x)), ({ grad, a }, r) => r(grad * r(Math.sinh(a))), 'uniform', 'float'),
+    ({ grad, a }, r) => -r(grad * r(rsqrtOf(r(1 - r(a * a))))), 'float'),
+  sinh: unaryOp('sinh', Math.sinh, (g, x) => g.mul(cosh(x)), ({ grad, a }, r) => r(grad * r(Math.cosh(a))), 'float'),
+  cosh: unaryOp('cosh', Math.cosh, (g, x) => g.mul(sinh(x)), ({ grad, a }, r) => r(grad * r(Math.sinh(a))), 'float'),
   asinh: unaryOp('asinh', Math.asinh, (g, x) => g.mul(rsqrt(x.square().add(1))),
-    ({ grad, a }, r) => r(grad * r(rsqrtOf(r(r(a * a) + 1)))), 'uniform', 'float'),
+    ({ grad, a }, r) => r(grad * r(rsqrtOf(r(r(a * a) + 1)))), 'float'),
   acosh: unaryOp('acosh', Math.acosh, (g, x) => g.mul(rsqrt(x.square().sub(1))),
-    ({ grad, a }, r) => r(grad * r(rsqrtOf(r(r(a * a) - 1)))), { from: 1.1, to: 3 }, 'float'),
+    ({ grad, a }, r) => r(grad * r(rsqrtOf(r(r(a * a) - 1)))), 'float'),
   atanh: unaryOp('atanh', Math.atanh, (g, x) => g.div(sub(1, x.square())),
-    ({ grad, a }, r) => r(grad / r(1 - r(a * a))), { from: -0.9, to: 0.9 }, 'float'),
+    ({ grad, a }, r) => r(grad / r(1 - r(a * a))), 'float'),
   // rsqrt' = -rsqrt^3 / 2, from the result as PyTorch's.
   rsqrt: unaryOp('rsqrt', rsqrtOf, (g, _x, y) => g.mul(y.square().mul(y)).mul(-0.5),
-    ({ grad, output }, r) => r(r(grad * r(r(output * output) * output)) * -0.5), 'positive', 'float'),
-} satisfies Record<string, BuiltinOp>;
+    ({ grad, output }, r) => r(r(grad * r(r(output * output) * output)) * -0.5), 'float'),
+} satisfies Record<string, OpRecord>;
 
 /** What docs/ops.md says of each op of this family (a table apart from the records, so that bundles leave it out). */
 export const unaryMoreDocs = {
@@ -72,6 +72,26 @@ export const unaryMoreDocs = {
   atanh: { torch: 'torch.atanh', method: 'atanh', notes: 'atanh(+-1) = +-Infinity, NaN outside [-1, 1]. ' + 'An int32 input gives the default float dtype.' },
   rsqrt: { torch: 'torch.rsqrt', method: 'rsqrt', notes: 'rsqrt(0) = Infinity, NaN below 0. ' + 'An int32 input gives the default float dtype.' },
 } satisfies OpDocs<typeof unaryMoreOps>;
+
+/** How the property suite draws each op's inputs (a table apart from the records, so that bundles leave it out; ops/registry.ts joins them). */
+export const unaryMoreSpecs = {
+  log1p: { sample: (draw) => drawUnary(draw, { from: -0.9, to: 3 }) },
+  expm1: { sample: (draw) => drawUnary(draw, 'uniform') },
+  log2: { sample: (draw) => drawUnary(draw, 'positive') },
+  log10: { sample: (draw) => drawUnary(draw, 'positive') },
+  erf: { sample: (draw) => drawUnary(draw, 'uniform') },
+  erfc: { sample: (draw) => drawUnary(draw, 'uniform') },
+  tan: { sample: (draw) => drawUnary(draw, { from: -1.4, to: 1.4 }) },
+  atan: { sample: (draw) => drawUnary(draw, 'uniform') },
+  asin: { sample: (draw) => drawUnary(draw, { from: -0.9, to: 0.9 }) },
+  acos: { sample: (draw) => drawUnary(draw, { from: -0.9, to: 0.9 }) },
+  sinh: { sample: (draw) => drawUnary(draw, 'uniform') },
+  cosh: { sample: (draw) => drawUnary(draw, 'uniform') },
+  asinh: { sample: (draw) => drawUnary(draw, 'uniform') },
+  acosh: { sample: (draw) => drawUnary(draw, { from: 1.1, to: 3 }) },
+  atanh: { sample: (draw) => drawUnary(draw, { from: -0.9, to: 0.9 }) },
+  rsqrt: { sample: (draw) => drawUnary(draw, 'positive') },
+} satisfies OpSpecs<typeof unaryMoreOps>;
 
 // The free functions and, below them, their method forms.
 

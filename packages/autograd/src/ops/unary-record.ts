@@ -4,7 +4,8 @@
  * they load inside the cycle between tensor.ts and the op files: a module of that cycle that is
  * still loading cannot serve them.
  */
-import type { BuiltinOp, ScalarRule } from '../op.js';
+import type { OpCase, Draw } from '../check/spec.js';
+import type { OpRecord, ScalarRule } from '../op.js';
 import type { Domain } from '../check/sampling.js';
 import { drawShape, drawTensor } from '../check/sampling.js';
 import type { Tensor } from '../tensor.js';
@@ -21,15 +22,18 @@ export function unaryOp(
   f: (v: number) => number,
   derivative: (grad: Tensor, x: Tensor, y: Tensor) => Tensor,
   scalarDerivative: ScalarRule,
-  domain: Domain,
   int32?: Int32Rule<(v: number) => number>,
-): BuiltinOp {
+): OpRecord {
   return {
     name,
     forward: isUnaryCode(name) ? (inputs) => mapUnary(inputs[0]!, f, name, int32) : (inputs) => mapUnary(inputs[0]!, f, undefined, int32),
     backward: (grad, { inputs, output }) => [derivative(grad, inputs[0]!, output)],
     scalarBackward: [scalarDerivative],
     scalarForward: f,
-    spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw), domain)], attrs: undefined }) },
   };
+}
+
+/** The test case of a unary op (for the families' spec tables): one tensor of any shape, its values from `domain`. */
+export function drawUnary(draw: Draw, domain: Domain): OpCase<undefined> {
+  return { inputs: [drawTensor(draw, drawShape(draw), domain)], attrs: undefined };
 }

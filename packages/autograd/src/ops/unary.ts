@@ -1,14 +1,15 @@
 /**
  * Unary element-wise ops. Each record holds the forward (a scalar function mapped by the kernel),
  * the backward rule written with Tensor ops (so that it is differentiable again) and beside it the
- * same rule on numbers (for rank-0 graphs), and the domain the gradient tests draw from.
+ * same rule on numbers (for rank-0 graphs). The domain the gradient tests draw from is in
+ * `unarySpecs`, beside the records (see `OpSpecs`).
  */
-import type { BuiltinOp, OpDocs } from '../op.js';
+import type { OpDocs, OpRecord, OpSpecs } from '../op.js';
 import { applyUnary } from '../op.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { toTensor } from './creation.js';
 import { mapUnary } from './pointwise.js';
-import { unaryOp } from './unary-record.js';
+import { drawUnary, unaryOp } from './unary-record.js';
 import { sub } from './binary.js';
 import { where } from './where.js';
 
@@ -22,30 +23,29 @@ function sigmoidScalar(v: number): number {
 // On int32: neg, abs, relu and square stay int32 (square as Math.imul, wrapping); the others give
 // the default float dtype, as PyTorch's.
 export const unaryOps = {
-  neg: unaryOp('neg', (v) => -v, (g) => g.neg(), ({ grad }) => -grad, 'uniform'),
-  exp: unaryOp('exp', Math.exp, (g, _x, y) => g.mul(y), ({ grad, output }, r) => r(grad * output), 'uniform', 'float'),
-  log: unaryOp('log', Math.log, (g, x) => g.div(x), ({ grad, a }, r) => r(grad / a), 'positive', 'float'),
-  sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), ({ grad, output }, r) => r(grad / r(output * 2)), 'positive', 'float'),
+  neg: unaryOp('neg', (v) => -v, (g) => g.neg(), ({ grad }) => -grad),
+  exp: unaryOp('exp', Math.exp, (g, _x, y) => g.mul(y), ({ grad, output }, r) => r(grad * output), 'float'),
+  log: unaryOp('log', Math.log, (g, x) => g.div(x), ({ grad, a }, r) => r(grad / a), 'float'),
+  sqrt: unaryOp('sqrt', Math.sqrt, (g, _x, y) => g.div(y.mul(2)), ({ grad, output }, r) => r(grad / r(output * 2)), 'float'),
   // abs'(0) = 0 and abs'(NaN) = 0, as PyTorch: sign(0) and sign(NaN) are 0.
-  abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), ({ grad, a }, r) => r(grad * signOf(a)), 'awayFromZero'),
+  abs: unaryOp('abs', Math.abs, (g, x) => g.mul(sign(x)), ({ grad, a }, r) => r(grad * signOf(a))),
   tanh: unaryOp('tanh', Math.tanh, (g, _x, y) => g.mul(sub(1, y.square())),
-    ({ grad, output }, r) => r(grad * r(1 - r(output * output))), 'uniform', 'float'),
+    ({ grad, output }, r) => r(grad * r(1 - r(output * output))), 'float'),
   sigmoid: unaryOp('sigmoid', sigmoidScalar, (g, _x, y) => g.mul(y.mul(sub(1, y))),
-    ({ grad, output }, r) => r(grad * r(output * r(1 - output))), 'uniform', 'float'),
+    ({ grad, output }, r) => r(grad * r(output * r(1 - output))), 'float'),
   // As PyTorch: relu(NaN) is NaN, and the gradient is 0 where the result is 0 (threshold_backward
   // tests result <= 0), so relu'(0) = 0 and the gradient passes at NaN.
   // The gradient is selected, not multiplied by a 0/1 mask, so an infinite incoming gradient where the
   // result is 0 gives 0, not 0 * Infinity = NaN (sqrt(relu(x)) at x < 0), as PyTorch's. The result
   // itself is the condition (where reads nonzero as true, NaN included): the same selection as
   // where(ne(y, 0), g, 0) without making the mask, a tensor as large as the activations.
-  relu: unaryOp('relu', (v) => (v <= 0 ? 0 : v), (g, _x, y) => where(y, g, 0), ({ grad, output }) => (output !== 0 ? grad : 0),
-    'awayFromZero'),
-  sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), ({ grad, a }, r) => r(grad * r(Math.cos(a))), 'uniform', 'float'),
-  cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), ({ grad, a }, r) => -r(grad * r(Math.sin(a))), 'uniform', 'float'),
-  square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), ({ grad, a }, r) => r(r(grad * a) * 2), 'uniform', (v) => Math.imul(v, v)),
+  relu: unaryOp('relu', (v) => (v <= 0 ? 0 : v), (g, _x, y) => where(y, g, 0), ({ grad, output }) => (output !== 0 ? grad : 0)),
+  sin: unaryOp('sin', Math.sin, (g, x) => g.mul(x.cos()), ({ grad, a }, r) => r(grad * r(Math.cos(a))), 'float'),
+  cos: unaryOp('cos', Math.cos, (g, x) => g.mul(x.sin()).neg(), ({ grad, a }, r) => -r(grad * r(Math.sin(a))), 'float'),
+  square: unaryOp('square', (v) => v * v, (g, x) => g.mul(x).mul(2), ({ grad, a }, r) => r(r(grad * a) * 2), (v) => Math.imul(v, v)),
   reciprocal: unaryOp('reciprocal', (v) => 1 / v, (g, _x, y) => g.mul(y.square()).neg(),
-    ({ grad, output }, r) => -r(grad * r(output * output)), 'awayFromZero', 'float'),
-} satisfies Record<string, BuiltinOp>;
+    ({ grad, output }, r) => -r(grad * r(output * output)), 'float'),
+} satisfies Record<string, OpRecord>;
 
 /** What docs/ops.md says of each unary op (a table apart from the records, so that bundles leave it out). */
 export const unaryDocs = {
@@ -67,6 +67,22 @@ export const unaryDocs = {
   square: { torch: 'torch.square', method: 'square' },
   reciprocal: { torch: 'torch.reciprocal', method: 'reciprocal', notes: '1/0 is Infinity (-Infinity at -0).' },
 } satisfies OpDocs<typeof unaryOps>;
+
+/** How the property suite draws each op's inputs (a table apart from the records, so that bundles leave it out; ops/registry.ts joins them). */
+export const unarySpecs = {
+  neg: { sample: (draw) => drawUnary(draw, 'uniform') },
+  exp: { sample: (draw) => drawUnary(draw, 'uniform') },
+  log: { sample: (draw) => drawUnary(draw, 'positive') },
+  sqrt: { sample: (draw) => drawUnary(draw, 'positive') },
+  abs: { sample: (draw) => drawUnary(draw, 'awayFromZero') },
+  tanh: { sample: (draw) => drawUnary(draw, 'uniform') },
+  sigmoid: { sample: (draw) => drawUnary(draw, 'uniform') },
+  relu: { sample: (draw) => drawUnary(draw, 'awayFromZero') },
+  sin: { sample: (draw) => drawUnary(draw, 'uniform') },
+  cos: { sample: (draw) => drawUnary(draw, 'uniform') },
+  square: { sample: (draw) => drawUnary(draw, 'uniform') },
+  reciprocal: { sample: (draw) => drawUnary(draw, 'awayFromZero') },
+} satisfies OpSpecs<typeof unaryOps>;
 
 // The free functions and, below them, their method forms.
 

@@ -3,7 +3,7 @@
  * input's storage and only change shape, strides and offset. squeeze, unsqueeze and transpose are
  * built on reshape and permute. `pad` is slice's adjoint (its backward), zero-filled around the input.
  */
-import type { BuiltinOp, OpDocs } from '../op.js';
+import type { OpDocs, OpRecord, OpSpecs } from '../op.js';
 import { apply } from '../op.js';
 import { allocate } from '../dtype.js';
 import type { Shape } from '../shape.js';
@@ -81,8 +81,7 @@ export const viewOps = {
     name: 'alias',
     forward: ([x]) => view(x!, x!.shape, x!.strides),
     backward: (grad) => [grad],
-    spec: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw))], attrs: undefined }) },
-  } satisfies BuiltinOp,
+  } satisfies OpRecord,
 
   reshape: {
     name: 'reshape',
@@ -95,17 +94,7 @@ export const viewOps = {
       return view(source, shape, contiguousStrides(shape));
     },
     backward: (grad, { inputs: [x] }) => [grad.reshape(x!.shape)],
-    spec: {
-      sample(draw) {
-        const x = drawTensor(draw, drawShape(draw));
-        // Half the time read a transposed (non-contiguous) input, which reshape must copy.
-        const input = x.ndim >= 2 && draw.integer(0, 1) === 1 ? x.transpose(0, 1) : x;
-        // The target: the input's dimensions in a shuffled order (the same number of elements).
-        const shape = drawPermutation(draw, input.ndim).map((axis) => input.shape[axis]!);
-        return { inputs: [input], attrs: shape };
-      },
-    },
-  } satisfies BuiltinOp<readonly number[]>,
+  } satisfies OpRecord<readonly number[]>,
 
   permute: {
     name: 'permute',
@@ -115,13 +104,7 @@ export const viewOps = {
       axes.forEach((axis, i) => (inverse[axis] = i));
       return [grad.permute(inverse)];
     },
-    spec: {
-      sample(draw) {
-        const x = drawTensor(draw, drawShape(draw));
-        return { inputs: [x], attrs: drawPermutation(draw, x.ndim) };
-      },
-    },
-  } satisfies BuiltinOp<readonly number[]>,
+  } satisfies OpRecord<readonly number[]>,
 
   expand: {
     name: 'expand',
@@ -135,16 +118,7 @@ export const viewOps = {
     },
     // The engine sums the full-shape gradient back to the input's shape.
     backward: (grad) => [grad],
-    spec: {
-      sample(draw) {
-        const target = drawShape(draw);
-        const dropped = draw.integer(0, target.length);
-        const ones = draw.integers(target.length - dropped, 0, 1);
-        const shape = target.slice(dropped).map((dim, i) => (ones[i] === 1 ? 1 : dim));
-        return { inputs: [drawTensor(draw, shape)], attrs: target };
-      },
-    },
-  } satisfies BuiltinOp<readonly number[]>,
+  } satisfies OpRecord<readonly number[]>,
 
   slice: {
     name: 'slice',
@@ -155,15 +129,7 @@ export const viewOps = {
     },
     backward: (grad, { inputs: [x], attrs: { start, end } }) =>
       [pad(grad, start, x!.shape.map((dim, axis) => dim - end[axis]!))],
-    spec: {
-      sample(draw) {
-        const x = drawTensor(draw, drawShape(draw));
-        const start = x.shape.map((dim) => draw.integer(0, dim - 1));
-        const end = x.shape.map((dim, axis) => draw.integer(start[axis]! + 1, dim));
-        return { inputs: [x], attrs: { start, end } };
-      },
-    },
-  } satisfies BuiltinOp<SliceAttrs>,
+  } satisfies OpRecord<SliceAttrs>,
 
   pad: {
     name: 'pad',
@@ -177,13 +143,7 @@ export const viewOps = {
     },
     backward: (grad, { inputs: [x], attrs: { before } }) =>
       [grad.slice(before, before.map((b, axis) => b + x!.shape[axis]!))],
-    spec: {
-      sample(draw) {
-        const x = drawTensor(draw, drawShape(draw));
-        return { inputs: [x], attrs: { before: draw.integers(x.ndim, 0, 2), after: draw.integers(x.ndim, 0, 2) } };
-      },
-    },
-  } satisfies BuiltinOp<PadAttrs>,
+  } satisfies OpRecord<PadAttrs>,
 };
 
 /** What docs/ops.md says of each shape op (apart from the records, so that bundles leave it out). */
@@ -200,6 +160,50 @@ export const viewDocs = {
   },
   pad: { torch: 'torch.nn.functional.pad', notes: "Zeros only (constant mode), before and after each axis; slice's adjoint." },
 } satisfies OpDocs<typeof viewOps>;
+
+/** How the property suite draws each op's inputs (a table apart from the records, so that bundles leave it out; ops/registry.ts joins them). */
+export const viewSpecs = {
+  alias: { sample: (draw) => ({ inputs: [drawTensor(draw, drawShape(draw))], attrs: undefined }) },
+  reshape: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw));
+      // Half the time read a transposed (non-contiguous) input, which reshape must copy.
+      const input = x.ndim >= 2 && draw.integer(0, 1) === 1 ? x.transpose(0, 1) : x;
+      // The target: the input's dimensions in a shuffled order (the same number of elements).
+      const shape = drawPermutation(draw, input.ndim).map((axis) => input.shape[axis]!);
+      return { inputs: [input], attrs: shape };
+    },
+  },
+  permute: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw));
+      return { inputs: [x], attrs: drawPermutation(draw, x.ndim) };
+    },
+  },
+  expand: {
+    sample(draw) {
+      const target = drawShape(draw);
+      const dropped = draw.integer(0, target.length);
+      const ones = draw.integers(target.length - dropped, 0, 1);
+      const shape = target.slice(dropped).map((dim, i) => (ones[i] === 1 ? 1 : dim));
+      return { inputs: [drawTensor(draw, shape)], attrs: target };
+    },
+  },
+  slice: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw));
+      const start = x.shape.map((dim) => draw.integer(0, dim - 1));
+      const end = x.shape.map((dim, axis) => draw.integer(start[axis]! + 1, dim));
+      return { inputs: [x], attrs: { start, end } };
+    },
+  },
+  pad: {
+    sample(draw) {
+      const x = drawTensor(draw, drawShape(draw));
+      return { inputs: [x], attrs: { before: draw.integers(x.ndim, 0, 2), after: draw.integers(x.ndim, 0, 2) } };
+    },
+  },
+} satisfies OpSpecs<typeof viewOps>;
 
 /** Resolves a target shape with at most one -1 (inferred) against `size` elements. */
 function resolveReshape(x: Tensor, shape: readonly number[]): number[] {

@@ -3,7 +3,8 @@
  * reaches only the selected branch, and it is built with `where` itself, so a NaN or Infinity in the
  * branch not taken never leaks into it (multiplying by a 0/1 mask would give 0 * Infinity = NaN).
  */
-import type { BuiltinOp, OpDoc } from '../op.js';
+import type { OpDoc, OpRecord } from '../op.js';
+import type { OpTestSpec } from '../check/spec.js';
 import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
@@ -14,7 +15,7 @@ import { dtypeAmong, fromStorage, toTensor } from './creation.js';
 import { viewAs } from './pointwise.js';
 import { gt } from './compare.js';
 
-export const whereOp: BuiltinOp = {
+export const whereOp: OpRecord = {
   name: 'where',
   forward([cond, a, b]) {
     const shape = broadcastShapes(broadcastShapes(cond!.shape, a!.shape, 'where'), b!.shape, 'where');
@@ -25,14 +26,6 @@ export const whereOp: BuiltinOp = {
   backward(grad, { inputs: [cond], needsInputGrad }) {
     return [null, needsInputGrad[1] ? where(cond!, grad, 0) : null, needsInputGrad[2] ? where(cond!, 0, grad) : null];
   },
-  spec: {
-    sample(draw) {
-      const shape = drawShape(draw);
-      const cond = gt(drawTensor(draw, drawBroadcastPartner(draw, shape)), 0);
-      const [sa, sb] = drawBroadcastPair(draw, shape);
-      return { inputs: [cond, drawTensor(draw, sa), drawTensor(draw, sb)], attrs: undefined };
-    },
-  },
 };
 
 /** What docs/ops.md says of where (apart from the record, so that bundles leave it out). */
@@ -40,6 +33,16 @@ export const whereDoc: OpDoc = {
   torch: 'torch.where',
   notes: 'cond is any tensor, nonzero meaning true (no gradient flows into it); the gradient reaches only the selected branch, ' +
     'so a NaN or Infinity in the other never leaks into it.',
+};
+
+/** How the property suite draws the op's inputs (apart from the record, so that bundles leave it out; ops/registry.ts joins it). */
+export const whereSpec: OpTestSpec<undefined> = {
+  sample(draw) {
+    const shape = drawShape(draw);
+    const cond = gt(drawTensor(draw, drawBroadcastPartner(draw, shape)), 0);
+    const [sa, sb] = drawBroadcastPair(draw, shape);
+    return { inputs: [cond, drawTensor(draw, sa), drawTensor(draw, sb)], attrs: undefined };
+  },
 };
 
 /** Elements of `a` where `cond` is nonzero, else of `b`, broadcasting all three. */
