@@ -4,19 +4,17 @@
  *
  * For each backend ('js', then 'wasm') and every op, a seeded fast-check property gradchecks the op
  * to first order in float64: every primitive of the registry on inputs its own test spec draws, and
- * every composite op on the cases of packages/autograd/test/composite-cases.ts (the same table the
- * Node suite uses). Second order and the full run count stay in the Node suite; this one shows that
+ * every composite op on its case, the entries of packages/autograd/test/gradient-cases.ts (the
+ * same list the Node suite walks). Second order and the full run count stay in the Node suite; this one shows that
  * the kernels and the graph behave the same in a browser engine, on both kernel sets.
  *
  * A failure is reported, not thrown: the result holds fast-check's report (seed, path,
  * counterexample, the gradcheck error), so the test names the op and the case replays.
  */
 import fc from 'fast-check';
-import { apply, type OpRecord } from '../../packages/autograd/src/op.js';
-import { compositeOpNames, listPrimitiveOps } from '../../packages/autograd/src/ops/registry.js';
-import { getBackend, matmul, setBackend, tensor, type Backend, type Tensor } from '../../packages/autograd/src/index.js';
+import { getBackend, matmul, setBackend, tensor, type Backend } from '../../packages/autograd/src/index.js';
 import { drawnArb, gradcheckProperty, type GradcheckCase } from '../../packages/autograd/src/testing.js';
-import { compositeCases } from '../../packages/autograd/test/composite-cases.js';
+import { gradientCases } from '../../packages/autograd/test/gradient-cases.js';
 
 /** The backends the suite runs on, in order. */
 export const SUITE_BACKENDS: readonly Backend[] = ['js', 'wasm'];
@@ -70,26 +68,9 @@ interface SuiteCase {
   eps: number | undefined;
 }
 
+/** The entries of the Node suite (packages/autograd/test/gradient-cases.ts), as arbitraries. */
 function suiteCases(): SuiteCase[] {
-  const primitives = listPrimitiveOps().map(({ name, op }): SuiteCase => ({
-    op: name,
-    kind: 'primitive',
-    eps: op.spec.eps,
-    cases: () => drawnArb((draw) => {
-      const { inputs, attrs } = op.spec.sample(draw);
-      return { f: (...xs: Tensor[]) => apply(op as OpRecord<unknown>, xs, attrs), inputs };
-    }),
-  }));
-  const composites = compositeOpNames.map((name): SuiteCase => ({
-    op: name,
-    kind: 'composite',
-    eps: undefined,
-    cases: () => drawnArb((draw) => {
-      const { inputs, run } = compositeCases[name].sample(draw);
-      return { f: run, inputs };
-    }),
-  }));
-  return [...primitives, ...composites];
+  return gradientCases().map(({ op, kind, eps, caseOf }) => ({ op, kind, eps, cases: () => drawnArb(caseOf) }));
 }
 
 function probe(backend: Backend): BackendProbe {

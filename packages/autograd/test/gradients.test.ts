@@ -5,24 +5,19 @@
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { apply } from '../src/op.js';
-import type { BuiltinOp, OpRecord } from '../src/op.js';
+import type { BuiltinOp } from '../src/op.js';
 import { listPrimitiveOps, compositeOpNames } from '../src/ops/registry.js';
-import type { Draw } from '../src/check/spec.js';
 import { assertGradcheck, assertGradgradcheck } from '../src/index.js';
 import { drawnArb, gradcheckProperty } from '../src/testing.js';
-import type { Tensor } from '../src/index.js';
 import { smallestDraw } from './draw.js';
 import { compositeCases } from './composite-cases.js';
+import { gradientCases } from './gradient-cases.js';
+
+const cases = gradientCases();
 
 describe('every primitive op', () => {
-  for (const { name, op } of listPrimitiveOps()) {
-    const caseOf = (draw: Draw) => {
-      const { inputs, attrs } = op.spec.sample(draw);
-      return { f: (...xs: Tensor[]) => apply(op as OpRecord<unknown>, xs, attrs), inputs };
-    };
-
-    const options = { eps: op.spec.eps };
+  for (const { op: name, eps, caseOf } of cases.filter((c) => c.kind === 'primitive')) {
+    const options = { eps };
     test(`${name}: gradients match finite differences (first and second order)`, () => {
       fc.assert(gradcheckProperty(drawnArb(caseOf), options));
     });
@@ -39,13 +34,9 @@ describe('every composite op', () => {
   test('the table covers every composite name', () => {
     expect(Object.keys(compositeCases).sort()).toEqual([...compositeOpNames].sort());
   });
-  for (const name of compositeOpNames) {
+  for (const { op: name, caseOf } of cases.filter((c) => c.kind === 'composite')) {
     test(`${name}: gradients match finite differences (first and second order)`, () => {
-      const cases = drawnArb((draw) => {
-        const { inputs, run } = compositeCases[name].sample(draw);
-        return { f: run, inputs };
-      });
-      fc.assert(gradcheckProperty(cases));
+      fc.assert(gradcheckProperty(drawnArb(caseOf)));
     });
   }
 });
