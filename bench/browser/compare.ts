@@ -12,10 +12,10 @@
  * `setNumThreads(n, { workerUrl })` from `@nn/autograd/web`, and adding its figures under a library
  * key of their own here (LIBRARIES).
  */
-import { digitsArrays, DIGITS_TRAIN_ROWS, matmulArrays, mlpArrays, nnDigitsFit, nnMatmul, nnMlpStep, nnRelaxedAvailable, useNn, type Fitted, type NnVariant } from './nn-workloads.js';
+import { digitsArrays, DIGITS_TRAIN_ROWS, matmulArrays, mlpArrays, nnDigitsFit, nnMatmul, nnMlpStep, nnRelaxedAvailable, useNn, type Fitted } from './nn-workloads.js';
 import { startTfjsWasm, tfjsDigitsFit, tfjsMatmul, tfjsMlpStep, type TfjsThreads } from './tfjs-workloads.js';
 import { jaxMatmul, jaxMlpStep, startJax, type JaxThreads } from './jax-workloads.js';
-import { median, yieldToPage, type Timed, type TimingOptions } from './timing.js';
+import { median, mergeTimed, yieldToPage, type Timed, type TimingOptions } from './timing.js';
 
 /** The libraries of the table, in column order. */
 export const LIBRARIES = ['nnPlain', 'nnRelaxed', 'tfjs', 'jax'] as const;
@@ -45,16 +45,24 @@ export interface Row {
 export interface ComparisonOptions {
   /** Square float32 matmul sizes. */
   readonly sizes: readonly number[];
-  /** Timing of matmul and of the MLP step. */
+  /** Timing of matmul and of the MLP step, per round. */
   readonly timing: TimingOptions;
+  /**
+   * Rounds per figure (default 1): each round times every library in turn, and a figure is the
+   * median of its samples over all rounds, so that a change in the machine's speed during the run
+   * (other work on it) falls on every library alike.
+   */
+  readonly rounds?: number;
   /** Epochs of the digits fit (0 skips it). */
   readonly fitEpochs: number;
-  /** Fits per library (the median is reported), after a one-epoch warm-up fit. */
+  /** Fits per library (the median is reported), after a one-epoch warm-up fit; the libraries take turns. */
   readonly fitRuns: number;
   /** Threads asked of TensorFlow.js's WASM backend. */
   readonly tfjsThreads: number;
   /** Where TensorFlow.js's .wasm files are served. */
   readonly tfjsWasmDirectory: string;
+  /** The libraries to run (default all); the others are reported as not asked for. */
+  readonly libraries?: readonly Library[];
   /** Called with a line of progress (the page shows it). */
   readonly progress?: (line: string) => void;
 }
@@ -68,25 +76,6 @@ export interface ComparisonResult {
 
 const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
-/** Runs `measure`, turning a throw into a NotRun that says what was thrown. */
-async function attempt(measure: () => Promise<Measured>): Promise<Outcome> {
-  try {
-    return await measure();
-  } catch (error) {
-    return { notRun: `failed: ${describeError(error)}` };
-  }
-}
-
-/** The median fit of `runs` after a one-epoch warm-up (the first fit also pays for compilation). */
-async function medianFit(fit: (epochs: number) => Promise<Fitted>, epochs: number, runs: number): Promise<Measured> {
-  await fit(1);
-  const fits: Fitted[] = [];
-  for (let i = 0; i < runs; i++) fits.push(await fit(epochs));
-  const mid = median(fits.map((f) => f.seconds));
-  const closest = fits.reduce((best, f) => (Math.abs(f.seconds - mid) < Math.abs(best.seconds - mid) ? f : best));
-  return { value: mid, runs, accuracy: closest.testAccuracy };
-}
-
 /** Runs every workload on every library; a library that fails a workload is reported, not thrown. */
 export async function runComparison(options: ComparisonOptions): Promise<ComparisonResult> {
   const { sizes, timing, fitEpochs, fitRuns } = options;
@@ -95,57 +84,102 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     throw new Error(`runComparison: fitEpochs must be an integer >= 0 and fitRuns >= 1, got ${fitEpochs} and ${fitRuns}`);
   }
   const progress = options.progress ?? (() => {});
+  const asked = new Set<Library>(options.libraries ?? LIBRARIES);
+  for (const library of asked) if (!LIBRARIES.includes(library)) throw new Error(`runComparison: unknown library '${String(library)}' (known: ${LIBRARIES.join(', ')})`);
+  const notAsked: NotRun = { notRun: 'not asked for in this run' };
   const relaxedAvailable = nnRelaxedAvailable();
-  const tfjs = await startTfjsWasm(options.tfjsWasmDirectory, options.tfjsThreads).catch((error: unknown): NotRun => ({ notRun: `TensorFlow.js's WASM backend did not start: ${describeError(error)}` }));
-  const jax = await startJax().catch((error: unknown): NotRun => ({ notRun: `jax-js did not start: ${describeError(error)}` }));
+  const tfjs = !asked.has('tfjs') ? notAsked : await startTfjsWasm(options.tfjsWasmDirectory, options.tfjsThreads).catch((error: unknown): NotRun => ({ notRun: `TensorFlow.js's WASM backend did not start: ${describeError(error)}` }));
+  const jax = !asked.has('jax') ? notAsked : await startJax().catch((error: unknown): NotRun => ({ notRun: `jax-js did not start: ${describeError(error)}` }));
   const tfjsUp = !('notRun' in tfjs);
   const jaxUp = !('notRun' in jax);
 
-  const ours = (variant: NnVariant, measure: () => Promise<Measured>): Promise<Outcome> => {
-    if (!useNn(variant)) return Promise.resolve({ notRun: 'no relaxed SIMD in this engine' });
-    return attempt(measure);
+  const rounds = options.rounds ?? 1;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`runComparison: rounds must be a positive integer, got ${rounds}`);
+  const isNn = (library: Library): library is 'nnPlain' | 'nnRelaxed' => library === 'nnPlain' || library === 'nnRelaxed';
+  /** Why `library` does not run here, or null when it does (and, for @nn, selects its kernels). */
+  const unavailable = (library: Library): NotRun | null => {
+    if (!asked.has(library)) return notAsked;
+    if (isNn(library)) return useNn(library === 'nnPlain' ? 'plain' : 'relaxed') ? null : { notRun: 'no relaxed SIMD in this engine' };
+    const started = library === 'tfjs' ? tfjs : jax;
+    return 'notRun' in started ? started : null;
   };
-  const theirs = (up: boolean, down: NotRun | object, measure: () => Promise<Measured>): Promise<Outcome> =>
-    up ? attempt(measure) : Promise.resolve(down as NotRun);
+
+  /**
+   * Times every library's `measure` in `rounds` rounds, the libraries taking turns in each, and
+   * returns each library's median over all its samples; a library that throws is reported.
+   */
+  const timeAll = async (name: string, measure: (library: Library) => (() => Promise<Timed>) | null, toFigure: (t: Timed) => Measured): Promise<Record<Library, Outcome>> => {
+    const timings = new Map<Library, Timed[]>();
+    const figures = {} as Record<Library, Outcome>;
+    for (let round = 0; round < rounds; round++) {
+      for (const library of LIBRARIES) {
+        if (figures[library] !== undefined) continue; // did not run, or failed
+        const why = unavailable(library);
+        const run = why === null ? measure(library) : null;
+        if (why !== null || run === null) {
+          figures[library] = why ?? { notRun: 'no such workload' };
+          continue;
+        }
+        progress(`${name}: ${library}, round ${round + 1} of ${rounds}`);
+        await yieldToPage();
+        try {
+          timings.set(library, [...(timings.get(library) ?? []), await run()]);
+        } catch (error) {
+          figures[library] = { notRun: `failed: ${describeError(error)}` };
+        }
+      }
+    }
+    for (const library of LIBRARIES) figures[library] ??= toFigure(mergeTimed(timings.get(library)!));
+    return figures;
+  };
 
   const rows: Row[] = [];
-  const perMillis = (flops: number) => (t: Timed): Measured => ({ value: flops / t.ms / 1e6, runs: t.runs });
   const millis = (t: Timed): Measured => ({ value: t.ms, runs: t.runs });
 
   for (const n of sizes) {
-    const gflops = perMillis(2 * n ** 3);
     const arrays = matmulArrays(n);
-    const figures = {} as Record<Library, Outcome>;
-    for (const library of LIBRARIES) {
-      progress(`matmul ${n}: ${library}`);
-      await yieldToPage();
-      if (library === 'nnPlain' || library === 'nnRelaxed') figures[library] = await ours(library === 'nnPlain' ? 'plain' : 'relaxed', async () => gflops(await nnMatmul(n, timing)));
-      else if (library === 'tfjs') figures[library] = await theirs(tfjsUp, tfjs, async () => gflops(await tfjsMatmul(n, arrays, timing)));
-      else figures[library] = await theirs(jaxUp, jax, async () => gflops(await jaxMatmul(n, arrays, timing)));
-    }
+    const gflops = (t: Timed): Measured => ({ value: (2 * n ** 3) / t.ms / 1e6, runs: t.runs });
+    const figures = await timeAll(`matmul ${n}`, (library) => (isNn(library) ? () => nnMatmul(n, timing) : library === 'tfjs' ? () => tfjsMatmul(n, arrays, timing) : () => jaxMatmul(n, arrays, timing)), gflops);
     rows.push({ workload: 'matmul', label: `matmul float32 ${n} x ${n} x ${n}`, unit: 'GFLOPS', higherIsBetter: true, figures });
   }
 
   const mlp = mlpArrays();
-  const mlpFigures = {} as Record<Library, Outcome>;
-  for (const library of LIBRARIES) {
-    progress(`MLP step: ${library}`);
-    await yieldToPage();
-    if (library === 'nnPlain' || library === 'nnRelaxed') mlpFigures[library] = await ours(library === 'nnPlain' ? 'plain' : 'relaxed', async () => millis(await nnMlpStep(timing)));
-    else if (library === 'tfjs') mlpFigures[library] = await theirs(tfjsUp, tfjs, async () => millis(await tfjsMlpStep(mlp, timing)));
-    else mlpFigures[library] = await theirs(jaxUp, jax, async () => millis(await jaxMlpStep(mlp, timing)));
-  }
+  const mlpFigures = await timeAll('MLP step', (library) => (isNn(library) ? () => nnMlpStep(timing) : library === 'tfjs' ? () => tfjsMlpStep(mlp, timing) : () => jaxMlpStep(mlp, timing)), millis);
   rows.push({ workload: 'mlp-step', label: 'MLP step 784-256-10, batch 128, SGD', unit: 'ms', higherIsBetter: false, figures: mlpFigures });
 
   if (fitEpochs > 0) {
     const digits = digitsArrays();
+    const fit = (library: Library, epochs: number): (() => Promise<Fitted>) | null =>
+      isNn(library) ? () => nnDigitsFit(epochs) : library === 'tfjs' ? () => tfjsDigitsFit(digits, DIGITS_TRAIN_ROWS, epochs) : null;
+    const fits = new Map<Library, Fitted[]>();
     const fitFigures = {} as Record<Library, Outcome>;
+    // A one-epoch warm-up fit each (the first fit also pays for compilation), then the fits, the
+    // libraries taking turns.
+    for (let i = -1; i < fitRuns; i++) {
+      for (const library of LIBRARIES) {
+        if (fitFigures[library] !== undefined) continue;
+        const why = unavailable(library);
+        const running = why === null ? fit(library, i < 0 ? 1 : fitEpochs) : null;
+        if (why !== null || running === null) {
+          fitFigures[library] = why ?? { notRun: 'jax-js has no Keras-style layers or fit (its optimizers are a separate package, @jax-js/optax)' };
+          continue;
+        }
+        progress(`digits fit: ${library}, ${i < 0 ? 'warm-up' : `fit ${i + 1} of ${fitRuns}`}`);
+        await yieldToPage();
+        try {
+          const fitted = await running();
+          if (i >= 0) fits.set(library, [...(fits.get(library) ?? []), fitted]);
+        } catch (error) {
+          fitFigures[library] = { notRun: `failed: ${describeError(error)}` };
+        }
+      }
+    }
     for (const library of LIBRARIES) {
-      progress(`digits fit: ${library}`);
-      await yieldToPage();
-      if (library === 'nnPlain' || library === 'nnRelaxed') fitFigures[library] = await ours(library === 'nnPlain' ? 'plain' : 'relaxed', () => medianFit(nnDigitsFit, fitEpochs, fitRuns));
-      else if (library === 'tfjs') fitFigures[library] = await theirs(tfjsUp, tfjs, () => medianFit((e) => tfjsDigitsFit(digits, DIGITS_TRAIN_ROWS, e), fitEpochs, fitRuns));
-      else fitFigures[library] = { notRun: 'jax-js has no Keras-style layers or fit (its optimizers are a separate package, @jax-js/optax)' };
+      if (fitFigures[library] !== undefined) continue;
+      const done = fits.get(library)!;
+      const mid = median(done.map((f) => f.seconds));
+      const closest = done.reduce((best, f) => (Math.abs(f.seconds - mid) < Math.abs(best.seconds - mid) ? f : best));
+      fitFigures[library] = { value: mid, runs: done.length, accuracy: closest.testAccuracy };
     }
     rows.push({ workload: 'digits-fit', label: `digits fit 64-128-10, Adam, batch 32, ${fitEpochs} epochs`, unit: 's', higherIsBetter: false, figures: fitFigures });
   }

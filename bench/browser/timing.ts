@@ -4,10 +4,17 @@
  * asynchronously) and warming up by time as well as by count.
  */
 
-/** A median and how many runs it came from. */
+/** A median, how many runs it came from, and its samples (milliseconds per run, one per batch). */
 export interface Timed {
   readonly ms: number;
   readonly runs: number;
+  readonly samples: readonly number[];
+}
+
+/** The median of several timings' samples together (the rounds of one figure). */
+export function mergeTimed(timings: readonly Timed[]): Timed {
+  const samples = timings.flatMap((t) => t.samples);
+  return { ms: median(samples), runs: timings.reduce((sum, t) => sum + t.runs, 0), samples };
 }
 
 /** How long to time each figure. */
@@ -52,7 +59,7 @@ export async function timeMedian(fn: () => void | Promise<void>, options: Timing
     times.push((performance.now() - t0) / batch);
     if (times.length >= 500) break;
   }
-  return { ms: median(times), runs: times.length * batch };
+  return { ms: median(times), runs: times.length * batch, samples: times };
 }
 
 /** Yields to the event loop, so that the page paints and the driver's messages get through. */
