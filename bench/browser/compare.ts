@@ -35,7 +35,7 @@ export interface NotRun {
 export type Outcome = Measured | NotRun;
 
 export interface Row {
-  readonly workload: 'matmul' | 'mlp-step' | 'digits-fit';
+  readonly workload: 'matmul' | 'mlp-step' | 'digits-fit' | 'digits-fit-yield';
   readonly label: string;
   readonly unit: 'GFLOPS' | 'ms' | 's';
   readonly higherIsBetter: boolean;
@@ -133,6 +133,42 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
     return figures;
   };
 
+  /**
+   * Each library's median of `fitRuns` fits after a one-epoch warm-up fit (the first fit also pays
+   * for compilation), the libraries taking turns; `fit` null for a library means `none`.
+   */
+  const fitAll = async (name: string, fit: (library: Library, epochs: number) => (() => Promise<Fitted>) | null, none: NotRun): Promise<Record<Library, Outcome>> => {
+    const fits = new Map<Library, Fitted[]>();
+    const figures = {} as Record<Library, Outcome>;
+    for (let i = -1; i < fitRuns; i++) {
+      for (const library of LIBRARIES) {
+        if (figures[library] !== undefined) continue;
+        const why = unavailable(library);
+        const run = why === null ? fit(library, i < 0 ? 1 : fitEpochs) : null;
+        if (why !== null || run === null) {
+          figures[library] = why ?? none;
+          continue;
+        }
+        progress(`${name}: ${library}, ${i < 0 ? 'warm-up' : `fit ${i + 1} of ${fitRuns}`}`);
+        await yieldToPage();
+        try {
+          const fitted = await run();
+          if (i >= 0) fits.set(library, [...(fits.get(library) ?? []), fitted]);
+        } catch (error) {
+          figures[library] = { notRun: `failed: ${describeError(error)}` };
+        }
+      }
+    }
+    for (const library of LIBRARIES) {
+      if (figures[library] !== undefined) continue;
+      const done = fits.get(library)!;
+      const mid = median(done.map((f) => f.seconds));
+      const closest = done.reduce((best, f) => (Math.abs(f.seconds - mid) < Math.abs(best.seconds - mid) ? f : best));
+      figures[library] = { value: mid, runs: done.length, accuracy: closest.testAccuracy };
+    }
+    return figures;
+  };
+
   const rows: Row[] = [];
   const millis = (t: Timed): Measured => ({ value: t.ms, runs: t.runs });
 
@@ -149,39 +185,15 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
 
   if (fitEpochs > 0) {
     const digits = digitsArrays();
+    const noFit: NotRun = { notRun: 'jax-js has no Keras-style layers or fit (its optimizers are a separate package, @jax-js/optax)' };
     const fit = (library: Library, epochs: number): (() => Promise<Fitted>) | null =>
       isNn(library) ? () => nnDigitsFit(epochs) : library === 'tfjs' ? () => tfjsDigitsFit(digits, DIGITS_TRAIN_ROWS, epochs) : null;
-    const fits = new Map<Library, Fitted[]>();
-    const fitFigures = {} as Record<Library, Outcome>;
-    // A one-epoch warm-up fit each (the first fit also pays for compilation), then the fits, the
-    // libraries taking turns.
-    for (let i = -1; i < fitRuns; i++) {
-      for (const library of LIBRARIES) {
-        if (fitFigures[library] !== undefined) continue;
-        const why = unavailable(library);
-        const running = why === null ? fit(library, i < 0 ? 1 : fitEpochs) : null;
-        if (why !== null || running === null) {
-          fitFigures[library] = why ?? { notRun: 'jax-js has no Keras-style layers or fit (its optimizers are a separate package, @jax-js/optax)' };
-          continue;
-        }
-        progress(`digits fit: ${library}, ${i < 0 ? 'warm-up' : `fit ${i + 1} of ${fitRuns}`}`);
-        await yieldToPage();
-        try {
-          const fitted = await running();
-          if (i >= 0) fits.set(library, [...(fits.get(library) ?? []), fitted]);
-        } catch (error) {
-          fitFigures[library] = { notRun: `failed: ${describeError(error)}` };
-        }
-      }
-    }
-    for (const library of LIBRARIES) {
-      if (fitFigures[library] !== undefined) continue;
-      const done = fits.get(library)!;
-      const mid = median(done.map((f) => f.seconds));
-      const closest = done.reduce((best, f) => (Math.abs(f.seconds - mid) < Math.abs(best.seconds - mid) ? f : best));
-      fitFigures[library] = { value: mid, runs: done.length, accuracy: closest.testAccuracy };
-    }
-    rows.push({ workload: 'digits-fit', label: `digits fit 64-128-10, Adam, batch 32, ${fitEpochs} epochs`, unit: 's', higherIsBetter: false, figures: fitFigures });
+    rows.push({ workload: 'digits-fit', label: `digits fit 64-128-10, Adam, batch 32, ${fitEpochs} epochs`, unit: 's', higherIsBetter: false, figures: await fitAll('digits fit', fit, noFit) });
+    // A diagnostic row, @nn only: the same fit with Model.fit's yield between batches made of a
+    // MessageChannel instead of the clamped setTimeout(0) (see nn-workloads.ts).
+    const quickYield = (library: Library, epochs: number): (() => Promise<Fitted>) | null => (isNn(library) ? () => nnDigitsFit(epochs, { messageChannelYield: true }) : null);
+    const ourFit: NotRun = { notRun: 'a diagnostic of @nn only' };
+    rows.push({ workload: 'digits-fit-yield', label: `digits fit, ${fitEpochs} epochs, @nn's fit yielding through a MessageChannel, not setTimeout(0)`, unit: 's', higherIsBetter: false, figures: await fitAll('digits fit (MessageChannel yield)', quickYield, ourFit) });
   }
   useNn('relaxed'); // the library's default where the engine has it
   progress('done');
