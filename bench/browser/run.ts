@@ -128,7 +128,7 @@ function cell(row: Row, outcome: Outcome): string {
   if (!isMeasured(outcome)) return outcome.notRun;
   const digits = row.unit === 's' ? 2 : row.unit === 'ms' ? 2 : 1;
   const accuracy = outcome.accuracy === undefined ? '' : `, acc ${outcome.accuracy.toFixed(3)}`;
-  return `${outcome.value.toFixed(digits)} ${row.unit} (${outcome.runs} runs${accuracy})`;
+  return `${outcome.value.toFixed(digits)} ${row.unit} (${outcome.runs} run${outcome.runs === 1 ? '' : 's'}${accuracy})`;
 }
 
 /** How many times faster @nn is than `theirs` (>1: @nn faster), or '' when either did not run. */
