@@ -83,6 +83,8 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   if (!Number.isInteger(fitEpochs) || fitEpochs < 0 || !Number.isInteger(fitRuns) || fitRuns < 1) {
     throw new Error(`runComparison: fitEpochs must be an integer >= 0 and fitRuns >= 1, got ${fitEpochs} and ${fitRuns}`);
   }
+  const rounds = options.rounds ?? 1;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`runComparison: rounds must be a positive integer, got ${rounds}`);
   const progress = options.progress ?? (() => {});
   const asked = new Set<Library>(options.libraries ?? LIBRARIES);
   for (const library of asked) if (!LIBRARIES.includes(library)) throw new Error(`runComparison: unknown library '${String(library)}' (known: ${LIBRARIES.join(', ')})`);
@@ -90,11 +92,6 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   const relaxedAvailable = nnRelaxedAvailable();
   const tfjs = !asked.has('tfjs') ? notAsked : await startTfjsWasm(options.tfjsWasmDirectory, options.tfjsThreads).catch((error: unknown): NotRun => ({ notRun: `TensorFlow.js's WASM backend did not start: ${describeError(error)}` }));
   const jax = !asked.has('jax') ? notAsked : await startJax().catch((error: unknown): NotRun => ({ notRun: `jax-js did not start: ${describeError(error)}` }));
-  const tfjsUp = !('notRun' in tfjs);
-  const jaxUp = !('notRun' in jax);
-
-  const rounds = options.rounds ?? 1;
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`runComparison: rounds must be a positive integer, got ${rounds}`);
   const isNn = (library: Library): library is 'nnPlain' | 'nnRelaxed' => library === 'nnPlain' || library === 'nnRelaxed';
   /** Why `library` does not run here, or null when it does (and, for @nn, selects its kernels). */
   const unavailable = (library: Library): NotRun | null => {

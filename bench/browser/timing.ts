@@ -39,7 +39,8 @@ export function median(xs: readonly number[]): number {
  * The median wall time of `fn` in milliseconds. The warm-up runs until the time settles: V8 starts a
  * WebAssembly module on its baseline tier and tiers up in the background, so the first runs are slow.
  * A page that is not cross-origin isolated reads `performance.now()` to only 0.1 ms, so a fast `fn`
- * is timed in batches of runs that take at least 2 ms each, and a sample is a batch's time per run.
+ * is timed in batches of runs that take at least 20 ms each (0.5% of the clock's step), and a sample
+ * is a batch's time per run.
  */
 export async function timeMedian(fn: () => void | Promise<void>, options: TimingOptions = {}): Promise<Timed> {
   const { minRuns = 5, minMillis = 1000, warmMillis = 200 } = options;
@@ -50,7 +51,7 @@ export async function timeMedian(fn: () => void | Promise<void>, options: Timing
     warmRuns++;
   }
   const perRun = (performance.now() - warmStart) / warmRuns;
-  const batch = Math.max(1, Math.ceil(2 / Math.max(perRun, 1e-4)));
+  const batch = Math.max(1, Math.ceil(20 / Math.max(perRun, 1e-4)));
   const times: number[] = [];
   const started = performance.now();
   while (times.length < minRuns || performance.now() - started < minMillis) {
