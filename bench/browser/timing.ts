@@ -39,8 +39,8 @@ export function median(xs: readonly number[]): number {
  * The median wall time of `fn` in milliseconds. The warm-up runs until the time settles: V8 starts a
  * WebAssembly module on its baseline tier and tiers up in the background, so the first runs are slow.
  * A page that is not cross-origin isolated reads `performance.now()` to only 0.1 ms, so a fast `fn`
- * is timed in batches of runs that take at least 20 ms each (0.5% of the clock's step), and a sample
- * is a batch's time per run.
+ * is timed in batches of runs that take at least 20 ms each (the clock's step is then at most 0.5%
+ * of a sample), and a sample is a batch's time per run.
  */
 export async function timeMedian(fn: () => void | Promise<void>, options: TimingOptions = {}): Promise<Timed> {
   const { minRuns = 5, minMillis = 1000, warmMillis = 200 } = options;
