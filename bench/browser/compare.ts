@@ -7,18 +7,20 @@
  * training step (bench/mlp-step.ts); the digits fit (bench/digits-fit.ts). @nn runs each twice, on
  * its plain SIMD128 kernels and on its relaxed-SIMD ones.
  *
- * Threads: this page runs @nn on the page's thread. The 1- and 2-worker columns of @nn are to be
- * added by running nn-workloads.ts in a dedicated worker (it has no DOM) after
- * `setNumThreads(n, { workerUrl })` from `@nn/autograd/web`, and adding its figures under a library
- * key of their own here (LIBRARIES).
+ * Threads: @nn runs on the page's thread (nnPlain, nnRelaxed) and, the same code, in a dedicated
+ * worker (nnWorker: nn-worker.ts, one request at a time), on one thread. The 2-worker column is to
+ * be added there: a `threads` field in NnWorkerRequest, `setNumThreads(threads, { workerUrl })`
+ * from `@nn/autograd/web` in the worker before the workload, and a library key of its own here
+ * (LIBRARIES) that sends it.
  */
 import { digitsArrays, DIGITS_TRAIN_ROWS, matmulArrays, mlpArrays, nnDigitsFit, nnMatmul, nnMlpStep, nnRelaxedAvailable, useNn, type Fitted } from './nn-workloads.js';
 import { startTfjsWasm, tfjsDigitsFit, tfjsMatmul, tfjsMlpStep, type TfjsThreads } from './tfjs-workloads.js';
 import { jaxMatmul, jaxMlpStep, startJax, type JaxThreads } from './jax-workloads.js';
+import type { NnWorkerRequest, NnWorkerResponse } from './nn-worker.js';
 import { median, mergeTimed, yieldToPage, type Timed, type TimingOptions } from './timing.js';
 
 /** The libraries of the table, in column order. */
-export const LIBRARIES = ['nnPlain', 'nnRelaxed', 'tfjs', 'jax'] as const;
+export const LIBRARIES = ['nnPlain', 'nnRelaxed', 'nnWorker', 'tfjs', 'jax'] as const;
 export type Library = (typeof LIBRARIES)[number];
 
 /** A figure: GFLOPS, milliseconds or seconds (see the row's unit), with how many runs gave it. */
@@ -61,6 +63,8 @@ export interface ComparisonOptions {
   readonly tfjsThreads: number;
   /** Where TensorFlow.js's .wasm files are served. */
   readonly tfjsWasmDirectory: string;
+  /** The URL of the bundled nn-worker.js (without it, nnWorker does not run). */
+  readonly nnWorkerUrl?: string;
   /** The libraries to run (default all); the others are reported as not asked for. */
   readonly libraries?: readonly Library[];
   /** Called with a line of progress (the page shows it). */
@@ -76,6 +80,31 @@ export interface ComparisonResult {
 
 const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
+/** The parts of a Worker used here (the packages' lib has no DOM types). */
+interface WorkerHandle {
+  onmessage: ((event: { data: NnWorkerResponse }) => void) | null;
+  onerror: ((event: { message?: string }) => void) | null;
+  postMessage(message: NnWorkerRequest): void;
+  terminate(): void;
+}
+
+/** @nn's worker (nn-worker.ts) as a function: one request at a time, its answer or its error thrown. */
+type NnWorkerCall = (request: NnWorkerRequest) => Promise<NnWorkerResponse & { ok: true }>;
+
+/** Starts nn-worker.js at `url` as a module worker. */
+function startNnWorker(url: string): { call: NnWorkerCall; stop: () => void } {
+  const WorkerClass = (globalThis as unknown as { Worker?: new (url: string, options: { type: 'module' }) => WorkerHandle }).Worker;
+  if (WorkerClass === undefined) throw new Error('startNnWorker: no Worker in this engine');
+  const worker = new WorkerClass(url, { type: 'module' });
+  const call: NnWorkerCall = (request) =>
+    new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => (data.ok ? resolve(data) : reject(new Error(data.error)));
+      worker.onerror = (event) => reject(new Error(`the worker ${url} failed: ${event.message ?? 'no message (did it load?)'}`));
+      worker.postMessage(request);
+    });
+  return { call, stop: () => worker.terminate() };
+}
+
 /** Runs every workload on every library; a library that fails a workload is reported, not thrown. */
 export async function runComparison(options: ComparisonOptions): Promise<ComparisonResult> {
   const { sizes, timing, fitEpochs, fitRuns } = options;
@@ -89,6 +118,21 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   const asked = new Set<Library>(options.libraries ?? LIBRARIES);
   for (const library of asked) if (!LIBRARIES.includes(library)) throw new Error(`runComparison: unknown library '${String(library)}' (known: ${LIBRARIES.join(', ')})`);
   const notAsked: NotRun = { notRun: 'not asked for in this run' };
+  const workerVariant = nnRelaxedAvailable() ? 'relaxed' : 'plain';
+  let nnWorker: ReturnType<typeof startNnWorker> | NotRun = notAsked;
+  if (asked.has('nnWorker')) {
+    try {
+      nnWorker = options.nnWorkerUrl === undefined ? { notRun: 'no worker URL given (nnWorkerUrl)' } : startNnWorker(options.nnWorkerUrl);
+    } catch (error) {
+      nnWorker = { notRun: `the worker did not start: ${describeError(error)}` };
+    }
+  }
+  const inWorker = async (request: NnWorkerRequest): Promise<NnWorkerResponse & { ok: true }> => {
+    if ('notRun' in nnWorker) throw new Error(nnWorker.notRun);
+    return nnWorker.call(request);
+  };
+  const workerTimed = async (request: NnWorkerRequest): Promise<Timed> => (await inWorker(request)).timed!;
+  const workerFitted = async (request: NnWorkerRequest): Promise<Fitted> => (await inWorker(request)).fitted!;
   const relaxedAvailable = nnRelaxedAvailable();
   const tfjs = !asked.has('tfjs') ? notAsked : await startTfjsWasm(options.tfjsWasmDirectory, options.tfjsThreads).catch((error: unknown): NotRun => ({ notRun: `TensorFlow.js's WASM backend did not start: ${describeError(error)}` }));
   const jax = !asked.has('jax') ? notAsked : await startJax().catch((error: unknown): NotRun => ({ notRun: `jax-js did not start: ${describeError(error)}` }));
@@ -97,6 +141,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   const unavailable = (library: Library): NotRun | null => {
     if (!asked.has(library)) return notAsked;
     if (isNn(library)) return useNn(library === 'nnPlain' ? 'plain' : 'relaxed') ? null : { notRun: 'no relaxed SIMD in this engine' };
+    if (library === 'nnWorker') return 'notRun' in nnWorker ? nnWorker : null;
     const started = library === 'tfjs' ? tfjs : jax;
     return 'notRun' in started ? started : null;
   };
@@ -172,26 +217,28 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   for (const n of sizes) {
     const arrays = matmulArrays(n);
     const gflops = (t: Timed): Measured => ({ value: (2 * n ** 3) / t.ms / 1e6, runs: t.runs });
-    const figures = await timeAll(`matmul ${n}`, (library) => (isNn(library) ? () => nnMatmul(n, timing) : library === 'tfjs' ? () => tfjsMatmul(n, arrays, timing) : () => jaxMatmul(n, arrays, timing)), gflops);
+    const figures = await timeAll(`matmul ${n}`, (library) => (isNn(library) ? () => nnMatmul(n, timing) : library === 'nnWorker' ? () => workerTimed({ kind: 'matmul', variant: workerVariant, n, timing }) : library === 'tfjs' ? () => tfjsMatmul(n, arrays, timing) : () => jaxMatmul(n, arrays, timing)), gflops);
     rows.push({ workload: 'matmul', label: `matmul float32 ${n} x ${n} x ${n}`, unit: 'GFLOPS', higherIsBetter: true, figures });
   }
 
   const mlp = mlpArrays();
-  const mlpFigures = await timeAll('MLP step', (library) => (isNn(library) ? () => nnMlpStep(timing) : library === 'tfjs' ? () => tfjsMlpStep(mlp, timing) : () => jaxMlpStep(mlp, timing)), millis);
+  const mlpFigures = await timeAll('MLP step', (library) => (isNn(library) ? () => nnMlpStep(timing) : library === 'nnWorker' ? () => workerTimed({ kind: 'mlp-step', variant: workerVariant, timing }) : library === 'tfjs' ? () => tfjsMlpStep(mlp, timing) : () => jaxMlpStep(mlp, timing)), millis);
   rows.push({ workload: 'mlp-step', label: 'MLP step 784-256-10, batch 128, SGD', unit: 'ms', higherIsBetter: false, figures: mlpFigures });
 
   if (fitEpochs > 0) {
     const digits = digitsArrays();
     const noFit: NotRun = { notRun: 'jax-js has no Keras-style layers or fit (its optimizers are a separate package, @jax-js/optax)' };
     const fit = (library: Library, epochs: number): (() => Promise<Fitted>) | null =>
-      isNn(library) ? () => nnDigitsFit(epochs) : library === 'tfjs' ? () => tfjsDigitsFit(digits, DIGITS_TRAIN_ROWS, epochs) : null;
+      isNn(library) ? () => nnDigitsFit(epochs) : library === 'nnWorker' ? () => workerFitted({ kind: 'digits-fit', variant: workerVariant, epochs, messageChannelYield: false }) : library === 'tfjs' ? () => tfjsDigitsFit(digits, DIGITS_TRAIN_ROWS, epochs) : null;
     rows.push({ workload: 'digits-fit', label: `digits fit 64-128-10, Adam, batch 32, ${fitEpochs} epochs`, unit: 's', higherIsBetter: false, figures: await fitAll('digits fit', fit, noFit) });
     // A diagnostic row, @nn only: the same fit with Model.fit's yield between batches made of a
     // MessageChannel instead of the clamped setTimeout(0) (see nn-workloads.ts).
-    const quickYield = (library: Library, epochs: number): (() => Promise<Fitted>) | null => (isNn(library) ? () => nnDigitsFit(epochs, { messageChannelYield: true }) : null);
+    const quickYield = (library: Library, epochs: number): (() => Promise<Fitted>) | null =>
+      isNn(library) ? () => nnDigitsFit(epochs, { messageChannelYield: true }) : library === 'nnWorker' ? () => workerFitted({ kind: 'digits-fit', variant: workerVariant, epochs, messageChannelYield: true }) : null;
     const ourFit: NotRun = { notRun: 'a diagnostic of @nn only' };
     rows.push({ workload: 'digits-fit-yield', label: `digits fit, ${fitEpochs} epochs, @nn's fit yielding through a MessageChannel, not setTimeout(0)`, unit: 's', higherIsBetter: false, figures: await fitAll('digits fit (MessageChannel yield)', quickYield, ourFit) });
   }
+  if (!('notRun' in nnWorker)) nnWorker.stop();
   useNn('relaxed'); // the library's default where the engine has it
   progress('done');
   return { relaxedAvailable, tfjs, jax, rows };

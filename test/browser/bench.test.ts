@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../examples/browser/server.js';
 import { bundleComparePage } from '../../bench/browser/bundle.js';
-import type { ComparisonResult, Measured, Outcome } from '../../bench/browser/compare.js';
+import { LIBRARIES, type ComparisonResult, type Measured, type Outcome } from '../../bench/browser/compare.js';
 import { launchChromium, openPage, waitForResult } from './chromium.js';
 
 let browser: Browser | undefined;
@@ -51,6 +51,7 @@ describe('the browser benchmark page', () => {
       "digits fit, 1 epochs, @nn's fit yielding through a MessageChannel, not setTimeout(0)",
     ]);
     for (const row of result.rows) {
+      expect(Object.keys(row.figures).sort()).toEqual([...LIBRARIES].sort());
       for (const [library, outcome] of Object.entries(row.figures)) {
         if (library === 'nnRelaxed' && !result.relaxedAvailable) continue;
         if (library === 'jax' && row.workload === 'digits-fit') {
@@ -73,7 +74,7 @@ describe('the browser benchmark page', () => {
 
   test("the fits learned something (a figure from a fit that trained nothing would mean nothing)", () => {
     const fit = result.rows.find((row) => row.workload === 'digits-fit')!;
-    for (const library of ['nnPlain', 'tfjs'] as const) {
+    for (const library of ['nnPlain', 'nnWorker', 'tfjs'] as const) {
       const outcome = fit.figures[library];
       expect(measured(outcome) && outcome.accuracy !== undefined && outcome.accuracy > 0.3, `${library}: ${JSON.stringify(outcome)}`).toBe(true);
     }
