@@ -96,10 +96,23 @@ function startNnWorker(url: string): { call: NnWorkerCall; stop: () => void } {
   const WorkerClass = (globalThis as unknown as { Worker?: new (url: string, options: { type: 'module' }) => WorkerHandle }).Worker;
   if (WorkerClass === undefined) throw new Error('startNnWorker: no Worker in this engine');
   const worker = new WorkerClass(url, { type: 'module' });
+  // A worker that fails to load says so once, maybe before the first request: kept, and thrown by
+  // every request after it, so that none waits for an answer that cannot come.
+  let failure: Error | null = null;
+  let rejectPending: ((error: Error) => void) | null = null;
+  worker.onerror = (event) => {
+    failure = new Error(`the worker ${url} failed: ${event.message ?? 'no message (did it load?)'}`);
+    rejectPending?.(failure);
+  };
   const call: NnWorkerCall = (request) =>
     new Promise((resolve, reject) => {
-      worker.onmessage = ({ data }) => (data.ok ? resolve(data) : reject(new Error(data.error)));
-      worker.onerror = (event) => reject(new Error(`the worker ${url} failed: ${event.message ?? 'no message (did it load?)'}`));
+      if (failure !== null) return reject(failure);
+      rejectPending = reject;
+      worker.onmessage = ({ data }) => {
+        rejectPending = null;
+        if (data.ok) resolve(data);
+        else reject(new Error(data.error));
+      };
       worker.postMessage(request);
     });
   return { call, stop: () => worker.terminate() };
