@@ -1,0 +1,82 @@
+/**
+ * The browser benchmark page (bench/browser/compare.html) runs: at tiny sizes and short timings, in a
+ * page that is not cross-origin isolated (every library on one thread), it reports a finite positive
+ * figure for every library on every workload it runs, jax-js's digits fit excepted (jax-js has no
+ * Keras-style fit) and the @nn-only diagnostic row, and no console error. So the bench cannot rot between full runs.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startServer, type RunningServer } from '../../examples/browser/server.js';
+import { bundleComparePage } from '../../bench/browser/bundle.js';
+import { LIBRARIES, type ComparisonResult, type Measured, type Outcome } from '../../bench/browser/compare.js';
+import { launchChromium, openPage, waitForResult } from './chromium.js';
+
+let browser: Browser | undefined;
+let server: RunningServer | undefined;
+let result: ComparisonResult & { isolated: boolean };
+let errors: string[];
+
+beforeAll(async () => {
+  [browser, server] = await Promise.all([launchChromium(), startServer({ isolated: false }), bundleComparePage()]);
+  const opened = await openPage(browser, `${server.url}bench/browser/compare.html?sizes=32,64&runs=2&ms=10&warm=10&epochs=1&fits=1&rounds=2&threads=1`);
+  errors = opened.errors;
+  const raw = (await waitForResult(opened.page, 60_000)) as (ComparisonResult & { isolated: boolean }) | { error: string };
+  if ('error' in raw) throw new Error(`the bench page threw: ${raw.error}`);
+  result = raw;
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([browser?.close(), server?.close()]);
+});
+
+const measured = (outcome: Outcome): outcome is Measured => 'value' in outcome;
+
+describe('the browser benchmark page', () => {
+  test('no console error', () => {
+    expect(errors).toEqual([]);
+  });
+
+  test('every library started, on one thread in a page that is not isolated', () => {
+    expect(result.isolated).toBe(false);
+    expect(result.tfjs).toEqual({ threads: 1, threadedBuild: false });
+    expect(result.jax).toEqual({ threads: 1, workers: false });
+  });
+
+  test('each workload ran, with a finite positive figure from every library', () => {
+    expect(result.rows.map((row) => row.label)).toEqual([
+      'matmul float32 32 x 32 x 32',
+      'matmul float32 64 x 64 x 64',
+      'MLP step 784-256-10, batch 128, SGD',
+      'digits fit 64-128-10, Adam, batch 32, 1 epochs',
+      "digits fit, 1 epochs, @nn's fit yielding through a MessageChannel, not setTimeout(0)",
+    ]);
+    for (const row of result.rows) {
+      expect(Object.keys(row.figures).sort()).toEqual([...LIBRARIES].sort());
+      for (const [library, outcome] of Object.entries(row.figures)) {
+        if (library === 'nnRelaxed' && !result.relaxedAvailable) continue;
+        if (library === 'jax' && row.workload === 'digits-fit') {
+          expect(outcome).toEqual({ notRun: expect.stringContaining('no Keras-style') });
+          continue;
+        }
+        if ((library === 'jax' || library === 'tfjs') && row.workload === 'digits-fit-yield') {
+          expect(outcome).toEqual({ notRun: 'a diagnostic of @nn only' });
+          continue;
+        }
+        expect(measured(outcome) ? outcome.value : outcome, `${row.label}, ${library}`).toBeGreaterThan(0);
+        if (measured(outcome)) {
+          expect(Number.isFinite(outcome.value), `${row.label}, ${library}`).toBe(true);
+          // Two rounds for the timed workloads: each library was timed in both.
+          expect(outcome.runs).toBeGreaterThanOrEqual(row.unit === 's' ? 1 : 2);
+        }
+      }
+    }
+  });
+
+  test("the fits learned something (a figure from a fit that trained nothing would mean nothing)", () => {
+    const fit = result.rows.find((row) => row.workload === 'digits-fit')!;
+    for (const library of ['nnPlain', 'nnWorker', 'tfjs'] as const) {
+      const outcome = fit.figures[library];
+      expect(measured(outcome) && outcome.accuracy !== undefined && outcome.accuracy > 0.3, `${library}: ${JSON.stringify(outcome)}`).toBe(true);
+    }
+  });
+});
