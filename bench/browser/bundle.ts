@@ -1,6 +1,7 @@
 /**
- * Bundles the comparison page's script (compare.ts, with @nn, TensorFlow.js and jax-js) and the
- * worker that runs @nn off the page's thread (nn-worker.ts) with esbuild into build/browser/bench/,
+ * Bundles the comparison page's script (compare.ts, with @nn, TensorFlow.js and jax-js), the
+ * worker that runs @nn off the page's thread (nn-worker.ts) and its thread pool's worker script
+ * with esbuild into build/browser/bench/,
  * where compare.html imports them. Run by run.ts and by
  * test/browser/bench.test.ts before they open the page.
  */
@@ -10,10 +11,19 @@ import { fileURLToPath } from 'node:url';
 /** The repository root: this file runs compiled from build/bench/browser/, or as source (the test). */
 const root = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../' : '../../../', import.meta.url));
 
-/** Writes build/browser/bench/compare.js and nn-worker.js (and their source maps). */
+/**
+ * Writes build/browser/bench/compare.js, nn-worker.js and nn-thread-worker.js (the thread pool's
+ * worker script, `@nn/autograd/web-worker`, whose URL nn-worker.js passes to `setNumThreads`), and
+ * their source maps.
+ */
 export async function bundleComparePage(): Promise<void> {
   await build({
-    entryPoints: [`${root}bench/browser/compare.ts`, `${root}bench/browser/nn-worker.ts`],
+    absWorkingDir: root,
+    entryPoints: [
+      { in: 'bench/browser/compare.ts', out: 'compare' },
+      { in: 'bench/browser/nn-worker.ts', out: 'nn-worker' },
+      { in: '@nn/autograd/web-worker', out: 'nn-thread-worker' },
+    ],
     outdir: `${root}build/browser/bench`,
     bundle: true,
     format: 'esm',

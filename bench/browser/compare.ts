@@ -7,11 +7,9 @@
  * training step (bench/mlp-step.ts); the digits fit (bench/digits-fit.ts). @nn runs each twice, on
  * its plain SIMD128 kernels and on its relaxed-SIMD ones.
  *
- * Threads: @nn runs on the page's thread (nnPlain, nnRelaxed) and, the same code, in a dedicated
- * worker (nnWorker: nn-worker.ts, one request at a time), on one thread. The 2-worker column is to
- * be added there: a `threads` field in NnWorkerRequest, `setNumThreads(threads, { workerUrl })`
- * from `@nn/autograd/web` in the worker before the workload, and a library key of its own here
- * (LIBRARIES) that sends it.
+ * Threads: @nn runs on the page's thread (nnPlain, nnRelaxed) and, the same code, in dedicated
+ * workers (nn-worker.ts, one request at a time): nnWorker on one thread, nnWorker2 on two (the
+ * worker and one Web Worker of `@nn/autograd/web`'s pool; only in a cross-origin isolated page).
  */
 import { digitsArrays, DIGITS_TRAIN_ROWS, matmulArrays, mlpArrays, nnDigitsFit, nnMatmul, nnMlpStep, nnRelaxedAvailable, useNn, type Fitted } from './nn-workloads.js';
 import { startTfjsWasm, tfjsDigitsFit, tfjsMatmul, tfjsMlpStep, type TfjsThreads } from './tfjs-workloads.js';
@@ -20,7 +18,7 @@ import type { NnWorkerRequest, NnWorkerResponse } from './nn-worker.js';
 import { median, mergeTimed, yieldToPage, type Timed, type TimingOptions } from './timing.js';
 
 /** The libraries of the table, in column order. */
-export const LIBRARIES = ['nnPlain', 'nnRelaxed', 'nnWorker', 'tfjs', 'jax'] as const;
+export const LIBRARIES = ['nnPlain', 'nnRelaxed', 'nnWorker', 'nnWorker2', 'tfjs', 'jax'] as const;
 export type Library = (typeof LIBRARIES)[number];
 
 /** A figure: GFLOPS, milliseconds or seconds (see the row's unit), with how many runs gave it. */
@@ -37,7 +35,7 @@ export interface NotRun {
 export type Outcome = Measured | NotRun;
 
 export interface Row {
-  readonly workload: 'matmul' | 'mlp-step' | 'digits-fit' | 'digits-fit-yield';
+  readonly workload: 'matmul' | 'mlp-step' | 'digits-fit';
   readonly label: string;
   readonly unit: 'GFLOPS' | 'ms' | 's';
   readonly higherIsBetter: boolean;
@@ -63,7 +61,7 @@ export interface ComparisonOptions {
   readonly tfjsThreads: number;
   /** Where TensorFlow.js's .wasm files are served. */
   readonly tfjsWasmDirectory: string;
-  /** The URL of the bundled nn-worker.js (without it, nnWorker does not run). */
+  /** The URL of the bundled nn-worker.js (without it, nnWorker and nnWorker2 do not run). */
   readonly nnWorkerUrl?: string;
   /** The libraries to run (default all); the others are reported as not asked for. */
   readonly libraries?: readonly Library[];
@@ -132,20 +130,29 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   for (const library of asked) if (!LIBRARIES.includes(library)) throw new Error(`runComparison: unknown library '${String(library)}' (known: ${LIBRARIES.join(', ')})`);
   const notAsked: NotRun = { notRun: 'not asked for in this run' };
   const workerVariant = nnRelaxedAvailable() ? 'relaxed' : 'plain';
-  let nnWorker: ReturnType<typeof startNnWorker> | NotRun = notAsked;
-  if (asked.has('nnWorker')) {
+  type WorkerLibrary = 'nnWorker' | 'nnWorker2';
+  const isWorker = (library: Library): library is WorkerLibrary => library === 'nnWorker' || library === 'nnWorker2';
+  /** Threads of each worker library: one worker each, so that each keeps its own thread pool. */
+  const workerThreads: Record<WorkerLibrary, number> = { nnWorker: 1, nnWorker2: 2 };
+  const workers = {} as Record<WorkerLibrary, ReturnType<typeof startNnWorker> | NotRun>;
+  for (const library of ['nnWorker', 'nnWorker2'] as const) {
+    workers[library] = notAsked;
+    if (!asked.has(library)) continue;
     try {
-      nnWorker = options.nnWorkerUrl === undefined ? { notRun: 'no worker URL given (nnWorkerUrl)' } : startNnWorker(options.nnWorkerUrl);
+      workers[library] = options.nnWorkerUrl === undefined ? { notRun: 'no worker URL given (nnWorkerUrl)' } : startNnWorker(options.nnWorkerUrl);
     } catch (error) {
-      nnWorker = { notRun: `the worker did not start: ${describeError(error)}` };
+      workers[library] = { notRun: `the worker did not start: ${describeError(error)}` };
     }
   }
-  const inWorker = async (request: NnWorkerRequest): Promise<NnWorkerResponse & { ok: true }> => {
-    if ('notRun' in nnWorker) throw new Error(nnWorker.notRun);
-    return nnWorker.call(request);
+  /** What one worker library is asked: the request, with its kernels and its thread count. */
+  type WorkerTask = { kind: 'matmul'; n: number; timing: TimingOptions } | { kind: 'mlp-step'; timing: TimingOptions } | { kind: 'digits-fit'; epochs: number };
+  const inWorker = async (library: WorkerLibrary, task: WorkerTask): Promise<NnWorkerResponse & { ok: true }> => {
+    const worker = workers[library];
+    if ('notRun' in worker) throw new Error(worker.notRun);
+    return worker.call({ ...task, variant: workerVariant, threads: workerThreads[library] });
   };
-  const workerTimed = async (request: NnWorkerRequest): Promise<Timed> => (await inWorker(request)).timed!;
-  const workerFitted = async (request: NnWorkerRequest): Promise<Fitted> => (await inWorker(request)).fitted!;
+  const workerTimed = async (library: WorkerLibrary, task: WorkerTask): Promise<Timed> => (await inWorker(library, task)).timed!;
+  const workerFitted = async (library: WorkerLibrary, task: WorkerTask): Promise<Fitted> => (await inWorker(library, task)).fitted!;
   const relaxedAvailable = nnRelaxedAvailable();
   const tfjs = !asked.has('tfjs') ? notAsked : await startTfjsWasm(options.tfjsWasmDirectory, options.tfjsThreads).catch((error: unknown): NotRun => ({ notRun: `TensorFlow.js's WASM backend did not start: ${describeError(error)}` }));
   const jax = !asked.has('jax') ? notAsked : await startJax().catch((error: unknown): NotRun => ({ notRun: `jax-js did not start: ${describeError(error)}` }));
@@ -154,7 +161,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   const unavailable = (library: Library): NotRun | null => {
     if (!asked.has(library)) return notAsked;
     if (isNn(library)) return useNn(library === 'nnPlain' ? 'plain' : 'relaxed') ? null : { notRun: 'no relaxed SIMD in this engine' };
-    if (library === 'nnWorker') return 'notRun' in nnWorker ? nnWorker : null;
+    if (isWorker(library)) return 'notRun' in workers[library] ? (workers[library] as NotRun) : null;
     const started = library === 'tfjs' ? tfjs : jax;
     return 'notRun' in started ? started : null;
   };
@@ -230,28 +237,22 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   for (const n of sizes) {
     const arrays = matmulArrays(n);
     const gflops = (t: Timed): Measured => ({ value: (2 * n ** 3) / t.ms / 1e6, runs: t.runs });
-    const figures = await timeAll(`matmul ${n}`, (library) => (isNn(library) ? () => nnMatmul(n, timing) : library === 'nnWorker' ? () => workerTimed({ kind: 'matmul', variant: workerVariant, n, timing }) : library === 'tfjs' ? () => tfjsMatmul(n, arrays, timing) : () => jaxMatmul(n, arrays, timing)), gflops);
+    const figures = await timeAll(`matmul ${n}`, (library) => (isNn(library) ? () => nnMatmul(n, timing) : isWorker(library) ? () => workerTimed(library, { kind: 'matmul', n, timing }) : library === 'tfjs' ? () => tfjsMatmul(n, arrays, timing) : () => jaxMatmul(n, arrays, timing)), gflops);
     rows.push({ workload: 'matmul', label: `matmul float32 ${n} x ${n} x ${n}`, unit: 'GFLOPS', higherIsBetter: true, figures });
   }
 
   const mlp = mlpArrays();
-  const mlpFigures = await timeAll('MLP step', (library) => (isNn(library) ? () => nnMlpStep(timing) : library === 'nnWorker' ? () => workerTimed({ kind: 'mlp-step', variant: workerVariant, timing }) : library === 'tfjs' ? () => tfjsMlpStep(mlp, timing) : () => jaxMlpStep(mlp, timing)), millis);
+  const mlpFigures = await timeAll('MLP step', (library) => (isNn(library) ? () => nnMlpStep(timing) : isWorker(library) ? () => workerTimed(library, { kind: 'mlp-step', timing }) : library === 'tfjs' ? () => tfjsMlpStep(mlp, timing) : () => jaxMlpStep(mlp, timing)), millis);
   rows.push({ workload: 'mlp-step', label: 'MLP step 784-256-10, batch 128, SGD', unit: 'ms', higherIsBetter: false, figures: mlpFigures });
 
   if (fitEpochs > 0) {
     const digits = digitsArrays();
     const noFit: NotRun = { notRun: 'jax-js has no Keras-style layers or fit (its optimizers are a separate package, @jax-js/optax)' };
     const fit = (library: Library, epochs: number): (() => Promise<Fitted>) | null =>
-      isNn(library) ? () => nnDigitsFit(epochs) : library === 'nnWorker' ? () => workerFitted({ kind: 'digits-fit', variant: workerVariant, epochs, messageChannelYield: false }) : library === 'tfjs' ? () => tfjsDigitsFit(digits, DIGITS_TRAIN_ROWS, epochs) : null;
+      isNn(library) ? () => nnDigitsFit(epochs) : isWorker(library) ? () => workerFitted(library, { kind: 'digits-fit', epochs }) : library === 'tfjs' ? () => tfjsDigitsFit(digits, DIGITS_TRAIN_ROWS, epochs) : null;
     rows.push({ workload: 'digits-fit', label: `digits fit 64-128-10, Adam, batch 32, ${fitEpochs} epochs`, unit: 's', higherIsBetter: false, figures: await fitAll('digits fit', fit, noFit) });
-    // A diagnostic row, @nn only: the same fit with Model.fit's yield between batches made of a
-    // MessageChannel instead of the clamped setTimeout(0) (see nn-workloads.ts).
-    const quickYield = (library: Library, epochs: number): (() => Promise<Fitted>) | null =>
-      isNn(library) ? () => nnDigitsFit(epochs, { messageChannelYield: true }) : library === 'nnWorker' ? () => workerFitted({ kind: 'digits-fit', variant: workerVariant, epochs, messageChannelYield: true }) : null;
-    const ourFit: NotRun = { notRun: 'a diagnostic of @nn only' };
-    rows.push({ workload: 'digits-fit-yield', label: `digits fit, ${fitEpochs} epochs, @nn's fit yielding through a MessageChannel, not setTimeout(0)`, unit: 's', higherIsBetter: false, figures: await fitAll('digits fit (MessageChannel yield)', quickYield, ourFit) });
   }
-  if (!('notRun' in nnWorker)) nnWorker.stop();
+  for (const worker of Object.values(workers)) if (!('notRun' in worker)) worker.stop();
   useNn('relaxed'); // the library's default where the engine has it
   progress('done');
   return { relaxedAvailable, tfjs, jax, rows };

@@ -71,42 +71,10 @@ export interface Fitted {
 }
 
 /**
- * Runs `fn` with a `setImmediate` made of a MessageChannel. Model.fit yields to the event loop after
- * each batch, through `setImmediate` where it exists (Node) and `setTimeout(0)` otherwise; a page
- * clamps nested `setTimeout(0)` to at least 4 ms, which a fit of 45 batches an epoch pays 45 times
- * an epoch. A message is not clamped. This measures what a fit would take with such a yield.
- */
-async function withMessageChannelYield<T>(fn: () => Promise<T>): Promise<T> {
-  const host = globalThis as unknown as { setImmediate?: unknown; MessageChannel?: new () => { port1: { onmessage: (() => void) | null }; port2: { postMessage(message: null): void } } };
-  if (host.setImmediate !== undefined) return fn();
-  if (host.MessageChannel === undefined) throw new Error('withMessageChannelYield: no MessageChannel in this engine');
-  const channel = new host.MessageChannel();
-  const waiting: (() => void)[] = [];
-  channel.port1.onmessage = () => waiting.shift()?.();
-  host.setImmediate = (resolve: () => void) => {
-    waiting.push(resolve);
-    channel.port2.postMessage(null);
-  };
-  try {
-    return await fn();
-  } finally {
-    delete host.setImmediate;
-    channel.port1.onmessage = null;
-  }
-}
-
-/** Options of `nnDigitsFit`. */
-export interface DigitsFitOptions {
-  /** Yield between batches through a MessageChannel, not setTimeout (see withMessageChannelYield). */
-  readonly messageChannelYield?: boolean;
-}
-
-/**
  * The digits fit of bench/digits-fit.ts: a 64-128-10 MLP through Model.fit, Adam (lr 1e-3), batch
  * 32, `epochs` epochs, Keras's initializers (as tf.layers uses them).
  */
-export async function nnDigitsFit(epochs: number, options: DigitsFitOptions = {}): Promise<Fitted> {
-  if (options.messageChannelYield === true) return withMessageChannelYield(() => nnDigitsFit(epochs));
+export async function nnDigitsFit(epochs: number): Promise<Fitted> {
   manualSeed(0);
   const { x, y } = loadDigits();
   const rows = x.shape[0]!;

@@ -139,12 +139,12 @@ function speedRatio(row: Row, ours: Outcome, theirs: Outcome): string {
 }
 
 /**
- * One markdown table of a compare.html run. `ours` is the @nn figure the ratios take (the relaxed
- * kernels where the engine has them, which is what the library uses by default).
+ * One markdown table of a compare.html run. `oursGiven` is the @nn figure the ratios take; by
+ * default the relaxed kernels where the engine has them (what the library uses by default).
  */
-function compareTable(result: PageResult, headers: Record<Library, string>, ratios: boolean): string {
+function compareTable(result: PageResult, headers: Record<Library, string>, ratios: boolean, oursGiven?: Library): string {
   const shown = LIBRARIES.filter((library) => result.rows.some((row) => !('notRun' in row.figures[library] && row.figures[library].notRun === 'not asked for in this run')));
-  const ours: Library = result.relaxedAvailable && shown.includes('nnRelaxed') ? 'nnRelaxed' : 'nnPlain';
+  const ours: Library = oursGiven ?? (result.relaxedAvailable && shown.includes('nnRelaxed') ? 'nnRelaxed' : 'nnPlain');
   const peers = shown.filter((library) => library === 'tfjs' || library === 'jax');
   const ratioHeaders = ratios ? peers.map((peer) => `${headers[ours]} / ${headers[peer]}`) : [];
   const lines = [
@@ -162,7 +162,7 @@ function compareTable(result: PageResult, headers: Record<Library, string>, rati
 function threadsLine(result: PageResult): string {
   const tfjs = 'notRun' in result.tfjs ? result.tfjs.notRun : `TensorFlow.js WASM ran on ${result.tfjs.threads} thread(s) (threaded build ${result.tfjs.threadedBuild ? 'loaded' : 'not loaded'})`;
   const jax = 'notRun' in result.jax ? result.jax.notRun : `jax-js ran its kernels ${result.jax.workers ? `on ${result.jax.threads} workers` : 'on the page thread (1 thread: no SharedArrayBuffer, so no workers)'}`;
-  return `Page cross-origin isolated: ${result.isolated}. ${tfjs}; ${jax}; @nn on the page thread and in one dedicated worker (1 thread each).`;
+  return `Page cross-origin isolated: ${result.isolated}. ${tfjs}; ${jax}; @nn on the page thread and in dedicated workers (1 thread each, and 2 in the isolated page).`;
 }
 
 const settings = parseArguments(process.argv.slice(2));
@@ -176,21 +176,21 @@ try {
   console.log(matmulTable(result));
 
   const timing = quick ? 'runs=3&ms=200&warm=100&rounds=1&epochs=3&fits=1' : 'runs=3&ms=400&warm=200&rounds=3&epochs=30&fits=3';
-  const oneThread = await benchCompare(browser, plainServer.url, `sizes=${sizes}&${timing}&threads=1`);
-  const headers1: Record<Library, string> = { nnPlain: '@nn plain SIMD', nnRelaxed: '@nn relaxed SIMD', nnWorker: '@nn relaxed SIMD, in a worker', tfjs: 'tfjs wasm', jax: 'jax-js wasm' };
+  const oneThread = await benchCompare(browser, plainServer.url, `sizes=${sizes}&${timing}&threads=1&libs=nnPlain,nnRelaxed,nnWorker,tfjs,jax`);
+  const headers1: Record<Library, string> = { nnPlain: '@nn plain SIMD', nnRelaxed: '@nn relaxed SIMD', nnWorker: '@nn relaxed SIMD, in a worker', nnWorker2: '@nn, 2 threads', tfjs: 'tfjs wasm', jax: 'jax-js wasm' };
   console.log('');
   console.log(`Thread for thread, one thread each, in one page (not cross-origin isolated). Medians over 3 rounds in which the libraries take turns (1 with --quick); ratios are how many times faster @nn (relaxed SIMD where available) is: >1 means @nn is faster. ${quick ? 'QUICK RUN: not for figures.' : ''}`);
   console.log(threadsLine(oneThread));
   console.log('');
   console.log(compareTable(oneThread, headers1, true));
 
-  const twoThreads = await benchCompare(browser, isolatedServer.url, `sizes=${sizes}&${timing}&threads=2&libs=nnRelaxed,nnWorker,tfjs,jax`);
-  const headers2: Record<Library, string> = { nnPlain: '@nn plain SIMD, 1 thread', nnRelaxed: '@nn relaxed SIMD, 1 thread', nnWorker: '@nn relaxed SIMD, in a worker, 1 thread', tfjs: 'tfjs wasm, 2 threads asked', jax: 'jax-js wasm, its workers' };
+  const twoThreads = await benchCompare(browser, isolatedServer.url, `sizes=${sizes}&${timing}&threads=2&libs=nnWorker,nnWorker2,tfjs,jax`);
+  const headers2: Record<Library, string> = { nnPlain: '@nn plain SIMD, 1 thread', nnRelaxed: '@nn relaxed SIMD, 1 thread', nnWorker: '@nn in a worker, 1 thread', nnWorker2: '@nn in a worker, 2 threads', tfjs: 'tfjs wasm, 2 threads asked', jax: 'jax-js wasm, its workers' };
   console.log('');
-  console.log('Threads, in a cross-origin isolated page: TensorFlow.js asked for 2 threads, jax-js on its own workers, @nn still on one thread, on the page and in a worker (its 2-worker column is not measured yet), so no ratios.');
+  console.log('Threads, in a cross-origin isolated page: @nn in a dedicated worker on 1 and on 2 threads (setNumThreads of @nn/autograd/web), TensorFlow.js asked for 2 threads, jax-js on its own workers. Ratios: @nn on 2 threads against each peer (>1: @nn faster).');
   console.log(threadsLine(twoThreads));
   console.log('');
-  console.log(compareTable(twoThreads, headers2, false));
+  console.log(compareTable(twoThreads, headers2, true, 'nnWorker2'));
   console.log('');
   console.log(`bench:browser took ${((performance.now() - started) / 1000).toFixed(0)} s.`);
 } finally {

@@ -2,7 +2,9 @@
  * The browser benchmark page (bench/browser/compare.html) runs: at tiny sizes and short timings, in a
  * page that is not cross-origin isolated (every library on one thread), it reports a finite positive
  * figure for every library on every workload it runs, jax-js's digits fit excepted (jax-js has no
- * Keras-style fit) and the @nn-only diagnostic row, and no console error. So the bench cannot rot between full runs.
+ * Keras-style fit) and @nn on two threads (which needs isolation: it reports that it got one), and
+ * no console error. So the bench cannot rot between full runs. An isolated page runs @nn's worker
+ * on two threads.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -48,7 +50,6 @@ describe('the browser benchmark page', () => {
       'matmul float32 64 x 64 x 64',
       'MLP step 784-256-10, batch 128, SGD',
       'digits fit 64-128-10, Adam, batch 32, 1 epochs',
-      "digits fit, 1 epochs, @nn's fit yielding through a MessageChannel, not setTimeout(0)",
     ]);
     for (const row of result.rows) {
       expect(Object.keys(row.figures).sort()).toEqual([...LIBRARIES].sort());
@@ -58,8 +59,8 @@ describe('the browser benchmark page', () => {
           expect(outcome).toEqual({ notRun: expect.stringContaining('no Keras-style') });
           continue;
         }
-        if ((library === 'jax' || library === 'tfjs') && row.workload === 'digits-fit-yield') {
-          expect(outcome).toEqual({ notRun: 'a diagnostic of @nn only' });
+        if (library === 'nnWorker2') {
+          expect(outcome).toEqual({ notRun: 'failed: Error: asked for 2 threads, running on 1 (page is not cross-origin isolated)' });
           continue;
         }
         expect(measured(outcome) ? outcome.value : outcome, `${row.label}, ${library}`).toBeGreaterThan(0);
@@ -69,6 +70,24 @@ describe('the browser benchmark page', () => {
           expect(outcome.runs).toBeGreaterThanOrEqual(row.unit === 's' ? 1 : 2);
         }
       }
+    }
+  });
+
+  test('in an isolated page, @nn runs in its worker on two threads', async () => {
+    const isolated = await startServer();
+    try {
+      const opened = await openPage(browser!, `${isolated.url}bench/browser/compare.html?sizes=64&runs=2&ms=10&warm=10&epochs=0&rounds=1&threads=1&libs=nnWorker2`);
+      const raw = (await waitForResult(opened.page, 60_000)) as (ComparisonResult & { isolated: boolean }) | { error: string };
+      if ('error' in raw) throw new Error(`the bench page threw: ${raw.error}`);
+      expect(raw.isolated).toBe(true);
+      expect(raw.rows.map((row) => row.workload)).toEqual(['matmul', 'mlp-step']);
+      for (const row of raw.rows) {
+        const outcome = row.figures.nnWorker2;
+        expect(measured(outcome) && Number.isFinite(outcome.value) && outcome.value > 0, `${row.label}: ${JSON.stringify(outcome)}`).toBe(true);
+      }
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await isolated.close();
     }
   });
 

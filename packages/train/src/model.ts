@@ -102,12 +102,34 @@ interface Compiled {
 
 const fmt = (t: Tensor): string => `[${t.shape.join(',')}]`;
 
-/** Lets the event loop run (a browser page stays responsive during fit). */
+/** The parts of a MessageChannel that `yieldToEventLoop` uses (the packages compile without DOM types). */
+interface YieldChannel {
+  port1: { onmessage: (() => void) | null };
+  port2: { postMessage(message: null): void };
+}
+
+/** Resolvers waiting for the channel's next message, oldest first. */
+const waiting: (() => void)[] = [];
+let channel: YieldChannel | undefined;
+
+/**
+ * Lets the event loop run between batches, so that a page stays responsive during fit and a
+ * worker's messages get through: setImmediate where there is one (Node); else a message to itself
+ * on a MessageChannel, which browsers run as the next task. (setTimeout(0), repeated, is clamped to
+ * 4 ms or more in browsers, workers too: that added about 6 s to the 30 epochs of the digits fit in
+ * Chromium, where the channel took it from 6.8 s to 1.6 s or less.)
+ */
 const yieldToEventLoop = (): Promise<void> =>
   new Promise((resolve) => {
-    const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
-    if (immediate !== undefined) immediate(resolve);
-    else setTimeout(resolve, 0);
+    const host = globalThis as { setImmediate?: (fn: () => void) => unknown; MessageChannel?: new () => YieldChannel };
+    if (host.setImmediate !== undefined) return void host.setImmediate(resolve);
+    if (host.MessageChannel === undefined) return void setTimeout(resolve, 0);
+    if (channel === undefined) {
+      channel = new host.MessageChannel();
+      channel.port1.onmessage = () => waiting.shift()?.();
+    }
+    waiting.push(resolve);
+    channel.port2.postMessage(null);
   });
 
 export class Model implements TrainingTarget {
