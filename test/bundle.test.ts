@@ -100,7 +100,7 @@ describe('a browser bundle of @nn/autograd', () => {
 
   test('the whole main entry bundles for the browser without the thread pools (Node or web), the testing entry, fast-check, or the op docs', async () => {
     const all = await bundle("import * as nn from '@nn/autograd';\nconsole.log(nn);\n");
-    const nodeOnly = all.modules.filter((m) => /^(node|testing|web)\.js$|kernels\/wasm\/(node-api|thread-pool|thread-worker|thread-protocol|web-api|web-thread-pool|web-thread-worker)\.js$/.test(m));
+    const nodeOnly = all.modules.filter((m) => /^(node|testing|web)\.js$|kernels\/wasm\/(node-api|thread-pool|thread-worker|thread-protocol|thread-setting|web-api|web-thread-pool|web-thread-worker)\.js$/.test(m));
     expect(nodeOnly).toEqual([]);
     expect(all.inputs.filter((input) => input.includes('node_modules/'))).toEqual([]);
     expect(all.modules).not.toContain('ops/registry.js');

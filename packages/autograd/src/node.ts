@@ -12,16 +12,11 @@
  * await setNumThreads(4);
  * ```
  */
-import { setParallelExecutor } from './kernels/wasm/parallel.js';
+import { MAX_THREADS, threadSetting } from './kernels/wasm/thread-setting.js';
 import { ThreadPool } from './kernels/wasm/thread-pool.js';
 import { wasmMatmulAvailable } from './kernels/wasm/matmul.js';
 
-/** The most threads `setNumThreads` accepts. */
-const MAX_THREADS = 256;
-
-let pool: ThreadPool | null = null;
-/** Calls apply one after another: each waits for the workers of the previous one to start or stop. */
-let queue: Promise<void> = Promise.resolve();
+const setting = threadSetting<ThreadPool>();
 
 /**
  * Runs large matrix products (WebAssembly kernels) on `n` threads: starts n - 1 worker threads and
@@ -31,38 +26,15 @@ let queue: Promise<void> = Promise.resolve();
  * alive. Products run on one thread below a size where threads pay off (see ./kernels/wasm/matmul.ts).
  */
 export function setNumThreads(n: number): Promise<void> {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
-    return Promise.reject(new RangeError(`setNumThreads: expected a whole number of threads from 1 to ${MAX_THREADS}, got ${String(n)}`));
-  }
-  const next = queue.then(() => apply(n));
-  queue = next.catch(() => undefined);
-  return next;
+  return setting.set(n, (threads, onFailure) => {
+    if (!wasmMatmulAvailable()) throw new Error(`setNumThreads: ${threads} threads asked for, but this engine has no WebAssembly SIMD`);
+    return ThreadPool.start(threads, onFailure);
+  });
 }
 
 /** The threads large products currently run on: 1 until `setNumThreads` has resolved with more. */
 export function getNumThreads(): number {
-  return pool?.threads ?? 1;
-}
-
-async function apply(n: number): Promise<void> {
-  if (getNumThreads() === n) return;
-  const previous = pool;
-  pool = null;
-  setParallelExecutor(null);
-  if (previous !== null) await previous.close();
-  if (n === 1) return;
-  if (!wasmMatmulAvailable()) throw new Error(`setNumThreads: ${n} threads asked for, but this engine has no WebAssembly SIMD`);
-  const started = await ThreadPool.start(n, onFailure);
-  pool = started;
-  setParallelExecutor(started);
-}
-
-/** A pool that broke (a worker died or timed out): products go back to one thread, and the workers are stopped. */
-function onFailure(broken: ThreadPool): void {
-  if (pool !== broken) return;
-  pool = null;
-  setParallelExecutor(null);
-  void broken.close();
+  return setting.get();
 }
 
 /** NN_NUM_THREADS=n: as `setNumThreads(n)` at import. A bad value throws here; a failed start warns. */

@@ -15,13 +15,10 @@
  * await setNumThreads(navigator.hardwareConcurrency); // stays 1 where the page is not isolated
  * ```
  */
-import { setParallelExecutor } from './kernels/wasm/parallel.js';
 import { wasmMatmulAvailable } from './kernels/wasm/matmul.js';
+import { threadSetting } from './kernels/wasm/thread-setting.js';
 import { mayBlock, sharedMemoryAllowed, web, type WebUrl } from './kernels/wasm/web-api.js';
 import { WebThreadPool } from './kernels/wasm/web-thread-pool.js';
-
-/** The most threads `setNumThreads` accepts. */
-const MAX_THREADS = 256;
 
 /** Options of {@link setNumThreads}. */
 export interface WebThreadOptions {
@@ -36,9 +33,7 @@ export interface WebThreadOptions {
   readonly workerUrl?: string | WebUrl;
 }
 
-let pool: WebThreadPool | null = null;
-/** Calls apply one after another: each waits for the workers of the previous one to start or stop. */
-let queue: Promise<void> = Promise.resolve();
+const setting = threadSetting<WebThreadPool>();
 
 /**
  * Runs large matrix products (WebAssembly kernels), and the convolutions lowered onto them, on `n`
@@ -61,42 +56,19 @@ let queue: Promise<void> = Promise.resolve();
  * `setNumThreads(1)` always resolves, wherever it is called.
  */
 export function setNumThreads(n: number, options: WebThreadOptions = {}): Promise<void> {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
-    return Promise.reject(new RangeError(`setNumThreads: expected a whole number of threads from 1 to ${MAX_THREADS}, got ${String(n)}`));
-  }
-  const next = queue.then(() => apply(n, options));
-  queue = next.catch(() => undefined);
-  return next;
+  return setting.set(n, async (threads, onFailure) => {
+    if (web.Worker === undefined) throw new Error(`setNumThreads(${threads}): there is no Worker constructor here (in Node, use @nn/autograd/node)`);
+    if (!mayBlock()) {
+      throw new Error(`setNumThreads(${threads}): called on a page's main thread, where Atomics.wait is not allowed; call it (and train) in a dedicated worker, new Worker(url, { type: 'module' })`);
+    }
+    if (!sharedMemoryAllowed()) return null; // not cross-origin isolated: one thread, silently
+    if (!wasmMatmulAvailable()) throw new Error(`setNumThreads: ${threads} threads asked for, but this engine has no WebAssembly SIMD`);
+    const url = options.workerUrl ?? new web.URL('./kernels/wasm/web-thread-worker.js', (import.meta as ImportMeta & { readonly url: string }).url);
+    return WebThreadPool.start(threads, url, onFailure);
+  });
 }
 
 /** The threads large products currently run on: 1 until `setNumThreads` has resolved with more. */
 export function getNumThreads(): number {
-  return pool?.threads ?? 1;
-}
-
-async function apply(n: number, options: WebThreadOptions): Promise<void> {
-  if (getNumThreads() === n) return;
-  const previous = pool;
-  pool = null;
-  setParallelExecutor(null);
-  if (previous !== null) await previous.close();
-  if (n === 1) return;
-  if (web.Worker === undefined) throw new Error(`setNumThreads(${n}): there is no Worker constructor here (in Node, use @nn/autograd/node)`);
-  if (!mayBlock()) {
-    throw new Error(`setNumThreads(${n}): called on a page's main thread, where Atomics.wait is not allowed; call it (and train) in a dedicated worker, new Worker(url, { type: 'module' })`);
-  }
-  if (!sharedMemoryAllowed()) return; // not cross-origin isolated: one thread, silently
-  if (!wasmMatmulAvailable()) throw new Error(`setNumThreads: ${n} threads asked for, but this engine has no WebAssembly SIMD`);
-  const url = options.workerUrl ?? new web.URL('./kernels/wasm/web-thread-worker.js', (import.meta as ImportMeta & { readonly url: string }).url);
-  const started = await WebThreadPool.start(n, url, onFailure);
-  pool = started;
-  setParallelExecutor(started);
-}
-
-/** A pool that broke (a worker failed or timed out): products go back to one thread, and the workers are stopped. */
-function onFailure(broken: WebThreadPool): void {
-  if (pool !== broken) return;
-  pool = null;
-  setParallelExecutor(null);
-  void broken.close();
+  return setting.get();
 }
