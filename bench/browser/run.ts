@@ -18,8 +18,8 @@
  * --quick runs 128 and 256 with 3 runs and a 3-epoch fit (to check that the bench works, not for
  * figures).
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
 import { startServer } from '../../examples/browser/server.js';
 import { bundleComparePage } from './bundle.js';
 import { LIBRARIES, type ComparisonResult, type Library, type Outcome, type Row } from './compare.js';
@@ -68,24 +68,10 @@ function parseArguments(args: readonly string[]): Settings {
   return { sizes, runs, quick };
 }
 
-async function launch(): Promise<Browser> {
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) throw new Error(`bench:browser: Chromium not found at ${executablePath}: apt-get install chromium, or set CHROMIUM_PATH`);
-  // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-  return chromium.launch({ executablePath, args: ['--no-sandbox'] });
-}
-
 /** Runs bench/browser/matmul.html and returns what it measured. */
 async function benchMatmul(browser: Browser, base: string, sizes: string, runs: number): Promise<MatmulResult> {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(`${error.name}: ${error.message}`));
-  await page.goto(`${base}bench/browser/matmul.html?sizes=${sizes}&runs=${runs}`);
-  const handle = await page.waitForFunction('window.result', undefined, { timeout: 900_000 });
-  const result = (await handle.jsonValue()) as MatmulResult;
+  const { page, errors } = await openPage(browser, `${base}bench/browser/matmul.html?sizes=${sizes}&runs=${runs}`);
+  const result = (await waitForResult(page, 900_000)) as MatmulResult;
   await page.close();
   if (result.error !== undefined || errors.length > 0) throw new Error(`bench:browser: matmul.html failed: ${[result.error, ...errors].filter(Boolean).join('; ')}`);
   return result;
@@ -108,15 +94,8 @@ type PageResult = ComparisonResult & { isolated: boolean; userAgent: string };
 
 /** Opens compare.html with `query` and returns what it measured. */
 async function benchCompare(browser: Browser, base: string, query: string): Promise<PageResult> {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(`${error.name}: ${error.message}`));
-  await page.goto(`${base}bench/browser/compare.html?${query}`);
-  const handle = await page.waitForFunction('window.result', undefined, { timeout: 1_800_000 });
-  const result = (await handle.jsonValue()) as PageResult | { error: string };
+  const { page, errors } = await openPage(browser, `${base}bench/browser/compare.html?${query}`);
+  const result = (await waitForResult(page, 1_800_000)) as PageResult | { error: string };
   await page.close();
   if ('error' in result || errors.length > 0) throw new Error(`bench:browser: compare.html failed: ${['error' in result ? result.error : '', ...errors].filter(Boolean).join('; ')}`);
   return result;
@@ -167,7 +146,7 @@ function threadsLine(result: PageResult): string {
 
 const settings = parseArguments(process.argv.slice(2));
 const { sizes, runs, quick } = settings;
-const [isolatedServer, plainServer, browser] = await Promise.all([startServer(), startServer({ isolated: false }), launch(), bundleComparePage()]);
+const [isolatedServer, plainServer, browser] = await Promise.all([startServer(), startServer({ isolated: false }), launchChromium(), bundleComparePage()]);
 try {
   const started = performance.now();
   const result = await benchMatmul(browser, isolatedServer.url, sizes, runs);

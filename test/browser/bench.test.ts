@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../examples/browser/server.js';
 import { bundleComparePage } from '../../bench/browser/bundle.js';
 import { LIBRARIES, type ComparisonResult, type Measured, type Outcome } from '../../bench/browser/compare.js';
-import { launchChromium, openPage, waitForResult } from './chromium.js';
+import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
 
 let browser: Browser | undefined;
 let server: RunningServer | undefined;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../examples/browser/server.js';
 import { compositeOpNames, listPrimitiveOps } from '../../packages/autograd/src/ops/registry.js';
-import { launchChromium, openPage, waitForResult } from './chromium.js';
+import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
 import { SUITE_BACKENDS, type SuiteResult } from './gradient-suite.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../examples/browser/server.js';
-import { launchChromium, openPage, waitForResult } from './chromium.js';
+import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
 
 let browser: Browser;
 let plain: RunningServer;

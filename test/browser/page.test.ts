@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { buildPage } from '../../examples/browser/build.js';
 import { startServer, type RunningServer } from '../../examples/browser/server.js';
-import { launchChromium, openPage } from './chromium.js';
+import { launchChromium, openPage } from '../../examples/browser/chromium.js';
 
 let browser: Browser;
 let server: RunningServer;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../examples/browser/server.js';
-import { launchChromium, openPage, waitForResult } from './chromium.js';
+import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
 import { expectRelaxedWithinBound, type Comparison } from './relaxed-simd-expect.js';
 
 let browser: Browser;

@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../examples/browser/server.js';
-import { launchChromium, openPage, waitForResult } from './chromium.js';
+import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
 
 interface Stats { best: number; median: number }
 interface ProductReport { runsOnPool: number; sameBits: boolean; spotError?: number }
