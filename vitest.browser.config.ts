@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // The browser tests (`npm run test:browser`): each file drives Debian's Chromium through
-// playwright-core (test/browser/chromium.ts) against pages served by examples/browser/server.ts.
+// playwright-core (examples/browser/chromium.ts) against pages served by examples/browser/server.ts.
 // One file at a time: each starts a browser, and the machine may have only 2 cores.
 export default defineConfig({
   test: {

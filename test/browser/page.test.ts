@@ -82,7 +82,7 @@ describe('the browser page', () => {
   });
 
   test('trains the digits CNN in a worker to a test accuracy of at least 0.95, without console errors', async () => {
-    // Predicates as strings: a function would be compiled by Vitest's transform (see chromium.ts).
+    // Predicates as strings: a function would be compiled by Vitest's transform (see examples/browser/chromium.ts).
     await page.waitForFunction("document.body.dataset.state === 'trained' || document.body.dataset.state === 'error'", undefined, { timeout: 60_000 });
     const trainingSeconds = (performance.now() - pageOpened) / 1000;
     expect(await page.textContent('#error')).toBe('');
