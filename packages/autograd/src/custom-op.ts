@@ -5,6 +5,7 @@
 import type { OpRecord } from './op.js';
 import { apply } from './op.js';
 import { noGrad } from './mode.js';
+import { forgetFreshStorages } from './dtype.js';
 import { Tensor, type TensorLike } from './tensor.js';
 import { dtypeAmong, toTensor } from './ops/creation.js';
 import { describeValue } from './describe-value.js';
@@ -62,6 +63,8 @@ export function defineOp(definition: CustomOpDefinition): (...inputs: TensorLike
     },
     backward(grad, ctx) {
       const grads = backward(grad, ctx);
+      // The user's rule may keep the gradient it was given or what it returns (see dtype.ts).
+      if (Array.isArray(grads)) forgetFreshStorages([grad, ...grads.map((g: unknown) => (g instanceof Tensor ? g : null))]);
       if (!Array.isArray(grads) || grads.length !== ctx.inputs.length) {
         const got = Array.isArray(grads) ? `${grads.length} gradients` : String(grads);
         throw new Error(`defineOp '${name}': backward returned ${got} for ${ctx.inputs.length} inputs; return one Tensor or null per input`);

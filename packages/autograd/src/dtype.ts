@@ -72,12 +72,43 @@ export function int32Problem(value: number): string | null {
  * a typed array holds, or more memory than the machine gives), which says how many bytes it needed.
  */
 export function allocate(dtype: DType, size: number, op = 'allocate', shape?: readonly number[]): Storage {
+  let storage: Storage;
   try {
-    return dtype === 'float64' ? new Float64Array(size) : dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+    storage = dtype === 'float64' ? new Float64Array(size) : dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     throw new AllocationError(op, dtype, size, shape, error);
   }
+  freshStorages?.add(storage);
+  return storage;
+}
+
+/**
+ * The storages `allocate` made during the backward pass now running, which the pass may give to a
+ * leaf as its `.grad` without copying them (engine.ts, `accumulateIntoLeaf`): nothing that existed
+ * before the pass can hold one. A storage that code other than the built-in rules has seen (a hook's
+ * gradient and what it returns, a custom op's incoming gradient and what its rule returns) leaves
+ * the set, since that code could keep it. Null outside a pass and in a pass that records
+ * (createGraph). A WeakSet, so it keeps nothing alive.
+ */
+let freshStorages: WeakSet<Storage> | null = null;
+
+/** Starts (a new set) or ends (null) the tracking of fresh storages; returns what was there, to restore. */
+export function trackFreshStorages(set: WeakSet<Storage> | null): WeakSet<Storage> | null {
+  const previous = freshStorages;
+  freshStorages = set;
+  return previous;
+}
+
+/** Whether `storage` was made in this pass and not given away or seen by foreign code; if so, it is now given (once only). */
+export function takeFreshStorage(storage: Storage): boolean {
+  return freshStorages !== null && freshStorages.delete(storage);
+}
+
+/** Foreign code has seen these tensors (see `freshStorages`): their storages are never given away. */
+export function forgetFreshStorages(tensors: readonly ({ readonly storage: Storage } | null)[]): void {
+  if (freshStorages === null) return;
+  for (const t of tensors) if (t !== null) freshStorages.delete(t.storage);
 }
 
 /**

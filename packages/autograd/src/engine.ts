@@ -13,7 +13,7 @@
  */
 import type { OpContext, OpRecord, ScalarCall, ScalarRule } from './op.js';
 import type { DType } from './dtype.js';
-import { allocate } from './dtype.js';
+import { allocate, forgetFreshStorages, takeFreshStorage, trackFreshStorages } from './dtype.js';
 import { describeValue } from './describe-value.js';
 import { isAnomalyDetectionEnabled, runRule, withGradMode } from './mode.js';
 import { checkBackwardAnomaly } from './anomaly.js';
@@ -46,7 +46,13 @@ export interface BackwardOptions {
  */
 function accumulateIntoLeaf(leaf: Tensor, grad: Tensor): void {
   const total = leaf.grad === null ? grad : leaf.grad.add(grad);
-  leaf.grad = total.requiresGrad ? total : fromStorage(total.data(), total.shape);
+  if (total.requiresGrad) leaf.grad = total;
+  // A storage made in this pass that the total fills exactly is given to the leaf as it is, as
+  // PyTorch steals a gradient no one else holds: copying it cost a new array the size of the
+  // parameter each step (in Chromium, page faults on each 4 KiB of it). Else a copy, so that no two
+  // leaves, and nothing the caller holds (the seed, say), share the leaf's gradient.
+  else if (total.isContiguous && total.offset === 0 && total.storage.length === total.size && takeFreshStorage(total.storage)) leaf.grad = fromStorage(total.storage, total.shape);
+  else leaf.grad = fromStorage(total.data(), total.shape);
 }
 
 /**
@@ -103,7 +109,12 @@ export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions
   // stay as they are.
   startNewTapes();
   const pass = new BackwardPass(retainGraph, !createGraph && !isAnomalyDetectionEnabled(), capture);
-  withGradMode(createGraph, () => pass.run(root, seed));
+  const outer = trackFreshStorages(createGraph ? null : new WeakSet());
+  try {
+    withGradMode(createGraph, () => pass.run(root, seed));
+  } finally {
+    trackFreshStorages(outer);
+  }
 }
 
 /**
@@ -159,12 +170,18 @@ export class BackwardPass {
     }
     // Tapes take no input from nodes or other tapes: each can go once every node has run.
     for (const sweep of this.sweeps.values()) sweep.run(this);
+    // Every leaf's hooks run before any gradient is stored: a hook may keep the gradient it sees,
+    // which can share storage with another leaf's, and must do so before that storage is given away
+    // (see accumulateIntoLeaf).
+    const totals: [Tensor, Tensor][] = [];
     for (const [leaf, sum] of this.leafGrads) {
       if (sum.tensor === null && leaf.hooks === null && this.capture === undefined) {
         accumulateNumberIntoLeaf(leaf, sum.value);
         continue;
       }
-      const total = runHooks(leaf, sum.tensor ?? scalar(sum.value, leaf.dtype));
+      totals.push([leaf, runHooks(leaf, sum.tensor ?? scalar(sum.value, leaf.dtype))]);
+    }
+    for (const [leaf, total] of totals) {
       if (this.capture === undefined) accumulateIntoLeaf(leaf, total);
       else if (this.capture.has(leaf)) this.capture.set(leaf, total);
     }
@@ -406,6 +423,7 @@ export function runHooks(tensor: Tensor, grad: Tensor): Tensor {
   let current = grad;
   for (const hook of hooks) {
     const replaced = hook(current);
+    forgetFreshStorages([current, replaced instanceof Tensor ? replaced : null]); // the hook may keep either
     if (replaced === undefined) continue;
     if (!(replaced instanceof Tensor) || replaced.dtype !== tensor.dtype || !shapesEqual(replaced.shape, tensor.shape)) {
       throw badHookResult(hook, tensor, replaced);
