@@ -5,11 +5,7 @@
  * where compare.html imports them. Run by run.ts and by
  * test/browser/bench.test.ts before they open the page.
  */
-import { build } from 'esbuild';
-import { fileURLToPath } from 'node:url';
-
-/** The repository root: this file runs compiled from build/bench/browser/, or as source (the test). */
-const root = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../' : '../../../', import.meta.url));
+import { bundleForBrowser } from '../../examples/browser/bundle.js';
 
 /**
  * Writes build/browser/bench/compare.js, nn-worker.js and nn-thread-worker.js (the thread pool's
@@ -17,19 +13,9 @@ const root = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../' : 
  * their source maps.
  */
 export async function bundleComparePage(): Promise<void> {
-  await build({
-    absWorkingDir: root,
-    entryPoints: [
-      { in: 'bench/browser/compare.ts', out: 'compare' },
-      { in: 'bench/browser/nn-worker.ts', out: 'nn-worker' },
-      { in: '@nn/autograd/web-worker', out: 'nn-thread-worker' },
-    ],
-    outdir: `${root}build/browser/bench`,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
+  await bundleForBrowser([
+    { in: 'bench/browser/compare.ts', out: 'compare' },
+    { in: 'bench/browser/nn-worker.ts', out: 'nn-worker' },
+    { in: '@nn/autograd/web-worker', out: 'nn-thread-worker' },
+  ], 'build/browser/bench');
 }

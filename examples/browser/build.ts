@@ -8,34 +8,20 @@
  *
  *   node build/examples/browser/build.js
  */
-import { build } from 'esbuild';
 import { normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** The repository root: this file runs compiled, from build/examples/browser/, or as source (the tests). */
-const root = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../' : '../../../', import.meta.url));
+import { bundleForBrowser } from './bundle.js';
 
 /** Where the bundle goes, from the root; examples/browser/server.ts serves build/browser/. */
 export const WORKER_BUNDLE = 'build/browser/page/worker.js';
 
 /** Writes the two worker bundles; resolves to the training worker's size in bytes. */
 export async function buildPage(): Promise<number> {
-  const result = await build({
-    absWorkingDir: root,
-    entryPoints: [
-      { in: 'examples/browser/src/worker.ts', out: 'worker' },
-      { in: '@nn/autograd/web-worker', out: 'thread-worker' },
-    ],
-    outdir: 'build/browser/page',
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    sourcemap: true,
-    metafile: true,
-    logLevel: 'warning',
-  });
-  return result.metafile.outputs[WORKER_BUNDLE]?.bytes ?? 0;
+  const metafile = await bundleForBrowser([
+    { in: 'examples/browser/src/worker.ts', out: 'worker' },
+    { in: '@nn/autograd/web-worker', out: 'thread-worker' },
+  ], 'build/browser/page');
+  return metafile.outputs[WORKER_BUNDLE]?.bytes ?? 0;
 }
 
 // Run as a script.

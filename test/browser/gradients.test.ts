@@ -6,15 +6,13 @@
  * with the seed and path that replay it (open the page with ?seed=<seed>&runs=<n>).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { build } from 'esbuild';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../examples/browser/server.js';
 import { compositeOpNames, listPrimitiveOps } from '../../packages/autograd/src/ops/registry.js';
+import { bundleForBrowser } from '../../examples/browser/bundle.js';
 import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
 import { SUITE_BACKENDS, type SuiteResult } from './gradient-suite.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 /** The seed and cases per op the page runs (the Node suite's default seed; 10 runs keep the page well under a minute). */
 const SEED = Number(process.env.FC_SEED ?? 20261122);
 const RUNS = Number(process.env.FC_BROWSER_RUNS ?? 10);
@@ -26,16 +24,7 @@ let errors: string[];
 
 beforeAll(async () => {
   // Bundled from the TypeScript sources, so the page runs exactly the code the Node suite tests.
-  const bundling = build({
-    entryPoints: [`${root}test/browser/gradient-suite.ts`],
-    outdir: `${root}build/browser/gradients`,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
+  const bundling = bundleForBrowser([{ in: 'test/browser/gradient-suite.ts', out: 'gradient-suite' }], 'build/browser/gradients');
   [browser, server] = await Promise.all([launchChromium(), startServer(), bundling]);
   const opened = await openPage(browser, `${server.url}test/browser/pages/gradients.html?seed=${SEED}&runs=${RUNS}`);
   errors = opened.errors;

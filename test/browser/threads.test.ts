@@ -8,11 +8,10 @@
  *
  * NN_THREAD_TIMINGS=1 also prints times (best and median), 1 thread against 2, for the record.
  */
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../examples/browser/server.js';
+import { bundleForBrowser } from '../../examples/browser/bundle.js';
 import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
 
 interface Stats { best: number; median: number }
@@ -117,16 +116,10 @@ describe('threads in Chromium', () => {
   });
 
   test('bundled: an app passes its bundle of @nn/autograd/web-worker as workerUrl', async () => {
-    const root = fileURLToPath(new URL('../..', import.meta.url));
-    await build({
-      entryPoints: { 'app-worker': 'test/browser/pages/threads-bundled-worker.js', 'matmul-worker': '@nn/autograd/web-worker' },
-      absWorkingDir: root,
-      outdir: 'build/browser/webthreads',
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      logLevel: 'silent',
-    });
+    await bundleForBrowser([
+      { in: 'test/browser/pages/threads-bundled-worker.js', out: 'app-worker' },
+      { in: '@nn/autograd/web-worker', out: 'matmul-worker' },
+    ], 'build/browser/webthreads');
     const { page, errors } = await openPage(browser, `${isolated.url}test/browser/pages/threads-bundled.html`);
     const result = await waitForResult(page);
     await page.close();
