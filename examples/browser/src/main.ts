@@ -4,7 +4,7 @@
  * its model is tiny. `document.body.dataset.state` goes 'training' -> 'trained' (or 'error'), for
  * the browser test; `?epochs=N` changes the number of epochs (default 15).
  */
-import { drawChart } from './chart.js';
+import { lineChart } from '@nn/train';
 import { digitCanvas, showDigitGrid } from './digit-grid.js';
 import { drawingPad } from './drawing-pad.js';
 import { mountainView } from './mountain.js';
@@ -23,8 +23,8 @@ const threads = byId('threads');
 const accuracyLine = byId('test-accuracy');
 const grid = byId('grid');
 const bars = byId('bars');
-const lossChart = byId<HTMLCanvasElement>('loss-chart');
-const accuracyChart = byId<HTMLCanvasElement>('accuracy-chart');
+const lossChart = byId('loss-chart');
+const accuracyChart = byId('accuracy-chart');
 const loadInput = byId<HTMLInputElement>('load-weights');
 const downloadButton = byId<HTMLButtonElement>('download-weights');
 
@@ -40,15 +40,17 @@ const worker = new Worker('/build/browser/page/worker.js', { type: 'module' });
 const send = (message: ToWorker, transfer: Transferable[] = []): void => worker.postMessage(message, transfer);
 
 const history = { loss: [] as number[], valLoss: [] as number[], accuracy: [] as number[], valAccuracy: [] as number[] };
+/** The loss and accuracy per epoch so far, as @nn/train's SVG line charts (validation dashed). */
 function drawCharts(): void {
-  drawChart(lossChart, [
-    { label: 'loss', color: '#1f77b4', values: history.loss },
-    { label: 'val loss', color: '#ff7f0e', values: history.valLoss },
-  ], { title: 'loss', epochs });
-  drawChart(accuracyChart, [
-    { label: 'accuracy', color: '#1f77b4', values: history.accuracy },
-    { label: 'val accuracy', color: '#ff7f0e', values: history.valAccuracy },
-  ], { title: 'accuracy', epochs, yMin: 0, yMax: 1 });
+  const size = { width: 360, height: 200, xLabel: 'epoch' };
+  lossChart.innerHTML = lineChart([
+    { label: 'loss', values: history.loss },
+    { label: 'val loss', values: history.valLoss, dashed: true },
+  ], { ...size, title: 'loss', yMin: 0 });
+  accuracyChart.innerHTML = lineChart([
+    { label: 'accuracy', values: history.accuracy },
+    { label: 'val accuracy', values: history.valAccuracy, dashed: true },
+  ], { ...size, title: 'accuracy', yMin: 0, yMax: 1 });
 }
 
 function showTest(test: TestPredictions, how: string): void {

@@ -122,7 +122,6 @@ function legend(
     parts.push(`<text x="${num(lx + 30)}" y="${num(ly)}" font-size="12">${escape(s.label)}</text>`);
   });
   return parts.join('\n');
-  return parts.join('\n');
 }
 
 function document(width: number, height: number, body: string): string {
