@@ -46,13 +46,17 @@ export interface BackwardOptions {
  */
 function accumulateIntoLeaf(leaf: Tensor, grad: Tensor): void {
   const total = leaf.grad === null ? grad : leaf.grad.add(grad);
-  if (total.requiresGrad) leaf.grad = total;
+  if (total.requiresGrad) {
+    leaf.grad = total;
+    return;
+  }
   // A storage made in this pass that the total fills exactly is given to the leaf as it is, as
   // PyTorch steals a gradient no one else holds: copying it cost a new array the size of the
   // parameter each step (in Chromium, page faults on each 4 KiB of it). Else a copy, so that no two
   // leaves, and nothing the caller holds (the seed, say), share the leaf's gradient.
-  else if (total.isContiguous && total.offset === 0 && total.storage.length === total.size && takeFreshStorage(total.storage)) leaf.grad = fromStorage(total.storage, total.shape);
-  else leaf.grad = fromStorage(total.data(), total.shape);
+  const fillsItsStorage = total.isContiguous && total.offset === 0 && total.storage.length === total.size;
+  const storage = fillsItsStorage && takeFreshStorage(total.storage) ? total.storage : total.data();
+  leaf.grad = fromStorage(storage, total.shape);
 }
 
 /**
