@@ -6,18 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { manualSeed } from '@nn/autograd';
 import { loadDigits } from '@nn/data';
-import { Dense, glorotUniform, ReLU, Sequential, Softmax, zeros } from '@nn/layers';
-import { Model } from '@nn/train';
+import { DIGITS_TRAIN_ROWS as TRAIN_ROWS, fitDigits, type Fitted } from './nn-workloads.js';
 import { useTfjs } from './tfjs.js';
 
-const TRAIN_ROWS = 1437;
-
-export interface FitResult {
-  seconds: number;
-  testAccuracy: number;
-}
+export type FitResult = Fitted;
 
 function digitsSplit() {
   const { x, y } = loadDigits();
@@ -30,19 +23,8 @@ function digitsSplit() {
   };
 }
 
-/** @nn: Model.fit with the Keras-style API. */
-export async function fitWithNn(epochs: number): Promise<FitResult> {
-  manualSeed(0);
-  const { xTrain, yTrain, xTest, yTest } = digitsSplit();
-  // Keras's initializers, as tf.layers uses them, so that both start alike.
-  const keras = { kernelInitializer: glorotUniform, biasInitializer: zeros };
-  const model = new Model(new Sequential([new Dense(64, 128, keras), new ReLU(), new Dense(128, 10, keras), new Softmax()]));
-  model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  const started = performance.now();
-  await model.fit(xTrain, yTrain, { epochs, batchSize: 32, verbose: 0 });
-  const seconds = (performance.now() - started) / 1000;
-  return { seconds, testAccuracy: model.evaluate(xTest, yTest).accuracy! };
-}
+/** @nn: Model.fit with the Keras-style API (bench/nn-workloads.ts). */
+export const fitWithNn = fitDigits;
 
 /** TensorFlow.js tf.layers on one backend. */
 export async function fitWithTfjs(backend: 'cpu' | 'wasm', epochs: number): Promise<FitResult> {

@@ -2,16 +2,14 @@
  * @nn's side of the browser benchmark: the same workloads as the Node bench (bench/run.ts's
  * matmul, bench/mlp-step.ts, bench/digits-fit.ts), on the WebAssembly kernels.
  *
- * No DOM here, on purpose: a dedicated worker can import this module as it is, call
- * `setNumThreads(n, { workerUrl })` from `@nn/autograd/web`, and run the same functions, which is
- * how the 1- and 2-worker columns are meant to be added (see compare.ts).
+ * The MLP step and the digits fit themselves are bench/nn-workloads.ts's, shared with the Node
+ * bench. No DOM here, on purpose: the dedicated worker (nn-worker.ts) imports this module as it is,
+ * sets its threads, and runs the same functions.
  */
-import { Generator, manualSeed, matmul, rand, setBackend, tensor } from '@nn/autograd';
+import { Generator, matmul, rand, setBackend } from '@nn/autograd';
 import { relaxedSimdAvailable, relaxedSimdInUse, setRelaxedSimd } from '@nn/autograd/wasm';
 import { loadDigits } from '@nn/data';
-import { crossEntropy, Dense, glorotUniform, ReLU, Sequential, Softmax, zeros } from '@nn/layers';
-import { SGD } from '@nn/optim';
-import { Model } from '@nn/train';
+import { MLP_BATCH, mlpData, mlpStep } from '../nn-workloads.js';
 import { timeMedian, type Timed, type TimingOptions } from './timing.js';
 
 /** The matmul kernel variant: plain SIMD128, or relaxed SIMD (fused multiply-add). */
@@ -43,52 +41,14 @@ export async function nnMatmul(n: number, timing: TimingOptions): Promise<Timed>
   }, timing);
 }
 
-const MLP_BATCH = 128;
-
-/** Milliseconds of one 784-256-10 MLP training step on a batch of 128, SGD (bench/mlp-step.ts). */
+/** Milliseconds of one 784-256-10 MLP training step on a batch of 128, SGD (bench/nn-workloads.ts). */
 export async function nnMlpStep(timing: TimingOptions): Promise<Timed> {
-  const rng = new Generator(784);
-  const inputs = rand([MLP_BATCH, 784], { rng });
-  const labels = tensor(Array.from({ length: MLP_BATCH }, (_, i) => i % 10), { dtype: 'int32' });
-  const net = new Sequential([new Dense(784, 256, { rng }), new ReLU(), new Dense(256, 10, { rng })]);
-  const optimizer = new SGD(net.parameters(), { lr: 0.01 });
-  return timeMedian(() => {
-    optimizer.zeroGrad();
-    const loss = crossEntropy(net.call(inputs), labels);
-    loss.backward();
-    optimizer.step();
-    loss.item();
-  }, timing);
+  const step = mlpStep();
+  return timeMedian(() => void step(), timing);
 }
 
-/** The digits split of bench/digits-fit.ts: the first 1437 digits to train on, the other 360 to test. */
-export const DIGITS_TRAIN_ROWS = 1437;
-
-/** Seconds and test accuracy of one fit. */
-export interface Fitted {
-  readonly seconds: number;
-  readonly testAccuracy: number;
-}
-
-/**
- * The digits fit of bench/digits-fit.ts: a 64-128-10 MLP through Model.fit, Adam (lr 1e-3), batch
- * 32, `epochs` epochs, Keras's initializers (as tf.layers uses them).
- */
-export async function nnDigitsFit(epochs: number): Promise<Fitted> {
-  manualSeed(0);
-  const { x, y } = loadDigits();
-  const rows = x.shape[0]!;
-  const xTrain = x.slice([0, 0], [DIGITS_TRAIN_ROWS, 64]);
-  const yTrain = y.slice([0], [DIGITS_TRAIN_ROWS]);
-  const keras = { kernelInitializer: glorotUniform, biasInitializer: zeros };
-  const model = new Model(new Sequential([new Dense(64, 128, keras), new ReLU(), new Dense(128, 10, keras), new Softmax()]));
-  model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  const started = performance.now();
-  await model.fit(xTrain, yTrain, { epochs, batchSize: 32, verbose: 0 });
-  const seconds = (performance.now() - started) / 1000;
-  const accuracy = model.evaluate(x.slice([DIGITS_TRAIN_ROWS, 0], [rows, 64]), y.slice([DIGITS_TRAIN_ROWS], [rows])).accuracy!;
-  return { seconds, testAccuracy: accuracy };
-}
+// The digits fit (Model.fit, Adam, batch 32) and its split, as the Node bench runs them.
+export { DIGITS_TRAIN_ROWS, fitDigits as nnDigitsFit, type Fitted } from '../nn-workloads.js';
 
 /** The digits as plain arrays, for the other libraries (the same data, the same split). */
 export function digitsArrays(): { x: Float32Array; labels: Int32Array; rows: number } {
@@ -98,9 +58,8 @@ export function digitsArrays(): { x: Float32Array; labels: Int32Array; rows: num
 
 /** The MLP step's inputs and labels as plain arrays, the same random data as `nnMlpStep`. */
 export function mlpArrays(): { inputs: Float32Array; labels: Int32Array; batch: number } {
-  const rng = new Generator(784);
-  const inputs = rand([MLP_BATCH, 784], { rng });
-  return { inputs: Float32Array.from(inputs.data()), labels: Int32Array.from({ length: MLP_BATCH }, (_, i) => i % 10), batch: MLP_BATCH };
+  const { inputs, labels } = mlpData();
+  return { inputs: Float32Array.from(inputs.data()), labels: Int32Array.from(labels.data()), batch: MLP_BATCH };
 }
 
 /** A float32 n x n pair drawn as `nnMatmul` draws it, for the other libraries. */

@@ -7,8 +7,8 @@
  * matmul runtime. The private one (`matmulRuntime`) is created on first use, with an unshared memory, and
  * runs every single-threaded product. The shared one (`sharedRuntime`) is created for a thread
  * pool (Node's, ../../node.ts, or the browser's, ../../web.ts) for the calling thread, each worker
- * instantiating the same module on the same memory (`attachSharedRuntime`). Memories only grow (WebAssembly memories cannot shrink); they
- * are sized by the largest product seen.
+ * instantiating the same module on the same memory (`attachSharedRuntime`). Memories only grow
+ * (WebAssembly memories cannot shrink); they are sized by the largest product seen.
  *
  * How an unshared memory grows. `WebAssembly.Memory.prototype.grow` detaches the memory's old buffer,
  * and in V8 the first detached ArrayBuffer of a process invalidates an assumption (a "protector") that
@@ -302,7 +302,7 @@ export function setRelaxedSimd(enabled: boolean): void {
 let runtime: MatmulRuntime | null | undefined;
 
 /**
- * The private runtime, compiled on first call (synchronously: the module is about 2 KiB, under the
+ * The private runtime, compiled on first call (synchronously: the module is about 3 KiB, under the
  * 4 KiB browsers allow on the main thread), as the relaxed variant when `relaxedSimdInUse()`; null
  * when WebAssembly or its SIMD is missing.
  */
