@@ -18,6 +18,9 @@
  *   relaxed SIMD (Chromium; Node 20 only with --experimental-wasm-relaxed-simd), matmul (and the
  *   convolutions lowered onto it) runs micro-kernels with fused multiply-adds; `setRelaxedSimd(false)`
  *   or NN_RELAXED_SIMD=0 keeps the plain ones, whose float results are the same on every engine.
+ * - `matmulInto(out, a, b, m, k, n)`: one matrix product of strided views into typed arrays, written
+ *   into an array the caller reuses, on the kernel `matmul` would pick: for kernels whose blocked
+ *   parts are matrix products (@nn/linalg's factorizations), without a tensor per call.
  * - `runsOnWasm(largeEnough)`: whether a kernel call should run on WebAssembly, following
  *   `setBackend` ('js' and 'wasm' force one; 'auto' takes the caller's size test).
  *
@@ -38,3 +41,4 @@ export {
   type WasmApi, type WasmMemory,
 } from './kernels/wasm/runtime.js';
 export { runsOnWasm } from './backend.js';
+export { matmulInto, type MatrixView } from './matmul-into.js';

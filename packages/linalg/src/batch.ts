@@ -33,9 +33,9 @@ export function readBatch(a: Tensor, batchShape?: readonly number[]): MatrixBatc
   const own = a.shape.slice(0, -2);
   const target = batchShape ?? own;
   const source = sameShape(own, target) ? a : a.expand([...target, rows, cols]);
+  // data() is a fresh contiguous copy already: a float64 one is the kernels' own to overwrite.
   const values = source.data();
-  // slice copies a float64 buffer natively; Float64Array.from goes through the iterator protocol.
-  const data = values instanceof Float64Array ? values.slice() : Float64Array.from(values);
+  const data = values instanceof Float64Array ? values : Float64Array.from(values);
   return { data, batchShape: target, count: sizeOf(target), rows, cols };
 }
 

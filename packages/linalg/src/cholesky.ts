@@ -8,7 +8,7 @@
 import { Tensor, checkOptions, defineOp, matmul, tril } from '@nn/autograd';
 import { batchPrefix, readBatch, toTensor } from './batch.js';
 import { choleskyBlockedInPlace } from './kernels/cholesky.js';
-import { multiply } from './gemm.js';
+import { gemm } from './gemm.js';
 import { mT } from './matrix.js';
 import { checkSquare } from './shape.js';
 import { solveTriangular } from './solve-triangular.js';
@@ -27,7 +27,7 @@ const lowerCholesky = defineOp({
     const batch = readBatch(a);
     const n = batch.rows;
     for (let i = 0; i < batch.count; i++) {
-      const order = choleskyBlockedInPlace(batch.data, n, multiply, i * n * n);
+      const order = choleskyBlockedInPlace(batch.data, n, gemm, i * n * n);
       if (order !== 0) {
         throw new Error(
           `${batchPrefix(OP, batch.batchShape, i)}The factorization could not be completed because the input is not positive-definite (the leading minor of order ${order} is not positive-definite).`,

@@ -1,15 +1,19 @@
 /**
- * The matrix product the blocked kernels use for their trailing updates: @nn/autograd's matmul
- * (on float64 that is the WebAssembly SIMD micro-kernel under the default backend, the packed
- * JavaScript kernel under 'js'), on float64 copies of the blocks. A transposed B is passed as a
- * transposed view: matmul's packing reads it through its strides, so it costs no further copy.
+ * The matrix products the blocked kernels use: @nn/autograd's `matmulInto` (on float64 the
+ * WebAssembly SIMD micro-kernel under the default backend, the packed JavaScript kernel under 'js'),
+ * on views of the kernels' own arrays, so that a block is multiplied where it lies, transposed or not,
+ * with no tensor and no copy of our own per call.
  */
-import { matmul, tensor, transpose } from '@nn/autograd';
-import type { Multiply } from './kernels/lu.js';
+import { matmulInto } from '@nn/autograd/wasm';
+import type { Gemm, Multiply } from './kernels/blocks.js';
 
-/** C = A B for row-major float64 A (m x k) and B (k x n), or C = A B^T for B n x k when `bTransposed`. */
+/** out = A B for views A (m x k) and B (k x n) into float64 arrays. */
+export const gemm: Gemm = (out, a, b, m, k, n) => matmulInto(out, a, b, m, k, n);
+
+/** C = A B for row-major float64 A (m x k) and B (k x n), or C = A B^T for B n x k when `bTransposed`, as a new array. */
 export const multiply: Multiply = (a, b, m, k, n, bTransposed = false) => {
-  const left = tensor(a, { dtype: 'float64', shape: [m, k] });
-  const right = bTransposed ? transpose(tensor(b, { dtype: 'float64', shape: [n, k] }), 0, 1) : tensor(b, { dtype: 'float64', shape: [k, n] });
-  return matmul(left, right).data();
+  const out = new Float64Array(m * n);
+  const right = bTransposed ? { data: b, offset: 0, rowStride: 1, colStride: k } : { data: b, offset: 0, rowStride: n, colStride: 1 };
+  matmulInto(out, { data: a, offset: 0, rowStride: k, colStride: 1 }, right, m, k, n);
+  return out;
 };

@@ -2,7 +2,7 @@
 import type { Tensor } from '@nn/autograd';
 import { readBatch, type MatrixBatch } from './batch.js';
 import { luBlockedInPlace, type LuInfo } from './kernels/lu.js';
-import { multiply } from './gemm.js';
+import { gemm } from './gemm.js';
 
 /** The factors of each matrix of a batch: L and U in `batch.data`, the row permutations, the infos. */
 export interface LuBatch {
@@ -17,6 +17,6 @@ export function factorBatch(a: Tensor, batchShape?: readonly number[]): LuBatch 
   const n = batch.rows;
   const perms = new Int32Array(batch.count * n);
   const infos: LuInfo[] = [];
-  for (let i = 0; i < batch.count; i++) infos.push(luBlockedInPlace(batch.data, n, perms.subarray(i * n, (i + 1) * n), multiply, i * n * n));
+  for (let i = 0; i < batch.count; i++) infos.push(luBlockedInPlace(batch.data, n, perms.subarray(i * n, (i + 1) * n), gemm, i * n * n));
   return { batch, perms, infos };
 }

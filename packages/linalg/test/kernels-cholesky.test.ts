@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { Generator, eye, matmul, randn, transpose } from '@nn/autograd';
 import { CHOLESKY_LEAF, choleskyBlockedInPlace, choleskyInPlace } from '../src/kernels/cholesky.js';
-import { multiply } from '../src/gemm.js';
+import { gemm } from '../src/gemm.js';
 
 // Past four leaves, so that the recursion is three levels deep and the update recurses.
 const n = 4 * CHOLESKY_LEAF + 29;
@@ -23,7 +23,7 @@ describe('choleskyBlockedInPlace', () => {
     const blocked = a.slice();
     // Garbage above the diagonal must not matter.
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) blocked[i * n + j] = 1e6 * (i - j);
-    expect(choleskyBlockedInPlace(blocked, n, multiply)).toBe(0);
+    expect(choleskyBlockedInPlace(blocked, n, gemm)).toBe(0);
     let worst = 0;
     for (let i = 0; i < n * n; i++) worst = Math.max(worst, Math.abs(plain[i]! - blocked[i]!));
     expect(worst).toBeLessThan(1e-12);
@@ -35,6 +35,6 @@ describe('choleskyBlockedInPlace', () => {
     // Make the leading minor of order 150 indefinite: a large negative value on its last diagonal entry.
     a[149 * n + 149] = -1e3;
     expect(choleskyInPlace(a.slice(), n)).toBe(150);
-    expect(choleskyBlockedInPlace(a.slice(), n, multiply)).toBe(150);
+    expect(choleskyBlockedInPlace(a.slice(), n, gemm)).toBe(150);
   });
 });

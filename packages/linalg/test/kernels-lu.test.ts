@@ -8,7 +8,7 @@ import { Generator, eye, matmul, randn, tensor } from '@nn/autograd';
 import { setSmallProduct } from '../src/kernels/blocks.js';
 import { choleskyBlockedInPlace, choleskyInPlace } from '../src/kernels/cholesky.js';
 import { LU_BLOCK, luBlockedInPlace, luInPlace } from '../src/kernels/lu.js';
-import { multiply } from '../src/gemm.js';
+import { gemm } from '../src/gemm.js';
 import { det, slogdet, solve } from '../src/index.js';
 
 const n = 2 * LU_BLOCK + 37;
@@ -25,7 +25,7 @@ describe('luBlockedInPlace', () => {
     const p1 = new Int32Array(n);
     const p2 = new Int32Array(n);
     const i1 = luInPlace(plain, n, p1);
-    const i2 = luBlockedInPlace(blocked, n, p2, multiply);
+    const i2 = luBlockedInPlace(blocked, n, p2, gemm);
     expect(Array.from(p2)).toEqual(Array.from(p1));
     expect(i2).toEqual(i1);
     let worst = 0;
@@ -36,7 +36,7 @@ describe('luBlockedInPlace', () => {
   test('finds an exactly zero pivot past the first block (a zero column), as the unblocked loop does', () => {
     const a = randomMatrix(n, 2);
     for (let i = 0; i < n; i++) a[i * n + 100] = 0;
-    const info = luBlockedInPlace(a.slice(), n, new Int32Array(n), multiply);
+    const info = luBlockedInPlace(a.slice(), n, new Int32Array(n), gemm);
     expect(info.zeroPivot).toBe(101);
     expect(luInPlace(a.slice(), n, new Int32Array(n)).zeroPivot).toBe(101);
     expect(() => solve(tensor(a, { dtype: 'float64', shape: [n, n] }), tensor(new Float64Array(n)))).toThrow('singular');
@@ -66,7 +66,7 @@ describe('the recursive kernels with every update by the product, and with every
         const p1 = new Int32Array(n);
         const p2 = new Int32Array(n);
         luInPlace(plain, n, p1);
-        luBlockedInPlace(blocked, n, p2, multiply);
+        luBlockedInPlace(blocked, n, p2, gemm);
         expect(Array.from(p2)).toEqual(Array.from(p1));
         let worst = 0;
         for (let i = 0; i < n * n; i++) worst = Math.max(worst, Math.abs(plain[i]! - blocked[i]!));
@@ -76,7 +76,7 @@ describe('the recursive kernels with every update by the product, and with every
         const c1 = spd.slice();
         const c2 = spd.slice();
         expect(choleskyInPlace(c1, n)).toBe(0);
-        expect(choleskyBlockedInPlace(c2, n, multiply)).toBe(0);
+        expect(choleskyBlockedInPlace(c2, n, gemm)).toBe(0);
         let worstL = 0;
         for (let i = 0; i < n * n; i++) worstL = Math.max(worstL, Math.abs(c1[i]! - c2[i]!));
         expect(worstL).toBeLessThan(1e-12);

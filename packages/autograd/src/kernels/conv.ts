@@ -21,9 +21,8 @@
  * packed kernels.
  */
 import type { Storage } from '../dtype.js';
-import { matmulKernel, type MatrixOperand } from './matmul.js';
-import { matmulKernelWasm } from './wasm/matmul.js';
-import { runsOnWasm } from '../backend.js';
+import type { MatrixOperand } from './matmul.js';
+import { matmulKernelFor } from './matrix-product.js';
 
 /** The sizes of one convolution: x is [batch, inChannels, inH, inW], w [outChannels, inChannels / groups, kH, kW], y [batch, outChannels, outH, outW]. */
 export interface ConvGeometry {
@@ -79,15 +78,9 @@ function sumScratch(like: FloatStorage, size: number): FloatStorage {
   return sum64;
 }
 
-/** The same crossover as ops/matmul.ts: where WebAssembly beats the JS kernel for one product. */
-function wasmPaysOff(m: number, k: number, n: number): boolean {
-  return m * k * n >= 512 && (n > 1 || m * k >= 2048);
-}
-
 /** out[0 .. m n) = A (m x k) B (k x n), on whichever backend pays off. */
 function multiply(out: FloatStorage, a: MatrixOperand, b: MatrixOperand, m: number, k: number, n: number): void {
-  const kernel = runsOnWasm(wasmPaysOff(m, k, n)) ? matmulKernelWasm : matmulKernel;
-  kernel(out, a, b, [], m, k, n);
+  matmulKernelFor(m, k, n)(out, a, b, [], m, k, n);
 }
 
 const matrix = (data: Storage, offset: number, rowStride: number, colStride: number): MatrixOperand => ({ data, offset, rowStride, colStride, batchStrides: [] });

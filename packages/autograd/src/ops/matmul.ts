@@ -10,9 +10,7 @@ import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf } from '../shape.js';
 import type { MatrixOperand } from '../kernels/matmul.js';
-import { matmulKernel } from '../kernels/matmul.js';
-import { matmulKernelWasm } from '../kernels/wasm/matmul.js';
-import { runsOnWasm } from '../backend.js';
+import { matmulKernelFor } from '../kernels/matrix-product.js';
 import type { Draw } from '../check/spec.js';
 import { drawBroadcastPair, drawShape, drawTensor } from '../check/sampling.js';
 import type { Tensor, TensorLike } from '../tensor.js';
@@ -24,15 +22,6 @@ function operand(t: Tensor, batchShape: readonly number[]): MatrixOperand {
   const rank = t.ndim;
   const batchStrides = broadcastStrides(t.shape.slice(0, rank - 2), t.strides.slice(0, rank - 2), batchShape);
   return { data: t.storage, offset: t.offset, rowStride: t.strides[rank - 2]!, colStride: t.strides[rank - 1]!, batchStrides };
-}
-
-/**
- * Where WebAssembly beats the JS kernel, measured per matrix of the batch: from about 8 x 8 x 8
- * multiply-adds, except for matrix-vector products (n = 1) with a small matrix, where the copy into
- * WebAssembly memory costs more than the product.
- */
-function wasmPaysOff(m: number, k: number, n: number): boolean {
-  return m * k * n >= 512 && (n > 1 || m * k >= 2048);
 }
 
 /** True when the matrix axes of `t` step through memory column by column: a transpose of a dense matrix. */
@@ -50,8 +39,7 @@ export const matmulOp: OpRecord = {
     const batchShape = broadcastShapes(a!.shape.slice(0, -2), b!.shape.slice(0, -2), 'matmul');
     const shape = [...batchShape, m, n];
     const out = allocate(promoteDtypes(a!.dtype, b!.dtype), sizeOf(shape));
-    const kernel = runsOnWasm(wasmPaysOff(m, k, n)) ? matmulKernelWasm : matmulKernel;
-    kernel(out, operand(a!, batchShape), operand(b!, batchShape), batchShape, m, k, n);
+    matmulKernelFor(m, k, n)(out, operand(a!, batchShape), operand(b!, batchShape), batchShape, m, k, n);
     return fromStorage(out, shape);
   },
   // dA = dC B^T and dB = A^T dC; the engine sums broadcast batch axes back. An operand stored

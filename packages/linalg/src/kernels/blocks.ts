@@ -1,8 +1,50 @@
 /**
- * Moving blocks of a row-major matrix (rows `ld` apart) in and out of the dense arrays that the
- * matrix product reads and returns: the copies around each trailing update of the recursive kernels.
+ * The matrix products of the blocked kernels on blocks of a row-major matrix (rows `ld` apart), and
+ * the copies around them: the trailing updates of the recursive factorizations.
  */
-import type { Multiply } from './lu.js';
+
+/**
+ * C = A B for row-major A (m x k) and B (k x n), or C = A B^T for B given as n x k when
+ * `bTransposed`, as a new array: the product the eigen and SVD kernels pass around (gemm.ts's).
+ */
+export type Multiply = (a: Float64Array, b: Float64Array, m: number, k: number, n: number, bTransposed?: boolean) => ArrayLike<number>;
+
+/** A matrix read from `data`: entry (i, j) is `data[offset + i * rowStride + j * colStride]`. */
+export interface Float64View {
+  readonly data: Float64Array;
+  readonly offset: number;
+  readonly rowStride: number;
+  readonly colStride: number;
+}
+
+/**
+ * out[0 .. m n) = A B for A (m x k) and B (k x n) read through their views, `out` disjoint from
+ * both: the product the factorizations multiply blocks in place with (gemm.ts's, @nn/autograd's
+ * `matmulInto`), passed in.
+ */
+export type Gemm = (out: Float64Array, a: Float64View, b: Float64View, m: number, k: number, n: number) => void;
+
+/** The block of `a` at `offset`, rows `ld` apart, as a view; `transposed` reads it as its transpose. */
+export function blockView(a: Float64Array, offset: number, ld: number, transposed = false): Float64View {
+  return transposed ? { data: a, offset, rowStride: 1, colStride: ld } : { data: a, offset, rowStride: ld, colStride: 1 };
+}
+
+/** The array products are written into before they are subtracted, grown to the largest seen. */
+let productScratch = new Float64Array(0);
+
+/**
+ * C -= A B (or A B^T) computed by `gemm` for the blocks of `a` given by their offsets (C m x n,
+ * A m x k, B k x n or n x k), with only C's lower triangle when `lower`: the product goes into the
+ * reused scratch, then is subtracted.
+ */
+function subtractGemm(
+  a: Float64Array, cOff: number, aOff: number, bOff: number, ld: number,
+  m: number, k: number, n: number, bTransposed: boolean, gemm: Gemm, lower = false,
+): void {
+  if (productScratch.length < m * n) productScratch = new Float64Array(Math.max(m * n, 2 * productScratch.length));
+  gemm(productScratch, blockView(a, aOff, ld), blockView(a, bOff, ld, bTransposed), m, k, n);
+  subtractBlock(a, cOff, ld, productScratch, m, n, lower);
+}
 
 /**
  * Two scratch arrays that `gatherBlock` reuses, grown to the largest block seen: the product copies
@@ -77,6 +119,11 @@ export function subtractLowerProduct(
  */
 let smallProduct = 16384;
 
+/** Whether a product of this many multiply-adds takes the in-place loops rather than `gemm`. */
+export function isSmallProduct(multiplyAdds: number): boolean {
+  return multiplyAdds <= smallProduct;
+}
+
 /** Sets the size below which products take the loop, and returns the previous value: for tests, to run both paths at small sizes. */
 export function setSmallProduct(multiplyAdds: number): number {
   const previous = smallProduct;
@@ -88,24 +135,24 @@ export function setSmallProduct(multiplyAdds: number): number {
  * C -= A B (or A B^T when `bTransposed`) for blocks of one row-major array `a` (rows `ld` apart):
  * C m x n at `cOff`, A m x k at `aOff`, B k x n at `bOff` (n x k when transposed). C must not
  * overlap A or B. Small products run as a loop in place (unit-stride axpys along rows of B, or dot
- * products of rows when transposed); larger ones gather A and B into scratch and call `multiply`.
+ * products of rows when transposed); larger ones go to `gemm`, which reads the blocks where they lie.
+ * With `lower`, C is square and only its lower triangle changes.
  */
 export function subtractProduct(
   a: Float64Array, cOff: number, aOff: number, bOff: number, ld: number,
-  m: number, k: number, n: number, bTransposed: boolean, multiply: Multiply,
+  m: number, k: number, n: number, bTransposed: boolean, gemm: Gemm, lower = false,
 ): void {
   if (m === 0 || n === 0 || k === 0) return;
   if (m * k * n > smallProduct) {
-    const left = gatherBlock(a, aOff, ld, m, k, 0);
-    const right = bTransposed ? gatherBlock(a, bOff, ld, n, k, 1) : gatherBlock(a, bOff, ld, k, n, 1);
-    subtractBlock(a, cOff, ld, multiply(left, right, m, k, n, bTransposed), m, n);
+    subtractGemm(a, cOff, aOff, bOff, ld, m, k, n, bTransposed, gemm, lower);
     return;
   }
   for (let i = 0; i < m; i++) {
     const rowC = cOff + i * ld;
     const rowA = aOff + i * ld;
+    const end = lower ? i + 1 : n;
     if (bTransposed) {
-      for (let j = 0; j < n; j++) {
+      for (let j = 0; j < end; j++) {
         const rowB = bOff + j * ld;
         let s = 0;
         for (let p = 0; p < k; p++) s += a[rowA + p]! * a[rowB + p]!;
@@ -115,7 +162,7 @@ export function subtractProduct(
       for (let p = 0; p < k; p++) {
         const f = a[rowA + p]!;
         const rowB = bOff + p * ld;
-        for (let j = 0; j < n; j++) a[rowC + j]! -= f * a[rowB + j]!;
+        for (let j = 0; j < end; j++) a[rowC + j]! -= f * a[rowB + j]!;
       }
     }
   }

@@ -2,8 +2,7 @@
  * Cholesky factorization A = L L^T of one symmetric positive-definite matrix, in place, reading only
  * the lower triangle of A (as LAPACK's potrf with uplo = 'L', what torch.linalg.cholesky calls).
  */
-import { gatherBlock, subtractBlock, subtractProduct } from './blocks.js';
-import type { Multiply } from './lu.js';
+import { blockView, isSmallProduct, subtractProduct, type Gemm } from './blocks.js';
 
 /**
  * Overwrites the n x n row-major matrix `a` (from `offset`, rows `ld` apart) with its lower Cholesky
@@ -37,10 +36,10 @@ export function choleskyInPlace(a: Float64Array, n: number, offset = 0, ld = n):
 
 /** Orders up to this are factored by the unblocked loop at the bottom of the recursion. */
 export const CHOLESKY_LEAF = 32;
-/** Columns up to this are solved by the substitution loop in `solveRightLowerTransposed`. */
+/** Columns up to this are solved at once in `solveRightLowerTransposed` (by a product with the inverse, or by substitution). */
 const SOLVE_LEAF = 32;
 /** Orders up to this take their symmetric update as one (full, square) product. */
-const UPDATE_LEAF = 128;
+const UPDATE_LEAF = 64;
 
 /**
  * The same factorization (and the same return value) as `choleskyInPlace`, recursive (as
@@ -48,13 +47,14 @@ const UPDATE_LEAF = 128;
  * L21 = A21 L11^-T (a recursive triangular solve), the trailing A22 -= L21 L21^T (a recursive
  * symmetric update) and A22 is factored. The solve and the update recurse too, so that nearly all
  * the flops are matrix products of half the order, a third or so of the order in depth, through
- * `multiply` (@nn/autograd's matmul); the unblocked loop only factors diagonal blocks of
- * `CHOLESKY_LEAF`, and the substitution loop only the thin solves. A blocked right-looking loop with
+ * `gemm` (@nn/autograd's matmulInto, on the blocks where they lie); the unblocked loop only factors
+ * diagonal blocks of `CHOLESKY_LEAF`, and the thin solves multiply by the inverse of their diagonal
+ * block. A blocked right-looking loop with
  * 64 columns per block made products of depth 64 only, where the WebAssembly kernel runs at half its
  * speed, and spent most of its time in the JavaScript panel solve.
  */
-export function choleskyBlockedInPlace(a: Float64Array, n: number, multiply: Multiply, offset = 0): number {
-  const order = choleskyRecursive(a, offset, n, n, multiply);
+export function choleskyBlockedInPlace(a: Float64Array, n: number, gemm: Gemm, offset = 0): number {
+  const order = choleskyRecursive(a, offset, n, n, gemm);
   if (order === 0) for (let i = 0; i < n; i++) a.fill(0, offset + i * n + i + 1, offset + (i + 1) * n);
   return order;
 }
@@ -66,43 +66,86 @@ export function splitPoint(size: number): number {
 }
 
 /** Factors the size x size block at `off` (rows `ld` apart); returns as `choleskyInPlace`. */
-function choleskyRecursive(a: Float64Array, off: number, ld: number, size: number, multiply: Multiply): number {
+function choleskyRecursive(a: Float64Array, off: number, ld: number, size: number, gemm: Gemm): number {
   if (size <= CHOLESKY_LEAF) return choleskyInPlace(a, size, off, ld);
   const n1 = splitPoint(size);
   const n2 = size - n1;
-  const first = choleskyRecursive(a, off, ld, n1, multiply);
+  const first = choleskyRecursive(a, off, ld, n1, gemm);
   if (first !== 0) return first;
   const a21 = off + n1 * ld;
-  solveRightLowerTransposed(a, off, a21, ld, n2, n1, multiply);
-  symmetricUpdate(a, a21, a21 + n1, ld, n2, n1, multiply);
-  const second = choleskyRecursive(a, a21 + n1, ld, n2, multiply);
+  solveRightLowerTransposed(a, off, a21, ld, n2, n1, gemm);
+  symmetricUpdate(a, a21, a21 + n1, ld, n2, n1, gemm);
+  const second = choleskyRecursive(a, a21 + n1, ld, n2, gemm);
   return second === 0 ? 0 : n1 + second;
 }
 
 /**
- * X L^T = B in place of B (rows x cols at `bOff`), L the cols x cols lower triangle at `lOff`. The
- * loop works row by row of X: x_j = (b_j - x[0:j] . L[j][0:j]) / L[j][j], a unit-stride dot
- * product of two rows. Above `SOLVE_LEAF` columns, B = [B1 B2] and L = [L1 0; L2 L3] split into
- * X1 L1^T = B1, B2 -= X1 L2^T (a product), X2 L3^T = B2.
+ * X L^T = B in place of B (rows x cols at `bOff`), L the cols x cols lower triangle at `lOff`.
+ * Above `SOLVE_LEAF` columns, B = [B1 B2] and L = [L1 0; L2 L3] split into X1 L1^T = B1,
+ * B2 -= X1 L2^T (a product), X2 L3^T = B2. At the leaf, X = B L^-T: L's inverse is formed (cols^3 / 6
+ * multiply-adds, a few microseconds at 32) and B multiplied by its transpose through `gemm`, where the
+ * substitution (a dot product per entry, rows cols^2 / 2 multiply-adds in JavaScript) took a quarter
+ * of a 512 factorization. As cuBLAS's and MAGMA's trsm do; the inverse of a diagonal block of a
+ * Cholesky factor is well conditioned (its condition number is at most the square root of A's).
+ * Products too small for `gemm` keep the substitution loop.
  */
-function solveRightLowerTransposed(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, multiply: Multiply): void {
+function solveRightLowerTransposed(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, gemm: Gemm): void {
   if (cols <= SOLVE_LEAF) {
-    for (let i = 0; i < rows; i++) {
-      const rowI = bOff + i * ld;
-      for (let j = 0; j < cols; j++) {
-        const rowJ = lOff + j * ld;
-        let s = a[rowI + j]!;
-        for (let p = 0; p < j; p++) s -= a[rowI + p]! * a[rowJ + p]!;
-        a[rowI + j] = s / a[rowJ + j]!;
-      }
-    }
+    if (isSmallProduct(rows * cols * cols)) solveBySubstitution(a, lOff, bOff, ld, rows, cols);
+    else solveByInverse(a, lOff, bOff, ld, rows, cols, gemm);
     return;
   }
   const c1 = splitPoint(cols);
   const c2 = cols - c1;
-  solveRightLowerTransposed(a, lOff, bOff, ld, rows, c1, multiply);
-  subtractProduct(a, bOff + c1, bOff, lOff + c1 * ld, ld, rows, c1, c2, true, multiply);
-  solveRightLowerTransposed(a, lOff + c1 * ld + c1, bOff + c1, ld, rows, c2, multiply);
+  solveRightLowerTransposed(a, lOff, bOff, ld, rows, c1, gemm);
+  subtractProduct(a, bOff + c1, bOff, lOff + c1 * ld, ld, rows, c1, c2, true, gemm);
+  solveRightLowerTransposed(a, lOff + c1 * ld + c1, bOff + c1, ld, rows, c2, gemm);
+}
+
+/** The leaf of `solveRightLowerTransposed` row by row: x_j = (b_j - x[0:j] . L[j][0:j]) / L[j][j], unit-stride dot products. */
+function solveBySubstitution(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number): void {
+  for (let i = 0; i < rows; i++) {
+    const rowI = bOff + i * ld;
+    for (let j = 0; j < cols; j++) {
+      const rowJ = lOff + j * ld;
+      let s = a[rowI + j]!;
+      for (let p = 0; p < j; p++) s -= a[rowI + p]! * a[rowJ + p]!;
+      a[rowI + j] = s / a[rowJ + j]!;
+    }
+  }
+}
+
+/** The inverse of the leaf's L, and the leaf's product B L^-T, reused across calls (grown to the largest). */
+let inverseScratch = new Float64Array(0);
+let leafScratch = new Float64Array(0);
+
+/** The leaf of `solveRightLowerTransposed` as B := B L^-T, one product through `gemm`. */
+function solveByInverse(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, gemm: Gemm): void {
+  if (inverseScratch.length < cols * cols) inverseScratch = new Float64Array(cols * cols);
+  if (leafScratch.length < rows * cols) leafScratch = new Float64Array(Math.max(rows * cols, 2 * leafScratch.length));
+  const inverse = inverseScratch;
+  invertLower(a, lOff, ld, cols, inverse);
+  gemm(leafScratch, blockView(a, bOff, ld), { data: inverse, offset: 0, rowStride: 1, colStride: cols }, rows, cols, cols);
+  for (let i = 0; i < rows; i++) a.set(leafScratch.subarray(i * cols, (i + 1) * cols), bOff + i * ld);
+}
+
+/**
+ * The inverse M of the size x size lower triangle L at `lOff` (rows `ld` apart, only the triangle
+ * read) into the dense `out`, zero above the diagonal. Loop order: row i of M from the rows above it,
+ * M[i][j] = -(L[i][j:i] . M[j:i][j]) / L[i][i] (the column of M strided, at most 32 long here).
+ */
+function invertLower(a: Float64Array, lOff: number, ld: number, size: number, out: Float64Array): void {
+  for (let i = 0; i < size; i++) {
+    const rowL = lOff + i * ld;
+    const inverseDiagonal = 1 / a[rowL + i]!;
+    for (let j = 0; j < i; j++) {
+      let s = 0;
+      for (let p = j; p < i; p++) s += a[rowL + p]! * out[p * size + j]!;
+      out[i * size + j] = -s * inverseDiagonal;
+    }
+    out[i * size + i] = inverseDiagonal;
+    out.fill(0, i * size + i + 1, (i + 1) * size);
+  }
 }
 
 /**
@@ -110,15 +153,14 @@ function solveRightLowerTransposed(a: Float64Array, lOff: number, bOff: number, 
  * `UPDATE_LEAF`, C's rows split in two: the diagonal blocks recurse and the block below the first
  * is one product, so about half of the full square product's work is done.
  */
-function symmetricUpdate(a: Float64Array, xOff: number, cOff: number, ld: number, size: number, depth: number, multiply: Multiply): void {
+function symmetricUpdate(a: Float64Array, xOff: number, cOff: number, ld: number, size: number, depth: number, gemm: Gemm): void {
   if (size <= UPDATE_LEAF) {
-    const x = gatherBlock(a, xOff, ld, size, depth, 0);
-    subtractBlock(a, cOff, ld, multiply(x, x, size, depth, size, true), size, size, true);
+    subtractProduct(a, cOff, xOff, xOff, ld, size, depth, size, true, gemm, true);
     return;
   }
   const h1 = splitPoint(size);
   const h2 = size - h1;
-  symmetricUpdate(a, xOff, cOff, ld, h1, depth, multiply);
-  subtractProduct(a, cOff + h1 * ld, xOff + h1 * ld, xOff, ld, h2, depth, h1, true, multiply);
-  symmetricUpdate(a, xOff + h1 * ld, cOff + h1 * ld + h1, ld, h2, depth, multiply);
+  symmetricUpdate(a, xOff, cOff, ld, h1, depth, gemm);
+  subtractProduct(a, cOff + h1 * ld, xOff + h1 * ld, xOff, ld, h2, depth, h1, true, gemm);
+  symmetricUpdate(a, xOff + h1 * ld, cOff + h1 * ld + h1, ld, h2, depth, gemm);
 }

@@ -2,7 +2,7 @@
  * LU factorization with partial pivoting, P A = L U, of one n x n matrix in place (as LAPACK's getrf),
  * and the solves and determinants built on it.
  */
-import { subtractProduct } from './blocks.js';
+import { subtractProduct, type Gemm } from './blocks.js';
 
 /** What `luInPlace` found besides the factors. */
 export interface LuInfo {
@@ -55,12 +55,6 @@ export function luInPlace(a: Float64Array, n: number, perm: Int32Array, offset =
   return { permutationSign, zeroPivot };
 }
 
-/**
- * C = A B for row-major A (m x k) and B (k x n), or C = A B^T for B given as n x k when
- * `bTransposed`: the blocked kernels' matrix product, passed in.
- */
-export type Multiply = (a: Float64Array, b: Float64Array, m: number, k: number, n: number, bTransposed?: boolean) => ArrayLike<number>;
-
 /** From this order on, `luBlockedInPlace` recurses; below it the unblocked loop is as fast. */
 export const LU_BLOCK = 48;
 /** Panels of up to this many columns are factored by the unblocked loop at the bottom of the recursion. */
@@ -75,16 +69,16 @@ const SOLVE_LEAF = 16;
  * recursive LU, LAPACK 3.6's getrf2, in row-major): the left half of the columns is factored (rows
  * swapped whole, so every column sees each swap), the block row right of it becomes
  * U12 = L11^-1 A12 (a recursive unit lower solve), the rest of the right half takes
- * A22 -= L21 U12 (one product through `multiply`, @nn/autograd's matmul), and the right half is
+ * A22 -= L21 U12 (one product through `gemm`, @nn/autograd's matmulInto), and the right half is
  * factored on the rows below. Nearly all the flops are in products of depth n/4 to n/2; the
  * unblocked loop only factors panels of `LU_LEAF` columns. The earlier blocked right-looking loop
  * (48 columns per block) multiplied at depth 48 only and did the block-row solve in JavaScript.
  */
-export function luBlockedInPlace(a: Float64Array, n: number, perm: Int32Array, multiply: Multiply, offset = 0): LuInfo {
+export function luBlockedInPlace(a: Float64Array, n: number, perm: Int32Array, gemm: Gemm, offset = 0): LuInfo {
   if (n < LU_BLOCK) return luInPlace(a, n, perm, offset);
   for (let i = 0; i < n; i++) perm[i] = i;
   const info: LuInfo = { permutationSign: 1, zeroPivot: 0 };
-  luColumns(a, offset, n, perm, 0, n, info, multiply);
+  luColumns(a, offset, n, perm, 0, n, info, gemm);
   return info;
 }
 
@@ -95,22 +89,22 @@ function splitPoint(size: number): number {
 }
 
 /** Factors columns c0 .. c1 on rows c0 .. n (the columns left of c0 are done and applied). */
-function luColumns(a: Float64Array, off: number, n: number, perm: Int32Array, c0: number, c1: number, info: LuInfo, multiply: Multiply): void {
+function luColumns(a: Float64Array, off: number, n: number, perm: Int32Array, c0: number, c1: number, info: LuInfo, gemm: Gemm): void {
   const width = c1 - c0;
   if (width <= LU_LEAF) {
     luPanel(a, off, n, perm, c0, c1, info);
     return;
   }
   const mid = c0 + splitPoint(width);
-  luColumns(a, off, n, perm, c0, mid, info, multiply);
+  luColumns(a, off, n, perm, c0, mid, info, gemm);
   const depth = mid - c0;
   const right = c1 - mid;
-  solveUnitLower(a, off + c0 * n + c0, off + c0 * n + mid, n, depth, right, multiply);
+  solveUnitLower(a, off + c0 * n + c0, off + c0 * n + mid, n, depth, right, gemm);
   if (mid < n) {
     const below = n - mid;
-    subtractProduct(a, off + mid * n + mid, off + mid * n + c0, off + c0 * n + mid, n, below, depth, right, false, multiply);
+    subtractProduct(a, off + mid * n + mid, off + mid * n + c0, off + c0 * n + mid, n, below, depth, right, false, gemm);
   }
-  luColumns(a, off, n, perm, mid, c1, info, multiply);
+  luColumns(a, off, n, perm, mid, c1, info, gemm);
 }
 
 /**
@@ -152,7 +146,7 @@ function luPanel(a: Float64Array, off: number, n: number, perm: Int32Array, c0: 
  * `SOLVE_LEAF` rows, L = [L1 0; L2 L3] and B = [B1; B2] split into B1 := L1^-1 B1,
  * B2 -= L2 B1 (a product), B2 := L3^-1 B2.
  */
-function solveUnitLower(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, multiply: Multiply): void {
+function solveUnitLower(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, gemm: Gemm): void {
   if (rows <= SOLVE_LEAF) {
     for (let i = 1; i < rows; i++) {
       const rowI = bOff + i * ld;
@@ -166,9 +160,9 @@ function solveUnitLower(a: Float64Array, lOff: number, bOff: number, ld: number,
   }
   const r1 = splitPoint(rows);
   const r2 = rows - r1;
-  solveUnitLower(a, lOff, bOff, ld, r1, cols, multiply);
-  subtractProduct(a, bOff + r1 * ld, lOff + r1 * ld, bOff, ld, r2, r1, cols, false, multiply);
-  solveUnitLower(a, lOff + r1 * ld + r1, bOff + r1 * ld, ld, r2, cols, multiply);
+  solveUnitLower(a, lOff, bOff, ld, r1, cols, gemm);
+  subtractProduct(a, bOff + r1 * ld, lOff + r1 * ld, bOff, ld, r2, r1, cols, false, gemm);
+  solveUnitLower(a, lOff + r1 * ld + r1, bOff + r1 * ld, ld, r2, cols, gemm);
 }
 
 /**

@@ -18,7 +18,7 @@
  * direction is not determined by A to working precision anyway.
  */
 import { householderQR, writeQ, writeR } from './householder.js';
-import type { Multiply } from './lu.js';
+import type { Multiply } from './blocks.js';
 import { fixSigns, symmetricEigen } from './symmetric-eigen.js';
 
 const MAX_SWEEPS = 80;

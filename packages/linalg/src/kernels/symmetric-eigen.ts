@@ -23,7 +23,7 @@
  */
 
 import { gatherBlock, subtractBlock } from './blocks.js';
-import type { Multiply } from './lu.js';
+import type { Multiply } from './blocks.js';
 import { blockEigenvectors } from './tridiagonal-vectors.js';
 import { tridiagonalizeBlocked } from './tridiagonalize-blocked.js';
 

@@ -13,7 +13,7 @@
  */
 import { subtractLowerProduct } from './blocks.js';
 import { makeReflector } from './householder.js';
-import type { Multiply } from './lu.js';
+import type { Multiply } from './blocks.js';
 
 /** Columns per panel (LAPACK's default block size for dsytrd). */
 export const TRIDIAGONAL_BLOCK = 32;

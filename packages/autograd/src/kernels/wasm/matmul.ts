@@ -14,7 +14,8 @@
  *
  * - Staging is the copy-in: one `TypedArray.prototype.set` per operand copies the stretch of storage
  *   the operand spans, gaps and all, converting the dtype natively. A view whose span is mostly gaps
- *   (a few columns of a wide matrix) is gathered into a dense matrix by a JS loop instead. An operand
+ *   (a few columns of a wide matrix) is gathered densely instead: a native copy per line when its rows
+ *   or its columns are unit-stride (a block of a larger matrix, or its transpose), else a JS loop. An operand
  *   broadcast over the batch is staged once.
  * - Packing, in WebAssembly, rearranges a block of a staged operand into the strips the micro-kernel
  *   reads, through the staged strides: transposed, strided and broadcast operands cost what contiguous
@@ -249,9 +250,20 @@ function stage(view: Storage, at: number, operand: MatrixOperand, start: number,
   const { data, rowStride, colStride } = operand;
   const bytes = view.BYTES_PER_ELEMENT;
   if (size.gather) {
-    let d = at / bytes;
+    const d = at / bytes;
+    // A block of a larger matrix (or its transpose) has unit-stride lines: one native copy a line,
+    // keeping the orientation, which packing reads through the strides either way.
+    if (colStride === 1) {
+      for (let i = 0; i < rows; i++) view.set(data.subarray(start + i * rowStride, start + i * rowStride + cols), d + i * cols);
+      return { at, rowStride: cols * bytes, colStride: bytes };
+    }
+    if (rowStride === 1) {
+      for (let j = 0; j < cols; j++) view.set(data.subarray(start + j * colStride, start + j * colStride + rows), d + j * rows);
+      return { at, rowStride: bytes, colStride: rows * bytes };
+    }
+    let e = d;
     for (let i = 0; i < rows; i++) {
-      for (let j = 0, q = start + i * rowStride; j < cols; j++, q += colStride) view[d++] = data[q]!;
+      for (let j = 0, q = start + i * rowStride; j < cols; j++, q += colStride) view[e++] = data[q]!;
     }
     return { at, rowStride: cols * bytes, colStride: bytes };
   }
