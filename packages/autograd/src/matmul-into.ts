@@ -32,27 +32,36 @@ export interface MatrixView {
  * ```
  */
 export function matmulInto(out: Float32Array | Float64Array, a: MatrixView, b: MatrixView, m: number, k: number, n: number): void {
-  for (const [name, size] of [['m', m], ['k', k], ['n', n]] as const) {
-    if (!Number.isInteger(size) || size < 0) throw new RangeError(`matmulInto: ${name} must be an integer >= 0, got ${size}`);
-  }
+  // Plain tests, no arrays or closures: the blocked factorizations call this hundreds of times per matrix.
+  checkSize('m', m);
+  checkSize('k', k);
+  checkSize('n', n);
   if (!(out instanceof Float32Array || out instanceof Float64Array)) throw new TypeError('matmulInto: out must be a Float32Array or a Float64Array');
   if (out.length < m * n) throw new RangeError(`matmulInto: out holds ${out.length} values, the ${m}x${n} product needs ${m * n}`);
   checkView('A', a, m, k, out, m * n);
   checkView('B', b, k, n, out, m * n);
-  matmulKernelFor(m, k, n)(out, { ...viewOperand(a), batchStrides: [] }, { ...viewOperand(b), batchStrides: [] }, [], m, k, n);
+  const left = { data: a.data, offset: a.offset, rowStride: a.rowStride, colStride: a.colStride, batchStrides: NO_BATCH };
+  const right = { data: b.data, offset: b.offset, rowStride: b.rowStride, colStride: b.colStride, batchStrides: NO_BATCH };
+  matmulKernelFor(m, k, n)(out, left, right, NO_BATCH, m, k, n);
 }
 
-function viewOperand(view: MatrixView): MatrixView {
-  return { data: view.data, offset: view.offset, rowStride: view.rowStride, colStride: view.colStride };
+const NO_BATCH: readonly number[] = [];
+
+function checkSize(name: string, size: number): void {
+  if (!Number.isInteger(size) || size < 0) throw new RangeError(`matmulInto: ${name} must be an integer >= 0, got ${size}`);
+}
+
+function checkInteger(name: string, field: string, value: number): void {
+  if (!Number.isInteger(value)) throw new RangeError(`matmulInto: ${name}.${field} must be an integer, got ${value}`);
 }
 
 /** The view must be a float array whose rows x cols entries all lie inside it, apart from out's first `outLength`. */
 function checkView(name: string, view: MatrixView, rows: number, cols: number, out: Float32Array | Float64Array, outLength: number): void {
   const { data, offset, rowStride, colStride } = view;
   if (!(data instanceof Float32Array || data instanceof Float64Array)) throw new TypeError(`matmulInto: ${name}.data must be a Float32Array or a Float64Array`);
-  for (const [field, value] of [['offset', offset], ['rowStride', rowStride], ['colStride', colStride]] as const) {
-    if (!Number.isInteger(value)) throw new RangeError(`matmulInto: ${name}.${field} must be an integer, got ${value}`);
-  }
+  checkInteger(name, 'offset', offset);
+  checkInteger(name, 'rowStride', rowStride);
+  checkInteger(name, 'colStride', colStride);
   if (rows === 0 || cols === 0) return;
   const low = offset + Math.min(0, (rows - 1) * rowStride) + Math.min(0, (cols - 1) * colStride);
   const high = offset + Math.max(0, (rows - 1) * rowStride) + Math.max(0, (cols - 1) * colStride);

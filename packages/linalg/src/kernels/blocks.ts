@@ -112,12 +112,12 @@ export function subtractLowerProduct(
 }
 
 /**
- * Products of up to this many multiply-adds are done by the loop in `subtractProduct`: below it,
- * the three arrays a call of the matrix product allocates (two operand tensors and the result) and
- * the copies cost more than the loop. (Allocating a fresh 512 KiB Float64Array took 230 us on the
- * 2-core test machine, against 7 us to copy into an existing one.)
+ * Products of up to this many multiply-adds are done by the loop in `subtractProduct`: below it, the
+ * call into `gemm` (staging both operands, copying the product out) costs more than the loop. Since
+ * `gemm` allocates nothing (it was a matmul of tensors, three fresh arrays a call, with the crossover
+ * at 16384), 4096 measured best: a 256 solve 1.90 against 2.03 ms at 16384, alternating in one process.
  */
-let smallProduct = 16384;
+let smallProduct = 4096;
 
 /** Whether a product of this many multiply-adds takes the in-place loops rather than `gemm`. */
 export function isSmallProduct(multiplyAdds: number): boolean {

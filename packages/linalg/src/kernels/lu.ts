@@ -2,7 +2,7 @@
  * LU factorization with partial pivoting, P A = L U, of one n x n matrix in place (as LAPACK's getrf),
  * and the solves and determinants built on it.
  */
-import { subtractProduct, type Gemm } from './blocks.js';
+import { blockView, isSmallProduct, subtractProduct, type Gemm } from './blocks.js';
 
 /** What `luInPlace` found besides the factors. */
 export interface LuInfo {
@@ -19,7 +19,7 @@ export interface LuInfo {
  *
  * Loop order (right-looking, kij): for each pivot column k, the row with the largest |a[i][k]| is
  * swapped into place, then every row below subtracts a multiple of row k from its trailing part: a
- * unit-stride axpy along row-major rows; 2 n^3 / 3 multiply-adds.
+ * unit-stride axpy along row-major rows; n^3 / 3 multiply-adds (2 n^3 / 3 flops).
  */
 export function luInPlace(a: Float64Array, n: number, perm: Int32Array, offset = 0): LuInfo {
   let permutationSign = 1;
@@ -122,8 +122,7 @@ function luPanel(a: Float64Array, off: number, n: number, perm: Int32Array, c0: 
       if (v > best || (best === best && v !== v)) { best = v; p = i; }
     }
     if (p !== k) {
-      const rowP = off + p * n;
-      for (let c = 0; c < n; c++) { const t = a[rowK + c]!; a[rowK + c] = a[rowP + c]!; a[rowP + c] = t; }
+      swapRows(a, rowK, off + p * n, n);
       const t = perm[k]!; perm[k] = perm[p]!; perm[p] = t;
       info.permutationSign = -info.permutationSign;
     }
@@ -140,22 +139,30 @@ function luPanel(a: Float64Array, off: number, n: number, perm: Int32Array, c0: 
   }
 }
 
+/** A row of n values, for `swapRows`, grown to the largest n. */
+let rowScratch = new Float64Array(0);
+
+/** Swaps the n-long rows at `rowK` and `rowP` of `a`, by native copies. */
+function swapRows(a: Float64Array, rowK: number, rowP: number, n: number): void {
+  if (rowScratch.length < n) rowScratch = new Float64Array(n);
+  rowScratch.set(a.subarray(rowK, rowK + n));
+  a.copyWithin(rowK, rowP, rowP + n);
+  a.set(rowScratch.subarray(0, n), rowP);
+}
+
 /**
  * B := L^-1 B in place (B rows x cols at `bOff`), L the unit lower triangle of rows x rows at
- * `lOff`: row i of B subtracts L[i][j] times the solved rows j < i (unit-stride axpys). Above
- * `SOLVE_LEAF` rows, L = [L1 0; L2 L3] and B = [B1; B2] split into B1 := L1^-1 B1,
- * B2 -= L2 B1 (a product), B2 := L3^-1 B2.
+ * `lOff`. Above `SOLVE_LEAF` rows, L = [L1 0; L2 L3] and B = [B1; B2] split into B1 := L1^-1 B1,
+ * B2 -= L2 B1 (a product), B2 := L3^-1 B2. At the leaf, L's inverse is formed (rows^3 / 6
+ * multiply-adds) and multiplies B through `gemm`, where the axpy loop (rows^2 cols / 2 multiply-adds
+ * in JavaScript) took a sixth of a 256 factorization; L is unit lower with multipliers at most 1 in
+ * magnitude (partial pivoting), so its inverse is well conditioned for a block this small. Products
+ * too small for `gemm` keep the loop.
  */
 function solveUnitLower(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, gemm: Gemm): void {
   if (rows <= SOLVE_LEAF) {
-    for (let i = 1; i < rows; i++) {
-      const rowI = bOff + i * ld;
-      for (let j = 0; j < i; j++) {
-        const l = a[lOff + i * ld + j]!;
-        const rowJ = bOff + j * ld;
-        for (let c = 0; c < cols; c++) a[rowI + c]! -= l * a[rowJ + c]!;
-      }
-    }
+    if (isSmallProduct(rows * rows * cols)) solveUnitLowerBySubstitution(a, lOff, bOff, ld, rows, cols);
+    else solveUnitLowerByInverse(a, lOff, bOff, ld, rows, cols, gemm);
     return;
   }
   const r1 = splitPoint(rows);
@@ -163,6 +170,42 @@ function solveUnitLower(a: Float64Array, lOff: number, bOff: number, ld: number,
   solveUnitLower(a, lOff, bOff, ld, r1, cols, gemm);
   subtractProduct(a, bOff + r1 * ld, lOff + r1 * ld, bOff, ld, r2, r1, cols, false, gemm);
   solveUnitLower(a, lOff + r1 * ld + r1, bOff + r1 * ld, ld, r2, cols, gemm);
+}
+
+/** The leaf of `solveUnitLower` as a loop: row i of B subtracts L[i][j] times the solved rows j < i (unit-stride axpys). */
+function solveUnitLowerBySubstitution(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number): void {
+  for (let i = 1; i < rows; i++) {
+    const rowI = bOff + i * ld;
+    for (let j = 0; j < i; j++) {
+      const l = a[lOff + i * ld + j]!;
+      const rowJ = bOff + j * ld;
+      for (let c = 0; c < cols; c++) a[rowI + c]! -= l * a[rowJ + c]!;
+    }
+  }
+}
+
+/** The inverse of the leaf's L, and the leaf's product L^-1 B, reused across calls (grown to the largest). */
+let inverseScratch = new Float64Array(0);
+let leafScratch = new Float64Array(0);
+
+/** The leaf of `solveUnitLower` as B := L^-1 B, one product through `gemm`. */
+function solveUnitLowerByInverse(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, gemm: Gemm): void {
+  if (inverseScratch.length < rows * rows) inverseScratch = new Float64Array(rows * rows);
+  if (leafScratch.length < rows * cols) leafScratch = new Float64Array(Math.max(rows * cols, 2 * leafScratch.length));
+  const inverse = inverseScratch;
+  // Row i of M = L^-1: M[i][j] = -(L[i][j:i] . M[j:i][j]) for j < i, M[i][i] = 1 (the column of M strided, at most 16 long).
+  for (let i = 0; i < rows; i++) {
+    const rowL = lOff + i * ld;
+    for (let j = 0; j < i; j++) {
+      let s = a[rowL + j]!;
+      for (let p = j + 1; p < i; p++) s += a[rowL + p]! * inverse[p * rows + j]!;
+      inverse[i * rows + j] = -s;
+    }
+    inverse[i * rows + i] = 1;
+    inverse.fill(0, i * rows + i + 1, (i + 1) * rows);
+  }
+  gemm(leafScratch, { data: inverse, offset: 0, rowStride: rows, colStride: 1 }, blockView(a, bOff, ld), rows, rows, cols);
+  for (let i = 0; i < rows; i++) a.set(leafScratch.subarray(i * cols, (i + 1) * cols), bOff + i * ld);
 }
 
 /**
