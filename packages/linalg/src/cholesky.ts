@@ -49,7 +49,7 @@ const lowerCholesky = defineOp({
  * triangular L with A = L L^T, or with `upper` the upper U = L^T (A = U^T U). As PyTorch, only the lower
  * triangle of A is read. A matrix that is not positive-definite is an Error naming the batch element
  * and the order of the first leading minor that is not. Computed in float64 (Cholesky-Banachiewicz,
- * recursive from n = 33 with the solves and trailing updates by matmul; n^3 / 3 multiply-adds; a
+ * recursive from n = 33 with the solves and trailing updates by matmul; n^3 / 6 multiply-adds (n^3 / 3 flops); a
  * float32 result is rounded once).
  *
  * ```ts

@@ -40,7 +40,7 @@ const solveMatrices: (a: Tensor, b: Tensor) => Tensor = defineOp({
 
 /**
  * The solution X of A X = B for square, invertible A (`[..., n, n]`), by LU with partial pivoting
- * (2 n^3 / 3 + 2 n^2 k multiply-adds per matrix, in float64; a float32 result is rounded once).
+ * (n^3 / 3 + n^2 k multiply-adds per matrix, in float64; a float32 result is rounded once).
  * B is a batch of matrices `[..., n, k]` or of vectors `[..., n]` (a vector when B is 1-D, or when
  * its shape is A's without the last axis, as torch.linalg.solve decides); batch axes broadcast.
  * An exactly singular matrix (a zero pivot) is an Error naming the batch element.

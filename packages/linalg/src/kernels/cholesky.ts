@@ -12,7 +12,7 @@ import { blockView, isSmallProduct, subtractProduct, type Gemm } from './blocks.
  *
  * Loop order (Cholesky-Banachiewicz, row by row): L[i][j] = (A[i][j] - row_i . row_j over the first j
  * columns) / L[j][j]. Both rows are contiguous in row-major order, so the inner loop is a unit-stride
- * dot product, the access pattern a JavaScript JIT compiles best; n^3 / 3 multiply-adds.
+ * dot product, the access pattern a JavaScript JIT compiles best; n^3 / 6 multiply-adds (n^3 / 3 flops).
  */
 export function choleskyInPlace(a: Float64Array, n: number, offset = 0, ld = n): number {
   for (let i = 0; i < n; i++) {
