@@ -11,9 +11,9 @@
  * Output: [5, T, N, H], the planes h, r, z, n and hn = W_hn h + b_hn of every step (time in the
  * input's order, also for the reverse direction); the layer takes views of the h plane.
  */
-import { chunk, stack, zeros, type Tensor } from '@nn/autograd';
+import { chunk, stack, tensor, zeros, type Tensor } from '@nn/autograd';
 import { formatShape } from './util.js';
-import { contiguous, matrixView, order, previousStates, sequenceOp } from './sequence-loop.js';
+import { contiguous, matrixView, multiplyInto, order, previousStates, sequenceOp } from './sequence-loop.js';
 import { gruStepBackward, gruStepForward } from './kernels/gru.js';
 import type { StepLayout, Storage } from './kernels/lstm.js';
 
@@ -50,12 +50,13 @@ function forwardLoop(reverse: boolean, xp: Tensor, whh: Tensor, bhh: Tensor, h0:
   const b = contiguous(bhh);
   const bias = b.offset === 0 ? b.data : b.data.subarray(b.offset);
   const whhT = whh.transpose();
+  const hp = zeros([batch, width], { dtype: xp.dtype }).storage as Storage;
   let h = h0;
   for (const t of order(steps, reverse)) {
-    const hp = contiguous(h.matmul(whhT));
+    multiplyInto(hp, h, whhT);
     const hs = contiguous(h);
     const layout: StepLayout = { y: storage, plane, at: t * batch * hidden, batch, hidden };
-    gruStepForward(layout, x.data, x.offset + t * batch * width, hp.data, hp.offset, bias, hs.data, hs.offset);
+    gruStepForward(layout, x.data, x.offset + t * batch * width, hp, 0, bias, hs.data, hs.offset);
     h = matrixView(storage, t * batch * hidden, batch, hidden);
   }
   return y;
@@ -74,18 +75,20 @@ function backwardLoop(reverse: boolean, gy: Tensor, y: Tensor, xp: Tensor, whh: 
   const dxp = zeros([steps, batch, width], { dtype });
   const dhp = zeros([steps, batch, width], { dtype });
   const direct = zeros([batch, hidden], { dtype });
-  let dh: Tensor | null = null;
+  // dh of the step after, read by the gate loop, then overwritten by this step's product.
+  const dh = zeros([batch, hidden], { dtype }).storage as Storage;
+  let first = true;
   for (const t of order(steps, reverse).reverse()) {
     const layout: StepLayout = { y: storage, plane, at: t * batch * hidden, batch, hidden };
     const previous = reverse ? t + 1 : t - 1;
     const [h, hOffset] = previous < 0 || previous >= steps ? [h0s.data, h0s.offset] : [storage, previous * batch * hidden];
-    const dhs = dh === null ? null : contiguous(dh);
-    gruStepBackward(layout, gData, dhs === null ? null : dhs.data, dhs === null ? 0 : dhs.offset, direct.storage as Storage, h, hOffset, dxp.storage as Storage, dhp.storage as Storage, t * batch * width);
-    dh = matrixView(dhp.storage as Storage, t * batch * width, batch, width).matmul(whh);
+    gruStepBackward(layout, gData, first ? null : dh, 0, direct.storage as Storage, h, hOffset, dxp.storage as Storage, dhp.storage as Storage, t * batch * width);
+    multiplyInto(dh, matrixView(dhp.storage as Storage, t * batch * width, batch, width), whh);
+    first = false;
   }
   const rows = dhp.reshape([steps * batch, width]);
   const dwhh = rows.transpose().matmul(previousStates(y, h0, reverse));
-  return [dxp, dwhh, rows.sum(0), direct.add(dh!)];
+  return [dxp, dwhh, rows.sum(0), direct.add(tensor(dh, { dtype, shape: [batch, hidden] }))];
 }
 
 function makeOp(reverse: boolean): (xp: Tensor, whh: Tensor, bhh: Tensor, h0: Tensor) => Tensor {

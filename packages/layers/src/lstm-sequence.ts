@@ -14,8 +14,8 @@
  * Output: [6, T, N, H], the planes h, c, i, f, g, o of every step (time in the input's order, also
  * for the reverse direction); the layer takes views of the h and c planes.
  */
-import { chunk, stack, zeros, type Tensor } from '@nn/autograd';
-import { contiguous, matrixView, order, previousStates, sequenceOp } from './sequence-loop.js';
+import { chunk, stack, tensor, zeros, type Tensor } from '@nn/autograd';
+import { contiguous, matrixView, multiplyInto, order, previousStates, sequenceOp } from './sequence-loop.js';
 import { formatShape } from './util.js';
 import { lstmStepBackward, lstmStepForward, type StepLayout, type Storage } from './kernels/lstm.js';
 
@@ -50,13 +50,14 @@ function forwardLoop(reverse: boolean, xp: Tensor, whh: Tensor, h0: Tensor, c0: 
   const x = contiguous(xp);
   const c0s = contiguous(c0);
   const whhT = whh.transpose();
+  const hp = zeros([batch, width], { dtype: xp.dtype }).storage as Storage;
   let h = h0;
   let previous = -1;
   for (const t of order(steps, reverse)) {
-    const hp = contiguous(h.matmul(whhT));
+    multiplyInto(hp, h, whhT);
     const layout: StepLayout = { y: storage, plane, at: t * batch * hidden, batch, hidden };
     const [c, cOffset] = previous < 0 ? [c0s.data, c0s.offset] : [storage, plane + previous * batch * hidden];
-    lstmStepForward(layout, x.data, x.offset + t * batch * width, hp.data, hp.offset, c, cOffset);
+    lstmStepForward(layout, x.data, x.offset + t * batch * width, hp, 0, c, cOffset);
     h = matrixView(storage, t * batch * hidden, batch, hidden);
     previous = t;
   }
@@ -78,19 +79,21 @@ function backwardLoop(reverse: boolean, gy: Tensor, y: Tensor, xp: Tensor, whh: 
   const dpreData = dpre.storage as Storage;
   const dc0 = zeros([batch, hidden], { dtype });
   const dc = dc0.storage as Storage;
-  let dh: Tensor | null = null;
+  // dh of the step after (in the recurrence's order), read by the gate loop, then overwritten by this step's product.
+  const dh = zeros([batch, hidden], { dtype }).storage as Storage;
+  let first = true;
   const visited = order(steps, reverse).reverse();
   for (const t of visited) {
     const layout: StepLayout = { y: storage, plane, at: t * batch * hidden, batch, hidden };
     const previous = reverse ? t + 1 : t - 1;
     const [c, cOffset] = previous < 0 || previous >= steps ? [c0s.data, c0s.offset] : [storage, plane + previous * batch * hidden];
-    const dhs = dh === null ? null : contiguous(dh);
-    lstmStepBackward(layout, gData, dhs === null ? null : dhs.data, dhs === null ? 0 : dhs.offset, dc, c, cOffset, dpreData, t * batch * width);
-    dh = matrixView(dpreData, t * batch * width, batch, width).matmul(whh);
+    lstmStepBackward(layout, gData, first ? null : dh, 0, dc, c, cOffset, dpreData, t * batch * width);
+    multiplyInto(dh, matrixView(dpreData, t * batch * width, batch, width), whh);
+    first = false;
   }
   // dW_hh = sum over steps of dpre_t^T h_prev(t): one matmul over all steps.
   const dwhh = dpre.reshape([steps * batch, width]).transpose().matmul(previousStates(y, h0, reverse));
-  return [dpre, dwhh, dh ?? zeros([batch, hidden], { dtype }), dc0];
+  return [dpre, dwhh, tensor(dh, { dtype, shape: [batch, hidden] }), dc0];
 }
 
 function makeOp(reverse: boolean): (xp: Tensor, whh: Tensor, h0: Tensor, c0: Tensor) => Tensor {

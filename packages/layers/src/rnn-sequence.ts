@@ -8,9 +8,9 @@
  * Output: [1, T, N, H], the states after each step (time in the input's order, also for the reverse
  * direction).
  */
-import { stack, zeros, type Tensor } from '@nn/autograd';
+import { stack, tensor, zeros, type Tensor } from '@nn/autograd';
 import { formatShape } from './util.js';
-import { contiguous, matrixView, order, previousStates, sequenceOp } from './sequence-loop.js';
+import { contiguous, matrixView, multiplyInto, order, previousStates, sequenceOp } from './sequence-loop.js';
 import { rnnStepBackward, rnnStepForward } from './kernels/rnn.js';
 import type { StepLayout, Storage } from './kernels/lstm.js';
 
@@ -40,11 +40,12 @@ function forwardLoop(reverse: boolean, relu: boolean, xp: Tensor, whh: Tensor, b
   const b = contiguous(bhh);
   const bias = b.offset === 0 ? b.data : b.data.subarray(b.offset);
   const whhT = whh.transpose();
+  const hp = zeros([batch, hidden], { dtype: xp.dtype }).storage as Storage;
   let h = h0;
   for (const t of order(steps, reverse)) {
-    const hp = contiguous(h.matmul(whhT));
+    multiplyInto(hp, h, whhT);
     const layout: StepLayout = { y: storage, plane: steps * batch * hidden, at: t * batch * hidden, batch, hidden };
-    rnnStepForward(layout, relu, x.data, x.offset + t * batch * hidden, hp.data, hp.offset, bias);
+    rnnStepForward(layout, relu, x.data, x.offset + t * batch * hidden, hp, 0, bias);
     h = matrixView(storage, t * batch * hidden, batch, hidden);
   }
   return y;
@@ -57,15 +58,17 @@ function backwardLoop(reverse: boolean, relu: boolean, gy: Tensor, y: Tensor, wh
   const g = contiguous(gy.dtype === dtype ? gy : gy.cast(dtype));
   const gData = g.offset === 0 ? g.data : g.data.subarray(g.offset);
   const dpre = zeros([steps, batch, hidden], { dtype });
-  let dh: Tensor | null = null;
+  // dh of the step after, read by the step's loop, then overwritten by this step's product.
+  const dh = zeros([batch, hidden], { dtype }).storage as Storage;
+  let first = true;
   for (const t of order(steps, reverse).reverse()) {
     const layout: StepLayout = { y: y.storage as Storage, plane: steps * batch * hidden, at: t * batch * hidden, batch, hidden };
-    const dhs = dh === null ? null : contiguous(dh);
-    rnnStepBackward(layout, relu, gData, dhs === null ? null : dhs.data, dhs === null ? 0 : dhs.offset, dpre.storage as Storage, t * batch * hidden);
-    dh = matrixView(dpre.storage as Storage, t * batch * hidden, batch, hidden).matmul(whh);
+    rnnStepBackward(layout, relu, gData, first ? null : dh, 0, dpre.storage as Storage, t * batch * hidden);
+    multiplyInto(dh, matrixView(dpre.storage as Storage, t * batch * hidden, batch, hidden), whh);
+    first = false;
   }
   const rows = dpre.reshape([steps * batch, hidden]);
-  return [dpre, rows.transpose().matmul(previousStates(y, h0, reverse)), rows.sum(0), dh!];
+  return [dpre, rows.transpose().matmul(previousStates(y, h0, reverse)), rows.sum(0), tensor(dh, { dtype, shape: [batch, hidden] })];
 }
 
 function makeOp(reverse: boolean, relu: boolean): (xp: Tensor, whh: Tensor, bhh: Tensor, h0: Tensor) => Tensor {

@@ -5,7 +5,20 @@
  * before each step.
  */
 import { concat, defineOp, isGradEnabled, Tensor, vjp } from '@nn/autograd';
+import { matmulInto } from '@nn/autograd/wasm';
 import type { Storage } from './kernels/lstm.js';
+
+/**
+ * out = a b for 2-D float tensors of any strides (a [m, k], b [k, n]), written into `out` (dense
+ * [m, n]) and returned: the per-step products of the recurrences go into one buffer reused across
+ * the steps instead of a new tensor a step (the same kernel and bits as `a.matmul(b)`).
+ */
+export function multiplyInto(out: Storage, a: Tensor, b: Tensor): Storage {
+  const left = { data: a.storage as Storage, offset: a.offset, rowStride: a.strides[0]!, colStride: a.strides[1]! };
+  const right = { data: b.storage as Storage, offset: b.offset, rowStride: b.strides[0]!, colStride: b.strides[1]! };
+  matmulInto(out, left, right, a.shape[0]!, a.shape[1]!, b.shape[1]!);
+  return out;
+}
 
 /** The elements of `t` in row-major order, without a copy when it is contiguous. */
 export function contiguous(t: Tensor): { data: Storage; offset: number } {
