@@ -6,30 +6,24 @@
  * no console error. So the bench cannot rot between full runs. An isolated page runs @nn's worker
  * on two threads.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startServer, type RunningServer } from '../../examples/browser/server.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { startServer } from '../../examples/browser/server.js';
 import { bundleComparePage } from '../../bench/browser/bundle.js';
 import { LIBRARIES, type ComparisonResult, type Measured, type Outcome } from '../../bench/browser/compare.js';
-import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
+import { openPage, waitForResult } from '../../examples/browser/chromium.js';
+import { useBrowser } from './harness.js';
 
-let browser: Browser | undefined;
-let server: RunningServer | undefined;
+const harness = useBrowser({ plain: true }, bundleComparePage);
 let result: ComparisonResult & { isolated: boolean };
 let errors: string[];
 
 beforeAll(async () => {
-  [browser, server] = await Promise.all([launchChromium(), startServer({ isolated: false }), bundleComparePage()]);
-  const opened = await openPage(browser, `${server.url}bench/browser/compare.html?sizes=32,64&runs=2&ms=10&warm=10&epochs=1&fits=1&rounds=2&threads=1`);
+  const opened = await openPage(harness.browser, `${harness.plain.url}bench/browser/compare.html?sizes=32,64&runs=2&ms=10&warm=10&epochs=1&fits=1&rounds=2&threads=1`);
   errors = opened.errors;
   const raw = (await waitForResult(opened.page, 60_000)) as (ComparisonResult & { isolated: boolean }) | { error: string };
   if ('error' in raw) throw new Error(`the bench page threw: ${raw.error}`);
   result = raw;
 }, 90_000);
-
-afterAll(async () => {
-  await Promise.all([browser?.close(), server?.close()]);
-});
 
 const measured = (outcome: Outcome): outcome is Measured => 'value' in outcome;
 
@@ -76,7 +70,7 @@ describe('the browser benchmark page', () => {
   test('in an isolated page, @nn runs in its worker on two threads', async () => {
     const isolated = await startServer();
     try {
-      const opened = await openPage(browser!, `${isolated.url}bench/browser/compare.html?sizes=64&runs=2&ms=10&warm=10&epochs=0&rounds=1&threads=1&libs=nnWorker2`);
+      const opened = await openPage(harness.browser, `${isolated.url}bench/browser/compare.html?sizes=64&runs=2&ms=10&warm=10&epochs=0&rounds=1&threads=1&libs=nnWorker2`);
       const raw = (await waitForResult(opened.page, 60_000)) as (ComparisonResult & { isolated: boolean }) | { error: string };
       if ('error' in raw) throw new Error(`the bench page threw: ${raw.error}`);
       expect(raw.isolated).toBe(true);

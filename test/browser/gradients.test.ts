@@ -5,37 +5,29 @@
  * One test per op per backend, so the count shows them; a failing one prints fast-check's report,
  * with the seed and path that replay it (open the page with ?seed=<seed>&runs=<n>).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startServer, type RunningServer } from '../../examples/browser/server.js';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { compositeOpNames, listPrimitiveOps } from '../../packages/autograd/src/ops/registry.js';
 import { bundleForBrowser } from '../../examples/browser/bundle.js';
-import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
+import { openPage, waitForResult } from '../../examples/browser/chromium.js';
 import { SUITE_BACKENDS, type SuiteResult } from './gradient-suite.js';
+import { useBrowser } from './harness.js';
 
 /** The seed and cases per op the page runs (the Node suite's default seed; 10 runs keep the page well under a minute). */
 const SEED = Number(process.env.FC_SEED ?? 20261122);
 const RUNS = Number(process.env.FC_BROWSER_RUNS ?? 10);
 
-let browser: Browser | undefined;
-let server: RunningServer | undefined;
+// Bundled from the TypeScript sources, so the page runs exactly the code the Node suite tests.
+const harness = useBrowser({ isolated: true }, () => bundleForBrowser([{ in: 'test/browser/gradient-suite.ts', out: 'gradient-suite' }], 'build/browser/gradients'));
 let result: SuiteResult & { isolated: boolean };
 let errors: string[];
 
 beforeAll(async () => {
-  // Bundled from the TypeScript sources, so the page runs exactly the code the Node suite tests.
-  const bundling = bundleForBrowser([{ in: 'test/browser/gradient-suite.ts', out: 'gradient-suite' }], 'build/browser/gradients');
-  [browser, server] = await Promise.all([launchChromium(), startServer(), bundling]);
-  const opened = await openPage(browser, `${server.url}test/browser/pages/gradients.html?seed=${SEED}&runs=${RUNS}`);
+  const opened = await openPage(harness.browser, `${harness.isolated.url}test/browser/pages/gradients.html?seed=${SEED}&runs=${RUNS}`);
   errors = opened.errors;
   const raw = (await waitForResult(opened.page, 150_000)) as (SuiteResult & { isolated: boolean }) | { error: string };
   if ('error' in raw) throw new Error(`the gradient suite page threw: ${raw.error}`);
   result = raw;
 }, 200_000);
-
-afterAll(async () => {
-  await Promise.all([browser?.close(), server?.close()]);
-});
 
 describe('the gradient suite in Chromium', () => {
   test('the page ran every primitive op of the registry and every composite op', () => {

@@ -4,19 +4,11 @@
  * on the main thread (where Chromium refuses to compile a WebAssembly module over 4 KiB
  * synchronously, so the WebAssembly kernels run there too, forced, on a large matmul and an Adam step).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startServer, type RunningServer } from '../../examples/browser/server.js';
-import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
+import { describe, expect, test } from 'vitest';
+import { openPage, waitForResult } from '../../examples/browser/chromium.js';
+import { useBrowser } from './harness.js';
 
-let browser: Browser;
-let plain: RunningServer;
-beforeAll(async () => {
-  [browser, plain] = await Promise.all([launchChromium(), startServer({ isolated: false })]);
-});
-afterAll(async () => {
-  await Promise.all([browser?.close(), plain?.close()]);
-});
+const harness = useBrowser({ plain: true });
 
 interface PageResult {
   error?: string;
@@ -33,7 +25,7 @@ interface PageResult {
 
 describe('the packages through an import map, unbundled', () => {
   test('a page imports every main entry and runs each, WebAssembly kernels on the main thread included', async () => {
-    const { page, errors } = await openPage(browser, `${plain.url}test/browser/pages/import-map.html`);
+    const { page, errors } = await openPage(harness.browser, `${harness.plain.url}test/browser/pages/import-map.html`);
     const result = (await waitForResult(page)) as PageResult;
     expect(result.error).toBeUndefined();
     expect(errors).toEqual([]);

@@ -5,15 +5,14 @@
  * one page: the mountain first, while the worker trains. Saves a screenshot to
  * build/browser-page.png.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildPage } from '../../examples/browser/build.js';
-import { startServer, type RunningServer } from '../../examples/browser/server.js';
-import { launchChromium, openPage } from '../../examples/browser/chromium.js';
+import { openPage } from '../../examples/browser/chromium.js';
+import { useBrowser } from './harness.js';
 
-let browser: Browser;
-let server: RunningServer;
+const harness = useBrowser({ isolated: true }, buildPage);
 let page: Page;
 let errors: string[];
 let pageOpened = 0;
@@ -24,13 +23,8 @@ interface WithDataset {
 }
 
 beforeAll(async () => {
-  await buildPage();
-  [browser, server] = await Promise.all([launchChromium(), startServer()]);
-  ({ page, errors } = await openPage(browser, server.url));
+  ({ page, errors } = await openPage(harness.browser, harness.isolated.url));
   pageOpened = performance.now();
-});
-afterAll(async () => {
-  await Promise.all([browser?.close(), server?.close()]);
 });
 
 /** Draws strokes on the drawing pad with the mouse; points in 0..1 of the pad's box. */

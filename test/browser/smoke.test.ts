@@ -2,25 +2,16 @@
  * The harness itself: the server serves the built packages, Chromium loads them unbundled, and the
  * isolation headers make the page cross-origin isolated (or not, without them).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startServer, type RunningServer } from '../../examples/browser/server.js';
-import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
+import { describe, expect, test } from 'vitest';
+import { openPage, waitForResult } from '../../examples/browser/chromium.js';
+import { useBrowser } from './harness.js';
 
-let browser: Browser;
-let isolated: RunningServer;
-let plain: RunningServer;
-beforeAll(async () => {
-  [browser, isolated, plain] = await Promise.all([launchChromium(), startServer(), startServer({ isolated: false })]);
-});
-afterAll(async () => {
-  await Promise.all([browser?.close(), isolated?.close(), plain?.close()]);
-});
+const harness = useBrowser({ isolated: true, plain: true });
 
 describe('the browser harness', () => {
-  for (const [name, server, expectIsolated] of [['isolated', () => isolated, true], ['not isolated', () => plain, false]] as const) {
+  for (const [name, server, expectIsolated] of [['isolated', () => harness.isolated, true], ['not isolated', () => harness.plain, false]] as const) {
     test(`a page (${name}) runs a backward pass from the built package`, async () => {
-      const { page, errors } = await openPage(browser, `${server().url}test/browser/pages/smoke.html`);
+      const { page, errors } = await openPage(harness.browser, `${server().url}test/browser/pages/smoke.html`);
       const result = await waitForResult(page);
       expect(result).toEqual({ grad: [30, 40], isolated: expectIsolated });
       expect(errors).toEqual([]);
@@ -28,9 +19,9 @@ describe('the browser harness', () => {
   }
 
   test('the server refuses paths outside what pages need', async () => {
-    const response = await fetch(`${isolated.url}package.json`);
+    const response = await fetch(`${harness.isolated.url}package.json`);
     expect(response.status).toBe(404);
-    const escape = await fetch(`${isolated.url}packages/../package.json`);
+    const escape = await fetch(`${harness.isolated.url}packages/../package.json`);
     expect(escape.status).toBe(404);
   });
 });

@@ -8,11 +8,11 @@
  *
  * NN_THREAD_TIMINGS=1 also prints times (best and median), 1 thread against 2, for the record.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startServer, type RunningServer } from '../../examples/browser/server.js';
+import { describe, expect, test } from 'vitest';
+import type { RunningServer } from '../../examples/browser/server.js';
 import { bundleForBrowser } from '../../examples/browser/bundle.js';
-import { launchChromium, openPage, waitForResult } from '../../examples/browser/chromium.js';
+import { openPage, waitForResult } from '../../examples/browser/chromium.js';
+import { useBrowser } from './harness.js';
 
 interface Stats { best: number; median: number }
 interface ProductReport { runsOnPool: number; sameBits: boolean; spotError?: number }
@@ -40,18 +40,10 @@ const F32_SPOT = 1e-5;
 const F64_SPOT = 1e-13;
 const MAIN_THREAD = /setNumThreads\(2\): called on a page's main thread, where Atomics.wait is not allowed; call it \(and train\) in a dedicated worker/;
 
-let browser: Browser;
-let isolated: RunningServer;
-let plain: RunningServer;
-beforeAll(async () => {
-  [browser, isolated, plain] = await Promise.all([launchChromium(), startServer(), startServer({ isolated: false })]);
-});
-afterAll(async () => {
-  await Promise.all([browser?.close(), isolated?.close(), plain?.close()]);
-});
+const harness = useBrowser({ isolated: true, plain: true });
 
 async function load(server: RunningServer): Promise<{ report: PageReport; errors: string[] }> {
-  const { page, errors } = await openPage(browser, `${server.url}test/browser/pages/threads.html${timings ? '?timings' : ''}`);
+  const { page, errors } = await openPage(harness.browser, `${server.url}test/browser/pages/threads.html${timings ? '?timings' : ''}`);
   const report = (await waitForResult(page, 170_000)) as PageReport;
   await page.close();
   expect(report.worker.error).toBeUndefined();
@@ -60,7 +52,7 @@ async function load(server: RunningServer): Promise<{ report: PageReport; errors
 
 describe('threads in Chromium', () => {
   test('isolated: a worker runs products on 2 threads with the bits of one, and failures turn up as errors', async () => {
-    const { report, errors } = await load(isolated);
+    const { report, errors } = await load(harness.isolated);
     const { main, worker } = report;
     if (worker.timings !== undefined) {
       console.log('ms, best and median, 1 thread -> 2 threads (Chromium, dedicated worker, alternating runs):');
@@ -100,7 +92,7 @@ describe('threads in Chromium', () => {
   });
 
   test('not isolated: the worker stays at one thread, silently, and the products are right', async () => {
-    const { report, errors } = await load(plain);
+    const { report, errors } = await load(harness.plain);
     const { main, worker } = report;
     expect(main.isolated).toBe(false);
     expect(main.outcome).toMatch(new RegExp(`^rejected: ${MAIN_THREAD.source}`));
@@ -120,7 +112,7 @@ describe('threads in Chromium', () => {
       { in: 'test/browser/pages/threads-bundled-worker.js', out: 'app-worker' },
       { in: '@nn/autograd/web-worker', out: 'matmul-worker' },
     ], 'build/browser/webthreads');
-    const { page, errors } = await openPage(browser, `${isolated.url}test/browser/pages/threads-bundled.html`);
+    const { page, errors } = await openPage(harness.browser, `${harness.isolated.url}test/browser/pages/threads-bundled.html`);
     const result = await waitForResult(page);
     await page.close();
     expect(result).toEqual({ threads: 2, sameBits: true, after: 1 });
