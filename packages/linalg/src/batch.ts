@@ -41,10 +41,17 @@ export function readBatch(a: Tensor, batchShape?: readonly number[]): MatrixBatc
 
 /**
  * A tensor holding `data` (float64) in `shape`, of `dtype` (a float dtype: the callers have checked
- * their inputs' dtypes): float32 rounds each value once.
+ * their inputs' dtypes): float32 rounds each value once. A float64 `data` of exactly the shape's size
+ * becomes the tensor's storage without a copy (as @nn/layers' sequence views do, through the
+ * constructor that `tensor()` wraps): the callers pass arrays they made for the result and drop
+ * them, and a copy of an n x n result was about 5% of a 256 Cholesky.
  */
 export function toTensor(data: Float64Array, shape: readonly number[], dtype: DType): Tensor {
-  return dtype === 'float64' ? tensor(data, { dtype, shape }) : tensor(Float32Array.from(data), { dtype: 'float32', shape });
+  if (dtype !== 'float64') return tensor(Float32Array.from(data), { dtype: 'float32', shape });
+  if (data.length !== sizeOf(shape) || shape.length === 0) return tensor(data, { dtype, shape });
+  const strides: number[] = [];
+  for (let axis = shape.length - 1, step = 1; axis >= 0; step *= shape[axis]!, axis--) strides[axis] = step;
+  return new Tensor(data, [...shape], strides, 0);
 }
 
 /** The matrix at batch index `index` of a batch, as a subarray view (no copy). */
