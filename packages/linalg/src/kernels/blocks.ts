@@ -119,6 +119,27 @@ export function subtractLowerProduct(
  */
 let smallProduct = 4096;
 
+/** The inverse of a solve's diagonal block (`inverseScratch`) and the products that replace blocks (`replaceByProduct`), grown to the largest seen. */
+let inverseArray = new Float64Array(0);
+let replaceArray = new Float64Array(0);
+
+/** A reused array of at least order x order values, for the inverse of a small diagonal block. */
+export function inverseScratch(order: number): Float64Array {
+  if (inverseArray.length < order * order) inverseArray = new Float64Array(order * order);
+  return inverseArray;
+}
+
+/**
+ * The rows x cols block of `a` at `offset` (rows `ld` apart) replaced by the product of `left`
+ * (rows x depth) and `right` (depth x cols), which may read that block: `gemm` writes a reused
+ * scratch, then the rows are copied in.
+ */
+export function replaceByProduct(a: Float64Array, offset: number, ld: number, rows: number, depth: number, cols: number, left: Float64View, right: Float64View, gemm: Gemm): void {
+  if (replaceArray.length < rows * cols) replaceArray = new Float64Array(Math.max(rows * cols, 2 * replaceArray.length));
+  gemm(replaceArray, left, right, rows, depth, cols);
+  for (let i = 0; i < rows; i++) a.set(replaceArray.subarray(i * cols, (i + 1) * cols), offset + i * ld);
+}
+
 /** Whether a product of this many multiply-adds takes the in-place loops rather than `gemm`. */
 export function isSmallProduct(multiplyAdds: number): boolean {
   return multiplyAdds <= smallProduct;

@@ -2,7 +2,7 @@
  * Cholesky factorization A = L L^T of one symmetric positive-definite matrix, in place, reading only
  * the lower triangle of A (as LAPACK's potrf with uplo = 'L', what torch.linalg.cholesky calls).
  */
-import { blockView, isSmallProduct, subtractProduct, type Gemm } from './blocks.js';
+import { blockView, inverseScratch, isSmallProduct, replaceByProduct, subtractProduct, type Gemm } from './blocks.js';
 
 /**
  * Overwrites the n x n row-major matrix `a` (from `offset`, rows `ld` apart) with its lower Cholesky
@@ -115,18 +115,11 @@ function solveBySubstitution(a: Float64Array, lOff: number, bOff: number, ld: nu
   }
 }
 
-/** The inverse of the leaf's L, and the leaf's product B L^-T, reused across calls (grown to the largest). */
-let inverseScratch = new Float64Array(0);
-let leafScratch = new Float64Array(0);
-
 /** The leaf of `solveRightLowerTransposed` as B := B L^-T, one product through `gemm`. */
 function solveByInverse(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, gemm: Gemm): void {
-  if (inverseScratch.length < cols * cols) inverseScratch = new Float64Array(cols * cols);
-  if (leafScratch.length < rows * cols) leafScratch = new Float64Array(Math.max(rows * cols, 2 * leafScratch.length));
-  const inverse = inverseScratch;
+  const inverse = inverseScratch(cols);
   invertLower(a, lOff, ld, cols, inverse);
-  gemm(leafScratch, blockView(a, bOff, ld), { data: inverse, offset: 0, rowStride: 1, colStride: cols }, rows, cols, cols);
-  for (let i = 0; i < rows; i++) a.set(leafScratch.subarray(i * cols, (i + 1) * cols), bOff + i * ld);
+  replaceByProduct(a, bOff, ld, rows, cols, cols, blockView(a, bOff, ld), { data: inverse, offset: 0, rowStride: 1, colStride: cols }, gemm);
 }
 
 /**

@@ -2,7 +2,7 @@
  * LU factorization with partial pivoting, P A = L U, of one n x n matrix in place (as LAPACK's getrf),
  * and the solves and determinants built on it.
  */
-import { blockView, isSmallProduct, subtractProduct, type Gemm } from './blocks.js';
+import { blockView, inverseScratch, isSmallProduct, replaceByProduct, subtractProduct, type Gemm } from './blocks.js';
 
 /** What `luInPlace` found besides the factors. */
 export interface LuInfo {
@@ -184,15 +184,9 @@ function solveUnitLowerBySubstitution(a: Float64Array, lOff: number, bOff: numbe
   }
 }
 
-/** The inverse of the leaf's L, and the leaf's product L^-1 B, reused across calls (grown to the largest). */
-let inverseScratch = new Float64Array(0);
-let leafScratch = new Float64Array(0);
-
 /** The leaf of `solveUnitLower` as B := L^-1 B, one product through `gemm`. */
 function solveUnitLowerByInverse(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, gemm: Gemm): void {
-  if (inverseScratch.length < rows * rows) inverseScratch = new Float64Array(rows * rows);
-  if (leafScratch.length < rows * cols) leafScratch = new Float64Array(Math.max(rows * cols, 2 * leafScratch.length));
-  const inverse = inverseScratch;
+  const inverse = inverseScratch(rows);
   // Row i of M = L^-1: M[i][j] = -(L[i][j:i] . M[j:i][j]) for j < i, M[i][i] = 1 (the column of M strided, at most 16 long).
   for (let i = 0; i < rows; i++) {
     const rowL = lOff + i * ld;
@@ -204,8 +198,7 @@ function solveUnitLowerByInverse(a: Float64Array, lOff: number, bOff: number, ld
     inverse[i * rows + i] = 1;
     inverse.fill(0, i * rows + i + 1, (i + 1) * rows);
   }
-  gemm(leafScratch, { data: inverse, offset: 0, rowStride: rows, colStride: 1 }, blockView(a, bOff, ld), rows, rows, cols);
-  for (let i = 0; i < rows; i++) a.set(leafScratch.subarray(i * cols, (i + 1) * cols), bOff + i * ld);
+  replaceByProduct(a, bOff, ld, rows, rows, cols, { data: inverse, offset: 0, rowStride: rows, colStride: 1 }, blockView(a, bOff, ld), gemm);
 }
 
 /**
