@@ -10,6 +10,7 @@ import { crossEntropy } from '@nn/layers';
 import { Adam } from '@nn/optim';
 import { CharTransformer } from '../examples/char-transformer.js';
 import { medianMillis } from './measure.js';
+import { trainingStep } from './nn-workloads.js';
 
 export const GPT_BENCH = { vocab: 64, sequence: 64, dModel: 128, heads: 4, layers: 2, feedforward: 512, batch: 16 } as const;
 
@@ -18,15 +19,9 @@ export function gptStepNn(minMillis: number): number {
   const { vocab, sequence, dModel, heads, layers, feedforward, batch } = GPT_BENCH;
   manualSeed(64);
   const model = new CharTransformer({ vocabSize: vocab, context: sequence, dModel, heads, layers, feedforward });
-  const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   const ids = randint(0, vocab, [batch, sequence + 1], { rng: new Generator(64) });
   const inputs = ids.slice([0, 0], [batch, sequence]);
   const targets = ids.slice([0, 1], [batch, sequence + 1]).reshape([-1]);
-  return medianMillis(() => {
-    optimizer.zeroGrad();
-    const loss = crossEntropy(model.forward(inputs).reshape([-1, vocab]), targets);
-    loss.backward();
-    optimizer.step();
-    loss.item();
-  }, { minMillis, minRuns: 5 });
+  const step = trainingStep(new Adam(model.parameters(), { lr: 1e-3 }), () => crossEntropy(model.forward(inputs).reshape([-1, vocab]), targets));
+  return medianMillis(() => { step(); }, { minMillis, minRuns: 5 });
 }

@@ -14,6 +14,7 @@ import { crossEntropy } from '@nn/layers';
 import { SGD } from '@nn/optim';
 import { lenet5 } from '../examples/lenet.js';
 import { medianMillis } from './measure.js';
+import { trainingStep } from './nn-workloads.js';
 import { useTfjs } from './tfjs.js';
 
 const BATCH = 64;
@@ -24,14 +25,7 @@ const labels = tensor(Array.from({ length: BATCH }, (_, i) => i % 10), { dtype: 
 /** The @nn step, made once: call it to run one step (returns the loss). */
 export function lenetStepNn(): () => number {
   const net = lenet5({ padding: 0, rng });
-  const optimizer = new SGD(net.parameters(), { lr: 0.01 });
-  return () => {
-    optimizer.zeroGrad();
-    const loss = crossEntropy(net.call(inputs), labels);
-    loss.backward();
-    optimizer.step();
-    return loss.item();
-  };
+  return trainingStep(new SGD(net.parameters(), { lr: 0.01 }), () => crossEntropy(net.call(inputs), labels));
 }
 
 /** Milliseconds per step for @nn. */

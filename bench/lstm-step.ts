@@ -11,6 +11,7 @@ import { Generator, rand } from '@nn/autograd';
 import { LSTM, mseLoss } from '@nn/layers';
 import { Adam } from '@nn/optim';
 import { medianMillis } from './measure.js';
+import { trainingStep } from './nn-workloads.js';
 import { useTfjs } from './tfjs.js';
 
 const BATCH = 32;
@@ -24,14 +25,8 @@ const targets = rand([BATCH, STEPS, HIDDEN], { rng });
 /** Milliseconds per step for @nn. */
 export function lstmStepNn(minMillis: number): number {
   const lstm = new LSTM(INPUT, HIDDEN, { numLayers: 2, batchFirst: true, rng });
-  const optimizer = new Adam(lstm.parameters(), { lr: 0.001 });
-  return medianMillis(() => {
-    optimizer.zeroGrad();
-    const loss = mseLoss(lstm.forward(inputs), targets);
-    loss.backward();
-    optimizer.step();
-    loss.item();
-  }, { minMillis, minRuns: 3 });
+  const step = trainingStep(new Adam(lstm.parameters(), { lr: 0.001 }), () => mseLoss(lstm.forward(inputs), targets));
+  return medianMillis(() => { step(); }, { minMillis, minRuns: 3 });
 }
 
 /** Milliseconds per step for TensorFlow.js on `backend`. */

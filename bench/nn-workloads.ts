@@ -6,8 +6,23 @@
 import { Generator, manualSeed, rand, tensor, type Tensor } from '@nn/autograd';
 import { loadDigits } from '@nn/data';
 import { crossEntropy, Dense, glorotUniform, ReLU, Sequential, Softmax, zeros } from '@nn/layers';
-import { SGD } from '@nn/optim';
+import { SGD, type Optimizer } from '@nn/optim';
 import { Model } from '@nn/train';
+
+/**
+ * One training step as a function to time: zero the gradients, compute `loss()` (the forward pass),
+ * backpropagate, step `optimizer`, and read the loss back, so that the step is finished when the
+ * timer stops. The MLP, LeNet-5, LSTM and GPT steps of the bench are all this shape.
+ */
+export function trainingStep(optimizer: Optimizer, loss: () => Tensor): () => number {
+  return () => {
+    optimizer.zeroGrad();
+    const value = loss();
+    value.backward();
+    optimizer.step();
+    return value.item();
+  };
+}
 
 /** The MLP step's batch. */
 export const MLP_BATCH = 128;
@@ -28,14 +43,7 @@ export function mlpData(): { rng: Generator; inputs: Tensor; labels: Tensor } {
 export function mlpStep(): () => number {
   const { rng, inputs, labels } = mlpData();
   const net = new Sequential([new Dense(784, 256, { rng }), new ReLU(), new Dense(256, 10, { rng })]);
-  const optimizer = new SGD(net.parameters(), { lr: 0.01 });
-  return () => {
-    optimizer.zeroGrad();
-    const loss = crossEntropy(net.call(inputs), labels);
-    loss.backward();
-    optimizer.step();
-    return loss.item();
-  };
+  return trainingStep(new SGD(net.parameters(), { lr: 0.01 }), () => crossEntropy(net.call(inputs), labels));
 }
 
 /** The digits split: the first 1437 digits to train on, the other 360 to test. */
