@@ -46,27 +46,17 @@ function subtractGemm(
   subtractBlock(a, cOff, ld, productScratch, m, n, lower);
 }
 
-/**
- * Two scratch arrays that `gatherBlock` reuses, grown to the largest block seen: the product copies
- * its operands into tensors at once, so a gathered block is dead when `multiply` returns, and
- * reusing the scratch saves an allocation (and its zero fill) per operand.
- */
-const scratch = [new Float64Array(0), new Float64Array(0)];
+/** The array `gatherBlock` reuses, grown to the largest block seen (saving an allocation and its zero fill a call). */
+let gatherScratch = new Float64Array(0);
 
 /**
- * The rows x cols block of `a` at `offset` (rows `ld` apart), as a dense row-major array. With
- * `slot` (0 or 1) the array is a view of that scratch slot, valid until the next gather into the
- * same slot; without it, a new array.
+ * The rows x cols block of `a` at `offset` (rows `ld` apart), as a dense row-major view of a reused
+ * array: valid until the next call (a product that reads it is done with it when it returns).
  */
-export function gatherBlock(a: Float64Array, offset: number, ld: number, rows: number, cols: number, slot?: 0 | 1): Float64Array {
+export function gatherBlock(a: Float64Array, offset: number, ld: number, rows: number, cols: number): Float64Array {
   const size = rows * cols;
-  let out: Float64Array;
-  if (slot === undefined) {
-    out = new Float64Array(size);
-  } else {
-    if (scratch[slot]!.length < size) scratch[slot] = new Float64Array(Math.max(size, 2 * scratch[slot]!.length));
-    out = scratch[slot]!.subarray(0, size);
-  }
+  if (gatherScratch.length < size) gatherScratch = new Float64Array(Math.max(size, 2 * gatherScratch.length));
+  const out = gatherScratch.subarray(0, size);
   if (cols === ld) {
     out.set(a.subarray(offset, offset + rows * cols));
     return out;

@@ -280,7 +280,7 @@ export function applyOrthogonalFactorT(x: Float64Array, n: number, w: Float64Arr
     const lo = j0 + 1;
     const s = n - lo;
     const { y, yt, t } = compactWY(w, n, tau, j0, b);
-    const columns = gatherBlock(x, lo, n, n, s, 0);
+    const columns = gatherBlock(x, lo, n, n, s);
     const xy = multiply(columns, y, n, s, b);
     // (X Y) T^T: entry (i, r) is the sum over p >= r of (X Y)[i][p] T[r][p].
     const xyt = new Float64Array(n * b);
