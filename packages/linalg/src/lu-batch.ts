@@ -1,7 +1,9 @@
 /** LU factors of a batch of square matrices, shared by solve, inv, det and slogdet. */
 import type { Tensor } from '@nn/autograd';
+import { runsOnWasm } from '@nn/autograd/wasm';
 import { readBatch, type MatrixBatch } from './batch.js';
-import { luBlockedInPlace, type LuInfo } from './kernels/lu.js';
+import { LU_BLOCK, luBlockedInPlace, type LuInfo } from './kernels/lu.js';
+import { luBlockedOnWasm } from './kernels/lu-wasm.js';
 import { gemm } from './gemm.js';
 
 /** The factors of each matrix of a batch: L and U in `batch.data`, the row permutations, the infos. */
@@ -17,6 +19,11 @@ export function factorBatch(a: Tensor, batchShape?: readonly number[]): LuBatch 
   const n = batch.rows;
   const perms = new Int32Array(batch.count * n);
   const infos: LuInfo[] = [];
-  for (let i = 0; i < batch.count; i++) infos.push(luBlockedInPlace(batch.data, n, perms.subarray(i * n, (i + 1) * n), gemm, i * n * n));
+  // The panels on WebAssembly where the factorization is blocked (and the backend allows it).
+  const onWasm = runsOnWasm(n >= LU_BLOCK);
+  for (let i = 0; i < batch.count; i++) {
+    const perm = perms.subarray(i * n, (i + 1) * n);
+    infos.push((onWasm ? luBlockedOnWasm(batch.data, n, perm, gemm, i * n * n) : null) ?? luBlockedInPlace(batch.data, n, perm, gemm, i * n * n));
+  }
   return { batch, perms, infos };
 }

@@ -29,21 +29,46 @@ export function blockView(a: Float64Array, offset: number, ld: number, transpose
   return transposed ? { data: a, offset, rowStride: 1, colStride: ld } : { data: a, offset, rowStride: ld, colStride: 1 };
 }
 
+/**
+ * What the blocked factorizations multiply blocks with: `gemm`, the array a product to subtract is
+ * written into, and the subtraction (`subtractBlock`'s contract). `jsProducts` keeps the product in
+ * a reused JavaScript array and subtracts in JavaScript; ./lu-wasm.ts keeps it beside the matrix in
+ * a WebAssembly memory and subtracts there.
+ */
+export interface BlockProducts {
+  readonly gemm: Gemm;
+  /** An array of at least `size` values, valid until the next call. */
+  productArray(size: number): Float64Array;
+  readonly subtract: (c: Float64Array, offset: number, ld: number, p: Float64Array, rows: number, cols: number, lower: boolean) => void;
+}
+
 /** The array products are written into before they are subtracted, grown to the largest seen. */
 let productScratch = new Float64Array(0);
+
+/** `gemm` with the product in a reused array and `subtractBlock`. */
+export function jsProducts(gemm: Gemm): BlockProducts {
+  return {
+    gemm,
+    productArray: (size) => {
+      if (productScratch.length < size) productScratch = new Float64Array(Math.max(size, 2 * productScratch.length));
+      return productScratch;
+    },
+    subtract: subtractBlock,
+  };
+}
 
 /**
  * C -= A B (or A B^T) computed by `gemm` for the blocks of `a` given by their offsets (C m x n,
  * A m x k, B k x n or n x k), with only C's lower triangle when `lower`: the product goes into the
- * reused scratch, then is subtracted.
+ * products' array, then is subtracted.
  */
 function subtractGemm(
   a: Float64Array, cOff: number, aOff: number, bOff: number, ld: number,
-  m: number, k: number, n: number, bTransposed: boolean, gemm: Gemm, lower = false,
+  m: number, k: number, n: number, bTransposed: boolean, products: BlockProducts, lower = false,
 ): void {
-  if (productScratch.length < m * n) productScratch = new Float64Array(Math.max(m * n, 2 * productScratch.length));
-  gemm(productScratch, blockView(a, aOff, ld), blockView(a, bOff, ld, bTransposed), m, k, n);
-  subtractBlock(a, cOff, ld, productScratch, m, n, lower);
+  const product = products.productArray(m * n);
+  products.gemm(product, blockView(a, aOff, ld), blockView(a, bOff, ld, bTransposed), m, k, n);
+  products.subtract(a, cOff, ld, product, m, n, lower);
 }
 
 /** The array `gatherBlock` reuses, grown to the largest block seen (saving an allocation and its zero fill a call). */
@@ -124,7 +149,7 @@ export function inverseScratch(order: number): Float64Array {
  * (rows x depth) and `right` (depth x cols), which may read that block: `gemm` writes a reused
  * scratch, then the rows are copied in.
  */
-export function replaceByProduct(a: Float64Array, offset: number, ld: number, rows: number, depth: number, cols: number, left: Float64View, right: Float64View, gemm: Gemm): void {
+export function replaceByProduct(a: Float64Array, offset: number, ld: number, rows: number, depth: number, cols: number, left: Float64View, right: Float64View, { gemm }: BlockProducts): void {
   if (replaceArray.length < rows * cols) replaceArray = new Float64Array(Math.max(rows * cols, 2 * replaceArray.length));
   gemm(replaceArray, left, right, rows, depth, cols);
   for (let i = 0; i < rows; i++) a.set(replaceArray.subarray(i * cols, (i + 1) * cols), offset + i * ld);
@@ -151,11 +176,11 @@ export function setSmallProduct(multiplyAdds: number): number {
  */
 export function subtractProduct(
   a: Float64Array, cOff: number, aOff: number, bOff: number, ld: number,
-  m: number, k: number, n: number, bTransposed: boolean, gemm: Gemm, lower = false,
+  m: number, k: number, n: number, bTransposed: boolean, products: BlockProducts, lower = false,
 ): void {
   if (m === 0 || n === 0 || k === 0) return;
   if (m * k * n > smallProduct) {
-    subtractGemm(a, cOff, aOff, bOff, ld, m, k, n, bTransposed, gemm, lower);
+    subtractGemm(a, cOff, aOff, bOff, ld, m, k, n, bTransposed, products, lower);
     return;
   }
   for (let i = 0; i < m; i++) {

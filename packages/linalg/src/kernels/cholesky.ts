@@ -2,7 +2,7 @@
  * Cholesky factorization A = L L^T of one symmetric positive-definite matrix, in place, reading only
  * the lower triangle of A (as LAPACK's potrf with uplo = 'L', what torch.linalg.cholesky calls).
  */
-import { blockView, inverseScratch, isSmallProduct, replaceByProduct, subtractProduct, type Gemm } from './blocks.js';
+import { blockView, inverseScratch, isSmallProduct, jsProducts, replaceByProduct, subtractProduct, type BlockProducts, type Gemm } from './blocks.js';
 
 /**
  * Overwrites the n x n row-major matrix `a` (from `offset`, rows `ld` apart) with its lower Cholesky
@@ -54,7 +54,7 @@ const UPDATE_LEAF = 64;
  * speed, and spent most of its time in the JavaScript panel solve.
  */
 export function choleskyBlockedInPlace(a: Float64Array, n: number, gemm: Gemm, offset = 0): number {
-  const order = choleskyRecursive(a, offset, n, n, gemm);
+  const order = choleskyRecursive(a, offset, n, n, jsProducts(gemm));
   if (order === 0) for (let i = 0; i < n; i++) a.fill(0, offset + i * n + i + 1, offset + (i + 1) * n);
   return order;
 }
@@ -66,16 +66,16 @@ export function splitPoint(size: number): number {
 }
 
 /** Factors the size x size block at `off` (rows `ld` apart); returns as `choleskyInPlace`. */
-function choleskyRecursive(a: Float64Array, off: number, ld: number, size: number, gemm: Gemm): number {
+function choleskyRecursive(a: Float64Array, off: number, ld: number, size: number, products: BlockProducts): number {
   if (size <= CHOLESKY_LEAF) return choleskyInPlace(a, size, off, ld);
   const n1 = splitPoint(size);
   const n2 = size - n1;
-  const first = choleskyRecursive(a, off, ld, n1, gemm);
+  const first = choleskyRecursive(a, off, ld, n1, products);
   if (first !== 0) return first;
   const a21 = off + n1 * ld;
-  solveRightLowerTransposed(a, off, a21, ld, n2, n1, gemm);
-  symmetricUpdate(a, a21, a21 + n1, ld, n2, n1, gemm);
-  const second = choleskyRecursive(a, a21 + n1, ld, n2, gemm);
+  solveRightLowerTransposed(a, off, a21, ld, n2, n1, products);
+  symmetricUpdate(a, a21, a21 + n1, ld, n2, n1, products);
+  const second = choleskyRecursive(a, a21 + n1, ld, n2, products);
   return second === 0 ? 0 : n1 + second;
 }
 
@@ -89,17 +89,17 @@ function choleskyRecursive(a: Float64Array, off: number, ld: number, size: numbe
  * Cholesky factor is well conditioned (its condition number is at most the square root of A's).
  * Products too small for `gemm` keep the substitution loop.
  */
-function solveRightLowerTransposed(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, gemm: Gemm): void {
+function solveRightLowerTransposed(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, products: BlockProducts): void {
   if (cols <= SOLVE_LEAF) {
     if (isSmallProduct(rows * cols * cols)) solveBySubstitution(a, lOff, bOff, ld, rows, cols);
-    else solveByInverse(a, lOff, bOff, ld, rows, cols, gemm);
+    else solveByInverse(a, lOff, bOff, ld, rows, cols, products);
     return;
   }
   const c1 = splitPoint(cols);
   const c2 = cols - c1;
-  solveRightLowerTransposed(a, lOff, bOff, ld, rows, c1, gemm);
-  subtractProduct(a, bOff + c1, bOff, lOff + c1 * ld, ld, rows, c1, c2, true, gemm);
-  solveRightLowerTransposed(a, lOff + c1 * ld + c1, bOff + c1, ld, rows, c2, gemm);
+  solveRightLowerTransposed(a, lOff, bOff, ld, rows, c1, products);
+  subtractProduct(a, bOff + c1, bOff, lOff + c1 * ld, ld, rows, c1, c2, true, products);
+  solveRightLowerTransposed(a, lOff + c1 * ld + c1, bOff + c1, ld, rows, c2, products);
 }
 
 /** The leaf of `solveRightLowerTransposed` row by row: x_j = (b_j - x[0:j] . L[j][0:j]) / L[j][j], unit-stride dot products. */
@@ -116,10 +116,10 @@ function solveBySubstitution(a: Float64Array, lOff: number, bOff: number, ld: nu
 }
 
 /** The leaf of `solveRightLowerTransposed` as B := B L^-T, one product through `gemm`. */
-function solveByInverse(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, gemm: Gemm): void {
+function solveByInverse(a: Float64Array, lOff: number, bOff: number, ld: number, rows: number, cols: number, products: BlockProducts): void {
   const inverse = inverseScratch(cols);
   invertLower(a, lOff, ld, cols, inverse);
-  replaceByProduct(a, bOff, ld, rows, cols, cols, blockView(a, bOff, ld), { data: inverse, offset: 0, rowStride: 1, colStride: cols }, gemm);
+  replaceByProduct(a, bOff, ld, rows, cols, cols, blockView(a, bOff, ld), { data: inverse, offset: 0, rowStride: 1, colStride: cols }, products);
 }
 
 /**
@@ -146,14 +146,14 @@ function invertLower(a: Float64Array, lOff: number, ld: number, size: number, ou
  * `UPDATE_LEAF`, C's rows split in two: the diagonal blocks recurse and the block below the first
  * is one product, so about half of the full square product's work is done.
  */
-function symmetricUpdate(a: Float64Array, xOff: number, cOff: number, ld: number, size: number, depth: number, gemm: Gemm): void {
+function symmetricUpdate(a: Float64Array, xOff: number, cOff: number, ld: number, size: number, depth: number, products: BlockProducts): void {
   if (size <= UPDATE_LEAF) {
-    subtractProduct(a, cOff, xOff, xOff, ld, size, depth, size, true, gemm, true);
+    subtractProduct(a, cOff, xOff, xOff, ld, size, depth, size, true, products, true);
     return;
   }
   const h1 = splitPoint(size);
   const h2 = size - h1;
-  symmetricUpdate(a, xOff, cOff, ld, h1, depth, gemm);
-  subtractProduct(a, cOff + h1 * ld, xOff + h1 * ld, xOff, ld, h2, depth, h1, true, gemm);
-  symmetricUpdate(a, xOff + h1 * ld, cOff + h1 * ld + h1, ld, h2, depth, gemm);
+  symmetricUpdate(a, xOff, cOff, ld, h1, depth, products);
+  subtractProduct(a, cOff + h1 * ld, xOff + h1 * ld, xOff, ld, h2, depth, h1, true, products);
+  symmetricUpdate(a, xOff + h1 * ld, cOff + h1 * ld + h1, ld, h2, depth, products);
 }

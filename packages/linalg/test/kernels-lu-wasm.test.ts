@@ -1,0 +1,104 @@
+/**
+ * The LU with its panels and subtractions on WebAssembly against the JavaScript kernels: the same
+ * factors bit for bit, the same permutation and the same zero pivot, on sizes whose rows are a
+ * multiple of 4 KiB apart and on odd ones, with every update by the product or by the loop; NaN
+ * reaches the same entries; and the subtraction alone, whole and lower triangle.
+ */
+import { describe, expect, test } from 'vitest';
+import { Generator, randn } from '@nn/autograd';
+import { simdWasmApi } from '@nn/autograd/wasm';
+import { setSmallProduct, subtractBlock } from '../src/kernels/blocks.js';
+import { LU_BLOCK, luBlockedInPlace } from '../src/kernels/lu.js';
+import { luBlockedOnWasm, subtractBlockOnWasm } from '../src/kernels/lu-wasm.js';
+import { gemm } from '../src/gemm.js';
+
+function randomMatrix(size: number, seed: number): Float64Array {
+  return randn([size, size], { dtype: 'float64', rng: new Generator(seed) }).data() as Float64Array;
+}
+
+/** Both kernels on copies of `a`: the factors, permutations and infos. */
+function factorBoth(a: Float64Array, n: number) {
+  const js = a.slice();
+  const wasm = a.slice();
+  const pJs = new Int32Array(n);
+  const pWasm = new Int32Array(n);
+  const iJs = luBlockedInPlace(js, n, pJs, gemm);
+  const iWasm = luBlockedOnWasm(wasm, n, pWasm, gemm);
+  return { js, wasm, pJs, pWasm, iJs, iWasm };
+}
+
+/** The first index where two arrays differ (NaN equal to NaN), or -1. */
+function firstDifference(x: Float64Array, y: Float64Array): number {
+  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i]) && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) return i;
+  return -1;
+}
+
+describe.runIf(simdWasmApi() !== undefined)('luBlockedOnWasm', () => {
+  for (const n of [LU_BLOCK, 2 * LU_BLOCK + 37, 256]) {
+    for (const threshold of [undefined, 0, Infinity]) {
+      test(`n = ${n}, small-product threshold ${threshold ?? 'default'}: the JavaScript kernel's bits`, () => {
+        const previous = threshold === undefined ? undefined : setSmallProduct(threshold);
+        try {
+          const { js, wasm, pJs, pWasm, iJs, iWasm } = factorBoth(randomMatrix(n, n + 1), n);
+          expect(iWasm).toEqual(iJs);
+          expect(Array.from(pWasm)).toEqual(Array.from(pJs));
+          expect(firstDifference(js, wasm)).toBe(-1);
+        } finally {
+          if (previous !== undefined) setSmallProduct(previous);
+        }
+      });
+    }
+  }
+
+  test('at an offset in a batch array, the other matrices untouched', () => {
+    const n = 2 * LU_BLOCK + 5;
+    const batch = new Float64Array(3 * n * n);
+    batch.set(randomMatrix(n, 7), n * n);
+    const before = batch.slice();
+    const info = luBlockedOnWasm(batch, n, new Int32Array(n), gemm, n * n);
+    const alone = before.slice(n * n, 2 * n * n);
+    const aloneInfo = luBlockedInPlace(alone, n, new Int32Array(n), gemm);
+    expect(info).toEqual(aloneInfo);
+    expect(firstDifference(batch.subarray(n * n, 2 * n * n), alone)).toBe(-1);
+    expect(firstDifference(batch.subarray(0, n * n), before.subarray(0, n * n))).toBe(-1);
+    expect(firstDifference(batch.subarray(2 * n * n), before.subarray(2 * n * n))).toBe(-1);
+  });
+
+  test('an exactly zero column: the same zero pivot, and the same factors around it', () => {
+    const n = 2 * LU_BLOCK + 37;
+    const a = randomMatrix(n, 2);
+    for (let i = 0; i < n; i++) a[i * n + 100] = 0;
+    const { js, wasm, iJs, iWasm } = factorBoth(a, n);
+    expect(iJs.zeroPivot).toBe(101);
+    expect(iWasm).toEqual(iJs);
+    expect(firstDifference(js, wasm)).toBe(-1);
+  });
+
+  test('NaN in a pivot column and in the trailing matrix reaches the same entries', () => {
+    const n = 2 * LU_BLOCK + 37;
+    const a = randomMatrix(n, 3);
+    a[70 * n + 20] = NaN; // below the diagonal of column 20: it becomes that column's pivot
+    a[10 * n + 120] = NaN;
+    const { js, wasm, pJs, pWasm } = factorBoth(a, n);
+    expect(Array.from(pWasm)).toEqual(Array.from(pJs));
+    expect(js.some(Number.isNaN)).toBe(true);
+    expect(firstDifference(js, wasm)).toBe(-1);
+  });
+});
+
+describe.runIf(simdWasmApi() !== undefined)('subtractBlockOnWasm', () => {
+  for (const lower of [false, true]) {
+    for (const cols of [1, 6, 7]) {
+      test(`a 7 x ${cols} block of a 9 x 11 matrix${lower ? ', lower triangle' : ''}: subtractBlock's bits`, () => {
+        const c = randn([9, 11], { dtype: 'float64', rng: new Generator(cols) }).data() as Float64Array;
+        const p = randn([7, cols], { dtype: 'float64', rng: new Generator(cols + 10) }).data() as Float64Array;
+        const expected = c.slice();
+        subtractBlock(expected, 13, 11, p, 7, cols, lower);
+        const actual = c.slice();
+        expect(subtractBlockOnWasm(actual, 13, 11, p, 7, cols, lower)).toBe(true);
+        expect(firstDifference(actual, expected)).toBe(-1);
+        expect(firstDifference(actual, c)).not.toBe(-1);
+      });
+    }
+  }
+});
