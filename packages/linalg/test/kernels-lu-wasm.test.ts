@@ -5,12 +5,13 @@
  * reaches the same entries; and the subtraction alone, whole and lower triangle.
  */
 import { describe, expect, test } from 'vitest';
-import { Generator, randn } from '@nn/autograd';
+import { Generator, getBackend, randn, setBackend, type Tensor } from '@nn/autograd';
 import { simdWasmApi } from '@nn/autograd/wasm';
 import { setSmallProduct, subtractBlock } from '../src/kernels/blocks.js';
 import { LU_BLOCK, luBlockedInPlace } from '../src/kernels/lu.js';
 import { luBlockedOnWasm, subtractBlockOnWasm } from '../src/kernels/lu-wasm.js';
 import { gemm } from '../src/gemm.js';
+import { det, inv, slogdet, solve } from '../src/index.js';
 
 function randomMatrix(size: number, seed: number): Float64Array {
   return randn([size, size], { dtype: 'float64', rng: new Generator(seed) }).data() as Float64Array;
@@ -100,5 +101,48 @@ describe.runIf(simdWasmApi() !== undefined)('subtractBlockOnWasm', () => {
         expect(firstDifference(actual, c)).not.toBe(-1);
       });
     }
+  }
+});
+
+describe.runIf(simdWasmApi() !== undefined)('solve, inv, det and slogdet on WebAssembly against the JavaScript backend', () => {
+  const n = LU_BLOCK + 16;
+  /** `f` under the 'js' backend and under 'wasm' (which takes the WebAssembly LU), as arrays. */
+  function bothBackends(f: () => Tensor[]): { js: Float64Array[]; wasm: Float64Array[] } {
+    const before = getBackend();
+    try {
+      setBackend('js');
+      const js = f().map((t) => Float64Array.from(t.data()));
+      setBackend('wasm');
+      const wasm = f().map((t) => Float64Array.from(t.data()));
+      return { js, wasm };
+    } finally {
+      setBackend(before);
+    }
+  }
+  /** Entries of variance 1 / n, so that det stays well inside float32's range (a 64 x 64 randn matrix's is near 1e44). */
+  const scaled = (shape: number[], dtype: 'float32' | 'float64', seed: number): Tensor => randn(shape, { dtype, rng: new Generator(seed) }).div(Math.sqrt(n));
+  const inputs: [string, () => Tensor][] = [
+    ['one float64 matrix', () => scaled([n, n], 'float64', 11)],
+    ['one float32 matrix', () => scaled([n, n], 'float32', 12)],
+    ['a transposed view', () => scaled([n, n], 'float64', 13).transpose(0, 1)],
+    ['a batch of three', () => scaled([3, n, n], 'float64', 14)],
+    ['one matrix in a batch of one', () => scaled([1, n, n], 'float64', 15)],
+    ['the second of two matrices (a view at an offset)', () => scaled([2, n, n], 'float64', 17).slice([1, 0, 0], [2, n, n])],
+  ];
+  for (const [name, make] of inputs) {
+    test(`${name}: the same values to 1e-12 relative (1e-5 in float32)`, () => {
+      const a = make();
+      const b = randn([...a.shape.slice(0, -1), 3], { dtype: a.dtype, rng: new Generator(16) });
+      // Each function factors again, so each result was read before the next factorization reused the memory.
+      const { js, wasm } = bothBackends(() => [solve(a, b), inv(a), det(a), slogdet(a).logabsdet, solve(a, b)]);
+      const tolerance = a.dtype === 'float32' ? 1e-5 : 1e-12;
+      js.forEach((expected, k) => {
+        const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        let worst = 0;
+        for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i]! - wasm[k]![i]!));
+        expect(worst / scale, `result ${k}`).toBeLessThan(tolerance);
+      });
+      expect(Array.from(wasm[4]!)).toEqual(Array.from(wasm[0]!));
+    });
   }
 });

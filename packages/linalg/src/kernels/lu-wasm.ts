@@ -37,6 +37,21 @@ const roundUp = (x: number, multiple: number): number => Math.ceil(x / multiple)
  * the same factors, bit for bit. Returns null, having done nothing, where WebAssembly SIMD is missing.
  */
 export function luBlockedOnWasm(a: Float64Array, n: number, perm: Int32Array, gemm: Gemm, offset = 0): LuInfo | null {
+  const factored = luFactorOnWasm(a, offset, n, perm, gemm);
+  if (factored === null) return null;
+  a.set(factored.factors, offset);
+  return factored.info;
+}
+
+/**
+ * The factors of the n x n matrix at `offset` of `source` (float32 values are converted exactly),
+ * as `luBlockedOnWasm` computes them, left in the module's memory: `factors` is a view of it, valid
+ * until the next call here (which reuses the memory), so that a caller that only reads them (a
+ * solve) copies the matrix once in all. Null where WebAssembly SIMD is missing.
+ */
+export function luFactorOnWasm(
+  source: Float32Array | Float64Array, offset: number, n: number, perm: Int32Array, gemm: Gemm,
+): { factors: Float64Array; info: LuInfo } | null {
   const module = luInstance();
   if (module === null) return null;
   // [ the matrix: n x n ][ a product: up to n x n ][ a panel, column by column: LU_LEAF columns ][ its pivots: LU_LEAF i32 ]
@@ -48,7 +63,7 @@ export function luBlockedOnWasm(a: Float64Array, n: number, perm: Int32Array, ge
   const memory = module.f64;
   const pivots = new Int32Array(memory.buffer, pivotsAt, LU_LEAF);
   const { panel, subtract } = module.functions(findFunctions);
-  memory.set(a.subarray(offset, offset + n * n), 0);
+  memory.set(source.subarray(offset, offset + n * n), 0);
   const kernels: LuKernels = {
     products: memoryProducts(memory, gemm, productAt, n * n, subtract),
     panel: (m, off, size, permutation, c0, c1, info) => {
@@ -65,8 +80,7 @@ export function luBlockedOnWasm(a: Float64Array, n: number, perm: Int32Array, ge
     },
   };
   const info = luBlockedWith(memory, n, perm, kernels, 0);
-  a.set(memory.subarray(0, n * n), offset);
-  return info;
+  return { factors: memory.subarray(0, n * n), info };
 }
 
 /** Products written at byte `productAt` of `memory` (room for `capacity` values) and subtracted there from blocks of `memory`. */
