@@ -70,7 +70,7 @@ function emitSubtract(f: FunctionBuilder): void {
 function emitPanel(f: FunctionBuilder): void {
   const [a, ld, rows, width, left, rowBytes, scratch, columnBytes, pivots] = [0, 1, 2, 3, 4, 5, 6, 7, 8] as const;
   const i32 = (): number => f.local(ValType.i32);
-  const [i, j, k, p, colK, colJ, colJ2, x, y, end, column] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+  const [i, j, k, p, colK, colJ, colJ2, x, y, end, column, nan] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
   const f64 = (): number => f.local(ValType.f64);
   const [best, v, pivot, t, t2, lScalar] = [f64(), f64(), f64(), f64(), f64(), f64()];
   const [u, u2, l] = [f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128)];
@@ -143,16 +143,25 @@ function emitPanel(f: FunctionBuilder): void {
   f.i32(0).set(k);
   whileBelow(k, width, () => {
     f.get(scratch).get(k).get(columnBytes).op('i32.mul').op('i32.add').set(colK);
-    // The pivot: the largest |value| at or below the diagonal; a NaN is taken over any number, so it propagates.
+    // The pivot: the first largest |value| at or below the diagonal, or the first NaN below it when
+    // there is one (as luPanel's test takes it), so that NaN propagates. The scan only compares and
+    // notes whether it met a NaN; the rare column with one is scanned again for the first.
     f.get(k).set(p);
     element(colK, k).mem('f64.load').op('f64.abs').set(best);
+    f.i32(0).set(nan);
     f.get(k).i32(1).op('i32.add').set(i);
     whileBelow(i, rows, () => {
-      element(colK, i).mem('f64.load').op('f64.abs').set(v);
-      f.get(v).get(best).op('f64.gt');
-      f.get(best).get(best).op('f64.eq').get(v).get(v).op('f64.ne').op('i32.and');
-      f.op('i32.or').if().get(v).set(best).get(i).set(p).end();
+      element(colK, i).mem('f64.load').op('f64.abs').tee(v).get(best).op('f64.gt').if().get(v).set(best).get(i).set(p).end();
+      f.get(nan).get(v).get(v).op('f64.ne').op('i32.or').set(nan);
     });
+    // A NaN on the diagonal stays the pivot (nothing compares greater than it); one below it wins.
+    f.get(nan).get(best).get(best).op('f64.eq').op('i32.and').if();
+    f.get(k).i32(1).op('i32.add').set(i);
+    f.block().loop();
+    element(colK, i).mem('f64.load').tee(v).get(v).op('f64.ne').if().get(i).set(p).br(2).end();
+    f.get(i).i32(1).op('i32.add').set(i).br(0);
+    f.end().end();
+    f.end();
     f.get(pivots).get(k).i32(2).op('i32.shl').op('i32.add').get(p).mem('i32.store');
     f.get(p).get(k).op('i32.ne').if();
     // Rows k and p swap in the scratch (width values, a column apart) and whole in the matrix (two at a time, then an odd one).
