@@ -33,6 +33,29 @@ export function luPanelModule(): Uint8Array {
   return module.toBytes();
 }
 
+/** The instructions that handle two float64 at once (a v128), or one. */
+const LANES = {
+  2: { load: 'v128.load', store: 'v128.store', mul: 'f64x2.mul', sub: 'f64x2.sub', div: 'f64x2.div' },
+  1: { load: 'f64.load', store: 'f64.store', mul: 'f64.mul', sub: 'f64.sub', div: 'f64.div' },
+} as const;
+type Lanes = (typeof LANES)[1 | 2];
+
+/**
+ * Emits `body(LANES[2])` in a loop while two units fit between local `index` and local `limit`
+ * (index + 2 unit <= limit), `index` stepping by 2 unit, then `body(LANES[1])` once if one unit is
+ * left: a unit is 8 for byte offsets of float64 values, 1 for counts.
+ */
+function twoThenOne(f: FunctionBuilder, index: number, limit: number, unit: number, body: (lanes: Lanes) => void): void {
+  f.block().loop();
+  f.get(index).i32(2 * unit).op('i32.add').get(limit).op('i32.gt_u').brIf(1);
+  body(LANES[2]);
+  f.get(index).i32(2 * unit).op('i32.add').set(index).br(0);
+  f.end().end();
+  f.get(index).get(limit).op('i32.lt_u').if();
+  body(LANES[1]);
+  f.end();
+}
+
 /**
  * subtract(c, ld, p, rows, cols, lower): C -= P for the rows x cols block at byte address `c` (rows
  * `ld` bytes apart) and the dense row-major P at `p`; with `lower` non-zero only the entries on and
@@ -49,20 +72,12 @@ function emitSubtract(f: FunctionBuilder): void {
   // The row's end in bytes: cols, or i + 1 when lower and that is fewer.
   f.get(i).i32(1).op('i32.add').get(cols).get(cols).get(i).op('i32.gt_u').get(lower).i32(0).op('i32.ne').op('i32.and').op('select').i32(3).op('i32.shl').set(end);
   f.i32(0).set(x);
-  f.block().loop();
-  f.get(x).i32(16).op('i32.add').get(end).op('i32.gt_u').brIf(1);
-  f.get(cRow).get(x).op('i32.add');
-  f.get(cRow).get(x).op('i32.add').mem('v128.load');
-  f.get(pRow).get(x).op('i32.add').mem('v128.load');
-  f.op('f64x2.sub').mem('v128.store');
-  f.get(x).i32(16).op('i32.add').set(x).br(0);
-  f.end().end();
-  f.get(x).get(end).op('i32.lt_u').if();
-  f.get(cRow).get(x).op('i32.add');
-  f.get(cRow).get(x).op('i32.add').mem('f64.load');
-  f.get(pRow).get(x).op('i32.add').mem('f64.load');
-  f.op('f64.sub').mem('f64.store');
-  f.end();
+  twoThenOne(f, x, end, 8, (lanes) => {
+    f.get(cRow).get(x).op('i32.add');
+    f.get(cRow).get(x).op('i32.add').mem(lanes.load);
+    f.get(pRow).get(x).op('i32.add').mem(lanes.load);
+    f.op(lanes.sub).mem(lanes.store);
+  });
   f.get(i).i32(1).op('i32.add').set(i).br(0);
   f.end().end();
 }
@@ -70,16 +85,22 @@ function emitSubtract(f: FunctionBuilder): void {
 function emitPanel(f: FunctionBuilder): void {
   const [a, ld, rows, width, left, rowBytes, scratch, columnBytes, pivots] = [0, 1, 2, 3, 4, 5, 6, 7, 8] as const;
   const i32 = (): number => f.local(ValType.i32);
-  const [i, j, k, p, colK, colJ, colJ2, x, y, end, column, nan] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+  const [i, j, k, p, colK, column, x, end, rowK, rowP, nan] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+  const columns = [i32(), i32()] as const;
   const f64 = (): number => f.local(ValType.f64);
-  const [best, v, pivot, t, t2, lScalar] = [f64(), f64(), f64(), f64(), f64(), f64()];
-  const [u, u2, l] = [f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128)];
+  const [best, v, pivot, t] = [f64(), f64(), f64(), f64()];
+  const scales = [f64(), f64()] as const;
+  const v128 = (): number => f.local(ValType.v128);
+  const [u, l] = [v128(), v128()];
+  const splats = [v128(), v128()] as const;
   /** Pushes local `base` + local `index` * 8. */
   const element = (base: number, index: number): FunctionBuilder => f.get(base).get(index).i32(3).op('i32.shl').op('i32.add');
-  /** Pushes the address of the panel's entry (row local i, column local j) in the matrix. */
-  const inMatrix = (): FunctionBuilder => f.get(a).get(i).get(ld).op('i32.mul').op('i32.add').get(j).i32(3).op('i32.shl').op('i32.add');
-  /** Pushes the address of the entry (row local i, column local j) in the scratch. */
-  const inScratch = (): FunctionBuilder => f.get(scratch).get(j).get(columnBytes).op('i32.mul').op('i32.add').get(i).i32(3).op('i32.shl').op('i32.add');
+  /** Pushes the address of scratch column local `column` (+ `plus`). */
+  const scratchColumn = (column: number, plus = 0): FunctionBuilder => {
+    f.get(scratch).get(column);
+    if (plus !== 0) f.i32(plus).op('i32.add');
+    return f.get(columnBytes).op('i32.mul').op('i32.add');
+  };
   /** Loops `body` for local `index` from its current value while it is below local `limit` (possibly not at all). */
   const whileBelow = (index: number, limit: number, body: () => void): void => {
     f.block().loop();
@@ -90,6 +111,8 @@ function emitPanel(f: FunctionBuilder): void {
   };
   /** Copies the panel between the matrix and the scratch, in the direction `toScratch` says. */
   const copyPanel = (toScratch: boolean): void => {
+    const inMatrix = (): FunctionBuilder => f.get(a).get(i).get(ld).op('i32.mul').op('i32.add').get(j).i32(3).op('i32.shl').op('i32.add');
+    const inScratch = (): FunctionBuilder => scratchColumn(j).get(i).i32(3).op('i32.shl').op('i32.add');
     f.i32(0).set(i);
     whileBelow(i, rows, () => {
       f.i32(0).set(j);
@@ -99,50 +122,31 @@ function emitPanel(f: FunctionBuilder): void {
       });
     });
   };
-
-  /**
-   * Runs `body(2)` for the byte offset local `at` stepping by 16 while two values fit before local
-   * `limit`, then `body(1)` once if one is left.
-   */
-  const pairsThenOdd = (at: number, limit: number, body: (values: 1 | 2) => void): void => {
-    f.block().loop();
-    f.get(at).i32(16).op('i32.add').get(limit).op('i32.gt_u').brIf(1);
-    body(2);
-    f.get(at).i32(16).op('i32.add').set(at).br(0);
-    f.end().end();
-    f.get(at).get(limit).op('i32.lt_u').if();
-    body(1);
-    f.end();
-  };
-  /** The axpys of `count` columns from column local j (see the loop over columns below). */
+  /** The axpys of `count` scratch columns from column local j: a[i][j] -= l_i * a[k][j] for rows k + 1 .. rows. */
   const updateColumns = (count: 1 | 2): void => {
-    const columns = [colJ, colJ2].slice(0, count);
-    const scales = [t, t2].slice(0, count);
-    const splats = [u, u2].slice(0, count);
-    columns.forEach((column, c) => {
-      f.get(scratch).get(j).i32(c).op('i32.add').get(columnBytes).op('i32.mul').op('i32.add').set(column);
+    const used = columns.slice(0, count);
+    used.forEach((column, c) => {
+      scratchColumn(j, c).set(column);
       element(column, k).mem('f64.load').tee(scales[c]!).op('f64x2.splat').set(splats[c]!);
     });
     f.get(k).i32(1).op('i32.add').i32(3).op('i32.shl').set(x); // byte offset of row k + 1 in a column
-    f.get(rows).i32(3).op('i32.shl').set(end);
-    pairsThenOdd(x, end, (values) => {
-      const [load, store, mul, sub] = values === 2
-        ? ['v128.load', 'v128.store', 'f64x2.mul', 'f64x2.sub'] as const
-        : ['f64.load', 'f64.store', 'f64.mul', 'f64.sub'] as const;
-      f.get(colK).get(x).op('i32.add').mem(load).set(values === 2 ? l : lScalar);
-      columns.forEach((column, c) => {
+    twoThenOne(f, x, end, 8, (lanes) => {
+      const two = lanes === LANES[2];
+      f.get(colK).get(x).op('i32.add').mem(lanes.load).set(two ? l : t);
+      used.forEach((column, c) => {
         f.get(column).get(x).op('i32.add');
-        f.get(column).get(x).op('i32.add').mem(load);
-        f.get(values === 2 ? l : lScalar).get(values === 2 ? splats[c]! : scales[c]!).op(mul);
-        f.op(sub).mem(store);
+        f.get(column).get(x).op('i32.add').mem(lanes.load);
+        f.get(two ? l : t).get(two ? splats[c]! : scales[c]!).op(lanes.mul);
+        f.op(lanes.sub).mem(lanes.store);
       });
     });
   };
 
   copyPanel(true);
+  f.get(rows).i32(3).op('i32.shl').set(end); // a column's length in bytes
   f.i32(0).set(k);
   whileBelow(k, width, () => {
-    f.get(scratch).get(k).get(columnBytes).op('i32.mul').op('i32.add').set(colK);
+    scratchColumn(k).set(colK);
     // The pivot: the first largest |value| at or below the diagonal, or the first NaN below it when
     // there is one (as luPanel's test takes it), so that NaN propagates. The scan only compares and
     // notes whether it met a NaN; the rare column with one is scanned again for the first.
@@ -164,52 +168,37 @@ function emitPanel(f: FunctionBuilder): void {
     f.end();
     f.get(pivots).get(k).i32(2).op('i32.shl').op('i32.add').get(p).mem('i32.store');
     f.get(p).get(k).op('i32.ne').if();
-    // Rows k and p swap in the scratch (width values, a column apart) and whole in the matrix (two at a time, then an odd one).
+    // Rows k and p swap in the scratch (width values, a column apart) and whole in the matrix.
     f.i32(0).set(j);
     whileBelow(j, width, () => {
-      f.get(scratch).get(j).get(columnBytes).op('i32.mul').op('i32.add').set(column);
+      scratchColumn(j).set(column);
       element(column, k).mem('f64.load').set(t);
       element(column, k); element(column, p).mem('f64.load').mem('f64.store');
       element(column, p).get(t).mem('f64.store');
     });
-    f.get(a).get(k).get(ld).op('i32.mul').op('i32.add').get(left).op('i32.sub').set(x);
-    f.get(a).get(p).get(ld).op('i32.mul').op('i32.add').get(left).op('i32.sub').set(y);
-    f.get(x).get(rowBytes).op('i32.add').set(end);
-    f.block().loop();
-    f.get(x).i32(16).op('i32.add').get(end).op('i32.gt_u').brIf(1);
-    f.get(x).mem('v128.load').set(u);
-    f.get(x).get(y).mem('v128.load').mem('v128.store');
-    f.get(y).get(u).mem('v128.store');
-    f.get(x).i32(16).op('i32.add').set(x).get(y).i32(16).op('i32.add').set(y).br(0);
-    f.end().end();
-    f.get(x).get(end).op('i32.lt_u').if();
-    f.get(x).mem('f64.load').set(t);
-    f.get(x).get(y).mem('f64.load').mem('f64.store');
-    f.get(y).get(t).mem('f64.store');
-    f.end();
+    f.get(a).get(k).get(ld).op('i32.mul').op('i32.add').get(left).op('i32.sub').set(rowK);
+    f.get(a).get(p).get(ld).op('i32.mul').op('i32.add').get(left).op('i32.sub').set(rowP);
+    f.i32(0).set(x);
+    twoThenOne(f, x, rowBytes, 8, (lanes) => {
+      const value = lanes === LANES[2] ? u : t;
+      f.get(rowK).get(x).op('i32.add').mem(lanes.load).set(value);
+      f.get(rowK).get(x).op('i32.add');
+      f.get(rowP).get(x).op('i32.add').mem(lanes.load).mem(lanes.store);
+      f.get(rowP).get(x).op('i32.add').get(value).mem(lanes.store);
+    });
     f.end();
     element(colK, k).mem('f64.load').tee(pivot).f64(0).op('f64.ne').if();
-    // The multipliers l_i = a[i][k] / pivot below the diagonal, two at a time then an odd one.
+    // The multipliers l_i = a[i][k] / pivot below the diagonal.
     f.get(pivot).op('f64x2.splat').set(u);
     f.get(k).i32(1).op('i32.add').i32(3).op('i32.shl').set(x);
-    f.get(rows).i32(3).op('i32.shl').set(end);
-    pairsThenOdd(x, end, (width) => {
+    twoThenOne(f, x, end, 8, (lanes) => {
       f.get(colK).get(x).op('i32.add');
-      f.get(colK).get(x).op('i32.add').mem(width === 2 ? 'v128.load' : 'f64.load');
-      if (width === 2) f.get(u).op('f64x2.div').mem('v128.store');
-      else f.get(pivot).op('f64.div').mem('f64.store');
+      f.get(colK).get(x).op('i32.add').mem(lanes.load);
+      f.get(lanes === LANES[2] ? u : pivot).op(lanes.div).mem(lanes.store);
     });
-    // The columns right of k, two at a time (they share the loads of l) then an odd one:
-    // a[i][j] -= l_i * a[k][j] for rows k + 1 .. rows.
+    // The columns right of k, two at a time (they share the loads of l), then an odd one.
     f.get(k).i32(1).op('i32.add').set(j);
-    f.block().loop();
-    f.get(j).i32(1).op('i32.add').get(width).op('i32.ge_u').brIf(1);
-    updateColumns(2);
-    f.get(j).i32(2).op('i32.add').set(j).br(0);
-    f.end().end();
-    f.get(j).get(width).op('i32.lt_u').if();
-    updateColumns(1);
-    f.end();
+    twoThenOne(f, j, width, 1, (lanes) => updateColumns(lanes === LANES[2] ? 2 : 1));
     f.end();
   });
   copyPanel(false);
