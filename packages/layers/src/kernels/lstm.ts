@@ -34,7 +34,7 @@ export function lstmStepForward(step: StepLayout, xp: Storage, xpOffset: number,
   const width = 4 * hidden;
   // A branch that always goes one way in a loop (and lets both calls inline), not a function value.
   const f32 = y instanceof Float32Array;
-  // float32 on WebAssembly SIMD where the backend allows (same results); the loop below otherwise.
+  // float32 on WebAssembly SIMD where the backend allows (float32 arithmetic, within a few ulps); the loop below otherwise.
   if (f32 && xp instanceof Float32Array && hp instanceof Float32Array && c instanceof Float32Array && runsOnWasm(true)
     && lstmStepForwardWasm(step, xp, xpOffset, hp, hpOffset, c, cOffset)) return;
   for (let n = 0; n < batch; n++) {
@@ -79,7 +79,7 @@ export function lstmStepBackward(
   const width = 4 * hidden;
   // A branch that always goes one way in a loop (and lets both calls inline), not a function value.
   const f32 = y instanceof Float32Array;
-  // float32 on WebAssembly SIMD where the backend allows (same results); the loop below otherwise.
+  // float32 on WebAssembly SIMD where the backend allows (float32 arithmetic, within a few ulps); the loop below otherwise.
   if (f32 && gy instanceof Float32Array && (dh === null || dh instanceof Float32Array) && dc instanceof Float32Array && c instanceof Float32Array
     && dpre instanceof Float32Array && runsOnWasm(true) && lstmStepBackwardWasm(step, gy, dh, dhOffset, dc, c, cOffset, dpre, dpreOffset)) return;
   for (let n = 0; n < batch; n++) {
