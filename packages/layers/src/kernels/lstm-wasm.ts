@@ -63,7 +63,8 @@ export function lstmStepBackwardWasm(
   const dpreAt = copyOutOffset(15 * bytes);
   const memory = instance.view(y, dpreAt + 4 * bytes, 'lstmSequence') as Float32Array;
   for (let k = 0; k < 6; k++) {
-    memory.set(y.subarray(k * plane + at, k * plane + at + units), (yAt + k * bytes) / 4);
+    // The kernel reads y's c and gate planes; h (plane 0) only in the forward.
+    if (k > 0) memory.set(y.subarray(k * plane + at, k * plane + at + units), (yAt + k * bytes) / 4);
     memory.set(gy.subarray(k * plane + at, k * plane + at + units), (gyAt + k * bytes) / 4);
   }
   if (dh === null) memory.fill(0, dhAt / 4, dhAt / 4 + units);
