@@ -29,7 +29,7 @@ export function panelColumnStride(rows: number): number {
 export function luPanelModule(): Uint8Array {
   const module = new ModuleBuilder().importMemory('env', 'memory', 1);
   emitPanel(module.addFunction(new Array<ValType>(9).fill(ValType.i32), [], 'panel'));
-  emitSubtract(module.addFunction(new Array<ValType>(6).fill(ValType.i32), [], 'subtract'));
+  emitSubtract(module.addFunction(new Array<ValType>(5).fill(ValType.i32), [], 'subtract'));
   return module.toBytes();
 }
 
@@ -57,20 +57,19 @@ function twoThenOne(f: FunctionBuilder, index: number, limit: number, unit: numb
 }
 
 /**
- * subtract(c, ld, p, rows, cols, lower): C -= P for the rows x cols block at byte address `c` (rows
- * `ld` bytes apart) and the dense row-major P at `p`; with `lower` non-zero only the entries on and
- * below the block's diagonal. As `subtractBlock` in ./blocks.ts, two values at a time.
+ * subtract(c, ld, p, rows, cols): C -= P for the rows x cols block at byte address `c` (rows `ld`
+ * bytes apart) and the dense row-major P at `p`. As `subtractBlock` in ./blocks.ts (whole blocks:
+ * the LU never subtracts a triangle), two values at a time.
  */
 function emitSubtract(f: FunctionBuilder): void {
-  const [c, ld, p, rows, cols, lower] = [0, 1, 2, 3, 4, 5] as const;
+  const [c, ld, p, rows, cols] = [0, 1, 2, 3, 4] as const;
   const [i, x, end, cRow, pRow] = [f.local(ValType.i32), f.local(ValType.i32), f.local(ValType.i32), f.local(ValType.i32), f.local(ValType.i32)];
   f.i32(0).set(i);
   f.block().loop();
   f.get(i).get(rows).op('i32.ge_u').brIf(1);
+  f.get(cols).i32(3).op('i32.shl').set(end);
   f.get(c).get(i).get(ld).op('i32.mul').op('i32.add').set(cRow);
   f.get(p).get(i).get(cols).op('i32.mul').i32(3).op('i32.shl').op('i32.add').set(pRow);
-  // The row's end in bytes: cols, or i + 1 when lower and that is fewer.
-  f.get(i).i32(1).op('i32.add').get(cols).get(cols).get(i).op('i32.gt_u').get(lower).i32(0).op('i32.ne').op('i32.and').op('select').i32(3).op('i32.shl').set(end);
   f.i32(0).set(x);
   twoThenOne(f, x, end, 8, (lanes) => {
     f.get(cRow).get(x).op('i32.add');

@@ -14,7 +14,7 @@ import { LU_LEAF, luBlockedWith, type LuInfo, type LuKernels } from './lu.js';
 import { luPanelModule, panelColumnStride } from './lu-wasm-module.js';
 
 type Panel = (a: number, ld: number, rows: number, width: number, left: number, rowBytes: number, scratch: number, columnBytes: number, pivots: number) => void;
-type Subtract = (c: number, ld: number, p: number, rows: number, cols: number, lower: number) => void;
+type Subtract = (c: number, ld: number, p: number, rows: number, cols: number) => void;
 interface Functions {
   readonly panel: Panel;
   readonly subtract: Subtract;
@@ -94,25 +94,8 @@ function memoryProducts(memory: Float64Array, gemm: Gemm, productAt: number, cap
     },
     subtract: (c, offset, ld, p, rows, cols, lower) => {
       if (c !== memory || p !== product) throw new Error('luBlockedOnWasm: a subtraction outside the module memory');
-      subtract(offset * 8, ld * 8, productAt, rows, cols, lower ? 1 : 0);
+      if (lower) throw new Error('luBlockedOnWasm: the module subtracts whole blocks only');
+      subtract(offset * 8, ld * 8, productAt, rows, cols);
     },
   };
-}
-
-/**
- * `subtractBlock(c, offset, ld, p, rows, cols, lower)` on WebAssembly, through copies into the
- * module's memory: for the tests, which compare it with the JavaScript loop. False where
- * WebAssembly SIMD is missing.
- */
-export function subtractBlockOnWasm(c: Float64Array, offset: number, ld: number, p: Float64Array, rows: number, cols: number, lower: boolean): boolean {
-  const module = luInstance();
-  if (module === null) return false;
-  const productAt = roundUp(c.length * 8, 64);
-  module.reserve(productAt + rows * cols * 8, 'linalg.lu');
-  const memory = module.f64;
-  memory.set(c, 0);
-  memory.set(p.subarray(0, rows * cols), productAt / 8);
-  module.functions(findFunctions).subtract(offset * 8, ld * 8, productAt, rows, cols, lower ? 1 : 0);
-  c.set(memory.subarray(0, c.length));
-  return true;
 }
