@@ -1,5 +1,5 @@
 /**
- * The LSTM gate loops (forward and backward) on WebAssembly SIMD (src/kernels/lstm-wasm.ts), which
+ * The LSTM gate loops (forward and backward) on WebAssembly SIMD (src/kernels/gates-wasm.ts), which
  * compute in float32, against the JavaScript loop (src/kernels/lstm.ts with the 'js' backend), which
  * computes each value in float64 and rounds it once. Every float32 operation rounds, so the two
  * differ by a few float32 ulps of the terms involved: the tests allow 2^-22 (four ulps of 1) for the
@@ -13,7 +13,7 @@ import { test as propTest } from '@fast-check/vitest';
 import { getBackend, setBackend } from '@nn/autograd';
 import { simdWasmApi } from '@nn/autograd/wasm';
 import { lstmStepBackward, lstmStepForward } from '../src/kernels/lstm.js';
-import { lstmStepBackwardWasm, lstmStepForwardWasm } from '../src/kernels/lstm-wasm.js';
+import { lstmStepBackwardWasm, lstmStepForwardWasm } from '../src/kernels/gates-wasm.js';
 
 const initialBackend = getBackend();
 afterEach(() => setBackend(initialBackend));

@@ -9,7 +9,9 @@
  * h_z), n = tanh(x_n + r * hn), h' = n + z * (h - n). A value is computed in float64 and rounded once
  * when stored.
  */
+import { runsOnWasm } from '@nn/autograd/wasm';
 import { sigmoid, sigmoid32, tanh32 } from './gate-math.js';
+import { gruStepForwardWasm } from './gates-wasm.js';
 import type { StepLayout, Storage } from './lstm.js';
 
 /**
@@ -20,6 +22,9 @@ export function gruStepForward(step: StepLayout, xp: Storage, xpOffset: number, 
   const { y, plane, at, batch, hidden } = step;
   const width = 3 * hidden;
   const f32 = y instanceof Float32Array;
+  // float32 on WebAssembly SIMD where the backend allows (float32 arithmetic, within a few ulps); the loop below otherwise.
+  if (f32 && xp instanceof Float32Array && hp instanceof Float32Array && bias instanceof Float32Array && h instanceof Float32Array && runsOnWasm(true)
+    && gruStepForwardWasm(step, xp, xpOffset, hp, hpOffset, bias, h, hOffset)) return;
   for (let row = 0; row < batch; row++) {
     const x0 = xpOffset + row * width;
     const h0 = hpOffset + row * width;

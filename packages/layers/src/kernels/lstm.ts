@@ -11,7 +11,7 @@
 
 import { runsOnWasm } from '@nn/autograd/wasm';
 import { sigmoid, sigmoid32, tanh32 } from './gate-math.js';
-import { lstmStepBackwardWasm, lstmStepForwardWasm } from './lstm-wasm.js';
+import { lstmStepBackwardWasm, lstmStepForwardWasm } from './gates-wasm.js';
 
 export type Storage = Float32Array | Float64Array;
 
