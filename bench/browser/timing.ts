@@ -40,7 +40,10 @@ export function median(xs: readonly number[]): number {
  * WebAssembly module on its baseline tier and tiers up in the background, so the first runs are slow.
  * A page that is not cross-origin isolated reads `performance.now()` to only 0.1 ms, so a fast `fn`
  * is timed in batches of runs that take at least 20 ms each (the clock's step is then at most 0.5%
- * of a sample), and a sample is a batch's time per run.
+ * of a sample), and a sample is a batch's time per run. The batch size is found by doubling it until
+ * a batch takes that long: estimated from the warm-up's time per run, it came out far too small when
+ * the first slow runs (before tier-up) dominated the warm-up, and batches of a 32 x 32 product then
+ * read 0 ms (an infinite GFLOPS figure).
  */
 export async function timeMedian(fn: () => void | Promise<void>, options: TimingOptions = {}): Promise<Timed> {
   const { minRuns = 5, minMillis = 1000, warmMillis = 200 } = options;
@@ -50,8 +53,13 @@ export async function timeMedian(fn: () => void | Promise<void>, options: Timing
     await fn();
     warmRuns++;
   }
-  const perRun = (performance.now() - warmStart) / warmRuns;
-  const batch = Math.max(1, Math.ceil(20 / Math.max(perRun, 1e-4)));
+  let batch = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < batch; i++) await fn();
+    if (performance.now() - t0 >= 20 || batch >= 1 << 20) break;
+    batch *= 2;
+  }
   const times: number[] = [];
   const started = performance.now();
   while (times.length < minRuns || performance.now() - started < minMillis) {
