@@ -46,6 +46,17 @@ function emitUnitLoops(f: FunctionBuilder, batch: number, hidden: number, locals
   f.end();
 }
 
+/**
+ * Pushes the byte address local `base` (+ local `offset` unless null) + k times local `stride`:
+ * gate k of a row, or plane k of a step.
+ */
+function pushAddress(f: FunctionBuilder, base: number, offset: number | null, k: number, stride: number): FunctionBuilder {
+  f.get(base);
+  if (offset !== null) f.get(offset).op('i32.add');
+  if (k > 0) f.get(stride).i32(k).op('i32.mul').op('i32.add');
+  return f;
+}
+
 /** `gates`: the forward step (see the header). */
 function emitForward(module: ModuleBuilder): void {
   const f = module.addFunction([ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32], [], 'gates');
@@ -56,22 +67,15 @@ function emitForward(module: ModuleBuilder): void {
   const [gi, gf, gg, go, cs, t] = [v(), v(), v(), v(), v(), v()];
   const s: Scratch = { n: v(), r: v(), p: v() };
 
-  /** Pushes the address of gate k's four values in the row at local `base` (xp or hp). */
-  const gate = (base: number, k: number): void => {
-    f.get(base).get(jb).op('i32.add');
-    if (k > 0) f.get(rowBytes).i32(k).op('i32.mul').op('i32.add');
-  };
   /** local `dst` = xp + hp for gate k. */
   const preActivation = (k: number, dst: number): void => {
-    gate(xp, k); f.mem('v128.load');
-    gate(hp, k); f.mem('v128.load');
+    pushAddress(f, xp, jb, k, rowBytes).mem('v128.load');
+    pushAddress(f, hp, jb, k, rowBytes).mem('v128.load');
     f.op('f32x4.add').set(dst);
   };
   /** Stores local `value` into output plane k at unit offset u. */
   const store = (k: number, value: number): void => {
-    f.get(out).get(u).op('i32.add');
-    if (k > 0) f.get(planeBytes).i32(k).op('i32.mul').op('i32.add');
-    f.get(value).mem('v128.store');
+    pushAddress(f, out, u, k, planeBytes).get(value).mem('v128.store');
   };
 
   f.get(batch).get(hidden).op('i32.mul').i32(4).op('i32.mul').set(planeBytes);
@@ -113,15 +117,11 @@ function emitBackward(module: ModuleBuilder): void {
   const s: Scratch = { n: v(), r: v(), p: v() };
   /** Pushes the four floats at `base` + u + k planes. */
   const load = (base: number, k: number): void => {
-    f.get(base).get(u).op('i32.add');
-    if (k > 0) f.get(planeBytes).i32(k).op('i32.mul').op('i32.add');
-    f.mem('v128.load');
+    pushAddress(f, base, u, k, planeBytes).mem('v128.load');
   };
   /** Stores local `grad` times the gate's derivative (pushed by `derivative`) into gate k of dpre. */
   const storeGate = (k: number, grad: number, derivative: () => void): void => {
-    f.get(d);
-    if (k > 0) f.get(rowBytes).i32(k).op('i32.mul').op('i32.add');
-    f.get(grad);
+    pushAddress(f, d, null, k, rowBytes).get(grad);
     derivative();
     f.op('f32x4.mul').mem('v128.store');
   };
@@ -171,15 +171,11 @@ function emitGruForward(module: ModuleBuilder): void {
   const s: Scratch = { n: v(), r: v(), p: v() };
   /** Pushes the four values of gate k at local `base` (a row of xp or hp, or the bias). */
   const load = (base: number, k: number): void => {
-    f.get(base).get(jb).op('i32.add');
-    if (k > 0) f.get(rowBytes).i32(k).op('i32.mul').op('i32.add');
-    f.mem('v128.load');
+    pushAddress(f, base, jb, k, rowBytes).mem('v128.load');
   };
   /** Stores local `value` into output plane k at unit offset u. */
   const store = (k: number, value: number): void => {
-    f.get(out).get(u).op('i32.add');
-    if (k > 0) f.get(planeBytes).i32(k).op('i32.mul').op('i32.add');
-    f.get(value).mem('v128.store');
+    pushAddress(f, out, u, k, planeBytes).get(value).mem('v128.store');
   };
 
   f.get(batch).get(hidden).op('i32.mul').i32(4).op('i32.mul').set(planeBytes);
