@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect } from 'vitest';
 import { test as propTest } from '@fast-check/vitest';
-import { getBackend, setBackend } from '@nn/autograd';
+import { Generator, getBackend, setBackend } from '@nn/autograd';
 import { simdWasmApi } from '@nn/autograd/wasm';
 import { lstmStepBackward, lstmStepForward } from '../src/kernels/lstm.js';
 import { lstmStepBackwardWasm, lstmStepForwardWasm } from '../src/kernels/gates-wasm.js';
@@ -21,13 +21,10 @@ afterEach(() => setBackend(initialBackend));
 /** Pre-activation edge values: zeros, tiny, the exp clamp's neighbourhood, huge, infinite, NaN. */
 const EDGES = [0, -0, 1e-4, -1e-4, 1e-3, -1e-3, 20, -20, 44, -44, 87, -87, 88.5, -88.5, 90, -90, 400, -400, 3.4e38, -3.4e38, Infinity, -Infinity, NaN];
 
-/** A generator of numbers in [0, 1) from a seed (a linear congruential one: tests replay from their seed). */
+/** Numbers in [0, 1) from @nn/autograd's seeded generator (tests replay from their seed). */
 function uniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
+  const rng = new Generator(seed);
+  return () => rng.uniform();
 }
 
 /** `length` float32 values of magnitudes up to `scale`, spread over five decades below it, random signs. */

@@ -64,7 +64,7 @@ export function lstmStepBackwardWasm(
   if (kernel === null) return false;
   const units = batch * hidden;
   const bytes = units * 4;
-  // y's and gy's six planes, then dh, dc, c; dpre (copied out) 2 KiB into a page.
+  // Room for y's and gy's six planes (y's h plane is left unwritten), then dh, dc, c; dpre (copied out) 2 KiB into a page.
   const [yAt, gyAt, dhAt, dcAt, cAt] = [0, 6 * bytes, 12 * bytes, 13 * bytes, 14 * bytes];
   const dpreAt = copyOutOffset(15 * bytes);
   const memory = kernel.view(y, dpreAt + 4 * bytes, 'lstmSequence') as Float32Array;

@@ -85,6 +85,7 @@ function emitPanel(f: FunctionBuilder): void {
   const [a, ld, rows, width, left, rowBytes, scratch, columnBytes, pivots] = [0, 1, 2, 3, 4, 5, 6, 7, 8] as const;
   const i32 = (): number => f.local(ValType.i32);
   const [i, j, k, p, colK, column, x, end, rowK, rowP, nan] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+  // The byte addresses of the one or two columns an axpy pass updates.
   const columns = [i32(), i32()] as const;
   const f64 = (): number => f.local(ValType.f64);
   const [best, v, pivot, t] = [f64(), f64(), f64(), f64()];
@@ -94,9 +95,9 @@ function emitPanel(f: FunctionBuilder): void {
   const splats = [v128(), v128()] as const;
   /** Pushes local `base` + local `index` * 8. */
   const element = (base: number, index: number): FunctionBuilder => f.get(base).get(index).i32(3).op('i32.shl').op('i32.add');
-  /** Pushes the address of scratch column local `column` (+ `plus`). */
-  const scratchColumn = (column: number, plus = 0): FunctionBuilder => {
-    f.get(scratch).get(column);
+  /** Pushes the address of the scratch column whose index is in local `index` (+ `plus`). */
+  const scratchColumn = (index: number, plus = 0): FunctionBuilder => {
+    f.get(scratch).get(index);
     if (plus !== 0) f.i32(plus).op('i32.add');
     return f.get(columnBytes).op('i32.mul').op('i32.add');
   };
@@ -124,17 +125,17 @@ function emitPanel(f: FunctionBuilder): void {
   /** The axpys of `count` scratch columns from column local j: a[i][j] -= l_i * a[k][j] for rows k + 1 .. rows. */
   const updateColumns = (count: 1 | 2): void => {
     const used = columns.slice(0, count);
-    used.forEach((column, c) => {
-      scratchColumn(j, c).set(column);
-      element(column, k).mem('f64.load').tee(scales[c]!).op('f64x2.splat').set(splats[c]!);
+    used.forEach((address, c) => {
+      scratchColumn(j, c).set(address);
+      element(address, k).mem('f64.load').tee(scales[c]!).op('f64x2.splat').set(splats[c]!);
     });
     f.get(k).i32(1).op('i32.add').i32(3).op('i32.shl').set(x); // byte offset of row k + 1 in a column
     twoThenOne(f, x, end, 8, (lanes) => {
       const two = lanes === LANES[2];
       f.get(colK).get(x).op('i32.add').mem(lanes.load).set(two ? l : t);
-      used.forEach((column, c) => {
-        f.get(column).get(x).op('i32.add');
-        f.get(column).get(x).op('i32.add').mem(lanes.load);
+      used.forEach((address, c) => {
+        f.get(address).get(x).op('i32.add');
+        f.get(address).get(x).op('i32.add').mem(lanes.load);
         f.get(two ? l : t).get(two ? splats[c]! : scales[c]!).op(lanes.mul);
         f.op(lanes.sub).mem(lanes.store);
       });

@@ -1,8 +1,9 @@
 /**
  * The blocked LU with its panels factored, and its products subtracted, on WebAssembly SIMD (the
  * module of ./lu-wasm-module.ts, on a memory of its own). The matrix is copied into that memory
- * once, the recursion of `luBlockedInPlace` runs there (its products read the blocks where they lie,
- * through `gemm`, and are written beside the matrix), and the factors are copied back. These were
+ * once and the recursion of `luBlockedInPlace` runs there (its products read the blocks where they
+ * lie, through `gemm`, and are written beside the matrix); `luBlockedOnWasm` copies the factors
+ * back, `luFactorOnWasm` leaves them there for a caller that only reads them. These were
  * most of the JavaScript time of a factorization: a scalar axpy over a Float64Array ran at about
  * 1.6 ns a multiply-add here, where the products run at 0.1, so the 16-column panels of a 256 matrix
  * (a twentieth of the multiply-adds) took a quarter of its time and subtracting the products a
