@@ -1,14 +1,15 @@
 /**
  * The WebAssembly element-wise kernels give exactly what the JavaScript loops give: every op with a
  * SIMD form, float32, float64 and mixed, on awkward lengths, with b the same length, one repeated
- * value, one repeated row or block, or one value per row repeated along it, and special values (signed zeros, infinities, NaN, subnormals). The same
- * for the sum over a block of consecutive axes.
+ * value, one repeated row or block, one value per row repeated along it, or one value per channel,
+ * and special values (signed zeros, infinities, NaN, subnormals). The same for `where` and for the
+ * sum over a block of consecutive axes.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { test as propTest } from '@fast-check/vitest';
-import { binaryCodeKernel, unaryCodeKernel, type BinaryCode, type UnaryCode, type View } from '../src/kernels/elementwise.js';
-import { binaryWasm, sumWasm, unaryWasm } from '../src/kernels/wasm/elementwise.js';
+import { binaryCodeKernel, unaryCodeKernel, whereKernel, type BinaryCode, type UnaryCode, type View } from '../src/kernels/elementwise.js';
+import { binaryWasm, selectWasm, sumWasm, unaryWasm } from '../src/kernels/wasm/elementwise.js';
 import { reduceKernel } from '../src/kernels/reduce.js';
 import { contiguousStrides, sizeOf } from '../src/shape.js';
 import { elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY } from '../src/kernels/wasm/elementwise-module.js';
@@ -59,15 +60,16 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
   });
 
   // [outer, rows, cols] outputs with b a [rows, cols] block repeated over outer (an attention mask on
-  // every head), an [outer, rows] column repeated along cols (x - mean(x, -1)), or a [cols] row
-  // repeated over both leading axes.
+  // every head), an [outer, rows] column repeated along cols (x - mean(x, -1)), a [cols] row
+  // repeated over both leading axes, or a [rows] channel repeated over outer and along cols (a
+  // convolution's bias, rows being its channels).
   const broadcasts = fc.record({
     outer: fc.constantFrom(1, 2, 3, 5),
     rows: awkward,
     cols: awkward,
     aKind: kind,
     bKind: kind,
-    bLayout: fc.constantFrom('block', 'column', 'row'),
+    bLayout: fc.constantFrom('block', 'column', 'row', 'channel'),
     offset: fc.integer({ min: 0, max: 3 }),
   }).filter(({ outer, rows, cols }) => outer * rows * cols <= 20000);
 
@@ -77,13 +79,13 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
     const pick = (count: number, shift: number): number[] => Array.from({ length: count }, (_, i) => pool[(i * 7 + shift) % pool.length]!);
     const shape = [outer, rows, cols];
     const a = view(make(aKind, pick(offset + n, 1)), shape, [rows * cols, cols, 1], offset);
-    const bCount = bLayout === 'block' ? rows * cols : bLayout === 'column' ? outer * rows : cols;
-    const bStrides = bLayout === 'block' ? [0, cols, 1] : bLayout === 'column' ? [rows, 1, 0] : [0, 0, 1];
+    const bCount = { block: rows * cols, column: outer * rows, row: cols, channel: rows }[bLayout];
+    const bStrides = { block: [0, cols, 1], column: [rows, 1, 0], row: [0, 0, 1], channel: [0, 1, 0] }[bLayout];
     const b = view(make(bKind, pick(offset + bCount, 3)), shape, bStrides, offset);
     const outKind = aKind === 'f64' || bKind === 'f64' ? 'f64' : 'f32';
     // What the kernel takes on: everything but columns too short to pay (they stay in JavaScript), and
     // layouts that are really one value or one row.
-    const handled = bLayout !== 'column' || cols >= 16 || outer * rows === 1;
+    const handled = (bLayout !== 'column' && bLayout !== 'channel') || cols >= 16 || outer * rows === 1;
     for (const code of SIMD_BINARY as BinaryCode[]) {
       const expected = make(outKind, new Array<number>(n).fill(0));
       binaryCodeKernel(code, expected, a, b, false);
@@ -108,6 +110,42 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
       }
     },
   );
+
+  const selects = fc.record({
+    n: awkward,
+    outKind: kind,
+    condKind: fc.constantFrom('f32', 'f64', 'i32'),
+    aLayout: fc.constantFrom('whole', 'single'),
+    bLayout: fc.constantFrom('whole', 'single'),
+    offset: fc.integer({ min: 0, max: 3 }),
+  }).filter(({ outKind, condKind }) => !(outKind === 'f32' && condKind === 'f64'));
+  const conditions = fc.array(fc.constantFrom(0, -0, 1, -1, NaN, 1e-310, 1e-40, 2), { minLength: 300, maxLength: 300 });
+
+  propTest.prop([selects, conditions, fc.array(value, { minLength: 300, maxLength: 300 })])('where equals the JavaScript loop, bit for bit', (c, condPool, pool) => {
+    const { n, outKind, condKind, aLayout, bLayout, offset } = c;
+    const condValues = condPool.slice(0, offset + n).map((v) => (condKind === 'i32' ? (Number.isFinite(v) ? Math.trunc(v) : 3) : v));
+    const condStorage = condKind === 'i32' ? Int32Array.from(condValues) : make(condKind, condValues);
+    const cond = view(condStorage, [n], [1], offset);
+    const branch = (layout: string, shift: number): View =>
+      layout === 'whole' ? view(make(outKind, pool.slice(shift, shift + offset + n)), [n], [1], offset) : view(make(outKind, [pool[shift]!]), [n], [0]);
+    const [a, b] = [branch(aLayout, 1), branch(bLayout, 2)];
+    const expected = make(outKind, new Array<number>(n).fill(0));
+    whereKernel(expected, cond, a, b);
+    const actual = make(outKind, new Array<number>(n).fill(7));
+    expect(selectWasm(actual, cond, a, b)).toBe(true);
+    expect(Array.from(actual, show)).toEqual(Array.from(expected, show));
+  });
+
+  test('where declines a float64 condition for a float32 result, and strided operands', () => {
+    const out = new Float32Array(4).fill(7);
+    const dense = view(new Float32Array([1, 2, 3, 4]), [2, 2], [2, 1]);
+    const transposed = view(new Float32Array([1, 0, 3, 0]), [2, 2], [1, 2]);
+    // 1e-310 is nonzero, but 0 once rounded to float32: the JavaScript loop must take it.
+    expect(selectWasm(out, view(new Float64Array([1e-310, 0, 1, 1]), [2, 2], [2, 1]), dense, dense)).toBe(false);
+    expect(selectWasm(out, transposed, dense, dense)).toBe(false);
+    expect(selectWasm(out, dense, transposed, dense)).toBe(false);
+    expect(Array.from(out)).toEqual([7, 7, 7, 7]);
+  });
 
   test('declines what it does not handle, leaving the output alone', () => {
     const out = new Float32Array(4).fill(7);

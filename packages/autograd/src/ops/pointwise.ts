@@ -18,7 +18,7 @@ import { fromStorage, scalar, toTensor } from './creation.js';
  * From this many elements an op with a SIMD form runs on WebAssembly under the 'auto' backend:
  * measured, the crossover lies between 512 and 2048 elements.
  */
-const WASM_ELEMENTWISE_MIN = 1024;
+export const WASM_ELEMENTWISE_MIN = 1024;
 
 /** A tensor's view read as if broadcast to `shape`. */
 export function viewAs(t: Tensor, shape: Shape): View {

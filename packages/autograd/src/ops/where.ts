@@ -9,10 +9,12 @@ import { apply } from '../op.js';
 import { allocate, promoteDtypes } from '../dtype.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
 import { whereKernel } from '../kernels/elementwise.js';
+import { selectWasm } from '../kernels/wasm/elementwise.js';
+import { runsOnWasm } from '../backend.js';
 import { drawBroadcastPair, drawBroadcastPartner, drawShape, drawTensor } from '../check/sampling.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { dtypeAmong, fromStorage, toTensor } from './creation.js';
-import { viewAs } from './pointwise.js';
+import { viewAs, WASM_ELEMENTWISE_MIN } from './pointwise.js';
 import { gt } from './compare.js';
 
 export const whereOp: OpRecord = {
@@ -20,7 +22,8 @@ export const whereOp: OpRecord = {
   forward([cond, a, b]) {
     const shape = broadcastShapes(broadcastShapes(cond!.shape, a!.shape, 'where'), b!.shape, 'where');
     const out = allocate(promoteDtypes(a!.dtype, b!.dtype), sizeOf(shape));
-    whereKernel(out, viewAs(cond!, shape), viewAs(a!, shape), viewAs(b!, shape));
+    const [condView, aView, bView] = [viewAs(cond!, shape), viewAs(a!, shape), viewAs(b!, shape)];
+    if (!(runsOnWasm(out.length >= WASM_ELEMENTWISE_MIN) && selectWasm(out, condView, aView, bView))) whereKernel(out, condView, aView, bView);
     return fromStorage(out, shape);
   },
   backward(grad, { inputs: [cond], needsInputGrad }) {

@@ -4,10 +4,11 @@
  *
  *   <op>_<p>(a, b, out, end, bStep)   binary: add sub mul div, and eq ne lt le gt ge (results 1 / 0)
  *   <op>_<p>(x, out, end)             unary: neg abs sqrt relu square reciprocal
+ *   select_<p>(c, a, b, out, end, aStep, bStep)  where: a where c is nonzero, else b (c in precision p)
  *   sum_<p>(x, acc, outer, mid, inner)  sums x, an outer x mid x inner block, over its middle axis
  *
- * All arguments are byte addresses in memory but `bStep`: the bytes `b` advances a vector, 16 (an
- * operand of the output's length) or 0 (one value repeated in every lane, such as the 0 of `x > 0`).
+ * All arguments are byte addresses in memory but the steps: the bytes an operand advances a vector, 16
+ * (an operand of the output's length) or 0 (one value repeated in every lane, such as the 0 of `x > 0`).
  * Each function processes whole vectors from `out` up to `end`, at least one; the caller pads the
  * arrays to whole vectors and ignores the padding in the result.
  *
@@ -27,6 +28,8 @@ export const SIMD_BINARY: readonly (Arithmetic | Comparison)[] = ['add', 'sub', 
 export type BinaryFunction = (a: number, b: number, out: number, end: number, bStep: number) => void;
 /** Unary kernels as JS sees them (all arguments i32). */
 export type UnaryFunction = (x: number, out: number, end: number) => void;
+/** The select kernels as JS sees them (all arguments i32; see `emitSelect`). */
+export type SelectFunction = (c: number, a: number, b: number, out: number, end: number, aStep: number, bStep: number) => void;
 /** The sum kernels as JS sees them (all arguments i32; see `emitSum`). */
 export type SumFunction = (x: number, acc: number, outer: number, mid: number, inner: number) => void;
 
@@ -40,6 +43,7 @@ export function elementwiseModuleBytes(): Uint8Array {
   for (const [precision, lanes] of [['f32', 'f32x4'], ['f64', 'f64x2']] as const) {
     for (const op of SIMD_BINARY) emitBinary(module, `${op}_${precision}`, lanes, op);
     for (const op of SIMD_UNARY) emitUnary(module, `${op}_${precision}`, lanes, op);
+    emitSelect(module, `select_${precision}`, lanes);
     emitSum(module, precision);
   }
   return module.toBytes();
@@ -96,6 +100,28 @@ function emitUnary(module: ModuleBuilder, name: string, lanes: Lanes, op: SimdUn
   }
   f.mem('v128.store');
   f.get(x).i32(16).op('i32.add').set(x);
+  f.get(out).i32(16).op('i32.add').tee(out).get(end).op('i32.lt_u').brIf(0);
+  f.end();
+}
+
+/**
+ * `select_<p>(c, a, b, out, end, aStep, bStep)`: out = c != 0 ? a : b lane by lane, as a bit select
+ * on the mask of `ne(c, 0)`: no branch, and every bit of the chosen value is kept (NaN payloads, -0),
+ * as the JavaScript loop. A NaN condition is nonzero (true), -0 is zero, as `c !== 0` in JavaScript.
+ * The condition advances a vector each step; a and b by their steps (16, or 0 for one value).
+ */
+function emitSelect(module: ModuleBuilder, name: string, lanes: Lanes): void {
+  const i32 = ValType.i32;
+  const f = module.addFunction([i32, i32, i32, i32, i32, i32, i32], [], name);
+  const [c, a, b, out, end, aStep, bStep] = [0, 1, 2, 3, 4, 5, 6] as const;
+  f.loop();
+  f.get(out);
+  f.get(a).mem('v128.load').get(b).mem('v128.load');
+  f.get(c).mem('v128.load').v128Zero().op(`${lanes}.ne`);
+  f.op('v128.bitselect').mem('v128.store');
+  f.get(c).i32(16).op('i32.add').set(c);
+  f.get(a).get(aStep).op('i32.add').set(a);
+  f.get(b).get(bStep).op('i32.add').set(b);
   f.get(out).i32(16).op('i32.add').tee(out).get(end).op('i32.lt_u').brIf(0);
   f.end();
 }

@@ -9,17 +9,18 @@
  * cost of a call (about a microsecond) would dominate.
  *
  * Handled layouts: `a` (or the unary op's input) contiguous with the output's shape; `b` the same, or
- * one value (a scalar, or a tensor broadcast from one element), or one block repeated over the
- * leading axes (a row: a bias added to a batch; a matrix: an attention mask added to every head), or
- * one value per row repeated along the trailing axes (x - mean(x, -1, true), as in a layer norm); for
- * a sum, a contiguous input reduced over consecutive axes.
+ * one value (a scalar, or a tensor broadcast from one element), or a pattern repeated over the
+ * leading axes: a row (a bias added to a batch), a matrix (an attention mask added to every head),
+ * one value per row repeated along the trailing axes (x - mean(x, -1, true), as in a layer norm), or
+ * one value per channel (a convolution's bias on [N, C, H, W]); for `where`, a contiguous condition
+ * with contiguous or one-value branches; for a sum, a contiguous input reduced over consecutive axes.
  * Others return false, and the caller runs its JavaScript loop.
  */
 import type { Storage } from '../../dtype.js';
 import type { BinaryCode, View } from '../elementwise.js';
-import { sizeOf } from '../../shape.js';
+import { isContiguous, sizeOf } from '../../shape.js';
 import {
-  elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY, type BinaryFunction, type SimdUnary, type SumFunction, type UnaryFunction,
+  elementwiseModuleBytes, SIMD_BINARY, SIMD_UNARY, type BinaryFunction, type SelectFunction, type SimdUnary, type SumFunction, type UnaryFunction,
 } from './elementwise-module.js';
 import { copyOutOffset, instantiateOwnMemory, type KernelInstance } from './runtime.js';
 
@@ -30,12 +31,17 @@ interface Functions {
   readonly binary: ReadonlyMap<string, BinaryFunction>;
   readonly unary: ReadonlyMap<string, UnaryFunction>;
   readonly sum: { readonly f32: SumFunction; readonly f64: SumFunction };
+  readonly select: { readonly f32: SelectFunction; readonly f64: SelectFunction };
 }
 
 function functionsOf(exports: Record<string, unknown>): Functions {
   const table = <F>(names: readonly string[]): Map<string, F> =>
     new Map(names.flatMap((op) => ['f32', 'f64'].map((p): [string, F] => [`${op}_${p}`, exports[`${op}_${p}`] as F])));
-  return { binary: table(SIMD_BINARY), unary: table(SIMD_UNARY), sum: { f32: exports.sum_f32 as SumFunction, f64: exports.sum_f64 as SumFunction } };
+  return {
+    binary: table(SIMD_BINARY), unary: table(SIMD_UNARY),
+    sum: { f32: exports.sum_f32 as SumFunction, f64: exports.sum_f64 as SumFunction },
+    select: { f32: exports.select_f32 as SelectFunction, f64: exports.select_f64 as SelectFunction },
+  };
 }
 
 /** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
@@ -58,8 +64,8 @@ const anyInt32 = (...arrays: Storage[]): boolean => arrays.some((array) => array
 
 /**
  * out = a (op) b on WebAssembly, for `a` contiguous in the output's shape and `b` contiguous too,
- * one repeated value, or one repeated row. Returns false (having done nothing) for other layouts or
- * where WebAssembly SIMD is missing.
+ * one repeated value, or a pattern repeated over the leading axes (see `patternOf`). Returns false
+ * (having done nothing) for other layouts or where WebAssembly SIMD is missing.
  */
 export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous: boolean, b: View, bContiguous: boolean): boolean {
   const rt = elementwiseInstance();
@@ -68,66 +74,42 @@ export function binaryWasm(code: BinaryCode, out: Storage, a: View, aContiguous:
   // converting the input first would round twice.
   const narrowing = out instanceof Float32Array && !(a.storage instanceof Float32Array && b.storage instanceof Float32Array);
   if (rt === null || n === 0 || narrowing || !aContiguous || anyInt32(out, a.storage, b.storage)) return false;
-  // b's layout: the whole output (bContiguous), one value (every stride 0), a block repeated over the
-  // leading axes (a row is the block of the last axis), or one value per row repeated along the
-  // trailing axes (a column), which is spread out into a whole b in the module's memory.
-  const block = bContiguous ? n : repeatedBlock(b);
-  const single = !bContiguous && (block === 1 || b.strides.every((s) => s === 0));
-  const row = !bContiguous && !single && block > 1;
-  const rowLength = row ? block : 0;
-  const column = bContiguous || single || row ? null : repeatedValues(b);
-  if (!bContiguous && !single && !row && column === null) return false;
+  const pattern = bContiguous ? { length: n, values: n, repeats: 1 } : patternOf(b);
+  if (pattern === null) return false;
+  const single = pattern.length === 1;
   const bytes = out.BYTES_PER_ELEMENT;
   const padded = roundUp(n * bytes, VECTOR);
-  const rowBytes = roundUp(rowLength * bytes, VECTOR);
-  // Memory: [ a, padded ][ b: padded, or one vector, or one padded row ][ out, padded ]
+  const patternBytes = roundUp(pattern.length * bytes, VECTOR);
+  // Memory: [ a, padded ][ b: one period of its pattern, padded (one vector for one value) ][ out, padded ]
   const aAt = 0;
   const bAt = padded;
-  const bBytes = bContiguous || column !== null ? padded : single ? VECTOR : rowBytes;
-  const outAt = copyOutOffset(bAt + bBytes);
+  const outAt = copyOutOffset(bAt + patternBytes);
   const view = rt.view(out, outAt + padded, 'binaryWasm');
   const lanes = VECTOR / bytes;
   view.set(a.storage.subarray(a.offset, a.offset + n), aAt / bytes);
-  if (bContiguous) view.set(b.storage.subarray(b.offset, b.offset + n), bAt / bytes);
-  else if (single) view.fill(b.storage[b.offset]!, bAt / bytes, bAt / bytes + lanes);
-  else if (column !== null) {
-    for (let r = 0, at = bAt / bytes; r < column.values; r++, at += column.repeats) view.fill(b.storage[b.offset + r]!, at, at + column.repeats);
-  } else view.set(b.storage.subarray(b.offset, b.offset + rowLength), bAt / bytes);
+  if (single) view.fill(b.storage[b.offset]!, bAt / bytes, bAt / bytes + lanes);
+  else if (pattern.repeats === 1) view.set(b.storage.subarray(b.offset, b.offset + pattern.values), bAt / bytes);
+  else {
+    for (let r = 0, at = bAt / bytes; r < pattern.values; r++, at += pattern.repeats) view.fill(b.storage[b.offset + r]!, at, at + pattern.repeats);
+  }
   const run = current(rt).binary.get(`${code}_${precisionOf(out)}`)!;
-  if (row && rowLength % lanes !== 0) {
-    // Rows that do not fill whole vectors: one call per row, each row of a and out copied apart.
-    for (let start = 0; start < n; start += rowLength) {
-      view.set(a.storage.subarray(a.offset + start, a.offset + start + rowLength), aAt / bytes);
-      run(aAt, bAt, outAt, outAt + rowBytes, VECTOR);
-      out.set(view.subarray(outAt / bytes, outAt / bytes + rowLength), start);
+  const period = pattern.length;
+  if (single || period === n) {
+    run(aAt, bAt, outAt, outAt + padded, single ? 0 : VECTOR);
+  } else if (period % lanes !== 0) {
+    // Periods that do not fill whole vectors: one call per period, each stretch of a and out copied apart.
+    for (let start = 0; start < n; start += period) {
+      view.set(a.storage.subarray(a.offset + start, a.offset + start + period), aAt / bytes);
+      run(aAt, bAt, outAt, outAt + patternBytes, VECTOR);
+      out.set(view.subarray(outAt / bytes, outAt / bytes + period), start);
     }
     return true;
-  }
-  if (row) {
-    // Whole-vector rows: a and out are processed in place, one call per row.
-    for (let start = 0; start < n * bytes; start += rowLength * bytes) run(aAt + start, bAt, outAt + start, outAt + start + rowLength * bytes, VECTOR);
   } else {
-    run(aAt, bAt, outAt, outAt + padded, single ? 0 : VECTOR);
+    // Whole-vector periods: a and out are processed in place, one call per period.
+    for (let start = 0; start < n * bytes; start += period * bytes) run(aAt + start, bAt, outAt + start, outAt + start + period * bytes, VECTOR);
   }
   out.set(view.subarray(outAt / bytes, outAt / bytes + n));
   return true;
-}
-
-/**
- * The length of the block that `b` repeats over its leading axes: b is contiguous (row-major) over
- * its trailing axes and broadcast (stride 0) over the others (1: one value). -1 when b is not so.
- */
-function repeatedBlock(b: View): number {
-  const { shape, strides } = b;
-  let length = 1;
-  let axis = shape.length - 1;
-  for (; axis >= 0; axis--) {
-    if (shape[axis] === 1) continue;
-    if (strides[axis] !== length) break;
-    length *= shape[axis]!;
-  }
-  for (; axis >= 0; axis--) if (shape[axis]! > 1 && strides[axis] !== 0) return -1;
-  return length;
 }
 
 /**
@@ -137,25 +119,59 @@ function repeatedBlock(b: View): number {
 const MIN_COLUMN_REPEATS = 16;
 
 /**
- * `b` as `values` consecutive elements of its storage, each repeated `repeats` times along the
- * trailing axes (stride 0 there, contiguous over the leading ones), or null when b is not so.
+ * b's layout as a pattern of `length` elements that repeats over the leading axes (stride 0 there),
+ * made of `values` consecutive elements of its storage each repeated `repeats` times along the
+ * trailing axes (stride 0 there too, contiguous in between), or null when b is not so. One value:
+ * length 1. A row (a bias added to a batch) or a block (an attention mask added to every head):
+ * repeats 1. A column (x - mean(x, -1), as in a layer norm) or a bias per channel of [N, C, H, W]:
+ * repeats H W, spread out in the module's memory, and only when the repeats are long enough to pay.
  */
-function repeatedValues(b: View): { values: number; repeats: number } | null {
+function patternOf(b: View): { length: number; values: number; repeats: number } | null {
   const { shape, strides } = b;
-  let repeats = 1;
   let axis = shape.length - 1;
-  for (; axis >= 0; axis--) {
-    if (shape[axis] === 1) continue;
-    if (strides[axis] !== 0) break;
-    repeats *= shape[axis]!;
-  }
+  const skipOnes = (): void => { while (axis >= 0 && shape[axis] === 1) axis--; };
+  let repeats = 1;
+  for (skipOnes(); axis >= 0 && strides[axis] === 0; axis--, skipOnes()) repeats *= shape[axis]!;
   let values = 1;
-  for (; axis >= 0; axis--) {
-    if (shape[axis] === 1) continue;
-    if (strides[axis] !== values) return null;
-    values *= shape[axis]!;
+  for (skipOnes(); axis >= 0 && strides[axis] === values; axis--, skipOnes()) values *= shape[axis]!;
+  for (; axis >= 0; axis--) if (shape[axis]! > 1 && strides[axis] !== 0) return null;
+  if (values === 1) return { length: 1, values: 1, repeats: 1 };
+  if (repeats > 1 && repeats < MIN_COLUMN_REPEATS) return null;
+  return { length: values * repeats, values, repeats };
+}
+
+/**
+ * out = cond != 0 ? a : b on WebAssembly, for a contiguous `cond` of the output's shape in the
+ * output's precision (or one that converts to it exactly: float32 or int32 into float64, int32 into
+ * float32, where a nonzero value stays nonzero), and `a` and `b` each contiguous or one value.
+ * Returns false (having done nothing) for other layouts or where WebAssembly SIMD is missing.
+ */
+export function selectWasm(out: Storage, cond: View, a: View, b: View): boolean {
+  const rt = elementwiseInstance();
+  const n = out.length;
+  // float64 into float32 could turn a tiny nonzero condition into 0.
+  const condNarrows = out instanceof Float32Array && cond.storage instanceof Float64Array;
+  if (rt === null || n === 0 || out instanceof Int32Array || condNarrows || !isContiguous(cond.shape, cond.strides)) return false;
+  const layoutOf = (v: View): 'whole' | 'single' | null => (isContiguous(v.shape, v.strides) ? 'whole' : v.strides.every((s) => s === 0) ? 'single' : null);
+  const [aLayout, bLayout] = [layoutOf(a), layoutOf(b)];
+  if (aLayout === null || bLayout === null) return false;
+  const bytes = out.BYTES_PER_ELEMENT;
+  const padded = roundUp(n * bytes, VECTOR);
+  const sizeOfOperand = (layout: 'whole' | 'single'): number => (layout === 'whole' ? padded : VECTOR);
+  // Memory: [ cond, padded ][ a: padded, or one vector ][ b: likewise ][ out, padded ]
+  const aAt = padded;
+  const bAt = aAt + sizeOfOperand(aLayout);
+  const outAt = copyOutOffset(bAt + sizeOfOperand(bLayout));
+  const view = rt.view(out, outAt + padded, 'selectWasm');
+  view.set(cond.storage.subarray(cond.offset, cond.offset + n), 0);
+  for (const [v, layout, at] of [[a, aLayout, aAt], [b, bLayout, bAt]] as const) {
+    if (layout === 'whole') view.set(v.storage.subarray(v.offset, v.offset + n), at / bytes);
+    else view.fill(v.storage[v.offset]!, at / bytes, (at + VECTOR) / bytes);
   }
-  return repeats >= MIN_COLUMN_REPEATS && values > 1 ? { values, repeats } : null;
+  const step = (layout: 'whole' | 'single'): number => (layout === 'whole' ? VECTOR : 0);
+  current(rt).select[precisionOf(out)](0, aAt, bAt, outAt, outAt + padded, step(aLayout), step(bLayout));
+  out.set(view.subarray(outAt / bytes, outAt / bytes + n));
+  return true;
 }
 
 /** out = op(x) on WebAssembly, for a contiguous `x` and an op with a SIMD form; false otherwise. */
