@@ -16,6 +16,9 @@ import { apply } from '../op.js';
 import { allocate, type Storage } from '../dtype.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { maxPoolIndicesKernel, meanPoolKernel, meanPoolTransposeKernel, type MeanWindows } from '../kernels/pool.js';
+import { maxPoolTwoByTwoWasm } from '../kernels/wasm/max-pool.js';
+import { runsOnWasm } from '../backend.js';
+import { WASM_ELEMENTWISE_MIN } from './pointwise.js';
 import type { Draw } from '../check/spec.js';
 import { drawTensor } from '../check/sampling.js';
 import { checkOptions } from '../options.js';
@@ -196,7 +199,8 @@ function maxPool(op: string, axes: 1 | 2, operand: TensorLike, kernelSize: unkno
   const windows = rows.firsts.length * cols.firsts.length;
   const positions = allocate('int32', count * windows, op) as Int32Array;
   const { data, offset } = planeData(planes);
-  maxPoolIndicesKernel(positions, data, offset, count, rows, cols);
+  const onWasm = runsOnWasm(positions.length >= WASM_ELEMENTWISE_MIN) && maxPoolTwoByTwoWasm(positions, data, offset, count, rows, cols);
+  if (!onWasm) maxPoolIndicesKernel(positions, data, offset, count, rows, cols);
   const values = gather(planes.reshape([count, height * width]), 1, fromStorage(positions, [count, windows]));
   return unfold(values.reshape([count, rows.firsts.length, cols.firsts.length]), leading, axes);
 }

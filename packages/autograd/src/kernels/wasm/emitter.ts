@@ -270,6 +270,13 @@ export class FunctionBuilder {
     return this;
   }
 
+  /** v128.const of four int32 lanes. */
+  i32x4Const(lanes: readonly [number, number, number, number]): this {
+    const bytes = new Uint8Array(Int32Array.from(lanes).buffer);
+    this.code.push(...simd(0x0c), ...bytes);
+    return this;
+  }
+
   /** Opens a block: a `br` to it jumps past its `end`. */
   block(): this {
     return this.open(0x02);
