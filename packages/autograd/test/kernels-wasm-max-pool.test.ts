@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { test as propTest } from '@fast-check/vitest';
 import { maxPoolIndicesKernel } from '../src/kernels/pool.js';
-import { maxPoolTwoByTwoWasm } from '../src/kernels/wasm/max-pool.js';
+import { maxPoolTwoByTwoWasm } from '../src/kernels/wasm/spatial.js';
 import { maxWindows } from '../src/ops/pool-windows.js';
 import { wasmMatmulAvailable } from '../src/kernels/wasm/matmul.js';
 

@@ -205,7 +205,7 @@ describe('a plain reference loop, on awkward sizes', () => {
   }
 
   // 2 x 2 windows take a loop of their own (kernels/pool.ts, maxPoolTwoByTwo; for float32 at stride 2
-  // on WebAssembly, kernels/wasm/max-pool.ts): ties go to the first maximum, a NaN wins (the last NaN
+  // on WebAssembly, kernels/wasm/spatial.ts): ties go to the first maximum, a NaN wins (the last NaN
   // of the window), -Infinity windows give their first position, on stride 2, overlapping stride 1,
   // odd extents and ceilMode's clipped last window (general loop).
   const twoByTwo: Config[] = [
@@ -213,7 +213,7 @@ describe('a plain reference loop, on awkward sizes', () => {
     { kind: 'max', shape: [1, 2, 5, 7], kernel: [2, 2], stride: [1, 1], padding: [0, 0], dilation: [1, 1], ceilMode: false, countIncludePad: true },
     { kind: 'max', shape: [1, 2, 5, 7], kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: true, countIncludePad: true },
     // Odd extents at stride 2 without ceilMode, rows of 3 and 9 windows: in float32 on WebAssembly
-    // (kernels/wasm/max-pool.ts) these fill no whole vector of four windows at the end of a row.
+    // (kernels/wasm/spatial.ts) these fill no whole vector of four windows at the end of a row.
     { kind: 'max', shape: [1, 2, 5, 7], kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false, countIncludePad: true },
     { kind: 'max', shape: [2, 3, 9, 19], kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false, countIncludePad: true },
   ];

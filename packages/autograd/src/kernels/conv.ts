@@ -18,11 +18,14 @@
  * `cols` is scratch reused across calls. A 1 x 1 kernel with stride 1 and no padding needs no
  * lowering: x itself is `cols`, read in place. A depthwise convolution (one input and one output
  * channel per group) is a direct loop: its products are 1 x kH kW x outH outW, far too thin for the
- * packed kernels.
+ * packed kernels. col2im runs on WebAssembly (./wasm/spatial.ts) for a column stride and dilation of
+ * 1, with the same sums.
  */
 import type { Storage } from '../dtype.js';
 import type { MatrixOperand } from './matmul.js';
 import { matmulKernelFor } from './matrix-product.js';
+import { col2imAddWasm } from './wasm/spatial.js';
+import { runsOnWasm } from '../backend.js';
 
 /** The sizes of one convolution: x is [batch, inChannels, inH, inW], w [outChannels, inChannels / groups, kH, kW], y [batch, outChannels, outH, outW]. */
 export interface ConvGeometry {
@@ -249,9 +252,16 @@ function im2colShifted(cols: FloatStorage, x: FloatStorage, base: number, channe
   }
 }
 
+/**
+ * Below this many values of `cols`, col2imAdd stays in JavaScript: the copies in and out of
+ * WebAssembly memory and the call cost about a microsecond.
+ */
+const WASM_COL2IM_MIN = 1024;
+
 /** The adjoint of im2col: adds each value of `cols` into the position of x (at `base`) it was read from. Same loop order. */
 function col2imAdd(x: FloatStorage, base: number, cols: FloatStorage, channels: number, g: ConvGeometry): void {
   const { inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW } = g;
+  if (runsOnWasm(channels * kH * kW * outH * outW >= WASM_COL2IM_MIN) && col2imAddWasm(x, base, cols, channels, g)) return;
   let d = 0;
   for (let c = 0; c < channels; c++) {
     const plane = base + c * inH * inW;

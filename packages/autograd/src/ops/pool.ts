@@ -16,7 +16,7 @@ import { apply } from '../op.js';
 import { allocate, type Storage } from '../dtype.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { maxPoolIndicesKernel, meanPoolKernel, meanPoolTransposeKernel, type MeanWindows } from '../kernels/pool.js';
-import { maxPoolTwoByTwoWasm } from '../kernels/wasm/max-pool.js';
+import { maxPoolTwoByTwoWasm } from '../kernels/wasm/spatial.js';
 import { runsOnWasm } from '../backend.js';
 import { WASM_ELEMENTWISE_MIN } from './pointwise.js';
 import type { Draw } from '../check/spec.js';

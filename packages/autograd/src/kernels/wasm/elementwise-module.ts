@@ -7,8 +7,6 @@
  *   select_<p>(c, a, b, out, end, aStep, bStep)  where: a where c is nonzero, else b (c in precision p)
  *   sum_<p>(x, acc, outer, mid, inner)  sums x, an outer x mid x inner block, over its middle axis
  *
- * and, for float32 only, `max_pool_2x2_f32` (see `emitMaxPoolTwoByTwo`): the positions of the maxima
- * of a 2 x 2, stride 2 max pool, LeNet's pooling.
  *
  * All arguments are byte addresses in memory but the steps: the bytes an operand advances a vector, 16
  * (an operand of the output's length) or 0 (one value repeated in every lane, such as the 0 of `x > 0`).
@@ -33,8 +31,6 @@ export type BinaryFunction = (a: number, b: number, out: number, end: number, bS
 export type UnaryFunction = (x: number, out: number, end: number) => void;
 /** The select kernels as JS sees them (all arguments i32; see `emitSelect`). */
 export type SelectFunction = (c: number, a: number, b: number, out: number, end: number, aStep: number, bStep: number) => void;
-/** The max-pool kernel as JS sees it (all arguments i32; see `emitMaxPoolTwoByTwo`). */
-export type MaxPoolFunction = (x: number, out: number, planes: number, outRows: number, outCols: number, width: number, planeBytes: number) => void;
 /** The sum kernels as JS sees them (all arguments i32; see `emitSum`). */
 export type SumFunction = (x: number, acc: number, outer: number, mid: number, inner: number) => void;
 
@@ -51,7 +47,6 @@ export function elementwiseModuleBytes(): Uint8Array {
     emitSelect(module, `select_${precision}`, lanes);
     emitSum(module, precision);
   }
-  emitMaxPoolTwoByTwo(module);
   return module.toBytes();
 }
 
@@ -186,95 +181,5 @@ function emitSum(module: ModuleBuilder, precision: 'f32' | 'f64'): void {
     f.get(outer).i32(1).op('i32.sub').tee(outer).brIf(0);
   }
   f.end();
-  f.end();
-}
-
-/** i8x16.shuffle lanes taking the even float32 lanes of two vectors (0, 2 of the first, 0, 2 of the second). */
-const EVEN_FLOATS = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
-/** Likewise the odd ones. */
-const ODD_FLOATS = EVEN_FLOATS.map((byte) => byte + 4);
-
-/**
- * `max_pool_2x2_f32(x, out, planes, outRows, outCols, width, planeBytes)`: for each of `planes`
- * float32 planes (from byte address `x` on, `planeBytes` apart, rows `width` floats long), the int32
- * position in its plane of the maximum of each 2 x 2 window at (2i, 2j), i < outRows, j < outCols,
- * written in order from `out` on: JavaScript's maxPoolIndicesKernel, bit for bit. The first maximum
- * in row-major order wins; a window holding a NaN gives its last NaN, as PyTorch's
- * `val > max || isnan(val)`.
- *
- * Loop order: plane, output row, then four windows at a time along the row. Eight floats of each
- * input row are loaded and split by shuffles into the windows' top-left a, top-right b, bottom-left c
- * and bottom-right d; m = max(a, b, c, d) lane by lane (NaN if any is), and the position is picked
- * by bit selects on the masks a == m, b == m, c == m, with no branch. A row whose windows do not fill
- * whole vectors writes garbage lanes past its end, which the next row overwrites: the caller gives
- * `out` one spare vector, and `x` two, at the end.
- */
-function emitMaxPoolTwoByTwo(module: ModuleBuilder): void {
-  const i32 = ValType.i32;
-  const v128 = ValType.v128;
-  const f = module.addFunction([i32, i32, i32, i32, i32, i32, i32], [], 'max_pool_2x2_f32');
-  const [x, out, planes, outRows, outCols, width, planeBytes] = [0, 1, 2, 3, 4, 5, 6] as const;
-  const rowBytes = f.local(i32);
-  const row = f.local(i32); // the first of the two input rows of the current output row
-  const at = f.local(i32); // walks that row, eight floats a step
-  const rowEnd = f.local(i32); // where the current output row ends
-  const rowsLeft = f.local(i32);
-  const rowPosition = f.local(i32); // the position of the row's first window, 2 i width
-  const [right, below, diagonal, positions] = [f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
-  const [a, b, c, d, m] = [f.local(v128), f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
-  f.get(width).i32(4).op('i32.mul').set(rowBytes);
-  // The position of b, c and d relative to a's, in every lane.
-  f.i32(1).op('i32x4.splat').set(right);
-  f.get(width).op('i32x4.splat').set(below);
-  f.get(width).i32(1).op('i32.add').op('i32x4.splat').set(diagonal);
-  f.loop(); // over planes
-  {
-    f.get(x).set(row);
-    f.i32(0).set(rowPosition);
-    f.get(outRows).set(rowsLeft);
-    f.loop(); // over output rows
-    {
-      f.get(rowPosition).op('i32x4.splat').i32x4Const([0, 2, 4, 6]).op('i32x4.add').set(positions);
-      f.get(row).set(at);
-      f.get(out).get(outCols).i32(4).op('i32.mul').op('i32.add').set(rowEnd);
-      f.loop(); // four windows a step
-      {
-        // The even and odd floats of the eight from `at` (+ one input row when `lower`).
-        const split = (lower: boolean, even: number, odd: number): void => {
-          for (const [lanes, into] of [[EVEN_FLOATS, even], [ODD_FLOATS, odd]] as const) {
-            for (const offset of [0, 16]) {
-              f.get(at);
-              if (lower) f.get(rowBytes).op('i32.add');
-              f.mem('v128.load', offset);
-            }
-            f.shuffle(lanes).set(into);
-          }
-        };
-        split(false, a, b);
-        split(true, c, d);
-        f.get(a).get(b).op('f32x4.max').get(c).get(d).op('f32x4.max').op('f32x4.max').set(m);
-        f.get(out);
-        // A window holding a NaN: its last NaN, d ? W + 1 : c ? W : b ? 1 : 0.
-        f.get(diagonal).get(below).get(right).v128Zero();
-        for (const value of [b, c, d]) f.get(value).get(value).op('f32x4.ne').op('v128.bitselect');
-        // Otherwise its first maximum: a == m ? 0 : b == m ? 1 : c == m ? W : W + 1.
-        f.v128Zero().get(right).get(below).get(diagonal);
-        for (const value of [c, b, a]) f.get(value).get(m).op('f32x4.eq').op('v128.bitselect');
-        f.get(m).get(m).op('f32x4.ne').op('v128.bitselect');
-        f.get(positions).op('i32x4.add').mem('v128.store');
-        f.get(positions).i32(8).op('i32x4.splat').op('i32x4.add').set(positions);
-        f.get(at).i32(32).op('i32.add').set(at);
-        f.get(out).i32(16).op('i32.add').tee(out).get(rowEnd).op('i32.lt_u').brIf(0);
-      }
-      f.end();
-      f.get(rowEnd).set(out); // past the garbage lanes of a partial last vector
-      f.get(row).get(rowBytes).i32(2).op('i32.mul').op('i32.add').set(row);
-      f.get(rowPosition).get(width).i32(2).op('i32.mul').op('i32.add').set(rowPosition);
-      f.get(rowsLeft).i32(1).op('i32.sub').tee(rowsLeft).brIf(0);
-    }
-    f.end();
-    f.get(x).get(planeBytes).op('i32.add').set(x);
-    f.get(planes).i32(1).op('i32.sub').tee(planes).brIf(0);
-  }
   f.end();
 }

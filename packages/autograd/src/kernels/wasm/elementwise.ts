@@ -48,7 +48,7 @@ function functionsOf(exports: Record<string, unknown>): Functions {
 let instance: KernelInstance | null | undefined;
 
 /** The module and its memory, compiled on first use (synchronously: the module is under 4 KiB). */
-export function elementwiseInstance(): KernelInstance | null {
+function elementwiseInstance(): KernelInstance | null {
   if (instance === undefined) instance = instantiateOwnMemory(elementwiseModuleBytes());
   return instance;
 }

@@ -1,0 +1,92 @@
+/**
+ * The convolution and pooling kernels that are not matrix products, on WebAssembly SIMD: the module
+ * of ./spatial-module.ts on a memory of its own. Each copies its operands in (native copies), runs,
+ * and copies its result out.
+ *
+ * - `col2imAddWasm`, the adjoint of im2col (../conv.ts) for a column stride and dilation of 1. The
+ *   JavaScript loop adds a value at a time (about 2 ns each on LeNet's second convolution, whose rows
+ *   are 8 long); here such a row is two vector adds.
+ * - `maxPoolTwoByTwoWasm`, the positions of the maxima of a 2 x 2, stride 2 max pool in float32
+ *   (../pool.ts's maxPoolIndicesKernel). In JavaScript that costs about 20 ns a window, most of it
+ *   in materializing the comparisons; four windows a vector without a branch take a fraction of that.
+ */
+import type { Storage } from '../../dtype.js';
+import type { ConvGeometry } from '../conv.js';
+import type { MaxWindows } from '../pool.js';
+import { spatialModuleBytes, type Col2imFunction, type MaxPoolFunction } from './spatial-module.js';
+import { copyOutOffset, instantiateOwnMemory, type KernelInstance } from './runtime.js';
+
+const VECTOR = 16;
+
+type FloatStorage = Float32Array | Float64Array;
+
+interface Functions {
+  readonly col2im: { readonly f32: Col2imFunction; readonly f64: Col2imFunction };
+  readonly maxPool: MaxPoolFunction;
+}
+
+const functionsOf = (exports: Record<string, unknown>): Functions => ({
+  col2im: { f32: exports.col2im_add_f32 as Col2imFunction, f64: exports.col2im_add_f64 as Col2imFunction },
+  maxPool: exports.max_pool_2x2_f32 as MaxPoolFunction,
+});
+
+/** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
+let instance: KernelInstance | null | undefined;
+
+/** The module and its memory, compiled on first use (synchronously: the module is under 4 KiB). */
+function spatialInstance(): KernelInstance | null {
+  if (instance === undefined) instance = instantiateOwnMemory(spatialModuleBytes());
+  return instance;
+}
+
+/**
+ * Adds each value of `cols` (channels kH kW rows of outH outW, from element 0) into the position of x
+ * (channels planes from `base` on) that im2col read it from, as ../conv.ts's JavaScript loop does and
+ * with the same sums. Returns false (having done nothing) for a column stride or dilation other than
+ * 1, mixed precisions, nothing to add, or where WebAssembly SIMD is missing.
+ */
+export function col2imAddWasm(x: FloatStorage, base: number, cols: FloatStorage, channels: number, g: ConvGeometry): boolean {
+  const colsLength = channels * g.kH * g.kW * g.outH * g.outW;
+  if (g.strideW !== 1 || g.dilationW !== 1 || x.constructor !== cols.constructor || colsLength === 0 || g.inH * g.inW === 0) return false;
+  const rt = spatialInstance();
+  if (rt === null) return false;
+  const bytes = x.BYTES_PER_ELEMENT;
+  const xLength = channels * g.inH * g.inW;
+  // Memory: [ cols ][ x's planes ], the planes copied in, added into and copied back.
+  const xAt = copyOutOffset(Math.ceil((colsLength * bytes) / VECTOR) * VECTOR);
+  const view = rt.view(x, xAt + xLength * bytes, 'col2imAdd');
+  view.set(cols.subarray(0, colsLength), 0);
+  view.set(x.subarray(base, base + xLength), xAt / bytes);
+  const run = rt.functions(functionsOf).col2im[x instanceof Float64Array ? 'f64' : 'f32'];
+  run(xAt, 0, channels, g.inH, g.inW, g.outH, g.outW, g.kH, g.kW, g.padH, g.padW, g.strideH, g.dilationH);
+  x.set(view.subarray(xAt / bytes, xAt / bytes + xLength), base);
+  return true;
+}
+
+/** True when window o of the axis reads positions 2o and 2o + 1: a kernel of 2, stride 2, no padding, dilation 1. */
+function isStrideTwoPairs(w: MaxWindows): boolean {
+  if (w.counts.length === 0 || w.dilation !== 1) return false;
+  for (let o = 0; o < w.counts.length; o++) if (w.counts[o] !== 2 || w.firsts[o] !== 2 * o) return false;
+  return true;
+}
+
+/**
+ * maxPoolIndicesKernel (../pool.ts) on WebAssembly, with the same result, for float32 planes whose
+ * windows are 2 x 2 at stride 2. Returns false (having done nothing) for other windows or dtypes, or
+ * where WebAssembly SIMD is missing.
+ */
+export function maxPoolTwoByTwoWasm(out: Int32Array, xs: Storage, offset: number, planes: number, rows: MaxWindows, cols: MaxWindows): boolean {
+  if (!(xs instanceof Float32Array) || planes === 0 || !isStrideTwoPairs(rows) || !isStrideTwoPairs(cols)) return false;
+  const rt = spatialInstance();
+  if (rt === null) return false;
+  const width = cols.inputSize;
+  const planeSize = rows.inputSize * width;
+  const inputLength = planes * planeSize;
+  // Memory: [ the planes, two spare vectors (read by a last partial step) ][ out, one spare vector ]
+  const outAt = copyOutOffset(Math.ceil((inputLength * 4) / VECTOR) * VECTOR + 2 * VECTOR);
+  const view = rt.view(xs, outAt + out.length * 4 + VECTOR, 'maxPool2d');
+  view.set(xs.subarray(offset, offset + inputLength), 0);
+  rt.functions(functionsOf).maxPool(0, outAt, planes, rows.counts.length, cols.counts.length, width, planeSize * 4);
+  out.set(new Int32Array(view.buffer, outAt, out.length));
+  return true;
+}
