@@ -18,13 +18,13 @@
  * `cols` is scratch reused across calls. A 1 x 1 kernel with stride 1 and no padding needs no
  * lowering: x itself is `cols`, read in place. A depthwise convolution (one input and one output
  * channel per group) is a direct loop: its products are 1 x kH kW x outH outW, far too thin for the
- * packed kernels. col2im runs on WebAssembly (./wasm/spatial.ts) for a column stride and dilation of
- * 1, with the same sums.
+ * packed kernels. im2col and col2im run on WebAssembly (./wasm/spatial.ts) for a column stride and
+ * dilation of 1, with the same values and sums.
  */
 import type { Storage } from '../dtype.js';
 import type { MatrixOperand } from './matmul.js';
 import { matmulKernelFor } from './matrix-product.js';
-import { col2imAddWasm } from './wasm/spatial.js';
+import { col2imAddWasm, im2colWasm } from './wasm/spatial.js';
 import { runsOnWasm } from '../backend.js';
 
 /** The sizes of one convolution: x is [batch, inChannels, inH, inW], w [outChannels, inChannels / groups, kH, kW], y [batch, outChannels, outH, outW]. */
@@ -253,15 +253,28 @@ function im2colShifted(cols: FloatStorage, x: FloatStorage, base: number, channe
 }
 
 /**
- * Below this many values of `cols`, col2imAdd stays in JavaScript: the copies in and out of
- * WebAssembly memory and the call cost about a microsecond.
+ * Below this many values of `cols`, im2col and col2imAdd stay in JavaScript: the copies in and out
+ * of WebAssembly memory and the call cost about a microsecond.
  */
-const WASM_COL2IM_MIN = 1024;
+const WASM_SPATIAL_MIN = 1024;
+
+/**
+ * The im2col matrix (taps x outH outW, contiguous) of the channels [0, channels) of the image at
+ * `base`: built on WebAssembly where that runs (./wasm/spatial.ts), else in the cols scratch.
+ */
+function lower(like: FloatStorage, x: Storage, base: number, channels: number, g: ConvGeometry): DenseOperand {
+  const size = channels * g.kH * g.kW * g.outH * g.outW;
+  const built = runsOnWasm(size >= WASM_SPATIAL_MIN) ? im2colWasm(like, x, base, channels, g) : null;
+  if (built !== null) return built;
+  const cols = colsScratch(like, size);
+  im2col(cols, x, base, channels, g);
+  return { data: cols, offset: 0 };
+}
 
 /** The adjoint of im2col: adds each value of `cols` into the position of x (at `base`) it was read from. Same loop order. */
 function col2imAdd(x: FloatStorage, base: number, cols: FloatStorage, channels: number, g: ConvGeometry): void {
   const { inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW } = g;
-  if (runsOnWasm(channels * kH * kW * outH * outW >= WASM_COL2IM_MIN) && col2imAddWasm(x, base, cols, channels, g)) return;
+  if (runsOnWasm(channels * kH * kW * outH * outW >= WASM_SPATIAL_MIN) && col2imAddWasm(x, base, cols, channels, g)) return;
   let d = 0;
   for (let c = 0; c < channels; c++) {
     const plane = base + c * inH * inW;
@@ -291,19 +304,13 @@ export function convForwardKernel(out: FloatStorage, x: DenseOperand, w: DenseOp
   const inPlane = g.inH * g.inW;
   const outPlane = g.outH * g.outW;
   const pointwise = isPointwise(g);
-  const cols = pointwise ? null : colsScratch(out, taps * outPlane);
   // Loop order: image, group; per (image, group) one product W_g (outC x taps) cols (taps x outPlane).
   for (let n = 0; n < g.batch; n++) {
     for (let group = 0; group < g.groups; group++) {
       const xBase = x.offset + (n * g.inChannels + group * inC) * inPlane;
       const yStart = (n * g.outChannels + group * outC) * outPlane;
-      let b: MatrixOperand;
-      if (cols === null) {
-        b = matrix(x.data, xBase, inPlane, 1);
-      } else {
-        im2col(cols, x.data, xBase, inC, g);
-        b = matrix(cols, 0, outPlane, 1);
-      }
+      const cols = pointwise ? { data: x.data, offset: xBase } : lower(out, x.data, xBase, inC, g);
+      const b = matrix(cols.data, cols.offset, outPlane, 1);
       const a = matrix(w.data, w.offset + group * outC * taps, taps, 1);
       multiply(out.subarray(yStart, yStart + outC * outPlane), a, b, outC, taps, outPlane);
     }
@@ -351,7 +358,6 @@ export function convWeightKernel(out: FloatStorage, x: DenseOperand, y: DenseOpe
   const pointwise = isPointwise(g);
   out.fill(0);
   if (outPlane === 0 || g.batch === 0) return;
-  const cols = pointwise ? null : colsScratch(out, taps * outPlane);
   const product = sumScratch(out, outC * taps);
   // Loop order: group, image; per (group, image) the product y_g (outC x outPlane) cols^T
   // (outPlane x taps) is added into W_g, images in order (the order of PyTorch's sum over the batch).
@@ -359,13 +365,8 @@ export function convWeightKernel(out: FloatStorage, x: DenseOperand, y: DenseOpe
     const wStart = group * outC * taps;
     for (let n = 0; n < g.batch; n++) {
       const xBase = x.offset + (n * g.inChannels + group * inC) * inPlane;
-      let b: MatrixOperand;
-      if (cols === null) {
-        b = matrix(x.data, xBase, 1, inPlane);
-      } else {
-        im2col(cols, x.data, xBase, inC, g);
-        b = matrix(cols, 0, 1, outPlane);
-      }
+      const cols = pointwise ? { data: x.data, offset: xBase } : lower(out, x.data, xBase, inC, g);
+      const b = matrix(cols.data, cols.offset, 1, outPlane);
       const a = matrix(y.data, y.offset + (n * g.outChannels + group * outC) * outPlane, outPlane, 1);
       multiply(product, a, b, outC, outPlane, taps);
       for (let e = 0; e < outC * taps; e++) out[wStart + e] = out[wStart + e]! + product[e]!;

@@ -2,11 +2,12 @@
  * Generates the WebAssembly module behind ./spatial.ts, the kernels of the convolutions and pools
  * that are not matrix products. It imports its memory and exports
  *
+ *   im2col_<p>(x, cols, channels, inH, inW, outH, outW, kH, kW, padH, padW, strideH, dilationH)
  *   col2im_add_<p>(x, cols, channels, inH, inW, outH, outW, kH, kW, padH, padW, strideH, dilationH)
- *       for p = f32 and f64: the adjoint of im2col (../conv.ts), which adds each value of the im2col
- *       matrix back into the position of the image it was read from, for convolutions whose column
- *       stride and column dilation are 1 (LeNet's, and most): a row of `cols` then adds into a
- *       contiguous stretch of a row of x, whole vectors at a time;
+ *       for p = f32 and f64: the lowering of a convolution to a matrix product (../conv.ts) and its
+ *       adjoint, which adds each value of the im2col matrix back into the position of the image it
+ *       was read from, for convolutions whose column stride and column dilation are 1 (LeNet's, and
+ *       most): a row of `cols` then meets a contiguous stretch of a row of x, whole vectors at a time;
  *   max_pool_2x2_f32(x, out, planes, outRows, outCols, width, planeBytes)
  *       the positions of the maxima of a 2 x 2, stride 2 max pool (LeNet's), four windows a vector.
  *
@@ -15,7 +16,8 @@
  */
 import { ModuleBuilder, ValType, type FunctionBuilder } from './emitter.js';
 
-export type Col2imFunction = (
+/** im2col_<p> and col2im_add_<p> as JS sees them (all arguments i32). */
+export type LoweringFunction = (
   x: number, cols: number, channels: number, inH: number, inW: number, outH: number, outW: number,
   kH: number, kW: number, padH: number, padW: number, strideH: number, dilationH: number,
 ) => void;
@@ -28,8 +30,10 @@ export const SPATIAL_MEMORY = { module: 'env', name: 'memory' } as const;
 /** The module's bytes; see the header for what it exports. */
 export function spatialModuleBytes(): Uint8Array {
   const module = new ModuleBuilder().importMemory(SPATIAL_MEMORY.module, SPATIAL_MEMORY.name, 1);
-  emitCol2imAdd(module, 'f32');
-  emitCol2imAdd(module, 'f64');
+  for (const precision of ['f32', 'f64'] as const) {
+    emitIm2col(module, precision);
+    emitCol2imAdd(module, precision);
+  }
   emitMaxPoolTwoByTwo(module);
   return module.toBytes();
 }
@@ -43,79 +47,162 @@ function whileBelow(f: FunctionBuilder, at: number, end: number, body: () => voi
   f.end().end();
 }
 
+/** The parameters of im2col and col2im, in order (see the header). */
+const [X, COLS, CHANNELS, IN_H, IN_W, OUT_H, OUT_W, K_H, K_W, PAD_H, PAD_W, STRIDE_H, DILATION_H] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] as const;
+
+/** The locals a row of the im2col matrix is handled with (see `forEachTapRow`). */
+interface TapRow {
+  /** The input row h = p strideH + i dilationH - padH (maybe outside x). */
+  readonly h: number;
+  /** The tap's column shift j - padW: output column q reads input column q + shift. */
+  readonly shift: number;
+  /** The valid output columns [q0, q1): those whose input column lies inside x. */
+  readonly q0: number;
+  readonly q1: number;
+}
+
+/**
+ * Emits the loops of im2col and col2im over the rows of the im2col matrix, in its order: channel c,
+ * kernel row i, kernel column j, output row p; `row` emits the work on one row, which starts at the
+ * address in the parameter COLS (advanced a row at a time here) and belongs to the plane at X
+ * (advanced a plane at a time). Every count is at least 1. A tap's valid columns are
+ * q0 = min(outW, max(0, -shift)) and q1 = max(q0, min(outW, inW - shift)).
+ */
+function forEachTapRow(f: FunctionBuilder, bytes: number, row: (tapRow: TapRow) => void): void {
+  const i32 = ValType.i32;
+  const [tapRows, tapCols, rows] = [f.local(i32), f.local(i32), f.local(i32)]; // countdowns over i, j, p
+  const [shiftH, shift, h, q0, q1] = [f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32)];
+  /** Pushes min (or max) of the two locals. */
+  const pick = (a: number, b: number, which: 'i32.lt_s' | 'i32.gt_s'): FunctionBuilder => f.get(a).get(b).get(a).get(b).op(which).op('select');
+  f.loop(); // over channels
+  {
+    f.i32(0).get(PAD_H).op('i32.sub').set(shiftH);
+    f.get(K_H).set(tapRows);
+    f.loop(); // over kernel rows i
+    {
+      f.i32(0).get(PAD_W).op('i32.sub').set(shift);
+      f.get(K_W).set(tapCols);
+      f.loop(); // over kernel columns j
+      {
+        f.i32(0).get(shift).op('i32.sub').set(q0);
+        f.get(q0).i32(0).get(q0).i32(0).op('i32.gt_s').op('select').set(q0);
+        pick(q0, OUT_W, 'i32.lt_s').set(q0);
+        f.get(IN_W).get(shift).op('i32.sub').set(q1);
+        pick(q1, OUT_W, 'i32.lt_s').set(q1);
+        pick(q1, q0, 'i32.gt_s').set(q1);
+        f.get(shiftH).set(h);
+        f.get(OUT_H).set(rows);
+        f.loop(); // over output rows p
+        {
+          row({ h, shift, q0, q1 });
+          f.get(COLS).get(OUT_W).i32(bytes).op('i32.mul').op('i32.add').set(COLS);
+          f.get(h).get(STRIDE_H).op('i32.add').set(h);
+          f.get(rows).i32(1).op('i32.sub').tee(rows).brIf(0);
+        }
+        f.end();
+        f.get(shift).i32(1).op('i32.add').set(shift);
+        f.get(tapCols).i32(1).op('i32.sub').tee(tapCols).brIf(0);
+      }
+      f.end();
+      f.get(shiftH).get(DILATION_H).op('i32.add').set(shiftH);
+      f.get(tapRows).i32(1).op('i32.sub').tee(tapRows).brIf(0);
+    }
+    f.end();
+    f.get(X).get(IN_H).get(IN_W).op('i32.mul').i32(bytes).op('i32.mul').op('i32.add').set(X);
+    f.get(CHANNELS).i32(1).op('i32.sub').tee(CHANNELS).brIf(0);
+  }
+  f.end();
+}
 /**
  * `col2im_add_<p>(x, cols, ...)`: x[c, h, w] += cols[(c, i, j), p, q] for every tap (c, i, j) and output
  * position (p, q) with h = p strideH + i dilationH - padH and w = q + j - padW inside x; x (channels x
  * inH x inW) and cols (channels kH kW x outH x outW) are byte addresses of contiguous arrays in
- * precision p. Every count is at least 1.
+ * precision p.
  *
- * Loop order: c, i, j, p (the order of the JavaScript loop, so each element of x receives its terms
- * in the same order and the sums are its sums bit for bit), then the valid columns [q0, q1) of the
- * tap, four float32 or two float64 a vector and a scalar tail. The valid columns are the tap's:
- * q0 = max(0, -shift), q1 = max(q0, min(outW, inW - shift)) with shift = j - padW.
+ * Loop order: that of the JavaScript loop (`forEachTapRow`), so each element of x receives its terms
+ * in the same order and the sums are its sums bit for bit; along a row, the valid columns four float32
+ * or two float64 a vector, then a scalar tail.
  */
 function emitCol2imAdd(module: ModuleBuilder, precision: 'f32' | 'f64'): void {
   const i32 = ValType.i32;
   const f = module.addFunction(new Array<ValType>(13).fill(i32), [], `col2im_add_${precision}`);
-  const [x, cols, channels, inH, inW, outH, outW, kH, kW, padH, padW, strideH, dilationH] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] as const;
   const bytes = precision === 'f32' ? 4 : 8;
   const lanes = 16 / bytes;
-  const [tapRows, tapCols, rows] = [f.local(i32), f.local(i32), f.local(i32)]; // countdowns over i, j, p
-  const [shiftH, shiftW, h, q0, q1] = [f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32)];
   const [src, dst, vectorsEnd, end] = [f.local(i32), f.local(i32), f.local(i32), f.local(i32)];
-  f.loop(); // over channels
-  {
-    f.i32(0).get(padH).op('i32.sub').set(shiftH);
-    f.get(kH).set(tapRows);
-    f.loop(); // over kernel rows i
+  forEachTapRow(f, bytes, ({ h, shift, q0, q1 }) => {
+    f.get(h).get(IN_H).op('i32.lt_u').if(); // 0 <= h < inH
     {
-      f.i32(0).get(padW).op('i32.sub').set(shiftW);
-      f.get(kW).set(tapCols);
-      f.loop(); // over kernel columns j
-      {
-        // q0 = shift < 0 ? -shift : 0; q1 = max(q0, min(outW, inW - shift)).
-        f.i32(0).get(shiftW).op('i32.sub').i32(0).get(shiftW).i32(0).op('i32.lt_s').op('select').set(q0);
-        f.get(inW).get(shiftW).op('i32.sub').tee(q1).get(outW).get(q1).get(outW).op('i32.lt_s').op('select').set(q1);
-        f.get(q1).get(q0).get(q1).get(q0).op('i32.gt_s').op('select').set(q1);
-        f.get(shiftH).set(h);
-        f.get(outH).set(rows);
-        f.loop(); // over output rows p
-        {
-          f.get(h).get(inH).op('i32.lt_u').if(); // 0 <= h < inH
-          {
-            f.get(cols).get(q0).i32(bytes).op('i32.mul').op('i32.add').set(src);
-            f.get(src).get(q1).get(q0).op('i32.sub').i32(bytes).op('i32.mul').op('i32.add').set(end);
-            f.get(src).get(q1).get(q0).op('i32.sub').i32(-lanes).op('i32.and').i32(bytes).op('i32.mul').op('i32.add').set(vectorsEnd);
-            f.get(x).get(h).get(inW).op('i32.mul').get(q0).op('i32.add').get(shiftW).op('i32.add').i32(bytes).op('i32.mul').op('i32.add').set(dst);
-            whileBelow(f, src, vectorsEnd, () => {
-              f.get(dst).get(dst).mem('v128.load').get(src).mem('v128.load').op(`${precision}x${lanes}.add` as 'f32x4.add').mem('v128.store');
-              f.get(src).i32(16).op('i32.add').set(src);
-              f.get(dst).i32(16).op('i32.add').set(dst);
-            });
-            whileBelow(f, src, end, () => {
-              f.get(dst).get(dst).mem(`${precision}.load`).get(src).mem(`${precision}.load`).op(`${precision}.add`).mem(`${precision}.store`);
-              f.get(src).i32(bytes).op('i32.add').set(src);
-              f.get(dst).i32(bytes).op('i32.add').set(dst);
-            });
-          }
-          f.end();
-          f.get(cols).get(outW).i32(bytes).op('i32.mul').op('i32.add').set(cols);
-          f.get(h).get(strideH).op('i32.add').set(h);
-          f.get(rows).i32(1).op('i32.sub').tee(rows).brIf(0);
-        }
-        f.end();
-        f.get(shiftW).i32(1).op('i32.add').set(shiftW);
-        f.get(tapCols).i32(1).op('i32.sub').tee(tapCols).brIf(0);
-      }
-      f.end();
-      f.get(shiftH).get(dilationH).op('i32.add').set(shiftH);
-      f.get(tapRows).i32(1).op('i32.sub').tee(tapRows).brIf(0);
+      f.get(COLS).get(q0).i32(bytes).op('i32.mul').op('i32.add').set(src);
+      f.get(src).get(q1).get(q0).op('i32.sub').i32(bytes).op('i32.mul').op('i32.add').set(end);
+      f.get(src).get(q1).get(q0).op('i32.sub').i32(-lanes).op('i32.and').i32(bytes).op('i32.mul').op('i32.add').set(vectorsEnd);
+      f.get(X).get(h).get(IN_W).op('i32.mul').get(q0).op('i32.add').get(shift).op('i32.add').i32(bytes).op('i32.mul').op('i32.add').set(dst);
+      whileBelow(f, src, vectorsEnd, () => {
+        f.get(dst).get(dst).mem('v128.load').get(src).mem('v128.load').op(`${precision}x${lanes}.add` as 'f32x4.add').mem('v128.store');
+        f.get(src).i32(16).op('i32.add').set(src);
+        f.get(dst).i32(16).op('i32.add').set(dst);
+      });
+      whileBelow(f, src, end, () => {
+        f.get(dst).get(dst).mem(`${precision}.load`).get(src).mem(`${precision}.load`).op(`${precision}.add`).mem(`${precision}.store`);
+        f.get(src).i32(bytes).op('i32.add').set(src);
+        f.get(dst).i32(bytes).op('i32.add').set(dst);
+      });
     }
     f.end();
-    f.get(x).get(inH).get(inW).op('i32.mul').i32(bytes).op('i32.mul').op('i32.add').set(x);
-    f.get(channels).i32(1).op('i32.sub').tee(channels).brIf(0);
-  }
-  f.end();
+  });
+}
+
+/**
+ * `im2col_<p>(x, cols, ...)`: writes the im2col matrix of x into cols (the layouts of col2im_add's):
+ * cols[(c, i, j), p, q] = x[c, h, w] with h and w as there, 0 where (h, w) is outside x. Elements are
+ * moved, not computed, so every bit is kept.
+ *
+ * Loop order: `forEachTapRow`, so cols is written in increasing addresses; along a row, the left
+ * padding, then the valid columns copied whole vectors at a time, then the right padding. The copy's
+ * last vector may run past the valid columns, and a row of padding is zeroed whole vectors at a time:
+ * what lands past the row is overwritten by the rows after it, and past the last row lies a spare
+ * vector the caller provides (and another after x, which the copy may read).
+ */
+function emitIm2col(module: ModuleBuilder, precision: 'f32' | 'f64'): void {
+  const i32 = ValType.i32;
+  const f = module.addFunction(new Array<ValType>(13).fill(i32), [], `im2col_${precision}`);
+  const bytes = precision === 'f32' ? 4 : 8;
+  const [src, dst, end] = [f.local(i32), f.local(i32), f.local(i32)];
+  /** Stores zeros from dst up to end, an element (or, with `vectors`, a vector) at a time. */
+  const zeros = (vectors: boolean): void => whileBelow(f, dst, end, () => {
+    f.get(dst);
+    if (vectors) f.v128Zero().mem('v128.store');
+    else zero(f, precision).mem(`${precision}.store`);
+    f.get(dst).i32(vectors ? 16 : bytes).op('i32.add').set(dst);
+  });
+  forEachTapRow(f, bytes, ({ h, shift, q0, q1 }) => {
+    f.get(COLS).set(dst);
+    f.get(h).get(IN_H).op('i32.lt_u').if(); // 0 <= h < inH
+    {
+      f.get(COLS).get(q0).i32(bytes).op('i32.mul').op('i32.add').set(end);
+      zeros(false);
+      f.get(X).get(h).get(IN_W).op('i32.mul').get(q0).op('i32.add').get(shift).op('i32.add').i32(bytes).op('i32.mul').op('i32.add').set(src);
+      f.get(COLS).get(q1).i32(bytes).op('i32.mul').op('i32.add').set(end);
+      whileBelow(f, dst, end, () => {
+        f.get(dst).get(src).mem('v128.load').mem('v128.store');
+        f.get(src).i32(16).op('i32.add').set(src);
+        f.get(dst).i32(16).op('i32.add').set(dst);
+      });
+      f.get(end).set(dst);
+      f.get(COLS).get(OUT_W).i32(bytes).op('i32.mul').op('i32.add').set(end);
+      zeros(false);
+    }
+    f.else();
+    {
+      f.get(COLS).get(OUT_W).i32(bytes).op('i32.mul').op('i32.add').set(end);
+      zeros(true);
+    }
+    f.end();
+  });
+}
+
+/** Pushes 0 in the precision. */
+function zero(f: FunctionBuilder, precision: 'f32' | 'f64'): FunctionBuilder {
+  return precision === 'f32' ? f.f32(0) : f.f64(0);
 }
 
 /** i8x16.shuffle lanes taking the even float32 lanes of two vectors (0, 2 of the first, 0, 2 of the second). */

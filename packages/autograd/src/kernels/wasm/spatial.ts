@@ -1,9 +1,12 @@
 /**
  * The convolution and pooling kernels that are not matrix products, on WebAssembly SIMD: the module
  * of ./spatial-module.ts on a memory of its own. Each copies its operands in (native copies), runs,
- * and copies its result out.
+ * and copies its result out (but im2col, whose result is read in place).
  *
- * - `col2imAddWasm`, the adjoint of im2col (../conv.ts) for a column stride and dilation of 1. The
+ * - `im2colWasm`, the lowering of a convolution to a matrix product (../conv.ts) for a column stride
+ *   and dilation of 1, left in this module's memory for the product to read: element stores in
+ *   JavaScript cost about 0.7 ns each there, vector copies a fraction of that.
+ * - `col2imAddWasm`, its adjoint of im2col (../conv.ts) for a column stride and dilation of 1. The
  *   JavaScript loop adds a value at a time (about 2 ns each on LeNet's second convolution, whose rows
  *   are 8 long); here such a row is two vector adds.
  * - `maxPoolTwoByTwoWasm`, the positions of the maxima of a 2 x 2, stride 2 max pool in float32
@@ -13,7 +16,7 @@
 import type { Storage } from '../../dtype.js';
 import type { ConvGeometry } from '../conv.js';
 import type { MaxWindows } from '../pool.js';
-import { spatialModuleBytes, type Col2imFunction, type MaxPoolFunction } from './spatial-module.js';
+import { spatialModuleBytes, type LoweringFunction, type MaxPoolFunction } from './spatial-module.js';
 import { copyOutOffset, instantiateOwnMemory, type KernelInstance } from './runtime.js';
 
 const VECTOR = 16;
@@ -21,12 +24,14 @@ const VECTOR = 16;
 type FloatStorage = Float32Array | Float64Array;
 
 interface Functions {
-  readonly col2im: { readonly f32: Col2imFunction; readonly f64: Col2imFunction };
+  readonly im2col: { readonly f32: LoweringFunction; readonly f64: LoweringFunction };
+  readonly col2im: { readonly f32: LoweringFunction; readonly f64: LoweringFunction };
   readonly maxPool: MaxPoolFunction;
 }
 
 const functionsOf = (exports: Record<string, unknown>): Functions => ({
-  col2im: { f32: exports.col2im_add_f32 as Col2imFunction, f64: exports.col2im_add_f64 as Col2imFunction },
+  im2col: { f32: exports.im2col_f32 as LoweringFunction, f64: exports.im2col_f64 as LoweringFunction },
+  col2im: { f32: exports.col2im_add_f32 as LoweringFunction, f64: exports.col2im_add_f64 as LoweringFunction },
   maxPool: exports.max_pool_2x2_f32 as MaxPoolFunction,
 });
 
@@ -39,6 +44,32 @@ function spatialInstance(): KernelInstance | null {
   return instance;
 }
 
+/** True when the convolution's rows of im2col meet contiguous stretches of x's rows. */
+const unitColumnSteps = (g: ConvGeometry): boolean => g.strideW === 1 && g.dilationW === 1;
+
+/**
+ * The im2col matrix of x's `channels` planes from `base` on (../conv.ts's layout: channels kH kW rows
+ * of outH outW), built in this module's memory in the precision of `like`, for a column stride and
+ * dilation of 1: the memory's view and where the matrix starts in it, valid until the next call into
+ * this module. Null (having done nothing) for other convolutions, an x of another precision, an empty
+ * matrix, or where WebAssembly SIMD is missing.
+ */
+export function im2colWasm(like: FloatStorage, x: Storage, base: number, channels: number, g: ConvGeometry): { data: FloatStorage; offset: number } | null {
+  const colsLength = channels * g.kH * g.kW * g.outH * g.outW;
+  if (!unitColumnSteps(g) || x.constructor !== like.constructor || colsLength === 0 || g.inH * g.inW === 0) return null;
+  const rt = spatialInstance();
+  if (rt === null) return null;
+  const bytes = like.BYTES_PER_ELEMENT;
+  const xLength = channels * g.inH * g.inW;
+  // Memory: [ x's planes, a spare vector (the copy's last vector may read it) ][ cols, a spare vector ]
+  const colsAt = Math.ceil((xLength * bytes) / VECTOR) * VECTOR + VECTOR;
+  const view = rt.view(like, colsAt + colsLength * bytes + VECTOR, 'im2col') as FloatStorage;
+  view.set(x.subarray(base, base + xLength), 0);
+  const run = rt.functions(functionsOf).im2col[like instanceof Float64Array ? 'f64' : 'f32'];
+  run(0, colsAt, channels, g.inH, g.inW, g.outH, g.outW, g.kH, g.kW, g.padH, g.padW, g.strideH, g.dilationH);
+  return { data: view, offset: colsAt / bytes };
+}
+
 /**
  * Adds each value of `cols` (channels kH kW rows of outH outW, from element 0) into the position of x
  * (channels planes from `base` on) that im2col read it from, as ../conv.ts's JavaScript loop does and
@@ -47,7 +78,7 @@ function spatialInstance(): KernelInstance | null {
  */
 export function col2imAddWasm(x: FloatStorage, base: number, cols: FloatStorage, channels: number, g: ConvGeometry): boolean {
   const colsLength = channels * g.kH * g.kW * g.outH * g.outW;
-  if (g.strideW !== 1 || g.dilationW !== 1 || x.constructor !== cols.constructor || colsLength === 0 || g.inH * g.inW === 0) return false;
+  if (!unitColumnSteps(g) || x.constructor !== cols.constructor || colsLength === 0 || g.inH * g.inW === 0) return false;
   const rt = spatialInstance();
   if (rt === null) return false;
   const bytes = x.BYTES_PER_ELEMENT;
