@@ -185,10 +185,40 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
     expect(Array.from(actual, show)).toEqual(Array.from(expected, show));
   });
 
-  test('the sum declines axes that are not consecutive, and strided inputs', () => {
+  // A bias's gradient: [N, C, H, W] summed over [0, 2, 3], and more generally the axes around a
+  // consecutive run of kept ones.
+  const endsCase = fc
+    .array(awkward, { minLength: 3, maxLength: 4 })
+    .chain((shape) =>
+      fc.record({
+        shape: fc.constant(shape),
+        keptFirst: fc.integer({ min: 1, max: shape.length - 2 }),
+        keptCount: fc.integer({ min: 1, max: shape.length - 2 }),
+        kind,
+        offset: fc.integer({ min: 0, max: 3 }),
+      }),
+    )
+    .filter(({ shape, keptFirst, keptCount }) => sizeOf(shape) <= 20000 && keptFirst + keptCount <= shape.length - 1);
+
+  propTest.prop([endsCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the sum around consecutive kept axes equals the JavaScript kernel', (c, pool) => {
+    const axes = c.shape.map((_, axis) => axis).filter((axis) => axis < c.keptFirst || axis >= c.keptFirst + c.keptCount);
+    const n = sizeOf(c.shape);
+    const x = view(make(c.kind, Array.from({ length: c.offset + n }, (_, i) => pool[(i * 5 + 3) % pool.length]!)), c.shape, contiguousStrides(c.shape), c.offset);
+    const kept = c.shape.map((d, axis) => (axes.includes(axis) ? 1 : d));
+    const outStrides = contiguousStrides(kept).map((stride, axis) => (axes.includes(axis) ? 0 : stride));
+    const size = sizeOf(kept);
+    const expected = make(c.kind, new Array<number>(size).fill(0));
+    reduceKernel(expected, x, outStrides, 'sum');
+    const actual = make(c.kind, new Array<number>(size).fill(7));
+    expect(sumWasm(actual, x, true, axes)).toBe(true);
+    expect(Array.from(actual, show)).toEqual(Array.from(expected, show));
+  });
+
+  test('the sum declines axes that are neither consecutive nor around consecutive kept ones, and strided inputs', () => {
     const out = new Float64Array(3).fill(7);
-    const x = view(new Float64Array(24), [2, 3, 4], [12, 4, 1]);
-    expect(sumWasm(out, x, true, [0, 2])).toBe(false);
+    const x = view(new Float64Array(48), [2, 3, 4, 2], [24, 8, 2, 1]);
+    expect(sumWasm(out, x, true, [0, 2])).toBe(false); // kept 1 and 3
+    expect(sumWasm(out, x, true, [1, 3])).toBe(false); // kept 0 and 2
     expect(sumWasm(out, view(new Float64Array(24), [2, 3, 4], [1, 2, 6]), false, [0, 1])).toBe(false);
     expect(Array.from(out)).toEqual([7, 7, 7]);
   });

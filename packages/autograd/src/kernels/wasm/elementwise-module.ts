@@ -6,6 +6,8 @@
  *   <op>_<p>(x, out, end)             unary: neg abs sqrt relu square reciprocal
  *   select_<p>(c, a, b, out, end, aStep, bStep)  where: a where c is nonzero, else b (c in precision p)
  *   sum_<p>(x, acc, outer, mid, inner)  sums x, an outer x mid x inner block, over its middle axis
+ *   sum_ends_<p>(x, acc, outer, mid, inner)  the same block over its outer and inner axes (a bias's
+ *                                     gradient: [N, C, H, W] summed to [C])
  *
  *
  * All arguments are byte addresses in memory but the steps: the bytes an operand advances a vector, 16
@@ -46,6 +48,7 @@ export function elementwiseModuleBytes(): Uint8Array {
     for (const op of SIMD_UNARY) emitUnary(module, `${op}_${precision}`, lanes, op);
     emitSelect(module, `select_${precision}`, lanes);
     emitSum(module, precision);
+    emitSumOfEnds(module, precision);
   }
   return module.toBytes();
 }
@@ -127,6 +130,12 @@ function emitSelect(module: ModuleBuilder, name: string, lanes: Lanes): void {
   f.end();
 }
 
+/** Opens a block, and leaves it at once when any of the locals is 0 (the caller closes it). */
+function skipIfAnyZero(f: FunctionBuilder, locals: readonly number[]): void {
+  f.block();
+  for (const local of locals) f.get(local).op('i32.eqz').brIf(0);
+}
+
 /**
  * `sum_<p>(x, acc, outer, mid, inner)`: acc[o, i] += x[o, m, i] for every m, with x (at byte address
  * `x`, in precision p, contiguous) an outer x mid x inner block and acc (at `acc`) outer x inner
@@ -146,8 +155,7 @@ function emitSum(module: ModuleBuilder, precision: 'f32' | 'f64'): void {
   const pairsEnd = f.local(i32); // where its whole pairs end
   const m = f.local(i32);
   const p = f.local(i32); // walks acc's row
-  f.block();
-  f.get(outer).op('i32.eqz').get(mid).op('i32.eqz').op('i32.or').get(inner).op('i32.eqz').op('i32.or').brIf(0);
+  skipIfAnyZero(f, [outer, mid, inner]);
   f.loop(); // over o
   {
     f.get(acc).get(inner).i32(8).op('i32.mul').op('i32.add').set(rowEnd);
@@ -178,6 +186,53 @@ function emitSum(module: ModuleBuilder, precision: 'f32' | 'f64'): void {
     }
     f.end();
     f.get(rowEnd).set(acc);
+    f.get(outer).i32(1).op('i32.sub').tee(outer).brIf(0);
+  }
+  f.end();
+  f.end();
+}
+
+/**
+ * `sum_ends_<p>(x, acc, outer, mid, inner)`: acc[m] += x[o, m, i] for every o and i, with x and acc
+ * as in `sum_<p>` (acc holds mid float64 sums, zeroed by the caller). Each sum is taken in the
+ * JavaScript kernel's order, o = 0, 1, ..., and i = 0, 1, ... within each o, so the result is its
+ * result bit for bit.
+ *
+ * Loop order: o, i, then m, so that the mid sums advance together: each sum is one chain of
+ * dependent adds, and running them side by side lets the adds of one overlap those of the others
+ * (a single chain waits for each add in turn). x is read with a stride of `inner` along m.
+ */
+function emitSumOfEnds(module: ModuleBuilder, precision: 'f32' | 'f64'): void {
+  const i32 = ValType.i32;
+  const f = module.addFunction([i32, i32, i32, i32, i32], [], `sum_ends_${precision}`);
+  const [x, acc, outer, mid, inner] = [0, 1, 2, 3, 4] as const;
+  const bytes = precision === 'f32' ? 4 : 8;
+  const [i, m, at, slot, step] = [f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32)];
+  skipIfAnyZero(f, [outer, mid, inner]);
+  f.get(inner).i32(bytes).op('i32.mul').set(step);
+  f.loop(); // over o
+  {
+    f.i32(0).set(i);
+    f.loop(); // over i
+    {
+      f.get(x).get(i).i32(bytes).op('i32.mul').op('i32.add').set(at);
+      f.get(acc).set(slot);
+      f.get(mid).set(m);
+      f.loop(); // over m
+      {
+        f.get(slot).get(slot).mem('f64.load').get(at);
+        if (precision === 'f32') f.mem('f32.load').op('f64.promote_f32');
+        else f.mem('f64.load');
+        f.op('f64.add').mem('f64.store');
+        f.get(at).get(step).op('i32.add').set(at);
+        f.get(slot).i32(8).op('i32.add').set(slot);
+        f.get(m).i32(1).op('i32.sub').tee(m).brIf(0);
+      }
+      f.end();
+      f.get(i).i32(1).op('i32.add').tee(i).get(inner).op('i32.lt_u').brIf(0);
+    }
+    f.end();
+    f.get(x).get(mid).get(step).op('i32.mul').op('i32.add').set(x);
     f.get(outer).i32(1).op('i32.sub').tee(outer).brIf(0);
   }
   f.end();

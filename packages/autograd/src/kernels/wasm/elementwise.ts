@@ -13,7 +13,8 @@
  * leading axes: a row (a bias added to a batch), a matrix (an attention mask added to every head),
  * one value per row repeated along the trailing axes (x - mean(x, -1, true), as in a layer norm), or
  * one value per channel (a convolution's bias on [N, C, H, W]); for `where`, a contiguous condition
- * with contiguous or one-value branches; for a sum, a contiguous input reduced over consecutive axes.
+ * with contiguous or one-value branches; for a sum, a contiguous input reduced over consecutive axes,
+ * or over the axes around consecutive kept ones (a bias's gradient, [N, C, H, W] summed to [C]).
  * Others return false, and the caller runs its JavaScript loop.
  */
 import type { Storage } from '../../dtype.js';
@@ -31,6 +32,7 @@ interface Functions {
   readonly binary: ReadonlyMap<string, BinaryFunction>;
   readonly unary: ReadonlyMap<string, UnaryFunction>;
   readonly sum: { readonly f32: SumFunction; readonly f64: SumFunction };
+  readonly sumOfEnds: { readonly f32: SumFunction; readonly f64: SumFunction };
   readonly select: { readonly f32: SelectFunction; readonly f64: SelectFunction };
 }
 
@@ -40,6 +42,7 @@ function functionsOf(exports: Record<string, unknown>): Functions {
   return {
     binary: table(SIMD_BINARY), unary: table(SIMD_UNARY),
     sum: { f32: exports.sum_f32 as SumFunction, f64: exports.sum_f64 as SumFunction },
+    sumOfEnds: { f32: exports.sum_ends_f32 as SumFunction, f64: exports.sum_ends_f64 as SumFunction },
     select: { f32: exports.select_f32 as SelectFunction, f64: exports.select_f64 as SelectFunction },
   };
 }
@@ -192,26 +195,39 @@ export function unaryWasm(code: string, out: Storage, x: View, contiguous: boole
 
 /**
  * out = the sum of `x` over `axes` (sorted, at least one) on WebAssembly, for a contiguous `x` whose
- * reduced axes are consecutive: x is then an outer x mid x inner block summed over its middle. The
- * sums are float64, in the JavaScript kernel's order, rounded once into `out`: its result exactly.
+ * reduced axes are consecutive (x is then an outer x mid x inner block summed over its middle), or
+ * whose kept axes are (a block summed over its outer and inner axes, as a bias's gradient). The sums
+ * are float64, in the JavaScript kernel's order, rounded once into `out`: its result exactly.
  * Returns false (having done nothing) for other layouts or where WebAssembly SIMD is missing.
  */
 export function sumWasm(out: Storage, x: View, contiguous: boolean, axes: readonly number[]): boolean {
   const rt = elementwiseInstance();
-  const first = axes[0]!;
-  const last = axes[axes.length - 1]!;
-  if (rt === null || !contiguous || out.length === 0 || axes.length === 0 || last - first !== axes.length - 1 || anyInt32(out, x.storage)) return false;
-  const product = (from: number, to: number): number => sizeOf(x.shape.slice(from, to));
-  const outer = product(0, first);
-  const mid = product(first, last + 1);
-  const inner = product(last + 1, x.shape.length);
+  if (rt === null || !contiguous || out.length === 0 || axes.length === 0 || anyInt32(out, x.storage)) return false;
+  const block = blockOf(x.shape, axes);
+  if (block === null) return false;
+  const { outer, mid, inner, reducedMiddle } = block;
   const bytes = x.storage.BYTES_PER_ELEMENT;
-  // Memory: [ x, padded to a vector ][ acc: outer * inner float64 ]
+  // Memory: [ x, padded to a vector ][ acc: out.length float64 ]
   const accAt = copyOutOffset(outer * mid * inner * bytes);
   const view = rt.view(x.storage, accAt + out.length * 8, 'sumWasm');
   view.set(x.storage.subarray(x.offset, x.offset + outer * mid * inner), 0);
   rt.f64.fill(0, accAt / 8, accAt / 8 + out.length);
-  current(rt).sum[precisionOf(x.storage)](0, accAt, outer, mid, inner);
+  const functions = current(rt);
+  (reducedMiddle ? functions.sum : functions.sumOfEnds)[precisionOf(x.storage)](0, accAt, outer, mid, inner);
   out.set(rt.f64.subarray(accAt / 8, accAt / 8 + out.length));
   return true;
+}
+
+/**
+ * `shape` as an outer x mid x inner block whose middle is the reduced axes (reducedMiddle) or the
+ * kept ones, both ends reduced; null when neither the reduced nor the kept axes are consecutive.
+ */
+function blockOf(shape: readonly number[], axes: readonly number[]): { outer: number; mid: number; inner: number; reducedMiddle: boolean } | null {
+  const consecutive = (list: readonly number[]): boolean => list.length > 0 && list[list.length - 1]! - list[0]! === list.length - 1;
+  const kept = shape.map((_, axis) => axis).filter((axis) => !axes.includes(axis));
+  const reducedMiddle = consecutive(axes);
+  if (!reducedMiddle && !(consecutive(kept) && axes.includes(0) && axes.includes(shape.length - 1))) return null;
+  const middle = reducedMiddle ? axes : kept;
+  const product = (from: number, to?: number): number => sizeOf(shape.slice(from, to));
+  return { outer: product(0, middle[0]), mid: product(middle[0]!, middle[middle.length - 1]! + 1), inner: product(middle[middle.length - 1]! + 1), reducedMiddle };
 }

@@ -266,8 +266,7 @@ export class FunctionBuilder {
 
   /** v128.const of sixteen zero bytes. */
   v128Zero(): this {
-    this.code.push(...simd(0x0c), ...new Array<number>(16).fill(0));
-    return this;
+    return this.i32x4Const([0, 0, 0, 0]);
   }
 
   /** v128.const of four int32 lanes. */

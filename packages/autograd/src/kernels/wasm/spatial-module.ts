@@ -61,14 +61,21 @@ interface TapRow {
   readonly q1: number;
 }
 
+/** The locals a tap starts with: its row shift i dilationH - padH, and the first row and the row count the row loop takes, which `beforeRows` may change. */
+interface TapStart {
+  readonly shiftH: number;
+  readonly h: number;
+  readonly rows: number;
+}
+
 /**
  * Emits the loops of im2col and col2im over the rows of the im2col matrix, in its order: channel c,
  * kernel row i, kernel column j, output row p; `row` emits the work on one row, which starts at the
  * address in the parameter COLS (advanced a row at a time here) and belongs to the plane at X
- * (advanced a plane at a time). Every count is at least 1. A tap's valid columns are
+ * (advanced a plane at a time), after `beforeRows` for each tap. Every count is at least 1. A tap's valid columns are
  * q0 = min(outW, max(0, -shift)) and q1 = max(q0, min(outW, inW - shift)).
  */
-function forEachTapRow(f: FunctionBuilder, bytes: number, row: (tapRow: TapRow) => void): void {
+function forEachTapRow(f: FunctionBuilder, bytes: number, row: (tapRow: TapRow) => void, beforeRows?: (tap: TapStart) => void): void {
   const i32 = ValType.i32;
   const [tapRows, tapCols, rows] = [f.local(i32), f.local(i32), f.local(i32)]; // countdowns over i, j, p
   const [shiftH, shift, h, q0, q1] = [f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32)];
@@ -92,6 +99,7 @@ function forEachTapRow(f: FunctionBuilder, bytes: number, row: (tapRow: TapRow) 
         pick(q1, q0, 'i32.gt_s').set(q1);
         f.get(shiftH).set(h);
         f.get(OUT_H).set(rows);
+        beforeRows?.({ shiftH, h, rows });
         f.loop(); // over output rows p
         {
           row({ h, shift, q0, q1 });
@@ -195,6 +203,27 @@ function emitIm2col(module: ModuleBuilder, precision: 'f32' | 'f64'): void {
     {
       f.get(COLS).get(OUT_W).i32(bytes).op('i32.mul').op('i32.add').set(end);
       zeros(true);
+    }
+    f.end();
+  }, ({ shiftH, h, rows }) => {
+    // With row stride and row dilation 1, a tap of kernel row i > 0 reads at output row p what the
+    // tap above (kW taps back) read at p + 1: its rows 1 .. outH - 1 are copied as one block (exact
+    // copies of what was written there, zeros included), and only the last row is read from x.
+    f.get(STRIDE_H).i32(1).op('i32.eq').get(DILATION_H).i32(1).op('i32.eq').op('i32.and');
+    f.get(shiftH).get(PAD_H).op('i32.add').i32(0).op('i32.ne').op('i32.and');
+    f.get(OUT_H).i32(1).op('i32.gt_u').op('i32.and').if();
+    {
+      f.get(COLS).set(dst);
+      f.get(COLS).get(K_W).get(OUT_H).op('i32.mul').i32(1).op('i32.sub').get(OUT_W).op('i32.mul').i32(bytes).op('i32.mul').op('i32.sub').set(src);
+      f.get(COLS).get(OUT_H).i32(1).op('i32.sub').get(OUT_W).op('i32.mul').i32(bytes).op('i32.mul').op('i32.add').tee(end).set(COLS);
+      // The last vector may run into the last row, which is written next.
+      whileBelow(f, dst, end, () => {
+        f.get(dst).get(src).mem('v128.load').mem('v128.store');
+        f.get(src).i32(16).op('i32.add').set(src);
+        f.get(dst).i32(16).op('i32.add').set(dst);
+      });
+      f.get(h).get(OUT_H).op('i32.add').i32(1).op('i32.sub').set(h);
+      f.i32(1).set(rows);
     }
     f.end();
   });
