@@ -106,6 +106,17 @@ describe('reference definitions', () => {
     }
   });
 
+  test('scatterAdd into one value expanded (a view of stride 0, as the zeros a gradient is scattered into) keeps that value where nothing lands', () => {
+    const index = tensor([[0, 2], [1, 1]], { dtype: 'int32' });
+    const src = tensor([[1, 2], [3, 4]]);
+    for (const [value, dtype] of [[2.5, 'float64'], [-0, 'float64'], [Number.NaN, 'float32'], [0, 'float32'], [7, 'int32']] as const) {
+      const out = scatterAdd(tensor(value, { dtype }).expand([2, 3]), 1, index, src.cast(dtype));
+      expect(out.dtype).toBe(dtype);
+      const expected = [value + 1, value, value + 2, value, value + 3 + 4, value];
+      Array.from(out.data()).forEach((v, i) => expect(Object.is(v, expected[i]), `${dtype} ${value} at ${i}: ${v}`).toBe(true));
+    }
+  });
+
   propTest.prop([indexCase], { numRuns: 60 })('scatterAdd: every src value added at its target, repeats accumulating, int32 exact', (c) => {
     const expected = [...c.x];
     c.index.forEach((i, flat) => { const p = coords(flat, c.indexShape); p[c.axis] = i; expected[flatOf(p, c.shape)]! += c.src[flat]!; });

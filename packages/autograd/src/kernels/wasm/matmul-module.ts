@@ -203,8 +203,11 @@ function forEachRowOfTile(f: FunctionBuilder, cTile: number, cRow: number, ldc: 
  * - Depth adjacent (depthStride = bytes: a row-major A, a transposed B): four lanes at a time, 16
  *   bytes of each loaded as a v128 and transposed in registers with shuffles, so each store writes
  *   a strip row's four values.
- * - Otherwise, and for what the above leave (the last strip, depths short of a whole v128): four
- *   lanes at a time with scalar loads and stores, then one lane at a time, zeros past `count`.
+ * - Otherwise, and for what the above leave (depths short of a whole v128): four lanes at a time with
+ *   scalar loads and stores.
+ * Lanes past `count` in a group of four read the group's last lane and are masked to zero, so the
+ * last strip takes the paths of the others (LeNet's weight gradients pack 25 and 6 lanes: one lane at
+ * a time, the last strips took a third of the packing).
  */
 function emitPack(module: ModuleBuilder, precision: Precision): void {
   const { bytes } = precision;
@@ -220,6 +223,8 @@ function emitPack(module: ModuleBuilder, precision: Precision): void {
   const o = f.local(i32); // write pointer
   const end = f.local(i32); // where o stops: the end of the lane's column in its strip
   const p = [f.local(i32), f.local(i32), f.local(i32), f.local(i32)] as const; // read pointers of four lanes
+  const valid = [f.local(i32), f.local(i32), f.local(i32), f.local(i32)] as const; // 1 for a lane before `count`
+  const mask = [f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128)] as const; // all ones for a valid lane
   const q = f.local(i32); // byte offset within a strip row, on the contiguous-lanes path
   // On the contiguous-lanes path:
   const wholeBytes = f.local(i32); // bytes of a source row that whole strips cover
@@ -286,6 +291,9 @@ function emitPack(module: ModuleBuilder, precision: Precision): void {
   }
   f.end();
 
+  // Then four lanes at a time (`lane` is a multiple of 4 here, so the four lie in one strip). Lanes
+  // past `count` read lane count - 1 again and are masked to zero, so that every group takes the
+  // same path.
   f.block();
   f.loop();
   {
@@ -294,60 +302,42 @@ function emitPack(module: ModuleBuilder, precision: Precision): void {
     f.get(dst).get(lane).get(width).op('i32.div_u').get(stripBytes).op('i32.mul').op('i32.add');
     f.get(lane).get(width).op('i32.rem_u').i32(bytes).op('i32.mul').op('i32.add').tee(o);
     f.get(stripBytes).op('i32.add').set(end);
-    f.get(src).get(lane).get(laneStride).op('i32.mul').op('i32.add').set(p[0]);
-    f.get(lane).i32(4).op('i32.add').get(count).op('i32.le_u').if();
+    for (let r = 0; r < 4; r++) {
+      // valid[r] = lane + r < count; p[r] = src + min(lane + r, count - 1) * laneStride; mask[r] all ones if valid.
+      f.get(lane).i32(r).op('i32.add').get(count).op('i32.lt_u').set(valid[r]);
+      f.get(src).get(lane).i32(r).op('i32.add').get(count).i32(1).op('i32.sub').get(valid[r]).op('select');
+      f.get(laneStride).op('i32.mul').op('i32.add').set(p[r]);
+      f.i32(0).get(valid[r]).op('i32.sub').op('i32x4.splat').set(mask[r]);
+    }
+    f.get(depthStride).i32(bytes).op('i32.eq').if();
     {
-      // Four whole lanes (they start on a multiple of 4, so they lie in one strip).
-      for (let r = 1; r < 4; r++) f.get(p[r - 1]).get(laneStride).op('i32.add').set(p[r]);
-      f.get(depthStride).i32(bytes).op('i32.eq').if();
-      {
-        // Depth adjacent: while a whole v128 of depth is left in each lane, load one per lane and
-        // transpose the 4 x perVector block in registers.
-        f.block();
-        f.loop();
-        f.get(end).get(o).op('i32.sub').get(rowBytes).i32(perVector).op('i32.mul').op('i32.lt_u').brIf(1);
-        for (let r = 0; r < 4; r++) f.get(p[r]).mem('v128.load').set(v[r]);
-        emitTranspose(f, precision, v, t, o, rowBytes);
-        for (let r = 0; r < 4; r++) f.get(p[r]).i32(16).op('i32.add').set(p[r]);
-        f.get(o).get(rowBytes).i32(perVector).op('i32.mul').op('i32.add').set(o);
-        f.br(0);
-        f.end();
-        f.end();
-      }
-      f.end();
-      // The rest of the depth (all of it when depth is not adjacent), one step at a time.
+      // Depth adjacent: while a whole v128 of depth is left in each lane, load one per lane and
+      // transpose the 4 x perVector block in registers.
       f.block();
       f.loop();
-      f.get(o).get(end).op('i32.eq').brIf(1);
-      for (let r = 0; r < 4; r++) f.get(o).get(p[r]).mem(load).mem(store, r * bytes);
-      for (let r = 0; r < 4; r++) f.get(p[r]).get(depthStride).op('i32.add').set(p[r]);
-      f.get(o).get(rowBytes).op('i32.add').set(o);
+      f.get(end).get(o).op('i32.sub').get(rowBytes).i32(perVector).op('i32.mul').op('i32.lt_u').brIf(1);
+      for (let r = 0; r < 4; r++) f.get(p[r]).mem('v128.load').get(mask[r]).op('v128.and').set(v[r]);
+      emitTranspose(f, precision, v, t, o, rowBytes);
+      for (let r = 0; r < 4; r++) f.get(p[r]).i32(16).op('i32.add').set(p[r]);
+      f.get(o).get(rowBytes).i32(perVector).op('i32.mul').op('i32.add').set(o);
       f.br(0);
       f.end();
       f.end();
-      f.get(lane).i32(4).op('i32.add').set(lane);
-    }
-    f.else();
-    {
-      // Near the end: one lane at a time, copied while lane < count, zeros after.
-      f.get(lane).get(count).op('i32.lt_u').if();
-      f.loop();
-      f.get(o).get(p[0]).mem(load).mem(store);
-      f.get(p[0]).get(depthStride).op('i32.add').set(p[0]);
-      f.get(o).get(rowBytes).op('i32.add').tee(o).get(end).op('i32.ne').brIf(0);
-      f.end();
-      f.else();
-      f.loop();
-      f.get(o);
-      if (precision.name === 'f32') f.f32(0);
-      else f.f64(0);
-      f.mem(store);
-      f.get(o).get(rowBytes).op('i32.add').tee(o).get(end).op('i32.ne').brIf(0);
-      f.end();
-      f.end();
-      f.get(lane).i32(1).op('i32.add').set(lane);
     }
     f.end();
+    // The rest of the depth (all of it when depth is not adjacent), one step at a time.
+    f.block();
+    f.loop();
+    f.get(o).get(end).op('i32.eq').brIf(1);
+    for (let r = 0; r < 4; r++) {
+      f.get(o).get(p[r]).mem(load)[precision.name](0).get(valid[r]).op('select').mem(store, r * bytes);
+      f.get(p[r]).get(depthStride).op('i32.add').set(p[r]);
+    }
+    f.get(o).get(rowBytes).op('i32.add').set(o);
+    f.br(0);
+    f.end();
+    f.end();
+    f.get(lane).i32(4).op('i32.add').set(lane);
     f.br(0);
   }
   f.end();
