@@ -18,10 +18,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * The budget of @nn/autograd in an application, minified and gzipped. The browser issue's goal is
  * 30 KB; the op surface of issue 13 (every op family with methods is in every bundle) took the
  * application of `tensor` and `add` to 33.7 KB, and keeping the test specs out of the records brought
- * it back to 32.1 KB (32,838 bytes; 32,984 with the tracking of fresh gradient storage). This guards that figure, with room for the relaxed-SIMD variant
- * of the kernels, until the bundle is cut further (see docs/contributing.md, "Bundles").
+ * it back to 32.1 KB (32,838 bytes; 32,984 with the tracking of fresh gradient storage). The
+ * element-wise kernels the convolutions and LSTMs needed, and the summed product of the weight
+ * gradients, took it to 33,851 bytes. This guards that figure, with about 1 KB of room, until the
+ * bundle is cut further (see docs/contributing.md, "Bundles").
  */
-const BUDGET_BYTES = 33 * 1024;
+const BUDGET_BYTES = 34 * 1024;
 
 /**
  * The budget of a Keras-style training program (a dataset from @nn/data, a Sequential of Dense and

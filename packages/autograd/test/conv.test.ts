@@ -197,6 +197,10 @@ const geometries: Geometry[] = [
   { n: 2, cIn: 1, cOut: 3, h: 6, w: 8, kH: 4, kW: 3, stride: [1, 1], padding: [1, 0], dilation: [1, 3], groups: 1 },
   { n: 1, cIn: 2, cOut: 2, h: 5, w: 9, kH: 3, kW: 5, stride: [1, 1], padding: [2, 1], dilation: [1, 1], groups: 2 },
   { n: 1, cIn: 1, cOut: 1, h: 2, w: 3, kH: 2, kW: 2, stride: [1, 1], padding: [2, 3], dilation: [1, 1], groups: 1 },
+  // Batches whose weight gradient the WebAssembly path sums a chunk of images at a time (chunks of 9
+  // and of 2 images here, the second lowered in JavaScript for its column stride).
+  { n: 10, cIn: 1, cOut: 6, h: 28, w: 28, kH: 5, kW: 5, stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 },
+  { n: 5, cIn: 8, cOut: 3, h: 40, w: 40, kH: 3, kW: 3, stride: [1, 2], padding: [0, 1], dilation: [1, 1], groups: 1 },
 ];
 
 describe('the forward against the textbook loop', () => {

@@ -3,7 +3,7 @@ import type { Storage } from '../src/dtype.js';
 import type { MatrixOperand } from '../src/kernels/matmul.js';
 import { ModuleBuilder, ValType, signedLeb128, unsignedLeb128 } from '../src/kernels/wasm/emitter.js';
 import { matmulModuleBytes } from '../src/kernels/wasm/matmul-module.js';
-import { matmulKernelWasm, wasmMatmulAvailable } from '../src/kernels/wasm/matmul.js';
+import { matmulKernelWasm, summedMatmulKernelWasm, wasmMatmulAvailable } from '../src/kernels/wasm/matmul.js';
 import { matmulRuntime } from '../src/kernels/wasm/runtime.js';
 import { checkKernel, describeEmptySizes, makeOperand, mulberry32, name, type Case, type Layout } from './matmul-reference.js';
 
@@ -275,6 +275,22 @@ describe.skipIf(!wasmMatmulAvailable())('matmulKernelWasm', () => {
       ['batch of 1 and an empty rank', { m: 9, k: 9, n: 9, batchShape: [1, 1] }],
     ];
     for (const [label, c] of cases) test(`${label}: ${name(c)}`, () => check(c));
+  });
+
+  describe('a summed batch (summedMatmulKernelWasm: one m x n out, the sum of the products of the batch)', () => {
+    const summed = (c: Case): void => checkKernel(summedMatmulKernelWasm as typeof matmulKernelWasm, { ...c, summed: true });
+    const cases: [string, Case][] = [
+      ['batch of 1', { m: 5, k: 6, n: 7, batchShape: [1] }],
+      ['batch of 3', { m: 5, k: 6, n: 7, batchShape: [3], out: 'f32' }],
+      ['several k blocks a matrix', { m: 70, k: 300, n: 35, batchShape: [3], out: 'f32' }],
+      ['a convolution weight gradient: B transposed, m of 6', { m: 6, k: 576, n: 25, batchShape: [5], b: { transposed: true }, out: 'f32' }],
+      ['one strip of A (B read unpacked)', { m: 3, k: 40, n: 21, batchShape: [4] }],
+      ['A broadcast', { m: 33, k: 40, n: 35, batchShape: [4], a: { broadcast: [true] } }],
+      ['rank 2, crossed broadcasts', { m: 9, k: 17, n: 11, batchShape: [2, 3], a: { broadcast: [false, true] }, b: { broadcast: [true, false], transposed: true } }],
+      ['k = 0: zeros', { m: 4, k: 0, n: 5, batchShape: [2] }],
+      ['an empty batch: zeros', { m: 4, k: 3, n: 5, batchShape: [0], out: 'f32' }],
+    ];
+    for (const [label, c] of cases) test(`${label}: ${name(c)}`, () => summed(c));
   });
 
   describeEmptySizes(check);

@@ -116,39 +116,43 @@ export interface Case {
   b?: Layout;
   out?: Kind;
   seed?: number;
+  /** The kernel sums the batch's products into one m x n output (summedMatmulKernelWasm). */
+  summed?: boolean;
 }
 
 /**
  * Runs `kernel` on random data and checks every output against a float64 triple loop, to within
  * a tolerance relative to sum_p |a_ip b_pj| (1e-5 for a float32 output, 1e-12 for float64).
  */
-export function checkKernel(kernel: typeof matmulKernel, { m, k, n, batchShape = [], a: aLayout, b: bLayout, out: outKind = 'f64', seed = 1 }: Case): void {
+export function checkKernel(kernel: typeof matmulKernel, { m, k, n, batchShape = [], a: aLayout, b: bLayout, out: outKind = 'f64', seed = 1, summed = false }: Case): void {
   const random = mulberry32(seed);
   const a = makeOperand(random, batchShape, m, k, aLayout);
   const b = makeOperand(random, batchShape, k, n, bLayout);
   const batches = batchShape.reduce((x, y) => x * y, 1);
-  const out = allocate(outKind, batches * m * n).fill(Number.NaN); // must be fully overwritten
+  const size = summed ? m * n : batches * m * n;
+  const out = allocate(outKind, size).fill(Number.NaN); // must be fully overwritten
   kernel(out, a.operand, b.operand, batchShape, m, k, n);
-  const tolerance = outKind === 'f64' ? 1e-12 : 1e-5;
-  let o = 0;
-  const failures: string[] = [];
+  // The reference sums and the sums of the terms' magnitudes, per output element.
+  const expected = new Float64Array(size);
+  const scale = new Float64Array(size);
+  let matrix = 0;
   forEachIndex(batchShape, (batch) => {
+    const first = summed ? 0 : matrix++ * m * n;
     for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++, o++) {
-        let sum = 0;
-        let scale = 0;
+      for (let j = 0; j < n; j++) {
         for (let p = 0; p < k; p++) {
           const term = a.at(batch, i, p) * b.at(batch, p, j);
-          sum += term;
-          scale += Math.abs(term);
-        }
-        const error = Math.abs(out[o]! - sum);
-        if (!(error <= tolerance * scale) && failures.length < 5) {
-          failures.push(`out[${[...batch, i, j].join(',')}] = ${out[o]}, expected ${sum}`);
+          expected[first + i * n + j] += term;
+          scale[first + i * n + j] += Math.abs(term);
         }
       }
     }
   });
+  const tolerance = outKind === 'f64' ? 1e-12 : 1e-5;
+  const failures: string[] = [];
+  for (let o = 0; o < size && failures.length < 5; o++) {
+    if (!(Math.abs(out[o]! - expected[o]!) <= tolerance * scale[o]!)) failures.push(`out[${o}] = ${out[o]}, expected ${expected[o]}`);
+  }
   expect(failures).toEqual([]);
 }
 

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { MatrixOperand } from '../src/kernels/matmul.js';
-import { matmulKernelWasm, setParallelThreshold, wasmMatmulAvailable } from '../src/kernels/wasm/matmul.js';
+import { matmulKernelWasm, setParallelThreshold, summedMatmulKernelWasm, wasmMatmulAvailable } from '../src/kernels/wasm/matmul.js';
 import { parallelExecutor, setParallelExecutor } from '../src/kernels/wasm/parallel.js';
 import type { ThreadPool } from '../src/kernels/wasm/thread-pool.js';
 import { chunkShare, type Share, type Split } from '../src/kernels/wasm/blocked.js';
@@ -108,6 +108,24 @@ describe.skipIf(!wasmMatmulAvailable())('products on 2 threads', () => {
   ];
   for (const [label, c] of layouts) test(`${label}: ${c.m}x${c.k} @ ${c.k}x${c.n}`, () => check(c, c.m + c.k + c.n));
 
+  test('a summed batch on threads: the bits of one thread (each chunk adds into its own part of C)', () => {
+    const summedOnPool: typeof matmulKernelWasm = (out, a, b, batchShape, m, k, n) => {
+      const float = out as Float32Array | Float64Array;
+      summedMatmulKernelWasm(float, a, b, batchShape, m, k, n);
+      const executor = parallelExecutor();
+      setParallelExecutor(null);
+      const single = float.slice().fill(Number.NaN);
+      try {
+        summedMatmulKernelWasm(single, a, b, batchShape, m, k, n);
+      } finally {
+        setParallelExecutor(executor);
+      }
+      expect(out).toEqual(single);
+    };
+    checkKernel(summedOnPool, { m: 16, k: 64, n: 150, batchShape: [5], b: { transposed: true }, out: 'f32', summed: true, seed: 3 });
+    checkKernel(summedOnPool, { m: 70, k: 300, n: 9, batchShape: [3], summed: true, seed: 4 });
+  });
+
   test('through matmul: x @ W^T on threads equals one thread', () => {
     const x = rand([37, 91]);
     const w = rand([45, 91]);
@@ -128,7 +146,7 @@ describe.skipIf(!wasmMatmulAvailable())('products on 2 threads', () => {
     // past the end of memory: the worker's first pack traps, on its first chunk (chunk 1).
     const whole: Share = {
       f64: 0, aAt: 4096, aRowStride: 32, aColStride: 4, bAt: 8192, bRowStride: 128, bColStride: 4, cAt: 16384, ldc: 128, k: 8,
-      i0: 0, i1: 8, j0: 0, j1: 32, packedA: 0, packedB: 1024, direct: 0,
+      i0: 0, i1: 8, j0: 0, j1: 32, packedA: 0, packedB: 1024, direct: 0, accumulate: 0,
     };
     const split: Split = { byColumns: 1, unit: 16, chunks: 2, threads: 2, scratchStride: 0xfff00000 };
     expect(() => executor.run(whole, split)).toThrow(/^matmulKernelWasm: worker thread 1 failed: RuntimeError: .*out of bounds/);

@@ -64,6 +64,8 @@ export interface Share {
   readonly packedB: number;
   /** 1 when B's strips are read in place, unpacked (see `computeShare`). */
   readonly direct: number;
+  /** 1 when C already holds a sum the product adds to (a later matrix of a summed batch), else 0. */
+  readonly accumulate: number;
 }
 
 /**
@@ -71,7 +73,7 @@ export interface Share {
  *
  * Loop order, outer to inner: n block (NC columns), k block (pack B), m block (pack A, then one gemm
  * call for all its tiles). Packed B is reused by every m block; the C block stays in memory across k
- * blocks, the first overwriting it and the others adding to it. Sums run in the same order whatever
+ * blocks, the first overwriting it (unless `accumulate`) and the others adding to it. Sums run in the same order whatever
  * the share's bounds, so any split of a product over threads gives the single-thread bits.
  *
  * `direct` (set by the caller when A has a single strip of MR rows and B's rows are contiguous): every
@@ -87,7 +89,7 @@ export function computeShare(plan: Plan, { gemm, pack }: Kernels, s: Share): voi
     const nTiles = Math.ceil(nc / nr);
     for (let pc = 0; pc < s.k; pc += depth) {
       const kc = Math.min(depth, s.k - pc);
-      const accumulate = pc > 0 ? 1 : 0;
+      const accumulate = pc > 0 || s.accumulate !== 0 ? 1 : 0;
       const bBlock = s.bAt + pc * s.bRowStride + jc * s.bColStride;
       // B's lanes are its columns and its depth runs down the rows; A's lanes are its rows.
       if (s.direct === 0) pack(s.packedB, bBlock, nc, nr, kc, s.bColStride, s.bRowStride);

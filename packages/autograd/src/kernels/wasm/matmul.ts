@@ -90,6 +90,9 @@ export function wasmMatmulAvailable(): boolean {
  * offsets, a batch stride of 0 broadcasting; `out`, `a.data` and `b.data` may each be Float32Array or
  * Float64Array. Inputs are converted to the precision of `out`, and sums accumulate in it.
  * Throws if {@link wasmMatmulAvailable} is false.
+ *
+ * With `summed`, the batch's products are summed into one m x n `out` (a convolution's weight
+ * gradient sums one product an image; see {@link summedMatmulKernelWasm}).
  */
 export function matmulKernelWasm(
   out: Storage,
@@ -99,12 +102,16 @@ export function matmulKernelWasm(
   m: number,
   k: number,
   n: number,
+  summed = false,
 ): void {
   // The module has float lanes only: an int32 product (which must wrap) runs in JavaScript.
   if (out instanceof Int32Array) return matmulKernel(out, a, b, batchShape, m, k, n);
   const size = m * n;
   const batches = matricesToMultiply(out, batchShape, m, k, n);
-  if (batches === 0) return;
+  if (batches === 0) {
+    if (summed) out.fill(0, 0, size); // an empty batch sums to zeros
+    return;
+  }
   const privateRuntime = matmulRuntime();
   if (privateRuntime === null) throw new Error('matmulKernelWasm: WebAssembly SIMD is not available here');
   const f64 = out instanceof Float64Array;
@@ -153,11 +160,30 @@ export function matmulKernelWasm(
       packedA: layout.packedA, packedB: layout.packedB,
       // One strip of A (a vector-matrix product) and contiguous rows of B: B is read in place.
       direct: m <= plan.precision.tile.mr && bIn.colStride === bytes ? 1 : 0,
+      accumulate: summed && batch > 0 ? 1 : 0,
     };
     if (executor === null || split === undefined) computeShare(plan, kernels, whole);
     else executor.run(whole, split);
-    copyOut(view, layout.cAt / bytes, layout.ldc, out, batch * size, n, m, n);
+    if (!summed || batch === batches - 1) copyOut(view, layout.cAt / bytes, layout.ldc, out, summed ? 0 : batch * size, n, m, n);
   }
+}
+
+/**
+ * out[i, j] = sum over the batch and p of A[batch, i, p] * B[batch, p, j]: a batch of products summed
+ * into one m x n `out`. C stays in memory across the batch, each product adding to it, and is copied
+ * out once, so the sum runs in the output's precision, in batch order. Operands as in
+ * {@link matmulKernelWasm}.
+ */
+export function summedMatmulKernelWasm(
+  out: Float32Array | Float64Array,
+  a: MatrixOperand,
+  b: MatrixOperand,
+  batchShape: readonly number[],
+  m: number,
+  k: number,
+  n: number,
+): void {
+  matmulKernelWasm(out, a, b, batchShape, m, k, n, true);
 }
 
 /**

@@ -26,7 +26,7 @@ export const Status = { ok: 0, failed: 1 } as const;
 /** The fields of a job, in the order they are stored from Slot.job on: the product's, then the split's. */
 const SHARE_FIELDS = [
   'f64', 'aAt', 'aRowStride', 'aColStride', 'bAt', 'bRowStride', 'bColStride', 'cAt', 'ldc', 'k',
-  'i0', 'i1', 'j0', 'j1', 'packedA', 'packedB', 'direct',
+  'i0', 'i1', 'j0', 'j1', 'packedA', 'packedB', 'direct', 'accumulate',
 ] as const satisfies readonly (keyof Share)[];
 const SPLIT_FIELDS = ['byColumns', 'unit', 'chunks', 'threads', 'scratchStride'] as const satisfies readonly (keyof Split)[];
 /** Strides may be negative (rows stored last to first); every other field is an unsigned integer. */
