@@ -119,6 +119,37 @@ function maxPoolTwoByTwo(out: Int32Array, xs: Storage, offset: number, planes: n
 }
 
 /**
+ * out[p, i, j] = the maximum of window (i, j) of plane p: the value at maxPoolIndicesKernel's
+ * position (so a window holding a NaN gives that NaN, and of -0 and +0 the first).
+ */
+export function maxPoolValuesKernel(out: Storage, xs: Storage, offset: number, planes: number, rows: MaxWindows, cols: MaxWindows): void {
+  const positions = new Int32Array(out.length);
+  maxPoolIndicesKernel(positions, xs, offset, planes, rows, cols);
+  const planeSize = rows.inputSize * cols.inputSize;
+  const windows = rows.firsts.length * cols.firsts.length;
+  for (let p = 0, k = 0; p < planes; p++) {
+    const base = offset + p * planeSize;
+    for (let w = 0; w < windows; w++, k++) out[k] = xs[base + positions[k]!]!;
+  }
+}
+
+/**
+ * The gradient of maxPoolValuesKernel: out (planes of x's shape, zero-filled) gets grad[p, i, j]
+ * (`grad` from `gradOffset` on) added at the position of window (i, j)'s maximum in plane p, windows
+ * in order (overlapping windows may pick one position twice, whose gradients then add up).
+ */
+export function maxPoolGradientKernel(out: Storage, grad: Storage, gradOffset: number, xs: Storage, offset: number, planes: number, rows: MaxWindows, cols: MaxWindows): void {
+  const windows = rows.firsts.length * cols.firsts.length;
+  const positions = new Int32Array(planes * windows);
+  maxPoolIndicesKernel(positions, xs, offset, planes, rows, cols);
+  const planeSize = rows.inputSize * cols.inputSize;
+  for (let p = 0, k = 0; p < planes; p++) {
+    const base = p * planeSize;
+    for (let w = 0; w < windows; w++, k++) out[base + positions[k]!] = out[base + positions[k]!]! + grad[gradOffset + k]!;
+  }
+}
+
+/**
  * out[p, i, j] = (sum of window (i, j) of plane p) / (rows.sizes[i] * cols.sizes[j]): the sum in
  * row-major order, then one division, as PyTorch's avg_pool2d. `xs` holds the planes from `offset` on.
  */

@@ -76,11 +76,11 @@ export const unrecordedOps = {
     doc: { torch: 'torch.topk', notes: 'Sorted; ties come in the order of their positions (PyTorch leaves their order open); NaN counts as the largest value. indices are int32; the gradient of values goes to the chosen positions.' },
   },
   maxPool1d: {
-    gradient: { builtFrom: ['gather', 'reshape'] },
+    gradient: { builtFrom: ['windowMax', 'reshape'] },
     doc: { torch: 'torch.nn.functional.max_pool1d', dtypes: FLOAT_ONLY, notes: maxPoolNotes },
   },
   maxPool2d: {
-    gradient: { builtFrom: ['gather', 'reshape'] },
+    gradient: { builtFrom: ['windowMax', 'reshape'] },
     doc: { torch: 'torch.nn.functional.max_pool2d', dtypes: FLOAT_ONLY, notes: maxPoolNotes },
   },
   avgPool1d: {

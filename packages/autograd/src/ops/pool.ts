@@ -3,10 +3,11 @@
  * works on planes [P, H, W] (the leading axes folded together); a 1-D pool is the 2-D pool on
  * height 1 with a unit kernel along it, which is exact, so each op is defined once.
  *
- * - The max pools are composites: a kernel finds each window's maximum position (int32, no
- *   gradient; the first maximum, a NaN counting as the maximum, as PyTorch), and `gather` takes the
- *   values there. The gradient is gather's, a scatterAdd of the output gradient into zeros at those
- *   positions, and its gradient a gather again: every order comes from the indexing primitives.
+ * - The max pools are the primitive `windowMax`, each window's maximum (the first maximum, a NaN
+ *   counting as the maximum, as PyTorch). Its gradient is the primitive `windowMaxBackward`, the
+ *   output gradient placed at those positions of zeros, which finds the positions again from x
+ *   (as PyTorch's max_pool2d_with_indices_backward is given them); being linear in that gradient,
+ *   its own gradient takes the incoming one at those positions, a `gather`, and so on to every order.
  * - The average pools (plain and adaptive) are one linear primitive, `meanPool2d`, whose windows are
  *   tables per axis (ops/pool-windows.ts). Its gradient is its transpose, the primitive
  *   `meanPool2dTranspose`, whose own gradient is `meanPool2d` again.
@@ -15,8 +16,10 @@ import type { BuiltinOp, OpDocs } from '../op.js';
 import { apply } from '../op.js';
 import { allocate, type Storage } from '../dtype.js';
 import { formatShape, sizeOf } from '../shape.js';
-import { maxPoolIndicesKernel, meanPoolKernel, meanPoolTransposeKernel, type MeanWindows } from '../kernels/pool.js';
-import { maxPoolTwoByTwoWasm } from '../kernels/wasm/spatial.js';
+import {
+  maxPoolGradientKernel, maxPoolIndicesKernel, maxPoolValuesKernel, meanPoolKernel, meanPoolTransposeKernel, type MaxWindows, type MeanWindows,
+} from '../kernels/pool.js';
+import { maxPoolGradientWasm, maxPoolValuesWasm } from '../kernels/wasm/spatial.js';
 import { runsOnWasm } from '../backend.js';
 import { WASM_ELEMENTWISE_MIN } from './pointwise.js';
 import type { Draw } from '../check/spec.js';
@@ -77,6 +80,12 @@ export interface MeanPoolAttrs {
   cols: MeanWindows;
 }
 
+/** The attrs of the max primitives: the windows along the rows and along the columns. */
+export interface MaxPoolAttrs {
+  rows: MaxWindows;
+  cols: MaxWindows;
+}
+
 /** x's values as planes: its own storage when contiguous, else a contiguous copy. */
 function planeData(x: Tensor): { data: Storage; offset: number } {
   return x.isContiguous ? { data: x.storage, offset: x.offset } : { data: contiguousData(x), offset: 0 };
@@ -98,7 +107,69 @@ function drawMeanCase(draw: Draw): { planes: number; attrs: MeanPoolAttrs } {
   return { planes, attrs: { rows: drawMeanWindows(draw, 'H'), cols: drawMeanWindows(draw, 'W') } };
 }
 
+/** Draws the windows of a max pool along one axis, any options: the kernel fits the padded input, and a dilated first window keeps a tap inside it. */
+function drawMaxWindows(draw: Draw, axis: string): MaxWindows {
+  const kernel = draw.integer(1, 3);
+  const padding = draw.integer(0, Math.floor(kernel / 2));
+  const dilation = draw.integer(1, 2);
+  const size = draw.integer(Math.max(1, dilation * (kernel - 1) + 1 - 2 * padding, dilation), 5);
+  const plan = { kernel, stride: draw.integer(1, 3), padding, dilation };
+  return maxWindows({ op: 'windowMax spec', axis, shape: [size] }, size, plan, draw.integer(0, 1) === 1);
+}
+
+/** Planes of distinct values (no ties in a window, where the maximum has no derivative) and their max windows. */
+function drawMaxCase(draw: Draw): { x: Tensor; attrs: MaxPoolAttrs } {
+  const attrs = { rows: drawMaxWindows(draw, 'H'), cols: drawMaxWindows(draw, 'W') };
+  return { x: drawTensor(draw, [draw.integer(1, 3), attrs.rows.inputSize, attrs.cols.inputSize], 'distinct'), attrs };
+}
+
+/** The shape [planes, outH, outW] of the max windows of planes x. */
+const pooledShape = (x: Tensor, { rows, cols }: MaxPoolAttrs): number[] => [x.shape[0]!, rows.firsts.length, cols.firsts.length];
+
 export const poolOps = {
+  windowMax: {
+    name: 'windowMax',
+    forward([x], attrs) {
+      const shape = pooledShape(x!, attrs);
+      const out = allocate(x!.dtype, sizeOf(shape));
+      const { data, offset } = planeData(x!);
+      const onWasm = runsOnWasm(out.length >= WASM_ELEMENTWISE_MIN) && maxPoolValuesWasm(out, data, offset, shape[0]!, attrs.rows, attrs.cols);
+      if (!onWasm) maxPoolValuesKernel(out, data, offset, shape[0]!, attrs.rows, attrs.cols);
+      return fromStorage(out, shape);
+    },
+    backward(grad, { inputs: [x], attrs }) {
+      return [windowMaxGradient(grad, x!, attrs)];
+    },
+    spec: {
+      sample(draw) {
+        const { x, attrs } = drawMaxCase(draw);
+        return { inputs: [x], attrs };
+      },
+    },
+  } satisfies BuiltinOp<MaxPoolAttrs>,
+  windowMaxBackward: {
+    name: 'windowMaxBackward',
+    forward([grad, x], attrs) {
+      const planes = x!.shape[0]!;
+      const out = allocate(grad!.dtype, x!.size);
+      const { data, offset } = planeData(x!);
+      const g = planeData(grad!);
+      const onWasm = runsOnWasm(out.length >= WASM_ELEMENTWISE_MIN) && maxPoolGradientWasm(out, g.data, g.offset, data, offset, planes, attrs.rows, attrs.cols);
+      if (!onWasm) maxPoolGradientKernel(out, g.data, g.offset, data, offset, planes, attrs.rows, attrs.cols);
+      return fromStorage(out, x!.shape);
+    },
+    backward(grad, { inputs: [, x], attrs, needsInputGrad }) {
+      // Linear in the output gradient: its transpose takes `grad` where x's windows have their
+      // maxima. x only chooses those positions, so its gradient is 0 (no tie in a window).
+      return [needsInputGrad[0] ? takeAtMaxima(grad, x!, attrs) : null, null];
+    },
+    spec: {
+      sample(draw) {
+        const { x, attrs } = drawMaxCase(draw);
+        return { inputs: [drawTensor(draw, pooledShape(x, attrs)), x], attrs };
+      },
+    },
+  } satisfies BuiltinOp<MaxPoolAttrs>,
   meanPool2d: {
     name: 'meanPool2d',
     forward([x], { rows, cols }) {
@@ -139,6 +210,21 @@ export const poolOps = {
   } satisfies BuiltinOp<MeanPoolAttrs>,
 };
 
+/** The gradient of windowMax: `grad` at the positions of the maxima of x's windows, in zeros of x's shape. */
+function windowMaxGradient(grad: Tensor, x: Tensor, attrs: MaxPoolAttrs): Tensor {
+  return apply(poolOps.windowMaxBackward, [grad, x], attrs);
+}
+
+/** planes t [P, H, W] at the positions of the maxima of x's windows (x [P, H, W] too): [P, outH, outW], through `gather`. */
+function takeAtMaxima(t: Tensor, x: Tensor, attrs: MaxPoolAttrs): Tensor {
+  const [planes, outH, outW] = pooledShape(x, attrs) as [number, number, number];
+  const positions = allocate('int32', planes * outH * outW) as Int32Array;
+  const { data, offset } = planeData(x);
+  maxPoolIndicesKernel(positions, data, offset, planes, attrs.rows, attrs.cols);
+  const flat = t.reshape([planes, x.shape[1]! * x.shape[2]!]);
+  return gather(flat, 1, fromStorage(positions, [planes, outH * outW])).reshape([planes, outH, outW]);
+}
+
 /** The average over each window of planes [P, H, W]. */
 function meanPool(x: Tensor, attrs: MeanPoolAttrs): Tensor {
   return apply(poolOps.meanPool2d, [x], attrs);
@@ -154,6 +240,8 @@ function meanPoolTranspose(grad: Tensor, attrs: MeanPoolAttrs): Tensor {
  * exported (plain literals only, see docs/contributing.md).
  */
 export const poolDocs = {
+  windowMax: { torch: 'torch.nn.functional.max_pool2d (the windows as tables)', internal: true },
+  windowMaxBackward: { torch: 'max_pool2d_with_indices_backward (the positions found again from x)', internal: true },
   meanPool2d: { torch: 'torch.nn.functional.avg_pool2d (the windows as tables)', internal: true },
   meanPool2dTranspose: { torch: 'avg_pool2d_backward', internal: true },
 } satisfies OpDocs<typeof poolOps>;
@@ -195,14 +283,7 @@ function maxPool(op: string, axes: 1 | 2, operand: TensorLike, kernelSize: unkno
   const ceilMode = flag(op, 'ceilMode', opts.ceilMode, false);
   const rows = maxWindows({ op, axis: 'H', shape: x.shape }, height, rowPlan, ceilMode);
   const cols = maxWindows({ op, axis: axes === 2 ? 'W' : 'L', shape: x.shape }, width, colPlan, ceilMode);
-  const count = planes.shape[0]!;
-  const windows = rows.firsts.length * cols.firsts.length;
-  const positions = allocate('int32', count * windows, op) as Int32Array;
-  const { data, offset } = planeData(planes);
-  const onWasm = runsOnWasm(positions.length >= WASM_ELEMENTWISE_MIN) && maxPoolTwoByTwoWasm(positions, data, offset, count, rows, cols);
-  if (!onWasm) maxPoolIndicesKernel(positions, data, offset, count, rows, cols);
-  const values = gather(planes.reshape([count, height * width]), 1, fromStorage(positions, [count, windows]));
-  return unfold(values.reshape([count, rows.firsts.length, cols.firsts.length]), leading, axes);
+  return unfold(apply(poolOps.windowMax, [planes], { rows, cols }), leading, axes);
 }
 
 function avgPool(op: string, axes: 1 | 2, operand: TensorLike, kernelSize: unknown, opts: AvgPool2dOptions | AvgPool1dOptions): Tensor {

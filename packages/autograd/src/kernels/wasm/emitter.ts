@@ -139,6 +139,7 @@ const PLAIN = {
   'i32x4.splat': simd(0x11),
   'i32x4.shl': simd(0xab),
   'i32x4.add': simd(0xae),
+  'i32x4.eq': simd(0x37),
   'i32x4.trunc_sat_f64x2_s_zero': simd(0xfc),
   'i64x2.extend_low_i32x4_s': simd(0xc7),
   'i64x2.splat': simd(0x12),

@@ -9,7 +9,8 @@
  *       was read from, for convolutions whose column stride and column dilation are 1 (LeNet's, and
  *       most): a row of `cols` then meets a contiguous stretch of a row of x, whole vectors at a time;
  *   max_pool_2x2_f32(x, out, planes, outRows, outCols, width, planeBytes)
- *       the positions of the maxima of a 2 x 2, stride 2 max pool (LeNet's), four windows a vector.
+ *   max_pool_2x2_grad_f32(x, out, planes, outRows, outCols, width, planeBytes, grad)
+ *       a 2 x 2, stride 2 max pool (LeNet's) and its gradient, four windows a vector.
  *
  * It is apart from the element-wise module so that a program without convolutions or pools does not
  * carry its generator.
@@ -25,6 +26,9 @@ export type LoweringFunction = (
 /** The max-pool kernel as JS sees it (all arguments i32; see `emitMaxPoolTwoByTwo`). */
 export type MaxPoolFunction = (x: number, out: number, planes: number, outRows: number, outCols: number, width: number, planeBytes: number) => void;
 
+/** The gradient of the max-pool kernel as JS sees it (all arguments i32; see `emitMaxPoolTwoByTwo`). */
+export type MaxPoolGradientFunction = (x: number, out: number, planes: number, outRows: number, outCols: number, width: number, planeBytes: number, grad: number) => void;
+
 export const SPATIAL_MEMORY = { module: 'env', name: 'memory' } as const;
 
 /** The module's bytes; see the header for what it exports. */
@@ -34,7 +38,8 @@ export function spatialModuleBytes(): Uint8Array {
     emitIm2col(module, precision);
     emitCol2imAdd(module, precision);
   }
-  emitMaxPoolTwoByTwo(module);
+  emitMaxPoolTwoByTwo(module, false);
+  emitMaxPoolTwoByTwo(module, true);
   return module.toBytes();
 }
 
@@ -238,50 +243,66 @@ function zero(f: FunctionBuilder, precision: 'f32' | 'f64'): FunctionBuilder {
 const EVEN_FLOATS = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
 /** Likewise the odd ones. */
 const ODD_FLOATS = EVEN_FLOATS.map((byte) => byte + 4);
+/** i8x16.shuffle lanes interleaving the first two float32 lanes of two vectors (x0, y0, x1, y1); */
+const INTERLEAVE_LOW = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+/** and the last two (x2, y2, x3, y3). */
+const INTERLEAVE_HIGH = INTERLEAVE_LOW.map((byte) => byte + 8);
 
 /**
- * `max_pool_2x2_f32(x, out, planes, outRows, outCols, width, planeBytes)`: for each of `planes`
- * float32 planes (from byte address `x` on, `planeBytes` apart, rows `width` floats long), the int32
- * position in its plane of the maximum of each 2 x 2 window at (2i, 2j), i < outRows, j < outCols,
- * written in order from `out` on: JavaScript's maxPoolIndicesKernel, bit for bit. The first maximum
- * in row-major order wins; a window holding a NaN gives its last NaN, as PyTorch's
- * `val > max || isnan(val)`.
+ * The 2 x 2, stride 2 max pool of float32 planes (from byte address `x` on, `planeBytes` apart, rows
+ * `width` floats long), window (i, j) reading rows 2i, 2i + 1 and columns 2j, 2j + 1, i < outRows and
+ * j < outCols. Each window's pick is ../pool.ts's maxPoolIndicesKernel, bit for bit: the first maximum
+ * in row-major order, or the last NaN of a window holding one (PyTorch's `val > max || isnan(val)`).
+ *
+ *   max_pool_2x2_f32(x, out, planes, outRows, outCols, width, planeBytes)
+ *       the value picked in each window, written in order from `out` on;
+ *   max_pool_2x2_grad_f32(x, out, planes, outRows, outCols, width, planeBytes, grad)
+ *       its gradient: grad (one float a window, in the same order) at the picked position of `out`,
+ *       planes laid out as x's, and 0 at the other positions of every window (what no window covers
+ *       is left alone). outCols must be a multiple of 4.
  *
  * Loop order: plane, output row, then four windows at a time along the row. Eight floats of each
  * input row are loaded and split by shuffles into the windows' top-left a, top-right b, bottom-left c
- * and bottom-right d; m = max(a, b, c, d) lane by lane (NaN if any is), and the position is picked
- * by bit selects on the masks a == m, b == m, c == m, with no branch. A row whose windows do not fill
- * whole vectors writes garbage lanes past its end, which the next row overwrites: the caller gives
- * `out` one spare vector, and `x` two, at the end.
+ * and bottom-right d; m = max(a, b, c, d) lane by lane (NaN if any is), and the pick is made by bit
+ * selects on the masks a == m, b == m, c == m, with no branch. In the first function a row whose
+ * windows do not fill whole vectors writes garbage lanes past its end, which the next row overwrites:
+ * the caller gives `out` one spare vector, and `x` two, at the end.
  */
-function emitMaxPoolTwoByTwo(module: ModuleBuilder): void {
+function emitMaxPoolTwoByTwo(module: ModuleBuilder, gradient: boolean): void {
   const i32 = ValType.i32;
   const v128 = ValType.v128;
-  const f = module.addFunction([i32, i32, i32, i32, i32, i32, i32], [], 'max_pool_2x2_f32');
-  const [x, out, planes, outRows, outCols, width, planeBytes] = [0, 1, 2, 3, 4, 5, 6] as const;
+  const f = module.addFunction(new Array<ValType>(gradient ? 8 : 7).fill(i32), [], gradient ? 'max_pool_2x2_grad_f32' : 'max_pool_2x2_f32');
+  const [x, out, planes, outRows, outCols, width, planeBytes, grad] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
   const rowBytes = f.local(i32);
   const row = f.local(i32); // the first of the two input rows of the current output row
   const at = f.local(i32); // walks that row, eight floats a step
-  const rowEnd = f.local(i32); // where the current output row ends
+  const rowEnd = f.local(i32); // where the current output row's windows end in `at`
   const rowsLeft = f.local(i32);
-  const rowPosition = f.local(i32); // the position of the row's first window, 2 i width
-  const [right, below, diagonal, positions] = [f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
-  const [a, b, c, d, m] = [f.local(v128), f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
+  const outNext = f.local(i32); // where the next row's values start in `out`
+  const outToX = f.local(i32); // out - x: the gradient's planes lie as x's
+  const [right, below, diagonal, pick] = [f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
+  const [a, b, c, d, m, g] = [f.local(v128), f.local(v128), f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
   f.get(width).i32(4).op('i32.mul').set(rowBytes);
+  f.get(out).get(x).op('i32.sub').set(outToX);
   // The position of b, c and d relative to a's, in every lane.
   f.i32(1).op('i32x4.splat').set(right);
   f.get(width).op('i32x4.splat').set(below);
   f.get(width).i32(1).op('i32.add').op('i32x4.splat').set(diagonal);
+  /** Pushes the mask of the lanes whose pick is the tap at relative `position` (null: a's, 0). */
+  const picked = (position: number | null): void => {
+    f.get(pick);
+    if (position === null) f.v128Zero();
+    else f.get(position);
+    f.op('i32x4.eq');
+  };
   f.loop(); // over planes
   {
     f.get(x).set(row);
-    f.i32(0).set(rowPosition);
     f.get(outRows).set(rowsLeft);
     f.loop(); // over output rows
     {
-      f.get(rowPosition).op('i32x4.splat').i32x4Const([0, 2, 4, 6]).op('i32x4.add').set(positions);
-      f.get(row).set(at);
-      f.get(out).get(outCols).i32(4).op('i32.mul').op('i32.add').set(rowEnd);
+      f.get(row).tee(at).get(outCols).i32(8).op('i32.mul').op('i32.add').set(rowEnd);
+      if (!gradient) f.get(out).get(outCols).i32(4).op('i32.mul').op('i32.add').set(outNext);
       f.loop(); // four windows a step
       {
         // The even and odd floats of the eight from `at` (+ one input row when `lower`).
@@ -298,23 +319,45 @@ function emitMaxPoolTwoByTwo(module: ModuleBuilder): void {
         split(false, a, b);
         split(true, c, d);
         f.get(a).get(b).op('f32x4.max').get(c).get(d).op('f32x4.max').op('f32x4.max').set(m);
-        f.get(out);
-        // A window holding a NaN: its last NaN, d ? W + 1 : c ? W : b ? 1 : 0.
+        // The pick, relative to a. A window holding a NaN: its last NaN, d ? W + 1 : c ? W : b ? 1 : 0.
         f.get(diagonal).get(below).get(right).v128Zero();
         for (const value of [b, c, d]) f.get(value).get(value).op('f32x4.ne').op('v128.bitselect');
         // Otherwise its first maximum: a == m ? 0 : b == m ? 1 : c == m ? W : W + 1.
         f.v128Zero().get(right).get(below).get(diagonal);
         for (const value of [c, b, a]) f.get(value).get(m).op('f32x4.eq').op('v128.bitselect');
-        f.get(m).get(m).op('f32x4.ne').op('v128.bitselect');
-        f.get(positions).op('i32x4.add').mem('v128.store');
-        f.get(positions).i32(8).op('i32x4.splat').op('i32x4.add').set(positions);
-        f.get(at).i32(32).op('i32.add').set(at);
-        f.get(out).i32(16).op('i32.add').tee(out).get(rowEnd).op('i32.lt_u').brIf(0);
+        f.get(m).get(m).op('f32x4.ne').op('v128.bitselect').set(pick);
+        if (gradient) {
+          // Each tap's gradient, g where the pick is that tap and else 0, interleaved back into the
+          // window's two rows (a b a b ..., c d c d ...): the inverse of the split.
+          f.get(grad).mem('v128.load').set(g);
+          for (const [lower, left, rightOfIt] of [[false, null, right], [true, below, diagonal]] as const) {
+            for (const [lanes, offset] of [[INTERLEAVE_LOW, 0], [INTERLEAVE_HIGH, 16]] as const) {
+              f.get(at).get(outToX).op('i32.add');
+              if (lower) f.get(rowBytes).op('i32.add');
+              picked(left);
+              f.get(g).op('v128.and');
+              picked(rightOfIt);
+              f.get(g).op('v128.and');
+              f.shuffle(lanes).mem('v128.store', offset);
+            }
+          }
+          f.get(grad).i32(16).op('i32.add').set(grad);
+        } else {
+          // The value at the pick: pick == 0 ? a : pick == 1 ? b : pick == W ? c : d.
+          f.get(out).get(a).get(b).get(c).get(d);
+          picked(below);
+          f.op('v128.bitselect');
+          picked(right);
+          f.op('v128.bitselect');
+          picked(null);
+          f.op('v128.bitselect').mem('v128.store');
+          f.get(out).i32(16).op('i32.add').set(out);
+        }
+        f.get(at).i32(32).op('i32.add').tee(at).get(rowEnd).op('i32.lt_u').brIf(0);
       }
       f.end();
-      f.get(rowEnd).set(out); // past the garbage lanes of a partial last vector
+      if (!gradient) f.get(outNext).set(out); // past the garbage lanes of a partial last vector
       f.get(row).get(rowBytes).i32(2).op('i32.mul').op('i32.add').set(row);
-      f.get(rowPosition).get(width).i32(2).op('i32.mul').op('i32.add').set(rowPosition);
       f.get(rowsLeft).i32(1).op('i32.sub').tee(rowsLeft).brIf(0);
     }
     f.end();

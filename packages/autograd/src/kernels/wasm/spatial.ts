@@ -9,14 +9,15 @@
  * - `col2imAddWasm`, its adjoint of im2col (../conv.ts) for a column stride and dilation of 1. The
  *   JavaScript loop adds a value at a time (about 2 ns each on LeNet's second convolution, whose rows
  *   are 8 long); here such a row is two vector adds.
- * - `maxPoolTwoByTwoWasm`, the positions of the maxima of a 2 x 2, stride 2 max pool in float32
- *   (../pool.ts's maxPoolIndicesKernel). In JavaScript that costs about 20 ns a window, most of it
- *   in materializing the comparisons; four windows a vector without a branch take a fraction of that.
+ * - `maxPoolValuesWasm` and `maxPoolGradientWasm`, a 2 x 2, stride 2 max pool in float32 and its
+ *   gradient (../pool.ts's kernels). In JavaScript finding a window's maximum costs about 20 ns,
+ *   most of it in materializing the comparisons; four windows a vector without a branch take a
+ *   fraction of that, and the gradient is written whole, with no scattered adds.
  */
 import type { Storage } from '../../dtype.js';
 import type { ConvGeometry } from '../conv.js';
 import type { MaxWindows } from '../pool.js';
-import { spatialModuleBytes, type LoweringFunction, type MaxPoolFunction } from './spatial-module.js';
+import { spatialModuleBytes, type LoweringFunction, type MaxPoolFunction, type MaxPoolGradientFunction } from './spatial-module.js';
 import { copyOutOffset, instantiateOwnMemory, type KernelInstance } from './runtime.js';
 
 const VECTOR = 16;
@@ -27,12 +28,14 @@ interface Functions {
   readonly im2col: { readonly f32: LoweringFunction; readonly f64: LoweringFunction };
   readonly col2im: { readonly f32: LoweringFunction; readonly f64: LoweringFunction };
   readonly maxPool: MaxPoolFunction;
+  readonly maxPoolGradient: MaxPoolGradientFunction;
 }
 
 const functionsOf = (exports: Record<string, unknown>): Functions => ({
   im2col: { f32: exports.im2col_f32 as LoweringFunction, f64: exports.im2col_f64 as LoweringFunction },
   col2im: { f32: exports.col2im_add_f32 as LoweringFunction, f64: exports.col2im_add_f64 as LoweringFunction },
   maxPool: exports.max_pool_2x2_f32 as MaxPoolFunction,
+  maxPoolGradient: exports.max_pool_2x2_grad_f32 as MaxPoolGradientFunction,
 });
 
 /** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
@@ -101,23 +104,55 @@ function isStrideTwoPairs(w: MaxWindows): boolean {
   return true;
 }
 
+/** The planes' layout in memory: [ the planes, two spare vectors (read by a last partial step) ], then what follows from `after`. */
+function copyPlanesIn(rt: KernelInstance, xs: Float32Array, offset: number, length: number, bytesAfter: number, op: string): { view: Float32Array; after: number } {
+  const after = copyOutOffset(Math.ceil((length * 4) / VECTOR) * VECTOR + 2 * VECTOR);
+  const view = rt.view(xs, after + bytesAfter, op) as Float32Array;
+  view.set(xs.subarray(offset, offset + length), 0);
+  return { view, after };
+}
+
 /**
- * maxPoolIndicesKernel (../pool.ts) on WebAssembly, with the same result, for float32 planes whose
- * windows are 2 x 2 at stride 2. Returns false (having done nothing) for other windows or dtypes, or
- * where WebAssembly SIMD is missing.
+ * The maximum of each 2 x 2 window at stride 2 of float32 planes (`xs` from `offset` on) into `out`
+ * (planes x outRows x outCols): the value at ../pool.ts's maxPoolIndicesKernel position, bit for
+ * bit. Returns false (having done nothing) for other windows or dtypes, or where WebAssembly SIMD is
+ * missing.
  */
-export function maxPoolTwoByTwoWasm(out: Int32Array, xs: Storage, offset: number, planes: number, rows: MaxWindows, cols: MaxWindows): boolean {
-  if (!(xs instanceof Float32Array) || planes === 0 || !isStrideTwoPairs(rows) || !isStrideTwoPairs(cols)) return false;
+export function maxPoolValuesWasm(out: Storage, xs: Storage, offset: number, planes: number, rows: MaxWindows, cols: MaxWindows): boolean {
+  if (!(xs instanceof Float32Array) || !(out instanceof Float32Array) || planes === 0 || !isStrideTwoPairs(rows) || !isStrideTwoPairs(cols)) return false;
   const rt = spatialInstance();
   if (rt === null) return false;
   const width = cols.inputSize;
   const planeSize = rows.inputSize * width;
-  const inputLength = planes * planeSize;
-  // Memory: [ the planes, two spare vectors (read by a last partial step) ][ out, one spare vector ]
-  const outAt = copyOutOffset(Math.ceil((inputLength * 4) / VECTOR) * VECTOR + 2 * VECTOR);
-  const view = rt.view(xs, outAt + out.length * 4 + VECTOR, 'maxPool2d');
-  view.set(xs.subarray(offset, offset + inputLength), 0);
-  rt.functions(functionsOf).maxPool(0, outAt, planes, rows.counts.length, cols.counts.length, width, planeSize * 4);
-  out.set(new Int32Array(view.buffer, outAt, out.length));
+  // Then [ out, one spare vector ].
+  const { view, after } = copyPlanesIn(rt, xs, offset, planes * planeSize, out.length * 4 + VECTOR, 'maxPool2d');
+  rt.functions(functionsOf).maxPool(0, after, planes, rows.counts.length, cols.counts.length, width, planeSize * 4);
+  out.set(view.subarray(after / 4, after / 4 + out.length));
+  return true;
+}
+
+/**
+ * The gradient of `maxPoolValuesWasm`: `out` (the planes' shape, zero-filled) gets each window's
+ * gradient (`grad` from `gradOffset` on, planes x outRows x outCols) at the position picked, as
+ * ../pool.ts's maxPoolGradientKernel. For rows of windows that fill whole vectors (outCols a multiple
+ * of 4, as LeNet's 12 and 4); false (having done nothing) otherwise, as maxPoolValuesWasm.
+ */
+export function maxPoolGradientWasm(out: Storage, grad: Storage, gradOffset: number, xs: Storage, offset: number, planes: number, rows: MaxWindows, cols: MaxWindows): boolean {
+  if (!(xs instanceof Float32Array) || !(out instanceof Float32Array) || !(grad instanceof Float32Array)) return false;
+  if (planes === 0 || cols.counts.length % 4 !== 0 || !isStrideTwoPairs(rows) || !isStrideTwoPairs(cols)) return false;
+  const rt = spatialInstance();
+  if (rt === null) return false;
+  const width = cols.inputSize;
+  const planeSize = rows.inputSize * width;
+  const length = planes * planeSize;
+  const windows = planes * rows.counts.length * cols.counts.length;
+  // Then [ grad ][ the gradient's planes ].
+  const { view, after } = copyPlanesIn(rt, xs, offset, length, (windows + length) * 4, 'maxPool2d backward');
+  const outAt = after + windows * 4;
+  view.set(grad.subarray(gradOffset, gradOffset + windows), after / 4);
+  // A last row or column that no window covers gets no store: it must be 0 already.
+  if (rows.inputSize !== 2 * rows.counts.length || width !== 2 * cols.counts.length) view.fill(0, outAt / 4, outAt / 4 + length);
+  rt.functions(functionsOf).maxPoolGradient(0, outAt, planes, rows.counts.length, cols.counts.length, width, planeSize * 4, after);
+  out.set(view.subarray(outAt / 4, outAt / 4 + length));
   return true;
 }
