@@ -42,12 +42,12 @@ export const LINALG_CASES: LinalgCase[] = [
 ];
 
 /** PyTorch's medians by 'name:n', or null (with the reason) when /usr/bin/python3 has no torch. */
-function pytorchTimes(keys: readonly string[]): { version: string; cases: Record<string, number> } | string {
+function pytorchTimes(keys: readonly string[]): { version: string; blas: string; cases: Record<string, number> } | string {
   const script = fileURLToPath(new URL('../../bench/reference/linalg.py', import.meta.url));
   try {
     const out = execFileSync('/usr/bin/python3', [script, ...keys], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
-    const parsed = JSON.parse(out) as { torch: string; cases: Record<string, number> };
-    return { version: parsed.torch, cases: parsed.cases };
+    const parsed = JSON.parse(out) as { torch: string; blas: string; cases: Record<string, number> };
+    return { version: parsed.torch, blas: parsed.blas, cases: parsed.cases };
   } catch (error) {
     return `PyTorch not run (${(error as Error).message.split('\n')[0]})`;
   }
@@ -59,6 +59,7 @@ export function benchLinalg(quick: boolean): { rows: string[][]; note: string } 
   const rows = [['float64, one thread', '@nn js', "@nn 'auto' (default)", 'PyTorch (LAPACK)', 'ratio (best @nn / PyTorch)', 'goal']];
   const before = getBackend();
   let version = '';
+  let blas = '';
   let failure = '';
   for (const c of LINALG_CASES) {
     for (const n of quick ? c.sizes.slice(0, 1) : c.sizes) {
@@ -72,7 +73,7 @@ export function benchLinalg(quick: boolean): { rows: string[][]; note: string } 
       const torch = pytorchTimes([`${c.name}:${n}`]);
       const theirs = typeof torch === 'string' ? undefined : torch.cases[`${c.name}:${n}`];
       if (typeof torch === 'string') failure = torch;
-      else version = torch.version;
+      else ({ version, blas } = torch);
       rows.push([
         `${c.name} n=${n}`,
         `${js.toFixed(2)} ms`,
@@ -84,6 +85,6 @@ export function benchLinalg(quick: boolean): { rows: string[][]; note: string } 
     }
   }
   setBackend(before);
-  const note = failure !== '' ? failure : `PyTorch ${version} with torch.set_num_threads(1), timed right after each of our rows; medians. A ratio below 1x means @nn is faster.`;
+  const note = failure !== '' ? failure : `PyTorch ${version} with torch.set_num_threads(1) (${blas}), timed right after each of our rows; medians. A ratio below 1x means @nn is faster.`;
   return { rows, note };
 }

@@ -21,6 +21,8 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', sys.argv[1] if len(sys.argv) > 1 e
 
 import torch
 
+from blas import blas_note
+
 VOCAB, SEQ, D_MODEL, HEADS, LAYERS, FEEDFORWARD, BATCH = 64, 64, 128, 4, 2, 512, 16
 
 torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
@@ -68,3 +70,4 @@ while len(times) < 10 or time.perf_counter() - started < 3:
     step()
     times.append((time.perf_counter() - t0) * 1000)
 print(f"PyTorch {torch.__version__} GPT step, {torch.get_num_threads()} thread(s): median {statistics.median(times):.2f} ms over {len(times)} steps")
+print(blas_note())

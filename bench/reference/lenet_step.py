@@ -18,6 +18,8 @@ import time
 os.environ.setdefault('OPENBLAS_NUM_THREADS', sys.argv[1] if len(sys.argv) > 1 else '1')
 
 import torch
+
+from blas import blas_note
 import torch.nn as nn
 
 torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
@@ -52,3 +54,4 @@ while len(times) < 20 or time.perf_counter() - started < 3:
     step()
     times.append((time.perf_counter() - t0) * 1000)
 print(f"PyTorch {torch.__version__} LeNet-5 step, batch 64, {torch.get_num_threads()} thread(s): median {statistics.median(times):.2f} ms over {len(times)} steps")
+print(blas_note())

@@ -21,6 +21,8 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 
 import torch
 
+from blas import blas_note
+
 torch.set_num_threads(1)
 
 
@@ -59,4 +61,4 @@ for arg in sys.argv[1:]:
     make, work = CASES[name]
     inputs = make(int(size), torch.Generator().manual_seed(int(size)))
     results[arg] = median_ms(lambda: work(*inputs))
-print(json.dumps({"torch": torch.__version__, "cases": results}))
+print(json.dumps({"torch": torch.__version__, "blas": blas_note(), "cases": results}))

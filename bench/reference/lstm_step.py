@@ -18,6 +18,8 @@ os.environ.setdefault('OPENBLAS_NUM_THREADS', sys.argv[1] if len(sys.argv) > 1 e
 
 import torch
 
+from blas import blas_note
+
 torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
 torch.manual_seed(50)
 lstm = torch.nn.LSTM(32, 128, num_layers=2, batch_first=True)
@@ -43,3 +45,4 @@ while len(times) < 10 or time.perf_counter() - started < 3:
     step()
     times.append((time.perf_counter() - t0) * 1000)
 print(f"PyTorch {torch.__version__} LSTM step, {torch.get_num_threads()} thread(s): median {statistics.median(times):.2f} ms over {len(times)} steps")
+print(blas_note())
