@@ -171,10 +171,10 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
     )
     .filter(({ shape }) => sizeOf(shape) <= 20000);
 
-  propTest.prop([sumCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the sum over consecutive axes equals the JavaScript kernel', (c, pool) => {
-    const axes = Array.from({ length: Math.min(c.count, c.shape.length - c.first) }, (_, i) => c.first + i);
+  /** sumWasm over `axes` of a contiguous x (values from `pool`, at an offset) against the JavaScript reduction, value for value. */
+  const checkSum = (c: { shape: number[]; kind: 'f32' | 'f64'; offset: number }, axes: number[], valueAt: (i: number) => number): void => {
     const n = sizeOf(c.shape);
-    const x = view(make(c.kind, Array.from({ length: c.offset + n }, (_, i) => pool[(i * 7 + 1) % pool.length]!)), c.shape, contiguousStrides(c.shape), c.offset);
+    const x = view(make(c.kind, Array.from({ length: c.offset + n }, (_, i) => valueAt(i))), c.shape, contiguousStrides(c.shape), c.offset);
     const kept = c.shape.map((d, axis) => (axes.includes(axis) ? 1 : d));
     const outStrides = contiguousStrides(kept).map((stride, axis) => (axes.includes(axis) ? 0 : stride));
     const size = sizeOf(kept);
@@ -183,6 +183,11 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
     const actual = make(c.kind, new Array<number>(size).fill(7));
     expect(sumWasm(actual, x, true, axes)).toBe(true);
     expect(Array.from(actual, show)).toEqual(Array.from(expected, show));
+  };
+
+  propTest.prop([sumCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the sum over consecutive axes equals the JavaScript kernel', (c, pool) => {
+    const axes = Array.from({ length: Math.min(c.count, c.shape.length - c.first) }, (_, i) => c.first + i);
+    checkSum(c, axes, (i) => pool[(i * 7 + 1) % pool.length]!);
   });
 
   // A bias's gradient: [N, C, H, W] summed over [0, 2, 3], and more generally the axes around a
@@ -202,16 +207,7 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
 
   propTest.prop([endsCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the sum around consecutive kept axes equals the JavaScript kernel', (c, pool) => {
     const axes = c.shape.map((_, axis) => axis).filter((axis) => axis < c.keptFirst || axis >= c.keptFirst + c.keptCount);
-    const n = sizeOf(c.shape);
-    const x = view(make(c.kind, Array.from({ length: c.offset + n }, (_, i) => pool[(i * 5 + 3) % pool.length]!)), c.shape, contiguousStrides(c.shape), c.offset);
-    const kept = c.shape.map((d, axis) => (axes.includes(axis) ? 1 : d));
-    const outStrides = contiguousStrides(kept).map((stride, axis) => (axes.includes(axis) ? 0 : stride));
-    const size = sizeOf(kept);
-    const expected = make(c.kind, new Array<number>(size).fill(0));
-    reduceKernel(expected, x, outStrides, 'sum');
-    const actual = make(c.kind, new Array<number>(size).fill(7));
-    expect(sumWasm(actual, x, true, axes)).toBe(true);
-    expect(Array.from(actual, show)).toEqual(Array.from(expected, show));
+    checkSum(c, axes, (i) => pool[(i * 5 + 3) % pool.length]!);
   });
 
   test('the sum declines axes that are neither consecutive nor around consecutive kept ones, and strided inputs', () => {

@@ -16,21 +16,22 @@ import { matmul, rand, tensor } from '../src/index.js';
 import { checkKernel, type Case } from './matmul-reference.js';
 
 /**
- * The WebAssembly kernel as the pool runs it, holding each output to the bits of the same product
- * on one thread; `checkKernel` then holds it to the float64 reference.
+ * A WebAssembly kernel as the pool runs it, holding each output to the bits of the same product on
+ * one thread; `checkKernel` then holds it to the float64 reference.
  */
-const threadedKernel: typeof matmulKernelWasm = (out, a, b, batchShape, m, k, n) => {
-  matmulKernelWasm(out, a, b, batchShape, m, k, n);
+const onThreads = (kernel: typeof matmulKernelWasm): typeof matmulKernelWasm => (out, a, b, batchShape, m, k, n) => {
+  kernel(out, a, b, batchShape, m, k, n);
   const executor = parallelExecutor();
   setParallelExecutor(null);
   const single = out.slice().fill(Number.NaN);
   try {
-    matmulKernelWasm(single, a, b, batchShape, m, k, n);
+    kernel(single, a, b, batchShape, m, k, n);
   } finally {
     setParallelExecutor(executor);
   }
   expect(out).toEqual(single);
 };
+const threadedKernel = onThreads(matmulKernelWasm);
 
 /** Runs a case on the pool: bitwise the single-thread result, and within tolerance of the reference. */
 const check = (c: Case, seed: number): void => checkKernel(threadedKernel, { ...c, seed });
@@ -109,19 +110,7 @@ describe.skipIf(!wasmMatmulAvailable())('products on 2 threads', () => {
   for (const [label, c] of layouts) test(`${label}: ${c.m}x${c.k} @ ${c.k}x${c.n}`, () => check(c, c.m + c.k + c.n));
 
   test('a summed batch on threads: the bits of one thread (each chunk adds into its own part of C)', () => {
-    const summedOnPool: typeof matmulKernelWasm = (out, a, b, batchShape, m, k, n) => {
-      const float = out as Float32Array | Float64Array;
-      summedMatmulKernelWasm(float, a, b, batchShape, m, k, n);
-      const executor = parallelExecutor();
-      setParallelExecutor(null);
-      const single = float.slice().fill(Number.NaN);
-      try {
-        summedMatmulKernelWasm(single, a, b, batchShape, m, k, n);
-      } finally {
-        setParallelExecutor(executor);
-      }
-      expect(out).toEqual(single);
-    };
+    const summedOnPool = onThreads((out, a, b, batchShape, m, k, n) => summedMatmulKernelWasm(out as Float32Array | Float64Array, a, b, batchShape, m, k, n));
     checkKernel(summedOnPool, { m: 16, k: 64, n: 150, batchShape: [5], b: { transposed: true }, out: 'f32', summed: true, seed: 3 });
     checkKernel(summedOnPool, { m: 70, k: 300, n: 9, batchShape: [3], summed: true, seed: 4 });
   });
