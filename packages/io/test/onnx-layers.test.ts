@@ -3,7 +3,7 @@
  * exported with dynamicBatch on the first), agreeing with our forward in float32.
  */
 import { describe, it } from 'vitest';
-import { manualSeed, randint, randn, tensor, type Tensor } from '@nn/autograd';
+import { manualSeed, maxPool1d, maxPool2d, randint, randn, tensor, type Tensor } from '@nn/autograd';
 import {
   AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, ConvTranspose1d,
   ConvTranspose2d, Dense, Dropout, ELU, Embedding, Flatten, GELU, GroupNorm, GRU, GRUCell, Identity, LayerNorm, LeakyReLU,
@@ -32,6 +32,14 @@ class Causal extends Module {
   }
   override forward(x: Tensor): Tensor {
     return this.layer.run(x, { causal: true });
+  }
+}
+
+/** maxPool2d and maxPool1d called in a forward (PyTorch's F.max_pool2d style), options drawn off their defaults. */
+class FunctionalPools extends Module {
+  override forward(x: Tensor): Tensor {
+    const pooled = maxPool2d(x, [2, 3], { stride: [1, 2], padding: [1, 1], ceilMode: true });
+    return maxPool1d(pooled.reshape([pooled.shape[0]!, pooled.shape[1]!, -1]), 3, { stride: 2, dilation: 2 });
   }
 }
 
@@ -128,6 +136,7 @@ const cases: Record<string, Case> = {
   },
   'Embedding with paddingIdx': { make: () => new Embedding(6, 3, { paddingIdx: 0 }), input: (n) => randint(0, 6, [n, 5]) },
   'Conv2d and MaxPool2d, unbatched [C, H, W]': { make: () => new Sequential([new Conv2d(2, 3, 3), new MaxPool2d(2)]), input: () => randn([2, 6, 6]), fixed: true },
+  'the functional max pools in a module of its own': { make: () => new FunctionalPools(), input: (n) => randn([n, 2, 6, 7]) },
   Sequential: { make: () => new Sequential([new Dense(5, 4), new Tanh(), new Dense(4, 2), new Softmax()]), input: features },
 };
 

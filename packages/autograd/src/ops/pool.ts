@@ -80,10 +80,14 @@ export interface MeanPoolAttrs {
   cols: MeanWindows;
 }
 
-/** The attrs of the max primitives: the windows along the rows and along the columns. */
+/**
+ * The attrs of the max primitives: the windows along the rows and along the columns, and the pool's
+ * options they were made from (for exporters: ONNX's MaxPool takes those).
+ */
 export interface MaxPoolAttrs {
   rows: MaxWindows;
   cols: MaxWindows;
+  plan: { rows: AxisPlan; cols: AxisPlan; ceilMode: boolean };
 }
 
 /** x's values as planes: its own storage when contiguous, else a contiguous copy. */
@@ -107,20 +111,26 @@ function drawMeanCase(draw: Draw): { planes: number; attrs: MeanPoolAttrs } {
   return { planes, attrs: { rows: drawMeanWindows(draw, 'H'), cols: drawMeanWindows(draw, 'W') } };
 }
 
-/** Draws the windows of a max pool along one axis, any options: the kernel fits the padded input, and a dilated first window keeps a tap inside it. */
-function drawMaxWindows(draw: Draw, axis: string): MaxWindows {
+/** Draws a max pool's options along one axis and an input size: the kernel fits the padded input, and a dilated first window keeps a tap inside it. */
+function drawMaxAxis(draw: Draw): { size: number; plan: AxisPlan } {
   const kernel = draw.integer(1, 3);
   const padding = draw.integer(0, Math.floor(kernel / 2));
   const dilation = draw.integer(1, 2);
   const size = draw.integer(Math.max(1, dilation * (kernel - 1) + 1 - 2 * padding, dilation), 5);
-  const plan = { kernel, stride: draw.integer(1, 3), padding, dilation };
-  return maxWindows({ op: 'windowMax spec', axis, shape: [size] }, size, plan, draw.integer(0, 1) === 1);
+  return { size, plan: { kernel, stride: draw.integer(1, 3), padding, dilation } };
 }
 
-/** Planes of distinct values (no ties in a window, where the maximum has no derivative) and their max windows. */
+/** Planes of distinct values (no ties in a window, where the maximum has no derivative) and max windows on them, any options. */
 function drawMaxCase(draw: Draw): { x: Tensor; attrs: MaxPoolAttrs } {
-  const attrs = { rows: drawMaxWindows(draw, 'H'), cols: drawMaxWindows(draw, 'W') };
-  return { x: drawTensor(draw, [draw.integer(1, 3), attrs.rows.inputSize, attrs.cols.inputSize], 'distinct'), attrs };
+  const [rows, cols] = [drawMaxAxis(draw), drawMaxAxis(draw)];
+  const ceilMode = draw.integer(0, 1) === 1;
+  const where = (axis: string, size: number) => ({ op: 'windowMax spec', axis, shape: [size] });
+  const attrs = {
+    rows: maxWindows(where('H', rows.size), rows.size, rows.plan, ceilMode),
+    cols: maxWindows(where('W', cols.size), cols.size, cols.plan, ceilMode),
+    plan: { rows: rows.plan, cols: cols.plan, ceilMode },
+  };
+  return { x: drawTensor(draw, [draw.integer(1, 3), rows.size, cols.size], 'distinct'), attrs };
 }
 
 /** The shape [planes, outH, outW] of the max windows of planes x. */
@@ -283,7 +293,7 @@ function maxPool(op: string, axes: 1 | 2, operand: TensorLike, kernelSize: unkno
   const ceilMode = flag(op, 'ceilMode', opts.ceilMode, false);
   const rows = maxWindows({ op, axis: 'H', shape: x.shape }, height, rowPlan, ceilMode);
   const cols = maxWindows({ op, axis: axes === 2 ? 'W' : 'L', shape: x.shape }, width, colPlan, ceilMode);
-  return unfold(apply(poolOps.windowMax, [planes], { rows, cols }), leading, axes);
+  return unfold(apply(poolOps.windowMax, [planes], { rows, cols, plan: { rows: rowPlan, cols: colPlan, ceilMode } }), leading, axes);
 }
 
 function avgPool(op: string, axes: 1 | 2, operand: TensorLike, kernelSize: unknown, opts: AvgPool2dOptions | AvgPool1dOptions): Tensor {

@@ -1,36 +1,18 @@
 /**
  * Module-level exporters: modules whose forward is written as ONNX's own op rather than as the ops
  * it runs. Recurrent layers become ONNX's RNN / LSTM / GRU (their time loop would otherwise be
- * unrolled for the example's length, and their zero initial state fixed to its batch size); max
- * pooling becomes MaxPool and Embedding becomes Gather (both pick positions from the values in a
- * kernel, which a trace of ops cannot see). Everything else is exported from its traced ops.
+ * unrolled for the example's length, and their zero initial state fixed to its batch size), and
+ * Embedding becomes Gather (it picks rows by the values of its input, which a trace of ops cannot
+ * see). Everything else is exported from its traced ops (max pooling from its primitive, windowMax,
+ * as MaxPool: see ./ops.ts).
  */
 import type { Tensor } from '@nn/autograd';
-import { Embedding, GRU, GRUCell, LSTM, LSTMCell, MaxPool1d, MaxPool2d, RNN, RNNCell, type Module } from '@nn/layers';
+import { Embedding, GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, type Module } from '@nn/layers';
 import type { ModuleCall } from './record.js';
 import { int, ints, str, strs, type ExportContext } from './graph.js';
 
 /** Writes the nodes of one call of a leaf module; returns the names of its results, by result name. */
 export type ModuleConverter = (ctx: ExportContext, module: Module, call: ModuleCall, path: string) => Record<string, string>;
-
-const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
-
-function maxPool(axes: 1 | 2): ModuleConverter {
-  return (ctx, module, call) => {
-    const m = module as MaxPool2d;
-    const x = call.args[0]!;
-    const take = (v: number | readonly [number, number]): number[] => (axes === 2 ? pair(v) : [typeof v === 'number' ? v : v[0]]);
-    const padding = take(m.padding);
-    const unbatched = x.ndim === axes + 1;
-    let value = ctx.value(x);
-    if (unbatched) value = ctx.node('Unsqueeze', [value, ctx.int64s([0])])[0]!;
-    value = ctx.node('MaxPool', [value], {
-      kernel_shape: ints(take(m.kernelSize)), strides: ints(take(m.stride)), dilations: ints(take(m.dilation)),
-      pads: ints([...padding, ...padding]), ceil_mode: int(m.ceilMode ? 1 : 0),
-    })[0]!;
-    return { result: unbatched ? ctx.node('Squeeze', [value, ctx.int64s([0])])[0]! : value };
-  };
-}
 
 const embedding: ModuleConverter = (ctx, module, call) => {
   const m = module as Embedding;
@@ -177,8 +159,6 @@ const cell: ModuleConverter = (ctx, module, call, path) => {
 
 /** The module-level exporters, by class. */
 const moduleConverters: readonly (readonly [abstract new (...args: never[]) => Module, ModuleConverter])[] = [
-  [MaxPool2d, maxPool(2)],
-  [MaxPool1d, maxPool(1)],
   [Embedding, embedding],
   [RNN, recurrent],
   [LSTM, recurrent],

@@ -23,6 +23,8 @@ interface PadAttrs { before: number[]; after: number[] }
 interface ConvAttrs { stride: [number, number]; padding: [number, number]; dilation: [number, number]; groups: number; size: [number, number] }
 interface IndexAttrs { axis: number; index: Tensor }
 interface MeanWindows { inputSize: number; starts: Int32Array; ends: Int32Array; sizes: Float64Array }
+interface PoolAxis { kernel: number; stride: number; padding: number; dilation: number }
+interface MaxPoolPlan { rows: PoolAxis; cols: PoolAxis; ceilMode: boolean }
 
 const input = (ctx: ExportContext, op: TracedOp, i: number): string => ctx.value(op.inputs[i]!);
 
@@ -176,6 +178,18 @@ const meanPool2d: OpConverter = (ctx, op) => {
   return bin(ctx, 'MatMul', left, matrix(cols, true));
 };
 
+/** windowMax on planes [P, H, W]: ONNX's MaxPool on them as one image [1, P, H, W], with the pool's options. */
+const windowMax: OpConverter = (ctx, op) => {
+  const { rows, cols, ceilMode } = (op.attrs as { plan: MaxPoolPlan }).plan;
+  const both = (key: keyof PoolAxis): number[] => [rows[key], cols[key]];
+  const image = ctx.node('Unsqueeze', [input(ctx, op, 0), ctx.int64s([0])])[0]!;
+  const pooled = ctx.node('MaxPool', [image], {
+    kernel_shape: ints(both('kernel')), strides: ints(both('stride')), dilations: ints(both('dilation')),
+    pads: ints([...both('padding'), ...both('padding')]), ceil_mode: int(ceilMode ? 1 : 0),
+  })[0]!;
+  return ctx.node('Squeeze', [pooled, ctx.int64s([0])])[0]!;
+};
+
 const cast: OpConverter = (ctx, op) => {
   const to = op.output.dtype === 'int32' ? DataType.INT32 : DataType.FLOAT;
   return ctx.node('Cast', [input(ctx, op, 0)], { to: int(to) })[0]!;
@@ -250,8 +264,8 @@ export const opConverters: Readonly<Record<string, OpConverter>> = {
     const { axis, index } = op.attrs as IndexAttrs;
     return ctx.node('Gather', [input(ctx, op, 0), ctx.value(index)], { axis: int(axis) })[0]!;
   },
-  // Convolution and average pooling.
-  conv2d, convTranspose2d, meanPool2d,
+  // Convolution and pooling.
+  conv2d, convTranspose2d, meanPool2d, windowMax,
 };
 
 /** The tensors an op reads: its inputs, and a tensor held in its attrs (the index of gather). */
