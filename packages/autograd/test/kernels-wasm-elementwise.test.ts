@@ -185,9 +185,11 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
     expect(Array.from(actual, show)).toEqual(Array.from(expected, show));
   };
 
-  propTest.prop([sumCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the sum over consecutive axes equals the JavaScript kernel', (c, pool) => {
+  propTest.prop([sumCase, fc.array(value, { minLength: 64, maxLength: 64 })])('the sum over consecutive axes before the last equals the JavaScript kernel', (c, pool) => {
     const axes = Array.from({ length: Math.min(c.count, c.shape.length - c.first) }, (_, i) => c.first + i);
-    checkSum(c, axes, (i) => pool[(i * 7 + 1) % pool.length]!);
+    // With the last axis, only where the axes after the reduced ones hold more than one element.
+    while (axes.length > 0 && sizeOf(c.shape.slice(axes[axes.length - 1]! + 1)) === 1) axes.pop();
+    if (axes.length > 0) checkSum(c, axes, (i) => pool[(i * 7 + 1) % pool.length]!);
   });
 
   // A bias's gradient: [N, C, H, W] summed over [0, 2, 3], and more generally the axes around a
@@ -210,12 +212,17 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly element-wise kernels', () =
     checkSum(c, axes, (i) => pool[(i * 5 + 3) % pool.length]!);
   });
 
-  test('the sum declines axes that are neither consecutive nor around consecutive kept ones, and strided inputs', () => {
+  test('the sum declines axes that are neither consecutive nor around consecutive kept ones, strided inputs, and rows summed to one value each', () => {
     const out = new Float64Array(3).fill(7);
     const x = view(new Float64Array(48), [2, 3, 4, 2], [24, 8, 2, 1]);
     expect(sumWasm(out, x, true, [0, 2])).toBe(false); // kept 1 and 3
     expect(sumWasm(out, x, true, [1, 3])).toBe(false); // kept 0 and 2
     expect(sumWasm(out, view(new Float64Array(24), [2, 3, 4], [1, 2, 6]), false, [0, 1])).toBe(false);
     expect(Array.from(out)).toEqual([7, 7, 7]);
+    // Rows summed to one value each: the JavaScript loop is faster there.
+    const rows = new Float64Array(2).fill(7);
+    expect(sumWasm(rows, view(new Float64Array(6), [2, 3], [3, 1]), true, [1])).toBe(false);
+    expect(sumWasm(rows, view(new Float64Array(12), [2, 3, 2, 1], [6, 2, 1, 1]), true, [1, 2])).toBe(false);
+    expect(Array.from(rows)).toEqual([7, 7]);
   });
 });

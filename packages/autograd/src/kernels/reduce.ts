@@ -7,6 +7,7 @@
 import type { Storage } from '../dtype.js';
 import { lastAxis, mergeAxes, rowStarts } from './strided.js';
 import type { View } from './elementwise.js';
+import { offsetsFitInt32 } from './offsets.js';
 
 export type Reduction = 'sum' | 'max' | 'min';
 
@@ -23,14 +24,17 @@ export function reduceKernel(out: Storage, x: View, outStrides: readonly number[
   const outStarts = rowStarts(walk.shape, slotStrides, 0);
   const { length, stride } = lastAxis(walk.shape, inStrides);
   const outStride = lastAxis(walk.shape, slotStrides).stride;
+  const fast = offsetsFitInt32(data, acc);
   for (let row = 0; row < inStarts.length; row++) {
     let p = inStarts[row]!;
     let q = outStarts[row]!;
     if (outStride === 0 && reduction === 'sum' && !integer) {
-      // A row that lands in one slot: summed in a local, in the same order (the same float64
-      // result), without a store and a load of the slot per element.
+      // A row that lands in one slot (a layer norm's mean): summed in a local, in the same order
+      // (the same float64 result), without a store and a load of the slot per element; with int32
+      // offsets where they fit (see offsets.ts).
       let sum = acc[q]!;
-      for (let j = 0; j < length; j++, p += stride) sum += data[p]!;
+      if (fast) for (let j = 0, at = p | 0; j < length; j++, at += stride) sum += data[at]!;
+      else for (let j = 0; j < length; j++, p += stride) sum += data[p]!;
       acc[q] = sum;
       continue;
     }
