@@ -6,6 +6,7 @@
 import type { Storage } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import { lastAxis, mergeAxes, rowStarts } from './strided.js';
+import { offsetsFitInt32 } from './offsets.js';
 
 /** A strided read-only view into a typed array. */
 export interface View {
@@ -192,8 +193,12 @@ export function binaryCodeKernel(code: BinaryCode, out: Storage, a: View, b: Vie
   const bs = lastAxis(walk.shape, bStrides).stride;
   const aStarts = rowStarts(walk.shape, aStrides, a.offset);
   const bStarts = rowStarts(walk.shape, bStrides, b.offset);
+  // int32 offsets where they fit (see offsets.ts).
+  const fast = offsetsFitInt32(out, a.storage, b.storage);
   for (let row = 0, o = 0; row < aStarts.length; row++, o += length) {
-    binaryRun(code, out, o, length, a.storage, aStarts[row]!, as, b.storage, bStarts[row]!, bs);
+    const p = aStarts[row]!;
+    const q = bStarts[row]!;
+    binaryRun(code, out, o, length, a.storage, fast ? p | 0 : p, as, b.storage, fast ? q | 0 : q, bs);
   }
 }
 
