@@ -73,8 +73,9 @@ export interface Share {
  *
  * Loop order, outer to inner: n block (NC columns), k block (pack B), m block (pack A, then one gemm
  * call for all its tiles). Packed B is reused by every m block; the C block stays in memory across k
- * blocks, the first overwriting it (unless `accumulate`) and the others adding to it. Sums run in the same order whatever
- * the share's bounds, so any split of a product over threads gives the single-thread bits.
+ * blocks, the first overwriting it (unless `accumulate`) and the others adding to it. Sums run in
+ * the same order whatever the share's bounds, so any split of a product over threads gives the
+ * single-thread bits.
  *
  * `direct` (set by the caller when A has a single strip of MR rows and B's rows are contiguous): every
  * value of B is used once, so packing it buys nothing and gemm reads its strips from the staged copy,

@@ -91,8 +91,8 @@ export function wasmMatmulAvailable(): boolean {
  * Float64Array. Inputs are converted to the precision of `out`, and sums accumulate in it.
  * Throws if {@link wasmMatmulAvailable} is false.
  *
- * With `summed`, the batch's products are summed into one m x n `out` (a convolution's weight
- * gradient sums one product an image; see {@link summedMatmulKernelWasm}).
+ * With `summed` (float outputs only), the batch's products are summed into one m x n `out` (a
+ * convolution's weight gradient sums one product an image; see {@link summedMatmulKernelWasm}).
  */
 export function matmulKernelWasm(
   out: Storage,
