@@ -86,8 +86,8 @@ const geometries = fc
 const values = fc.array(fc.oneof(fc.double({ min: -10, max: 10, noNaN: true }), fc.constantFrom(NaN, Infinity, -0)), { minLength: 50, maxLength: 50 });
 
 describe.skipIf(!wasmMatmulAvailable())('WebAssembly im2col and col2im', () => {
-  test('the module stays under 4 KiB (synchronous compilation in browsers)', () => {
-    expect(spatialModuleBytes().length).toBeLessThan(4096);
+  test('both modules stay under 4 KiB (synchronous compilation in browsers)', () => {
+    for (const part of ['lowering', 'pooling'] as const) expect(spatialModuleBytes(part).length, part).toBeLessThan(4096);
   });
 
   propTest.prop([geometries, values])('im2col equals the definition, bit for bit', ({ channels, base, f64, g }, pool) => {

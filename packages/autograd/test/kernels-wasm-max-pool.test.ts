@@ -1,9 +1,9 @@
 /**
- * The WebAssembly 2 x 2, stride 2 max-pool kernels give the JavaScript kernels' results exactly: the
- * values (ties: the first maximum, so -0 before +0; NaN: the last NaN) and the gradient placed at
- * those positions, on odd heights and widths (rows whose windows fill no whole vector, a last row or
- * column no window covers) and planes that start at an offset. They decline the windows and dtypes
- * they do not handle, leaving the output alone.
+ * The WebAssembly 2 x 2, stride 2 max-pool kernels, float32 and float64, give the JavaScript
+ * kernels' results exactly: the values (ties: the first maximum, so -0 before +0; NaN: the last
+ * NaN) and the gradient placed at those positions, on odd heights and widths (rows whose windows
+ * fill no whole vector, a last row or column no window covers) and planes that start at an offset.
+ * They decline the windows and dtypes they do not handle, leaving the output alone.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -26,43 +26,51 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly 2 x 2 max pool', () => {
     height: fc.integer({ min: 2, max: 9 }),
     width: fc.integer({ min: 2, max: 21 }),
     offset: fc.integer({ min: 0, max: 3 }),
+    f64: fc.boolean(),
   });
 
-  /** The bits of a float32 array, so that -0 and +0 (and NaN payloads) are told apart. */
-  const bits = (values: Float32Array): number[] => Array.from(new Int32Array(values.buffer, values.byteOffset, values.length));
+  type Floats = Float32Array | Float64Array;
+  const floats = (f64: boolean, length: number, value: (i: number) => number): Floats =>
+    f64 ? Float64Array.from({ length }, (_, i) => value(i)) : Float32Array.from({ length }, (_, i) => value(i));
+  /** The bits of a float array, so that -0 and +0 (and NaN payloads) are told apart. */
+  const bits = (values: Floats): string[] =>
+    Array.from(values instanceof Float64Array ? new BigInt64Array(values.buffer, values.byteOffset, values.length) : new Int32Array(values.buffer, values.byteOffset, values.length), String);
 
-  propTest.prop([layouts, fc.array(value, { minLength: 40, maxLength: 40 })])('values: the JavaScript kernel\'s, bit for bit', (layout, pool) => {
-    const { planes, height, width, offset } = layout;
-    const xs = Float32Array.from({ length: offset + planes * height * width }, (_, i) => pool[(i * 7 + (i >> 2)) % pool.length]!);
+  propTest.prop([layouts, fc.array(value, { minLength: 40, maxLength: 40 })])('values: the JavaScript kernel\'s, bit for bit, float32 and float64', (layout, pool) => {
+    const { planes, height, width, offset, f64 } = layout;
+    const xs = floats(f64, offset + planes * height * width, (i) => pool[(i * 7 + (i >> 2)) % pool.length]!);
     const rows = axis(height, 2, 2);
     const cols = axis(width, 2, 2);
     const windows = planes * rows.counts.length * cols.counts.length;
-    const expected = new Float32Array(windows);
+    const expected = floats(f64, windows, () => 0);
     maxPoolValuesKernel(expected, xs, offset, planes, rows, cols);
-    const actual = new Float32Array(windows).fill(7);
+    const actual = floats(f64, windows, () => 7);
     expect(maxPoolValuesWasm(actual, xs, offset, planes, rows, cols)).toBe(true);
     expect(bits(actual)).toEqual(bits(expected));
   });
 
-  // Widths whose rows of windows fill whole vectors (8, 9, 16, 17: 4 or 8 windows, the last column
-  // covered or not), odd heights (a last row no window covers).
-  const gradientLayouts = fc.record({
-    planes: fc.integer({ min: 1, max: 3 }),
-    height: fc.integer({ min: 2, max: 9 }),
-    width: fc.constantFrom(8, 9, 16, 17),
-    offset: fc.integer({ min: 0, max: 3 }),
-  });
+  // Rows of windows that fill whole vectors: widths 8, 9, 16, 17 (4 or 8 windows, the last column
+  // covered or not), and for float64 also 4 and 5 (2 windows); odd heights (a last row no window covers).
+  const gradientLayouts = fc
+    .record({
+      planes: fc.integer({ min: 1, max: 3 }),
+      height: fc.integer({ min: 2, max: 9 }),
+      width: fc.constantFrom(4, 5, 8, 9, 16, 17),
+      offset: fc.integer({ min: 0, max: 3 }),
+      f64: fc.boolean(),
+    })
+    .filter(({ width, f64 }) => f64 || width >= 8);
 
-  propTest.prop([gradientLayouts, fc.array(value, { minLength: 40, maxLength: 40 })])('gradient: the JavaScript kernel\'s, bit for bit', (layout, pool) => {
-    const { planes, height, width, offset } = layout;
-    const xs = Float32Array.from({ length: offset + planes * height * width }, (_, i) => pool[(i * 7 + (i >> 2)) % pool.length]!);
+  propTest.prop([gradientLayouts, fc.array(value, { minLength: 40, maxLength: 40 })])('gradient: the JavaScript kernel\'s, bit for bit, float32 and float64', (layout, pool) => {
+    const { planes, height, width, offset, f64 } = layout;
+    const xs = floats(f64, offset + planes * height * width, (i) => pool[(i * 7 + (i >> 2)) % pool.length]!);
     const rows = axis(height, 2, 2);
     const cols = axis(width, 2, 2);
     const windows = planes * rows.counts.length * cols.counts.length;
-    const grad = Float32Array.from({ length: windows + 2 }, (_, i) => (i % 5) - 1.5 + i / 64);
-    const expected = new Float32Array(planes * height * width);
+    const grad = floats(f64, windows + 2, (i) => (i % 5) - 1.5 + i / 64);
+    const expected = floats(f64, planes * height * width, () => 0);
     maxPoolGradientKernel(expected, grad, 2, xs, offset, planes, rows, cols);
-    const actual = new Float32Array(planes * height * width);
+    const actual = floats(f64, planes * height * width, () => 0);
     expect(maxPoolGradientWasm(actual, grad, 2, xs, offset, planes, rows, cols)).toBe(true);
     expect(bits(actual)).toEqual(bits(expected));
   });
@@ -85,11 +93,11 @@ describe.skipIf(!wasmMatmulAvailable())('WebAssembly 2 x 2 max pool', () => {
     expect(gradient).toEqual(expectedGradient);
   });
 
-  test('declines float64, overlapping or dilated windows, padding and a clipped last window; the gradient also rows of windows off whole vectors', () => {
+  test('declines mixed precisions, overlapping or dilated windows, padding and a clipped last window; the gradient also rows of windows off whole vectors', () => {
     const xs = Float32Array.from({ length: 2 * 6 * 8 }, (_, i) => i);
     const pairs = axis(6, 2, 2);
     const declined = [
-      { xs: Float64Array.from(xs), rows: pairs, cols: axis(8, 2, 2) },
+      { xs: Float64Array.from(xs), rows: pairs, cols: axis(8, 2, 2) }, // a float32 output: mixed precisions
       { xs, rows: pairs, cols: axis(8, 2, 1) },
       { xs, rows: pairs, cols: axis(8, 3, 2) },
       { xs, rows: pairs, cols: axis(8, 2, 2, 0, 2) },

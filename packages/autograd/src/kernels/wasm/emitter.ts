@@ -143,6 +143,7 @@ const PLAIN = {
   'i32x4.trunc_sat_f64x2_s_zero': simd(0xfc),
   'i64x2.extend_low_i32x4_s': simd(0xc7),
   'i64x2.splat': simd(0x12),
+  'i64x2.eq': simd(0xd6),
   'i64x2.shl': simd(0xcb),
   'i64x2.add': simd(0xce),
   'f32x4.demote_f64x2_zero': simd(0x5e),

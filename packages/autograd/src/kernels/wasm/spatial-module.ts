@@ -1,6 +1,6 @@
 /**
- * Generates the WebAssembly module behind ./spatial.ts, the kernels of the convolutions and pools
- * that are not matrix products. It imports its memory and exports
+ * Generates the WebAssembly modules behind ./spatial.ts, the kernels of the convolutions and pools
+ * that are not matrix products: two modules, each importing its memory. They export
  *
  *   im2col_<p>(x, cols, channels, inH, inW, outH, outW, kH, kW, padH, padW, strideH, dilationH)
  *   col2im_add_<p>(x, cols, channels, inH, inW, outH, outW, kH, kW, padH, padW, strideH, dilationH)
@@ -8,9 +8,9 @@
  *       adjoint, which adds each value of the im2col matrix back into the position of the image it
  *       was read from, for convolutions whose column stride and column dilation are 1 (LeNet's, and
  *       most): a row of `cols` then meets a contiguous stretch of a row of x, whole vectors at a time;
- *   max_pool_2x2_f32(x, out, planes, outRows, outCols, width, planeBytes)
- *   max_pool_2x2_grad_f32(x, out, planes, outRows, outCols, width, planeBytes, grad)
- *       a 2 x 2, stride 2 max pool (LeNet's) and its gradient, four windows a vector.
+ *   max_pool_2x2_<p>(x, out, planes, outRows, outCols, width, planeBytes)
+ *   max_pool_2x2_grad_<p>(x, out, planes, outRows, outCols, width, planeBytes, grad)
+ *       a 2 x 2, stride 2 max pool (LeNet's) and its gradient, a vector of windows at a time.
  *
  * It is apart from the element-wise module so that a program without convolutions or pools does not
  * carry its generator.
@@ -31,15 +31,22 @@ export type MaxPoolGradientFunction = (x: number, out: number, planes: number, o
 
 export const SPATIAL_MEMORY = { module: 'env', name: 'memory' } as const;
 
-/** The module's bytes; see the header for what it exports. */
-export function spatialModuleBytes(): Uint8Array {
+/**
+ * The bytes of one of the two modules (see the header): the lowering's (im2col and col2im) or the
+ * pooling's. They are two so that each stays under 4 KiB, the most browsers compile synchronously
+ * on the main thread.
+ */
+export function spatialModuleBytes(part: 'lowering' | 'pooling'): Uint8Array {
   const module = new ModuleBuilder().importMemory(SPATIAL_MEMORY.module, SPATIAL_MEMORY.name, 1);
   for (const precision of ['f32', 'f64'] as const) {
-    emitIm2col(module, precision);
-    emitCol2imAdd(module, precision);
+    if (part === 'lowering') {
+      emitIm2col(module, precision);
+      emitCol2imAdd(module, precision);
+    } else {
+      emitMaxPoolTwoByTwo(module, precision, false);
+      emitMaxPoolTwoByTwo(module, precision, true);
+    }
   }
-  emitMaxPoolTwoByTwo(module, false);
-  emitMaxPoolTwoByTwo(module, true);
   return module.toBytes();
 }
 
@@ -243,57 +250,82 @@ function zero(f: FunctionBuilder, precision: 'f32' | 'f64'): FunctionBuilder {
 const EVEN_FLOATS = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
 /** Likewise the odd ones. */
 const ODD_FLOATS = EVEN_FLOATS.map((byte) => byte + 4);
+/** The first float64 lane of each of two vectors (x0, y0): the even doubles of four, and two interleaved; */
+const LOW_DOUBLES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+/** and the second (x1, y1). */
+const HIGH_DOUBLES = LOW_DOUBLES.map((byte) => byte + 8);
 /** i8x16.shuffle lanes interleaving the first two float32 lanes of two vectors (x0, y0, x1, y1); */
 const INTERLEAVE_LOW = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
 /** and the last two (x2, y2, x3, y3). */
 const INTERLEAVE_HIGH = INTERLEAVE_LOW.map((byte) => byte + 8);
 
 /**
- * The 2 x 2, stride 2 max pool of float32 planes (from byte address `x` on, `planeBytes` apart, rows
- * `width` floats long), window (i, j) reading rows 2i, 2i + 1 and columns 2j, 2j + 1, i < outRows and
- * j < outCols. Each window's pick is ../pool.ts's maxPoolIndicesKernel, bit for bit: the first maximum
- * in row-major order, or the last NaN of a window holding one (PyTorch's `val > max || isnan(val)`).
+ * The 2 x 2, stride 2 max pool of planes in precision p (from byte address `x` on, `planeBytes`
+ * apart, rows `width` values long), window (i, j) reading rows 2i, 2i + 1 and columns 2j, 2j + 1,
+ * i < outRows and j < outCols. Each window's pick is ../pool.ts's maxPoolIndicesKernel, bit for bit:
+ * the first maximum in row-major order, or the last NaN of a window holding one (PyTorch's
+ * `val > max || isnan(val)`).
  *
- *   max_pool_2x2_f32(x, out, planes, outRows, outCols, width, planeBytes)
+ *   max_pool_2x2_<p>(x, out, planes, outRows, outCols, width, planeBytes)
  *       the value picked in each window, written in order from `out` on;
- *   max_pool_2x2_grad_f32(x, out, planes, outRows, outCols, width, planeBytes, grad)
- *       its gradient: grad (one float a window, in the same order) at the picked position of `out`,
+ *   max_pool_2x2_grad_<p>(x, out, planes, outRows, outCols, width, planeBytes, grad)
+ *       its gradient: grad (one value a window, in the same order) at the picked position of `out`,
  *       planes laid out as x's, and 0 at the other positions of every window (what no window covers
- *       is left alone). outCols must be a multiple of 4.
+ *       is left alone). The windows of a row must fill whole vectors (outCols a multiple of 4 for
+ *       f32, of 2 for f64).
  *
- * Loop order: plane, output row, then four windows at a time along the row. Eight floats of each
- * input row are loaded and split by shuffles into the windows' top-left a, top-right b, bottom-left c
- * and bottom-right d; m = max(a, b, c, d) lane by lane (NaN if any is), and the pick is made by bit
- * selects on the masks a == m, b == m, c == m, with no branch. In the first function a row whose
- * windows do not fill whole vectors writes garbage lanes past its end, which the next row overwrites:
- * the caller gives `out` one spare vector, and `x` two, at the end.
+ * Loop order: plane, output row, then a vector of windows at a time along the row (four float32s,
+ * two float64s). Two vectors of each input row are loaded and split by shuffles into the windows'
+ * top-left a, top-right b, bottom-left c and bottom-right d; m = max(a, b, c, d) lane by lane (NaN if
+ * any is), and the pick is made by bit selects on the masks a == m, b == m, c == m, with no branch.
+ * In the first function a row whose windows do not fill whole vectors writes garbage lanes past its
+ * end, which the next row overwrites: the caller gives `out` one spare vector, and `x` two, at the
+ * end.
  */
-function emitMaxPoolTwoByTwo(module: ModuleBuilder, gradient: boolean): void {
+function emitMaxPoolTwoByTwo(module: ModuleBuilder, precision: 'f32' | 'f64', gradient: boolean): void {
   const i32 = ValType.i32;
   const v128 = ValType.v128;
-  const f = module.addFunction(new Array<ValType>(gradient ? 8 : 7).fill(i32), [], gradient ? 'max_pool_2x2_grad_f32' : 'max_pool_2x2_f32');
+  const f = module.addFunction(new Array<ValType>(gradient ? 8 : 7).fill(i32), [], `max_pool_2x2${gradient ? '_grad' : ''}_${precision}`);
+  const bytes = precision === 'f32' ? 4 : 8;
+  // Per precision: the vector ops, the shuffles that split a row's two vectors into the windows'
+  // left and right values (and, as the same lanes, interleave them back), and the integer lanes
+  // that hold each window's pick.
+  const [max, eq, ne] = precision === 'f32' ? ['f32x4.max', 'f32x4.eq', 'f32x4.ne'] as const : ['f64x2.max', 'f64x2.eq', 'f64x2.ne'] as const;
+  const [leftLanes, rightLanes] = precision === 'f32' ? [EVEN_FLOATS, ODD_FLOATS] : [LOW_DOUBLES, HIGH_DOUBLES];
+  const [interleaveLow, interleaveHigh] = precision === 'f32' ? [INTERLEAVE_LOW, INTERLEAVE_HIGH] : [LOW_DOUBLES, HIGH_DOUBLES];
+  const [splat, pickEq] = precision === 'f32' ? ['i32x4.splat', 'i32x4.eq'] as const : ['i64x2.splat', 'i64x2.eq'] as const;
+  /** Pushes the top i32 as that precision's integer lane. */
+  const widen = (): void => {
+    if (precision === 'f64') f.op('i64.extend_i32_s');
+  };
   const [x, out, planes, outRows, outCols, width, planeBytes, grad] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
   const rowBytes = f.local(i32);
   const row = f.local(i32); // the first of the two input rows of the current output row
-  const at = f.local(i32); // walks that row, eight floats a step
+  const at = f.local(i32); // walks that row, two vectors a step
   const rowEnd = f.local(i32); // where the current output row's windows end in `at`
   const rowsLeft = f.local(i32);
   const outNext = f.local(i32); // where the next row's values start in `out`
   const outToX = f.local(i32); // out - x: the gradient's planes lie as x's
   const [right, below, diagonal, pick] = [f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
   const [a, b, c, d, m, g] = [f.local(v128), f.local(v128), f.local(v128), f.local(v128), f.local(v128), f.local(v128)];
-  f.get(width).i32(4).op('i32.mul').set(rowBytes);
+  f.get(width).i32(bytes).op('i32.mul').set(rowBytes);
   f.get(out).get(x).op('i32.sub').set(outToX);
   // The position of b, c and d relative to a's, in every lane.
-  f.i32(1).op('i32x4.splat').set(right);
-  f.get(width).op('i32x4.splat').set(below);
-  f.get(width).i32(1).op('i32.add').op('i32x4.splat').set(diagonal);
+  f.i32(1);
+  widen();
+  f.op(splat).set(right);
+  f.get(width);
+  widen();
+  f.op(splat).set(below);
+  f.get(width).i32(1).op('i32.add');
+  widen();
+  f.op(splat).set(diagonal);
   /** Pushes the mask of the lanes whose pick is the tap at relative `position` (null: a's, 0). */
   const picked = (position: number | null): void => {
     f.get(pick);
     if (position === null) f.v128Zero();
     else f.get(position);
-    f.op('i32x4.eq');
+    f.op(pickEq);
   };
   f.loop(); // over planes
   {
@@ -301,13 +333,13 @@ function emitMaxPoolTwoByTwo(module: ModuleBuilder, gradient: boolean): void {
     f.get(outRows).set(rowsLeft);
     f.loop(); // over output rows
     {
-      f.get(row).tee(at).get(outCols).i32(8).op('i32.mul').op('i32.add').set(rowEnd);
-      if (!gradient) f.get(out).get(outCols).i32(4).op('i32.mul').op('i32.add').set(outNext);
+      f.get(row).tee(at).get(outCols).i32(2 * bytes).op('i32.mul').op('i32.add').set(rowEnd);
+      if (!gradient) f.get(out).get(outCols).i32(bytes).op('i32.mul').op('i32.add').set(outNext);
       f.loop(); // four windows a step
       {
-        // The even and odd floats of the eight from `at` (+ one input row when `lower`).
-        const split = (lower: boolean, even: number, odd: number): void => {
-          for (const [lanes, into] of [[EVEN_FLOATS, even], [ODD_FLOATS, odd]] as const) {
+        // The windows' left and right values of the two vectors from `at` (+ one input row when `lower`).
+        const split = (lower: boolean, left: number, rightOnes: number): void => {
+          for (const [lanes, into] of [[leftLanes, left], [rightLanes, rightOnes]] as const) {
             for (const offset of [0, 16]) {
               f.get(at);
               if (lower) f.get(rowBytes).op('i32.add');
@@ -318,20 +350,20 @@ function emitMaxPoolTwoByTwo(module: ModuleBuilder, gradient: boolean): void {
         };
         split(false, a, b);
         split(true, c, d);
-        f.get(a).get(b).op('f32x4.max').get(c).get(d).op('f32x4.max').op('f32x4.max').set(m);
+        f.get(a).get(b).op(max).get(c).get(d).op(max).op(max).set(m);
         // The pick, relative to a. A window holding a NaN: its last NaN, d ? W + 1 : c ? W : b ? 1 : 0.
         f.get(diagonal).get(below).get(right).v128Zero();
-        for (const value of [b, c, d]) f.get(value).get(value).op('f32x4.ne').op('v128.bitselect');
+        for (const value of [b, c, d]) f.get(value).get(value).op(ne).op('v128.bitselect');
         // Otherwise its first maximum: a == m ? 0 : b == m ? 1 : c == m ? W : W + 1.
         f.v128Zero().get(right).get(below).get(diagonal);
-        for (const value of [c, b, a]) f.get(value).get(m).op('f32x4.eq').op('v128.bitselect');
-        f.get(m).get(m).op('f32x4.ne').op('v128.bitselect').set(pick);
+        for (const value of [c, b, a]) f.get(value).get(m).op(eq).op('v128.bitselect');
+        f.get(m).get(m).op(ne).op('v128.bitselect').set(pick);
         if (gradient) {
           // Each tap's gradient, g where the pick is that tap and else 0, interleaved back into the
           // window's two rows (a b a b ..., c d c d ...): the inverse of the split.
           f.get(grad).mem('v128.load').set(g);
           for (const [lower, left, rightOfIt] of [[false, null, right], [true, below, diagonal]] as const) {
-            for (const [lanes, offset] of [[INTERLEAVE_LOW, 0], [INTERLEAVE_HIGH, 16]] as const) {
+            for (const [lanes, offset] of [[interleaveLow, 0], [interleaveHigh, 16]] as const) {
               f.get(at).get(outToX).op('i32.add');
               if (lower) f.get(rowBytes).op('i32.add');
               picked(left);

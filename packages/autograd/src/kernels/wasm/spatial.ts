@@ -24,27 +24,33 @@ const VECTOR = 16;
 
 type FloatStorage = Float32Array | Float64Array;
 
-interface Functions {
+interface LoweringFunctions {
   readonly im2col: { readonly f32: LoweringFunction; readonly f64: LoweringFunction };
   readonly col2im: { readonly f32: LoweringFunction; readonly f64: LoweringFunction };
-  readonly maxPool: MaxPoolFunction;
-  readonly maxPoolGradient: MaxPoolGradientFunction;
 }
 
-const functionsOf = (exports: Record<string, unknown>): Functions => ({
+interface PoolingFunctions {
+  readonly maxPool: { readonly f32: MaxPoolFunction; readonly f64: MaxPoolFunction };
+  readonly maxPoolGradient: { readonly f32: MaxPoolGradientFunction; readonly f64: MaxPoolGradientFunction };
+}
+
+const loweringFunctionsOf = (exports: Record<string, unknown>): LoweringFunctions => ({
   im2col: { f32: exports.im2col_f32 as LoweringFunction, f64: exports.im2col_f64 as LoweringFunction },
   col2im: { f32: exports.col2im_add_f32 as LoweringFunction, f64: exports.col2im_add_f64 as LoweringFunction },
-  maxPool: exports.max_pool_2x2_f32 as MaxPoolFunction,
-  maxPoolGradient: exports.max_pool_2x2_grad_f32 as MaxPoolGradientFunction,
 });
 
-/** undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
-let instance: KernelInstance | null | undefined;
+const poolingFunctionsOf = (exports: Record<string, unknown>): PoolingFunctions => ({
+  maxPool: { f32: exports.max_pool_2x2_f32 as MaxPoolFunction, f64: exports.max_pool_2x2_f64 as MaxPoolFunction },
+  maxPoolGradient: { f32: exports.max_pool_2x2_grad_f32 as MaxPoolGradientFunction, f64: exports.max_pool_2x2_grad_f64 as MaxPoolGradientFunction },
+});
 
-/** The module and its memory, compiled on first use (synchronously: the module is under 4 KiB). */
-function spatialInstance(): KernelInstance | null {
-  if (instance === undefined) instance = instantiateOwnMemory(spatialModuleBytes());
-  return instance;
+/** Per module, undefined: not tried yet; null: tried, and WebAssembly SIMD is not available. */
+const instances: { lowering?: KernelInstance | null; pooling?: KernelInstance | null } = {};
+
+/** A module and its memory, compiled on first use (synchronously: each module is under 4 KiB). */
+function spatialInstance(part: 'lowering' | 'pooling'): KernelInstance | null {
+  if (instances[part] === undefined) instances[part] = instantiateOwnMemory(spatialModuleBytes(part));
+  return instances[part];
 }
 
 /** True when the convolution's rows of im2col meet contiguous stretches of x's rows. */
@@ -60,7 +66,7 @@ const unitColumnSteps = (g: ConvGeometry): boolean => g.strideW === 1 && g.dilat
 export function im2colWasm(like: FloatStorage, x: Storage, base: number, channels: number, g: ConvGeometry): { data: FloatStorage; offset: number } | null {
   const colsLength = channels * g.kH * g.kW * g.outH * g.outW;
   if (!unitColumnSteps(g) || x.constructor !== like.constructor || colsLength === 0 || g.inH * g.inW === 0) return null;
-  const rt = spatialInstance();
+  const rt = spatialInstance('lowering');
   if (rt === null) return null;
   const bytes = like.BYTES_PER_ELEMENT;
   const xLength = channels * g.inH * g.inW;
@@ -68,7 +74,7 @@ export function im2colWasm(like: FloatStorage, x: Storage, base: number, channel
   const colsAt = Math.ceil((xLength * bytes) / VECTOR) * VECTOR + VECTOR;
   const view = rt.view(like, colsAt + colsLength * bytes + VECTOR, 'im2col') as FloatStorage;
   view.set(x.subarray(base, base + xLength), 0);
-  const run = rt.functions(functionsOf).im2col[like instanceof Float64Array ? 'f64' : 'f32'];
+  const run = rt.functions(loweringFunctionsOf).im2col[like instanceof Float64Array ? 'f64' : 'f32'];
   run(0, colsAt, channels, g.inH, g.inW, g.outH, g.outW, g.kH, g.kW, g.padH, g.padW, g.strideH, g.dilationH);
   return { data: view, offset: colsAt / bytes };
 }
@@ -82,7 +88,7 @@ export function im2colWasm(like: FloatStorage, x: Storage, base: number, channel
 export function col2imAddWasm(x: FloatStorage, base: number, cols: FloatStorage, channels: number, g: ConvGeometry): boolean {
   const colsLength = channels * g.kH * g.kW * g.outH * g.outW;
   if (!unitColumnSteps(g) || x.constructor !== cols.constructor || colsLength === 0 || g.inH * g.inW === 0) return false;
-  const rt = spatialInstance();
+  const rt = spatialInstance('lowering');
   if (rt === null) return false;
   const bytes = x.BYTES_PER_ELEMENT;
   const xLength = channels * g.inH * g.inW;
@@ -91,7 +97,7 @@ export function col2imAddWasm(x: FloatStorage, base: number, cols: FloatStorage,
   const view = rt.view(x, xAt + xLength * bytes, 'col2imAdd');
   view.set(cols.subarray(0, colsLength), 0);
   view.set(x.subarray(base, base + xLength), xAt / bytes);
-  const run = rt.functions(functionsOf).col2im[x instanceof Float64Array ? 'f64' : 'f32'];
+  const run = rt.functions(loweringFunctionsOf).col2im[x instanceof Float64Array ? 'f64' : 'f32'];
   run(xAt, 0, channels, g.inH, g.inW, g.outH, g.outW, g.kH, g.kW, g.padH, g.padW, g.strideH, g.dilationH);
   x.set(view.subarray(xAt / bytes, xAt / bytes + xLength), base);
   return true;
@@ -105,29 +111,39 @@ function isStrideTwoPairs(w: MaxWindows): boolean {
 }
 
 /** The planes' layout in memory: [ the planes, two spare vectors (read by a last partial step) ], then what follows from `after`. */
-function copyPlanesIn(rt: KernelInstance, xs: Float32Array, offset: number, length: number, bytesAfter: number, op: string): { view: Float32Array; after: number } {
-  const after = copyOutOffset(Math.ceil((length * 4) / VECTOR) * VECTOR + 2 * VECTOR);
-  const view = rt.view(xs, after + bytesAfter, op) as Float32Array;
+function copyPlanesIn(rt: KernelInstance, xs: FloatStorage, offset: number, length: number, bytesAfter: number, op: string): { view: FloatStorage; after: number } {
+  const bytes = xs.BYTES_PER_ELEMENT;
+  const after = copyOutOffset(Math.ceil((length * bytes) / VECTOR) * VECTOR + 2 * VECTOR);
+  const view = rt.view(xs, after + bytesAfter, op) as FloatStorage;
   view.set(xs.subarray(offset, offset + length), 0);
   return { view, after };
 }
 
+/** The precision of float storages that all share one: 'f32', 'f64', or null when they differ or are not float. */
+function sharedPrecision(...storages: Storage[]): 'f32' | 'f64' | null {
+  if (storages.every((s) => s instanceof Float32Array)) return 'f32';
+  if (storages.every((s) => s instanceof Float64Array)) return 'f64';
+  return null;
+}
+
 /**
- * The maximum of each 2 x 2 window at stride 2 of float32 planes (`xs` from `offset` on) into `out`
- * (planes x outRows x outCols): the value at ../pool.ts's maxPoolIndicesKernel position, bit for
- * bit. Returns false (having done nothing) for other windows or dtypes, or where WebAssembly SIMD is
- * missing.
+ * The maximum of each 2 x 2 window at stride 2 of float planes (`xs` from `offset` on) into `out`
+ * (planes x outRows x outCols, the same precision): the value at ../pool.ts's maxPoolIndicesKernel
+ * position, bit for bit. Returns false (having done nothing) for other windows, mixed precisions,
+ * or where WebAssembly SIMD is missing.
  */
 export function maxPoolValuesWasm(out: Storage, xs: Storage, offset: number, planes: number, rows: MaxWindows, cols: MaxWindows): boolean {
-  if (!(xs instanceof Float32Array) || !(out instanceof Float32Array) || planes === 0 || !isStrideTwoPairs(rows) || !isStrideTwoPairs(cols)) return false;
-  const rt = spatialInstance();
+  const precision = sharedPrecision(out, xs);
+  if (precision === null || planes === 0 || !isStrideTwoPairs(rows) || !isStrideTwoPairs(cols)) return false;
+  const rt = spatialInstance('pooling');
   if (rt === null) return false;
+  const bytes = xs.BYTES_PER_ELEMENT;
   const width = cols.inputSize;
   const planeSize = rows.inputSize * width;
   // Then [ out, one spare vector ].
-  const { view, after } = copyPlanesIn(rt, xs, offset, planes * planeSize, out.length * 4 + VECTOR, 'maxPool2d');
-  rt.functions(functionsOf).maxPool(0, after, planes, rows.counts.length, cols.counts.length, width, planeSize * 4);
-  out.set(view.subarray(after / 4, after / 4 + out.length));
+  const { view, after } = copyPlanesIn(rt, xs as FloatStorage, offset, planes * planeSize, out.length * bytes + VECTOR, 'maxPool2d');
+  rt.functions(poolingFunctionsOf).maxPool[precision](0, after, planes, rows.counts.length, cols.counts.length, width, planeSize * bytes);
+  out.set(view.subarray(after / bytes, after / bytes + out.length));
   return true;
 }
 
@@ -135,24 +151,27 @@ export function maxPoolValuesWasm(out: Storage, xs: Storage, offset: number, pla
  * The gradient of `maxPoolValuesWasm`: `out` (the planes' shape, zero-filled) gets each window's
  * gradient (`grad` from `gradOffset` on, planes x outRows x outCols) at the position picked, as
  * ../pool.ts's maxPoolGradientKernel. For rows of windows that fill whole vectors (outCols a multiple
- * of 4, as LeNet's 12 and 4); false (having done nothing) otherwise, as maxPoolValuesWasm.
+ * of 4 for float32, as LeNet's 12 and 4, and of 2 for float64); false (having done nothing)
+ * otherwise, as maxPoolValuesWasm.
  */
 export function maxPoolGradientWasm(out: Storage, grad: Storage, gradOffset: number, xs: Storage, offset: number, planes: number, rows: MaxWindows, cols: MaxWindows): boolean {
-  if (!(xs instanceof Float32Array) || !(out instanceof Float32Array) || !(grad instanceof Float32Array)) return false;
-  if (planes === 0 || cols.counts.length % 4 !== 0 || !isStrideTwoPairs(rows) || !isStrideTwoPairs(cols)) return false;
-  const rt = spatialInstance();
+  const precision = sharedPrecision(out, grad, xs);
+  if (precision === null || planes === 0 || !isStrideTwoPairs(rows) || !isStrideTwoPairs(cols)) return false;
+  const bytes = xs.BYTES_PER_ELEMENT;
+  if (cols.counts.length % (VECTOR / bytes) !== 0) return false;
+  const rt = spatialInstance('pooling');
   if (rt === null) return false;
   const width = cols.inputSize;
   const planeSize = rows.inputSize * width;
   const length = planes * planeSize;
   const windows = planes * rows.counts.length * cols.counts.length;
   // Then [ grad ][ the gradient's planes ].
-  const { view, after } = copyPlanesIn(rt, xs, offset, length, (windows + length) * 4, 'maxPool2d backward');
-  const outAt = after + windows * 4;
-  view.set(grad.subarray(gradOffset, gradOffset + windows), after / 4);
+  const { view, after } = copyPlanesIn(rt, xs as FloatStorage, offset, length, (windows + length) * bytes, 'maxPool2d backward');
+  const outAt = after + windows * bytes;
+  view.set(grad.subarray(gradOffset, gradOffset + windows), after / bytes);
   // A last row or column that no window covers gets no store: it must be 0 already.
-  if (rows.inputSize !== 2 * rows.counts.length || width !== 2 * cols.counts.length) view.fill(0, outAt / 4, outAt / 4 + length);
-  rt.functions(functionsOf).maxPoolGradient(0, outAt, planes, rows.counts.length, cols.counts.length, width, planeSize * 4, after);
-  out.set(view.subarray(outAt / 4, outAt / 4 + length));
+  if (rows.inputSize !== 2 * rows.counts.length || width !== 2 * cols.counts.length) view.fill(0, outAt / bytes, outAt / bytes + length);
+  rt.functions(poolingFunctionsOf).maxPoolGradient[precision](0, outAt, planes, rows.counts.length, cols.counts.length, width, planeSize * bytes, after);
+  out.set(view.subarray(outAt / bytes, outAt / bytes + length));
   return true;
 }
