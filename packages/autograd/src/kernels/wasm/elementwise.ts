@@ -196,8 +196,8 @@ export function unaryWasm(code: string, out: Storage, x: View, contiguous: boole
 /**
  * out = the sum of `x` over `axes` (sorted, at least one) on WebAssembly, for a contiguous `x` whose
  * reduced axes are consecutive and not the last (x is then an outer x mid x inner block summed over
- * its middle, inner > 1), or
- * whose kept axes are (a block summed over its outer and inner axes, as a bias's gradient). The sums
+ * its middle, inner > 1), or whose kept axes are (a block summed over its outer and inner axes, as a
+ * bias's gradient). The sums
  * are float64, in the JavaScript kernel's order, rounded once into `out`: its result exactly.
  * Returns false (having done nothing) for other layouts or where WebAssembly SIMD is missing.
  */

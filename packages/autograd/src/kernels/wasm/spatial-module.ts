@@ -335,11 +335,11 @@ function emitMaxPoolTwoByTwo(module: ModuleBuilder, precision: 'f32' | 'f64', gr
     {
       f.get(row).tee(at).get(outCols).i32(2 * bytes).op('i32.mul').op('i32.add').set(rowEnd);
       if (!gradient) f.get(out).get(outCols).i32(bytes).op('i32.mul').op('i32.add').set(outNext);
-      f.loop(); // four windows a step
+      f.loop(); // a vector of windows a step
       {
         // The windows' left and right values of the two vectors from `at` (+ one input row when `lower`).
-        const split = (lower: boolean, left: number, rightOnes: number): void => {
-          for (const [lanes, into] of [[leftLanes, left], [rightLanes, rightOnes]] as const) {
+        const split = (lower: boolean, left: number, rightOfIt: number): void => {
+          for (const [lanes, into] of [[leftLanes, left], [rightLanes, rightOfIt]] as const) {
             for (const offset of [0, 16]) {
               f.get(at);
               if (lower) f.get(rowBytes).op('i32.add');
@@ -359,18 +359,19 @@ function emitMaxPoolTwoByTwo(module: ModuleBuilder, precision: 'f32' | 'f64', gr
         for (const value of [c, b, a]) f.get(value).get(m).op(eq).op('v128.bitselect');
         f.get(m).get(m).op(ne).op('v128.bitselect').set(pick);
         if (gradient) {
-          // Each tap's gradient, g where the pick is that tap and else 0, interleaved back into the
-          // window's two rows (a b a b ..., c d c d ...): the inverse of the split.
+          // Each tap's gradient, g where the pick is that tap and else 0 (into a, b, c and d, whose
+          // values are done with), interleaved back into the window's two rows (a b a b ...,
+          // c d c d ...): the inverse of the split.
           f.get(grad).mem('v128.load').set(g);
-          for (const [lower, left, rightOfIt] of [[false, null, right], [true, below, diagonal]] as const) {
+          for (const [tap, position] of [[a, null], [b, right], [c, below], [d, diagonal]] as const) {
+            picked(position);
+            f.get(g).op('v128.and').set(tap);
+          }
+          for (const [lower, left, rightOfIt] of [[false, a, b], [true, c, d]] as const) {
             for (const [lanes, offset] of [[interleaveLow, 0], [interleaveHigh, 16]] as const) {
               f.get(at).get(outToX).op('i32.add');
               if (lower) f.get(rowBytes).op('i32.add');
-              picked(left);
-              f.get(g).op('v128.and');
-              picked(rightOfIt);
-              f.get(g).op('v128.and');
-              f.shuffle(lanes).mem('v128.store', offset);
+              f.get(left).get(rightOfIt).shuffle(lanes).mem('v128.store', offset);
             }
           }
           f.get(grad).i32(16).op('i32.add').set(grad);
