@@ -11,6 +11,7 @@ import {
   SiLU, Softmax, Softplus, Tanh, TransformerEncoder, TransformerEncoderLayer,
 } from '@nn/layers';
 import { expectAgreement } from './onnx-runtime.js';
+import { SUPPORTED_OPSETS } from '@nn/io';
 
 interface Case {
   readonly make: () => Module;
@@ -147,6 +148,19 @@ describe('exportOnnx: every layer agrees with ONNX Runtime at two batch sizes', 
       const module = make();
       if (fixed === true) await expectAgreement(name, module, [input(0), input(0)], {});
       else await expectAgreement(name, module, [input(2), input(3)]);
+    });
+  }
+});
+
+// LayerNorm is a module-level converter: LayerNormalization from opset 17, its ops before.
+describe('exportOnnx: LayerNorm at every supported opset', () => {
+  for (const opset of SUPPORTED_OPSETS) {
+    it(`opset ${opset}, with and without affine, eps 0.1`, async () => {
+      manualSeed(17);
+      const module = new Sequential([new LayerNorm([2, 5], { eps: 0.1 }), new LayerNorm(5, { eps: 0.1, elementwiseAffine: false })]);
+      // Move the scale and shift away from ones and zeros, so that both are seen.
+      module.loadStateDict({ '0.weight': randn([2, 5]), '0.bias': randn([2, 5]) });
+      await expectAgreement(`LayerNorm, opset ${opset}`, module, [randn([2, 2, 5]).mul(0.3), randn([3, 2, 5]).mul(0.3)], { opset, dynamicBatch: true });
     });
   }
 });

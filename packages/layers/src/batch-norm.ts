@@ -6,7 +6,7 @@
 import { checkOptions, getDefaultDtype, noGrad, type DType, type Tensor } from '@nn/autograd';
 import { Module, parameter } from './module.js';
 import { ones as onesInit, zeros as zerosInit } from './initializers.js';
-import { affine, normalize, positive } from './normalization.js';
+import { affine, normalize, positive } from './normalize.js';
 import { expectBoolean, expectInteger, expectNumber, expectTensor, formatShape } from './util.js';
 
 /** Options of BatchNorm1d and BatchNorm2d. */

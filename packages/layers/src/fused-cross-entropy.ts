@@ -14,15 +14,10 @@
  * computes in float64, as every op does, and int32 targets take the predictions' dtype.
  */
 import { defineOp, full, vjp, zeros, type Tensor } from '@nn/autograd';
-import { expectTensor, formatShape } from './util.js';
+import { elements, expectTensor, formatShape } from './util.js';
 import {
   EPSILON, logitLoss, logitLossGradient, probabilityLoss, probabilityLossGradient, type Storage,
 } from './kernels/cross-entropy.js';
-
-/** The elements of `t` in row-major order, without a copy when it is contiguous. */
-function elements(t: Tensor): Storage {
-  return t.isContiguous ? t.storage.subarray(t.offset, t.offset + t.size) : t.data();
-}
 
 /**
  * A loss op over [N, C] targets and predictions: the forward `loss` and the gradient `gradient` as

@@ -1,31 +1,13 @@
 /**
- * LayerNorm (over each sample's last axes), and the two steps every normalization layer shares
- * (batch-norm.ts, group-norm.ts): normalizing with the biased variance, then the optional learnable
- * scale and shift, as PyTorch does.
+ * LayerNorm: each sample normalized over its last axes, by one fused op (./layer-norm-op.ts), then
+ * the optional learnable scale and shift, as PyTorch's `nn.LayerNorm`.
  */
-import { checkOptions, describeValue, getDefaultDtype, rsqrt, type DType, type Tensor } from '@nn/autograd';
+import { checkOptions, describeValue, getDefaultDtype, type DType, type Tensor } from '@nn/autograd';
+import { affine, positive } from './normalize.js';
+import { layerNormalize } from './layer-norm-op.js';
 import { Module, parameter } from './module.js';
 import { ones as onesInit, zeros as zerosInit } from './initializers.js';
 import { expectBoolean, expectNumber, expectTensor, formatShape } from './util.js';
-
-/** (x - mean) / sqrt(variance + eps) (as a product with rsqrt), with the mean and biased variance taken over `axes`. */
-export function normalize(x: Tensor, axes: number[], eps: number): { y: Tensor; mean: Tensor; variance: Tensor } {
-  const mean = x.mean(axes, true);
-  const centered = x.sub(mean);
-  const variance = centered.square().mean(axes, true);
-  // Times 1 / sqrt(variance + eps), not divided by the root: the same value to a rounding, and the
-  // product's gradient is one full-size op where the quotient's is three (g a / b^2, negated).
-  return { y: centered.mul(rsqrt(variance.add(eps))), mean, variance };
-}
-
-/** y * weight + bias, the affine step (skipped when the layer has none). */
-export function affine(y: Tensor, weight: Tensor | null, bias: Tensor | null, shape: readonly number[]): Tensor {
-  const scaled = weight === null ? y : y.mul(weight.reshape(shape));
-  return bias === null ? scaled : scaled.add(bias.reshape(shape));
-}
-
-/** The check of an `eps` option. */
-export const positive = (v: number): boolean => v > 0;
 
 /** Options of LayerNorm. */
 export interface LayerNormOptions {
@@ -73,8 +55,8 @@ export class LayerNorm extends Module {
     if (x.ndim < k || trailing.some((d, i) => d !== this.normalizedShape[i])) {
       throw new Error(`${name}: expected input whose last axes are ${formatShape(this.normalizedShape)}, got shape ${formatShape(x.shape)}`);
     }
-    const axes = this.normalizedShape.map((_, i) => x.ndim - k + i);
-    return affine(normalize(x, axes, this.eps).y, this.weight, this.bias, this.normalizedShape);
+    if (x.dtype === 'int32') throw new Error(`${name}: expected a float input, got int32 of shape ${formatShape(x.shape)}; cast it first`);
+    return affine(layerNormalize(x, k, this.eps), this.weight, this.bias, this.normalizedShape);
   }
 
   override extraRepr(): string {

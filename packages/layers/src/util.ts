@@ -49,3 +49,8 @@ export function expectShape(shape: unknown, what: string): number[] {
   }
   return [...(shape as number[])];
 }
+
+/** The elements of `t` in row-major order, without a copy when it is contiguous (for the fused ops' kernels). */
+export function elements(t: Tensor): Tensor['storage'] {
+  return t.isContiguous ? t.storage.subarray(t.offset, t.offset + t.size) : t.data();
+}

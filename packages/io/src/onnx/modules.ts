@@ -3,13 +3,14 @@
  * it runs. Recurrent layers become ONNX's RNN / LSTM / GRU (their time loop would otherwise be
  * unrolled for the example's length, and their zero initial state fixed to its batch size), and
  * Embedding becomes Gather (it picks rows by the values of its input, which a trace of ops cannot
- * see). Everything else is exported from its traced ops (max pooling from its primitive, windowMax,
+ * see), and LayerNorm becomes LayerNormalization (its normalization is one fused op, whose eps
+ * and axes the trace does not carry). Everything else is exported from its traced ops (max pooling from its primitive, windowMax,
  * as MaxPool: see ./ops.ts).
  */
 import type { Tensor } from '@nn/autograd';
-import { Embedding, GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, type Module } from '@nn/layers';
+import { Embedding, GRU, GRUCell, LayerNorm, LSTM, LSTMCell, RNN, RNNCell, type Module } from '@nn/layers';
 import type { ModuleCall } from './record.js';
-import { int, ints, str, strs, type ExportContext } from './graph.js';
+import { float, int, ints, str, strs, type ExportContext } from './graph.js';
 
 /** Writes the nodes of one call of a leaf module; returns the names of its results, by result name. */
 export type ModuleConverter = (ctx: ExportContext, module: Module, call: ModuleCall, path: string) => Record<string, string>;
@@ -157,9 +158,36 @@ const cell: ModuleConverter = (ctx, module, call, path) => {
   return names;
 };
 
+/**
+ * LayerNorm: ONNX's LayerNormalization from opset 17 on (with a Scale of ones without affine); before,
+ * the ops it is made of: (x - mean) / sqrt(variance + eps) with ReduceMean, then the scale and shift.
+ */
+const layerNorm: ModuleConverter = (ctx, module, call) => {
+  const m = module as LayerNorm;
+  const x = ctx.value(call.args[0]!);
+  const k = m.normalizedShape.length;
+  const weight = m.weight === null ? null : ctx.value(m.weight);
+  const bias = m.bias === null ? null : ctx.value(m.bias);
+  if (ctx.opset >= 17) {
+    const scale = weight ?? ctx.floats(new Float32Array(m.normalizedShape.reduce((a, b) => a * b, 1)).fill(1), m.normalizedShape, 'ones');
+    const inputs = bias === null ? [x, scale] : [x, scale, bias];
+    return { result: ctx.node('LayerNormalization', inputs, { axis: int(-k), epsilon: float(m.eps) })[0]! };
+  }
+  const axes = Array.from({ length: k }, (_, i) => i - k);
+  const mean = (v: string): string => ctx.node('ReduceMean', [v], { axes: ints(axes), keepdims: int(1) })[0]!;
+  const centered = ctx.node('Sub', [x, mean(x)])[0]!;
+  const variance = mean(ctx.node('Mul', [centered, centered])[0]!);
+  const root = ctx.node('Sqrt', [ctx.node('Add', [variance, ctx.floats([m.eps], [], 'eps')])[0]!])[0]!;
+  let y = ctx.node('Div', [centered, root])[0]!;
+  if (weight !== null) y = ctx.node('Mul', [y, weight])[0]!;
+  if (bias !== null) y = ctx.node('Add', [y, bias])[0]!;
+  return { result: y };
+};
+
 /** The module-level exporters, by class. */
 const moduleConverters: readonly (readonly [abstract new (...args: never[]) => Module, ModuleConverter])[] = [
   [Embedding, embedding],
+  [LayerNorm, layerNorm],
   [RNN, recurrent],
   [LSTM, recurrent],
   [GRU, recurrent],

@@ -103,6 +103,8 @@ const PLAIN = {
   'f64.sub': [0xa1],
   'f64.mul': [0xa2],
   'f64.div': [0xa3],
+  'f64.sqrt': [0x9f],
+  'f64.convert_i32_u': [0xb8],
   'f32.demote_f64': [0xb6],
   'f64.promote_f32': [0xbb],
   'i64.extend_i32_s': [0xac],
