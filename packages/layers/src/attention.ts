@@ -1,12 +1,13 @@
 /**
  * Scaled dot-product attention, PyTorch's `torch.nn.functional.scaled_dot_product_attention`:
  * softmax(q k^T * scale + mask) v, on any number of leading batch axes ([B, H, L, E] for multi-head
- * attention). A composite of batched matmuls and the fused, max-shifted softmax op, so it is stable at
- * large scores and differentiable twice.
+ * attention). Batched matmuls around one op for softmax(scores + mask) (./attention-softmax.ts),
+ * max-shifted, so it is stable at large scores, and differentiable twice.
  */
 import { broadcastShapes, checkGenerator, checkOptions, describeValue, type Generator, type FloatDType, type Tensor } from '@nn/autograd';
 import { additiveMask, causalMask, type BooleanMeaning } from './attention-mask.js';
 import { dropout as dropoutOf } from './dropout.js';
+import { attentionSoftmax } from './attention-softmax.js';
 import { expectBoolean, expectNumber, expectTensor, formatShape } from './util.js';
 
 /** Options of `scaledDotProductAttention`. */
@@ -94,9 +95,8 @@ export function checkMaskShape(mask: Tensor, scores: readonly number[], what: st
  * batch instead of L*S, and is what PyTorch does.
  */
 export function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, scale: number, dropout: number, rng: Generator | undefined): AttentionResult {
-  let scores = q.mul(scale).matmul(k.transpose(-2, -1));
-  if (mask !== null) scores = scores.add(mask);
-  const weights = dropoutOf(scores.softmax(-1), dropout, rng);
+  const scores = q.mul(scale).matmul(k.transpose(-2, -1));
+  const weights = dropoutOf(attentionSoftmax(scores, mask), dropout, rng);
   return { output: weights.matmul(v), weights };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The ONNX form of each traced op: one converter per op name of @nn/autograd (the primitives, the
- * comparisons, and the custom ops of @nn/layers' special functions). A converter writes the nodes
+ * comparisons, and the custom ops of @nn/layers' special functions and attention). A converter writes the nodes
  * of one op call and returns the name of its result. An op missing here has no ONNX form: the
  * export fails naming it (see export.ts).
  */
@@ -234,6 +234,9 @@ export const opConverters: Readonly<Record<string, OpConverter>> = {
   normalCdf: unary((ctx, x) => bin(ctx, 'Mul', scalar(ctx, 0.5), bin(ctx, 'Add', scalar(ctx, 1), un(ctx, 'Erf', bin(ctx, 'Mul', x, scalar(ctx, SQRT1_2)))))),
   log1pExp: same('Softplus'),
   expm1WithExpDerivative: unary((ctx, x) => bin(ctx, 'Sub', un(ctx, 'Exp', x), scalar(ctx, 1))),
+  // Attention's weights (@nn/layers' fused softmax of the scores plus an additive mask).
+  attentionSoftmax: unary((ctx, x) => ctx.node('Softmax', [x], { axis: int(-1) })[0]!),
+  maskedAttentionSoftmax: (ctx, op) => ctx.node('Softmax', [bin(ctx, 'Add', input(ctx, op, 0), input(ctx, op, 1))], { axis: int(-1) })[0]!,
   // Binary, broadcasting as NumPy in both.
   add: same('Add'), sub: same('Sub'), mul: same('Mul'), div: same('Div'), pow: same('Pow'),
   maximum: same('Max'), minimum: same('Min'), matmul: same('MatMul'),

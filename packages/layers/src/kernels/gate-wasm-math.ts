@@ -1,5 +1,6 @@
 /**
- * The float32 activations of the gate kernels (./gates-wasm-module.ts), emitted on f32x4.
+ * The float32 activations of the gate kernels (./gates-wasm-module.ts), and the exponential of the
+ * attention softmax (./rows-wasm-module.ts), emitted on f32x4.
  *
  * exp(x) = 2^n e^r with n = round(x log2 e) and r = x - n ln 2 (ln 2 in two parts, Cephes' split,
  * so that n times the first part is exact), e^r - 1 by its Taylor series to r^7 (truncation below
@@ -44,6 +45,18 @@ function emitExpParts(f: FunctionBuilder, x: number, low: number, high: number, 
   f.set(s.p);
   // 2^n: (n + 127) << 23 as the bits of a float32 (n = 128 gives Infinity's bits).
   f.get(s.n).op('i32x4.trunc_sat_f32x4_s').i32(127).op('i32x4.splat').op('i32x4.add').i32(23).op('i32x4.shl').set(s.n);
+}
+
+/**
+ * Emits e^v of local `v` into local `out` (`v` itself allowed): 2^n (1 + p). Where v < -87.3, below
+ * float32's normal range, the result is 0 (so that the -Infinity of a mask gives exactly 0); NaN
+ * stays NaN.
+ */
+export function emitExp(f: FunctionBuilder, v: number, out: number, s: Scratch): void {
+  emitExpParts(f, v, -87.3, 89, s);
+  f.v128Zero();
+  f.get(s.n).get(s.p).op('f32x4.mul').get(s.n).op('f32x4.add');
+  f.get(v); splat(f, -87.3).op('f32x4.lt').op('v128.bitselect').set(out);
 }
 
 /** Emits sigmoid of local `v` into local `out`: 1 / (1 + e^-v). */
