@@ -8,13 +8,15 @@
  * first: 2^n stays a normal float below, and is Infinity above 88.4 (so that sigmoid(-Infinity) is
  * 0). tanh(x) = E / (E + 2) with E = e^(2|x|) - 1 computed as 2^n (e^r - 1) + (2^n - 1), with no
  * cancellation for small |x|, and x's sign; 2|x| is clamped to 88.3, where tanh is 1 in float32.
- * NaN stays NaN throughout (min, max and the arithmetic pass it on).
+ * NaN stays NaN throughout (the clamps and the arithmetic pass it on).
  */
 import type { FunctionBuilder } from '@nn/autograd/wasm';
 
 /** Cephes' ln 2 in two parts: the first has 9 significant bits, so n * LN2_HIGH is exact for |n| <= 2^15. */
 const LN2_HIGH = 0.693359375;
 const LN2_LOW = -2.12194440e-4;
+/** Adding and subtracting 1.5 * 2^23 rounds a float32 of magnitude below 2^22 to an integer. */
+const ROUND = 12582912;
 
 /** Scratch v128 locals the activations use. */
 export interface Scratch {
@@ -31,10 +33,15 @@ export const splat = (f: FunctionBuilder, value: number): FunctionBuilder => f.f
  * [low, high]): see the header.
  */
 function emitExpParts(f: FunctionBuilder, x: number, low: number, high: number, s: Scratch): void {
-  f.get(x); splat(f, high).op('f32x4.min'); splat(f, low).op('f32x4.max').set(s.r);
-  f.get(s.r); splat(f, Math.LOG2E).op('f32x4.mul').op('f32x4.nearest').set(s.n);
-  f.get(s.r).get(s.n); splat(f, LN2_HIGH).op('f32x4.mul').op('f32x4.sub');
-  f.get(s.n); splat(f, LN2_LOW).op('f32x4.mul').op('f32x4.sub').set(s.r);
+  // pmin(x, high) = high < x ? high : x and pmax(that, low) = that < low ? low : that: a NaN fails
+  // both comparisons and stays.
+  f.get(x); splat(f, high).op('f32x4.pmin'); splat(f, low).op('f32x4.pmax').set(s.r);
+  // t = x log2(e) + 1.5 2^23 rounds x log2(e) to the nearest integer n (ties to even, as
+  // f32x4.nearest), held in t's low mantissa bits; n = t - 1.5 2^23, kept in s.p until p is made.
+  f.get(s.r); splat(f, Math.LOG2E).op('f32x4.mul'); splat(f, ROUND).op('f32x4.add').set(s.n);
+  f.get(s.n); splat(f, ROUND).op('f32x4.sub').set(s.p);
+  f.get(s.r).get(s.p); splat(f, LN2_HIGH).op('f32x4.mul').op('f32x4.sub');
+  f.get(s.p); splat(f, LN2_LOW).op('f32x4.mul').op('f32x4.sub').set(s.r);
   // p = r (1 + r (1/2 + r (1/6 + r (1/24 + r (1/120 + r (1/720 + r / 5040)))))).
   const coefficients = [1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720];
   f.get(s.r); splat(f, 1 / 5040).op('f32x4.mul');
@@ -43,20 +50,21 @@ function emitExpParts(f: FunctionBuilder, x: number, low: number, high: number, 
     f.get(s.r).op('f32x4.mul');
   }
   f.set(s.p);
-  // 2^n: (n + 127) << 23 as the bits of a float32 (n = 128 gives Infinity's bits).
-  f.get(s.n).op('i32x4.trunc_sat_f32x4_s').i32(127).op('i32x4.splat').op('i32x4.add').i32(23).op('i32x4.shl').set(s.n);
+  // 2^n: (n + 127) << 23 as the bits of a float32 (n = 128 gives Infinity's bits). t's bits are
+  // 1.5 2^23's plus n, and those of 1.5 2^23 shifted left by 23 are 0.
+  f.get(s.n).i32(127).op('i32x4.splat').op('i32x4.add').i32(23).op('i32x4.shl').set(s.n);
 }
 
 /**
- * Emits e^v of local `v` into local `out` (`v` itself allowed): 2^n (1 + p). Where v < -87.3, below
- * float32's normal range, the result is 0 (so that the -Infinity of a mask gives exactly 0); NaN
- * stays NaN.
+ * Emits e^v of local `v` into local `out` (`v` itself allowed): 2^n (1 + p). Where v < -80 the result
+ * is 0 (e^-80 is 1.8e-35): so the -Infinity of a mask gives exactly 0, and no operation meets a
+ * subnormal float, which x86 computes a hundred times slower. NaN stays NaN.
  */
 export function emitExp(f: FunctionBuilder, v: number, out: number, s: Scratch): void {
-  emitExpParts(f, v, -87.3, 89, s);
+  emitExpParts(f, v, -80, 89, s);
   f.v128Zero();
   f.get(s.n).get(s.p).op('f32x4.mul').get(s.n).op('f32x4.add');
-  f.get(v); splat(f, -87.3).op('f32x4.lt').op('v128.bitselect').set(out);
+  f.get(v); splat(f, -80).op('f32x4.lt').op('v128.bitselect').set(out);
 }
 
 /** Emits sigmoid of local `v` into local `out`: 1 / (1 + e^-v). */

@@ -136,6 +136,10 @@ const PLAIN = {
   'f32x4.nearest': simd(0x6a),
   'f32x4.min': simd(0xe8),
   'f32x4.max': simd(0xe9),
+  // The pseudo-minimum and -maximum: pmin(a, b) = b < a ? b : a, pmax(a, b) = a < b ? b : a, one
+  // x86 instruction each where min and max (which order -0 below +0 and pass any NaN on) take several.
+  'f32x4.pmin': simd(0xea),
+  'f32x4.pmax': simd(0xeb),
   'f64x2.nearest': simd(0x94),
   'i32x4.trunc_sat_f32x4_s': simd(0xf8),
   'i32x4.splat': simd(0x11),
