@@ -2,11 +2,11 @@
  * MultiheadAttention, PyTorch's `nn.MultiheadAttention` (Keras's `MultiHeadAttention`): its
  * parameters, state-dict keys, init, masks and outputs, so that a PyTorch state dict loads unchanged.
  *
- * Speed: the heads are never looped over in JS. The projections are one matmul each (one for all three
- * in self-attention, with the packed weight), the heads are a reshape and a transpose to
- * [batch, heads, length, headDim], and attention is batched matmuls over those axes.
+ * Speed: the heads are never looped over in JS. The projections are one matmul each (with a slice
+ * of the packed weight), the heads are a reshape and a transpose to [batch, heads, length, headDim],
+ * and attention is batched matmuls over those axes.
  */
-import { checkGenerator, checkOptions, chunk, getDefaultDtype, type DType, type FloatDType, type Generator, type Tensor } from '@nn/autograd';
+import { checkGenerator, checkOptions, getDefaultDtype, type DType, type FloatDType, type Generator, type Tensor } from '@nn/autograd';
 import { Module, parameter } from './module.js';
 import { Dense } from './dense.js';
 import { glorotUniform, zeros as zerosInit } from './initializers.js';
@@ -143,13 +143,12 @@ export class MultiheadAttention extends Module {
     return this.in_proj_bias === null ? y : y.add(this.in_proj_bias.slice([which * e], [(which + 1) * e]));
   }
 
-  /** The three projections; one matmul with the packed weight when query, key and value are one tensor. */
+  /**
+   * The three projections, one matmul each, also in self-attention: one product with the packed
+   * weight and three slices of its result cost more, because each slice's gradient is padded to
+   * the whole [N, L, 3E] and the three are added (a GPT-like training step took 7% longer).
+   */
   private projections(query: Tensor, key: Tensor, value: Tensor): [Tensor, Tensor, Tensor] {
-    if (this.in_proj_weight !== null && query === key && key === value) {
-      let all = query.matmul(this.in_proj_weight.transpose());
-      if (this.in_proj_bias !== null) all = all.add(this.in_proj_bias);
-      return chunk(all, 3, -1) as [Tensor, Tensor, Tensor];
-    }
     return [this.project(query, 0), this.project(key, 1), this.project(value, 2)];
   }
 
