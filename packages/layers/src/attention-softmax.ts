@@ -6,14 +6,14 @@
  * four ops backward (two products, a sum and a difference), each a pass over the [batch, heads, L, S]
  * scores with a tensor of its own; in float32 the softmax's exponentials ran one at a time in
  * JavaScript. Here each direction is one kernel (./kernels/attention-softmax.ts; in float32 on
- * WebAssembly SIMD by ./kernels/rows-wasm.ts). The gradient op differentiates again through the
+ * WebAssembly SIMD by ./kernels/softmax-wasm.ts). The gradient op differentiates again through the
  * same gradient written with tensor ops (by `vjp`), so second and higher derivatives work as for any
  * op. A fully masked row is NaN, as in PyTorch.
  */
 import { defineOp, vjp, zeros, type Tensor } from '@nn/autograd';
 import { runsOnWasm } from '@nn/autograd/wasm';
 import { maskedSoftmaxRows, softmaxRowsGradient } from './kernels/attention-softmax.js';
-import { maskedSoftmaxRowsWasm, softmaxRowsGradientWasm } from './kernels/rows-wasm.js';
+import { maskedSoftmaxRowsWasm, softmaxRowsGradientWasm } from './kernels/softmax-wasm.js';
 import { elements } from './util.js';
 
 /** Below this many elements the JavaScript loops are as fast as a round trip through WebAssembly memory. */

@@ -15,6 +15,8 @@
  */
 import { defineOp, full, vjp, zeros, type Tensor } from '@nn/autograd';
 import { elements, expectTensor, formatShape } from './util.js';
+import { runsOnWasm } from '@nn/autograd/wasm';
+import { maskedSoftmaxRowsWasm } from './kernels/softmax-wasm.js';
 import {
   EPSILON, logitLoss, logitLossGradient, probabilityLoss, probabilityLossGradient, type Storage,
 } from './kernels/cross-entropy.js';
@@ -87,11 +89,28 @@ const probabilityCrossEntropy = fusedLoss({
   targetGradient: (g, p) => clippedProbabilities(p).c.log().mul(g.mul(-1 / p.shape[0]!)),
 });
 
+/** Below this many logits the JavaScript loops are as fast as a round trip through WebAssembly memory. */
+const WASM_MIN = 1024;
+
+/**
+ * softmax(x) of float32 logits on WebAssembly (./kernels/softmax-wasm.ts), and each row's shift and sum
+ * into `stats`, where the kernel takes them; else null. In JavaScript the exponentials (Math.exp,
+ * about 12 ns each) were most of the loss's time on a language model's logits.
+ */
+function wasmSoftmax(x: Storage, rows: number, classes: number, stats: Float64Array | null): Float32Array | null {
+  if (!(x instanceof Float32Array) || !runsOnWasm(x.length >= WASM_MIN)) return null;
+  const probabilities = new Float32Array(x.length);
+  return maskedSoftmaxRowsWasm(probabilities, x, null, rows, classes, 1, stats) ? probabilities : null;
+}
+
 const logitCrossEntropy = fusedLoss({
   name: 'crossEntropyOfLogits',
   predictions: 'logits',
-  loss: logitLoss,
-  gradient: logitLossGradient,
+  loss: (t, x, rows, classes) => {
+    const stats = new Float64Array(2 * rows);
+    return logitLoss(t, x, rows, classes, wasmSoftmax(x, rows, classes, stats) === null ? null : stats);
+  },
+  gradient: (out, g, t, x, rows, classes) => logitLossGradient(out, g, t, x, rows, classes, wasmSoftmax(x, rows, classes, null)),
   gradientOps: (g, t, x) => x.softmax(-1).mul(t.sum(-1, true)).sub(t).mul(g.mul(1 / x.shape[0]!)),
   targetGradient: (g, x) => x.logSoftmax(-1).mul(g.mul(-1 / x.shape[0]!)),
 });

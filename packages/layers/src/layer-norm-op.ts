@@ -6,14 +6,14 @@
  * square, an add, rsqrt, the products) and about twenty backward, each a pass over the activations
  * with a tensor of its own; in a small Transformer's training step LayerNorm took a tenth of the
  * time. Here the forward is one kernel and its gradient one more (./kernels/layer-norm.ts, on
- * WebAssembly by ./kernels/rows-wasm.ts). The gradient is an op of its own whose derivative is that
+ * WebAssembly by ./kernels/layer-norm-wasm.ts). The gradient is an op of its own whose derivative is that
  * of the same gradient written with tensor ops (by `vjp`), so second and higher derivatives work as
  * for any op.
  */
 import { defineOp, vjp, zeros, type Tensor } from '@nn/autograd';
 import { runsOnWasm } from '@nn/autograd/wasm';
 import { layerNormRows, layerNormRowsGradient } from './kernels/layer-norm.js';
-import { layerNormRowsGradientWasm, layerNormRowsWasm } from './kernels/rows-wasm.js';
+import { layerNormRowsGradientWasm, layerNormRowsWasm } from './kernels/layer-norm-wasm.js';
 import { normalize } from './normalize.js';
 import { elements } from './util.js';
 

@@ -1,17 +1,20 @@
 /**
- * Attention's softmax kernels on WebAssembly SIMD (src/kernels/rows-wasm.ts), which compute in
+ * Attention's softmax kernels on WebAssembly SIMD (src/kernels/softmax-wasm.ts), which compute in
  * float32 on four lanes, against the JavaScript loops (src/kernels/attention-softmax.ts), which compute
  * in float64 and round once. The exponential's polynomial and each float32 rounding put the weights a
  * few float32 ulps of 1 apart: the tests allow 2^-21 absolute (weights lie in [0, 1]), and the gradient
  * 2^-20 of its terms' scale. The mask's rows repeat over the rows of x; -Infinity in the mask gives
  * weights of exactly 0, and a row that is all -Infinity, or holds NaN, is NaN, as in the loops.
+ * Without a mask, rows of any length (padded in memory with -Infinity), and each row's shift and
+ * sum of exponentials (the cross-entropy's log-sum-exp) match the loop's.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { test as propTest } from '@fast-check/vitest';
 import { simdWasmApi } from '@nn/autograd/wasm';
 import { maskedSoftmaxRows, softmaxRowsGradient } from '../src/kernels/attention-softmax.js';
-import { maskedSoftmaxRowsWasm, softmaxRowsGradientWasm } from '../src/kernels/rows-wasm.js';
+import { logitLoss } from '../src/kernels/cross-entropy.js';
+import { maskedSoftmaxRowsWasm, softmaxRowsGradientWasm } from '../src/kernels/softmax-wasm.js';
 
 const score = fc.oneof(
   { weight: 8, arbitrary: fc.float({ min: -20, max: 20, noNaN: true }) },
@@ -73,9 +76,25 @@ describe.skipIf(simdWasmApi() === undefined)('attention softmax rows on WebAssem
     expect(Array.from(out.subarray(4)).every(Number.isNaN)).toBe(true);
   });
 
-  test('declines float64, rows that are not whole vectors and empty inputs, leaving out alone', () => {
+  propTest.prop([fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 13 }), fc.array(score, { minLength: 1, maxLength: 64 }), fc.integer({ min: 0, max: 1e6 })])(
+    "without a mask, rows of any length: the loop's weights, and a cross-entropy from the rows' shifts and sums within 2^-20 of the loop's", (rows, length, scores, seed) => {
+      const x = spread(rows * length, scores, seed);
+      const expected = new Float32Array(x.length);
+      maskedSoftmaxRows(expected, x, null, rows, length, 1);
+      const actual = new Float32Array(x.length).fill(7);
+      const stats = new Float64Array(2 * rows);
+      expect(maskedSoftmaxRowsWasm(actual, x, null, rows, length, 1, stats)).toBe(true);
+      for (let k = 0; k < x.length; k++) expect(Math.abs(actual[k]! - expected[k]!)).toBeLessThanOrEqual(2 ** -21);
+      // One-hot targets on a class drawn per row: the loss from the stats against the loop's own.
+      const t = new Float32Array(x.length);
+      for (let r = 0; r < rows; r++) t[r * length + ((r * 5 + seed) % length)] = 1;
+      const loss = logitLoss(t, x, rows, length);
+      expect(Math.abs(logitLoss(t, x, rows, length, stats) - loss)).toBeLessThanOrEqual(2 ** -20 * Math.max(1, Math.abs(loss)));
+    });
+
+  test('declines float64, masked rows that are not whole vectors and empty inputs, leaving out alone', () => {
     const out = new Float32Array(6).fill(7);
-    expect(maskedSoftmaxRowsWasm(out, new Float32Array(6), null, 2, 3, 1)).toBe(false);
+    expect(maskedSoftmaxRowsWasm(out, new Float32Array(6), new Float32Array(3), 2, 3, 1)).toBe(false);
     expect(maskedSoftmaxRowsWasm(out, new Float32Array(0), null, 0, 4, 1)).toBe(false);
     expect(softmaxRowsGradientWasm(out, new Float32Array(6), new Float32Array(6), 1, 6)).toBe(false);
     expect(Array.from(out)).toEqual([7, 7, 7, 7, 7, 7]);

@@ -1,5 +1,5 @@
 /**
- * LayerNorm's row kernels on WebAssembly SIMD (src/kernels/rows-wasm.ts) against the JavaScript
+ * LayerNorm's row kernels on WebAssembly SIMD (src/kernels/layer-norm-wasm.ts) against the JavaScript
  * loops (src/kernels/layer-norm.ts). Both compute in float64 and round each result once; they differ
  * only in the order of the row sums (two lanes against one), a few float64 ulps of the statistics.
  * Those differences grow with the row's conditioning, max|x| / std(x) (rows far from 0 whose values
@@ -13,7 +13,7 @@ import { describe, expect, test } from 'vitest';
 import { test as propTest } from '@fast-check/vitest';
 import { simdWasmApi } from '@nn/autograd/wasm';
 import { layerNormRows, layerNormRowsGradient } from '../src/kernels/layer-norm.js';
-import { layerNormRowsGradientWasm, layerNormRowsWasm } from '../src/kernels/rows-wasm.js';
+import { layerNormRowsGradientWasm, layerNormRowsWasm } from '../src/kernels/layer-norm-wasm.js';
 
 type Floats = Float32Array | Float64Array;
 

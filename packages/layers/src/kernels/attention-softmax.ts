@@ -7,7 +7,7 @@
  *
  * for rows of `length` values; row r takes mask row r mod maskRows (the mask's rows repeat over the
  * batch and head axes). Loop order: row by row, in passes along the row (the maximum, the exponentials
- * and their sum, the quotients). ./rows-wasm-module.ts computes the same in float32 on four lanes.
+ * and their sum, the quotients). ./softmax-wasm-module.ts computes the same in float32 on four lanes.
  */
 import type { Storage } from './cross-entropy.js';
 

@@ -64,19 +64,25 @@ function rowShift(x: Storage, row: number, classes: number): number {
   return max;
 }
 
+/** log(sum_j exp(x_j)) of one row, shifted by its maximum. */
+function rowLogSumExp(x: Storage, row: number, classes: number): number {
+  const shift = rowShift(x, row, classes);
+  let sum = 0;
+  for (let j = 0; j < classes; j++) sum += Math.exp(x[row + j]! - shift);
+  return shift + Math.log(sum);
+}
+
 /**
  * -(1/rows) sum_ij t_ij log softmax(x)_ij, with log softmax(x)_ij = x_ij - shift - log(sum_k exp(x_ik - shift)).
  * Classes with t_ij = 0 add nothing, so that a logit of -Infinity in a class the target does not
  * weigh gives no 0 * -Infinity (as PyTorch's cross-entropy of class indices); a NaN log-probability
- * still goes through.
+ * still goes through. `stats`, when given, holds each row's shift and sum of exponentials (two
+ * float64 a row, as ./softmax-wasm.ts's softmax returns them), which then need not be computed here.
  */
-export function logitLoss(t: Storage, x: Storage, rows: number, classes: number): number {
+export function logitLoss(t: Storage, x: Storage, rows: number, classes: number, stats: Float64Array | null = null): number {
   let total = 0;
   for (let i = 0, row = 0; i < rows; i++, row += classes) {
-    const shift = rowShift(x, row, classes);
-    let sum = 0;
-    for (let j = 0; j < classes; j++) sum += Math.exp(x[row + j]! - shift);
-    const logSumExp = shift + Math.log(sum);
+    const logSumExp = stats === null ? rowLogSumExp(x, row, classes) : stats[2 * i]! + Math.log(stats[2 * i + 1]!);
     for (let j = 0; j < classes; j++) {
       const weight = t[row + j]!;
       const logp = x[row + j]! - logSumExp;
@@ -88,10 +94,19 @@ export function logitLoss(t: Storage, x: Storage, rows: number, classes: number)
 
 /**
  * The gradient of `logitLoss` times `g`, with respect to x: (g/rows) (softmax(x)_ij sum_k t_ik - t_ij).
- * One exp an element: the shifted exponentials of a row are kept for the last pass.
+ * One exp an element: the shifted exponentials of a row are kept for the last pass. With
+ * `probabilities` (softmax(x), computed elsewhere) there is no exp at all.
  */
-export function logitLossGradient(out: Storage, g: number, t: Storage, x: Storage, rows: number, classes: number): void {
+export function logitLossGradient(out: Storage, g: number, t: Storage, x: Storage, rows: number, classes: number, probabilities: Storage | null = null): void {
   const scale = g / rows;
+  if (probabilities !== null) {
+    for (let i = 0, row = 0; i < rows; i++, row += classes) {
+      let targetSum = 0;
+      for (let j = 0; j < classes; j++) targetSum += t[row + j]!;
+      for (let j = 0; j < classes; j++) out[row + j] = scale * (probabilities[row + j]! * targetSum - t[row + j]!);
+    }
+    return;
+  }
   const exps = new Float64Array(classes);
   for (let i = 0, row = 0; i < rows; i++, row += classes) {
     const shift = rowShift(x, row, classes);

@@ -1,6 +1,6 @@
 /**
  * The float32 activations of the gate kernels (./gates-wasm-module.ts), and the exponential of the
- * attention softmax (./rows-wasm-module.ts), emitted on f32x4.
+ * attention softmax (./softmax-wasm-module.ts), emitted on f32x4.
  *
  * exp(x) = 2^n e^r with n = round(x log2 e) and r = x - n ln 2 (ln 2 in two parts, Cephes' split,
  * so that n times the first part is exact), e^r - 1 by its Taylor series to r^7 (truncation below

@@ -7,7 +7,7 @@
  *   dx = rstd ((g - mean(g)) - y mean(g y))       (y recomputed from x)
  *
  * for rows of D = `length` values. Loop order: row by row, each in passes along the row (two for
- * the statistics, then one for y, or two for dx). ./rows-wasm-module.ts computes the same on
+ * the statistics, then one for y, or two for dx). ./layer-norm-wasm-module.ts computes the same on
  * WebAssembly SIMD, two float64 lanes at a time.
  */
 import type { Storage } from './cross-entropy.js';
