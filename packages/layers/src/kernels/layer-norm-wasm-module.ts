@@ -122,34 +122,31 @@ function emitLayerNorm(module: ModuleBuilder, precision: 'f32' | 'f64', gradient
         xs.store(atX);
       });
     } else {
+      /** A pass along the row with y and g in their pairs: `body(y, g)` on each pair; `after` ends a step. */
+      const withYAndG = (body: (y: number, g: number) => void, after: () => void = () => {}): void => {
+        f.get(x).set(at);
+        doWhileBelow(f, at, end, 16, () => {
+          xs.load(atX);
+          gs.load(atG);
+          normalizeXs();
+          xs.locals.forEach((y, k) => body(y, gs.locals[k]!));
+          after();
+        });
+      };
       // mean(g) and mean(g y), then dx = rstd ((g - mean(g)) - y mean(g y)).
       f.v128Zero().set(sum);
       f.v128Zero().set(sumOther);
-      doWhileBelow(f, at, end, 16, () => {
-        xs.load(atX);
-        gs.load(atG);
-        normalizeXs();
-        xs.locals.forEach((p, k) => {
-          const q = gs.locals[k]!;
-          f.get(sum).get(q).op('f64x2.add').set(sum);
-          f.get(sumOther).get(q).get(p).op('f64x2.mul').op('f64x2.add').set(sumOther);
-        });
+      withYAndG((y, q) => {
+        f.get(sum).get(q).op('f64x2.add').set(sum);
+        f.get(sumOther).get(q).get(y).op('f64x2.mul').op('f64x2.add').set(sumOther);
       });
       laneMean(sum);
       f.op('f64x2.splat').set(meanG);
       laneMean(sumOther);
       f.op('f64x2.splat').set(meanGY);
-      f.get(x).set(at);
-      doWhileBelow(f, at, end, 16, () => {
-        xs.load(atX);
-        gs.load(atG);
-        normalizeXs();
-        xs.locals.forEach((p, k) => {
-          const q = gs.locals[k]!;
-          f.get(rstd).get(q).get(meanG).op('f64x2.sub').get(p).get(meanGY).op('f64x2.mul').op('f64x2.sub').op('f64x2.mul').set(q);
-        });
-        gs.store(atG);
-      });
+      withYAndG((y, q) => {
+        f.get(rstd).get(q).get(meanG).op('f64x2.sub').get(y).get(meanGY).op('f64x2.mul').op('f64x2.sub').op('f64x2.mul').set(q);
+      }, () => gs.store(atG));
     }
     f.get(end).set(x);
     f.get(rows).i32(1).op('i32.sub').tee(rows).brIf(0);
