@@ -37,12 +37,16 @@ describe('scaledDotProductAttention gradients (gradcheck and gradgradcheck, floa
     });
   }
 
-  test('an additive float mask gets its gradient too', () => {
-    const inputs = [randn([2, 3, 2], { ...f64, rng }), randn([2, 3, 2], { ...f64, rng }), randn([2, 3, 2], { ...f64, rng }), randn([3, 3], { ...f64, rng })];
-    const f = (q: Tensor, k: Tensor, v: Tensor, mask: Tensor): Tensor => scaledDotProductAttention(q, k, v, { mask });
-    assertGradcheck(f as (...t: Tensor[]) => Tensor, inputs);
-    assertGradgradcheck(f as (...t: Tensor[]) => Tensor, inputs);
-  });
+  // The three ways the weights op takes a mask: rows repeated over the batch ([L, S]), the scores'
+  // whole shape, and one that broadcasts otherwise ([B, 1, S], added before the op).
+  for (const maskShape of [[3, 3], [2, 3, 3], [2, 1, 3]]) {
+    test(`an additive float mask of shape [${maskShape}] gets its gradient too`, () => {
+      const inputs = [randn([2, 3, 2], { ...f64, rng }), randn([2, 3, 2], { ...f64, rng }), randn([2, 3, 2], { ...f64, rng }), randn(maskShape, { ...f64, rng })];
+      const f = (q: Tensor, k: Tensor, v: Tensor, mask: Tensor): Tensor => scaledDotProductAttention(q, k, v, { mask });
+      assertGradcheck(f as (...t: Tensor[]) => Tensor, inputs);
+      assertGradgradcheck(f as (...t: Tensor[]) => Tensor, inputs);
+    });
+  }
 });
 
 /** Runs a layer as f(x, key, value, ...params) for gradcheck: every result flattened into one vector. */
