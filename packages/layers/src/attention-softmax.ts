@@ -10,29 +10,16 @@
  * same gradient written with tensor ops (by `vjp`), so second and higher derivatives work as for any
  * op. A fully masked row is NaN, as in PyTorch.
  */
-import { defineOp, vjp, zeros, type Tensor } from '@nn/autograd';
-import { runsOnWasm } from '@nn/autograd/wasm';
+import { defineOp, vjp, type Tensor } from '@nn/autograd';
 import { maskedSoftmaxRows, softmaxRowsGradient } from './kernels/attention-softmax.js';
 import { maskedSoftmaxRowsWasm, softmaxRowsGradientWasm } from './kernels/softmax-wasm.js';
-import { elements } from './util.js';
-
-/** Below this many elements the JavaScript loops are as fast as a round trip through WebAssembly memory. */
-const WASM_MIN = 1024;
-
-/** A tensor of `like`'s shape and dtype written by `fill(out, rows, length)`, its rows the runs of the last axis. */
-function rowwise(like: Tensor, fill: (out: Tensor['storage'], rows: number, length: number) => void): Tensor {
-  const out = zeros(like.shape, { dtype: like.dtype });
-  const length = like.shape[like.ndim - 1]!;
-  fill(out.storage, length === 0 ? 0 : like.size / length, length);
-  return out;
-}
+import { elements, rowwise, runKernel } from './util.js';
 
 /** softmax(x + mask) along x's last axis; the mask's rows (maskRows of them) repeat over x's. */
 function weightsOf(x: Tensor, mask: Tensor | null, maskRows: number): Tensor {
-  return rowwise(x, (out, rows, length) => {
+  return rowwise(x, 1, (out, rows, length) => {
     const [xs, masks] = [elements(x), mask === null ? null : elements(mask)];
-    const onWasm = runsOnWasm(x.size >= WASM_MIN) && maskedSoftmaxRowsWasm(out, xs, masks, rows, length, maskRows);
-    if (!onWasm) maskedSoftmaxRows(out, xs, masks, rows, length, maskRows);
+    runKernel(x.size, () => maskedSoftmaxRowsWasm(out, xs, masks, rows, length, maskRows), () => maskedSoftmaxRows(out, xs, masks, rows, length, maskRows));
   });
 }
 
@@ -42,10 +29,9 @@ const gradientOps = (g: Tensor, y: Tensor): Tensor => y.mul(g.sub(g.mul(y).sum(-
 /** y (g - sum(g y)) along the last axis, given the output's gradient g and the weights y. */
 const gradientOp = defineOp({
   name: 'attentionSoftmaxBackward',
-  forward: (g, y) => rowwise(y!, (out, rows, length) => {
+  forward: (g, y) => rowwise(y!, 1, (out, rows, length) => {
     const [gs, ys] = [elements(g!), elements(y!)];
-    const onWasm = runsOnWasm(y!.size >= WASM_MIN) && softmaxRowsGradientWasm(out, gs, ys, rows, length);
-    if (!onWasm) softmaxRowsGradient(out, gs, ys, rows, length);
+    runKernel(y!.size, () => softmaxRowsGradientWasm(out, gs, ys, rows, length), () => softmaxRowsGradient(out, gs, ys, rows, length));
   }),
   backward: (u, { inputs: [g, y] }) => vjp(gradientOps, g!, y!)[1](u),
 });

@@ -14,7 +14,7 @@
  * computes in float64, as every op does, and int32 targets take the predictions' dtype.
  */
 import { defineOp, full, vjp, zeros, type Tensor } from '@nn/autograd';
-import { elements, expectTensor, formatShape } from './util.js';
+import { elements, expectTensor, formatShape, WASM_MIN } from './util.js';
 import { runsOnWasm } from '@nn/autograd/wasm';
 import { maskedSoftmaxRowsWasm } from './kernels/softmax-wasm.js';
 import {
@@ -88,9 +88,6 @@ const probabilityCrossEntropy = fusedLoss({
   },
   targetGradient: (g, p) => clippedProbabilities(p).c.log().mul(g.mul(-1 / p.shape[0]!)),
 });
-
-/** Below this many logits the JavaScript loops are as fast as a round trip through WebAssembly memory. */
-const WASM_MIN = 1024;
 
 /**
  * softmax(x) of float32 logits on WebAssembly (./kernels/softmax-wasm.ts), and each row's shift and sum

@@ -10,26 +10,11 @@
  * of the same gradient written with tensor ops (by `vjp`), so second and higher derivatives work as
  * for any op.
  */
-import { defineOp, vjp, zeros, type Tensor } from '@nn/autograd';
-import { runsOnWasm } from '@nn/autograd/wasm';
+import { defineOp, vjp, type Tensor } from '@nn/autograd';
 import { layerNormRows, layerNormRowsGradient } from './kernels/layer-norm.js';
 import { layerNormRowsGradientWasm, layerNormRowsWasm } from './kernels/layer-norm-wasm.js';
 import { normalize } from './normalize.js';
-import { elements } from './util.js';
-
-/** Below this many elements the JavaScript loops are as fast as a round trip through WebAssembly memory. */
-const WASM_MIN = 1024;
-
-/**
- * A tensor of x's shape and dtype written by `fill(out, rows, length)`: its rows are the runs of its
- * last `axes` axes, `length` values each.
- */
-function rowwise(x: Tensor, axes: number, fill: (out: Tensor['storage'], rows: number, length: number) => void): Tensor {
-  const out = zeros(x.shape, { dtype: x.dtype });
-  const length = x.shape.slice(x.ndim - axes).reduce((a, b) => a * b, 1);
-  fill(out.storage, length === 0 ? 0 : x.size / length, length);
-  return out;
-}
+import { elements, rowwise, runKernel } from './util.js';
 
 /** The op over the last `axes` axes for one `eps`, made on first use. */
 function normalizeOp(axes: number, eps: number): (x: Tensor) => Tensor {
@@ -39,21 +24,18 @@ function normalizeOp(axes: number, eps: number): (x: Tensor) => Tensor {
     name: 'layerNormBackward',
     forward: (g, x) => rowwise(x!, axes, (out, rows, length) => {
       const [gs, xs] = [elements(g!), elements(x!)];
-      const onWasm = runsOnWasm(x!.size >= WASM_MIN) && layerNormRowsGradientWasm(out, gs, xs, rows, length, eps);
-      if (!onWasm) layerNormRowsGradient(out, gs, xs, rows, length, eps);
+      runKernel(x!.size, () => layerNormRowsGradientWasm(out, gs, xs, rows, length, eps), () => layerNormRowsGradient(out, gs, xs, rows, length, eps));
     }),
     backward: (u, { inputs: [g, x] }) => vjp(gradientOps, g!, x!)[1](u),
   });
-  const op = defineOp({
+  return defineOp({
     name: 'layerNorm',
     forward: (x) => rowwise(x!, axes, (out, rows, length) => {
       const xs = elements(x!);
-      const onWasm = runsOnWasm(x!.size >= WASM_MIN) && layerNormRowsWasm(out, xs, rows, length, eps);
-      if (!onWasm) layerNormRows(out, xs, rows, length, eps);
+      runKernel(x!.size, () => layerNormRowsWasm(out, xs, rows, length, eps), () => layerNormRows(out, xs, rows, length, eps));
     }),
     backward: (g, { inputs: [x] }) => [gradientOp(g, x!)],
   });
-  return (x) => op(x);
 }
 
 const ops = new Map<string, (x: Tensor) => Tensor>();

@@ -2,7 +2,8 @@
  * Small helpers shared by every layer and loss: the checks that turn bad input into an error naming
  * the layer (or loss) and the offending shape, option or value.
  */
-import { describeValue, Tensor } from '@nn/autograd';
+import { describeValue, Tensor, zeros } from '@nn/autograd';
+import { runsOnWasm } from '@nn/autograd/wasm';
 
 /** Writes a shape the way @nn's error messages show it: `[2,3]`. */
 export function formatShape(shape: readonly number[]): string {
@@ -53,4 +54,26 @@ export function expectShape(shape: unknown, what: string): number[] {
 /** The elements of `t` in row-major order, without a copy when it is contiguous (for the fused ops' kernels). */
 export function elements(t: Tensor): Tensor['storage'] {
   return t.isContiguous ? t.storage.subarray(t.offset, t.offset + t.size) : t.data();
+}
+
+/**
+ * A tensor of `like`'s shape and dtype written by `fill(out, rows, length)` (for the fused ops): its
+ * rows are the runs of its last `axes` axes, `length` values each.
+ */
+export function rowwise(like: Tensor, axes: number, fill: (out: Tensor['storage'], rows: number, length: number) => void): Tensor {
+  const out = zeros(like.shape, { dtype: like.dtype });
+  const length = like.shape.slice(like.ndim - axes).reduce((a, b) => a * b, 1);
+  fill(out.storage, length === 0 ? 0 : like.size / length, length);
+  return out;
+}
+
+/** Below this many elements a fused op's JavaScript loop is as fast as a round trip through WebAssembly memory. */
+export const WASM_MIN = 1024;
+
+/**
+ * Runs a fused op's kernel: `wasm()` where the backend setting lets `size` elements go to
+ * WebAssembly, and `js()` when it does not or `wasm()` declines (returns false).
+ */
+export function runKernel(size: number, wasm: () => boolean, js: () => void): void {
+  if (!(runsOnWasm(size >= WASM_MIN) && wasm())) js();
 }

@@ -89,6 +89,7 @@ describe('layers', () => {
     expect(() => new LayerNorm([2, 3]).call(zeros([3]))).toThrow('LayerNorm([2,3]): expected input whose last axes are [2,3], got shape [3]');
     expect(() => new LayerNorm([])).toThrow('LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got the array []');
     expect(() => new LayerNorm(4, { eps: 0 })).toThrow('LayerNorm: eps must be a positive number, got 0');
+    expect(() => new LayerNorm(4).call(zeros([2, 4], { dtype: 'int32' }))).toThrow('LayerNorm([4]): expected a float input, got int32 of shape [2,4]; cast it first');
   });
 
   test('BatchNorm1d', () => {

@@ -6,7 +6,7 @@
 import { copyOutOffset } from '@nn/autograd/wasm';
 import type { Storage } from './cross-entropy.js';
 import { layerNormModule, type LayerNormFunction, type LayerNormGradientFunction } from './layer-norm-wasm-module.js';
-import { RowKernels } from './rows-wasm-common.js';
+import { RowKernels, runInPlaceOfSecond } from './rows-wasm-common.js';
 
 interface LayerNormFunctions {
   readonly layerNorm: { readonly f32: LayerNormFunction; readonly f64: LayerNormFunction };
@@ -44,14 +44,8 @@ export function layerNormRowsGradientWasm(out: Storage, g: Storage, x: Storage, 
   const found = kernels.for([out, g, x], rows, length);
   if (found === null) return false;
   const { kernel, precision } = found;
-  const size = rows * length;
-  const bytes = x.BYTES_PER_ELEMENT;
-  // Memory: [ x ][ g, overwritten by the gradient and copied out ].
-  const gAt = copyOutOffset(size * bytes);
-  const view = kernel.view(x, gAt + size * bytes, 'LayerNorm backward');
-  view.set(x.subarray(0, size), 0);
-  view.set(g.subarray(0, size), gAt / bytes);
-  kernel.functions(rowFunctions).layerNormGradient[precision](0, gAt, rows, length, eps);
-  out.set(view.subarray(gAt / bytes, gAt / bytes + size));
+  runInPlaceOfSecond(kernel, out, x, g, rows * length, 'LayerNorm backward', (xAt, gAt) => {
+    kernel.functions(rowFunctions).layerNormGradient[precision](xAt, gAt, rows, length, eps);
+  });
   return true;
 }

@@ -12,20 +12,25 @@
  */
 import type { Storage } from './cross-entropy.js';
 
-/** The mean and 1 / sqrt(variance + eps) of x[start, start + length). */
-function rowStatistics(x: Storage, start: number, length: number, eps: number): { mean: number; rstd: number } {
+/** The mean of x[start, start + length). */
+function rowMean(x: Storage, start: number, length: number): number {
   let sum = 0;
   for (let i = start; i < start + length; i++) sum += x[i]!;
-  const mean = sum / length;
+  return sum / length;
+}
+
+/** 1 / sqrt(variance + eps) of x[start, start + length) about its mean. */
+function rowRstd(x: Storage, start: number, length: number, mean: number, eps: number): number {
   let squares = 0;
   for (let i = start; i < start + length; i++) squares += (x[i]! - mean) * (x[i]! - mean);
-  return { mean, rstd: 1 / Math.sqrt(squares / length + eps) };
+  return 1 / Math.sqrt(squares / length + eps);
 }
 
 /** out = (x - mean) rstd along each of `rows` rows of `length` (see the header). */
 export function layerNormRows(out: Storage, x: Storage, rows: number, length: number, eps: number): void {
   for (let start = 0; start < rows * length; start += length) {
-    const { mean, rstd } = rowStatistics(x, start, length, eps);
+    const mean = rowMean(x, start, length);
+    const rstd = rowRstd(x, start, length, mean, eps);
     for (let i = start; i < start + length; i++) out[i] = (x[i]! - mean) * rstd;
   }
 }
@@ -33,7 +38,8 @@ export function layerNormRows(out: Storage, x: Storage, rows: number, length: nu
 /** out = the gradient of `layerNormRows` with respect to x, given the output's gradient g (see the header). */
 export function layerNormRowsGradient(out: Storage, g: Storage, x: Storage, rows: number, length: number, eps: number): void {
   for (let start = 0; start < rows * length; start += length) {
-    const { mean, rstd } = rowStatistics(x, start, length, eps);
+    const mean = rowMean(x, start, length);
+    const rstd = rowRstd(x, start, length, mean, eps);
     let sumG = 0;
     let sumGY = 0;
     for (let i = start; i < start + length; i++) {

@@ -4,7 +4,7 @@
  * a module compiled on first use on a memory of its own. Each driver call copies its operands in (one
  * `TypedArray.set` each), runs in place and copies the result out.
  */
-import { instantiateOwnMemory, type FunctionBuilder, type KernelInstance } from '@nn/autograd/wasm';
+import { copyOutOffset, instantiateOwnMemory, type FunctionBuilder, type KernelInstance } from '@nn/autograd/wasm';
 import type { Storage } from './cross-entropy.js';
 
 /** Bytes in a vector. */
@@ -43,4 +43,20 @@ export class RowKernels {
     if (this.instance === undefined) this.instance = instantiateOwnMemory(this.moduleBytes());
     return this.instance === null ? null : { kernel: this.instance, precision };
   }
+}
+
+/**
+ * A gradient kernel's round trip: `first` and `second` (`size` values each, one precision) are
+ * copied in, `run(firstAt, secondAt)` (byte addresses) leaves its result in place of second, and that
+ * is copied into `out`. `what` names the kernel in memory errors.
+ */
+export function runInPlaceOfSecond(kernel: KernelInstance, out: Storage, first: Storage, second: Storage, size: number, what: string, run: (firstAt: number, secondAt: number) => void): void {
+  const bytes = first.BYTES_PER_ELEMENT;
+  // Memory: [ first ][ second, overwritten by the result and copied out ].
+  const secondAt = copyOutOffset(size * bytes);
+  const view = kernel.view(first, secondAt + size * bytes, what);
+  view.set(first.subarray(0, size), 0);
+  view.set(second.subarray(0, size), secondAt / bytes);
+  run(0, secondAt);
+  out.set(view.subarray(secondAt / bytes, secondAt / bytes + size));
 }

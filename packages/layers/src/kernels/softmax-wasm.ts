@@ -7,7 +7,7 @@
 import { copyOutOffset } from '@nn/autograd/wasm';
 import type { Storage } from './cross-entropy.js';
 import { softmaxModule, type SoftmaxFunction, type SoftmaxGradientFunction } from './softmax-wasm-module.js';
-import { RowKernels, wholeVectors } from './rows-wasm-common.js';
+import { RowKernels, runInPlaceOfSecond, wholeVectors } from './rows-wasm-common.js';
 
 interface SoftmaxFunctions {
   readonly softmax: SoftmaxFunction;
@@ -66,13 +66,8 @@ export function softmaxRowsGradientWasm(out: Storage, g: Storage, y: Storage, ro
   const found = kernels.for([out, g, y], rows, length);
   if (found === null || found.precision !== 'f32') return false;
   const { kernel } = found;
-  const size = rows * length;
-  // Memory: [ y ][ g, overwritten by the gradient and copied out ].
-  const gAt = copyOutOffset(size * 4);
-  const view = kernel.view(y, gAt + size * 4, 'attention softmax backward');
-  view.set(y.subarray(0, size), 0);
-  view.set(g.subarray(0, size), gAt / 4);
-  kernel.functions(rowFunctions).softmaxGradient(0, gAt, rows, length);
-  out.set(view.subarray(gAt / 4, gAt / 4 + size));
+  runInPlaceOfSecond(kernel, out, y, g, rows * length, 'attention softmax backward', (yAt, gAt) => {
+    kernel.functions(rowFunctions).softmaxGradient(yAt, gAt, rows, length);
+  });
   return true;
 }
